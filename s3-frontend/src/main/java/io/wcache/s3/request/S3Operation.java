@@ -1,0 +1,41 @@
+package io.wcache.s3.request;
+
+/**
+ * The S3 REST operations the frontend recognises, decided from method, addressing and
+ * sub-resource query parameters. {@link #NOT_IMPLEMENTED} covers real S3 operations
+ * (ACLs, tagging, versioning, lifecycle ...) that wcache does not serve, so clients get a
+ * clear {@code 501 NotImplemented} rather than a wrong answer.
+ */
+public enum S3Operation {
+    LIST_BUCKETS,
+    HEAD_BUCKET,
+    CREATE_BUCKET,
+    DELETE_BUCKET,
+    GET_BUCKET_LOCATION,
+    LIST_OBJECTS,
+    LIST_OBJECTS_V2,
+    GET_OBJECT,
+    HEAD_OBJECT,
+    PUT_OBJECT,
+    COPY_OBJECT,
+    DELETE_OBJECT,
+    DELETE_OBJECTS,
+    CREATE_MULTIPART_UPLOAD,
+    UPLOAD_PART,
+    UPLOAD_PART_COPY,
+    COMPLETE_MULTIPART_UPLOAD,
+    ABORT_MULTIPART_UPLOAD,
+    LIST_PARTS,
+    LIST_MULTIPART_UPLOADS,
+    NOT_IMPLEMENTED;
+
+    /** Whether the request carries a payload that is the object's (or part's) data. */
+    public boolean hasObjectPayload() {
+        return this == PUT_OBJECT || this == UPLOAD_PART;
+    }
+
+    /** Whether the request carries a small XML body that the frontend parses itself. */
+    public boolean hasXmlBody() {
+        return this == DELETE_OBJECTS || this == COMPLETE_MULTIPART_UPLOAD;
+    }
+}

@@ -1,0 +1,81 @@
+package io.wcache.s3.request;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+
+/**
+ * A parsed S3 request: the operation, the addressed bucket and key (decoded), and every
+ * parameter the operation needs, validated. It is built by {@link S3RequestParser} before
+ * authentication; the raw path, query and headers are kept because SigV4 signs them as sent.
+ *
+ * @param method            the HTTP method, upper case
+ * @param rawPath           the path as sent, still percent-encoded
+ * @param rawQuery          the query as sent (without {@code ?}), {@code ""} when absent
+ * @param headers           the request headers as received
+ * @param operation         the S3 operation
+ * @param bucket            the bucket, empty for ListBuckets
+ * @param key               the object key, empty for service and bucket operations
+ * @param query             the decoded query parameters
+ * @param list              listing parameters, for the list operations
+ * @param range             the {@code Range} of a GET, when valid
+ * @param conditions        {@code If-*} preconditions
+ * @param copySource        the source of a copy or part copy
+ * @param copySourceRange   {@code x-amz-copy-source-range} of a part copy
+ * @param copySourceConditions {@code x-amz-copy-source-if-*} preconditions
+ * @param replaceMetadata   CopyObject with {@code x-amz-metadata-directive: REPLACE}
+ * @param userMetadata      decoded {@code x-amz-meta-*}
+ * @param contentType       {@code Content-Type}
+ * @param contentMd5        the 16-byte {@code Content-MD5}, base64 as sent
+ * @param contentLength     {@code Content-Length} (for aws-chunked bodies, the encoded length)
+ * @param decodedContentLength {@code x-amz-decoded-content-length} of an aws-chunked body
+ * @param awsChunked        whether the body is {@code aws-chunked} encoded
+ * @param partNumber        {@code partNumber} (1..10000) of UploadPart or a part GET/HEAD
+ * @param uploadId          {@code uploadId} of the multipart operations
+ * @param cannedAcl         {@code x-amz-acl}, accepted and otherwise ignored
+ */
+public record S3Request(
+        String method,
+        String rawPath,
+        String rawQuery,
+        HttpHeaders headers,
+        S3Operation operation,
+        Optional<String> bucket,
+        Optional<String> key,
+        QueryParams query,
+        Optional<ListParams> list,
+        Optional<ByteRange> range,
+        Conditions conditions,
+        Optional<CopySource> copySource,
+        Optional<ByteRange.Closed> copySourceRange,
+        Conditions copySourceConditions,
+        boolean replaceMetadata,
+        Map<String, String> userMetadata,
+        Optional<String> contentType,
+        Optional<String> contentMd5,
+        OptionalLong contentLength,
+        OptionalLong decodedContentLength,
+        boolean awsChunked,
+        OptionalInt partNumber,
+        Optional<String> uploadId,
+        Optional<String> cannedAcl) {
+
+    public S3Request {
+        Objects.requireNonNull(method, "method");
+        Objects.requireNonNull(operation, "operation");
+        userMetadata = Map.copyOf(userMetadata);
+    }
+
+    /** The resource for error documents: {@code /bucket/key}, {@code /bucket} or {@code /}. */
+    public String resource() {
+        return "/" + bucket.orElse("") + key.map(k -> "/" + k).orElse("");
+    }
+
+    /** The length of the object payload: the decoded length for aws-chunked bodies, else Content-Length. */
+    public OptionalLong payloadLength() {
+        return awsChunked ? decodedContentLength : contentLength;
+    }
+}

@@ -1,0 +1,363 @@
+package io.wcache.s3.request;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.wcache.s3.error.S3ErrorCode;
+import io.wcache.s3.error.S3Exception;
+import io.wcache.s3.error.S3ErrorTable;
+import io.wcache.s3.xml.S3Timestamps;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Turns an HTTP request line and headers into an {@link S3Request}: bucket and key from
+ * path-style ({@code /bucket/key}) or virtual-host ({@code bucket.<service-host>/key})
+ * addressing, the operation from method and sub-resources, and every parameter validated.
+ * It is stateless and thread-safe; one instance serves a whole server.
+ */
+public final class S3RequestParser {
+    /** Sub-resources of real S3 that wcache does not implement; requests naming them get 501. */
+    private static final Set<String> UNSUPPORTED_SUBRESOURCES = Set.of(
+            "acl", "policy", "policyStatus", "versioning", "lifecycle", "cors", "tagging", "website", "logging",
+            "notification", "replication", "encryption", "object-lock", "retention", "legal-hold", "torrent",
+            "attributes", "restore", "select", "versions", "analytics", "metrics", "inventory",
+            "intelligent-tiering", "accelerate", "requestPayment", "ownershipControls", "publicAccessBlock",
+            "website", "renameObject");
+
+    private final Set<String> serviceHosts;
+
+    /**
+     * @param serviceHosts the host names clients use for this endpoint (e.g. {@code s3.local}); a
+     *                     request to {@code bucket.s3.local} is virtual-host addressed. Any other host
+     *                     (including IP addresses) means path-style addressing.
+     */
+    public S3RequestParser(Set<String> serviceHosts) {
+        this.serviceHosts = serviceHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).collect(
+                java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * Parses a request.
+     *
+     * @param method  the HTTP method
+     * @param uri     the request target as sent ({@code /path?query}, still encoded)
+     * @param headers the request headers
+     * @throws S3Exception with the S3 error to send when the request is malformed or unsupported
+     */
+    public S3Request parse(String method, String uri, HttpHeaders headers) {
+        String m = method.toUpperCase(Locale.ROOT);
+        String target = stripAbsoluteForm(uri);
+        int q = target.indexOf('?');
+        String rawPath = q < 0 ? target : target.substring(0, q);
+        String rawQuery = q < 0 ? "" : target.substring(q + 1);
+        if (!rawPath.startsWith("/")) {
+            throw new S3Exception(S3ErrorCode.INVALID_URI, "Couldn't parse the specified URI.");
+        }
+        QueryParams query = QueryParams.parse(rawQuery);
+
+        Optional<String> vhostBucket = virtualHostBucket(headers.get(HttpHeaderNames.HOST));
+        String bucket;
+        String key;
+        if (vhostBucket.isPresent()) {
+            bucket = vhostBucket.get();
+            key = PercentCodec.decode(rawPath.substring(1), false);
+        } else {
+            String rest = rawPath.substring(1);
+            int slash = rest.indexOf('/');
+            bucket = PercentCodec.decode(slash < 0 ? rest : rest.substring(0, slash), false);
+            key = slash < 0 ? "" : PercentCodec.decode(rest.substring(slash + 1), false);
+        }
+        checkKeyLength(key);
+        Optional<String> bucketOpt = bucket.isEmpty() ? Optional.empty() : Optional.of(bucket);
+        Optional<String> keyOpt = key.isEmpty() ? Optional.empty() : Optional.of(key);
+        if (bucketOpt.isEmpty() && keyOpt.isPresent()) {
+            throw new S3Exception(S3ErrorCode.INVALID_URI, "Couldn't parse the specified URI: empty bucket name.");
+        }
+
+        S3Operation op = operation(m, bucketOpt.isPresent(), keyOpt.isPresent(), query, headers);
+        if (op == S3Operation.CREATE_BUCKET) {
+            checkBucketName(bucket);
+        }
+
+        Optional<ListParams> list = switch (op) {
+            case LIST_OBJECTS, LIST_OBJECTS_V2 -> Optional.of(listParams(query, op == S3Operation.LIST_OBJECTS_V2));
+            case LIST_MULTIPART_UPLOADS -> Optional.of(uploadListParams(query));
+            case LIST_PARTS -> Optional.of(partListParams(query));
+            default -> Optional.empty();
+        };
+
+        Optional<ByteRange> range = (op == S3Operation.GET_OBJECT || op == S3Operation.HEAD_OBJECT)
+                ? ByteRange.parseHeader(headers.get(HttpHeaderNames.RANGE)) : Optional.empty();
+        Conditions conditions = conditions(headers, "");
+        Optional<CopySource> copySource = Optional.empty();
+        Optional<ByteRange.Closed> copySourceRange = Optional.empty();
+        Conditions copyConditions = Conditions.NONE;
+        boolean replaceMetadata = false;
+        if (op == S3Operation.COPY_OBJECT || op == S3Operation.UPLOAD_PART_COPY) {
+            copySource = Optional.of(CopySource.parse(headers.get("x-amz-copy-source")));
+            copyConditions = conditions(headers, "x-amz-copy-source-");
+            String range1 = headers.get("x-amz-copy-source-range");
+            if (range1 != null && op == S3Operation.UPLOAD_PART_COPY) {
+                copySourceRange = Optional.of(ByteRange.parseCopySourceRange(range1));
+            }
+            String directive = headers.get("x-amz-metadata-directive");
+            if (directive != null) {
+                if (directive.equalsIgnoreCase("REPLACE")) {
+                    replaceMetadata = true;
+                } else if (!directive.equalsIgnoreCase("COPY")) {
+                    throw new S3Exception(S3ErrorCode.INVALID_ARGUMENT,
+                            "Unknown metadata directive: " + directive);
+                }
+            }
+        }
+
+        OptionalInt partNumber = OptionalInt.empty();
+        if (query.has("partNumber")) {
+            partNumber = OptionalInt.of(parsePartNumber(query.first("partNumber").orElse("")));
+        }
+        Optional<String> uploadId = query.first("uploadId");
+
+        OptionalLong contentLength = parseLength(headers.get(HttpHeaderNames.CONTENT_LENGTH), "Content-Length");
+        String sha = headers.get("x-amz-content-sha256");
+        String contentEncoding = headers.get(HttpHeaderNames.CONTENT_ENCODING);
+        boolean awsChunked = (sha != null && sha.startsWith("STREAMING-"))
+                || (contentEncoding != null && contentEncoding.toLowerCase(Locale.ROOT).contains("aws-chunked"));
+        OptionalLong decoded = parseLength(headers.get("x-amz-decoded-content-length"), "x-amz-decoded-content-length");
+        boolean httpChunked = headers.containsValue(HttpHeaderNames.TRANSFER_ENCODING, "chunked", true);
+        if (op.hasObjectPayload()) {
+            if (contentLength.isEmpty() && !httpChunked) {
+                throw new S3Exception(S3ErrorCode.MISSING_CONTENT_LENGTH, null);
+            }
+            if (awsChunked && decoded.isEmpty()) {
+                throw new S3Exception(S3ErrorCode.MISSING_CONTENT_LENGTH,
+                        "You must provide the x-amz-decoded-content-length header with an aws-chunked body.");
+            }
+        }
+
+        return new S3Request(m, rawPath, rawQuery, headers, op, bucketOpt, keyOpt, query, list, range, conditions,
+                copySource, copySourceRange, copyConditions, replaceMetadata,
+                op.hasObjectPayload() || op == S3Operation.COPY_OBJECT || op == S3Operation.CREATE_MULTIPART_UPLOAD
+                        ? UserMetadata.fromHeaders(headers) : java.util.Map.of(),
+                Optional.ofNullable(headers.get(HttpHeaderNames.CONTENT_TYPE)),
+                contentMd5(headers.get("Content-MD5")),
+                contentLength, decoded, awsChunked, partNumber, uploadId,
+                Optional.ofNullable(headers.get("x-amz-acl")));
+    }
+
+    /**
+     * Refuses keys longer than S3's 1024 UTF-8 bytes.
+     *
+     * @throws S3Exception {@code KeyTooLongError}
+     */
+    public static void checkKeyLength(String key) {
+        if (key.length() > S3ErrorTable.MAX_KEY_BYTES / 3
+                && key.getBytes(StandardCharsets.UTF_8).length > S3ErrorTable.MAX_KEY_BYTES) {
+            throw new S3Exception(S3ErrorCode.KEY_TOO_LONG, "Your key is too long");
+        }
+    }
+
+    private static S3Operation operation(String m, boolean hasBucket, boolean hasKey, QueryParams q, HttpHeaders h) {
+        boolean subresource = q.values().keySet().stream().anyMatch(UNSUPPORTED_SUBRESOURCES::contains);
+        if (!hasBucket) {
+            if (m.equals("GET")) {
+                return S3Operation.LIST_BUCKETS;
+            }
+            throw methodNotAllowed(m);
+        }
+        if (!hasKey) {
+            return switch (m) {
+                case "GET" -> q.has("uploads") ? S3Operation.LIST_MULTIPART_UPLOADS
+                        : q.has("location") ? S3Operation.GET_BUCKET_LOCATION
+                        : subresource ? S3Operation.NOT_IMPLEMENTED
+                        : "2".equals(q.first("list-type").orElse(null)) ? S3Operation.LIST_OBJECTS_V2
+                        : S3Operation.LIST_OBJECTS;
+                case "HEAD" -> S3Operation.HEAD_BUCKET;
+                case "PUT" -> subresource ? S3Operation.NOT_IMPLEMENTED : S3Operation.CREATE_BUCKET;
+                case "DELETE" -> subresource ? S3Operation.NOT_IMPLEMENTED : S3Operation.DELETE_BUCKET;
+                case "POST" -> q.has("delete") ? S3Operation.DELETE_OBJECTS : S3Operation.NOT_IMPLEMENTED;
+                default -> throw methodNotAllowed(m);
+            };
+        }
+        boolean copy = h.contains("x-amz-copy-source");
+        return switch (m) {
+            case "GET" -> subresource ? S3Operation.NOT_IMPLEMENTED
+                    : q.has("uploadId") ? S3Operation.LIST_PARTS : S3Operation.GET_OBJECT;
+            case "HEAD" -> S3Operation.HEAD_OBJECT;
+            case "PUT" -> {
+                if (subresource) {
+                    yield S3Operation.NOT_IMPLEMENTED;
+                }
+                if (q.has("partNumber") || q.has("uploadId")) {
+                    if (!q.has("partNumber") || !q.has("uploadId")) {
+                        throw new S3Exception(S3ErrorCode.INVALID_REQUEST,
+                                "UploadPart requires both partNumber and uploadId");
+                    }
+                    yield copy ? S3Operation.UPLOAD_PART_COPY : S3Operation.UPLOAD_PART;
+                }
+                yield copy ? S3Operation.COPY_OBJECT : S3Operation.PUT_OBJECT;
+            }
+            case "POST" -> q.has("uploads") ? S3Operation.CREATE_MULTIPART_UPLOAD
+                    : q.has("uploadId") ? S3Operation.COMPLETE_MULTIPART_UPLOAD
+                    : S3Operation.NOT_IMPLEMENTED;
+            case "DELETE" -> subresource ? S3Operation.NOT_IMPLEMENTED
+                    : q.has("uploadId") ? S3Operation.ABORT_MULTIPART_UPLOAD : S3Operation.DELETE_OBJECT;
+            default -> throw methodNotAllowed(m);
+        };
+    }
+
+    private static S3Exception methodNotAllowed(String m) {
+        return new S3Exception(S3ErrorCode.METHOD_NOT_ALLOWED,
+                "The specified method (" + m + ") is not allowed against this resource.");
+    }
+
+    private Optional<String> virtualHostBucket(String host) {
+        if (host == null || serviceHosts.isEmpty()) {
+            return Optional.empty();
+        }
+        String h = host.trim().toLowerCase(Locale.ROOT);
+        if (h.startsWith("[")) {
+            return Optional.empty();
+        }
+        int colon = h.lastIndexOf(':');
+        if (colon >= 0) {
+            h = h.substring(0, colon);
+        }
+        for (String service : serviceHosts) {
+            if (h.length() > service.length() + 1 && h.endsWith(service)
+                    && h.charAt(h.length() - service.length() - 1) == '.') {
+                return Optional.of(h.substring(0, h.length() - service.length() - 1));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String stripAbsoluteForm(String uri) {
+        int scheme = uri.indexOf("://");
+        if (scheme > 0 && scheme < 8 && !uri.startsWith("/")) {
+            int path = uri.indexOf('/', scheme + 3);
+            int query = uri.indexOf('?', scheme + 3);
+            if (path < 0 || (query >= 0 && query < path)) {
+                return "/" + (query < 0 ? "" : uri.substring(query));
+            }
+            return uri.substring(path);
+        }
+        return uri;
+    }
+
+    private static void checkBucketName(String b) {
+        boolean ok = b.length() >= 3 && b.length() <= 63 && b.matches("[a-z0-9][a-z0-9.-]*[a-z0-9]")
+                && !b.contains("..") && !b.matches("\\d+\\.\\d+\\.\\d+\\.\\d+");
+        if (!ok) {
+            throw new S3Exception(io.wcache.s3.error.S3Error.of(S3ErrorCode.INVALID_BUCKET_NAME,
+                    "The specified bucket is not valid.", "/" + b));
+        }
+    }
+
+    private static ListParams listParams(QueryParams q, boolean v2) {
+        return new ListParams(
+                q.first("prefix").orElse(""),
+                q.first("delimiter").filter(d -> !d.isEmpty()),
+                maxKeys(q, "max-keys"),
+                v2 ? Optional.empty() : q.first("marker"),
+                v2 ? q.first("continuation-token") : Optional.empty(),
+                v2 ? q.first("start-after") : Optional.empty(),
+                encodingUrl(q),
+                v2 && "true".equalsIgnoreCase(q.first("fetch-owner").orElse("false")));
+    }
+
+    private static ListParams uploadListParams(QueryParams q) {
+        return new ListParams(q.first("prefix").orElse(""), q.first("delimiter").filter(d -> !d.isEmpty()),
+                maxKeys(q, "max-uploads"), q.first("key-marker"), q.first("upload-id-marker"),
+                Optional.empty(), encodingUrl(q), false);
+    }
+
+    private static ListParams partListParams(QueryParams q) {
+        Optional<String> marker = q.first("part-number-marker");
+        if (marker.isPresent() && !marker.get().matches("\\d{1,5}")) {
+            throw new S3Exception(S3ErrorCode.INVALID_ARGUMENT, "Invalid part-number-marker: " + marker.get());
+        }
+        return new ListParams("", Optional.empty(), maxKeys(q, "max-parts"), marker, Optional.empty(),
+                Optional.empty(), encodingUrl(q), false);
+    }
+
+    private static boolean encodingUrl(QueryParams q) {
+        Optional<String> e = q.first("encoding-type");
+        if (e.isEmpty()) {
+            return false;
+        }
+        if (!e.get().equals("url")) {
+            throw new S3Exception(S3ErrorCode.INVALID_ARGUMENT, "Invalid Encoding Method specified in Request");
+        }
+        return true;
+    }
+
+    private static int maxKeys(QueryParams q, String name) {
+        Optional<String> v = q.first(name);
+        if (v.isEmpty()) {
+            return ListParams.MAX_KEYS;
+        }
+        String s = v.get().trim();
+        if (!s.matches("\\d{1,10}") || Long.parseLong(s) > Integer.MAX_VALUE) {
+            throw new S3Exception(S3ErrorCode.INVALID_ARGUMENT,
+                    "Provided " + name + " not an integer or within integer range");
+        }
+        return Math.min(Integer.parseInt(s), ListParams.MAX_KEYS);
+    }
+
+    private static int parsePartNumber(String s) {
+        if (s.matches("\\d{1,5}")) {
+            int n = Integer.parseInt(s);
+            if (n >= 1 && n <= 10_000) {
+                return n;
+            }
+        }
+        throw new S3Exception(S3ErrorCode.INVALID_ARGUMENT,
+                "Part number must be an integer between 1 and 10000, inclusive");
+    }
+
+    private static OptionalLong parseLength(String v, String name) {
+        if (v == null) {
+            return OptionalLong.empty();
+        }
+        String s = v.trim();
+        if (!s.matches("\\d{1,18}")) {
+            throw new S3Exception(S3ErrorCode.INVALID_ARGUMENT, "Invalid " + name + ": " + truncate(s));
+        }
+        return OptionalLong.of(Long.parseLong(s));
+    }
+
+    private static Optional<String> contentMd5(String v) {
+        if (v == null) {
+            return Optional.empty();
+        }
+        try {
+            if (Base64.getDecoder().decode(v.trim()).length == 16) {
+                return Optional.of(v.trim());
+            }
+        } catch (IllegalArgumentException e) {
+            // fall through to the typed error
+        }
+        throw new S3Exception(S3ErrorCode.INVALID_DIGEST, null);
+    }
+
+    private static Conditions conditions(HttpHeaders h, String prefix) {
+        List<String> ifMatch = Conditions.parseEtagList(h.get(prefix + "if-match"));
+        List<String> ifNoneMatch = Conditions.parseEtagList(h.get(prefix + "if-none-match"));
+        Optional<java.time.Instant> ims = S3Timestamps.parseHttpDate(h.get(prefix + "if-modified-since"));
+        Optional<java.time.Instant> ius = S3Timestamps.parseHttpDate(h.get(prefix + "if-unmodified-since"));
+        if (ifMatch.isEmpty() && ifNoneMatch.isEmpty() && ims.isEmpty() && ius.isEmpty()) {
+            return Conditions.NONE;
+        }
+        return new Conditions(ifMatch, ifNoneMatch, ims, ius);
+    }
+
+    private static String truncate(String s) {
+        return s.length() > 64 ? s.substring(0, 64) + "..." : s;
+    }
+}
