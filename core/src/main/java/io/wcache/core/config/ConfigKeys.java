@@ -1,0 +1,142 @@
+package io.wcache.core.config;
+
+import io.wcache.core.policy.WritePolicy;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every configuration key wcache reads, declared once with its type, default and
+ * documentation. A key that is not declared here is refused when a config is loaded, so a
+ * typo cannot be silently ignored. {@link #markdownTable()} renders the reference table that
+ * {@code docs/CONFIGURATION.md} must contain.
+ */
+public final class ConfigKeys {
+
+    private ConfigKeys() {
+    }
+
+    /** The top-level YAML key holding the mount list; it is not a scalar key. */
+    public static final String MOUNTS = "mounts";
+
+    public static final ConfigKey<String> DATA_DIR = new ConfigKey<>("data.dir", ConfigType.STRING, "./data",
+            "Base directory; the defaults of metadata.engine and cache.dirs live under it.");
+    public static final ConfigKey<String> METADATA_ENGINE = new ConfigKey<>("metadata.engine", ConfigType.ENGINE_SPEC,
+            "embedded:${data.dir}/meta",
+            "Metadata store: `embedded:<dir>` (in-process, one JVM) or `fdb:<cluster-file>` (FoundationDB).");
+    public static final ConfigKey<List<String>> CACHE_DIRS = new ConfigKey<>("cache.dirs", ConfigType.STRING_LIST,
+            "[${data.dir}/cache]", "Directories holding the segment logs of the local cache (one per NVMe device).");
+    public static final ConfigKey<Long> CACHE_CAPACITY = new ConfigKey<>("cache.capacity", ConfigType.SIZE, "20GiB",
+            "Total bytes the cache may use across cache.dirs.");
+    public static final ConfigKey<HostPort> S3_ADDRESS = new ConfigKey<>("s3.address", ConfigType.ADDRESS,
+            "127.0.0.1:9000", "Listen address of the S3 endpoint.");
+    public static final ConfigKey<S3AuthMode> S3_AUTH = new ConfigKey<>("s3.auth", ConfigType.S3_AUTH, "sigv4",
+            "`sigv4` checks request signatures against s3.credentials; `none` accepts any (local use only).");
+    public static final ConfigKey<List<S3Credential>> S3_CREDENTIALS = new ConfigKey<>("s3.credentials",
+            ConfigType.CREDENTIALS, "[]", "Access keys accepted by SigV4: a list of {accessKey, secretKey}.");
+    public static final ConfigKey<HostPort> ADMIN_ADDRESS = new ConfigKey<>("admin.address", ConfigType.ADDRESS,
+            "127.0.0.1:9001", "Listen address of the admin REST API and /metrics.");
+    public static final ConfigKey<Boolean> WRITE_CACHE_ENABLED = new ConfigKey<>("write.cache.enabled",
+            ConfigType.BOOLEAN, "true",
+            "When false the system is a read cache: WRITE_BACK and TRANSIENT writes become WRITE_THROUGH.");
+    public static final ConfigKey<WritePolicy> PATH_DEFAULT_POLICY = new ConfigKey<>("path.default.policy",
+            ConfigType.WRITE_POLICY, "WRITE_THROUGH",
+            "Write policy of paths no path-config rule matches (the shipped config sets WRITE_BACK).");
+    public static final ConfigKey<Integer> PATH_DEFAULT_WRITE_REPLICAS = new ConfigKey<>("path.default.write.replicas",
+            ConfigType.POSITIVE_INT, "1", "Copies of unpersisted data for paths no path-config rule matches.");
+    public static final ConfigKey<Duration> ORPHAN_TIMEOUT = new ConfigKey<>("write.cache.async.check.orphan.timeout",
+            ConfigType.DURATION, "1h", "A write session older than this is an orphan; the sweep aborts it.");
+    public static final ConfigKey<Duration> FILE_CHECK_PERIOD = new ConfigKey<>("write.cache.async.file.check.period",
+            ConfigType.DURATION, "10min", "How often the dangling/orphan session sweep runs.");
+    public static final ConfigKey<Double> PINNED_CAPACITY_RATIO = new ConfigKey<>(
+            "worker.page.store.pinned.file.capacity.limit.ratio", ConfigType.RATIO, "0.3",
+            "Share of cache.capacity that pinned (unpersisted WRITE_BACK and TRANSIENT) data may use.");
+    public static final ConfigKey<Duration> MARK_WRITING_DURATION = new ConfigKey<>("worker.mark.writing.files.duration",
+            ConfigType.DURATION, "10min", "A write session idle longer than this is dangling; the sweep aborts it.");
+    public static final ConfigKey<Duration> PERSIST_RETRY_INITIAL = new ConfigKey<>(
+            "worker.write.cache.async.persist.retry.initial.interval", ConfigType.DURATION, "1s",
+            "First retry delay of a failed upload; doubles (with jitter) per attempt.");
+    public static final ConfigKey<Duration> PERSIST_RETRY_MAX = new ConfigKey<>(
+            "worker.write.cache.async.persist.retry.max.interval", ConfigType.DURATION, "1h",
+            "Upper bound of the upload retry delay.");
+    public static final ConfigKey<Integer> PERSIST_THREADS = new ConfigKey<>("write.cache.async.persist.thread.pool.size",
+            ConfigType.POSITIVE_INT, "16",
+            "Uploads in flight at once; S3 uploads are latency-bound, so more than the core count.");
+    public static final ConfigKey<Boolean> FUSE_SILLY_RENAME = new ConfigKey<>("fuse.silly.rename.interceptor.enabled",
+            ConfigType.BOOLEAN, "false",
+            "Handle the kernel's .fuse_hidden* rename on rm of an open file without touching the UFS.");
+
+    /** All keys, in the order of the reference table. */
+    public static final List<ConfigKey<?>> ALL = List.of(DATA_DIR, METADATA_ENGINE, CACHE_DIRS, CACHE_CAPACITY,
+            S3_ADDRESS, S3_AUTH, S3_CREDENTIALS, ADMIN_ADDRESS, WRITE_CACHE_ENABLED, PATH_DEFAULT_POLICY,
+            PATH_DEFAULT_WRITE_REPLICAS, ORPHAN_TIMEOUT, FILE_CHECK_PERIOD, PINNED_CAPACITY_RATIO,
+            MARK_WRITING_DURATION, PERSIST_RETRY_INITIAL, PERSIST_RETRY_MAX, PERSIST_THREADS, FUSE_SILLY_RENAME);
+
+    private static final Map<String, ConfigKey<?>> BY_NAME;
+
+    static {
+        Map<String, ConfigKey<?>> m = new LinkedHashMap<>();
+        for (ConfigKey<?> k : ALL) {
+            if (m.put(k.name(), k) != null) {
+                throw new ExceptionInInitializerError("config key declared twice: " + k.name());
+            }
+        }
+        BY_NAME = m;
+    }
+
+    public static Optional<ConfigKey<?>> byName(String name) {
+        return Optional.ofNullable(BY_NAME.get(name));
+    }
+
+    /** The declared key closest to a misspelt one, for "did you mean" hints. */
+    static Optional<String> closest(String name) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String candidate : BY_NAME.keySet()) {
+            int d = editDistance(name, candidate);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = candidate;
+            }
+        }
+        return bestDistance <= Math.max(2, name.length() / 5) ? Optional.ofNullable(best) : Optional.empty();
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /** The configuration reference as a Markdown table (key, type, default, meaning). */
+    public static String markdownTable() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| key | type | default | meaning |\n");
+        sb.append("| --- | --- | --- | --- |\n");
+        for (ConfigKey<?> k : ALL) {
+            sb.append("| `").append(k.name()).append("` | ").append(k.type().name()).append(" | `")
+                    .append(k.defaultText()).append("` | ").append(k.doc()).append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    /** Prints {@link #markdownTable()}, to regenerate the reference in {@code docs/CONFIGURATION.md}. */
+    public static void main(String[] args) {
+        System.out.print(markdownTable());
+    }
+}
