@@ -61,9 +61,7 @@ public enum S3ErrorCode {
                     + " Check your key and signing method."),
     SLOW_DOWN("SlowDown", 503, "Please reduce your request rate."),
     X_AMZ_CONTENT_SHA256_MISMATCH("XAmzContentSHA256Mismatch", 400,
-            "The provided 'x-amz-content-sha256' header does not match what was computed."),
-    X_AMZ_CONTENT_CHECKSUM_MISMATCH("XAmzContentChecksumMismatch", 400,
-            "The provided checksum does not match the computed checksum.");
+            "The provided 'x-amz-content-sha256' header does not match what was computed.");
 
     private final String code;
     private final int httpStatus;
