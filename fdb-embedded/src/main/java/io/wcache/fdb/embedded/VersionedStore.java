@@ -1,0 +1,558 @@
+package io.wcache.fdb.embedded;
+
+import com.apple.foundationdb.FDBError;
+import com.apple.foundationdb.MutationType;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The durable, versioned key-value state under the embedded engine: RocksDB holds the newest committed
+ * state, and a RocksDB snapshot per committed version serves reads at older versions for the MVCC window.
+ * A single committer thread validates commits (serializable optimistic concurrency), applies them in
+ * order and writes each group of commits as one synced {@link WriteBatch}: one fsync for the group.
+ */
+final class VersionedStore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(VersionedStore.class);
+    /** FoundationDB's MVCC window: a read version is usable for five seconds. */
+    static final long MVCC_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** History and snapshots outlive the window a little, so a transaction is never judged on missing data. */
+    private static final long RETENTION_NANOS = MVCC_WINDOW_NANOS + TimeUnit.SECONDS.toNanos(1);
+    private static final byte[] VERSION_KEY = "committed-version".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final int MAX_GROUP = 4096;
+
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    /** A commit waiting for the committer. */
+    static final class PendingCommit {
+        final long readVersion;
+        final List<KeyRange> readConflicts;
+        final List<KeyRange> writeConflicts;
+        final List<Mutation> mutations;
+        final long deadlineNanos;
+        final long readVersionNanos;
+        final CompletableFuture<long[]> result = new CompletableFuture<>();
+        final Executor executor;
+        volatile boolean cancelled;
+
+        PendingCommit(long readVersion, long readVersionNanos, List<KeyRange> readConflicts, List<KeyRange> writeConflicts,
+                      List<Mutation> mutations, long deadlineNanos, Executor executor) {
+            this.readVersion = readVersion;
+            this.readVersionNanos = readVersionNanos;
+            this.readConflicts = readConflicts;
+            this.writeConflicts = writeConflicts;
+            this.mutations = mutations;
+            this.deadlineNanos = deadlineNanos;
+            this.executor = executor;
+        }
+    }
+
+    /** A watch: completes when the key's committed value differs from {@code seen}. */
+    record Watch(byte[] key, byte[] seen, CompletableFuture<Void> future) {
+    }
+
+    private record CommitRecord(long version, long nanos, List<KeyRange> writes) {
+    }
+
+    private final Path directory;
+    private final RocksDB db;
+    private final ColumnFamilyHandle data;
+    private final ColumnFamilyHandle meta;
+    private final List<ColumnFamilyHandle> handles;
+    private final DBOptions dbOptions;
+    private final ColumnFamilyOptions cfOptions;
+    private final WriteOptions syncWrite = new WriteOptions().setSync(true);
+    private final ConcurrentSkipListMap<Long, VersionSnapshot> snapshots = new ConcurrentSkipListMap<>();
+    private final LinkedBlockingQueue<PendingCommit> queue = new LinkedBlockingQueue<>();
+    private final ConcurrentLinkedQueue<Watch> watches = new ConcurrentLinkedQueue<>();
+    private final Thread committer;
+    /** Owned by the committer thread. */
+    private final ArrayDeque<CommitRecord> history = new ArrayDeque<>();
+    /** Owned by the committer thread: commits at or below this version were dropped from the history. */
+    private long historyFloor;
+    private volatile long committedVersion;
+    private volatile boolean closed;
+
+    private VersionedStore(Path directory, RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions,
+                           List<ColumnFamilyHandle> handles) throws RocksDBException {
+        this.directory = directory;
+        this.db = db;
+        this.dbOptions = dbOptions;
+        this.cfOptions = cfOptions;
+        this.handles = handles;
+        this.data = handles.get(0);
+        this.meta = handles.get(1);
+        byte[] stored = db.get(meta, VERSION_KEY);
+        long recovered = stored == null ? 0 : ByteBuffer.wrap(stored).getLong();
+        this.committedVersion = recovered;
+        this.historyFloor = recovered;
+        snapshots.put(recovered, new VersionSnapshot(recovered, db, db.getSnapshot()));
+        this.committer = new Thread(this::commitLoop, "wcache-fdb-committer-" + directory.getFileName());
+        committer.setDaemon(true);
+        committer.start();
+        LOG.info("event=embedded_store_opened dir={} version={}", directory, recovered);
+    }
+
+    /** Opens (creating if needed) the store in {@code directory}; fails clearly if another process holds it. */
+    static VersionedStore open(Path directory) {
+        Path dir = directory.toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(dir);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot create metadata directory " + dir + ": " + e.getMessage(), e);
+        }
+        DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+                .setMaxBackgroundJobs(2);
+        ColumnFamilyOptions cfOptions = new ColumnFamilyOptions();
+        List<ColumnFamilyDescriptor> descriptors = List.of(
+                new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
+                new ColumnFamilyDescriptor("engine".getBytes(java.nio.charset.StandardCharsets.US_ASCII), cfOptions));
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        try {
+            RocksDB db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
+            return new VersionedStore(dir, db, dbOptions, cfOptions, handles);
+        } catch (RocksDBException e) {
+            dbOptions.close();
+            cfOptions.close();
+            String message = String.valueOf(e.getMessage());
+            if (message.contains("LOCK") || message.toLowerCase(java.util.Locale.ROOT).contains("lock")) {
+                throw new IllegalStateException("metadata directory " + dir
+                        + " is in use by another process (or already open in this one): " + message, e);
+            }
+            throw new IllegalStateException("cannot open metadata directory " + dir + ": " + message, e);
+        }
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    long committedVersion() {
+        return committedVersion;
+    }
+
+    /**
+     * The snapshot for reads at {@code readVersion}, with a read reference taken; the caller releases it.
+     * Fails with {@code transaction_too_old} once the version has left the MVCC window and with
+     * {@code future_version} for a version not yet committed.
+     */
+    VersionSnapshot acquire(long readVersion) {
+        checkOpen();
+        if (readVersion > committedVersion) {
+            throw EmbeddedFdbException.of(FDBError.FUTURE_VERSION, "read version " + readVersion);
+        }
+        Map.Entry<Long, VersionSnapshot> entry = snapshots.floorEntry(readVersion);
+        if (entry == null || !entry.getValue().acquire()) {
+            throw EmbeddedFdbException.of(FDBError.TRANSACTION_TOO_OLD, "read version " + readVersion);
+        }
+        return entry.getValue();
+    }
+
+    byte[] get(VersionSnapshot snapshot, byte[] key) {
+        try (ReadOptions ro = new ReadOptions().setSnapshot(snapshot.snapshot())) {
+            return db.get(data, ro, key);
+        } catch (RocksDBException e) {
+            throw EmbeddedFdbException.of(FDBError.IO_ERROR, e.getMessage());
+        }
+    }
+
+    /**
+     * Reads up to {@code limit} committed rows of {@code [begin, end)} at {@code snapshot}, skipping keys for
+     * which {@code hidden} returns the end of a hidden interval (forward) or its begin (reverse).
+     */
+    List<byte[][]> scan(VersionSnapshot snapshot, byte[] begin, byte[] end, boolean reverse, int limit,
+                        java.util.function.Function<byte[], Map.Entry<byte[], byte[]>> hidden) {
+        List<byte[][]> rows = new ArrayList<>(Math.min(limit, 1024));
+        try (ReadOptions ro = new ReadOptions().setSnapshot(snapshot.snapshot());
+             RocksIterator it = db.newIterator(data, ro)) {
+            if (!reverse) {
+                it.seek(begin);
+                while (it.isValid() && rows.size() < limit) {
+                    byte[] k = it.key();
+                    if (Keys.compare(k, end) >= 0) {
+                        break;
+                    }
+                    Map.Entry<byte[], byte[]> h = hidden.apply(k);
+                    if (h != null) {
+                        it.seek(h.getValue());
+                        continue;
+                    }
+                    rows.add(new byte[][] {k, it.value()});
+                    it.next();
+                }
+            } else {
+                it.seekForPrev(end);
+                if (it.isValid() && Keys.compare(it.key(), end) >= 0) {
+                    it.prev();
+                }
+                while (it.isValid() && rows.size() < limit) {
+                    byte[] k = it.key();
+                    if (Keys.compare(k, begin) < 0) {
+                        break;
+                    }
+                    Map.Entry<byte[], byte[]> h = hidden.apply(k);
+                    if (h != null) {
+                        it.seekForPrev(h.getKey());
+                        if (it.isValid() && Keys.compare(it.key(), h.getKey()) >= 0) {
+                            it.prev();
+                        }
+                        continue;
+                    }
+                    rows.add(new byte[][] {k, it.value()});
+                    it.prev();
+                }
+            }
+            it.status();
+        } catch (RocksDBException e) {
+            throw EmbeddedFdbException.of(FDBError.IO_ERROR, e.getMessage());
+        }
+        return rows;
+    }
+
+    long estimatedSize(byte[] begin, byte[] end) {
+        checkOpen();
+        try (org.rocksdb.Slice b = new org.rocksdb.Slice(begin); org.rocksdb.Slice e = new org.rocksdb.Slice(end)) {
+            long[] sizes = db.getApproximateSizes(data, List.of(new org.rocksdb.Range(b, e)),
+                    org.rocksdb.SizeApproximationFlag.INCLUDE_FILES, org.rocksdb.SizeApproximationFlag.INCLUDE_MEMTABLES);
+            return sizes[0];
+        }
+    }
+
+    /** Queues a commit; its future yields {commit version, batch order}. */
+    CompletableFuture<long[]> submit(PendingCommit commit) {
+        if (closed) {
+            return CompletableFuture.failedFuture(EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED, "database closed"));
+        }
+        queue.add(commit);
+        return commit.result;
+    }
+
+    private void commitLoop() {
+        List<PendingCommit> group = new ArrayList<>();
+        while (!closed || !queue.isEmpty()) {
+            try {
+                PendingCommit first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    group.add(first);
+                    queue.drainTo(group, MAX_GROUP - 1);
+                    commitGroup(group);
+                    group.clear();
+                }
+                retireOldVersions();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (Throwable t) {
+                LOG.error("event=committer_failure dir={}", directory, t);
+                for (PendingCommit p : group) {
+                    p.result.completeExceptionally(EmbeddedFdbException.of(FDBError.INTERNAL_ERROR, String.valueOf(t)));
+                }
+                group.clear();
+            }
+        }
+    }
+
+    private void commitGroup(List<PendingCommit> group) {
+        long now = System.nanoTime();
+        long version = Math.max(committedVersion + 1, System.currentTimeMillis() * 1000L);
+        GroupOverlay overlay = new GroupOverlay();
+        List<List<KeyRange>> groupWrites = new ArrayList<>();
+        List<PendingCommit> accepted = new ArrayList<>();
+        List<PendingCommit> rejected = new ArrayList<>();
+        List<EmbeddedFdbException> errors = new ArrayList<>();
+        try (WriteBatch batch = new WriteBatch()) {
+            for (PendingCommit p : group) {
+                EmbeddedFdbException error = validate(p, now, groupWrites);
+                if (error == null && accepted.size() >= 65_535) {
+                    error = EmbeddedFdbException.of(FDBError.NOT_COMMITTED, "commit group full");
+                }
+                if (error != null) {
+                    rejected.add(p);
+                    errors.add(error);
+                    continue;
+                }
+                byte[] stamp = versionstamp(version, accepted.size());
+                for (Mutation m : p.mutations) {
+                    apply(m, stamp, batch, overlay);
+                }
+                groupWrites.add(p.writeConflicts);
+                accepted.add(p);
+            }
+            if (!accepted.isEmpty()) {
+                batch.put(meta, VERSION_KEY, ByteBuffer.allocate(8).putLong(version).array());
+                db.write(syncWrite, batch);
+                VersionSnapshot previous = snapshots.lastEntry().getValue();
+                snapshots.put(version, new VersionSnapshot(version, db, db.getSnapshot()));
+                previous.supersededAtNanos = System.nanoTime();
+                committedVersion = version;
+                List<KeyRange> all = new ArrayList<>();
+                groupWrites.forEach(all::addAll);
+                history.addLast(new CommitRecord(version, now, KeyRange.coalesce(all)));
+            }
+        } catch (RocksDBException e) {
+            LOG.error("event=commit_write_failed dir={} commits={}", directory, accepted.size(), e);
+            for (PendingCommit p : accepted) {
+                complete(p, null, EmbeddedFdbException.of(FDBError.IO_ERROR, e.getMessage()));
+            }
+            accepted.clear();
+        } catch (EmbeddedFdbException e) {
+            // A mutation that cannot be applied (a malformed versionstamp operand) fails the whole group
+            // untouched; it is retried without the offender by the clients that did nothing wrong.
+            for (PendingCommit p : accepted) {
+                complete(p, null, EmbeddedFdbException.of(FDBError.NOT_COMMITTED, "group aborted by an invalid mutation"));
+            }
+            accepted.clear();
+        }
+        for (int i = 0; i < rejected.size(); i++) {
+            complete(rejected.get(i), null, errors.get(i));
+        }
+        for (int i = 0; i < accepted.size(); i++) {
+            PendingCommit p = accepted.get(i);
+            complete(p, new long[] {version, i}, null);
+        }
+        if (!accepted.isEmpty() && !watches.isEmpty()) {
+            fireWatches(overlay);
+        }
+    }
+
+    private EmbeddedFdbException validate(PendingCommit p, long now, List<List<KeyRange>> groupWrites) {
+        if (p.cancelled) {
+            return EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED);
+        }
+        if (p.deadlineNanos != 0 && now - p.deadlineNanos > 0) {
+            return EmbeddedFdbException.of(FDBError.TRANSACTION_TIMED_OUT);
+        }
+        if (p.readVersion < historyFloor || now - p.readVersionNanos > MVCC_WINDOW_NANOS) {
+            return EmbeddedFdbException.of(FDBError.TRANSACTION_TOO_OLD, "read version " + p.readVersion);
+        }
+        if (p.readConflicts.isEmpty()) {
+            return null;
+        }
+        for (List<KeyRange> w : groupWrites) {
+            if (KeyRange.anyIntersect(w, p.readConflicts)) {
+                return EmbeddedFdbException.of(FDBError.NOT_COMMITTED);
+            }
+        }
+        Iterator<CommitRecord> newestFirst = history.descendingIterator();
+        while (newestFirst.hasNext()) {
+            CommitRecord record = newestFirst.next();
+            if (record.version <= p.readVersion) {
+                break;
+            }
+            if (KeyRange.anyIntersect(record.writes, p.readConflicts)) {
+                return EmbeddedFdbException.of(FDBError.NOT_COMMITTED);
+            }
+        }
+        return null;
+    }
+
+    static byte[] versionstamp(long version, int order) {
+        return ByteBuffer.allocate(10).putLong(version).putShort((short) order).array();
+    }
+
+    private void apply(Mutation m, byte[] stamp, WriteBatch batch, GroupOverlay overlay) throws RocksDBException {
+        if (m instanceof Mutation.Set s) {
+            batch.put(data, s.key(), s.value());
+            overlay.put(s.key(), s.value());
+        } else if (m instanceof Mutation.Clear c) {
+            batch.delete(data, c.key());
+            overlay.put(c.key(), null);
+        } else if (m instanceof Mutation.ClearRange r) {
+            batch.deleteRange(data, r.key(), r.end());
+            overlay.clearRange(r.key(), r.end());
+        } else if (m instanceof Mutation.Atomic a) {
+            byte[] key = a.key();
+            byte[] value;
+            if (a.type() == MutationType.SET_VERSIONSTAMPED_KEY) {
+                key = AtomicMutations.fillVersionstamp(a.key(), stamp);
+                value = a.param();
+            } else if (a.type() == MutationType.SET_VERSIONSTAMPED_VALUE) {
+                value = AtomicMutations.fillVersionstamp(a.param(), stamp);
+            } else {
+                value = AtomicMutations.apply(a.type(), overlay.get(key), a.param());
+            }
+            if (value == null) {
+                batch.delete(data, key);
+            } else {
+                batch.put(data, key, value);
+            }
+            overlay.put(key, value);
+        }
+    }
+
+    /**
+     * Arms watches after their transaction committed: each is added first and then compared with the
+     * newest committed value, so a change racing with registration still fires it.
+     */
+    void registerWatches(List<Watch> toAdd) {
+        for (Watch w : toAdd) {
+            watches.add(w);
+            byte[] now;
+            try {
+                now = db.get(data, w.key);
+            } catch (RocksDBException e) {
+                w.future.completeExceptionally(EmbeddedFdbException.of(FDBError.IO_ERROR, e.getMessage()));
+                continue;
+            }
+            if (!java.util.Arrays.equals(now, w.seen)) {
+                watches.remove(w);
+                CompletableFuture.runAsync(() -> w.future.complete(null), EmbeddedDatabase.CALLBACKS);
+            }
+        }
+    }
+
+    private void fireWatches(GroupOverlay overlay) {
+        for (Iterator<Watch> it = watches.iterator(); it.hasNext(); ) {
+            Watch w = it.next();
+            if (w.future.isDone()) {
+                it.remove();
+                continue;
+            }
+            if (overlay.touched(w.key)) {
+                byte[] now = overlay.get(w.key);
+                if (!java.util.Arrays.equals(now, w.seen)) {
+                    it.remove();
+                    CompletableFuture.runAsync(() -> w.future.complete(null), EmbeddedDatabase.CALLBACKS);
+                }
+            }
+        }
+    }
+
+    private static void complete(PendingCommit p, long[] result, Throwable error) {
+        // Continuations run on the client's executor, never on the committer thread.
+        p.executor.execute(() -> {
+            if (error == null) {
+                p.result.complete(result);
+            } else {
+                p.result.completeExceptionally(error);
+            }
+        });
+    }
+
+    private void retireOldVersions() {
+        long now = System.nanoTime();
+        while (!history.isEmpty() && now - history.peekFirst().nanos > RETENTION_NANOS) {
+            historyFloor = history.pollFirst().version;
+        }
+        while (snapshots.size() > 1) {
+            Map.Entry<Long, VersionSnapshot> oldest = snapshots.firstEntry();
+            long superseded = oldest.getValue().supersededAtNanos;
+            if (superseded == 0 || now - superseded <= RETENTION_NANOS) {
+                break;
+            }
+            snapshots.pollFirstEntry();
+            oldest.getValue().release();
+        }
+    }
+
+    /** The values written so far in a commit group, over the committed state, for atomic operations. */
+    private final class GroupOverlay {
+        private final NavigableMap<byte[], byte[]> written = new TreeMap<>(Keys.ORDER);
+        private final List<KeyRange> cleared = new ArrayList<>();
+        private static final byte[] ABSENT = new byte[0];
+
+        void put(byte[] key, byte[] value) {
+            written.put(key, value == null ? ABSENT : value);
+        }
+
+        void clearRange(byte[] begin, byte[] end) {
+            if (Keys.compare(begin, end) < 0) {
+                written.subMap(begin, true, end, false).clear();
+                cleared.add(new KeyRange(begin, end));
+            }
+        }
+
+        boolean touched(byte[] key) {
+            if (written.containsKey(key)) {
+                return true;
+            }
+            KeyRange point = KeyRange.single(key);
+            return cleared.stream().anyMatch(r -> r.intersects(point));
+        }
+
+        byte[] get(byte[] key) {
+            byte[] v = written.get(key);
+            if (v != null) {
+                return v == ABSENT ? null : v;
+            }
+            if (touched(key)) {
+                return null;
+            }
+            try {
+                return db.get(data, key);
+            } catch (RocksDBException e) {
+                throw EmbeddedFdbException.of(FDBError.IO_ERROR, e.getMessage());
+            }
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("metadata database " + directory + " is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            committer.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (PendingCommit p; (p = queue.poll()) != null; ) {
+            p.result.completeExceptionally(EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED, "database closed"));
+        }
+        for (Watch w : watches) {
+            w.future.completeExceptionally(EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED, "database closed"));
+        }
+        for (VersionSnapshot s : snapshots.values()) {
+            s.release();
+        }
+        snapshots.clear();
+        try {
+            db.flushWal(true);
+        } catch (RocksDBException e) {
+            LOG.warn("event=wal_flush_failed dir={} error={}", directory, e.getMessage());
+        }
+        for (ColumnFamilyHandle h : handles) {
+            h.close();
+        }
+        db.close();
+        syncWrite.close();
+        dbOptions.close();
+        cfOptions.close();
+        LOG.info("event=embedded_store_closed dir={} version={}", directory, committedVersion);
+    }
+}
