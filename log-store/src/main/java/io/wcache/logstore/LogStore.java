@@ -1,0 +1,879 @@
+package io.wcache.logstore;
+
+import io.wcache.core.error.WcacheException;
+import io.wcache.logstore.eviction.ReclaimResult;
+import io.wcache.logstore.eviction.ReclaimableSpace;
+import io.wcache.logstore.eviction.SpaceReclaimer;
+import io.wcache.logstore.metrics.LogStoreCounters;
+import io.wcache.logstore.recovery.RecoveryReport;
+import io.wcache.logstore.recovery.RecoveryReport.Outcome;
+import io.wcache.logstore.recovery.RecoveryReport.SegmentOutcome;
+import io.wcache.logstore.segment.Segment;
+import io.wcache.logstore.segment.SegmentFormat;
+import io.wcache.logstore.segment.SegmentScanner;
+import io.wcache.logstore.segment.StoredRecord;
+import io.wcache.logstore.space.PinnedReservation;
+import io.wcache.logstore.space.SpaceLedger;
+import io.wcache.logstore.sync.GroupCommit;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import java.util.zip.CRC32C;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A worker's log store: append-only segment files in one or more cache directories, with
+ * group-committed fdatasync, CRC-verified positional reads, recovery on open, pinned/evictable
+ * space accounting, and eviction and compaction by segment. The Catalog is the index: appends
+ * return {@link Location}s, reads take them, and after a restart {@link #restore} tells the store
+ * which locations are still live. All methods are thread-safe.
+ *
+ * <p>Lifecycle: {@link #open} recovers every segment (see {@link #recoveryReport()}), then the
+ * worker calls {@link #restore} once with the live extents it knows; only then does reclaiming
+ * start, since until then every byte looks dead.
+ */
+public final class LogStore implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LogStore.class);
+    private static final String LOCK_FILE = ".lock";
+    private static final String SEGMENT_SUFFIX = ".seg";
+    private static final int SCRATCH = 256 << 10;
+    private static final ThreadLocal<ByteBuffer> READ_SCRATCH =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(SCRATCH));
+
+    private final LogStoreConfig config;
+    private final SpaceLedger ledger;
+    private final LogStoreCounters counters = new LogStoreCounters();
+    private final Dir[] dirs;
+    private final ConcurrentHashMap<Long, Segment> segments = new ConcurrentHashMap<>();
+    private final Set<Segment> dirty = ConcurrentHashMap.newKeySet();
+    private final AtomicLong nextSegmentId = new AtomicLong(1);
+    /** Appends completed (written to the file) so far; a sync covers every append counted before it. */
+    private final AtomicLong appendSeq = new AtomicLong();
+    private final ExecutorService forceExecutor;
+    private final GroupCommit groupCommit;
+    private final SpaceReclaimer reclaimer;
+    private final RecoveryReport recoveryReport;
+    private volatile boolean restored;
+    private volatile boolean closed;
+
+    /** One cache directory: its active segment, guarded by {@code appendLock}, and its usage. */
+    private static final class Dir {
+        final int index;
+        final Path path;
+        final long capacity;
+        final ReentrantLock appendLock = new ReentrantLock();
+        final AtomicLong used = new AtomicLong();
+        final FileChannel lockChannel;
+        final FileLock fileLock;
+        volatile boolean needsDirSync;
+        // guarded by appendLock
+        Segment active;
+        ByteBuffer headers = ByteBuffer.allocateDirect(SegmentFormat.RECORD_HEADER_SIZE * 64);
+        final UnsafeBuffer headerView = new UnsafeBuffer(0, 0);
+        final CRC32C crc = new CRC32C();
+
+        Dir(int index, Path path, long capacity, FileChannel lockChannel, FileLock fileLock) {
+            this.index = index;
+            this.path = path;
+            this.capacity = capacity;
+            this.lockChannel = lockChannel;
+            this.fileLock = fileLock;
+        }
+    }
+
+    private LogStore(LogStoreConfig config, ExtentRelocator relocator) {
+        this.config = config;
+        this.ledger = new SpaceLedger(config.pinnedCap());
+        this.dirs = new Dir[config.dirs().size()];
+        this.forceExecutor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "logstore-force");
+            t.setDaemon(true);
+            return t;
+        });
+        this.groupCommit = new GroupCommit(appendSeq::get, this::forceAll, forceExecutor);
+        this.reclaimer = new SpaceReclaimer(new Space(), relocator, counters, config.highWatermark(),
+                config.lowWatermark(), config.compactionThreshold(), config.reclaimInterval().toNanos());
+        List<SegmentOutcome> outcomes = new ArrayList<>();
+        try {
+            for (int i = 0; i < dirs.length; i++) {
+                dirs[i] = openDir(i, config.dirs().get(i), outcomes);
+            }
+            for (Dir d : dirs) {
+                d.appendLock.lock();
+                try {
+                    d.active = createSegment(d);
+                } finally {
+                    d.appendLock.unlock();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            closeQuietly();
+            if (e instanceof WcacheException we) {
+                throw we;
+            }
+            throw new WcacheException.Unavailable("log-store", "cannot open log store: " + e, e);
+        }
+        this.recoveryReport = new RecoveryReport(outcomes);
+        for (SegmentOutcome o : recoveryReport.damaged()) {
+            LOG.warn("event=segment_recovered dir={} segment={} outcome={} valid_end={} dropped_bytes={}",
+                    o.dir(), o.segmentId(), o.outcome(), o.validEnd(), o.droppedBytes());
+        }
+        LOG.info("event=log_store_opened dirs={} segments={} dropped_bytes={}", dirs.length, segments.size(),
+                recoveryReport.droppedBytes());
+    }
+
+    /**
+     * Opens (creating if needed) the store's directories and recovers their segments. Each
+     * directory is locked against a second process. The relocator is told about extents that
+     * eviction and compaction move or drop.
+     */
+    public static LogStore open(LogStoreConfig config, ExtentRelocator relocator) {
+        return new LogStore(config, relocator);
+    }
+
+    // ---------------------------------------------------------------- recovery
+
+    private Dir openDir(int index, LogStoreConfig.CacheDir cfg, List<SegmentOutcome> outcomes) throws IOException {
+        Path path = cfg.path();
+        Files.createDirectories(path);
+        FileChannel lockChannel = FileChannel.open(path.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            lockChannel.close();
+            throw new WcacheException.Unavailable(path.toString(), "cache directory is in use by another log store", null);
+        }
+        Dir dir = new Dir(index, path, cfg.capacity(), lockChannel, lock);
+        List<Path> files;
+        try (Stream<Path> list = Files.list(path)) {
+            files = list.filter(p -> p.getFileName().toString().endsWith(SEGMENT_SUFFIX)).sorted().toList();
+        }
+        for (Path file : files) {
+            String name = file.getFileName().toString();
+            long id;
+            try {
+                id = Long.parseUnsignedLong(name.substring(0, name.length() - SEGMENT_SUFFIX.length()), 16);
+            } catch (NumberFormatException e) {
+                LOG.warn("event=foreign_file_ignored dir={} file={}", index, name);
+                continue;
+            }
+            nextSegmentId.accumulateAndGet(id + 1, Math::max);
+            recoverSegment(dir, file, id, outcomes);
+        }
+        return dir;
+    }
+
+    private void recoverSegment(Dir dir, Path file, long id, List<SegmentOutcome> outcomes) throws IOException {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        long size = ch.size();
+        if (size < SegmentFormat.SEGMENT_HEADER_SIZE) {
+            ch.close();
+            Files.delete(file);
+            outcomes.add(new SegmentOutcome(dir.index, id, file, Outcome.DELETED_EMPTY, 0, size, 0));
+            counters.recoveredTruncatedBytes.getAndAdd(size);
+            return;
+        }
+        ByteBuffer header = ByteBuffer.allocate(SegmentFormat.SEGMENT_HEADER_SIZE);
+        SegmentScanner.readFully(ch, header, 0);
+        header.flip();
+        if (SegmentFormat.decodeSegmentHeader(header) != id) {
+            ch.close();
+            Path aside = file.resolveSibling(file.getFileName() + ".corrupt");
+            Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+            outcomes.add(new SegmentOutcome(dir.index, id, aside, Outcome.QUARANTINED, 0, size, 0));
+            counters.recoveredTruncatedBytes.getAndAdd(size);
+            counters.corruptionsSeen.increment();
+            return;
+        }
+        if (SegmentScanner.endsWithSeal(ch, id, size)) {
+            register(dir, new Segment(dir.index, id, file, ch, size, true));
+            outcomes.add(new SegmentOutcome(dir.index, id, file, Outcome.SEALED, size, 0, -1));
+            return;
+        }
+        SegmentScanner.Result scan = SegmentScanner.scan(ch, id, size, r -> { });
+        long validEnd = scan.validEnd();
+        Outcome outcome = switch (scan.stop()) {
+            case END, SEALED -> Outcome.CLEAN;
+            case TORN -> Outcome.TRUNCATED_TORN;
+            case CORRUPT -> Outcome.TRUNCATED_CORRUPT;
+        };
+        if (validEnd < size) {
+            ch.truncate(validEnd);
+            counters.recoveredTruncatedBytes.getAndAdd(size - validEnd);
+            if (scan.stop() == SegmentScanner.Stop.CORRUPT) {
+                counters.corruptionsSeen.increment();
+            }
+        }
+        // The scanned prefix is valid; force it, then seal, so the next open need not scan it.
+        ch.force(false);
+        long end = scan.stop() == SegmentScanner.Stop.SEALED ? validEnd : writeSeal(dir, ch, id, validEnd);
+        ch.force(false);
+        register(dir, new Segment(dir.index, id, file, ch, end, true));
+        outcomes.add(new SegmentOutcome(dir.index, id, file, outcome, validEnd, size - validEnd, scan.records()));
+    }
+
+    private void register(Dir dir, Segment s) {
+        segments.put(s.id(), s);
+        ledger.addSegment(s.id());
+        dir.used.addAndGet(s.size());
+    }
+
+    /** Writes a seal record at {@code position}; returns the new end of the segment. */
+    private static long writeSeal(Dir dir, FileChannel ch, long segmentId, long position) throws IOException {
+        ByteBuffer seal = ByteBuffer.allocateDirect(SegmentFormat.RECORD_HEADER_SIZE);
+        SegmentFormat.encodeRecordHeader(seal, new UnsafeBuffer(0, 0), SegmentFormat.TYPE_SEAL, (byte) 0, segmentId,
+                position, 0, null, new CRC32C());
+        seal.clear();
+        long p = position;
+        while (seal.hasRemaining()) {
+            p += ch.write(seal, p);
+        }
+        return p;
+    }
+
+    /** What opening found in each segment file. */
+    public RecoveryReport recoveryReport() {
+        return recoveryReport;
+    }
+
+    /**
+     * Declares which locations are live after a restart, and in which region; every other byte of
+     * the recovered segments is dead. A location whose record is gone (its segment was set aside or
+     * its tail cut by recovery) or does not frame a record of that length is reported missing.
+     * Call once, before relying on eviction; this starts the background reclaimer.
+     */
+    public RestoreReport restore(Collection<LiveExtent> live) {
+        ensureOpen();
+        if (restored) {
+            throw new IllegalStateException("restore may be called once");
+        }
+        ByteBuffer header = ByteBuffer.allocate(SegmentFormat.RECORD_HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        int ok = 0;
+        List<Location> missing = new ArrayList<>();
+        for (LiveExtent e : live) {
+            Location loc = e.location();
+            Segment s = segments.get(loc.segmentId());
+            boolean valid = false;
+            if (s != null && s.dir() == loc.dir() && loc.position() >= SegmentFormat.SEGMENT_HEADER_SIZE
+                    && loc.position() + SegmentFormat.frameSize(loc.length()) <= s.size() && s.tryAcquire()) {
+                try {
+                    header.clear();
+                    SegmentScanner.readFully(s.channel(), header, loc.position());
+                    header.flip();
+                    SegmentFormat.RecordHeader h = SegmentFormat.RecordHeader.decode(header);
+                    valid = h.type() == SegmentFormat.TYPE_DATA && h.length() == loc.length();
+                } catch (IOException ex) {
+                    valid = false;
+                } finally {
+                    s.release();
+                }
+            }
+            if (valid) {
+                ledger.addLive(loc, e.region(), false);
+                ok++;
+            } else {
+                missing.add(loc);
+            }
+        }
+        restored = true;
+        reclaimer.start("logstore-reclaim");
+        if (!missing.isEmpty()) {
+            LOG.warn("event=restore_missing_extents count={}", missing.size());
+        }
+        LOG.info("event=restored live_extents={} missing={}", ok, missing.size());
+        return new RestoreReport(ok, missing);
+    }
+
+    // ---------------------------------------------------------------- space
+
+    /**
+     * Reserves pinned bytes for a write about to be accepted. Throws
+     * {@link WcacheException.OutOfSpace} (with a retry hint) when live pinned bytes plus
+     * reservations would pass {@code pinnedRatio} of the capacity; a refusal changes nothing.
+     */
+    public PinnedReservation reservePinned(long bytes) {
+        ensureOpen();
+        return ledger.reserve(bytes);
+    }
+
+    /** The extent was deleted or superseded: its bytes become dead. False if it was not live here. */
+    public boolean release(Location location) {
+        return ledger.release(location);
+    }
+
+    /** The extent was persisted to the UFS: its bytes move from pinned to evictable. False if not live and pinned. */
+    public boolean markPersisted(Location location) {
+        return ledger.markPersisted(location);
+    }
+
+    /** The region of a live location, or null when it is not live (released, moved, or never restored). */
+    public Region regionOf(Location location) {
+        return ledger.regionOf(location);
+    }
+
+    /** Runs an eviction and compaction pass now, on the calling thread (tests, {@code wcadm fs free}). */
+    public ReclaimResult reclaimNow() {
+        ensureOpen();
+        if (!restored) {
+            throw new IllegalStateException("restore() must run before reclaiming: until then every extent looks dead");
+        }
+        return reclaimer.reclaim();
+    }
+
+    // ---------------------------------------------------------------- appends
+
+    /** Appends one chunk; see {@link #append(List)}. */
+    public Location append(Chunk chunk) {
+        return append(List.of(chunk)).get(0);
+    }
+
+    /** Appends persisted or UFS-loaded bytes as evictable data. */
+    public Location appendEvictable(long fileId, long fileOffset, ByteBuffer payload) {
+        return append(Chunk.evictable(fileId, fileOffset, payload));
+    }
+
+    /** Appends unpersisted bytes as pinned data, consuming {@code reservation}. */
+    public Location appendPinned(PinnedReservation reservation, long fileId, long fileOffset, ByteBuffer payload) {
+        return append(Chunk.pinned(reservation, fileId, fileOffset, payload));
+    }
+
+    /**
+     * Appends a batch of chunks to one directory with as few write calls as possible and returns
+     * their locations in order. Pinned chunks consume their reservations (reserving any shortfall,
+     * which may throw {@link WcacheException.OutOfSpace} before anything is written). Nothing is
+     * durable until a {@link #sync()} that starts after this returns.
+     */
+    public List<Location> append(List<Chunk> chunks) {
+        ensureOpen();
+        if (chunks.isEmpty()) {
+            return List.of();
+        }
+        List<SpaceLedger.Consumed> consumed = new ArrayList<>();
+        try {
+            for (Chunk c : chunks) {
+                if (c.reservation() != null) {
+                    consumed.add(ledger.consume(c.reservation(), c.length()));
+                }
+            }
+            long frames = 0;
+            for (Chunk c : chunks) {
+                frames += SegmentFormat.frameSize(c.length());
+            }
+            Dir dir = chooseDir(frames);
+            Location[] locations = write(dir, chunks);
+            for (int i = 0; i < locations.length; i++) {
+                ledger.addLive(locations[i], chunks.get(i).region(), true);
+            }
+            if (restored && reclaimer.overHighWatermark(dir.index)) {
+                reclaimer.wakeUp();
+            }
+            return List.of(locations);
+        } catch (RuntimeException e) {
+            for (SpaceLedger.Consumed c : consumed) {
+                ledger.refund(c);
+            }
+            throw e;
+        }
+    }
+
+    private Dir chooseDir(long frames) {
+        Dir best = mostFree();
+        if (best.used.get() + frames > best.capacity && restored) {
+            reclaimer.reclaim();
+            best = mostFree();
+        }
+        if (best.used.get() + frames > best.capacity) {
+            throw new WcacheException.OutOfSpace(best.path.toString(),
+                    "cache directory full: used=" + best.used.get() + " capacity=" + best.capacity + " requested=" + frames,
+                    SpaceLedger.RETRY_AFTER);
+        }
+        return best;
+    }
+
+    private Dir mostFree() {
+        Dir best = dirs[0];
+        for (Dir d : dirs) {
+            if (d.capacity - d.used.get() > best.capacity - best.used.get()) {
+                best = d;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Writes the chunks as records into {@code dir}'s active segment (rolling when a record would
+     * pass the segment size; an oversized record gets a segment to itself) and returns their
+     * locations. The ledger is not touched.
+     */
+    private Location[] write(Dir dir, List<Chunk> chunks) {
+        Location[] out = new Location[chunks.size()];
+        dir.appendLock.lock();
+        try {
+            if (groupCommit.failure() != null) {
+                throw groupCommit.failure();
+            }
+            int start = 0;
+            while (start < chunks.size()) {
+                Segment seg = dir.active;
+                long pos = seg.size();
+                int end = start;
+                long limit = config.segmentSize();
+                while (end < chunks.size()) {
+                    long frame = SegmentFormat.frameSize(chunks.get(end).length());
+                    boolean empty = pos == SegmentFormat.SEGMENT_HEADER_SIZE;
+                    if (pos + frame > limit && !(empty && end == start)) {
+                        break;
+                    }
+                    pos += frame;
+                    end++;
+                }
+                if (end == start) {
+                    roll(dir);
+                    continue;
+                }
+                writeRun(dir, seg, chunks, start, end, out);
+                start = end;
+            }
+            return out;
+        } catch (IOException e) {
+            abandonActive(dir);
+            throw new WcacheException.Unavailable(dir.path.toString(), "append failed: " + e, e);
+        } finally {
+            dir.appendLock.unlock();
+        }
+    }
+
+    private void writeRun(Dir dir, Segment seg, List<Chunk> chunks, int start, int end, Location[] out)
+            throws IOException {
+        int n = end - start;
+        int headerBytes = n * SegmentFormat.RECORD_HEADER_SIZE;
+        if (dir.headers.capacity() < headerBytes) {
+            dir.headers = ByteBuffer.allocateDirect(Integer.highestOneBit(headerBytes) << 1);
+        }
+        int buffers = 0;
+        for (int i = start; i < end; i++) {
+            buffers += 1 + chunks.get(i).payload().length;
+        }
+        ByteBuffer[] gather = new ByteBuffer[buffers];
+        long pos = seg.size();
+        long bytes = 0;
+        int g = 0;
+        for (int i = start; i < end; i++) {
+            Chunk c = chunks.get(i);
+            ByteBuffer header = dir.headers.slice((i - start) * SegmentFormat.RECORD_HEADER_SIZE,
+                    SegmentFormat.RECORD_HEADER_SIZE);
+            byte flags = c.reservation() != null ? SegmentFormat.FLAG_PINNED : 0;
+            SegmentFormat.encodeRecordHeader(header, dir.headerView, SegmentFormat.TYPE_DATA, flags, c.fileId(),
+                    c.fileOffset(), c.length(), c.payload(), dir.crc);
+            gather[g++] = header;
+            for (ByteBuffer p : c.payload()) {
+                gather[g++] = p.duplicate();
+            }
+            out[i] = new Location(dir.index, seg.id(), pos, c.length());
+            long frame = SegmentFormat.frameSize(c.length());
+            pos += frame;
+            bytes += frame;
+        }
+        FileChannel ch = seg.channel();
+        ch.position(seg.size());
+        long left = bytes;
+        int first = 0;
+        while (left > 0) {
+            long w = ch.write(gather, first, gather.length - first);
+            left -= w;
+            while (first < gather.length && !gather[first].hasRemaining()) {
+                first++;
+            }
+        }
+        // Publish the new end only after the bytes are in the file: readers bound reads by it, and
+        // a sync counts this append only after the sequence moves (dirty is marked before).
+        dirty.add(seg);
+        seg.setSize(pos);
+        dir.used.addAndGet(bytes);
+        counters.appends.getAndAdd(n);
+        counters.appendedBytes.getAndAdd(bytes);
+        appendSeq.addAndGet(n);
+    }
+
+    /** Seals the active segment (forced first, so a seal vouches for everything before it) and starts a new one. */
+    private void roll(Dir dir) throws IOException {
+        Segment old = dir.active;
+        old.channel().force(false);
+        long end = writeSeal(dir, old.channel(), old.id(), old.size());
+        dir.used.addAndGet(end - old.size());
+        old.setSize(end);
+        dirty.add(old);
+        old.markSealed();
+        old.touch();
+        dir.active = createSegment(dir);
+    }
+
+    /** After a failed write the active segment's tail is unknown: stop appending to it. */
+    private void abandonActive(Dir dir) {
+        Segment old = dir.active;
+        try {
+            old.channel().truncate(old.size());
+        } catch (IOException ignored) {
+            // recovery truncates the tail anyway
+        }
+        old.markSealed();
+        try {
+            dir.active = createSegment(dir);
+        } catch (IOException e) {
+            LOG.error("event=segment_create_failed dir={} error={}", dir.path, e.toString());
+        }
+    }
+
+    private Segment createSegment(Dir dir) throws IOException {
+        long id = nextSegmentId.getAndIncrement();
+        Path path = dir.path.resolve(Segment.fileName(id));
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        ByteBuffer header = ByteBuffer.allocateDirect(SegmentFormat.SEGMENT_HEADER_SIZE);
+        SegmentFormat.encodeSegmentHeader(header, id, System.currentTimeMillis());
+        header.clear();
+        while (header.hasRemaining()) {
+            ch.write(header, header.position());
+        }
+        Segment s = new Segment(dir.index, id, path, ch, SegmentFormat.SEGMENT_HEADER_SIZE, false);
+        // The new file's directory entry must be durable before any sync vouches for its records.
+        dir.needsDirSync = true;
+        dirty.add(s);
+        register(dir, s);
+        return s;
+    }
+
+    // ---------------------------------------------------------------- sync
+
+    /** Completes once every append that returned before this call is durable (one shared fdatasync). */
+    public CompletableFuture<Void> syncAsync() {
+        ensureOpen();
+        return groupCommit.syncAsync();
+    }
+
+    /** Blocks until every append that returned before this call is durable. */
+    public void sync() {
+        ensureOpen();
+        groupCommit.sync();
+    }
+
+    private void forceAll() throws IOException {
+        for (Dir d : dirs) {
+            if (d.needsDirSync) {
+                d.needsDirSync = false;
+                try (FileChannel dc = FileChannel.open(d.path, StandardOpenOption.READ)) {
+                    dc.force(true);
+                }
+            }
+        }
+        for (Segment s : dirty) {
+            dirty.remove(s);
+            try {
+                s.channel().force(false);
+            } catch (ClosedChannelException e) {
+                // retired: it was sealed (forced) before it could be evicted
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /** Reads a whole record's payload, verified against its CRC32C. */
+    public ByteBuffer read(Location location) {
+        return read(location, 0, location.length());
+    }
+
+    /**
+     * Reads {@code length} payload bytes of a record starting at {@code offset}. The whole record
+     * is checked against its CRC (the bytes outside the range are streamed, not kept), so corrupt
+     * bytes are never returned: a mismatch throws {@link WcacheException.Corruption}. A location
+     * whose segment was evicted or compacted away throws {@link WcacheException.NotFound}.
+     */
+    public ByteBuffer read(Location location, long offset, int length) {
+        ByteBuffer dst = ByteBuffer.allocate(checkRange(location, offset, length));
+        read(location, offset, dst);
+        return dst.flip();
+    }
+
+    /**
+     * Reads payload bytes from {@code offset} into {@code dst} (as many as it has room for) and
+     * returns how many. On any exception the contents of {@code dst} are unspecified.
+     */
+    public int read(Location location, long offset, ByteBuffer dst) {
+        int length = (int) Math.min(dst.remaining(), Math.max(0, location.length() - offset));
+        checkRange(location, offset, length);
+        ByteBuffer target = dst.slice().limit(length);
+        readVerified(location, offset, target);
+        dst.position(dst.position() + length);
+        return length;
+    }
+
+    private static int checkRange(Location loc, long offset, int length) {
+        if (offset < 0 || length < 0 || offset + length > loc.length()) {
+            throw new WcacheException.InvalidArgument(loc.toString(),
+                    "range " + offset + "+" + length + " outside a record of " + loc.length() + " bytes");
+        }
+        return length;
+    }
+
+    private SegmentFormat.RecordHeader readVerified(Location loc, long offset, ByteBuffer target) {
+        ensureOpen();
+        Segment s = segments.get(loc.segmentId());
+        if (s == null || s.dir() != loc.dir() || !s.tryAcquire()) {
+            throw new WcacheException.NotFound(loc.toString(), "segment no longer exists (evicted or compacted): " + loc);
+        }
+        try {
+            if (loc.position() < SegmentFormat.SEGMENT_HEADER_SIZE
+                    || loc.position() + SegmentFormat.frameSize(loc.length()) > s.size()) {
+                throw new WcacheException.NotFound(loc.toString(), "no record at " + loc + " (segment ends at " + s.size() + ")");
+            }
+            FileChannel ch = s.channel();
+            ByteBuffer header = ByteBuffer.allocate(SegmentFormat.RECORD_HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            SegmentScanner.readFully(ch, header, loc.position());
+            header.flip();
+            SegmentFormat.RecordHeader h = SegmentFormat.RecordHeader.decode(header);
+            if (h.type() != SegmentFormat.TYPE_DATA || h.length() != loc.length()) {
+                throw corruption(loc, "record header does not match the location (type=" + h.type() + " length="
+                        + h.length() + ")");
+            }
+            CRC32C crc = new CRC32C();
+            SegmentFormat.RecordHeader.crcHeader(crc, header);
+            long payloadStart = loc.position() + SegmentFormat.RECORD_HEADER_SIZE;
+            streamCrc(ch, crc, payloadStart, offset);
+            int before = target.position();
+            SegmentScanner.readFully(ch, target, payloadStart + offset);
+            crc.update(target.duplicate().flip().position(before));
+            streamCrc(ch, crc, payloadStart + offset + (target.position() - before),
+                    loc.length() - offset - (target.position() - before));
+            if ((int) crc.getValue() != h.crc()) {
+                throw corruption(loc, "CRC32C mismatch");
+            }
+            s.touch();
+            target.flip();
+            return h;
+        } catch (ClosedChannelException e) {
+            throw new WcacheException.NotFound(loc.toString(), "segment closed while reading: " + loc);
+        } catch (IOException e) {
+            throw new WcacheException.Unavailable(loc.toString(), "read failed: " + e, e);
+        } finally {
+            s.release();
+        }
+    }
+
+    private static void streamCrc(FileChannel ch, CRC32C crc, long position, long length) throws IOException {
+        ByteBuffer scratch = READ_SCRATCH.get();
+        long p = position;
+        long left = length;
+        while (left > 0) {
+            scratch.clear().limit((int) Math.min(scratch.capacity(), left));
+            SegmentScanner.readFully(ch, scratch, p);
+            scratch.flip();
+            int n = scratch.remaining();
+            crc.update(scratch);
+            p += n;
+            left -= n;
+        }
+    }
+
+    private WcacheException.Corruption corruption(Location loc, String why) {
+        counters.corruptionsSeen.increment();
+        LOG.warn("event=corruption_detected location={} reason=\"{}\"", loc, why);
+        return new WcacheException.Corruption(loc.toString(), why + " at " + loc);
+    }
+
+    private StoredRecord readRecord(Location loc) {
+        ByteBuffer payload = ByteBuffer.allocate(loc.length());
+        SegmentFormat.RecordHeader h = readVerified(loc, 0, payload);
+        return new StoredRecord(h.fileId(), h.fileOffset(), payload);
+    }
+
+    /**
+     * Walks every record of every segment, verifying each, and returns the valid data records
+     * (for tools and tests; it reads everything). A segment's walk stops at its first invalid record.
+     */
+    public List<RecordInfo> scanRecords() {
+        ensureOpen();
+        List<RecordInfo> out = new ArrayList<>();
+        List<Segment> all = new ArrayList<>(segments.values());
+        all.sort((a, b) -> Long.compare(a.id(), b.id()));
+        for (Segment s : all) {
+            if (!s.tryAcquire()) {
+                continue;
+            }
+            try {
+                SegmentScanner.scan(s.channel(), s.id(), s.size(), r -> out.add(new RecordInfo(
+                        new Location(s.dir(), s.id(), r.position(), r.length()), r.fileId(), r.fileOffset())));
+            } catch (IOException e) {
+                throw new WcacheException.Unavailable(s.toString(), "scan failed: " + e, e);
+            } finally {
+                s.release();
+            }
+        }
+        return out;
+    }
+
+    /** A valid record found by {@link #scanRecords()}: where it is and which file bytes it holds. */
+    public record RecordInfo(Location location, long fileId, long fileOffset) {
+    }
+
+    // ---------------------------------------------------------------- stats and lifecycle
+
+    /** Space and counters now. */
+    public LogStoreStats stats() {
+        long capacity = 0;
+        long used = 0;
+        for (Dir d : dirs) {
+            capacity += d.capacity;
+            used += d.used.get();
+        }
+        return new LogStoreStats(capacity, used, Math.max(0, capacity - used), ledger.pinnedBytes(),
+                ledger.reservedBytes(), ledger.pinnedCap(), ledger.evictableBytes(), segments.size(),
+                counters.appends.get(), counters.appendedBytes.get(), groupCommit.requests(), groupCommit.rounds(),
+                counters.evictions.get(), counters.compactions.get(), counters.relocatedExtents.get(),
+                counters.droppedExtents.get(), counters.corruptionsSeen.get(), counters.recoveredTruncatedBytes.get());
+    }
+
+    /** The raw counters, for a metrics bridge. */
+    public LogStoreCounters counters() {
+        return counters;
+    }
+
+    public LogStoreConfig config() {
+        return config;
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new WcacheException.Unavailable("log-store", "log store is closed", null);
+        }
+    }
+
+    /**
+     * Stops the reclaimer, makes all appends durable and closes every file. Segments are not
+     * sealed: the next open scans the active ones (one per directory).
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        reclaimer.close();
+        try {
+            if (groupCommit.failure() == null) {
+                groupCommit.sync();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("event=close_sync_failed error={}", e.toString());
+        }
+        closed = true;
+        closeQuietly();
+        LOG.info("event=log_store_closed");
+    }
+
+    private void closeQuietly() {
+        reclaimer.close();
+        forceExecutor.shutdown();
+        for (Segment s : segments.values()) {
+            s.retire(false);
+        }
+        segments.clear();
+        for (Dir d : dirs) {
+            if (d == null) {
+                continue;
+            }
+            try {
+                d.fileLock.release();
+                d.lockChannel.close();
+            } catch (IOException e) {
+                LOG.warn("event=dir_unlock_failed dir={} error={}", d.path, e.toString());
+            }
+        }
+    }
+
+    /** The reclaimer's view of this store. */
+    private final class Space implements ReclaimableSpace {
+        @Override
+        public int dirCount() {
+            return dirs.length;
+        }
+
+        @Override
+        public long usedBytes(int dir) {
+            return dirs[dir].used.get();
+        }
+
+        @Override
+        public long capacity(int dir) {
+            return dirs[dir].capacity;
+        }
+
+        @Override
+        public List<Segment> sealedSegments(int dir) {
+            List<Segment> out = new ArrayList<>();
+            for (Segment s : segments.values()) {
+                if (s.dir() == dir && s.isSealed()) {
+                    out.add(s);
+                }
+            }
+            out.sort((a, b) -> Long.compare(a.id(), b.id()));
+            return out;
+        }
+
+        @Override
+        public SpaceLedger ledger() {
+            return ledger;
+        }
+
+        @Override
+        public StoredRecord readRecord(Location location) {
+            return LogStore.this.readRecord(location);
+        }
+
+        @Override
+        public Location appendCopy(int dir, StoredRecord record) {
+            Chunk c = new Chunk(record.fileId(), record.fileOffset(), new ByteBuffer[] {record.payload()}, null);
+            return write(dirs[dir], List.of(c))[0];
+        }
+
+        @Override
+        public void sync() {
+            groupCommit.sync();
+        }
+
+        @Override
+        public void delete(Segment segment) {
+            if (segments.remove(segment.id(), segment)) {
+                ledger.removeSegment(segment.id());
+                dirty.remove(segment);
+                dirs[segment.dir()].used.addAndGet(-segment.size());
+                segment.retire(true);
+            }
+        }
+    }
+}
