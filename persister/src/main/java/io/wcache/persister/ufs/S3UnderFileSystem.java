@@ -1,0 +1,639 @@
+package io.wcache.persister.ufs;
+
+import io.wcache.core.error.WcacheException;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.ContentStreamProvider;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.CommonPrefix;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * A UFS on an S3-compatible object store through the AWS SDK v2 (sync client, Apache HTTP client
+ * with bounded connect and socket timeouts and a bounded number of attempts). Bodies at or above
+ * the multipart threshold are uploaded as parts in parallel on a bounded executor shared by all
+ * uploads of this UFS; a failed multipart upload is aborted. Bodies are streamed from the
+ * {@link UploadSource} and never held in memory whole.
+ */
+public final class S3UnderFileSystem implements UnderFileSystem {
+
+    private static final Logger LOG = LoggerFactory.getLogger(S3UnderFileSystem.class);
+    private static final int MAX_PARTS = 10_000;
+    private static final int MAX_KEYS_PER_PAGE = 1000;
+
+    private final S3UfsConfig config;
+    private final URI uri;
+    private final String subjectPrefix;
+    private final S3Client s3;
+    private final ExecutorService partExecutor;
+
+    /** Connects to the bucket described by {@code config}; nothing is sent until the first call. */
+    public S3UnderFileSystem(S3UfsConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.uri = config.rootUri();
+        this.subjectPrefix = uri + "/";
+        AwsCredentialsProvider credentials = config.accessKey()
+                .<AwsCredentialsProvider>map(ak -> StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(ak, config.secretKey().orElseThrow())))
+                .orElseGet(DefaultCredentialsProvider::create);
+        S3ClientBuilder builder = S3Client.builder()
+                .region(Region.of(config.region()))
+                .credentialsProvider(credentials)
+                .forcePathStyle(config.pathStyle())
+                .httpClientBuilder(ApacheHttpClient.builder()
+                        .connectionTimeout(config.connectTimeout())
+                        .socketTimeout(config.socketTimeout())
+                        .connectionAcquisitionTimeout(config.socketTimeout())
+                        .maxConnections(config.parallelism() + 16))
+                .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(config.maxAttempts())));
+        config.endpoint().ifPresent(builder::endpointOverride);
+        this.s3 = builder.build();
+        AtomicInteger threads = new AtomicInteger();
+        ThreadFactory factory = r -> {
+            Thread t = new Thread(r, "s3-ufs-part-" + config.bucket() + "-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+        // Parts queue here rather than in the caller: the queue holds tasks, not bytes, so it is unbounded safely.
+        this.partExecutor = new ThreadPoolExecutor(config.parallelism(), config.parallelism(), 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), factory);
+        ((ThreadPoolExecutor) partExecutor).allowCoreThreadTimeOut(true);
+        LOG.info("event=s3_ufs_opened config={}", config);
+    }
+
+    /** Parses {@code s3://bucket[/prefix]} and its options and opens the UFS. */
+    public static S3UnderFileSystem open(URI uri, Map<String, String> options) {
+        return new S3UnderFileSystem(S3UfsConfig.parse(uri, options));
+    }
+
+    @Override
+    public URI uri() {
+        return uri;
+    }
+
+    /** The parsed configuration. */
+    public S3UfsConfig config() {
+        return config;
+    }
+
+    private String objectKey(String key) {
+        UfsKeys.requireValidKey(subjectPrefix, key);
+        return config.prefix() + key;
+    }
+
+    // ---- put ----
+
+    @Override
+    public UfsObject put(String key, UploadSource source, PutOptions options) {
+        String fullKey = objectKey(key);
+        Objects.requireNonNull(source, "source");
+        PutOptions opts = options == null ? PutOptions.DEFAULT : options;
+        long length = source.length();
+        if (length < 0) {
+            throw new WcacheException.InvalidArgument(subjectPrefix + key, "upload source has a negative length");
+        }
+        String etag = length >= config.multipartThreshold()
+                ? putMultipart(key, fullKey, source, opts, length)
+                : putSingle(key, fullKey, source, opts, length);
+        return new UfsObject(key, length, etag, Instant.now(), opts.contentType(), opts.userMetadata());
+    }
+
+    private String putSingle(String key, String fullKey, UploadSource source, PutOptions opts, long length) {
+        DigestingProvider body = new DigestingProvider(source, 0, length);
+        try {
+            String etag = stripQuotes(s3.putObject(b -> b.bucket(config.bucket()).key(fullKey)
+                            .contentType(opts.contentType()).metadata(opts.userMetadata()).contentLength(length),
+                    RequestBody.fromContentProvider(body, length, opts.contentType())).eTag());
+            verifyEtag(key, etag, body.md5Hex(), "");
+            LOG.debug("event=s3_put key={} size={} etag={}", key, length, etag);
+            return etag;
+        } catch (RuntimeException e) {
+            throw body.sourceFailure(subjectPrefix + key).orElseGet(() -> failure("put", key, e));
+        } finally {
+            body.close();
+        }
+    }
+
+    private String putMultipart(String key, String fullKey, UploadSource source, PutOptions opts, long length) {
+        long partSize = Math.max(config.partSize(), ceilDiv(length, MAX_PARTS));
+        int parts = (int) Math.max(1, ceilDiv(length, partSize));
+        String uploadId;
+        try {
+            uploadId = s3.createMultipartUpload(b -> b.bucket(config.bucket()).key(fullKey)
+                    .contentType(opts.contentType()).metadata(opts.userMetadata())).uploadId();
+        } catch (RuntimeException e) {
+            throw failure("put", key, e);
+        }
+        AtomicBoolean failed = new AtomicBoolean();
+        List<CompletableFuture<PartResult>> futures = new ArrayList<>(parts);
+        for (int i = 0; i < parts; i++) {
+            int partNumber = i + 1;
+            long offset = i * partSize;
+            long size = Math.min(partSize, length - offset);
+            CompletableFuture<PartResult> f = CompletableFuture.supplyAsync(
+                    () -> uploadPart(key, fullKey, uploadId, partNumber, source, offset, size, failed), partExecutor);
+            // The first failure stops parts that have not started; running ones finish within their timeouts.
+            f.whenComplete((r, t) -> {
+                if (t != null) {
+                    failed.set(true);
+                }
+            });
+            futures.add(f);
+        }
+        CompletableFuture<Void> all = CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new));
+        RuntimeException error = null;
+        boolean interrupted = false;
+        while (true) {
+            try {
+                all.get();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+                failed.set(true);
+            } catch (ExecutionException e) {
+                break;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+            error = new WcacheException.Unavailable(subjectPrefix + key, "put of " + subjectPrefix + key + " was interrupted", null);
+        } else {
+            error = firstFailure(futures);
+        }
+        if (error == null) {
+            List<PartResult> results = futures.stream().map(CompletableFuture::join)
+                    .sorted(Comparator.comparingInt(PartResult::partNumber)).toList();
+            try {
+                String etag = stripQuotes(s3.completeMultipartUpload(b -> b.bucket(config.bucket()).key(fullKey)
+                        .uploadId(uploadId).multipartUpload(m -> m.parts(results.stream()
+                                .map(p -> CompletedPart.builder().partNumber(p.partNumber()).eTag(p.etag()).build())
+                                .toList()))).eTag());
+                verifyEtag(key, etag, multipartEtag(results), "-" + parts);
+                LOG.debug("event=s3_put_multipart key={} size={} parts={} etag={}", key, length, parts, etag);
+                return etag;
+            } catch (RuntimeException e) {
+                error = e;
+            }
+        }
+        abort(key, fullKey, uploadId);
+        throw error instanceof WcacheException w ? w : failure("put", key, error);
+    }
+
+    private record PartResult(int partNumber, String etag, String md5Hex) {
+    }
+
+    private PartResult uploadPart(String key, String fullKey, String uploadId, int partNumber, UploadSource source,
+                                  long offset, long size, AtomicBoolean failed) {
+        if (failed.get()) {
+            throw new CompletionException(new WcacheException.Unavailable(subjectPrefix + key,
+                    "part " + partNumber + " not sent: another part failed", null));
+        }
+        DigestingProvider body = new DigestingProvider(source, offset, size);
+        try {
+            String etag = stripQuotes(s3.uploadPart(b -> b.bucket(config.bucket()).key(fullKey).uploadId(uploadId)
+                            .partNumber(partNumber).contentLength(size),
+                    RequestBody.fromContentProvider(body, size, "application/octet-stream")).eTag());
+            verifyEtag(key, etag, body.md5Hex(), "");
+            return new PartResult(partNumber, etag, body.md5Hex());
+        } catch (RuntimeException e) {
+            WcacheException mapped = body.sourceFailure(subjectPrefix + key).orElseGet(() -> failure("put part " + partNumber, key, e));
+            throw new CompletionException(mapped);
+        } finally {
+            body.close();
+        }
+    }
+
+    private RuntimeException firstFailure(List<CompletableFuture<PartResult>> futures) {
+        RuntimeException any = null;
+        for (CompletableFuture<PartResult> f : futures) {
+            try {
+                f.join();
+            } catch (CompletionException e) {
+                RuntimeException cause = e.getCause() instanceof RuntimeException r ? r : e;
+                // Prefer the root failure over the "not sent: another part failed" ones it caused.
+                if (any == null || (any instanceof WcacheException.Unavailable u && u.getMessage().contains("another part failed"))) {
+                    any = cause;
+                }
+            }
+        }
+        return any;
+    }
+
+    private void abort(String key, String fullKey, String uploadId) {
+        try {
+            s3.abortMultipartUpload(b -> b.bucket(config.bucket()).key(fullKey).uploadId(uploadId));
+            LOG.debug("event=s3_multipart_aborted key={} uploadId={}", key, uploadId);
+        } catch (RuntimeException e) {
+            // The bucket's lifecycle rule for incomplete uploads is the backstop; say which upload leaked.
+            LOG.warn("event=s3_multipart_abort_failed uri={} key={} uploadId={} error={}", uri, key, uploadId, e.toString());
+        }
+    }
+
+    /** S3's multipart ETag: the MD5 of the concatenated binary part MD5s. */
+    private static String multipartEtag(List<PartResult> parts) {
+        MessageDigest md5 = md5();
+        for (PartResult p : parts) {
+            if (p.md5Hex() == null) {
+                return null;
+            }
+            md5.update(HexFormat.of().parseHex(p.md5Hex()));
+        }
+        return HexFormat.of().formatHex(md5.digest());
+    }
+
+    /**
+     * Compares the server's ETag with what was sent when the ETag has the MD5 shape; servers that
+     * return other ETags (SSE-KMS) are not checked, and {@code verify.etag=false} turns this off.
+     */
+    private void verifyEtag(String key, String serverEtag, String localMd5, String suffix) {
+        if (!config.verifyEtag() || localMd5 == null || serverEtag == null) {
+            return;
+        }
+        String expected = localMd5 + suffix;
+        boolean md5Shaped = serverEtag.matches("[0-9a-fA-F]{32}" + (suffix.isEmpty() ? "" : "-\\d+"));
+        if (md5Shaped && !serverEtag.equalsIgnoreCase(expected)) {
+            throw new WcacheException.Corruption(subjectPrefix + key, "UFS stored " + subjectPrefix + key + " with ETag "
+                    + serverEtag + " but the bytes sent have " + expected + " (set verify.etag=false for servers whose ETag is not the MD5)");
+        }
+    }
+
+    // ---- get, head ----
+
+    @Override
+    public InputStream get(String key, long offset, long length) {
+        String fullKey = objectKey(key);
+        String subject = subjectPrefix + key;
+        if (offset < 0) {
+            throw new WcacheException.InvalidArgument(subject, "offset must not be negative: " + offset);
+        }
+        if (length == 0) {
+            UfsObject o = head(key).orElseThrow(() -> new WcacheException.NotFound(subject, "no object " + subject));
+            requireOffsetWithin(subject, offset, o.size());
+            return InputStream.nullInputStream();
+        }
+        GetObjectRequest.Builder req = GetObjectRequest.builder().bucket(config.bucket()).key(fullKey);
+        if (offset > 0 || length > 0) {
+            req.range("bytes=" + offset + "-" + (length < 0 ? "" : String.valueOf(offset + length - 1)));
+        }
+        try {
+            ResponseInputStream<GetObjectResponse> in = s3.getObject(req.build());
+            LOG.debug("event=s3_get key={} offset={} length={}", key, offset, length);
+            return new AbortOnEarlyClose(in);
+        } catch (AwsServiceException e) {
+            if (e.statusCode() == 416) {
+                // S3 refuses a range starting at the end; reading zero bytes there is not an error.
+                UfsObject o = head(key).orElseThrow(() -> new WcacheException.NotFound(subject, "no object " + subject));
+                requireOffsetWithin(subject, offset, o.size());
+                return InputStream.nullInputStream();
+            }
+            throw failure("get", key, e);
+        } catch (RuntimeException e) {
+            throw failure("get", key, e);
+        }
+    }
+
+    private static void requireOffsetWithin(String subject, long offset, long size) {
+        if (offset > size) {
+            throw new WcacheException.InvalidArgument(subject, "offset " + offset + " is past the end of " + subject
+                    + " (" + size + " bytes)");
+        }
+    }
+
+    @Override
+    public Optional<UfsObject> head(String key) {
+        String fullKey = objectKey(key);
+        try {
+            HeadObjectResponse r = s3.headObject(b -> b.bucket(config.bucket()).key(fullKey));
+            return Optional.of(new UfsObject(key, r.contentLength(), stripQuotes(r.eTag()), r.lastModified(),
+                    r.contentType(), r.metadata()));
+        } catch (AwsServiceException e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw failure("head", key, e);
+        } catch (RuntimeException e) {
+            throw failure("head", key, e);
+        }
+    }
+
+    // ---- list, delete ----
+
+    @Override
+    public UfsListing list(String prefix, String delimiter, String continuation, int maxKeys) {
+        String p = prefix == null ? "" : prefix;
+        UfsKeys.requireValidPrefix(subjectPrefix, p);
+        UfsListing.requireValidMaxKeys(maxKeys);
+        String delim = delimiter == null || delimiter.isEmpty() ? null : delimiter;
+        String token = continuation == null || continuation.isEmpty() ? null : continuation;
+        int rootLength = config.prefix().length();
+        try {
+            ListObjectsV2Response r = s3.listObjectsV2(b -> b.bucket(config.bucket()).prefix(config.prefix() + p)
+                    .delimiter(delim).continuationToken(token).maxKeys(Math.min(maxKeys, MAX_KEYS_PER_PAGE)));
+            List<UfsObject> objects = new ArrayList<>(r.contents().size());
+            for (S3Object o : r.contents()) {
+                String key = o.key().substring(rootLength);
+                if (isValidKey(key)) {
+                    objects.add(new UfsObject(key, o.size(), stripQuotes(o.eTag()), o.lastModified(), null, Map.of()));
+                } else {
+                    // Folder markers ("a/") and keys written by other tools that wcache cannot address.
+                    LOG.debug("event=s3_list_key_skipped uri={} key={}", uri, o.key());
+                }
+            }
+            List<String> prefixes = r.commonPrefixes().stream().map(CommonPrefix::prefix)
+                    .map(cp -> cp.substring(rootLength)).toList();
+            String next = Boolean.TRUE.equals(r.isTruncated()) ? r.nextContinuationToken() : null;
+            return new UfsListing(objects, prefixes, next);
+        } catch (RuntimeException e) {
+            throw failure("list", p, e);
+        }
+    }
+
+    private boolean isValidKey(String key) {
+        try {
+            UfsKeys.requireValidKey(subjectPrefix, key);
+            return true;
+        } catch (WcacheException.InvalidPath e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void delete(String key) {
+        String fullKey = objectKey(key);
+        try {
+            s3.deleteObject(b -> b.bucket(config.bucket()).key(fullKey));
+            LOG.debug("event=s3_delete key={}", key);
+        } catch (AwsServiceException e) {
+            if (e.statusCode() == 404 && !"NoSuchBucket".equals(errorCode(e))) {
+                return;
+            }
+            throw failure("delete", key, e);
+        } catch (RuntimeException e) {
+            throw failure("delete", key, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        partExecutor.shutdownNow();
+        s3.close();
+    }
+
+    @Override
+    public String toString() {
+        return "S3UnderFileSystem[" + uri + "]";
+    }
+
+    // ---- errors ----
+
+    /** Maps SDK failures to the core error model; Unavailable is the retryable kind. */
+    private WcacheException failure(String op, String key, RuntimeException e) {
+        if (e instanceof WcacheException w) {
+            return w;
+        }
+        String subject = subjectPrefix + key;
+        if (e instanceof AwsServiceException se) {
+            int status = se.statusCode();
+            String code = errorCode(se);
+            String detail = se.awsErrorDetails() != null && se.awsErrorDetails().errorMessage() != null
+                    ? se.awsErrorDetails().errorMessage() : se.getMessage();
+            String msg = op + " " + subject + " failed: HTTP " + status + (code.isEmpty() ? "" : " " + code) + ": " + detail;
+            if ("NoSuchBucket".equals(code)) {
+                return new WcacheException.Unavailable(subject, op + " " + subject + " failed: bucket '"
+                        + config.bucket() + "' does not exist", e);
+            }
+            if (status == 404) {
+                return new WcacheException.NotFound(subject, msg);
+            }
+            if (status == 401 || status == 403) {
+                return new WcacheException.Unavailable(subject, msg + " (access denied: check the UFS credentials)", e);
+            }
+            if (status == 409 || status == 412) {
+                return new WcacheException.Conflict(subject, msg);
+            }
+            if (status == 416) {
+                return new WcacheException.InvalidArgument(subject, msg, e);
+            }
+            if (status == 400 && !code.equals("RequestTimeout") && !code.equals("ExpiredToken")) {
+                return new WcacheException.InvalidArgument(subject, msg, e);
+            }
+            return new WcacheException.Unavailable(subject, msg, e);
+        }
+        if (e instanceof SdkClientException || e instanceof SdkException) {
+            return new WcacheException.Unavailable(subject, op + " " + subject + " failed: UFS unreachable or timed out ("
+                    + e.getMessage() + ")", e);
+        }
+        return new WcacheException.Unavailable(subject, op + " " + subject + " failed: " + e, e);
+    }
+
+    private static String errorCode(AwsServiceException e) {
+        return e.awsErrorDetails() != null && e.awsErrorDetails().errorCode() != null ? e.awsErrorDetails().errorCode() : "";
+    }
+
+    private static String stripQuotes(String etag) {
+        if (etag == null) {
+            return "";
+        }
+        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"") ? etag.substring(1, etag.length() - 1) : etag;
+    }
+
+    private static long ceilDiv(long a, long b) {
+        return (a + b - 1) / b;
+    }
+
+    private static MessageDigest md5() {
+        try {
+            return MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("MD5 is required of every JVM", e);
+        }
+    }
+
+    // ---- streams ----
+
+    /**
+     * Opens the source range afresh for every attempt the SDK makes and records the MD5 of a stream
+     * read to its end, so the ETag can be checked without a second pass over the data. It also
+     * remembers a failure of the source itself, which is not the UFS's fault and must not be
+     * reported as the UFS being unavailable.
+     */
+    private static final class DigestingProvider implements ContentStreamProvider {
+        private final UploadSource source;
+        private final long offset;
+        private final long length;
+        private volatile String md5Hex;
+        private volatile String sourceProblem;
+        private InputStream current;
+
+        DigestingProvider(UploadSource source, long offset, long length) {
+            this.source = source;
+            this.offset = offset;
+            this.length = length;
+        }
+
+        @Override
+        public synchronized InputStream newStream() {
+            closeQuietly(current);
+            try {
+                current = new DigestingStream(source.open(offset, length));
+            } catch (IOException e) {
+                sourceProblem = "cannot read the upload source at offset " + offset + ": " + e;
+                throw new UncheckedIOException(e);
+            }
+            return current;
+        }
+
+        String md5Hex() {
+            return md5Hex;
+        }
+
+        Optional<WcacheException> sourceFailure(String subject) {
+            String problem = sourceProblem;
+            if (problem == null) {
+                return Optional.empty();
+            }
+            if (problem.startsWith("short:")) {
+                return Optional.of(new WcacheException.InvalidArgument(subject, problem.substring(6)));
+            }
+            return Optional.of(new WcacheException.Unavailable(subject, problem, null));
+        }
+
+        synchronized void close() {
+            closeQuietly(current);
+            current = null;
+        }
+
+        private static void closeQuietly(InputStream in) {
+            if (in != null) {
+                try {
+                    in.close();
+                } catch (IOException ignored) {
+                    // the stream was only read; nothing is lost
+                }
+            }
+        }
+
+        private final class DigestingStream extends FilterInputStream {
+            private final MessageDigest digest = md5();
+            private long read;
+
+            DigestingStream(InputStream in) {
+                super(in);
+            }
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                int n = read(one, 0, 1);
+                return n <= 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (read >= length) {
+                    return -1;
+                }
+                int n = in.read(b, off, (int) Math.min(len, length - read));
+                if (n < 0) {
+                    sourceProblem = "short:upload source declared " + length + " bytes at offset " + offset
+                            + " but ended after " + read;
+                    throw new IOException(sourceProblem.substring(6));
+                }
+                digest.update(b, off, n);
+                read += n;
+                if (read == length) {
+                    md5Hex = HexFormat.of().formatHex(digest.digest());
+                }
+                return n;
+            }
+
+            @Override
+            public long skip(long n) throws IOException {
+                // Skipping would leave a hole in the digest; read through instead.
+                byte[] buf = new byte[(int) Math.min(n, 8192)];
+                int r = read(buf, 0, buf.length);
+                return Math.max(r, 0);
+            }
+
+            @Override
+            public boolean markSupported() {
+                return false;
+            }
+        }
+    }
+
+    /** Aborts the HTTP connection when closed before the end, instead of draining the rest of the object. */
+    private static final class AbortOnEarlyClose extends FilterInputStream {
+        private final ResponseInputStream<?> response;
+        private boolean eof;
+
+        AbortOnEarlyClose(ResponseInputStream<?> response) {
+            super(response);
+            this.response = response;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            eof |= b < 0;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            eof |= n < 0;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!eof) {
+                response.abort();
+            }
+            super.close();
+        }
+    }
+}

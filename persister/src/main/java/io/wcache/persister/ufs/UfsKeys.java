@@ -1,0 +1,102 @@
+package io.wcache.persister.ufs;
+
+import io.wcache.core.error.WcacheException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The key rules shared by every UFS. A key is relative to the mount root and is never normalised:
+ * {@code a//b}, {@code ./a}, {@code a/../b}, {@code /a} and {@code a/} are refused rather than
+ * rewritten, because two spellings of one object would break per-path ordering above this layer.
+ */
+public final class UfsKeys {
+
+    /** S3's limit on the UTF-8 length of a key, applied everywhere so both UFS kinds agree. */
+    public static final int MAX_KEY_BYTES = 1024;
+
+    private UfsKeys() {
+    }
+
+    /**
+     * Checks an object key: non-empty, at most 1024 UTF-8 bytes, no leading {@code /}, no empty,
+     * {@code .} or {@code ..} segment, no NUL and no unpaired surrogate.
+     *
+     * @throws WcacheException.InvalidPath naming {@code subjectPrefix + key}
+     */
+    public static void requireValidKey(String subjectPrefix, String key) {
+        if (key == null || key.isEmpty()) {
+            throw invalid(subjectPrefix, key, "key is empty");
+        }
+        requireCharacters(subjectPrefix, key);
+        if (key.startsWith("/")) {
+            throw invalid(subjectPrefix, key, "key must be relative to the mount root (no leading '/')");
+        }
+        for (String segment : key.split("/", -1)) {
+            requireSegment(subjectPrefix, key, segment);
+        }
+    }
+
+    /**
+     * Checks a listing prefix: empty, or made of valid segments where the last one may be partial
+     * ({@code a/b} lists {@code a/b...}) or empty ({@code a/b/} lists inside {@code a/b}).
+     */
+    public static void requireValidPrefix(String subjectPrefix, String prefix) {
+        if (prefix == null || prefix.isEmpty()) {
+            return;
+        }
+        requireCharacters(subjectPrefix, prefix);
+        if (prefix.startsWith("/")) {
+            throw invalid(subjectPrefix, prefix, "prefix must be relative to the mount root (no leading '/')");
+        }
+        String[] segments = prefix.split("/", -1);
+        for (int i = 0; i < segments.length - 1; i++) {
+            requireSegment(subjectPrefix, prefix, segments[i]);
+        }
+    }
+
+    private static void requireCharacters(String subjectPrefix, String key) {
+        if (key.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+            throw invalid(subjectPrefix, key, "key is longer than " + MAX_KEY_BYTES + " UTF-8 bytes");
+        }
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c == 0) {
+                throw invalid(subjectPrefix, key, "key contains a NUL character");
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw invalid(subjectPrefix, key, "key contains an unpaired surrogate and has no UTF-8 form");
+            }
+        }
+    }
+
+    private static void requireSegment(String subjectPrefix, String key, String segment) {
+        if (segment.isEmpty()) {
+            throw invalid(subjectPrefix, key, "key has an empty segment (a doubled or trailing '/')");
+        }
+        if (segment.equals(".") || segment.equals("..")) {
+            throw invalid(subjectPrefix, key, "key has a '" + segment + "' segment");
+        }
+    }
+
+    private static WcacheException.InvalidPath invalid(String subjectPrefix, String key, String why) {
+        return new WcacheException.InvalidPath(subjectPrefix + key, "invalid UFS key '" + key + "': " + why);
+    }
+
+    /** Compares two keys in S3 order: by their UTF-8 bytes, unsigned. */
+    static int compareUtf8(String a, String b) {
+        // Code-point order equals UTF-8 byte order; UTF-16 char order differs above U+FFFF.
+        int i = 0;
+        int j = 0;
+        while (i < a.length() && j < b.length()) {
+            int ca = a.codePointAt(i);
+            int cb = b.codePointAt(j);
+            if (ca != cb) {
+                return Integer.compare(ca, cb);
+            }
+            i += Character.charCount(ca);
+            j += Character.charCount(cb);
+        }
+        return Integer.compare(a.length() - i, b.length() - j);
+    }
+}

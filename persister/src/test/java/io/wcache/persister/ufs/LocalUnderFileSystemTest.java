@@ -1,0 +1,221 @@
+package io.wcache.persister.ufs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.wcache.core.error.WcacheException;
+import io.wcache.persister.testing.PatternSource;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalUnderFileSystemTest extends UnderFileSystemContract {
+
+    @TempDir
+    Path temp;
+    Path rootDir;
+    LocalUnderFileSystem ufs;
+
+    @BeforeEach
+    void open() {
+        rootDir = temp.resolve("ufs");
+        ufs = (LocalUnderFileSystem) UnderFileSystem.open(URI.create("file://" + rootDir), Map.of());
+    }
+
+    @AfterEach
+    void close() {
+        ufs.close();
+    }
+
+    @Override
+    protected UnderFileSystem ufs() {
+        return ufs;
+    }
+
+    @Test
+    void twoHundredMebibyteObjectIsStreamedToDiskByteIdentical() throws Exception {
+        PatternSource source = new PatternSource(200L << 20, 7);
+        UfsObject put = ufs.put("big/200m", source, PutOptions.DEFAULT);
+        assertThat(put.size()).isEqualTo(200L << 20);
+        assertThat(Files.size(rootDir.resolve("big/200m"))).isEqualTo(200L << 20);
+        try (InputStream in = Files.newInputStream(rootDir.resolve("big/200m"))) {
+            assertThat(PatternSource.sha256(in)).isEqualTo(source.sha256());
+        }
+    }
+
+    @Test
+    void objectsArePlainFilesAndNoTemporaryFileRemains() throws Exception {
+        ufs.put("a/b/c.txt", bytes("hello"), PutOptions.DEFAULT);
+        assertThat(Files.readString(rootDir.resolve("a/b/c.txt"))).isEqualTo("hello");
+        try (Stream<Path> temps = Files.list(rootDir.resolve(LocalUnderFileSystem.TEMP_DIR))) {
+            assertThat(temps).isEmpty();
+        }
+        assertThat(ufs.list("", null, null, 100).objects()).extracting(UfsObject::key).containsExactly("a/b/c.txt");
+    }
+
+    @Test
+    void temporaryDirectoryIsReservedAndNeverListed() {
+        assertThatThrownBy(() -> ufs.put(".wcache-tmp/x", bytes("x"), PutOptions.DEFAULT))
+                .isInstanceOf(WcacheException.InvalidPath.class);
+        assertThat(ufs.list("", "/", null, 100).commonPrefixes()).isEmpty();
+    }
+
+    @Test
+    void keyThatIsAPrefixOfAnotherKeyIsAConflict() throws Exception {
+        ufs.put("a/b", bytes("file"), PutOptions.DEFAULT);
+        assertThatThrownBy(() -> ufs.put("a/b/c", bytes("x"), PutOptions.DEFAULT))
+                .isInstanceOf(WcacheException.Conflict.class)
+                .hasMessageContaining("'a/b' is an object")
+                .satisfies(e -> assertThat(((WcacheException) e).subject()).isEqualTo(ufs.uri() + "/a/b/c"));
+
+        ufs.put("x/y/z", bytes("deep"), PutOptions.DEFAULT);
+        assertThatThrownBy(() -> ufs.put("x/y", bytes("x"), PutOptions.DEFAULT))
+                .isInstanceOf(WcacheException.Conflict.class);
+
+        assertThat(read(ufs.get("a/b"))).isEqualTo("file");
+        assertThat(read(ufs.get("x/y/z"))).isEqualTo("deep");
+        assertThat(ufs.head("a/b/c")).isEmpty();
+        assertThat(ufs.head("x/y")).isEmpty();
+        ufs.delete("x/y");
+        assertThat(read(ufs.get("x/y/z"))).isEqualTo("deep");
+    }
+
+    @Test
+    void symlinksLeadingOutsideTheRootAreRefused() throws Exception {
+        Path outside = Files.createDirectories(temp.resolve("outside"));
+        Files.writeString(outside.resolve("secret"), "secret");
+        Files.createDirectories(rootDir);
+        Files.createSymbolicLink(rootDir.resolve("escape"), outside);
+        Files.createSymbolicLink(rootDir.resolve("secret-link"), outside.resolve("secret"));
+
+        assertThatThrownBy(() -> ufs.put("escape/new", bytes("x"), PutOptions.DEFAULT))
+                .isInstanceOf(WcacheException.InvalidPath.class).hasMessageContaining("outside the UFS root");
+        assertThatThrownBy(() -> ufs.get("escape/secret")).isInstanceOf(WcacheException.InvalidPath.class);
+        assertThatThrownBy(() -> ufs.head("escape/secret")).isInstanceOf(WcacheException.InvalidPath.class);
+        assertThatThrownBy(() -> ufs.delete("escape/secret")).isInstanceOf(WcacheException.InvalidPath.class);
+        assertThatThrownBy(() -> ufs.get("secret-link")).isInstanceOf(WcacheException.InvalidPath.class);
+        assertThat(ufs.list("escape/", null, null, 10).objects()).isEmpty();
+
+        assertThat(ufs.list("", null, null, 100).objects()).isEmpty();
+        assertThat(Files.exists(outside.resolve("new"))).isFalse();
+        assertThat(Files.readString(outside.resolve("secret"))).isEqualTo("secret");
+    }
+
+    @Test
+    void symlinkedFileInsideTheRootIsReadable() throws Exception {
+        ufs.put("real/data", bytes("data"), PutOptions.DEFAULT);
+        Files.createSymbolicLink(rootDir.resolve("alias"), rootDir.resolve("real/data"));
+        assertThat(read(ufs.get("alias"))).isEqualTo("data");
+        assertThat(keys(ufs.list("", null, null, 10))).containsExactly("alias", "real/data");
+    }
+
+    @Test
+    void emptyDirectoriesAreNotObjectsAndDeletePrunesThem() throws Exception {
+        Files.createDirectories(rootDir.resolve("empty/inner"));
+        assertThat(ufs.list("", "/", null, 100).commonPrefixes()).isEmpty();
+        assertThat(ufs.list("", null, null, 100).objects()).isEmpty();
+        assertThat(ufs.head("empty")).isEmpty();
+
+        ufs.put("p/q/r", bytes("r"), PutOptions.DEFAULT);
+        ufs.delete("p/q/r");
+        assertThat(Files.exists(rootDir.resolve("p"))).isFalse();
+        assertThat(Files.isDirectory(rootDir)).isTrue();
+    }
+
+    @Test
+    void listingSortsByUtf8BytesNotUtf16() {
+        // U+1F600 sorts after U+FFFD in UTF-8 (and in S3) but before it in UTF-16.
+        List<String> keys = List.of("z\uD83D\uDE00", "z\uFFFD", "z\u00e9", "zz");
+        for (String k : keys) {
+            ufs.put(k, bytes(k), PutOptions.DEFAULT);
+        }
+        assertThat(keys(ufs.list("z", null, null, 10))).containsExactly("zz", "z\u00e9", "z\uFFFD", "z\uD83D\uDE00");
+    }
+
+    @Test
+    void filesWrittenWithoutWcacheAreListedWithAnEtagThatChangesWithTheFile() throws Exception {
+        Files.createDirectories(rootDir.resolve("ext"));
+        Path file = rootDir.resolve("ext/f");
+        Files.writeString(file, "one");
+        Files.setLastModifiedTime(file, FileTime.from(Instant.parse("2024-01-01T00:00:00Z")));
+        UfsObject first = ufs.head("ext/f").orElseThrow();
+        assertThat(first.contentType()).isEqualTo(PutOptions.DEFAULT_CONTENT_TYPE);
+        assertThat(read(ufs.get("ext/f"))).isEqualTo("one");
+
+        ufs.put("ext/g", bytes("two"), PutOptions.DEFAULT);
+        // Rewritten in place: the stored MD5 no longer describes the bytes and must not be reported.
+        Files.writeString(rootDir.resolve("ext/g"), "TWO!");
+        UfsObject rewritten = ufs.head("ext/g").orElseThrow();
+        assertThat(rewritten.etag()).isNotEqualTo(md5("two"));
+        assertThat(rewritten.size()).isEqualTo(4);
+
+        Files.writeString(file, "one but changed");
+        assertThat(ufs.head("ext/f").orElseThrow().etag()).isNotEqualTo(first.etag());
+    }
+
+    @Test
+    void continuationTokenThatIsNotOursIsInvalidArgument() {
+        assertThatThrownBy(() -> ufs.list("", null, "not-a-token!", 10)).isInstanceOf(WcacheException.InvalidArgument.class);
+    }
+
+    @Test
+    void localUfsRefusesOptionsAndHosts() {
+        assertThatThrownBy(() -> UnderFileSystem.open(URI.create("file://" + rootDir), Map.of("endpoint", "x")))
+                .isInstanceOf(WcacheException.InvalidArgument.class);
+        assertThatThrownBy(() -> UnderFileSystem.open(URI.create("file://host/dir"), Map.of()))
+                .isInstanceOf(WcacheException.InvalidArgument.class);
+        assertThatThrownBy(() -> UnderFileSystem.open(URI.create("ftp://host/dir"), Map.of()))
+                .isInstanceOf(WcacheException.InvalidArgument.class);
+    }
+
+    @Test
+    void concurrentPutsAndDeletesInOneDirectoryNeverLoseAWrite() throws Exception {
+        // Deletes prune empty parents while puts create them; every put must still land.
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < 4; t++) {
+            int id = t;
+            threads.add(new Thread(() -> {
+                try {
+                    for (int i = 0; i < 50; i++) {
+                        String key = "shared/dir/t" + id + "-" + i;
+                        ufs.put(key, bytes(key), PutOptions.DEFAULT);
+                        if (i % 2 == 0) {
+                            ufs.delete(key);
+                        }
+                    }
+                } catch (Throwable e) {
+                    errors.add(e);
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            t.join(60_000);
+        }
+        assertThat(errors).isEmpty();
+        List<String> all = new ArrayList<>();
+        String token = null;
+        do {
+            UfsListing page = ufs.list("shared/", null, token, 1000);
+            all.addAll(keys(page));
+            token = page.nextContinuation();
+        } while (token != null);
+        assertThat(all).hasSize(100);
+        for (String k : all) {
+            assertThat(new String(ufs.get(k).readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(k);
+        }
+    }
+}
