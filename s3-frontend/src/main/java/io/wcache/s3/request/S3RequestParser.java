@@ -28,7 +28,7 @@ public final class S3RequestParser {
             "notification", "replication", "encryption", "object-lock", "retention", "legal-hold", "torrent",
             "attributes", "restore", "select", "versions", "analytics", "metrics", "inventory",
             "intelligent-tiering", "accelerate", "requestPayment", "ownershipControls", "publicAccessBlock",
-            "website", "renameObject");
+            "renameObject");
 
     private final Set<String> serviceHosts;
 
