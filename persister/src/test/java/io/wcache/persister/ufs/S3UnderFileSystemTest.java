@@ -1,0 +1,257 @@
+package io.wcache.persister.ufs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.wcache.core.error.WcacheException;
+import io.wcache.persister.testing.EmbeddedS3Server;
+import io.wcache.persister.testing.PatternSource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/** The UFS contract and the S3-specific behaviour against a real S3 server (s3proxy) on 127.0.0.1. */
+class S3UnderFileSystemTest extends UnderFileSystemContract {
+
+    private static final String BUCKET = "ufs";
+    private static EmbeddedS3Server server;
+    private static final AtomicInteger MOUNTS = new AtomicInteger();
+
+    private S3UnderFileSystem ufs;
+    private String prefix;
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        Path base = Files.createTempDirectory("s3proxy");
+        server = EmbeddedS3Server.start(base);
+        server.createBucket(BUCKET);
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        server.close();
+    }
+
+    @BeforeEach
+    void open(TestInfo info) {
+        // Each test gets its own prefix, so tests see an empty mount without restarting the server.
+        prefix = "t" + MOUNTS.incrementAndGet();
+        ufs = open(Map.of());
+    }
+
+    private S3UnderFileSystem open(Map<String, String> extra) {
+        Map<String, String> options = new HashMap<>(server.ufsOptions());
+        options.put("multipart.threshold", "8MiB");
+        options.put("multipart.part.size", "5MiB");
+        options.put("connect.timeout", "1s");
+        options.put("socket.timeout", "5s");
+        options.put("max.attempts", "2");
+        options.putAll(extra);
+        return (S3UnderFileSystem) UnderFileSystem.open(URI.create("s3://" + BUCKET + "/" + prefix), options);
+    }
+
+    @AfterEach
+    void close() {
+        ufs.close();
+    }
+
+    @Override
+    protected UnderFileSystem ufs() {
+        return ufs;
+    }
+
+    private Path storedFile(String key) {
+        return server.baseDir().resolve(BUCKET).resolve(prefix).resolve(key);
+    }
+
+    @Test
+    void uriNamesBucketAndPrefix() {
+        assertThat(ufs.uri()).isEqualTo(URI.create("s3://ufs/" + prefix));
+    }
+
+    @Test
+    void objectAboveThresholdIsUploadedInPartsAndStoredByteIdentical() throws Exception {
+        PatternSource source = new PatternSource(10L << 20, 3);
+        UfsObject put = ufs.put("mp/ten", source, PutOptions.contentType("application/x-test").withUserMetadata(Map.of("a", "b")));
+        assertThat(put.etag()).endsWith("-2");
+        try (InputStream stored = Files.newInputStream(storedFile("mp/ten"))) {
+            assertThat(PatternSource.sha256(stored)).isEqualTo(source.sha256());
+        }
+        UfsObject head = ufs.head("mp/ten").orElseThrow();
+        assertThat(head.size()).isEqualTo(10L << 20);
+        assertThat(head.etag()).isEqualTo(put.etag());
+        assertThat(head.contentType()).isEqualTo("application/x-test");
+        assertThat(head.userMetadata()).containsEntry("a", "b");
+    }
+
+    @Test
+    void objectBelowThresholdIsASinglePutWithItsMd5AsEtag() throws Exception {
+        UfsObject put = ufs.put("small", bytes("small body"), PutOptions.DEFAULT);
+        assertThat(put.etag()).isEqualTo(md5("small body"));
+        assertThat(Files.readString(storedFile("small"))).isEqualTo("small body");
+    }
+
+    @Test
+    void twoHundredMebibyteObjectStreamsThroughASmallHeap() throws Exception {
+        PatternSource source = new PatternSource(200L << 20, 11);
+        UfsObject put = ufs.put("big/200m", source, PutOptions.DEFAULT);
+        assertThat(put.size()).isEqualTo(200L << 20);
+        assertThat(put.etag()).endsWith("-40");
+        assertThat(Files.size(storedFile("big/200m"))).isEqualTo(200L << 20);
+        String expected = source.sha256();
+        try (InputStream stored = Files.newInputStream(storedFile("big/200m"))) {
+            assertThat(PatternSource.sha256(stored)).isEqualTo(expected);
+        }
+        try (InputStream in = ufs.get("big/200m")) {
+            assertThat(PatternSource.sha256(in)).isEqualTo(expected);
+        }
+        try (InputStream in = ufs.get("big/200m", (100L << 20) + 3, 1 << 20);
+             InputStream want = source.open((100L << 20) + 3, 1 << 20)) {
+            assertThat(PatternSource.sha256(in)).isEqualTo(PatternSource.sha256(want));
+        }
+    }
+
+    @Test
+    void failedPartAbortsTheMultipartUploadAndKeepsThePreviousObject() throws Exception {
+        ufs.put("mp/keep", bytes("previous"), PutOptions.DEFAULT);
+        PatternSource good = new PatternSource(12L << 20, 5);
+        UploadSource failsOnThirdPart = new UploadSource() {
+            @Override
+            public long length() {
+                return good.length();
+            }
+
+            @Override
+            public InputStream open(long offset, long length) throws IOException {
+                if (offset >= 10L << 20) {
+                    throw new IOException("local segment unreadable");
+                }
+                return good.open(offset, length);
+            }
+        };
+        assertThatThrownBy(() -> ufs.put("mp/keep", failsOnThirdPart, PutOptions.DEFAULT))
+                .isInstanceOf(WcacheException.Unavailable.class)
+                .hasMessageContaining("local segment unreadable")
+                .satisfies(e -> assertThat(((WcacheException) e).subject()).isEqualTo(ufs.uri() + "/mp/keep"));
+        assertThat(read(ufs.get("mp/keep"))).isEqualTo("previous");
+        try (S3Client raw = rawClient()) {
+            assertThat(raw.listMultipartUploads(b -> b.bucket(BUCKET).prefix(prefix + "/")).uploads()).isEmpty();
+        }
+    }
+
+    @Test
+    void missingBucketIsUnavailableNamingTheBucket() {
+        try (UnderFileSystem other = UnderFileSystem.open(URI.create("s3://no-such-bucket/x"), server.ufsOptions())) {
+            assertThatThrownBy(() -> other.put("k", bytes("v"), PutOptions.DEFAULT))
+                    .isInstanceOf(WcacheException.Unavailable.class)
+                    .hasMessageContaining("no-such-bucket");
+        }
+    }
+
+    @Test
+    void wrongCredentialsAreUnavailableNotNotFound() {
+        Map<String, String> bad = new HashMap<>(server.ufsOptions());
+        bad.put("secret.key", "wrong");
+        try (UnderFileSystem other = UnderFileSystem.open(URI.create("s3://" + BUCKET + "/" + prefix), bad)) {
+            assertThatThrownBy(() -> other.get("k"))
+                    .isInstanceOf(WcacheException.Unavailable.class)
+                    .hasMessageContaining("403");
+        }
+    }
+
+    @Test
+    void serverThatNeverAnswersTimesOutAsUnavailable() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<Socket> accepted = new ArrayList<>();
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (!silent.isClosed()) {
+                        accepted.add(silent.accept());
+                    }
+                } catch (IOException ignored) {
+                    // closed at the end of the test
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Map<String, String> options = new HashMap<>(server.ufsOptions());
+            options.put("endpoint", "http://127.0.0.1:" + silent.getLocalPort());
+            options.put("socket.timeout", "1s");
+            options.put("max.attempts", "2");
+            try (UnderFileSystem hung = UnderFileSystem.open(URI.create("s3://" + BUCKET + "/x"), options)) {
+                long start = System.nanoTime();
+                assertThatThrownBy(() -> hung.head("k"))
+                        .isInstanceOf(WcacheException.Unavailable.class)
+                        .satisfies(e -> assertThat(((WcacheException) e).subject()).isEqualTo("s3://ufs/x/k"));
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
+            } finally {
+                for (Socket s : accepted) {
+                    s.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void unknownOrMalformedOptionsAreRefusedAtOpen() {
+        assertThatThrownBy(() -> UnderFileSystem.open(URI.create("s3://b/p"), Map.of("multipart.treshold", "1")))
+                .isInstanceOf(WcacheException.InvalidArgument.class).hasMessageContaining("multipart.treshold");
+        assertThatThrownBy(() -> UnderFileSystem.open(URI.create("s3://b/p"), Map.of("multipart.part.size", "1MiB")))
+                .isInstanceOf(WcacheException.InvalidArgument.class);
+        assertThatThrownBy(() -> UnderFileSystem.open(URI.create("s3://b/p"), Map.of("access.key", "only")))
+                .isInstanceOf(WcacheException.InvalidArgument.class);
+        assertThatThrownBy(() -> UnderFileSystem.open(URI.create("s3://b/a//b"), Map.of()))
+                .isInstanceOf(WcacheException.InvalidPath.class);
+        assertThatThrownBy(() -> UnderFileSystem.open(URI.create("s3:///p"), Map.of()))
+                .isInstanceOf(WcacheException.InvalidArgument.class);
+    }
+
+    @Test
+    void optionsDefaultAsDocumented() {
+        S3UfsConfig c = S3UfsConfig.parse(URI.create("s3://bucket/some/prefix/"), Map.of());
+        assertThat(c.bucket()).isEqualTo("bucket");
+        assertThat(c.prefix()).isEqualTo("some/prefix/");
+        assertThat(c.rootUri()).isEqualTo(URI.create("s3://bucket/some/prefix"));
+        assertThat(c.region()).isEqualTo("us-east-1");
+        assertThat(c.pathStyle()).isFalse();
+        assertThat(c.accessKey()).isEmpty();
+        assertThat(c.multipartThreshold()).isEqualTo(64L << 20);
+        assertThat(c.partSize()).isEqualTo(16L << 20);
+        assertThat(c.parallelism()).isEqualTo(4);
+        S3UfsConfig withEndpoint = S3UfsConfig.parse(URI.create("s3://bucket"), Map.of("endpoint", "http://127.0.0.1:9000"));
+        assertThat(withEndpoint.pathStyle()).isTrue();
+        assertThat(withEndpoint.prefix()).isEmpty();
+        assertThat(withEndpoint.toString()).doesNotContain("secret");
+    }
+
+    private static S3Client rawClient() {
+        return S3Client.builder()
+                .endpointOverride(server.endpoint())
+                .region(Region.US_EAST_1)
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(EmbeddedS3Server.ACCESS_KEY, EmbeddedS3Server.SECRET_KEY)))
+                .build();
+    }
+}
