@@ -119,6 +119,9 @@ class LocalUnderFileSystemTest extends UnderFileSystemContract {
         Files.createSymbolicLink(rootDir.resolve("alias"), rootDir.resolve("real/data"));
         assertThat(read(ufs.get("alias"))).isEqualTo("data");
         assertThat(keys(ufs.list("", null, null, 10))).containsExactly("alias", "real/data");
+        ufs.delete("alias");
+        assertThat(Files.exists(rootDir.resolve("alias"), java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+        assertThat(read(ufs.get("real/data"))).isEqualTo("data");
     }
 
     @Test
@@ -163,6 +166,19 @@ class LocalUnderFileSystemTest extends UnderFileSystemContract {
 
         Files.writeString(file, "one but changed");
         assertThat(ufs.head("ext/f").orElseThrow().etag()).isNotEqualTo(first.etag());
+    }
+
+    @Test
+    void reopeningRemovesTemporaryFilesLeftByACrashButNotFreshOnes() throws Exception {
+        Path tmp = rootDir.resolve(LocalUnderFileSystem.TEMP_DIR);
+        Path stale = Files.writeString(tmp.resolve("stale.part"), "half a body");
+        Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minusSeconds(7200)));
+        Path fresh = Files.writeString(tmp.resolve("fresh.part"), "a put in progress elsewhere");
+        try (UnderFileSystem reopened = new LocalUnderFileSystem(rootDir)) {
+            assertThat(Files.exists(stale)).isFalse();
+            assertThat(Files.exists(fresh)).isTrue();
+            assertThat(reopened.list("", null, null, 10).objects()).isEmpty();
+        }
     }
 
     @Test

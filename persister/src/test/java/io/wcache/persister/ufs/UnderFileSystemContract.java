@@ -144,6 +144,16 @@ abstract class UnderFileSystemContract {
     }
 
     @Test
+    void listRollsUpAtAnyDelimiterNotOnlySlash() {
+        for (String k : List.of("x-1-a", "x-1-b", "x-2", "y")) {
+            ufs().put(k, bytes(k), PutOptions.DEFAULT);
+        }
+        UfsListing listing = ufs().list("x-", "-", null, 10);
+        assertThat(listing.commonPrefixes()).containsExactly("x-1-");
+        assertThat(keys(listing)).containsExactly("x-2");
+    }
+
+    @Test
     void listPagesWithContinuationCoverEverythingOnce() {
         List<String> expected = new ArrayList<>();
         for (int d = 0; d < 3; d++) {
