@@ -1,0 +1,1033 @@
+package io.wcache.schema.catalog;
+
+import com.apple.foundationdb.MutationType;
+import com.apple.foundationdb.record.EndpointType;
+import com.apple.foundationdb.record.ExecuteProperties;
+import com.apple.foundationdb.record.IndexScanType;
+import com.apple.foundationdb.record.RecordCursor;
+import com.apple.foundationdb.record.RecordCursorIterator;
+import com.apple.foundationdb.record.RecordMetaData;
+import com.apple.foundationdb.record.ScanProperties;
+import com.apple.foundationdb.record.TupleRange;
+import com.apple.foundationdb.record.provider.foundationdb.FDBDatabase;
+import com.apple.foundationdb.record.provider.foundationdb.FDBIndexedRecord;
+import com.apple.foundationdb.record.provider.foundationdb.FDBRecordContext;
+import com.apple.foundationdb.record.provider.foundationdb.FDBRecordStore;
+import com.apple.foundationdb.record.provider.foundationdb.FDBStoreTimer;
+import com.apple.foundationdb.record.provider.foundationdb.FDBStoredRecord;
+import com.apple.foundationdb.record.provider.foundationdb.keyspace.KeySpacePath;
+import com.apple.foundationdb.subspace.Subspace;
+import com.apple.foundationdb.tuple.Tuple;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.mount.Mount;
+import io.wcache.core.mount.MountTable;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.PathConfig;
+import io.wcache.core.policy.PathRule;
+import io.wcache.core.policy.WritePolicy;
+import io.wcache.schema.WcacheMetaData;
+import io.wcache.schema.proto.WcacheRecords;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Typed, transactional metadata operations over the wcache record store. Every operation, and
+ * every batch given to {@link #apply}, is exactly one Record Layer transaction run through
+ * {@link FDBDatabase#runAsync}, retried on conflicts; results are domain records, never raw
+ * protobuf. Each operation has an asynchronous form ({@code fooAsync}, a {@link CompletableFuture})
+ * and a synchronous convenience ({@code foo}). Failures are {@link WcacheException}s: a refused
+ * precondition is its typed error, a metadata engine failure is {@code Unavailable}.
+ *
+ * <p>Invariants: a path has at most one {@code COMMITTED} version; committing a session makes it
+ * that version atomically and returns the one it replaced; generations of a path only grow; a
+ * path has at most one persist task, the newest; per-worker byte counters change only through
+ * atomic adds so hot counters never cause conflicts.
+ */
+public final class Catalog implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Catalog.class);
+
+    /** File ids are reserved in blocks so that opening a session never contends on one key. */
+    static final int ID_BLOCK = 1000;
+    private static final int MAX_ERROR_CHARS = 2000;
+
+    private final FDBDatabase database;
+    private final String name;
+    private final KeySpacePath recordsPath;
+    private final KeySpacePath countersPath;
+    private final Clock clock;
+    private final ExecutorService executor;
+    private final RecordMetaData metaData = WcacheMetaData.metaData();
+    private final Object fileType;
+    private final Object extentType;
+    private final Object policyType;
+    private final Object mountType;
+    private final Object taskType;
+    private final Object tombstoneType;
+    private final Object workerType;
+    private volatile Subspace counters;
+
+    // Guarded by this: the current block of reserved file ids [nextId, idLimit).
+    private long nextId;
+    private long idLimit;
+
+    /**
+     * A catalog named {@code name} on {@code database} (see {@link CatalogKeySpace}), using the
+     * system clock.
+     */
+    public static Catalog open(FDBDatabase database, String name) {
+        return new Catalog(database, name, Clock.systemUTC());
+    }
+
+    public Catalog(FDBDatabase database, String name, Clock clock) {
+        this.database = database;
+        this.name = name;
+        this.recordsPath = CatalogKeySpace.records(name);
+        this.countersPath = CatalogKeySpace.counters(name);
+        this.clock = clock;
+        AtomicInteger n = new AtomicInteger();
+        // Transaction bodies run here, off the engine's completion threads, because they block on reads.
+        this.executor = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "wcache-catalog-" + name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.fileType = metaData.getRecordType("File").getRecordTypeKey();
+        this.extentType = metaData.getRecordType("Extent").getRecordTypeKey();
+        this.policyType = metaData.getRecordType("PathPolicy").getRecordTypeKey();
+        this.mountType = metaData.getRecordType("Mount").getRecordTypeKey();
+        this.taskType = metaData.getRecordType("PersistTask").getRecordTypeKey();
+        this.tombstoneType = metaData.getRecordType("Tombstone").getRecordTypeKey();
+        this.workerType = metaData.getRecordType("Worker").getRecordTypeKey();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void close() {
+        executor.shutdown();
+    }
+
+    // ---------------------------------------------------------------- write sessions
+
+    /** Opens a write session: a {@code WRITING} file with a fresh file id and a provisional generation. */
+    public CompletableFuture<FileVersion> beginAsync(BeginRequest request) {
+        return CompletableFuture.supplyAsync(() -> allocateIds(1)[0], executor)
+                .thenCompose(id -> tx(t -> t.begin(request, id)));
+    }
+
+    public FileVersion begin(BeginRequest request) {
+        return sync(beginAsync(request));
+    }
+
+    /** Records where bytes of a session live; refreshes its last-write time. */
+    public CompletableFuture<FileVersion> addExtentsAsync(SessionRef session, List<Extent> extents) {
+        return tx(t -> t.addExtents(session, extents));
+    }
+
+    public FileVersion addExtents(SessionRef session, List<Extent> extents) {
+        return sync(addExtentsAsync(session, extents));
+    }
+
+    /**
+     * Makes a session the current version of its path, returning the version it superseded (whose
+     * extents are deleted from metadata and returned for reclamation) and queueing a persist task
+     * for {@code WRITE_BACK}. The request's size must equal the bytes the extents cover, from 0
+     * without gaps.
+     */
+    public CompletableFuture<CommitResult> commitAsync(SessionRef session, CommitRequest request) {
+        return tx(t -> t.commit(session, request));
+    }
+
+    public CommitResult commit(SessionRef session, CommitRequest request) {
+        return sync(commitAsync(session, request));
+    }
+
+    /** Drops a session that has not committed, returning its extents for reclamation. */
+    public CompletableFuture<AbortResult> abortAsync(SessionRef session) {
+        return tx(t -> t.abort(session));
+    }
+
+    public AbortResult abort(SessionRef session) {
+        return sync(abortAsync(session));
+    }
+
+    /** The session's current record, if it is still open or has committed and is still current. */
+    public Optional<FileVersion> session(SessionRef session) {
+        return sync(tx(t -> Optional.ofNullable(t.loadFile(session.path(), session.fileId())).map(RecordMapping::file)));
+    }
+
+    /**
+     * Applies a batch of operations in one transaction, in order, and returns one outcome per
+     * operation. An operation refused by a precondition writes nothing and does not affect the
+     * others; later operations see the writes of earlier ones.
+     */
+    public CompletableFuture<List<OpOutcome>> applyAsync(List<CatalogOp> ops) {
+        int begins = (int) ops.stream().filter(op -> op instanceof CatalogOp.Begin).count();
+        return CompletableFuture.supplyAsync(() -> allocateIds(begins), executor)
+                .thenCompose(ids -> tx(t -> t.apply(ops, ids)));
+    }
+
+    public List<OpOutcome> apply(List<CatalogOp> ops) {
+        return sync(applyAsync(ops));
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    /** The committed version of a path, if any. */
+    public CompletableFuture<Optional<FileVersion>> lookupAsync(NamespacePath path) {
+        return tx(t -> Optional.ofNullable(t.committed(t.filesAt(path.toString()))).map(RecordMapping::file));
+    }
+
+    public Optional<FileVersion> lookup(NamespacePath path) {
+        return sync(lookupAsync(path));
+    }
+
+    /** The committed version of a path with its extents, read together. */
+    public CompletableFuture<Optional<FileLayout>> layoutAsync(NamespacePath path) {
+        return tx(t -> {
+            WcacheRecords.File f = t.committed(t.filesAt(path.toString()));
+            return f == null ? Optional.<FileLayout>empty()
+                    : Optional.of(new FileLayout(RecordMapping.file(f), t.extents(f.getFileId())));
+        });
+    }
+
+    public Optional<FileLayout> layout(NamespacePath path) {
+        return sync(layoutAsync(path));
+    }
+
+    /** The extents of a file (session or committed), in offset order. */
+    public List<Extent> extents(long fileId) {
+        return sync(tx(t -> t.extents(fileId)));
+    }
+
+    /** The pending-delete tombstone of a path, if any. */
+    public Optional<Tombstone> tombstone(NamespacePath path) {
+        return sync(tx(t -> Optional.ofNullable(t.tombstone(path.toString())).map(RecordMapping::tombstone)));
+    }
+
+    /** One page of committed paths; tombstoned and writing paths are not listed. */
+    public CompletableFuture<ListPage> listAsync(ListRequest request) {
+        return tx(t -> t.list(request));
+    }
+
+    public ListPage list(ListRequest request) {
+        return sync(listAsync(request));
+    }
+
+    // ---------------------------------------------------------------- delete
+
+    /**
+     * Deletes a path: its committed version (if metadata has one) is removed and its extents
+     * returned for reclamation, and a tombstone and a UFS-delete task are left until the persister
+     * has deleted the UFS object. Sessions still writing the path are untouched; a later commit
+     * makes the path live again.
+     */
+    public CompletableFuture<DeleteResult> deleteAsync(NamespacePath path) {
+        return tx(t -> t.delete(path));
+    }
+
+    public DeleteResult delete(NamespacePath path) {
+        return sync(deleteAsync(path));
+    }
+
+    // ---------------------------------------------------------------- persist queue
+
+    /** Tasks whose next attempt is due at {@code now}, oldest first. */
+    public List<PersistTask> dueTasks(Instant now, int limit) {
+        return sync(tx(t -> t.dueTasks(now.toEpochMilli(), limit).stream().map(RecordMapping::task).toList()));
+    }
+
+    /**
+     * Claims up to {@code limit} due tasks for {@code owner} until {@code now + lease}: they are not
+     * due again before the lease expires, and an upload's file becomes {@code PERSISTING}.
+     */
+    public CompletableFuture<List<PersistTask>> claimTasksAsync(String owner, Duration lease, int limit) {
+        return tx(t -> t.claim(owner, lease, limit));
+    }
+
+    public List<PersistTask> claimTasks(String owner, Duration lease, int limit) {
+        return sync(claimTasksAsync(owner, lease, limit));
+    }
+
+    /**
+     * Records that a claimed task's UFS work is done. An upload marks the file {@code PERSISTED},
+     * and moves its bytes from pinned to evictable, only if its generation is still the path's
+     * current one; otherwise the outcome is {@code SUPERSEDED} and the newer task stays queued.
+     */
+    public CompletableFuture<PersistOutcome> markPersistedAsync(PersistTask task) {
+        return tx(t -> t.markPersisted(task));
+    }
+
+    public PersistOutcome markPersisted(PersistTask task) {
+        return sync(markPersistedAsync(task));
+    }
+
+    /**
+     * Records a failed attempt: the task's attempt count grows, it is due again at
+     * {@code nextAttempt}, and {@code error} is kept as its last error. Empty if the task was
+     * superseded meanwhile.
+     */
+    public CompletableFuture<Optional<PersistTask>> rescheduleAsync(PersistTask task, Instant nextAttempt, String error) {
+        return tx(t -> t.reschedule(task, nextAttempt, error));
+    }
+
+    public Optional<PersistTask> reschedule(PersistTask task, Instant nextAttempt, String error) {
+        return sync(rescheduleAsync(task, nextAttempt, error));
+    }
+
+    /** Every pending task in path order (for {@code wcadm async-persist list}), at most {@code limit}. */
+    public List<PersistTask> pendingTasks(int limit) {
+        return sync(tx(t -> t.scanType(taskType, limit).stream()
+                .map(m -> RecordMapping.task(as(m, WcacheRecords.PersistTask.getDefaultInstance()))).toList()));
+    }
+
+    // ---------------------------------------------------------------- sweeps
+
+    /** Write sessions whose last write is older than {@code lastWriteBefore} (dangling), oldest first. */
+    public List<FileVersion> idleSessions(Instant lastWriteBefore, int limit) {
+        return sync(tx(t -> t.sessionsBefore(WcacheMetaData.FILE_BY_STATE_LAST_WRITE, lastWriteBefore, limit)));
+    }
+
+    /** Write sessions created before {@code createdBefore} (orphans), oldest first. */
+    public List<FileVersion> sessionsCreatedBefore(Instant createdBefore, int limit) {
+        return sync(tx(t -> t.sessionsBefore(WcacheMetaData.FILE_BY_STATE_CREATED, createdBefore, limit)));
+    }
+
+    // ---------------------------------------------------------------- path config and mounts
+
+    /** Adds or replaces the rule for its prefix. */
+    public void putPathRule(PathRule rule) {
+        sync(tx(t -> {
+            t.store.saveRecord(WcacheRecords.PathPolicy.newBuilder().setPrefix(rule.prefix().toString())
+                    .setPolicy(rule.policy().name()).setWriteReplicas(rule.writeReplicas()).setUpdatedTimeMs(t.now).build());
+            return null;
+        }));
+    }
+
+    /** Removes the rule for {@code prefix}; false if there was none. */
+    public boolean removePathRule(NamespacePath prefix) {
+        return sync(tx(t -> t.store.deleteRecord(Tuple.from(policyType, prefix.toString()))));
+    }
+
+    public List<PathRule> pathRules() {
+        return sync(tx(t -> t.scanType(policyType, Integer.MAX_VALUE).stream().map(m -> {
+            WcacheRecords.PathPolicy p = as(m, WcacheRecords.PathPolicy.getDefaultInstance());
+            return new PathRule(NamespacePath.of(p.getPrefix()), WritePolicy.valueOf(p.getPolicy()), p.getWriteReplicas());
+        }).toList()));
+    }
+
+    /** {@code base} (global default, write-cache switch) with the rules stored in metadata. */
+    public PathConfig pathConfig(PathConfig base) {
+        return PathConfig.of(base.defaultPolicy(), base.defaultWriteReplicas(), base.writeCacheEnabled(), pathRules());
+    }
+
+    /** @throws WcacheException.AlreadyExists if a mount with that name exists */
+    public void addMount(Mount mount) {
+        sync(tx(t -> {
+            Tuple pk = Tuple.from(mountType, mount.path().toString());
+            if (t.store.loadRecord(pk) != null) {
+                throw new WcacheException.AlreadyExists(mount.path().toString(), "mount " + mount.path() + " already exists");
+            }
+            t.store.saveRecord(WcacheRecords.Mount.newBuilder().setPath(mount.path().toString())
+                    .setUfsUri(mount.ufsUri().toString()).addAllOptions(RecordMapping.keyValues(mount.options())).build());
+            return null;
+        }));
+    }
+
+    /** @throws WcacheException.NotFound if there is no such mount */
+    public void removeMount(String mountName) {
+        sync(tx(t -> {
+            if (!t.store.deleteRecord(Tuple.from(mountType, "/" + mountName))) {
+                throw new WcacheException.NotFound(mountName, "no mount (bucket) named '" + mountName + "'");
+            }
+            return null;
+        }));
+    }
+
+    public MountTable mountTable() {
+        return sync(tx(t -> MountTable.of(t.scanType(mountType, Integer.MAX_VALUE).stream().map(m -> {
+            WcacheRecords.Mount r = as(m, WcacheRecords.Mount.getDefaultInstance());
+            return new Mount(NamespacePath.of(r.getPath()), URI.create(r.getUfsUri()), RecordMapping.map(r.getOptionsList()));
+        }).toList())));
+    }
+
+    // ---------------------------------------------------------------- workers and space
+
+    /** Registers a worker or refreshes its heartbeat; its start time is kept from the first call. */
+    public WorkerInfo heartbeat(String workerId, String address, long capacityBytes) {
+        return sync(tx(t -> {
+            FDBStoredRecord<Message> old = t.store.loadRecord(Tuple.from(workerType, workerId));
+            long started = old == null ? t.now : as(old.getRecord(), WcacheRecords.Worker.getDefaultInstance()).getStartedTimeMs();
+            WcacheRecords.Worker w = WcacheRecords.Worker.newBuilder().setId(workerId).setAddress(address)
+                    .setCapacityBytes(capacityBytes).setHeartbeatTimeMs(t.now).setStartedTimeMs(started).build();
+            t.store.saveRecord(w);
+            return RecordMapping.worker(w);
+        }));
+    }
+
+    public List<WorkerInfo> workers() {
+        return sync(tx(t -> t.scanType(workerType, Integer.MAX_VALUE).stream()
+                .map(m -> RecordMapping.worker(as(m, WcacheRecords.Worker.getDefaultInstance()))).toList()));
+    }
+
+    /** Workers whose last heartbeat is within {@code timeout} of now. */
+    public List<WorkerInfo> liveWorkers(Duration timeout) {
+        Instant cutoff = clock.instant().minus(timeout);
+        return workers().stream().filter(w -> !w.heartbeatTime().isBefore(cutoff)).toList();
+    }
+
+    public SpaceUsage spaceUsage(String worker) {
+        return sync(tx(t -> new SpaceUsage(t.readCounter(worker, "pinned"), t.readCounter(worker, "evictable"))));
+    }
+
+    /** Adjusts a worker's counters, e.g. when its log store evicts persisted bytes. */
+    public CompletableFuture<Void> adjustSpaceAsync(String worker, long pinnedDelta, long evictableDelta) {
+        return tx(t -> {
+            t.addSpace(worker, pinnedDelta, evictableDelta);
+            return null;
+        });
+    }
+
+    public void adjustSpace(String worker, long pinnedDelta, long evictableDelta) {
+        sync(adjustSpaceAsync(worker, pinnedDelta, evictableDelta));
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    private <T> CompletableFuture<T> tx(Function<Tx, T> body) {
+        CompletableFuture<T> f = database.runAsync(ctx -> FDBRecordStore.newBuilder()
+                .setMetaDataProvider(metaData).setContext(ctx).setKeySpacePath(recordsPath)
+                .createOrOpenAsync()
+                .thenApplyAsync(store -> body.apply(new Tx(ctx, store)), executor));
+        return f.handle((v, e) -> {
+            if (e != null) {
+                throw mapError(e);
+            }
+            return v;
+        });
+    }
+
+    private static <T> T sync(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            throw mapError(e);
+        }
+    }
+
+    static RuntimeException mapError(Throwable e) {
+        for (Throwable x = e; x != null; x = x.getCause()) {
+            if (x instanceof WcacheException w) {
+                return w;
+            }
+        }
+        Throwable root = e;
+        while ((root instanceof CompletionException || root instanceof ExecutionException) && root.getCause() != null) {
+            root = root.getCause();
+        }
+        return new WcacheException.Unavailable("metadata", "metadata transaction failed: " + root, root);
+    }
+
+    private synchronized long[] allocateIds(int n) {
+        long[] ids = new long[n];
+        for (int i = 0; i < n; i++) {
+            if (nextId >= idLimit) {
+                long start = database.run(ctx -> {
+                    byte[] key = counters(ctx).pack(Tuple.from("fileIdBlock"));
+                    byte[] value = ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_LOAD_RECORD, ctx.ensureActive().get(key));
+                    long first = value == null ? 1 : Tuple.fromBytes(value).getLong(0);
+                    ctx.ensureActive().set(key, Tuple.from(first + ID_BLOCK).pack());
+                    return first;
+                });
+                nextId = start;
+                idLimit = start + ID_BLOCK;
+                LOG.debug("event=fileIdBlockReserved catalog={} first={} count={}", name, start, ID_BLOCK);
+            }
+            ids[i] = nextId++;
+        }
+        return ids;
+    }
+
+    private Subspace counters(FDBRecordContext ctx) {
+        Subspace s = counters;
+        if (s == null) {
+            s = countersPath.toSubspace(ctx);
+            counters = s;
+        }
+        return s;
+    }
+
+    private static ScanProperties limit(int n) {
+        return new ScanProperties(ExecuteProperties.newBuilder().setReturnedRowLimit(n).build());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <M extends Message> M as(Message m, M defaultInstance) {
+        if (defaultInstance.getClass().isInstance(m)) {
+            return (M) m;
+        }
+        try {
+            return (M) defaultInstance.getParserForType().parseFrom(m.toByteString());
+        } catch (InvalidProtocolBufferException e) {
+            throw new WcacheException.Corruption("metadata", "stored record does not parse: " + e.getMessage());
+        }
+    }
+
+    /** Listing position: the last key handed out, a file path or a common prefix. */
+    private static String encodeToken(boolean commonPrefix, String key) {
+        return Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(((commonPrefix ? "P" : "F") + key).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The smallest string greater than every string that starts with {@code s}, in code-point
+     * (UTF-8 byte) order; null if there is none.
+     */
+    static String successor(String s) {
+        int[] cps = s.codePoints().toArray();
+        int n = cps.length;
+        while (n > 0) {
+            int c = cps[n - 1];
+            if (c < Character.MAX_CODE_POINT) {
+                int next = c + 1;
+                if (next >= Character.MIN_SURROGATE && next <= Character.MAX_SURROGATE) {
+                    next = Character.MAX_SURROGATE + 1;
+                }
+                cps[n - 1] = next;
+                return new String(cps, 0, n);
+            }
+            n--;
+        }
+        return null;
+    }
+
+    /** One transaction's view: the opened store and the time the attempt started. */
+    private final class Tx {
+        final FDBRecordContext ctx;
+        final FDBRecordStore store;
+        final long now;
+
+        Tx(FDBRecordContext ctx, FDBRecordStore store) {
+            this.ctx = ctx;
+            this.store = store;
+            this.now = clock.millis();
+        }
+
+        List<Message> scan(TupleRange range, int max) {
+            return ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_SCAN_RECORDS,
+                    store.scanRecords(range, null, max == Integer.MAX_VALUE ? ScanProperties.FORWARD_SCAN : limit(max))
+                            .map(FDBStoredRecord::getRecord).asList());
+        }
+
+        List<Message> scanType(Object type, int max) {
+            return scan(TupleRange.allOf(Tuple.from(type)), max);
+        }
+
+        List<WcacheRecords.File> filesAt(String path) {
+            return scan(TupleRange.allOf(Tuple.from(fileType, path)), Integer.MAX_VALUE).stream()
+                    .map(m -> as(m, WcacheRecords.File.getDefaultInstance())).toList();
+        }
+
+        WcacheRecords.File committed(List<WcacheRecords.File> files) {
+            for (WcacheRecords.File f : files) {
+                if (f.getState() == WcacheRecords.FileState.COMMITTED) {
+                    return f;
+                }
+            }
+            return null;
+        }
+
+        WcacheRecords.File loadFile(NamespacePath path, long fileId) {
+            FDBStoredRecord<Message> r = store.loadRecord(Tuple.from(fileType, path.toString(), fileId));
+            return r == null ? null : as(r.getRecord(), WcacheRecords.File.getDefaultInstance());
+        }
+
+        List<Extent> extents(long fileId) {
+            return scan(TupleRange.allOf(Tuple.from(extentType, fileId)), Integer.MAX_VALUE).stream()
+                    .map(m -> RecordMapping.extent(as(m, WcacheRecords.Extent.getDefaultInstance()))).toList();
+        }
+
+        List<Extent> deleteExtents(long fileId) {
+            List<Extent> ext = extents(fileId);
+            for (Extent e : ext) {
+                store.deleteRecord(Tuple.from(extentType, e.fileId(), e.offset()));
+            }
+            return ext;
+        }
+
+        WcacheRecords.Tombstone tombstone(String path) {
+            FDBStoredRecord<Message> r = store.loadRecord(Tuple.from(tombstoneType, path));
+            return r == null ? null : as(r.getRecord(), WcacheRecords.Tombstone.getDefaultInstance());
+        }
+
+        WcacheRecords.PersistTask task(String path) {
+            FDBStoredRecord<Message> r = store.loadRecord(Tuple.from(taskType, path));
+            return r == null ? null : as(r.getRecord(), WcacheRecords.PersistTask.getDefaultInstance());
+        }
+
+        long readCounter(String worker, String region) {
+            byte[] v = ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_LOAD_RECORD,
+                    ctx.ensureActive().get(counters(ctx).pack(Tuple.from("space", worker, region))));
+            return v == null ? 0 : ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        }
+
+        void addSpace(String worker, long pinnedDelta, long evictableDelta) {
+            if (pinnedDelta != 0) {
+                add(worker, "pinned", pinnedDelta);
+            }
+            if (evictableDelta != 0) {
+                add(worker, "evictable", evictableDelta);
+            }
+        }
+
+        private void add(String worker, String region, long delta) {
+            byte[] param = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(delta).array();
+            ctx.ensureActive().mutate(MutationType.ADD, counters(ctx).pack(Tuple.from("space", worker, region)), param);
+        }
+
+        /** Adds (sign +1) or removes (sign -1) a version's bytes from its holders' region counters. */
+        void account(FileVersion f, int sign) {
+            long bytes = sign * f.size();
+            for (String w : f.holders()) {
+                if (f.pinned()) {
+                    addSpace(w, bytes, 0);
+                } else {
+                    addSpace(w, 0, bytes);
+                }
+            }
+        }
+
+        long nextGeneration(WcacheRecords.File current, WcacheRecords.Tombstone tomb) {
+            long g = 0;
+            if (current != null) {
+                g = current.getGeneration();
+            }
+            if (tomb != null) {
+                g = Math.max(g, tomb.getGeneration());
+            }
+            return g + 1;
+        }
+
+        WcacheRecords.File requireSession(SessionRef ref) {
+            WcacheRecords.File s = loadFile(ref.path(), ref.fileId());
+            if (s == null) {
+                throw new WcacheException.NotFound(ref.path().toString(),
+                        "no write session " + ref.fileId() + " for " + ref.path() + " (aborted, swept or superseded)");
+            }
+            if (s.getState() != WcacheRecords.FileState.WRITING) {
+                throw new WcacheException.Conflict(ref.path().toString(),
+                        "write session " + ref.fileId() + " for " + ref.path() + " has already committed");
+            }
+            return s;
+        }
+
+        FileVersion begin(BeginRequest req, long fileId) {
+            NamespacePath path = req.path();
+            if (!req.policy().cachesWrites()) {
+                throw new WcacheException.InvalidArgument(path.toString(),
+                        "policy " + req.policy() + " caches no writes; no write session is opened");
+            }
+            if (path.depth() < 2) {
+                throw new WcacheException.InvalidPath(path.toString(), "a file must be inside a mount: /<mount>/<key>");
+            }
+            if (req.writeReplicas() < 1 || req.writeReplicas() > PathRule.MAX_WRITE_REPLICAS) {
+                throw new WcacheException.InvalidArgument(path.toString(), "writeReplicas " + req.writeReplicas()
+                        + " is out of range 1.." + PathRule.MAX_WRITE_REPLICAS);
+            }
+            String p = path.toString();
+            long generation = nextGeneration(committed(filesAt(p)), tombstone(p));
+            WcacheRecords.File rec = WcacheRecords.File.newBuilder().setPath(p).setFileId(fileId)
+                    .setGeneration(generation).setState(WcacheRecords.FileState.WRITING)
+                    .setPersistState(WcacheRecords.PersistState.NOT_PERSISTED).setPolicy(req.policy().name())
+                    .setWriteReplicas(req.writeReplicas()).setSize(0).setContentType(req.contentType())
+                    .addAllUserMetadata(RecordMapping.keyValues(req.userMetadata())).setCreatedTimeMs(now)
+                    .setLastWriteTimeMs(now).setOwnerWorker(req.ownerWorker())
+                    .addAllReplicaWorkers(req.replicaWorkers()).build();
+            store.saveRecord(rec);
+            return RecordMapping.file(rec);
+        }
+
+        FileVersion addExtents(SessionRef ref, List<Extent> extents) {
+            WcacheRecords.File s = requireSession(ref);
+            for (Extent e : extents) {
+                e.validateFor(ref);
+            }
+            for (Extent e : extents) {
+                store.saveRecord(RecordMapping.extent(e));
+            }
+            WcacheRecords.File updated = s.toBuilder().setLastWriteTimeMs(now).build();
+            store.saveRecord(updated);
+            return RecordMapping.file(updated);
+        }
+
+        CommitResult commit(SessionRef ref, CommitRequest req) {
+            WcacheRecords.File s = requireSession(ref);
+            String p = ref.path().toString();
+            long covered = 0;
+            for (Extent e : extents(ref.fileId())) {
+                if (e.offset() != covered) {
+                    throw new WcacheException.InvalidArgument(p, "extents of session " + ref.fileId()
+                            + (e.offset() > covered ? " leave a gap" : " overlap") + " at offset " + covered);
+                }
+                covered = e.end();
+            }
+            if (covered != req.size()) {
+                throw new WcacheException.InvalidArgument(p, "commit of session " + ref.fileId() + " says " + req.size()
+                        + " bytes but its extents cover " + covered);
+            }
+            WcacheRecords.File current = committed(filesAt(p));
+            WcacheRecords.Tombstone tomb = tombstone(p);
+            WcacheRecords.PersistTask existingTask = task(p);
+            long generation = nextGeneration(current, tomb);
+            WritePolicy policy = WritePolicy.valueOf(s.getPolicy());
+            WcacheRecords.PersistState persistState = switch (policy) {
+                case WRITE_BACK -> WcacheRecords.PersistState.NOT_PERSISTED;
+                case TRANSIENT -> WcacheRecords.PersistState.TRANSIENT_ONLY;
+                default -> WcacheRecords.PersistState.PERSISTED;
+            };
+            // All preconditions hold: from here on, only writes.
+            Optional<FileVersion> superseded = Optional.empty();
+            List<Extent> supersededExtents = List.of();
+            if (current != null) {
+                FileVersion old = RecordMapping.file(current);
+                supersededExtents = deleteExtents(current.getFileId());
+                store.deleteRecord(Tuple.from(fileType, p, current.getFileId()));
+                account(old, -1);
+                superseded = Optional.of(old);
+            }
+            WcacheRecords.File committed = s.toBuilder().setState(WcacheRecords.FileState.COMMITTED)
+                    .setGeneration(generation).setPersistState(persistState).setSize(req.size()).setEtag(req.etag())
+                    .setCrc32C(req.crc32c()).setCommittedTimeMs(now).setLastWriteTimeMs(now).build();
+            store.saveRecord(committed);
+            FileVersion result = RecordMapping.file(committed);
+            account(result, +1);
+            boolean queued = false;
+            switch (policy) {
+                case WRITE_BACK -> {
+                    upsertTask(p, TaskKind.UPLOAD, ref.fileId(), generation, req.size(), existingTask);
+                    queued = true;
+                    if (tomb != null) {
+                        store.deleteRecord(Tuple.from(tombstoneType, p));
+                    }
+                }
+                case WRITE_THROUGH -> {
+                    // The bytes are already in the UFS: a pending upload or delete of an older state is obsolete.
+                    if (tomb != null) {
+                        store.deleteRecord(Tuple.from(tombstoneType, p));
+                    }
+                    if (existingTask != null) {
+                        store.deleteRecord(Tuple.from(taskType, p));
+                    }
+                }
+                default -> {
+                    // TRANSIENT: nothing to upload; an older version's upload is obsolete, a pending delete is not.
+                    if (existingTask != null && existingTask.getKind() == WcacheRecords.TaskKind.UPLOAD) {
+                        store.deleteRecord(Tuple.from(taskType, p));
+                    }
+                }
+            }
+            return new CommitResult(result, superseded, supersededExtents, queued);
+        }
+
+        void upsertTask(String path, TaskKind kind, long fileId, long generation, long size,
+                        WcacheRecords.PersistTask existing) {
+            WcacheRecords.PersistTask.Builder b = WcacheRecords.PersistTask.newBuilder().setPath(path)
+                    .setKind(kind == TaskKind.DELETE ? WcacheRecords.TaskKind.UFS_DELETE : WcacheRecords.TaskKind.UPLOAD)
+                    .setFileId(fileId).setGeneration(generation).setSize(size).setAttempts(0).setEnqueuedTimeMs(now);
+            if (existing != null && existing.hasLeaseExpiryMs() && existing.getLeaseExpiryMs() > now) {
+                // The older task is still in flight: keep its lease so the newer work waits for it.
+                b.setLeaseOwner(existing.getLeaseOwner()).setLeaseExpiryMs(existing.getLeaseExpiryMs())
+                        .setNextAttemptTimeMs(existing.getLeaseExpiryMs());
+            } else {
+                b.setNextAttemptTimeMs(now);
+            }
+            store.saveRecord(b.build());
+        }
+
+        AbortResult abort(SessionRef ref) {
+            WcacheRecords.File s = requireSession(ref);
+            List<Extent> ext = deleteExtents(ref.fileId());
+            store.deleteRecord(Tuple.from(fileType, ref.path().toString(), ref.fileId()));
+            return new AbortResult(RecordMapping.file(s), ext);
+        }
+
+        DeleteResult delete(NamespacePath path) {
+            if (path.depth() < 2) {
+                throw new WcacheException.InvalidPath(path.toString(), "a file must be inside a mount: /<mount>/<key>");
+            }
+            String p = path.toString();
+            WcacheRecords.File current = committed(filesAt(p));
+            WcacheRecords.Tombstone tomb = tombstone(p);
+            WcacheRecords.PersistTask existingTask = task(p);
+            long generation = nextGeneration(current, tomb);
+            Optional<FileVersion> removed = Optional.empty();
+            List<Extent> ext = List.of();
+            if (current != null) {
+                FileVersion old = RecordMapping.file(current);
+                ext = deleteExtents(current.getFileId());
+                store.deleteRecord(Tuple.from(fileType, p, current.getFileId()));
+                account(old, -1);
+                removed = Optional.of(old);
+            }
+            long fileId = current == null ? 0 : current.getFileId();
+            WcacheRecords.Tombstone t = WcacheRecords.Tombstone.newBuilder().setPath(p).setGeneration(generation)
+                    .setFileId(fileId).setDeletedTimeMs(now).build();
+            store.saveRecord(t);
+            upsertTask(p, TaskKind.DELETE, fileId, generation, 0, existingTask);
+            return new DeleteResult(removed, ext, RecordMapping.tombstone(t));
+        }
+
+        List<OpOutcome> apply(List<CatalogOp> ops, long[] ids) {
+            List<OpOutcome> out = new ArrayList<>(ops.size());
+            int nextId = 0;
+            for (CatalogOp op : ops) {
+                try {
+                    Object result;
+                    if (op instanceof CatalogOp.Begin b) {
+                        result = begin(b.request(), ids[nextId++]);
+                    } else if (op instanceof CatalogOp.AddExtents a) {
+                        result = addExtents(a.session(), a.extents());
+                    } else if (op instanceof CatalogOp.Commit c) {
+                        result = commit(c.session(), c.request());
+                    } else if (op instanceof CatalogOp.Abort a) {
+                        result = abort(a.session());
+                    } else {
+                        result = delete(((CatalogOp.Delete) op).path());
+                    }
+                    out.add(new OpOutcome.Success(result));
+                } catch (WcacheException e) {
+                    out.add(new OpOutcome.Failure(e));
+                }
+            }
+            return out;
+        }
+
+        ListPage list(ListRequest req) {
+            String prefix = req.prefix();
+            String delimiter = req.delimiter();
+            int limit = req.limit();
+            String low = prefix;
+            boolean lowInclusive = true;
+            if (!req.startAfter().isEmpty() && NamespacePath.compareCodePoints(req.startAfter(), low) >= 0) {
+                low = req.startAfter();
+                lowInclusive = false;
+            }
+            if (req.continuation().isPresent()) {
+                String decoded;
+                try {
+                    decoded = new String(Base64.getUrlDecoder().decode(req.continuation().get()), StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    decoded = "";
+                }
+                if (decoded.isEmpty() || (decoded.charAt(0) != 'P' && decoded.charAt(0) != 'F')
+                        || !decoded.substring(1).startsWith(prefix)) {
+                    throw new WcacheException.InvalidArgument("continuation",
+                            "continuation token is not valid for this listing");
+                }
+                String key = decoded.substring(1);
+                String resume = decoded.charAt(0) == 'P' ? successor(key) : key;
+                if (resume == null) {
+                    return new ListPage(List.of(), List.of(), Optional.empty());
+                }
+                boolean inclusive = decoded.charAt(0) == 'P';
+                int cmp = NamespacePath.compareCodePoints(resume, low);
+                if (cmp > 0 || (cmp == 0 && !inclusive)) {
+                    low = resume;
+                    lowInclusive = inclusive;
+                }
+            }
+            String high = prefix.isEmpty() ? null : successor(prefix);
+            int committed = WcacheRecords.FileState.COMMITTED.getNumber();
+            List<Object> entries = new ArrayList<>();
+            scanning:
+            while (true) {
+                TupleRange range = new TupleRange(Tuple.from(committed, low),
+                        high == null ? Tuple.from(committed) : Tuple.from(committed, high),
+                        lowInclusive ? EndpointType.RANGE_INCLUSIVE : EndpointType.RANGE_EXCLUSIVE,
+                        high == null ? EndpointType.RANGE_INCLUSIVE : EndpointType.RANGE_EXCLUSIVE);
+                boolean restart = false;
+                try (RecordCursor<FDBIndexedRecord<Message>> cursor = store.scanIndexRecords(
+                        WcacheMetaData.FILE_BY_STATE_PATH, IndexScanType.BY_VALUE, range, null,
+                        limit(limit + 1 - entries.size()))) {
+                    RecordCursorIterator<FDBIndexedRecord<Message>> it = cursor.asIterator();
+                    while (it.hasNext()) {
+                        WcacheRecords.File f = as(it.next().getRecord(), WcacheRecords.File.getDefaultInstance());
+                        String path = f.getPath();
+                        if (!delimiter.isEmpty()) {
+                            int i = path.indexOf(delimiter, prefix.length());
+                            if (i >= 0) {
+                                String common = path.substring(0, i + delimiter.length());
+                                entries.add(common);
+                                String next = successor(common);
+                                if (entries.size() > limit || next == null) {
+                                    break scanning;
+                                }
+                                // Skip every key under this common prefix with one new range read.
+                                low = next;
+                                lowInclusive = true;
+                                restart = true;
+                                break;
+                            }
+                        }
+                        entries.add(RecordMapping.file(f));
+                        if (entries.size() > limit) {
+                            break scanning;
+                        }
+                    }
+                }
+                if (!restart) {
+                    break;
+                }
+            }
+            Optional<String> token = Optional.empty();
+            if (entries.size() > limit) {
+                entries.remove(entries.size() - 1);
+                Object last = entries.get(entries.size() - 1);
+                token = Optional.of(last instanceof String s ? encodeToken(true, s)
+                        : encodeToken(false, ((FileVersion) last).path().toString()));
+            }
+            List<FileVersion> files = new ArrayList<>();
+            List<String> prefixes = new ArrayList<>();
+            for (Object e : entries) {
+                if (e instanceof String s) {
+                    prefixes.add(s);
+                } else {
+                    files.add((FileVersion) e);
+                }
+            }
+            return new ListPage(files, prefixes, token);
+        }
+
+        List<WcacheRecords.PersistTask> dueTasks(long nowMs, int max) {
+            TupleRange range = new TupleRange(null, Tuple.from(nowMs), EndpointType.TREE_START, EndpointType.RANGE_INCLUSIVE);
+            List<WcacheRecords.PersistTask> out = new ArrayList<>();
+            try (RecordCursor<FDBIndexedRecord<Message>> cursor = store.scanIndexRecords(
+                    WcacheMetaData.TASK_BY_NEXT_ATTEMPT, IndexScanType.BY_VALUE, range, null, limit(max))) {
+                RecordCursorIterator<FDBIndexedRecord<Message>> it = cursor.asIterator();
+                while (it.hasNext()) {
+                    out.add(as(it.next().getRecord(), WcacheRecords.PersistTask.getDefaultInstance()));
+                }
+            }
+            return out;
+        }
+
+        List<PersistTask> claim(String owner, Duration lease, int max) {
+            long expiry = now + lease.toMillis();
+            List<PersistTask> out = new ArrayList<>();
+            for (WcacheRecords.PersistTask t : dueTasks(now, max)) {
+                WcacheRecords.PersistTask claimed = t.toBuilder().setLeaseOwner(owner).setLeaseExpiryMs(expiry)
+                        .setNextAttemptTimeMs(expiry).build();
+                store.saveRecord(claimed);
+                if (t.getKind() == WcacheRecords.TaskKind.UPLOAD) {
+                    setPersistState(t, WcacheRecords.PersistState.PERSISTING);
+                }
+                out.add(RecordMapping.task(claimed));
+            }
+            return out;
+        }
+
+        private void setPersistState(WcacheRecords.PersistTask t, WcacheRecords.PersistState state) {
+            WcacheRecords.File f = loadFile(NamespacePath.of(t.getPath()), t.getFileId());
+            if (f != null && f.getState() == WcacheRecords.FileState.COMMITTED && f.getPersistState() != state) {
+                store.saveRecord(f.toBuilder().setPersistState(state).build());
+            }
+        }
+
+        private boolean isCurrent(WcacheRecords.PersistTask stored, PersistTask task) {
+            return stored != null && stored.getGeneration() == task.generation() && stored.getFileId() == task.fileId()
+                    && (stored.getKind() == WcacheRecords.TaskKind.UFS_DELETE) == (task.kind() == TaskKind.DELETE);
+        }
+
+        /** A superseded task's holder gives its lease back so the newer task becomes due now. */
+        private void releaseLease(WcacheRecords.PersistTask stored, PersistTask finished) {
+            if (stored != null && finished.leaseOwner().isPresent() && stored.hasLeaseOwner()
+                    && stored.getLeaseOwner().equals(finished.leaseOwner().get())) {
+                store.saveRecord(stored.toBuilder().clearLeaseOwner().clearLeaseExpiryMs().setNextAttemptTimeMs(now).build());
+            }
+        }
+
+        PersistOutcome markPersisted(PersistTask task) {
+            String p = task.path().toString();
+            WcacheRecords.PersistTask stored = task(p);
+            if (!isCurrent(stored, task)) {
+                releaseLease(stored, task);
+                return PersistOutcome.SUPERSEDED;
+            }
+            if (task.kind() == TaskKind.UPLOAD) {
+                WcacheRecords.File f = loadFile(task.path(), task.fileId());
+                if (f == null || f.getState() != WcacheRecords.FileState.COMMITTED || f.getGeneration() != task.generation()) {
+                    store.deleteRecord(Tuple.from(taskType, p));
+                    return PersistOutcome.SUPERSEDED;
+                }
+                FileVersion before = RecordMapping.file(f);
+                WcacheRecords.File persisted = f.toBuilder().setPersistState(WcacheRecords.PersistState.PERSISTED).build();
+                store.saveRecord(persisted);
+                account(before, -1);
+                account(RecordMapping.file(persisted), +1);
+            } else {
+                WcacheRecords.Tombstone tomb = tombstone(p);
+                if (tomb != null && tomb.getGeneration() == task.generation()) {
+                    store.deleteRecord(Tuple.from(tombstoneType, p));
+                }
+            }
+            store.deleteRecord(Tuple.from(taskType, p));
+            return PersistOutcome.PERSISTED;
+        }
+
+        Optional<PersistTask> reschedule(PersistTask task, Instant nextAttempt, String error) {
+            String p = task.path().toString();
+            WcacheRecords.PersistTask stored = task(p);
+            if (!isCurrent(stored, task)) {
+                releaseLease(stored, task);
+                return Optional.empty();
+            }
+            String err = error == null ? "" : error.length() > MAX_ERROR_CHARS ? error.substring(0, MAX_ERROR_CHARS) : error;
+            WcacheRecords.PersistTask updated = stored.toBuilder().setAttempts(stored.getAttempts() + 1)
+                    .setNextAttemptTimeMs(nextAttempt.toEpochMilli()).setLastError(err)
+                    .clearLeaseOwner().clearLeaseExpiryMs().build();
+            store.saveRecord(updated);
+            if (task.kind() == TaskKind.UPLOAD) {
+                setPersistState(stored, WcacheRecords.PersistState.NOT_PERSISTED);
+            }
+            return Optional.of(RecordMapping.task(updated));
+        }
+
+        List<FileVersion> sessionsBefore(String index, Instant cutoff, int max) {
+            int writing = WcacheRecords.FileState.WRITING.getNumber();
+            TupleRange range = new TupleRange(Tuple.from(writing), Tuple.from(writing, cutoff.toEpochMilli()),
+                    EndpointType.RANGE_INCLUSIVE, EndpointType.RANGE_EXCLUSIVE);
+            List<FileVersion> out = new ArrayList<>();
+            try (RecordCursor<FDBIndexedRecord<Message>> cursor = store.scanIndexRecords(
+                    index, IndexScanType.BY_VALUE, range, null, limit(max))) {
+                RecordCursorIterator<FDBIndexedRecord<Message>> it = cursor.asIterator();
+                while (it.hasNext()) {
+                    out.add(RecordMapping.file(as(it.next().getRecord(), WcacheRecords.File.getDefaultInstance())));
+                }
+            }
+            return out;
+        }
+    }
+}

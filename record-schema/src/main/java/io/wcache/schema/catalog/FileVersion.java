@@ -1,0 +1,50 @@
+package io.wcache.schema.catalog;
+
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.WritePolicy;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One version of a file as the Catalog stores it: a write session ({@link FileState#WRITING})
+ * or the committed version of its path. {@code generation} increases with every commit to a
+ * path (a session carries a provisional one until it commits); {@code fileId} is unique across
+ * the whole catalog and never reused.
+ */
+public record FileVersion(NamespacePath path, long fileId, long generation, FileState state,
+                          PersistState persistState, WritePolicy policy, int writeReplicas, long size,
+                          String etag, long crc32c, String contentType, Map<String, String> userMetadata,
+                          Instant createdTime, Instant lastWriteTime, Optional<Instant> committedTime,
+                          String ownerWorker, List<String> replicaWorkers) {
+
+    public FileVersion {
+        userMetadata = Map.copyOf(userMetadata);
+        replicaWorkers = List.copyOf(replicaWorkers);
+    }
+
+    public SessionRef ref() {
+        return new SessionRef(path, fileId);
+    }
+
+    /** The owner followed by the replicas: every worker that holds a copy of the bytes. */
+    public List<String> holders() {
+        if (replicaWorkers.isEmpty()) {
+            return List.of(ownerWorker);
+        }
+        java.util.ArrayList<String> all = new java.util.ArrayList<>();
+        all.add(ownerWorker);
+        for (String r : replicaWorkers) {
+            if (!all.contains(r)) {
+                all.add(r);
+            }
+        }
+        return all;
+    }
+
+    /** Whether this version's bytes count as pinned (unevictable) on its holders. */
+    public boolean pinned() {
+        return persistState != PersistState.PERSISTED;
+    }
+}

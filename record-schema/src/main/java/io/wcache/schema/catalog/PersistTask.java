@@ -1,0 +1,16 @@
+package io.wcache.schema.catalog;
+
+import io.wcache.core.path.NamespacePath;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * The pending UFS work of one path. There is at most one task per path: a newer commit or delete
+ * replaces it, so the queue never uploads a superseded version, and a replacement made while the
+ * old task is claimed keeps that lease, so two operations on one path never run at once. A
+ * claimed task's {@code nextAttemptTime} is its lease expiry, after which it is due again.
+ */
+public record PersistTask(NamespacePath path, TaskKind kind, long fileId, long generation, long size, int attempts,
+                          Instant nextAttemptTime, Optional<String> lastError, Optional<String> leaseOwner,
+                          Optional<Instant> leaseExpiry, Instant enqueuedTime) {
+}

@@ -1,0 +1,344 @@
+package io.wcache.schema.catalog;
+
+import static io.wcache.schema.catalog.CatalogFixture.extents;
+import static io.wcache.schema.catalog.CatalogFixture.write;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.mount.Mount;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.PathConfig;
+import io.wcache.core.policy.PathRule;
+import io.wcache.core.policy.WritePolicy;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class CatalogTest {
+
+    private final TestClock clock = new TestClock();
+    private final Catalog catalog = CatalogFixture.newCatalog(clock);
+
+    @AfterEach
+    void close() {
+        catalog.close();
+    }
+
+    private static NamespacePath p(String s) {
+        return NamespacePath.of(s);
+    }
+
+    @Test
+    void sessionIsInvisibleUntilCommittedThenIsTheCurrentVersion() {
+        FileVersion s = catalog.begin(new BeginRequest(p("/s3/a"), WritePolicy.WRITE_BACK, 2, "w1", List.of("w2"),
+                "text/plain", Map.of("k", "v")));
+        assertThat(s.state()).isEqualTo(FileState.WRITING);
+        assertThat(catalog.lookup(p("/s3/a"))).isEmpty();
+        catalog.addExtents(s.ref(), extents(s.fileId(), 3, 100));
+        assertThat(catalog.lookup(p("/s3/a"))).isEmpty();
+
+        CommitResult r = catalog.commit(s.ref(), new CommitRequest(300, "md5", 7));
+        assertThat(r.superseded()).isEmpty();
+        assertThat(r.persistQueued()).isTrue();
+        FileLayout layout = catalog.layout(p("/s3/a")).orElseThrow();
+        assertThat(layout.file().fileId()).isEqualTo(s.fileId());
+        assertThat(layout.file().generation()).isEqualTo(1);
+        assertThat(layout.file().state()).isEqualTo(FileState.COMMITTED);
+        assertThat(layout.file().persistState()).isEqualTo(PersistState.NOT_PERSISTED);
+        assertThat(layout.file().size()).isEqualTo(300);
+        assertThat(layout.file().etag()).isEqualTo("md5");
+        assertThat(layout.file().contentType()).isEqualTo("text/plain");
+        assertThat(layout.file().userMetadata()).containsEntry("k", "v");
+        assertThat(layout.file().replicaWorkers()).containsExactly("w2");
+        assertThat(layout.file().committedTime()).contains(clock.instant());
+        assertThat(layout.extents()).extracting(Extent::offset).containsExactly(0L, 100L, 200L);
+    }
+
+    @Test
+    void commitReturnsTheSupersededVersionWithItsExtentsAndRaisesTheGeneration() {
+        CommitResult first = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 2, 10);
+        CommitResult second = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 5);
+        assertThat(second.superseded()).contains(first.committed());
+        assertThat(second.supersededExtents()).hasSize(2).allMatch(e -> e.fileId() == first.committed().fileId());
+        assertThat(second.committed().generation()).isEqualTo(2);
+        assertThat(catalog.extents(first.committed().fileId())).isEmpty();
+        assertThat(catalog.lookup(p("/s3/a")).orElseThrow().size()).isEqualTo(5);
+    }
+
+    @Test
+    void commitWhoseExtentsDoNotCoverTheSizeIsRefusedAndChangesNothing() {
+        FileVersion s = catalog.begin(BeginRequest.of(p("/s3/a"), WritePolicy.WRITE_BACK, "w1"));
+        catalog.addExtents(s.ref(), List.of(new Extent(s.fileId(), 0, "w1", 1, 0, 10, 0),
+                new Extent(s.fileId(), 20, "w1", 1, 10, 10, 0)));
+        assertThatThrownBy(() -> catalog.commit(s.ref(), new CommitRequest(30, "", 0)))
+                .isInstanceOf(WcacheException.InvalidArgument.class).hasMessageContaining("gap at offset 10");
+        assertThatThrownBy(() -> catalog.commit(s.ref(), new CommitRequest(25, "", 0)))
+                .isInstanceOf(WcacheException.InvalidArgument.class);
+        assertThat(catalog.session(s.ref()).orElseThrow().state()).isEqualTo(FileState.WRITING);
+        assertThat(catalog.lookup(p("/s3/a"))).isEmpty();
+        assertThat(catalog.dueTasks(clock.instant(), 10)).isEmpty();
+    }
+
+    @Test
+    void badExtentsAndBadSessionsAreTypedErrors() {
+        FileVersion s = catalog.begin(BeginRequest.of(p("/s3/a"), WritePolicy.WRITE_BACK, "w1"));
+        assertThatThrownBy(() -> catalog.addExtents(s.ref(), List.of(new Extent(s.fileId() + 1, 0, "w1", 0, 0, 1, 0))))
+                .isInstanceOf(WcacheException.InvalidArgument.class);
+        assertThatThrownBy(() -> catalog.addExtents(s.ref(), List.of(new Extent(s.fileId(), 0, "w1", 0, 0, 0, 0))))
+                .isInstanceOf(WcacheException.InvalidArgument.class);
+        assertThatThrownBy(() -> catalog.addExtents(new SessionRef(p("/s3/a"), 999_999), List.of()))
+                .isInstanceOf(WcacheException.NotFound.class);
+        assertThatThrownBy(() -> catalog.begin(BeginRequest.of(p("/s3/b"), WritePolicy.READ_ONLY, "w1")))
+                .isInstanceOf(WcacheException.InvalidArgument.class);
+        assertThatThrownBy(() -> catalog.begin(BeginRequest.of(p("/s3"), WritePolicy.WRITE_BACK, "w1")))
+                .isInstanceOf(WcacheException.InvalidPath.class);
+        catalog.commit(s.ref(), new CommitRequest(0, "", 0));
+        assertThatThrownBy(() -> catalog.commit(s.ref(), new CommitRequest(0, "", 0)))
+                .isInstanceOf(WcacheException.Conflict.class);
+    }
+
+    @Test
+    void abortDropsTheSessionAndReturnsItsExtents() {
+        FileVersion s = catalog.begin(BeginRequest.of(p("/s3/a"), WritePolicy.WRITE_BACK, "w1"));
+        catalog.addExtents(s.ref(), extents(s.fileId(), 2, 8));
+        AbortResult r = catalog.abort(s.ref());
+        assertThat(r.extents()).hasSize(2);
+        assertThat(catalog.session(s.ref())).isEmpty();
+        assertThat(catalog.extents(s.fileId())).isEmpty();
+        assertThatThrownBy(() -> catalog.commit(s.ref(), new CommitRequest(16, "", 0)))
+                .isInstanceOf(WcacheException.NotFound.class);
+    }
+
+    @Test
+    void fileIdsAreUniqueAcrossCatalogInstancesSharingTheStore() {
+        Catalog other = new Catalog(CatalogFixture.engine().recordDatabase(), catalog.name(), clock);
+        Set<Long> ids = new HashSet<>();
+        for (int i = 0; i < 30; i++) {
+            Catalog c = i % 2 == 0 ? catalog : other;
+            assertThat(ids.add(c.begin(BeginRequest.of(p("/s3/f" + i), WritePolicy.TRANSIENT, "w1")).fileId())).isTrue();
+        }
+        other.close();
+    }
+
+    @Test
+    void writeBackIsQueuedAndMarkedPersistedMovingBytesFromPinnedToEvictable() {
+        CommitResult r = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 100);
+        assertThat(catalog.spaceUsage("w1")).isEqualTo(new SpaceUsage(100, 0));
+        List<PersistTask> due = catalog.dueTasks(clock.instant(), 10);
+        assertThat(due).singleElement().satisfies(t -> {
+            assertThat(t.kind()).isEqualTo(TaskKind.UPLOAD);
+            assertThat(t.generation()).isEqualTo(r.committed().generation());
+            assertThat(t.size()).isEqualTo(100);
+        });
+        List<PersistTask> claimed = catalog.claimTasks("p1", Duration.ofMinutes(1), 10);
+        assertThat(claimed).hasSize(1);
+        assertThat(catalog.lookup(p("/s3/a")).orElseThrow().persistState()).isEqualTo(PersistState.PERSISTING);
+        assertThat(catalog.dueTasks(clock.instant(), 10)).as("claimed task is leased").isEmpty();
+        assertThat(catalog.markPersisted(claimed.get(0))).isEqualTo(PersistOutcome.PERSISTED);
+        assertThat(catalog.lookup(p("/s3/a")).orElseThrow().persistState()).isEqualTo(PersistState.PERSISTED);
+        assertThat(catalog.pendingTasks(10)).isEmpty();
+        assertThat(catalog.spaceUsage("w1")).isEqualTo(new SpaceUsage(0, 100));
+    }
+
+    @Test
+    void uploadOfASupersededGenerationIsNotMarkedPersistedAndTheNewerTaskWaitsForTheLease() {
+        write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
+        PersistTask old = catalog.claimTasks("p1", Duration.ofMinutes(1), 10).get(0);
+        CommitResult newer = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 20);
+        assertThat(catalog.dueTasks(clock.instant(), 10)).as("newer task waits for the in-flight lease").isEmpty();
+        assertThat(catalog.markPersisted(old)).isEqualTo(PersistOutcome.SUPERSEDED);
+        assertThat(catalog.lookup(p("/s3/a")).orElseThrow().persistState()).isEqualTo(PersistState.NOT_PERSISTED);
+        assertThat(catalog.dueTasks(clock.instant(), 10)).as("lease released: newer task due now").singleElement()
+                .satisfies(t -> assertThat(t.generation()).isEqualTo(newer.committed().generation()));
+        assertThat(catalog.spaceUsage("w1")).isEqualTo(new SpaceUsage(20, 0));
+    }
+
+    @Test
+    void expiredLeaseMakesTheTaskDueAgain() {
+        write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
+        catalog.claimTasks("p1", Duration.ofSeconds(30), 10);
+        assertThat(catalog.claimTasks("p2", Duration.ofSeconds(30), 10)).isEmpty();
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(catalog.claimTasks("p2", Duration.ofSeconds(30), 10)).singleElement()
+                .satisfies(t -> assertThat(t.leaseOwner()).contains("p2"));
+    }
+
+    @Test
+    void rescheduleCountsAttemptsKeepsTheLastErrorAndDelaysTheTask() {
+        write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
+        PersistTask t = catalog.claimTasks("p1", Duration.ofMinutes(1), 10).get(0);
+        PersistTask r = catalog.reschedule(t, clock.instant().plusSeconds(5), "503 SlowDown").orElseThrow();
+        assertThat(r.attempts()).isEqualTo(1);
+        assertThat(r.lastError()).contains("503 SlowDown");
+        assertThat(r.leaseOwner()).isEmpty();
+        assertThat(catalog.lookup(p("/s3/a")).orElseThrow().persistState()).isEqualTo(PersistState.NOT_PERSISTED);
+        assertThat(catalog.dueTasks(clock.instant(), 10)).isEmpty();
+        clock.advance(Duration.ofSeconds(5));
+        PersistTask again = catalog.claimTasks("p1", Duration.ofMinutes(1), 10).get(0);
+        assertThat(catalog.reschedule(again, clock.instant().plusSeconds(10), "timeout").orElseThrow().attempts()).isEqualTo(2);
+    }
+
+    @Test
+    void deleteLeavesATombstoneAndAUfsDeleteTaskUntilTheDeleteIsDone() {
+        CommitResult w = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
+        DeleteResult d = catalog.delete(p("/s3/a"));
+        assertThat(d.removed()).contains(w.committed());
+        assertThat(d.extents()).hasSize(1);
+        assertThat(catalog.lookup(p("/s3/a"))).isEmpty();
+        assertThat(catalog.list(ListRequest.of("/s3/", "", 100)).files()).isEmpty();
+        assertThat(catalog.tombstone(p("/s3/a"))).hasValueSatisfying(t -> assertThat(t.generation()).isEqualTo(2));
+        assertThat(catalog.spaceUsage("w1")).isEqualTo(new SpaceUsage(0, 0));
+        PersistTask task = catalog.claimTasks("p1", Duration.ofMinutes(1), 10).get(0);
+        assertThat(task.kind()).isEqualTo(TaskKind.DELETE);
+        assertThat(catalog.markPersisted(task)).isEqualTo(PersistOutcome.PERSISTED);
+        assertThat(catalog.tombstone(p("/s3/a"))).isEmpty();
+    }
+
+    @Test
+    void deleteOfAPathMetadataNeverSawStillHidesTheUfsObject() {
+        DeleteResult d = catalog.delete(p("/s3/only-in-ufs"));
+        assertThat(d.removed()).isEmpty();
+        assertThat(d.tombstone().fileId()).isZero();
+        assertThat(catalog.dueTasks(clock.instant(), 10)).singleElement()
+                .satisfies(t -> assertThat(t.kind()).isEqualTo(TaskKind.DELETE));
+    }
+
+    @Test
+    void commitAfterDeleteContinuesTheGenerationAndReplacesTheDelete() {
+        write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
+        catalog.delete(p("/s3/a"));
+        CommitResult again = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
+        assertThat(again.committed().generation()).isEqualTo(3);
+        assertThat(again.superseded()).isEmpty();
+        assertThat(catalog.tombstone(p("/s3/a"))).isEmpty();
+        assertThat(catalog.pendingTasks(10)).singleElement().satisfies(t -> assertThat(t.kind()).isEqualTo(TaskKind.UPLOAD));
+    }
+
+    @Test
+    void transientAndWriteThroughAreNeverQueued() {
+        CommitResult t = write(catalog, "/s3/t", WritePolicy.TRANSIENT, 1, 10);
+        CommitResult w = write(catalog, "/s3/w", WritePolicy.WRITE_THROUGH, 1, 20);
+        assertThat(t.persistQueued()).isFalse();
+        assertThat(w.persistQueued()).isFalse();
+        assertThat(t.committed().persistState()).isEqualTo(PersistState.TRANSIENT);
+        assertThat(w.committed().persistState()).isEqualTo(PersistState.PERSISTED);
+        assertThat(catalog.pendingTasks(10)).isEmpty();
+        assertThat(catalog.spaceUsage("w1")).isEqualTo(new SpaceUsage(10, 20));
+        catalog.adjustSpace("w1", 0, -20);
+        assertThat(catalog.spaceUsage("w1")).isEqualTo(new SpaceUsage(10, 0));
+    }
+
+    @Test
+    void sweepsFindIdleAndOldSessions() {
+        FileVersion a = catalog.begin(BeginRequest.of(p("/s3/a"), WritePolicy.WRITE_BACK, "w1"));
+        clock.advance(Duration.ofMinutes(5));
+        FileVersion b = catalog.begin(BeginRequest.of(p("/s3/b"), WritePolicy.WRITE_BACK, "w1"));
+        clock.advance(Duration.ofMinutes(6));
+        catalog.addExtents(a.ref(), extents(a.fileId(), 1, 1));
+        write(catalog, "/s3/c", WritePolicy.WRITE_BACK, 1, 1);
+        // a: created 11 min ago, written now; b: created and last written 6 min ago.
+        assertThat(catalog.idleSessions(clock.instant().minus(Duration.ofMinutes(5)), 10))
+                .extracting(FileVersion::fileId).containsExactly(b.fileId());
+        assertThat(catalog.sessionsCreatedBefore(clock.instant().minus(Duration.ofMinutes(10)), 10))
+                .extracting(FileVersion::fileId).containsExactly(a.fileId());
+        assertThat(catalog.sessionsCreatedBefore(clock.instant().plusSeconds(1), 10)).hasSize(2);
+    }
+
+    @Test
+    void pathRulesMountsAndWorkersArePersisted() {
+        catalog.putPathRule(new PathRule(p("/s3/tmp"), WritePolicy.TRANSIENT, 2));
+        catalog.putPathRule(new PathRule(p("/s3"), WritePolicy.WRITE_BACK, 1));
+        PathConfig config = catalog.pathConfig(PathConfig.defaults());
+        assertThat(config.resolve(p("/s3/tmp/x")).policy()).isEqualTo(WritePolicy.TRANSIENT);
+        assertThat(catalog.removePathRule(p("/s3/tmp"))).isTrue();
+        assertThat(catalog.removePathRule(p("/s3/tmp"))).isFalse();
+        assertThat(catalog.pathRules()).containsExactly(new PathRule(p("/s3"), WritePolicy.WRITE_BACK, 1));
+
+        catalog.addMount(Mount.of("/s3", "s3://bucket/pre", Map.of("ufs.s3.region", "eu")));
+        assertThatThrownBy(() -> catalog.addMount(Mount.of("/s3", "file:///x", Map.of())))
+                .isInstanceOf(WcacheException.AlreadyExists.class);
+        assertThat(catalog.mountTable().resolve(p("/s3/k")).options()).containsEntry("ufs.s3.region", "eu");
+        catalog.removeMount("s3");
+        assertThatThrownBy(() -> catalog.removeMount("s3")).isInstanceOf(WcacheException.NotFound.class);
+
+        WorkerInfo first = catalog.heartbeat("w1", "127.0.0.1:9000", 1000);
+        clock.advance(Duration.ofSeconds(20));
+        WorkerInfo second = catalog.heartbeat("w1", "127.0.0.1:9000", 1000);
+        assertThat(second.startedTime()).isEqualTo(first.startedTime());
+        assertThat(second.heartbeatTime()).isEqualTo(clock.instant());
+        catalog.heartbeat("w2", "127.0.0.1:9002", 1000);
+        clock.advance(Duration.ofSeconds(15));
+        catalog.heartbeat("w2", "127.0.0.1:9002", 1000);
+        assertThat(catalog.liveWorkers(Duration.ofSeconds(10))).extracting(WorkerInfo::id).containsExactly("w2");
+        assertThat(catalog.workers()).hasSize(2);
+    }
+
+    @Test
+    void batchAppliesEveryOperationInOneTransactionAndIsolatesFailures() {
+        FileVersion s1 = catalog.begin(BeginRequest.of(p("/s3/one"), WritePolicy.WRITE_BACK, "w1"));
+        FileVersion s2 = catalog.begin(BeginRequest.of(p("/s3/two"), WritePolicy.WRITE_BACK, "w1"));
+        List<OpOutcome> out = catalog.apply(List.of(
+                new CatalogOp.AddExtents(s1.ref(), extents(s1.fileId(), 1, 10)),
+                new CatalogOp.Commit(s1.ref(), new CommitRequest(10, "e1", 0)),
+                new CatalogOp.Commit(s2.ref(), new CommitRequest(99, "e2", 0)),
+                new CatalogOp.Begin(BeginRequest.of(p("/s3/three"), WritePolicy.TRANSIENT, "w1")),
+                new CatalogOp.Abort(new SessionRef(p("/s3/none"), 123_456))));
+        assertThat(out.get(0)).isInstanceOf(OpOutcome.Success.class);
+        assertThat(out.get(1).get(CommitResult.class).committed().size()).isEqualTo(10);
+        assertThat(out.get(2)).isInstanceOfSatisfying(OpOutcome.Failure.class,
+                f -> assertThat(f.error()).isInstanceOf(WcacheException.InvalidArgument.class));
+        FileVersion three = out.get(3).get(FileVersion.class);
+        assertThat(out.get(4)).isInstanceOfSatisfying(OpOutcome.Failure.class,
+                f -> assertThat(f.error()).isInstanceOf(WcacheException.NotFound.class));
+        assertThat(catalog.lookup(p("/s3/one"))).isPresent();
+        assertThat(catalog.session(s2.ref()).orElseThrow().state()).isEqualTo(FileState.WRITING);
+        assertThat(catalog.session(three.ref())).isPresent();
+    }
+
+    @Test
+    void listingGroupsByDelimiterPagesWithContinuationAndHidesSessions() {
+        for (String k : List.of("a", "b/1", "b/2", "b/3", "c", "d/x/1", "e")) {
+            write(catalog, "/s3/" + k, WritePolicy.WRITE_BACK, 1, 1);
+        }
+        write(catalog, "/other/z", WritePolicy.WRITE_BACK, 1, 1);
+        catalog.begin(BeginRequest.of(p("/s3/writing"), WritePolicy.WRITE_BACK, "w1"));
+
+        ListPage all = catalog.list(ListRequest.of("/s3/", "/", 100));
+        assertThat(all.files()).extracting(f -> f.path().toString()).containsExactly("/s3/a", "/s3/c", "/s3/e");
+        assertThat(all.commonPrefixes()).containsExactly("/s3/b/", "/s3/d/");
+        assertThat(all.truncated()).isFalse();
+
+        ListPage p1 = catalog.list(ListRequest.of("/s3/", "/", 2));
+        assertThat(p1.files()).extracting(f -> f.path().toString()).containsExactly("/s3/a");
+        assertThat(p1.commonPrefixes()).containsExactly("/s3/b/");
+        ListPage p2 = catalog.list(ListRequest.of("/s3/", "/", 2).withContinuation(p1.continuation().orElseThrow()));
+        assertThat(p2.files()).extracting(f -> f.path().toString()).containsExactly("/s3/c");
+        assertThat(p2.commonPrefixes()).containsExactly("/s3/d/");
+        ListPage p3 = catalog.list(ListRequest.of("/s3/", "/", 2).withContinuation(p2.continuation().orElseThrow()));
+        assertThat(p3.files()).extracting(f -> f.path().toString()).containsExactly("/s3/e");
+        assertThat(p3.truncated()).isFalse();
+
+        ListPage flat = catalog.list(new ListRequest("/s3/b", "", "/s3/b/1", 100, Optional.empty()));
+        assertThat(flat.files()).extracting(f -> f.path().toString()).containsExactly("/s3/b/2", "/s3/b/3");
+
+        assertThatThrownBy(() -> catalog.list(ListRequest.of("/s3/", "/", 2).withContinuation("garbage!")))
+                .isInstanceOf(WcacheException.InvalidArgument.class);
+        assertThatThrownBy(() -> catalog.list(ListRequest.of("/zzz/", "/", 2).withContinuation(p1.continuation().get())))
+                .isInstanceOf(WcacheException.InvalidArgument.class);
+        assertThatThrownBy(() -> ListRequest.of("/s3/", "/", 0)).isInstanceOf(WcacheException.InvalidArgument.class);
+    }
+
+    @Test
+    void successorIsTheFirstStringAfterAllExtensions() {
+        assertThat(Catalog.successor("/s3/b/")).isEqualTo("/s3/b0");
+        assertThat(Catalog.successor("a\uD7FF")).isEqualTo("a\uE000");
+        assertThat(Catalog.successor("a" + new String(Character.toChars(Character.MAX_CODE_POINT)))).isEqualTo("b");
+        assertThat(Catalog.successor("")).isNull();
+    }
+}
