@@ -1,0 +1,76 @@
+package io.wcache.core.cache;
+
+import io.wcache.core.mount.MountTable;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.Resolution;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The one entry point every frontend (S3, FUSE, admin) uses to read and write the cache. It
+ * carries the write-policy semantics of the design (what an acknowledgement promises under
+ * {@code WRITE_THROUGH}, {@code WRITE_BACK}, {@code TRANSIENT}, {@code READ_ONLY},
+ * {@code NO_CACHE}), so that the frontends cannot differ in them.
+ *
+ * <p>Every operation is asynchronous; a failed future carries a
+ * {@link io.wcache.core.error.WcacheException}. Frontends that run on blocking threads (FUSE)
+ * join the futures; the S3 frontend never blocks its event loop on them.
+ */
+public interface CacheService {
+
+    /** The mounts (the S3 buckets): top-level names of the namespace. */
+    MountTable mounts();
+
+    /** Which write policy and replica count apply to a path now, and which rule decided it. */
+    Resolution resolvePolicy(NamespacePath path);
+
+    /**
+     * Opens a write session on {@code path}. Nothing is visible to readers until
+     * {@link WriteSession#commit()} completes. Fails with {@code ReadOnly} on a
+     * {@code READ_ONLY} path, {@code NotFound} for an unknown mount, and {@code AlreadyExists}
+     * when {@link WriteOptions#ifNoneMatch()} is set and the path exists.
+     */
+    CompletableFuture<WriteSession> create(NamespacePath path, WriteOptions options);
+
+    /** The committed object at {@code path} (from the cache or, if never loaded, the UFS), if any. */
+    CompletableFuture<Optional<ObjectInfo>> stat(NamespacePath path);
+
+    /**
+     * Opens the committed version of {@code path} for reading. The reader sees that version
+     * whole even if the path is overwritten or deleted while it reads. Fails with
+     * {@code NotFound}.
+     */
+    CompletableFuture<ObjectReader> open(NamespacePath path);
+
+    /** One page of a listing that merges the cache's metadata with the UFS listing. */
+    CompletableFuture<ListResult> list(ListQuery query);
+
+    /**
+     * Deletes {@code path}: readers stop seeing it at once; the UFS delete follows, ordered with
+     * uploads. Completes with whether the path existed.
+     */
+    CompletableFuture<Boolean> delete(NamespacePath path);
+
+    /** Starts a multipart upload of {@code path}; the object appears only on completion. */
+    CompletableFuture<MultipartUpload> createMultipart(NamespacePath path, WriteOptions options);
+
+    /** Opens a session that writes part {@code partNumber} (1..10000) of an upload; committing it stores the part. */
+    CompletableFuture<WriteSession> uploadPart(NamespacePath path, String uploadId, int partNumber);
+
+    /**
+     * Completes an upload from the listed parts, in order; the object's ETag is the multipart
+     * ETag ({@code md5-of-md5s-N}). Fails with {@code InvalidArgument} naming the part when a
+     * part is missing, out of order, or (except the last) smaller than the minimum part size.
+     */
+    CompletableFuture<ObjectInfo> completeMultipart(NamespacePath path, String uploadId, List<PartRef> parts);
+
+    /** Abandons an upload and frees its parts. */
+    CompletableFuture<Void> abortMultipart(NamespacePath path, String uploadId);
+
+    /** The parts stored so far for an upload, in part-number order. */
+    CompletableFuture<List<PartInfo>> listParts(NamespacePath path, String uploadId);
+
+    /** Uploads in progress whose path starts with {@code prefix} (a full namespace path prefix). */
+    CompletableFuture<List<MultipartUpload>> listMultipartUploads(String prefix);
+}

@@ -1,0 +1,28 @@
+package io.wcache.core.cache;
+
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.WritePolicy;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a reader or lister learns about a committed object. {@code etag} is S3's form without
+ * quotes (hex MD5, or {@code md5-of-md5s-N} for multipart objects); {@code partSizes} is
+ * non-empty only for objects completed from a multipart upload (S3's {@code partNumber} reads).
+ */
+public record ObjectInfo(NamespacePath path, long size, String etag, Instant lastModified, String contentType,
+                         Map<String, String> userMetadata, PersistStatus persistStatus, WritePolicy policy,
+                         long generation, List<Long> partSizes) {
+
+    public ObjectInfo {
+        Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(etag, "etag");
+        Objects.requireNonNull(lastModified, "lastModified");
+        contentType = contentType == null ? "application/octet-stream" : contentType;
+        userMetadata = Map.copyOf(userMetadata);
+        Objects.requireNonNull(persistStatus, "persistStatus");
+        partSizes = List.copyOf(partSizes);
+    }
+}

@@ -1,0 +1,37 @@
+package io.wcache.core.cache;
+
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.WritePolicy;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * An open write: {@code append*} then {@code commit} or {@code abort}. Appends are sequential
+ * and streamed in chunks (an object is never buffered whole). The caller keeps ownership of
+ * each buffer passed to {@link #append} and must not modify it until the returned future
+ * completes.
+ *
+ * <p>When {@link #commit()} completes normally, the write is acknowledged with exactly the
+ * guarantee of {@link #policy()}: for {@code WRITE_BACK}/{@code TRANSIENT} its data is fsynced and
+ * its metadata committed, so it survives {@code kill -9}; for {@code WRITE_THROUGH} and
+ * {@code NO_CACHE} the UFS upload is also done.
+ */
+public interface WriteSession {
+
+    NamespacePath path();
+
+    /** The policy this write runs under, fixed when the session was opened. */
+    WritePolicy policy();
+
+    /** Bytes appended so far. */
+    long written();
+
+    /** Appends the remaining bytes of {@code chunk} at offset {@link #written()}. */
+    CompletableFuture<Void> append(ByteBuffer chunk);
+
+    /** Makes the written bytes the current version of the path (or the part, for a multipart session). */
+    CompletableFuture<ObjectInfo> commit();
+
+    /** Discards the session and its bytes; idempotent, and a no-op after a commit. */
+    CompletableFuture<Void> abort();
+}
