@@ -98,6 +98,9 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
         if (uri.getQuery() != null || uri.getFragment() != null) {
             throw new WcacheException.InvalidArgument(uri.toString(), "a file:// UFS URI takes no query or fragment");
         }
+        if (uri.isOpaque() || uri.getRawPath() == null || !uri.getRawPath().startsWith("/")) {
+            throw new WcacheException.InvalidArgument(uri.toString(), "a file:// UFS URI needs an absolute path: file:///abs/dir");
+        }
         Path dir;
         try {
             dir = Paths.get(URI.create("file://" + uri.getRawPath()));
@@ -184,8 +187,10 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 break;
-            } catch (NoSuchFileException e) {
-                // A concurrent delete pruned the freshly created parent; create it again.
+            } catch (FileSystemException e) {
+                // A concurrent delete pruned the freshly created parent, or a concurrent put of
+                // 'a/b/c' made 'a/b' a directory: check again, which creates the parent or reports
+                // the conflict instead of an I/O error.
                 if (attempt >= PLACE_ATTEMPTS) {
                     throw e;
                 }
@@ -202,7 +207,12 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
             dir = dir.resolve(segments[i]);
             BasicFileAttributes attrs = attributesOrNull(dir, LinkOption.NOFOLLOW_LINKS);
             if (attrs == null) {
-                Files.createDirectories(target.getParent());
+                try {
+                    Files.createDirectories(target.getParent());
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    // A concurrent put made an ancestor a file: report it as the conflict it is.
+                    prepareParent(key, subject, target);
+                }
                 return;
             }
             if (attrs.isSymbolicLink()) {

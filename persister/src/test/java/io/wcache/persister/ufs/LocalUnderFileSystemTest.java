@@ -182,6 +182,34 @@ class LocalUnderFileSystemTest extends UnderFileSystemContract {
     }
 
     @Test
+    void racingPutsOfAKeyAndAKeyUnderItEndWithOneWinnerAndAConflict() throws Exception {
+        for (int round = 0; round < 20; round++) {
+            String base = "race" + round;
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread file = new Thread(() -> attempt(go, errors, () -> ufs.put(base + "/b", bytes("file"), PutOptions.DEFAULT)));
+            Thread deep = new Thread(() -> attempt(go, errors, () -> ufs.put(base + "/b/c", bytes("deep"), PutOptions.DEFAULT)));
+            file.start();
+            deep.start();
+            go.countDown();
+            file.join(10_000);
+            deep.join(10_000);
+            assertThat(errors).allSatisfy(e -> assertThat(e).isInstanceOf(WcacheException.Conflict.class));
+            assertThat(errors).hasSizeLessThanOrEqualTo(1);
+            assertThat(ufs.head(base + "/b").isPresent() ^ ufs.head(base + "/b/c").isPresent()).isTrue();
+        }
+    }
+
+    private static void attempt(java.util.concurrent.CountDownLatch go, List<Throwable> errors, Runnable put) {
+        try {
+            go.await();
+            put.run();
+        } catch (Throwable e) {
+            errors.add(e);
+        }
+    }
+
+    @Test
     void continuationTokenThatIsNotOursIsInvalidArgument() {
         assertThatThrownBy(() -> ufs.list("", null, "not-a-token!", 10)).isInstanceOf(WcacheException.InvalidArgument.class);
     }
@@ -191,6 +219,8 @@ class LocalUnderFileSystemTest extends UnderFileSystemContract {
         assertThatThrownBy(() -> UnderFileSystem.open(URI.create("file://" + rootDir), Map.of("endpoint", "x")))
                 .isInstanceOf(WcacheException.InvalidArgument.class);
         assertThatThrownBy(() -> UnderFileSystem.open(URI.create("file://host/dir"), Map.of()))
+                .isInstanceOf(WcacheException.InvalidArgument.class);
+        assertThatThrownBy(() -> UnderFileSystem.open(URI.create("file:relative/dir"), Map.of()))
                 .isInstanceOf(WcacheException.InvalidArgument.class);
         assertThatThrownBy(() -> UnderFileSystem.open(URI.create("ftp://host/dir"), Map.of()))
                 .isInstanceOf(WcacheException.InvalidArgument.class);
