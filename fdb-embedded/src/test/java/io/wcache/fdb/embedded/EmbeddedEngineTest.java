@@ -1,0 +1,151 @@
+package io.wcache.fdb.embedded;
+
+import com.apple.foundationdb.FDB;
+import com.apple.foundationdb.FDBException;
+import com.apple.foundationdb.Transaction;
+import com.apple.foundationdb.tuple.Tuple;
+import com.apple.foundationdb.tuple.Versionstamp;
+import io.wcache.fdb.MetadataEngine;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Behaviour specific to the embedded engine: its selector, native-free client, durability and batching. */
+class EmbeddedEngineTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void exceptionsAnswerRetryPredicatesWithoutNativeCode() {
+        MetadataEngine.open("embedded:" + dir).close();
+        EmbeddedFdbException conflict = new EmbeddedFdbException("not_committed", 1020);
+        assertThat(conflict.isRetryable()).isTrue();
+        assertThat(conflict.isRetryableNotCommitted()).isTrue();
+        assertThat(conflict.isMaybeCommitted()).isFalse();
+        EmbeddedFdbException unknown = new EmbeddedFdbException("commit_unknown_result", 1021);
+        assertThat(unknown.isRetryable()).isTrue();
+        assertThat(unknown.isMaybeCommitted()).isTrue();
+        assertThat(unknown.isRetryableNotCommitted()).isFalse();
+        assertThat(new EmbeddedFdbException("transaction_too_old", 1007).isRetryable()).isTrue();
+        assertThat(new EmbeddedFdbException("transaction_timed_out", 1031).isRetryable()).isFalse();
+        assertThat(new EmbeddedFdbException("key_too_large", 2102).isRetryable()).isFalse();
+        assertThat(conflict.retargetClone()).isInstanceOf(EmbeddedFdbException.class);
+    }
+
+    @Test
+    void fdbClientClassesWorkWithoutLibfdbC() {
+        MetadataEngine.open("embedded:" + dir).close();
+        assertThat(NativeFreeFdbClient.isInstalled()).isTrue();
+        assertThat(FDB.instance().getAPIVersion()).isEqualTo(710);
+        // Packing an incomplete versionstamp asks FDB.instance() for the API version.
+        byte[] packed = Tuple.from("v", Versionstamp.incomplete(1)).packWithVersionstamp();
+        assertThat(packed.length).isGreaterThan(14);
+        NativeFreeFdbClient.install();
+        assertThat(FDB.instance().getAPIVersion()).isEqualTo(710);
+        assertThatThrownBy(() -> MetadataEngine.open("fdb:" + dir.resolve("fdb.cluster")))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("embedded");
+    }
+
+    @Test
+    void badSpecsAreRejectedNamingTheSpec() {
+        for (String spec : new String[] {"", "rocks:/tmp/x", "embedded:", "fdb", "/tmp/meta"}) {
+            assertThatThrownBy(() -> MetadataEngine.open(spec))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + spec + "'");
+        }
+        assertThatThrownBy(() -> MetadataEngine.open(null)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void descriptionIsAbsoluteAndDirectoryIsExclusive() {
+        try (MetadataEngine engine = MetadataEngine.open("embedded:" + dir)) {
+            assertThat(engine.description()).isEqualTo("embedded:" + dir.toAbsolutePath().normalize());
+            assertThatThrownBy(() -> MetadataEngine.open("embedded:" + dir))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining(dir.toAbsolutePath().normalize().toString());
+        }
+        // Closing released the lock.
+        MetadataEngine.open("embedded:" + dir).close();
+    }
+
+    @Test
+    void dataAndVersionsSurviveReopen() {
+        long version;
+        try (EmbeddedDatabase db = EmbeddedDatabase.open(dir)) {
+            db.run(tr -> {
+                tr.set(bytes("persist"), bytes("yes"));
+                return null;
+            });
+            version = db.committedVersion();
+        }
+        try (EmbeddedDatabase db = EmbeddedDatabase.open(dir)) {
+            assertThat(db.committedVersion()).isEqualTo(version);
+            assertThat(new String(db.run(tr -> tr.get(bytes("persist")).join()), StandardCharsets.UTF_8)).isEqualTo("yes");
+            Transaction tr = db.createTransaction();
+            tr.set(bytes("more"), bytes("1"));
+            tr.commit().join();
+            assertThat(tr.getCommittedVersion()).isGreaterThan(version);
+            // Reads at a version from before the restart are gone: that history was in memory only.
+            Transaction stale = db.createTransaction();
+            stale.setReadVersion(version - 1);
+            assertThatThrownBy(() -> stale.get(bytes("persist")).join()).hasRootCauseInstanceOf(FDBException.class)
+                    .rootCause().hasMessageContaining("transaction_too_old");
+        }
+    }
+
+    @Test
+    void concurrentCommitsShareVersionsAndFsyncs() throws Exception {
+        try (EmbeddedDatabase db = EmbeddedDatabase.open(dir)) {
+            ExecutorService pool = Executors.newFixedThreadPool(16);
+            try {
+                List<Future<long[]>> results = new ArrayList<>();
+                for (int t = 0; t < 16; t++) {
+                    int thread = t;
+                    results.add(pool.submit(() -> {
+                        long[] versions = new long[50];
+                        for (int i = 0; i < versions.length; i++) {
+                            Transaction tr = db.createTransaction();
+                            tr.set(bytes("g/" + thread + "/" + i), bytes("x"));
+                            CompletableFuture<byte[]> stamp = tr.getVersionstamp();
+                            tr.commit().join();
+                            versions[i] = tr.getCommittedVersion();
+                            assertThat(stamp.join()).hasSize(10);
+                            tr.close();
+                        }
+                        return versions;
+                    }));
+                }
+                Set<Long> distinct = new HashSet<>();
+                int commits = 0;
+                for (Future<long[]> f : results) {
+                    for (long v : f.get()) {
+                        distinct.add(v);
+                        commits++;
+                    }
+                }
+                // Each distinct version is one synced RocksDB write; fewer versions than commits means shared fsyncs.
+                assertThat(distinct.size()).isLessThan(commits);
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
