@@ -1,0 +1,142 @@
+package io.wcache.schema.catalog;
+
+import static io.wcache.schema.catalog.CatalogFixture.extents;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.WritePolicy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Races on one path through the embedded engine's serializable transactions. */
+class CatalogConcurrencyTest {
+
+    private static final NamespacePath PATH = NamespacePath.of("/s3/hot");
+    private static final int ROUNDS = 25;
+
+    private final TestClock clock = new TestClock();
+    private final Catalog catalog = CatalogFixture.newCatalog(clock);
+
+    @AfterEach
+    void close() {
+        catalog.close();
+    }
+
+    /** A session whose extents carry its file id, so a reader can tell versions apart. */
+    private FileVersion openSession(int chunks) {
+        FileVersion s = catalog.begin(BeginRequest.of(PATH, WritePolicy.WRITE_BACK, "w1"));
+        catalog.addExtents(s.ref(), extents(s.fileId(), chunks, 10));
+        return s;
+    }
+
+    @Test
+    void concurrentCommitsToOnePathLaterWinsEarlierIsSupersededReadersNeverSeeAMix() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<String> readerFailure = new AtomicReference<>();
+        AtomicInteger reads = new AtomicInteger();
+        Thread reader = new Thread(() -> {
+            while (!stop.get() && readerFailure.get() == null) {
+                Optional<FileLayout> l = catalog.layout(PATH);
+                if (l.isPresent()) {
+                    FileVersion f = l.get().file();
+                    long total = 0;
+                    for (Extent e : l.get().extents()) {
+                        if (e.fileId() != f.fileId()) {
+                            readerFailure.set("file " + f.fileId() + " paired with extent of " + e.fileId());
+                        }
+                        total += e.length();
+                    }
+                    if (total != f.size()) {
+                        readerFailure.set("file " + f.fileId() + " size " + f.size() + " but extents cover " + total);
+                    }
+                    reads.incrementAndGet();
+                }
+            }
+        }, "reader");
+        reader.start();
+        long lastGeneration = 0;
+        try {
+            for (int round = 0; round < ROUNDS; round++) {
+                FileVersion a = openSession(1 + round % 3);
+                FileVersion b = openSession(2 + round % 2);
+                FileVersion before = catalog.lookup(PATH).orElse(null);
+                CompletableFuture<CommitResult> fa = catalog.commitAsync(a.ref(), new CommitRequest(10L * (1 + round % 3), "a", 0));
+                CompletableFuture<CommitResult> fb = catalog.commitAsync(b.ref(), new CommitRequest(10L * (2 + round % 2), "b", 0));
+                CommitResult ra = fa.join();
+                CommitResult rb = fb.join();
+                CommitResult earlier = ra.committed().generation() < rb.committed().generation() ? ra : rb;
+                CommitResult later = earlier == ra ? rb : ra;
+                assertThat(later.committed().generation()).isEqualTo(earlier.committed().generation() + 1);
+                assertThat(later.superseded()).as("the later commit supersedes the earlier").contains(earlier.committed());
+                assertThat(later.supersededExtents()).allMatch(e -> e.fileId() == earlier.committed().fileId());
+                if (before == null) {
+                    assertThat(earlier.superseded()).isEmpty();
+                } else {
+                    assertThat(earlier.superseded().map(FileVersion::fileId)).contains(before.fileId());
+                }
+                assertThat(earlier.committed().generation()).isGreaterThan(lastGeneration);
+                lastGeneration = later.committed().generation();
+                FileVersion current = catalog.lookup(PATH).orElseThrow();
+                assertThat(current.fileId()).as("the later commit wins").isEqualTo(later.committed().fileId());
+                assertThat(catalog.extents(earlier.committed().fileId())).isEmpty();
+                assertThat(catalog.spaceUsage("w1").pinnedBytes()).isEqualTo(current.size());
+                assertThat(catalog.pendingTasks(10)).singleElement()
+                        .satisfies(t -> assertThat(t.generation()).isEqualTo(current.generation()));
+            }
+        } finally {
+            stop.set(true);
+            reader.join();
+        }
+        assertThat(readerFailure.get()).isNull();
+        assertThat(reads.get()).isPositive();
+    }
+
+    @Test
+    void commitRacingADeleteEndsInOneOfTheTwoSerialOrders() {
+        List<String> orders = new ArrayList<>();
+        for (int round = 0; round < ROUNDS; round++) {
+            FileVersion old = openSession(1);
+            CommitResult v1 = catalog.commit(old.ref(), new CommitRequest(10, "v1", 0));
+            FileVersion s = openSession(2);
+            CompletableFuture<CommitResult> commit = catalog.commitAsync(s.ref(), new CommitRequest(20, "v2", 0));
+            CompletableFuture<DeleteResult> delete = catalog.deleteAsync(PATH);
+            CommitResult c = commit.join();
+            DeleteResult d = delete.join();
+            Optional<FileVersion> now = catalog.lookup(PATH);
+            if (now.isEmpty()) {
+                // commit, then delete: the delete removed the new version.
+                orders.add("commit-delete");
+                assertThat(c.superseded()).contains(v1.committed());
+                assertThat(d.removed()).contains(c.committed());
+                assertThat(d.tombstone().generation()).isEqualTo(c.committed().generation() + 1);
+                assertThat(catalog.tombstone(PATH)).isPresent();
+                assertThat(catalog.pendingTasks(10)).singleElement().satisfies(t -> assertThat(t.kind()).isEqualTo(TaskKind.DELETE));
+                assertThat(catalog.spaceUsage("w1").pinnedBytes()).isZero();
+            } else {
+                // delete, then commit: the delete removed v1 and the commit made the path live again.
+                orders.add("delete-commit");
+                assertThat(now.get().fileId()).isEqualTo(s.fileId());
+                assertThat(d.removed()).contains(v1.committed());
+                assertThat(c.superseded()).isEmpty();
+                assertThat(c.committed().generation()).isEqualTo(d.tombstone().generation() + 1);
+                assertThat(catalog.tombstone(PATH)).isEmpty();
+                assertThat(catalog.pendingTasks(10)).singleElement().satisfies(t -> assertThat(t.kind()).isEqualTo(TaskKind.UPLOAD));
+                assertThat(catalog.spaceUsage("w1").pinnedBytes()).isEqualTo(20);
+            }
+            // Reset to a known state for the next round.
+            catalog.delete(PATH);
+            for (PersistTask t : catalog.claimTasks("p", java.time.Duration.ofMinutes(1), 10)) {
+                catalog.markPersisted(t);
+            }
+            assertThat(catalog.pendingTasks(10)).isEmpty();
+        }
+        assertThat(orders).hasSize(ROUNDS);
+    }
+}
