@@ -111,7 +111,8 @@ public final class LogStore implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.groupCommit = new GroupCommit(appendSeq::get, this::forceAll, forceExecutor);
+        this.groupCommit = new GroupCommit(appendSeq::get, this::forceAll, forceExecutor,
+                config.groupCommitDelay().toNanos());
         this.reclaimer = new SpaceReclaimer(new Space(), relocator, counters, config.highWatermark(),
                 config.lowWatermark(), config.compactionThreshold(), config.reclaimInterval().toNanos());
         List<SegmentOutcome> outcomes = new ArrayList<>();

@@ -9,8 +9,9 @@ import java.util.Objects;
 /**
  * Everything the log store needs, as a plain value: the cache directories with their capacities,
  * the segment size, the pinned ratio ({@code worker.page.store.pinned.file.capacity.limit.ratio}),
- * the eviction watermarks, the compaction threshold and how often the background reclaimer looks
- * at the space when nothing wakes it. Parsing configuration files happens elsewhere.
+ * the eviction watermarks, the compaction threshold, how often the background reclaimer looks
+ * at the space when nothing wakes it, and how long a sync leader may wait for concurrent writers
+ * to join its group. Parsing configuration files happens elsewhere.
  */
 public record LogStoreConfig(
         List<CacheDir> dirs,
@@ -19,7 +20,8 @@ public record LogStoreConfig(
         double highWatermark,
         double lowWatermark,
         double compactionThreshold,
-        Duration reclaimInterval) {
+        Duration reclaimInterval,
+        Duration groupCommitDelay) {
 
     public static final long DEFAULT_SEGMENT_SIZE = 64L << 20;
     public static final double DEFAULT_PINNED_RATIO = 0.3;
@@ -27,6 +29,7 @@ public record LogStoreConfig(
     public static final double DEFAULT_LOW_WATERMARK = 0.8;
     public static final double DEFAULT_COMPACTION_THRESHOLD = 0.25;
     public static final Duration DEFAULT_RECLAIM_INTERVAL = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_GROUP_COMMIT_DELAY = Duration.ofNanos(200_000);
 
     /** One cache directory and the bytes of segment files it may hold. */
     public record CacheDir(Path path, long capacity) {
@@ -41,6 +44,10 @@ public record LogStoreConfig(
     public LogStoreConfig {
         dirs = List.copyOf(Objects.requireNonNull(dirs, "dirs"));
         Objects.requireNonNull(reclaimInterval, "reclaimInterval");
+        Objects.requireNonNull(groupCommitDelay, "groupCommitDelay");
+        if (groupCommitDelay.isNegative() || groupCommitDelay.compareTo(Duration.ofMillis(10)) > 0) {
+            throw new WcacheException.InvalidArgument("groupCommitDelay", "group commit delay must be in [0, 10ms]: " + groupCommitDelay);
+        }
         if (dirs.isEmpty()) {
             throw new WcacheException.InvalidArgument("cache.dirs", "at least one cache directory is required");
         }
@@ -70,7 +77,8 @@ public record LogStoreConfig(
     /** The defaults for the given directories. */
     public static LogStoreConfig of(List<CacheDir> dirs) {
         return new LogStoreConfig(dirs, DEFAULT_SEGMENT_SIZE, DEFAULT_PINNED_RATIO, DEFAULT_HIGH_WATERMARK,
-                DEFAULT_LOW_WATERMARK, DEFAULT_COMPACTION_THRESHOLD, DEFAULT_RECLAIM_INTERVAL);
+                DEFAULT_LOW_WATERMARK, DEFAULT_COMPACTION_THRESHOLD, DEFAULT_RECLAIM_INTERVAL,
+                DEFAULT_GROUP_COMMIT_DELAY);
     }
 
     /** The defaults for one directory. */
@@ -79,23 +87,28 @@ public record LogStoreConfig(
     }
 
     public LogStoreConfig withSegmentSize(long size) {
-        return new LogStoreConfig(dirs, size, pinnedRatio, highWatermark, lowWatermark, compactionThreshold, reclaimInterval);
+        return new LogStoreConfig(dirs, size, pinnedRatio, highWatermark, lowWatermark, compactionThreshold, reclaimInterval, groupCommitDelay);
     }
 
     public LogStoreConfig withPinnedRatio(double ratio) {
-        return new LogStoreConfig(dirs, segmentSize, ratio, highWatermark, lowWatermark, compactionThreshold, reclaimInterval);
+        return new LogStoreConfig(dirs, segmentSize, ratio, highWatermark, lowWatermark, compactionThreshold, reclaimInterval, groupCommitDelay);
     }
 
     public LogStoreConfig withWatermarks(double low, double high) {
-        return new LogStoreConfig(dirs, segmentSize, pinnedRatio, high, low, compactionThreshold, reclaimInterval);
+        return new LogStoreConfig(dirs, segmentSize, pinnedRatio, high, low, compactionThreshold, reclaimInterval, groupCommitDelay);
     }
 
     public LogStoreConfig withCompactionThreshold(double threshold) {
-        return new LogStoreConfig(dirs, segmentSize, pinnedRatio, highWatermark, lowWatermark, threshold, reclaimInterval);
+        return new LogStoreConfig(dirs, segmentSize, pinnedRatio, highWatermark, lowWatermark, threshold, reclaimInterval, groupCommitDelay);
     }
 
     public LogStoreConfig withReclaimInterval(Duration interval) {
-        return new LogStoreConfig(dirs, segmentSize, pinnedRatio, highWatermark, lowWatermark, compactionThreshold, interval);
+        return new LogStoreConfig(dirs, segmentSize, pinnedRatio, highWatermark, lowWatermark, compactionThreshold, interval, groupCommitDelay);
+    }
+
+    public LogStoreConfig withGroupCommitDelay(Duration delay) {
+        return new LogStoreConfig(dirs, segmentSize, pinnedRatio, highWatermark, lowWatermark, compactionThreshold,
+                reclaimInterval, delay);
     }
 
     /** Total capacity of all directories. */

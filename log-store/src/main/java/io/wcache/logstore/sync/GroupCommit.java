@@ -6,7 +6,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
@@ -17,6 +20,12 @@ import java.util.function.LongSupplier;
  * syncs cost about two forces, not one each (the BookKeeper force-write idea without a hand-off
  * on the uncontended path). Appends are numbered; a round covers every append numbered before
  * it began.
+ *
+ * <p>Under concurrency a leader that starts its next round at once only serves the writers that
+ * arrived during the previous force, so writers alternate between two half-sized groups. When the
+ * previous round involved several writers (served, or arriving during it), the leader therefore
+ * waits up to {@code maxGroupDelay} for that many to be waiting (like PostgreSQL's {@code commit_delay} with
+ * {@code commit_siblings}); a lone writer never waits.
  */
 public final class GroupCommit {
 
@@ -34,7 +43,11 @@ public final class GroupCommit {
     private final Executor executor;
     private final AtomicLong rounds = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
-    private final Object lock = new Object();
+    private final long maxGroupDelayNanos;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition arrived = lock.newCondition();
+    // guarded by lock
+    private int lastGroup;
     // guarded by lock
     private boolean forcing;
     private long durable;
@@ -47,9 +60,15 @@ public final class GroupCommit {
      * @param executor runs rounds led on behalf of asynchronous requesters
      */
     public GroupCommit(LongSupplier appended, Forcer forcer, Executor executor) {
+        this(appended, forcer, executor, TimeUnit.MICROSECONDS.toNanos(200));
+    }
+
+    /** As above, with the longest wait for a group to re-form under concurrency ({@code 0}: never wait). */
+    public GroupCommit(LongSupplier appended, Forcer forcer, Executor executor, long maxGroupDelayNanos) {
         this.appended = appended;
         this.forcer = forcer;
         this.executor = executor;
+        this.maxGroupDelayNanos = maxGroupDelayNanos;
     }
 
     /** Completes once everything appended before the call is durable. */
@@ -96,7 +115,8 @@ public final class GroupCommit {
     private boolean enqueue(CompletableFuture<Void> f) {
         requests.incrementAndGet();
         long target = appended.getAsLong();
-        synchronized (lock) {
+        lock.lock();
+        try {
             if (failure != null) {
                 f.completeExceptionally(failure);
                 return false;
@@ -107,15 +127,44 @@ public final class GroupCommit {
             }
             waiters.add(new Waiter(target, f));
             if (forcing) {
+                arrived.signal();
                 return false;
             }
             forcing = true;
             return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Called with the lock held before a follow-on round: lets the last group re-form, briefly. */
+    private void awaitGroup() {
+        if (maxGroupDelayNanos <= 0 || lastGroup < 2) {
+            return;
+        }
+        long left = maxGroupDelayNanos;
+        while (waiters.size() < lastGroup && left > 0) {
+            try {
+                left = arrived.awaitNanos(left);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
     private void lead() {
+        boolean followOn = false;
         while (true) {
+            if (followOn) {
+                lock.lock();
+                try {
+                    awaitGroup();
+                } finally {
+                    lock.unlock();
+                }
+            }
+            followOn = true;
             long covered = appended.getAsLong();
             WcacheException error = null;
             try {
@@ -126,7 +175,8 @@ public final class GroupCommit {
             }
             List<Waiter> done = new ArrayList<>();
             boolean again;
-            synchronized (lock) {
+            lock.lock();
+            try {
                 if (error != null) {
                     // After a failed fdatasync the kernel may have dropped dirty pages: nothing
                     // unsynced can be called durable any more, so every later sync fails too.
@@ -146,7 +196,11 @@ public final class GroupCommit {
                     });
                     again = !waiters.isEmpty();
                     forcing = again;
+                    // everyone active now: those just served and those already waiting again
+                    lastGroup = done.size() + waiters.size();
                 }
+            } finally {
+                lock.unlock();
             }
             for (Waiter w : done) {
                 if (error != null) {
