@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.UnaryOperator;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
@@ -34,18 +35,28 @@ public final class EmbeddedS3Server implements AutoCloseable {
     public static final String SECRET_KEY = "wcache-test-secret";
 
     private final Path baseDir;
+    private final UnaryOperator<BlobStore> faults;
     private int port;
     private S3Proxy proxy;
     private BlobStoreContext context;
 
-    private EmbeddedS3Server(Path baseDir) {
+    private EmbeddedS3Server(Path baseDir, UnaryOperator<BlobStore> faults) {
         this.baseDir = baseDir;
+        this.faults = faults;
     }
 
     /** Starts a server on an ephemeral port storing its buckets as directories under {@code baseDir}. */
     public static EmbeddedS3Server start(Path baseDir) throws Exception {
+        return start(baseDir, UnaryOperator.identity());
+    }
+
+    /**
+     * Starts a server whose blob store is wrapped by {@code faults}, e.g. a jclouds
+     * {@code ForwardingBlobStore} that injects a failure around the real filesystem store.
+     */
+    public static EmbeddedS3Server start(Path baseDir, UnaryOperator<BlobStore> faults) throws Exception {
         Files.createDirectories(baseDir);
-        EmbeddedS3Server server = new EmbeddedS3Server(baseDir);
+        EmbeddedS3Server server = new EmbeddedS3Server(baseDir, faults);
         server.startOn(0);
         return server;
     }
@@ -79,7 +90,7 @@ public final class EmbeddedS3Server implements AutoCloseable {
                 .overrides(props)
                 .build(BlobStoreContext.class);
         proxy = S3Proxy.builder()
-                .blobStore(context.getBlobStore())
+                .blobStore(faults.apply(context.getBlobStore()))
                 .endpoint(URI.create("http://127.0.0.1:" + requestedPort))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                 .jettyMaxThreads(24)

@@ -1,0 +1,64 @@
+package io.wcache.persister.ufs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.wcache.core.error.WcacheException;
+import io.wcache.persister.testing.EmbeddedS3Server;
+import io.wcache.persister.testing.PatternSource;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jclouds.blobstore.BlobStore;
+import org.jclouds.blobstore.domain.MultipartPart;
+import org.jclouds.blobstore.domain.MultipartUpload;
+import org.jclouds.blobstore.util.ForwardingBlobStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A server that reports an ETag other than the MD5 of the bytes sent (a corrupted store, or a
+ * proxy that mangled the body) is caught as {@link WcacheException.Corruption}, not taken as a
+ * successful upload; {@code verify.etag=false} accepts it for servers whose ETags are not MD5s.
+ */
+class S3EtagVerificationTest {
+
+    private static final String WRONG_MULTIPART_ETAG = "0123456789abcdef0123456789abcdef-2";
+
+    @TempDir
+    Path temp;
+
+    /** Stores the real bytes but answers a completed multipart upload with a wrong ETag. */
+    private static BlobStore wrongMultipartEtag(BlobStore real) {
+        return new ForwardingBlobStore(real) {
+            @Override
+            public String completeMultipartUpload(MultipartUpload mpu, List<MultipartPart> parts) {
+                super.completeMultipartUpload(mpu, parts);
+                return WRONG_MULTIPART_ETAG;
+            }
+        };
+    }
+
+    @Test
+    void multipartEtagThatIsNotTheMd5OfThePartsIsCorruption() throws Exception {
+        try (EmbeddedS3Server server = EmbeddedS3Server.start(temp.resolve("s3"), S3EtagVerificationTest::wrongMultipartEtag)) {
+            server.createBucket("etags");
+            Map<String, String> options = new HashMap<>(server.ufsOptions());
+            options.put("multipart.threshold", "6MiB");
+            options.put("multipart.part.size", "5MiB");
+            PatternSource body = new PatternSource(7L << 20, 4);
+            try (UnderFileSystem ufs = UnderFileSystem.open(URI.create("s3://etags/m"), options)) {
+                assertThatThrownBy(() -> ufs.put("k", body, PutOptions.DEFAULT))
+                        .isInstanceOf(WcacheException.Corruption.class)
+                        .hasMessageContaining(WRONG_MULTIPART_ETAG)
+                        .satisfies(e -> assertThat(((WcacheException) e).subject()).isEqualTo("s3://etags/m/k"));
+            }
+            options.put("verify.etag", "false");
+            try (UnderFileSystem ufs = UnderFileSystem.open(URI.create("s3://etags/m"), options)) {
+                assertThat(ufs.put("k", body, PutOptions.DEFAULT).etag()).isEqualTo(WRONG_MULTIPART_ETAG);
+            }
+        }
+    }
+}
