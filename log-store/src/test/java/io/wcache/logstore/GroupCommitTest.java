@@ -89,6 +89,22 @@ class GroupCommitTest {
     }
 
     @Test
+    void aLoneWriterNeverWaitsForAGroupToForm() {
+        AtomicLong appended = new AtomicLong();
+        AtomicInteger forces = new AtomicInteger();
+        // a 10 ms group delay that a single writer must never pay
+        GroupCommit gc = new GroupCommit(appended::get, forces::incrementAndGet, executor, 10_000_000L);
+        long start = System.nanoTime();
+        for (int i = 0; i < 40; i++) {
+            appended.incrementAndGet();
+            gc.sync();
+        }
+        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(forces.get()).isEqualTo(40);
+        assertThat(elapsedMillis).isLessThan(200);
+    }
+
+    @Test
     void aFailedForceFailsItsWaitersAndEveryLaterSync() {
         AtomicLong appended = new AtomicLong(1);
         AtomicBoolean fail = new AtomicBoolean(true);

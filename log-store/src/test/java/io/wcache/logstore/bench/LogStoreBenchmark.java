@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -40,13 +41,6 @@ public final class LogStoreBenchmark {
         Files.createDirectories(base);
         System.out.printf("dir=%s total=%d MiB rounds=%d%n", base.toAbsolutePath(), totalMib, rounds);
 
-        if (Boolean.getBoolean("bench.concurrent.only")) {
-            for (int r = 0; r < rounds; r++) {
-                System.out.printf("raw=%.0f store=%.0f%n", rawSingleThreadRate(fresh(base, "rawrate"), seconds),
-                        storeConcurrentRate(fresh(base, "concurrent"), 16, seconds));
-            }
-            return;
-        }
         // 1. sequential throughput, alternating to share the disk's mood fairly
         double[] raw = new double[rounds];
         double[] store = new double[rounds];
@@ -65,7 +59,9 @@ public final class LogStoreBenchmark {
 
         // 3. 16 threads, 10 KiB records, each append followed by a (shared) sync
         double rawRate = rawSingleThreadRate(fresh(base, "rawrate"), seconds);
-        double storeRate = storeConcurrentRate(fresh(base, "concurrent"), 16, seconds);
+        double storeRate = storeConcurrentRate(fresh(base, "concurrent"), 16, seconds,
+                LogStoreConfig.DEFAULT_GROUP_COMMIT_DELAY);
+        double noDelayRate = storeConcurrentRate(fresh(base, "concurrent0"), 16, seconds, Duration.ZERO);
         clean(base);
 
         System.out.println();
@@ -79,6 +75,8 @@ public final class LogStoreBenchmark {
                 pct(storeLat, 99) / 1e3, pct(rawLat, 99) / 1e3, (double) pct(storeLat, 99) / pct(rawLat, 99));
         System.out.printf("| 16 threads x 10 KiB append+sync (appends/s) | %.0f | %.0f (1 thread write+fdatasync) | %.2f |%n",
                 storeRate, rawRate, storeRate / rawRate);
+        System.out.printf("| same, group commit delay 0 (appends/s) | %.0f | %.0f | %.2f |%n",
+                noDelayRate, rawRate, noDelayRate / rawRate);
     }
 
     private static Path fresh(Path base, String name) throws IOException {
@@ -89,9 +87,11 @@ public final class LogStoreBenchmark {
     }
 
     private static LogStore open(Path dir) {
-        return LogStore.open(LogStoreConfig.of(dir, 64L << 30).withGroupCommitDelay(
-                java.time.Duration.ofNanos(Long.getLong("bench.group.delay.nanos",
-                        LogStoreConfig.DEFAULT_GROUP_COMMIT_DELAY.toNanos()))), ExtentRelocator.NONE);
+        return open(dir, LogStoreConfig.DEFAULT_GROUP_COMMIT_DELAY);
+    }
+
+    private static LogStore open(Path dir, Duration groupDelay) {
+        return LogStore.open(LogStoreConfig.of(dir, 64L << 30).withGroupCommitDelay(groupDelay), ExtentRelocator.NONE);
     }
 
     private static ByteBuffer payload(int size) {
@@ -190,10 +190,11 @@ public final class LogStoreBenchmark {
         }
     }
 
-    private static double storeConcurrentRate(Path dir, int threads, int seconds) throws Exception {
+    private static double storeConcurrentRate(Path dir, int threads, int seconds, Duration groupDelay)
+            throws Exception {
         AtomicLong count = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
-        try (LogStore store = open(dir)) {
+        try (LogStore store = open(dir, groupDelay)) {
             List<Thread> workers = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int id = t;
@@ -216,7 +217,7 @@ public final class LogStoreBenchmark {
                 w.join();
             }
             double rate = count.get() / ((System.nanoTime() - start) / 1e9);
-            System.out.printf("concurrent: appends=%d sync_requests=%d forces=%d%n", count.get(),
+            System.out.printf("concurrent: group_delay=%s appends=%d sync_requests=%d forces=%d%n", groupDelay, count.get(),
                     store.stats().syncRequests(), store.stats().syncs());
             return rate;
         } finally {
