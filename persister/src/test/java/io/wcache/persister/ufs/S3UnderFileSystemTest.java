@@ -126,6 +126,12 @@ class S3UnderFileSystemTest extends UnderFileSystemContract {
         try (InputStream in = ufs.get("big/200m")) {
             assertThat(PatternSource.sha256(in)).isEqualTo(expected);
         }
+        long start = System.nanoTime();
+        try (InputStream in = ufs.get("big/200m")) {
+            assertThat(in.readNBytes(10)).hasSize(10);
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("closing early aborts instead of draining 200 MiB")
+                .isLessThan(Duration.ofSeconds(2));
         try (InputStream in = ufs.get("big/200m", (100L << 20) + 3, 1 << 20);
              InputStream want = source.open((100L << 20) + 3, 1 << 20)) {
             assertThat(PatternSource.sha256(in)).isEqualTo(PatternSource.sha256(want));

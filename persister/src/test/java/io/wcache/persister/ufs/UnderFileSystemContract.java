@@ -50,6 +50,9 @@ abstract class UnderFileSystemContract {
         try (InputStream in = ufs().get("sizes/obj-" + size)) {
             assertThat(PatternSource.sha256(in)).isEqualTo(source.sha256());
         }
+        try (InputStream in = ufs().get("sizes/obj-" + size, 0, 10)) {
+            assertThat(in.readAllBytes()).hasSize(Math.min(size, 10));
+        }
     }
 
     @Test
