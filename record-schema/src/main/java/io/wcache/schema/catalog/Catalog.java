@@ -142,6 +142,20 @@ public final class Catalog implements AutoCloseable {
         return sync(beginAsync(request));
     }
 
+    /**
+     * Reserves a fresh file id without opening a session, so a writer can frame log records with
+     * it before the batch that opens the session commits ({@link CatalogOp.Begin#reservedFileId()}).
+     * An id that is never used is simply skipped.
+     */
+    public long reserveFileId() {
+        return allocateIds(1)[0];
+    }
+
+    /** Opens a write session with an id from {@link #reserveFileId()}. */
+    public CompletableFuture<FileVersion> beginAsync(BeginRequest request, long reservedFileId) {
+        return tx(t -> t.begin(request, t.checkReserved(reservedFileId)));
+    }
+
     /** Records where bytes of a session live; refreshes its last-write time. */
     public CompletableFuture<FileVersion> addExtentsAsync(SessionRef session, List<Extent> extents) {
         return tx(t -> t.addExtents(session, extents));
@@ -185,7 +199,8 @@ public final class Catalog implements AutoCloseable {
      * others; later operations see the writes of earlier ones.
      */
     public CompletableFuture<List<OpOutcome>> applyAsync(List<CatalogOp> ops) {
-        int begins = (int) ops.stream().filter(op -> op instanceof CatalogOp.Begin).count();
+        int begins = (int) ops.stream()
+                .filter(op -> op instanceof CatalogOp.Begin b && b.reservedFileId() == 0).count();
         return CompletableFuture.supplyAsync(() -> allocateIds(begins), executor)
                 .thenCompose(ids -> tx(t -> t.apply(ops, ids)));
     }
@@ -670,6 +685,20 @@ public final class Catalog implements AutoCloseable {
             return RecordMapping.file(rec);
         }
 
+        /** A reserved id may open one session only: reuse would make two versions share extents. */
+        long checkReserved(long fileId) {
+            if (fileId <= 0) {
+                throw new WcacheException.InvalidArgument(String.valueOf(fileId), "file id " + fileId + " was not reserved");
+            }
+            try (RecordCursor<FDBIndexedRecord<Message>> cursor = store.scanIndexRecords(WcacheMetaData.FILE_BY_ID,
+                    IndexScanType.BY_VALUE, TupleRange.allOf(Tuple.from(fileId)), null, limit(1))) {
+                if (cursor.asIterator().hasNext()) {
+                    throw new WcacheException.AlreadyExists(String.valueOf(fileId), "file id " + fileId + " is already in use");
+                }
+            }
+            return fileId;
+        }
+
         FileVersion addExtents(SessionRef ref, List<Extent> extents) {
             WcacheRecords.File s = requireSession(ref);
             for (Extent e : extents) {
@@ -807,7 +836,8 @@ public final class Catalog implements AutoCloseable {
                 try {
                     Object result;
                     if (op instanceof CatalogOp.Begin b) {
-                        result = begin(b.request(), ids[nextId++]);
+                        long id = b.reservedFileId() == 0 ? ids[nextId++] : checkReserved(b.reservedFileId());
+                        result = begin(b.request(), id);
                     } else if (op instanceof CatalogOp.AddExtents a) {
                         result = addExtents(a.session(), a.extents());
                     } else if (op instanceof CatalogOp.Commit c) {

@@ -9,8 +9,21 @@ import java.util.List;
  */
 public sealed interface CatalogOp {
 
-    /** Open a write session; succeeds with the new {@link FileVersion}. */
-    record Begin(BeginRequest request) implements CatalogOp {
+    /**
+     * Open a write session; succeeds with the new {@link FileVersion}. {@code reservedFileId} is an
+     * id from {@link Catalog#reserveFileId()} (so the caller can frame data with it before the
+     * batch commits), or 0 to have the batch allocate one.
+     */
+    record Begin(BeginRequest request, long reservedFileId) implements CatalogOp {
+        public Begin {
+            if (reservedFileId < 0) {
+                throw new IllegalArgumentException("reservedFileId must be 0 or an id from reserveFileId()");
+            }
+        }
+
+        public Begin(BeginRequest request) {
+            this(request, 0);
+        }
     }
 
     /** Record extents of a session; succeeds with the updated session {@link FileVersion}. */

@@ -341,4 +341,17 @@ class CatalogTest {
         assertThat(Catalog.successor("a" + new String(Character.toChars(Character.MAX_CODE_POINT)))).isEqualTo("b");
         assertThat(Catalog.successor("")).isNull();
     }
+
+    @Test
+    void reservedFileIdOpensExactlyOneSession() {
+        long id = catalog.reserveFileId();
+        List<OpOutcome> out = catalog.apply(List.of(
+                new CatalogOp.Begin(BeginRequest.of(p("/s3/r"), WritePolicy.WRITE_BACK, "w1"), id),
+                new CatalogOp.Begin(BeginRequest.of(p("/s3/q"), WritePolicy.WRITE_BACK, "w1"), id),
+                new CatalogOp.Begin(BeginRequest.of(p("/s3/q"), WritePolicy.WRITE_BACK, "w1"))));
+        assertThat(out.get(0).get(FileVersion.class).fileId()).isEqualTo(id);
+        assertThat(out.get(1)).isInstanceOfSatisfying(OpOutcome.Failure.class,
+                f -> assertThat(f.error()).isInstanceOf(WcacheException.AlreadyExists.class));
+        assertThat(out.get(2).get(FileVersion.class).fileId()).isNotEqualTo(id);
+    }
 }
