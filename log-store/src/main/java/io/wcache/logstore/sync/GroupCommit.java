@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -60,7 +59,7 @@ public final class GroupCommit {
      * @param executor runs rounds led on behalf of asynchronous requesters
      */
     public GroupCommit(LongSupplier appended, Forcer forcer, Executor executor) {
-        this(appended, forcer, executor, TimeUnit.MICROSECONDS.toNanos(200));
+        this(appended, forcer, executor, 0);
     }
 
     /** As above, with the longest wait for a group to re-form under concurrency ({@code 0}: never wait). */

@@ -37,7 +37,7 @@ public final class LogStoreBenchmark {
         Path base = Paths.get(System.getProperty("bench.dir", "log-store/target/bench"));
         int totalMib = Integer.getInteger("bench.mib", 256);
         int rounds = Integer.getInteger("bench.rounds", 5);
-        int seconds = Integer.getInteger("bench.seconds", 5);
+        int seconds = Integer.getInteger("bench.seconds", 3);
         Files.createDirectories(base);
         System.out.printf("dir=%s total=%d MiB rounds=%d%n", base.toAbsolutePath(), totalMib, rounds);
 
@@ -52,16 +52,24 @@ public final class LogStoreBenchmark {
         double rawSeq = median(raw);
         double storeSeq = median(store);
 
-        // 2. 10 KiB append+sync latency
+        // 2. 10 KiB append+sync latency, raw and store interleaved in blocks
         int n = Integer.getInteger("bench.latency.count", 2000);
-        long[] rawLat = rawLatency(fresh(base, "rawlat"), n);
-        long[] storeLat = storeLatency(fresh(base, "storelat"), n);
+        long[][] lat = interleavedLatency(fresh(base, "lat"), n);
+        long[] rawLat = lat[0];
+        long[] storeLat = lat[1];
 
-        // 3. 16 threads, 10 KiB records, each append followed by a (shared) sync
-        double rawRate = rawSingleThreadRate(fresh(base, "rawrate"), seconds);
-        double storeRate = storeConcurrentRate(fresh(base, "concurrent"), 16, seconds,
-                LogStoreConfig.DEFAULT_GROUP_COMMIT_DELAY);
-        double noDelayRate = storeConcurrentRate(fresh(base, "concurrent0"), 16, seconds, Duration.ZERO);
+        // 3. 16 threads, 10 KiB records, each append followed by a (shared) sync; interleaved rounds
+        double[] rawRates = new double[rounds];
+        double[] storeRates = new double[rounds];
+        double[] delayRates = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            rawRates[r] = rawSingleThreadRate(fresh(base, "rawrate"), seconds);
+            storeRates[r] = storeConcurrentRate(fresh(base, "concurrent"), 16, seconds, LogStoreConfig.DEFAULT_GROUP_COMMIT_DELAY);
+            delayRates[r] = storeConcurrentRate(fresh(base, "delayed"), 16, seconds, Duration.ofNanos(200_000));
+        }
+        double rawRate = median(rawRates);
+        double storeRate = median(storeRates);
+        double delayRate = median(delayRates);
         clean(base);
 
         System.out.println();
@@ -73,10 +81,10 @@ public final class LogStoreBenchmark {
                 pct(storeLat, 50) / 1e3, pct(rawLat, 50) / 1e3, (double) pct(storeLat, 50) / pct(rawLat, 50));
         System.out.printf("| 10 KiB append+sync p99 (us) | %.0f | %.0f | %.2f |%n",
                 pct(storeLat, 99) / 1e3, pct(rawLat, 99) / 1e3, (double) pct(storeLat, 99) / pct(rawLat, 99));
-        System.out.printf("| 16 threads x 10 KiB append+sync (appends/s) | %.0f | %.0f (1 thread write+fdatasync) | %.2f |%n",
+        System.out.printf("| 16 threads x 10 KiB append+sync, median of rounds (appends/s) | %.0f | %.0f (1 thread write+fdatasync) | %.2f |%n",
                 storeRate, rawRate, storeRate / rawRate);
-        System.out.printf("| same, group commit delay 0 (appends/s) | %.0f | %.0f | %.2f |%n",
-                noDelayRate, rawRate, noDelayRate / rawRate);
+        System.out.printf("| same, group commit delay 200 us (appends/s) | %.0f | %.0f | %.2f |%n",
+                delayRate, rawRate, delayRate / rawRate);
     }
 
     private static Path fresh(Path base, String name) throws IOException {
@@ -137,40 +145,38 @@ public final class LogStoreBenchmark {
         }
     }
 
-    private static long[] rawLatency(Path dir, int n) throws IOException {
+    private static long[][] interleavedLatency(Path dir, int n) throws IOException {
         ByteBuffer buf = payload(10 << 10);
-        long[] lat = new long[n];
-        try (FileChannel ch = FileChannel.open(dir.resolve("raw"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            for (int i = -200; i < n; i++) {
-                long t = System.nanoTime();
+        long[] raw = new long[n];
+        long[] stored = new long[n];
+        int block = 100;
+        try (FileChannel ch = FileChannel.open(dir.resolve("raw"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+             LogStore store = open(dir.resolve("store"))) {
+            for (int i = 0; i < 200; i++) {
                 ch.write(buf.duplicate());
                 ch.force(false);
-                if (i >= 0) {
-                    lat[i] = System.nanoTime() - t;
-                }
-            }
-        } finally {
-            deleteTree(dir);
-        }
-        return lat;
-    }
-
-    private static long[] storeLatency(Path dir, int n) throws IOException {
-        ByteBuffer buf = payload(10 << 10);
-        long[] lat = new long[n];
-        try (LogStore store = open(dir)) {
-            for (int i = -200; i < n; i++) {
-                long t = System.nanoTime();
-                store.appendEvictable(1, i + 200L, buf);
+                store.appendEvictable(1, i, buf);
                 store.sync();
-                if (i >= 0) {
-                    lat[i] = System.nanoTime() - t;
+            }
+            for (int from = 0; from < n; from += block) {
+                int to = Math.min(n, from + block);
+                for (int i = from; i < to; i++) {
+                    long t = System.nanoTime();
+                    ch.write(buf.duplicate());
+                    ch.force(false);
+                    raw[i] = System.nanoTime() - t;
+                }
+                for (int i = from; i < to; i++) {
+                    long t = System.nanoTime();
+                    store.appendEvictable(1, 1000L + i, buf);
+                    store.sync();
+                    stored[i] = System.nanoTime() - t;
                 }
             }
         } finally {
             deleteTree(dir);
         }
-        return lat;
+        return new long[][] {raw, stored};
     }
 
     private static double rawSingleThreadRate(Path dir, int seconds) throws IOException {
