@@ -151,6 +151,46 @@ public final class Catalog implements AutoCloseable {
         return allocateIds(1)[0];
     }
 
+    /**
+     * Every extent record, in (file id, offset) order, at most {@code limit}: a worker's restart
+     * reconciliation declares them live to its log store.
+     */
+    public List<Extent> allExtents(int limit) {
+        return sync(tx(t -> t.scanType(extentType, limit).stream()
+                .map(m -> RecordMapping.extent(as(m, WcacheRecords.Extent.getDefaultInstance()))).toList()));
+    }
+
+    /**
+     * Compare-and-set of one extent record, for a log store's eviction callback: if the extent
+     * stored at ({@code expected.fileId()}, {@code expected.offset()}) still names
+     * {@code expected}'s worker, segment and position, it is replaced by {@code replacement}
+     * (same file id and offset), or deleted when {@code replacement} is null. False when it moved
+     * on or is gone.
+     */
+    public boolean replaceExtent(Extent expected, Extent replacement) {
+        if (replacement != null && (replacement.fileId() != expected.fileId() || replacement.offset() != expected.offset())) {
+            throw new WcacheException.InvalidArgument("file " + expected.fileId(),
+                    "a replacement extent must keep the file id and offset");
+        }
+        return sync(tx(t -> {
+            FDBStoredRecord<Message> r = t.store.loadRecord(Tuple.from(extentType, expected.fileId(), expected.offset()));
+            if (r == null) {
+                return false;
+            }
+            Extent cur = RecordMapping.extent(as(r.getRecord(), WcacheRecords.Extent.getDefaultInstance()));
+            if (!cur.worker().equals(expected.worker()) || cur.segment() != expected.segment()
+                    || cur.position() != expected.position()) {
+                return false;
+            }
+            if (replacement == null) {
+                t.store.deleteRecord(Tuple.from(extentType, expected.fileId(), expected.offset()));
+            } else {
+                t.store.saveRecord(RecordMapping.extent(replacement));
+            }
+            return true;
+        }));
+    }
+
     /** Opens a write session with an id from {@link #reserveFileId()}. */
     public CompletableFuture<FileVersion> beginAsync(BeginRequest request, long reservedFileId) {
         return tx(t -> t.begin(request, t.checkReserved(reservedFileId)));
