@@ -1,0 +1,212 @@
+package io.wcache.s3.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.wcache.s3.auth.AuthResult;
+import io.wcache.s3.auth.SigV4Verifier;
+import io.wcache.s3.checksum.ChecksumSpec;
+import io.wcache.s3.checksum.PayloadVerifier;
+import io.wcache.s3.chunked.AwsChunkedDecoder;
+import io.wcache.s3.error.S3Error;
+import io.wcache.s3.error.S3ErrorCode;
+import io.wcache.s3.error.S3Exception;
+import io.wcache.s3.request.S3Request;
+import io.wcache.s3.request.S3RequestParser;
+import io.wcache.s3.xml.S3XmlWriter;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns Netty's streamed HTTP request objects ({@code HttpServerCodec} output, never aggregated)
+ * into {@link S3Message}s: it parses and authenticates the head, decodes aws-chunked bodies,
+ * verifies every digest and signature, and streams the payload downstream as slices with
+ * watermark backpressure ({@link PayloadFlow}). Failures before the head is delivered are
+ * answered here with an S3 error document and the connection is closed (the body is not
+ * drained); failures after it are passed down as {@link S3Message.Failed}.
+ *
+ * <p>One instance per channel; all state is confined to the channel's event loop.
+ */
+public final class S3RequestDecoder extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(S3RequestDecoder.class);
+    /** Default high watermark of undelivered payload per connection. */
+    public static final long DEFAULT_HIGH_WATERMARK = 4L << 20;
+    /** Default low watermark. */
+    public static final long DEFAULT_LOW_WATERMARK = 1L << 20;
+
+    private enum State { IDLE, BODY, DISCARD }
+
+    private final S3RequestParser parser;
+    private final SigV4Verifier verifier;
+    private final long highWatermark;
+    private final long lowWatermark;
+
+    private State state = State.IDLE;
+    private PayloadFlow flow;
+    private String requestId;
+    private AwsChunkedDecoder chunked;
+    private PayloadVerifier payloadVerifier;
+
+    public S3RequestDecoder(S3RequestParser parser, SigV4Verifier verifier) {
+        this(parser, verifier, DEFAULT_HIGH_WATERMARK, DEFAULT_LOW_WATERMARK);
+    }
+
+    public S3RequestDecoder(S3RequestParser parser, SigV4Verifier verifier, long highWatermark, long lowWatermark) {
+        this.parser = parser;
+        this.verifier = verifier;
+        this.highWatermark = highWatermark;
+        this.lowWatermark = lowWatermark;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        flow = new PayloadFlow(ctx.channel(), highWatermark, lowWatermark);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof HttpRequest req) {
+                onHead(ctx, req);
+            }
+            if (msg instanceof HttpContent content) {
+                onContent(ctx, content);
+            }
+            if (!(msg instanceof HttpRequest) && !(msg instanceof HttpContent)) {
+                ctx.fireChannelRead(ReferenceCountUtil.retain(msg));
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onHead(ChannelHandlerContext ctx, HttpRequest req) {
+        requestId = newRequestId();
+        if (state == State.BODY) {
+            // The codec never starts a request before the previous one's last content.
+            throw new IllegalStateException("request head while a body is in progress");
+        }
+        DecoderResult dr = req.decoderResult();
+        if (dr.isFailure()) {
+            rejectHead(ctx, req, S3Error.of(S3ErrorCode.INVALID_REQUEST, "Malformed HTTP request"));
+            return;
+        }
+        S3Request request;
+        AuthResult auth;
+        try {
+            request = parser.parse(req.method().name(), req.uri(), req.headers());
+            auth = verifier.verify(request);
+            payloadVerifier = new PayloadVerifier(request.contentMd5(), auth.expectedPayloadSha256(),
+                    ChecksumSpec.fromHeaders(request.headers()));
+            chunked = auth.payloadMode().chunked()
+                    ? new AwsChunkedDecoder(auth.payloadMode(), auth.streamingSigner(), request.decodedContentLength())
+                    : null;
+        } catch (S3Exception e) {
+            rejectHead(ctx, req, e.error());
+            return;
+        }
+        state = State.BODY;
+        ctx.fireChannelRead(new S3Message.Head(requestId, request, auth, flow));
+    }
+
+    private void onContent(ChannelHandlerContext ctx, HttpContent content) {
+        if (state == State.DISCARD || state == State.IDLE) {
+            if (content instanceof LastHttpContent && state == State.DISCARD) {
+                state = State.IDLE;
+            }
+            return;
+        }
+        try {
+            ByteBuf in = content.content();
+            if (content.decoderResult().isFailure()) {
+                throw new S3Exception(S3ErrorCode.INCOMPLETE_BODY, null);
+            }
+            if (chunked != null) {
+                chunked.feed(in, slice -> deliver(ctx, slice));
+            } else if (in.isReadable()) {
+                deliver(ctx, in.retainedSlice());
+            }
+            if (content instanceof LastHttpContent) {
+                Map<String, String> trailers = chunked != null ? chunked.finish() : Map.of();
+                var verified = payloadVerifier.finish(trailers);
+                finishRequest();
+                ctx.fireChannelRead(new S3Message.End(requestId, verified, trailers));
+            }
+        } catch (S3Exception e) {
+            LOG.debug("event=s3_body_rejected request_id={} code={}", requestId, e.code().code());
+            state = content instanceof LastHttpContent ? State.IDLE : State.DISCARD;
+            chunked = null;
+            payloadVerifier = null;
+            flow.reset();
+            ctx.fireChannelRead(new S3Message.Failed(requestId, e.error()));
+        }
+    }
+
+    private void deliver(ChannelHandlerContext ctx, ByteBuf slice) {
+        try {
+            payloadVerifier.update(slice);
+        } catch (RuntimeException e) {
+            slice.release();
+            throw e;
+        }
+        flow.delivered(slice.readableBytes());
+        ctx.fireChannelRead(new S3Message.Content(requestId, slice));
+    }
+
+    private void finishRequest() {
+        state = State.IDLE;
+        chunked = null;
+        payloadVerifier = null;
+        flow.reset();
+    }
+
+    private void rejectHead(ChannelHandlerContext ctx, HttpRequest req, S3Error error) {
+        LOG.debug("event=s3_request_rejected request_id={} code={}", requestId, error.code().code());
+        state = State.DISCARD;
+        if (req instanceof LastHttpContent) {
+            state = State.IDLE;
+        }
+        String resource = error.resource().isEmpty() ? pathOf(req.uri()) : error.resource();
+        FullHttpResponse resp = errorResponse(error.withResource(resource), requestId,
+                req.method().name().equals("HEAD"));
+        // The body (possibly large) is not drained: answer and close.
+        resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** The HTTP response for an S3 error: status, XML document (none for HEAD), request id, Retry-After. */
+    public static FullHttpResponse errorResponse(S3Error error, String requestId, boolean head) {
+        byte[] body = head ? new byte[0] : S3XmlWriter.error(error, requestId);
+        FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(error.httpStatus()), Unpooled.wrappedBuffer(body));
+        resp.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/xml")
+                .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set("x-amz-request-id", requestId);
+        error.retryAfter().ifPresent(d -> resp.headers().set(HttpHeaderNames.RETRY_AFTER, Math.max(1, d.toSeconds())));
+        return resp;
+    }
+
+    private static String pathOf(String uri) {
+        int q = uri.indexOf('?');
+        return q < 0 ? uri : uri.substring(0, q);
+    }
+
+    private static String newRequestId() {
+        return Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE).toUpperCase();
+    }
+}
