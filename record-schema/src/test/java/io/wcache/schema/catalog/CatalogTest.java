@@ -354,4 +354,19 @@ class CatalogTest {
                 f -> assertThat(f.error()).isInstanceOf(WcacheException.AlreadyExists.class));
         assertThat(out.get(2).get(FileVersion.class).fileId()).isNotEqualTo(id);
     }
+
+    @Test
+    void replaceExtentIsACompareAndSetOnTheStoredLocation() {
+        CommitResult w = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 2, 10);
+        Extent first = catalog.extents(w.committed().fileId()).get(0);
+        Extent moved = new Extent(first.fileId(), first.offset(), "w1", 99, 0, first.length(), first.crc32c());
+        assertThat(catalog.replaceExtent(first, moved)).isTrue();
+        assertThat(catalog.replaceExtent(first, moved)).as("stale expectation").isFalse();
+        assertThat(catalog.extents(w.committed().fileId()).get(0).segment()).isEqualTo(99);
+        assertThatThrownBy(() -> catalog.replaceExtent(moved,
+                new Extent(first.fileId(), first.offset() + 1, "w1", 1, 1, 1, 1)))
+                .isInstanceOf(WcacheException.InvalidArgument.class);
+        assertThat(catalog.replaceExtent(moved, null)).isTrue();
+        assertThat(catalog.allExtents(100)).singleElement().satisfies(e -> assertThat(e.offset()).isEqualTo(10));
+    }
 }
