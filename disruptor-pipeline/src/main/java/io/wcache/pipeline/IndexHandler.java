@@ -1,0 +1,130 @@
+package io.wcache.pipeline;
+
+import com.lmax.disruptor.EventHandler;
+import io.wcache.core.error.WcacheException;
+import io.wcache.schema.catalog.CatalogOp;
+import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.OpOutcome;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Second stage: turns a batch into one Catalog transaction ({@code apply}) holding the batch's
+ * session opens, extents, commits, aborts and deletes, in ring order. It only ever sees appends
+ * the journal has made durable, so the Catalog never points at bytes that can vanish. An
+ * operation the Catalog refuses fails alone (and poisons its session); a transaction that fails
+ * as a whole fails every request of the batch. Log records of appends that end up unreferenced
+ * are released at once.
+ */
+final class IndexHandler implements EventHandler<RingSlot> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IndexHandler.class);
+
+    private final Index index;
+    private final Journal journal;
+    private final String worker;
+    private final List<RingSlot> slots = new ArrayList<>();
+    private final List<CatalogOp> ops = new ArrayList<>();
+
+    IndexHandler(Index index, Journal journal, String worker) {
+        this.index = index;
+        this.journal = journal;
+        this.worker = worker;
+    }
+
+    @Override
+    public void onEvent(RingSlot slot, long sequence, boolean endOfBatch) {
+        collect(slot);
+        if (endOfBatch) {
+            try {
+                flush();
+            } finally {
+                slots.clear();
+                ops.clear();
+            }
+        }
+    }
+
+    private void collect(RingSlot slot) {
+        if (slot.error != null) {
+            return;
+        }
+        PipelineSession session = slot.session();
+        if (session != null && session.failure() != null && !(slot.op instanceof PipelineOp.Abort)) {
+            slot.fail(session.failure());
+            return;
+        }
+        CatalogOp op;
+        PipelineOp p = slot.op;
+        if (p instanceof PipelineOp.Begin b) {
+            op = new CatalogOp.Begin(b.session().request(), b.session().fileId());
+        } else if (p instanceof PipelineOp.Append a) {
+            Extent e = ExtentCodec.toExtent(a.session().fileId(), a.offset(), worker, slot.location, a.crc32c());
+            slot.result = e;
+            op = new CatalogOp.AddExtents(a.session().ref(), List.of(e));
+        } else if (p instanceof PipelineOp.Commit c) {
+            op = new CatalogOp.Commit(c.session().ref(), c.request());
+        } else if (p instanceof PipelineOp.Abort a) {
+            op = new CatalogOp.Abort(a.session().ref());
+        } else {
+            op = new CatalogOp.Delete(((PipelineOp.Delete) p).path());
+        }
+        slots.add(slot);
+        ops.add(op);
+    }
+
+    private void flush() {
+        if (!ops.isEmpty()) {
+            List<OpOutcome> outcomes;
+            try {
+                outcomes = index.apply(ops);
+            } catch (RuntimeException e) {
+                LOG.warn("event=catalog_batch_failed ops={} error={}", ops.size(), e.toString());
+                for (RingSlot s : slots) {
+                    PipelineSession session = s.session();
+                    WcacheException w = e instanceof WcacheException we ? we
+                            : new WcacheException.Unavailable(session == null ? null : session.path().toString(),
+                            "metadata commit failed: " + e, e);
+                    s.result = null;
+                    s.fail(w);
+                    if (session != null) {
+                        session.fail(w);
+                    }
+                }
+                outcomes = null;
+            }
+            if (outcomes != null) {
+                for (int i = 0; i < slots.size(); i++) {
+                    RingSlot s = slots.get(i);
+                    OpOutcome o = outcomes.get(i);
+                    if (o instanceof OpOutcome.Failure f) {
+                        s.result = null;
+                        PipelineSession session = s.session();
+                        // Report the first cause (a refused Begin), not its echo (NotFound for the commit).
+                        s.fail(session != null && session.failure() != null ? session.failure() : f.error());
+                        if (session != null && !(s.op instanceof PipelineOp.Abort)) {
+                            session.fail(f.error());
+                        }
+                    } else if (s.op instanceof PipelineOp.Append a) {
+                        a.session().addExtent((Extent) s.result);
+                    } else {
+                        s.result = ((OpOutcome.Success) o).result();
+                    }
+                }
+            }
+        }
+    }
+
+    /** Called by the completion stage for every slot: an append that failed after its record was written frees it. */
+    void releaseIfUnreferenced(RingSlot slot) {
+        if (slot.error != null && slot.location != null) {
+            try {
+                journal.release(slot.location);
+            } catch (RuntimeException e) {
+                LOG.warn("event=release_failed location={} error={}", slot.location, e.toString());
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.wcache.pipeline;
+
+import com.lmax.disruptor.EventHandler;
+import io.wcache.core.error.WcacheException;
+import io.wcache.logstore.Chunk;
+import io.wcache.logstore.Location;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * First stage: appends the payloads of a batch's appends to the log store and makes them durable
+ * with one shared sync at the end of the batch (group commit). An append refused by the store
+ * (out of space, bad chunk) fails only its own request and poisons its session; a failed sync
+ * fails every append of the batch, since none of them can be known durable.
+ */
+final class JournalHandler implements EventHandler<RingSlot> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JournalHandler.class);
+
+    private final Journal journal;
+    // Reused across batches: the journal thread is their only user.
+    private final List<RingSlot> pending = new ArrayList<>();
+    private final List<Chunk> chunks = new ArrayList<>();
+
+    JournalHandler(Journal journal) {
+        this.journal = journal;
+    }
+
+    @Override
+    public void onEvent(RingSlot slot, long sequence, boolean endOfBatch) {
+        if (slot.op instanceof PipelineOp.Append a) {
+            WcacheException poisoned = a.session().failure();
+            if (poisoned != null) {
+                slot.fail(poisoned);
+            } else {
+                pending.add(slot);
+            }
+        }
+        if (endOfBatch && !pending.isEmpty()) {
+            try {
+                flush();
+            } finally {
+                pending.clear();
+                chunks.clear();
+            }
+        }
+    }
+
+    private void flush() {
+        for (RingSlot s : pending) {
+            PipelineOp.Append a = (PipelineOp.Append) s.op;
+            chunks.add(new Chunk(a.session().fileId(), a.offset(), new java.nio.ByteBuffer[] {a.payload()},
+                    a.reservation()));
+        }
+        try {
+            List<Location> locs = journal.append(chunks);
+            for (int i = 0; i < pending.size(); i++) {
+                pending.get(i).location = locs.get(i);
+            }
+        } catch (RuntimeException batchFailure) {
+            // Isolate the refusal: append one by one so only the offending requests fail.
+            LOG.debug("event=journal_batch_refused size={} error={}", pending.size(), batchFailure.toString());
+            for (int i = 0; i < pending.size(); i++) {
+                RingSlot s = pending.get(i);
+                PipelineSession session = s.session();
+                if (session.failure() != null) {
+                    s.fail(session.failure());
+                    continue;
+                }
+                try {
+                    s.location = journal.append(List.of(chunks.get(i))).get(0);
+                } catch (RuntimeException e) {
+                    WcacheException w = asWcache(e, session);
+                    s.fail(w);
+                    session.fail(w);
+                }
+            }
+        }
+        boolean any = false;
+        for (RingSlot s : pending) {
+            any |= s.location != null;
+        }
+        if (!any) {
+            return;
+        }
+        try {
+            journal.sync();
+        } catch (RuntimeException e) {
+            LOG.warn("event=journal_sync_failed appends={} error={}", pending.size(), e.toString());
+            for (RingSlot s : pending) {
+                if (s.location != null) {
+                    WcacheException w = new WcacheException.Unavailable(s.session().path().toString(),
+                            "the cache log could not be made durable: " + e.getMessage(), e);
+                    s.fail(w);
+                    s.session().fail(w);
+                }
+            }
+        }
+    }
+
+    static WcacheException asWcache(Throwable e, PipelineSession session) {
+        if (e instanceof WcacheException w) {
+            return w;
+        }
+        return new WcacheException.Unavailable(session == null ? null : session.path().toString(),
+                "write failed: " + e, e);
+    }
+}

@@ -1,0 +1,75 @@
+package io.wcache.pipeline;
+
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.schema.catalog.BeginRequest;
+import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.SessionRef;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One write session as the pipeline sees it: the Begin request, the file id reserved for it before
+ * anything was published (so the journal frames its records with the final id), and the extents
+ * the journal wrote for it. A failure of any of its operations poisons the session: later
+ * operations of it fail with the same error instead of leaving a gap in the file.
+ *
+ * <p>Threading: {@link #extents} is appended to only by the journal thread; other threads read it
+ * after the future of a later operation of the session completed (which orders the reads after the
+ * writes).
+ */
+public final class PipelineSession {
+
+    private final BeginRequest request;
+    private final long fileId;
+    private final SessionRef ref;
+    private final List<Extent> extents = new ArrayList<>();
+    private volatile WcacheException failure;
+
+    PipelineSession(BeginRequest request, long fileId) {
+        this.request = request;
+        this.fileId = fileId;
+        this.ref = new SessionRef(request.path(), fileId);
+    }
+
+    public BeginRequest request() {
+        return request;
+    }
+
+    public NamespacePath path() {
+        return request.path();
+    }
+
+    public long fileId() {
+        return fileId;
+    }
+
+    public SessionRef ref() {
+        return ref;
+    }
+
+    /** The error that poisoned this session, or null. */
+    public WcacheException failure() {
+        return failure;
+    }
+
+    /** The extents written so far, in offset order (a copy). Call after an operation's future completed. */
+    public synchronized List<Extent> extents() {
+        return List.copyOf(extents);
+    }
+
+    synchronized void addExtent(Extent e) {
+        extents.add(e);
+    }
+
+    void fail(WcacheException e) {
+        if (failure == null) {
+            failure = e;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return ref.toString();
+    }
+}

@@ -1,0 +1,201 @@
+package io.wcache.pipeline;
+
+import com.lmax.disruptor.BlockingWaitStrategy;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.logstore.space.PinnedReservation;
+import io.wcache.schema.catalog.AbortResult;
+import io.wcache.schema.catalog.BeginRequest;
+import io.wcache.schema.catalog.CommitRequest;
+import io.wcache.schema.catalog.CommitResult;
+import io.wcache.schema.catalog.DeleteResult;
+import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.FileVersion;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import com.lmax.disruptor.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The write path: a bounded, multi-producer LMAX Disruptor ring feeding three handlers in
+ * sequence: journal (log-store appends, one shared sync per batch), index (one Catalog
+ * transaction per batch) and completion (acknowledge, publish {@link ChangeEvent}s). A request's
+ * future completes only after its data is fsynced and its metadata committed; when the ring is
+ * full, producers wait, and nothing is dropped.
+ *
+ * <pre>{@code
+ * PipelineSession s = pipeline.newSession(BeginRequest.of(path, WRITE_BACK, "w1"));
+ * pipeline.publish(List.of(new PipelineOp.Begin(s), append, new PipelineOp.Commit(s, req)));
+ * }</pre>
+ */
+public final class WritePipeline implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WritePipeline.class);
+
+    private final PipelineConfig config;
+    private final Index index;
+    private final Disruptor<RingSlot> disruptor;
+    private final RingBuffer<RingSlot> ring;
+    private final List<Consumer<? super ChangeEvent>> subscribers = new CopyOnWriteArrayList<>();
+    // Publishing holds the read lock so close() (write lock) never strands a claimed, unpublished slot.
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    private WritePipeline(PipelineConfig config, Journal journal, Index index) {
+        this.config = config;
+        this.index = index;
+        AtomicInteger n = new AtomicInteger();
+        this.disruptor = new Disruptor<>(RingSlot::new, config.ringSize(), r -> {
+            Thread t = new Thread(r, "wcache-pipeline-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }, ProducerType.MULTI, new BlockingWaitStrategy());
+        JournalHandler journalHandler = new JournalHandler(journal);
+        IndexHandler indexHandler = new IndexHandler(index, journal, config.workerId());
+        CompletionHandler completion = new CompletionHandler(indexHandler, subscribers);
+        disruptor.setDefaultExceptionHandler(new ExceptionHandler<>() {
+            @Override
+            public void handleEventException(Throwable ex, long sequence, RingSlot slot) {
+                // Handlers catch their own failures; this is the last resort so a slot is never lost.
+                LOG.error("event=pipeline_handler_error sequence={} error={}", sequence, ex.toString(), ex);
+                slot.fail(JournalHandler.asWcache(ex, slot.session()));
+            }
+
+            @Override
+            public void handleOnStartException(Throwable ex) {
+                LOG.error("event=pipeline_start_error error={}", ex.toString(), ex);
+            }
+
+            @Override
+            public void handleOnShutdownException(Throwable ex) {
+                LOG.warn("event=pipeline_shutdown_error error={}", ex.toString());
+            }
+        });
+        disruptor.handleEventsWith(journalHandler).then(indexHandler).then(completion);
+        this.ring = disruptor.start();
+        LOG.info("event=pipeline_started ring_size={} worker={}", config.ringSize(), config.workerId());
+    }
+
+    /** Starts a pipeline over a journal and an index (see {@link Journal#of}, {@link Index#of}). */
+    public static WritePipeline start(PipelineConfig config, Journal journal, Index index) {
+        return new WritePipeline(config, journal, index);
+    }
+
+    public PipelineConfig config() {
+        return config;
+    }
+
+    /** A new session for {@code request}, with its file id reserved now (no Catalog write yet). */
+    public PipelineSession newSession(BeginRequest request) {
+        return new PipelineSession(request, index.reserveFileId(request));
+    }
+
+    /** Registers a subscriber to committed and deleted changes; called on the completion thread, so keep it short. */
+    public void subscribe(Consumer<? super ChangeEvent> subscriber) {
+        subscribers.add(subscriber);
+    }
+
+    /**
+     * Publishes {@code ops} to consecutive ring slots (so they normally share a batch) and returns
+     * one future per op, in order. Blocks while the ring is full.
+     *
+     * @throws WcacheException.Unavailable when the pipeline is closed
+     */
+    public List<CompletableFuture<Object>> publish(List<PipelineOp> ops) {
+        int n = ops.size();
+        if (n == 0) {
+            return List.of();
+        }
+        if (n > config.ringSize()) {
+            throw new WcacheException.InvalidArgument(null, n + " ops do not fit a ring of " + config.ringSize());
+        }
+        List<CompletableFuture<Object>> futures = new ArrayList<>(n);
+        lifecycle.readLock().lock();
+        try {
+            if (closed) {
+                throw new WcacheException.Unavailable("pipeline", "the write pipeline is closed", null);
+            }
+            long hi = ring.next(n);
+            long lo = hi - n + 1;
+            for (int i = 0; i < n; i++) {
+                RingSlot slot = ring.get(lo + i);
+                CompletableFuture<Object> f = new CompletableFuture<>();
+                slot.op = ops.get(i);
+                slot.future = f;
+                futures.add(f);
+            }
+            ring.publish(lo, hi);
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+        return futures;
+    }
+
+    private CompletableFuture<Object> one(PipelineOp op) {
+        return publish(List.of(op)).get(0);
+    }
+
+    public CompletableFuture<FileVersion> begin(PipelineSession session) {
+        return one(new PipelineOp.Begin(session)).thenApply(FileVersion.class::cast);
+    }
+
+    /** Appends {@code payload} (its CRC32C is computed here) at {@code offset}. */
+    public CompletableFuture<Extent> append(PipelineSession session, long offset, ByteBuffer payload,
+                                            PinnedReservation reservation) {
+        return one(new PipelineOp.Append(session, offset, payload, reservation, crc32c(payload)))
+                .thenApply(Extent.class::cast);
+    }
+
+    public CompletableFuture<CommitResult> commit(PipelineSession session, CommitRequest request) {
+        return one(new PipelineOp.Commit(session, request)).thenApply(CommitResult.class::cast);
+    }
+
+    public CompletableFuture<AbortResult> abort(PipelineSession session) {
+        return one(new PipelineOp.Abort(session)).thenApply(AbortResult.class::cast);
+    }
+
+    public CompletableFuture<DeleteResult> delete(NamespacePath path) {
+        return one(new PipelineOp.Delete(path)).thenApply(DeleteResult.class::cast);
+    }
+
+    /** The CRC32C of {@code b}'s remaining bytes, without moving its position. */
+    public static long crc32c(ByteBuffer b) {
+        CRC32C crc = new CRC32C();
+        crc.update(b.duplicate());
+        return crc.getValue();
+    }
+
+    /** Stops accepting requests, finishes every published one, and stops the handler threads. */
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+        try {
+            disruptor.shutdown(30, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("event=pipeline_shutdown_timeout");
+            disruptor.halt();
+        }
+        LOG.info("event=pipeline_stopped");
+    }
+}

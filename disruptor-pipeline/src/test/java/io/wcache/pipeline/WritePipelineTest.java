@@ -1,0 +1,231 @@
+package io.wcache.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.WritePolicy;
+import io.wcache.fdb.MetadataEngine;
+import io.wcache.logstore.ExtentRelocator;
+import io.wcache.logstore.LogStore;
+import io.wcache.logstore.LogStoreConfig;
+import io.wcache.logstore.space.PinnedReservation;
+import io.wcache.schema.catalog.BeginRequest;
+import io.wcache.schema.catalog.Catalog;
+import io.wcache.schema.catalog.CommitRequest;
+import io.wcache.schema.catalog.CommitResult;
+import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.FileLayout;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WritePipelineTest {
+
+    @TempDir
+    Path dir;
+
+    MetadataEngine engine;
+    Catalog catalog;
+    LogStore store;
+    WritePipeline pipeline;
+    final AtomicBoolean failSync = new AtomicBoolean();
+    final AtomicInteger syncs = new AtomicInteger();
+    volatile CountDownLatch syncGate;
+
+    @BeforeEach
+    void open() {
+        engine = MetadataEngine.open("embedded:" + dir.resolve("meta"));
+        catalog = Catalog.open(engine.recordDatabase(), "t");
+        store = LogStore.open(LogStoreConfig.of(dir.resolve("cache"), 64L << 20), ExtentRelocator.NONE);
+        store.restore(List.of());
+    }
+
+    private void start(int ringSize) {
+        Journal real = Journal.of(store);
+        Journal faulty = new Journal() {
+            @Override
+            public List<io.wcache.logstore.Location> append(List<io.wcache.logstore.Chunk> chunks) {
+                return real.append(chunks);
+            }
+
+            @Override
+            public void sync() {
+                CountDownLatch gate = syncGate;
+                if (gate != null) {
+                    try {
+                        gate.await(20, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                syncs.incrementAndGet();
+                if (failSync.get()) {
+                    throw new WcacheException.Unavailable("disk", "injected fdatasync failure", null);
+                }
+                real.sync();
+            }
+
+            @Override
+            public void release(io.wcache.logstore.Location location) {
+                real.release(location);
+            }
+        };
+        pipeline = WritePipeline.start(new PipelineConfig(ringSize, "w1"), faulty, Index.of(catalog));
+    }
+
+    @AfterEach
+    void close() {
+        if (syncGate != null) {
+            syncGate.countDown();
+        }
+        if (pipeline != null) {
+            pipeline.close();
+        }
+        store.close();
+        catalog.close();
+        engine.close();
+    }
+
+    private static NamespacePath p(String s) {
+        return NamespacePath.of(s);
+    }
+
+    private List<CompletableFuture<Object>> smallWrite(PipelineSession s, byte[] body) {
+        ByteBuffer b = ByteBuffer.wrap(body);
+        PinnedReservation r = store.reservePinned(body.length);
+        return pipeline.publish(List.of(new PipelineOp.Begin(s),
+                new PipelineOp.Append(s, 0, b, r, WritePipeline.crc32c(b)),
+                new PipelineOp.Commit(s, new CommitRequest(body.length, "", 0))));
+    }
+
+    @Test
+    void smallWriteIsOneSyncAndReadsBackFromTheCommittedLayout() throws Exception {
+        start(64);
+        byte[] body = "hello pipeline".getBytes(StandardCharsets.UTF_8);
+        PipelineSession s = pipeline.newSession(BeginRequest.of(p("/m/a"), WritePolicy.WRITE_BACK, "w1"));
+        List<CompletableFuture<Object>> f = smallWrite(s, body);
+        CommitResult r = (CommitResult) f.get(2).get(10, TimeUnit.SECONDS);
+
+        assertThat(syncs.get()).isEqualTo(1);
+        assertThat(r.committed().fileId()).isEqualTo(s.fileId());
+        FileLayout layout = catalog.layout(p("/m/a")).orElseThrow();
+        assertThat(layout.extents()).hasSize(1);
+        Extent e = layout.extents().get(0);
+        ByteBuffer read = store.read(ExtentCodec.toLocation(e));
+        assertThat(StandardCharsets.UTF_8.decode(read).toString()).isEqualTo("hello pipeline");
+        assertThat(s.extents()).containsExactly(e);
+    }
+
+    @Test
+    void failedSyncFailsTheBatchAndNothingBecomesVisible() throws Exception {
+        start(64);
+        failSync.set(true);
+        PipelineSession s = pipeline.newSession(BeginRequest.of(p("/m/x"), WritePolicy.WRITE_BACK, "w1"));
+        List<CompletableFuture<Object>> f = smallWrite(s, new byte[100]);
+        assertThatThrownBy(() -> f.get(2).get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(WcacheException.Unavailable.class).hasMessageContaining("durable");
+        assertThat(catalog.lookup(p("/m/x"))).isEmpty();
+        // The refused bytes do not stay pinned.
+        assertThat(store.stats().pinnedBytes()).isZero();
+
+        failSync.set(false);
+        PipelineSession s2 = pipeline.newSession(BeginRequest.of(p("/m/x"), WritePolicy.WRITE_BACK, "w1"));
+        smallWrite(s2, new byte[50]).get(2).get(10, TimeUnit.SECONDS);
+        assertThat(catalog.lookup(p("/m/x")).orElseThrow().size()).isEqualTo(50);
+    }
+
+    @Test
+    void catalogRefusalFailsOnlyTheAffectedRequests() throws Exception {
+        start(64);
+        // A path outside any mount directory is refused by the Catalog's Begin; the other write shares its batch.
+        PipelineSession bad = pipeline.newSession(BeginRequest.of(p("/m"), WritePolicy.WRITE_BACK, "w1"));
+        PipelineSession good = pipeline.newSession(BeginRequest.of(p("/m/ok"), WritePolicy.WRITE_BACK, "w1"));
+        List<PipelineOp> ops = new ArrayList<>();
+        for (PipelineSession s : List.of(bad, good)) {
+            ByteBuffer b = ByteBuffer.wrap(new byte[10]);
+            ops.add(new PipelineOp.Begin(s));
+            ops.add(new PipelineOp.Append(s, 0, b, store.reservePinned(10), WritePipeline.crc32c(b)));
+            ops.add(new PipelineOp.Commit(s, new CommitRequest(10, "", 0)));
+        }
+        List<CompletableFuture<Object>> f = pipeline.publish(ops);
+        assertThatThrownBy(() -> f.get(2).get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(WcacheException.InvalidPath.class);
+        assertThat(((CommitResult) f.get(5).get(10, TimeUnit.SECONDS)).committed().path()).isEqualTo(p("/m/ok"));
+        assertThat(catalog.lookup(p("/m/ok"))).isPresent();
+        // Only the committed write's bytes are still pinned; the refused one's record was released.
+        assertThat(store.stats().pinnedBytes()).isEqualTo(10);
+    }
+
+    @Test
+    void fullRingMakesProducersWaitAndDropsNothing() throws Exception {
+        start(8);
+        syncGate = new CountDownLatch(1);
+        int writers = 12;
+        List<CompletableFuture<Object>> commits = new CopyOnWriteArrayList<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < writers; i++) {
+            int n = i;
+            Thread t = new Thread(() -> {
+                PipelineSession s = pipeline.newSession(BeginRequest.of(p("/m/f" + n), WritePolicy.WRITE_BACK, "w1"));
+                commits.add(smallWrite(s, new byte[] {(byte) n}).get(2));
+            });
+            t.start();
+            threads.add(t);
+        }
+        // 12 writes of 3 slots each cannot all fit a ring of 8 while the first sync is held.
+        Thread.sleep(300);
+        assertThat(threads.stream().filter(Thread::isAlive).count()).isGreaterThan(0);
+        assertThat(commits).allMatch(c -> !c.isDone());
+        syncGate.countDown();
+        for (Thread t : threads) {
+            t.join(20_000);
+        }
+        assertThat(commits).hasSize(writers);
+        for (CompletableFuture<Object> c : commits) {
+            c.get(20, TimeUnit.SECONDS);
+        }
+        for (int i = 0; i < writers; i++) {
+            assertThat(catalog.lookup(p("/m/f" + i))).isPresent();
+        }
+    }
+
+    @Test
+    void subscribersSeeCommitsWithTheirExtentsAndSupersededVersions() throws Exception {
+        start(64);
+        List<ChangeEvent> events = new CopyOnWriteArrayList<>();
+        pipeline.subscribe(events::add);
+        pipeline.subscribe(e -> {
+            throw new IllegalStateException("a failing subscriber does not block acknowledgements");
+        });
+        PipelineSession a = pipeline.newSession(BeginRequest.of(p("/m/k"), WritePolicy.WRITE_BACK, "w1"));
+        smallWrite(a, new byte[7]).get(2).get(10, TimeUnit.SECONDS);
+        PipelineSession b = pipeline.newSession(BeginRequest.of(p("/m/k"), WritePolicy.WRITE_BACK, "w1"));
+        smallWrite(b, new byte[9]).get(2).get(10, TimeUnit.SECONDS);
+        pipeline.delete(p("/m/k")).get(10, TimeUnit.SECONDS);
+
+        assertThat(events).hasSize(3);
+        ChangeEvent.CommittedEvent second = (ChangeEvent.CommittedEvent) events.get(1);
+        assertThat(second.committed().fileId()).isEqualTo(b.fileId());
+        assertThat(second.extents()).hasSize(1);
+        assertThat(second.superseded().orElseThrow().fileId()).isEqualTo(a.fileId());
+        assertThat(second.supersededExtents()).isEqualTo(a.extents());
+        assertThat(second.persistQueued()).isTrue();
+        ChangeEvent.DeletedEvent del = (ChangeEvent.DeletedEvent) events.get(2);
+        assertThat(del.result().removed().orElseThrow().fileId()).isEqualTo(b.fileId());
+    }
+}
