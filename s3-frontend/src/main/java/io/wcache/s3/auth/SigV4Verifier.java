@@ -136,7 +136,8 @@ public final class SigV4Verifier {
                     : "X-Amz-Expires must be less than a week (in seconds) that is 604800");
         }
         String signature = q.first("X-Amz-Signature").orElseThrow(() -> queryError("X-Amz-Signature must be present"));
-        List<String> signedHeaders = List.of(q.first("X-Amz-SignedHeaders").orElse("").split(";"));
+        List<String> signedHeaders = List.of(q.first("X-Amz-SignedHeaders").orElse("")
+                .toLowerCase(Locale.ROOT).split(";"));
         if (!signedHeaders.contains("host")) {
             throw queryError("X-Amz-SignedHeaders must include host");
         }

@@ -27,7 +27,7 @@ public final class S3ErrorTable {
     public static S3Error toS3(WcacheException e, ErrorContext context, String resource) {
         String message = e.getMessage();
         return switch (e.kind()) {
-            case NOT_FOUND -> S3Error.of(switch (context) {
+            case NOT_FOUND -> S3Error.of(isBucketPath(e.subject()) ? S3ErrorCode.NO_SUCH_BUCKET : switch (context) {
                 case BUCKET -> S3ErrorCode.NO_SUCH_BUCKET;
                 case OBJECT, CONDITIONAL_OBJECT -> S3ErrorCode.NO_SUCH_KEY;
                 case MULTIPART_UPLOAD -> S3ErrorCode.NO_SUCH_UPLOAD;
@@ -50,6 +50,18 @@ public final class S3ErrorTable {
             // Never echo corruption details (internal paths, segment ids) to clients.
             case CORRUPTION -> S3Error.of(S3ErrorCode.INTERNAL_ERROR, null, resource);
         };
+    }
+
+    /**
+     * Whether a core subject names a bucket itself: a one-segment namespace path ({@code /name}),
+     * as when an object operation finds no mount for its bucket.
+     */
+    private static boolean isBucketPath(String subject) {
+        if (subject == null || !subject.startsWith("/") || subject.length() < 2) {
+            return false;
+        }
+        int slash = subject.indexOf('/', 1);
+        return slash < 0 || slash == subject.length() - 1;
     }
 
     private static S3ErrorCode invalidPathCode(WcacheException e, ErrorContext context) {

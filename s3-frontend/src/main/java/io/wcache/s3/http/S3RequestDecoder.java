@@ -111,6 +111,12 @@ public final class S3RequestDecoder extends ChannelInboundHandlerAdapter {
         try {
             request = parser.parse(req.method().name(), req.uri(), req.headers());
             auth = verifier.verify(request);
+            if (request.operation() == io.wcache.s3.request.S3Operation.NOT_IMPLEMENTED) {
+                throw new S3Exception(S3Error.of(S3ErrorCode.NOT_IMPLEMENTED,
+                        "This operation (" + req.method().name() + " with sub-resource "
+                                + request.query().values().keySet() + ") is not implemented by wcache",
+                        request.resource()));
+            }
             payloadVerifier = new PayloadVerifier(request.contentMd5(), auth.expectedPayloadSha256(),
                     ChecksumSpec.fromHeaders(request.headers()));
             chunked = auth.payloadMode().chunked()

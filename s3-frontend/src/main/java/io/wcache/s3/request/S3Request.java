@@ -74,6 +74,21 @@ public record S3Request(
         return "/" + bucket.orElse("") + key.map(k -> "/" + k).orElse("");
     }
 
+    /**
+     * What the request is about, for {@link io.wcache.s3.error.S3ErrorTable}: bucket operations,
+     * operations on an upload id, conditional object operations, or plain object operations.
+     */
+    public io.wcache.s3.error.ErrorContext errorContext() {
+        return switch (operation) {
+            case LIST_BUCKETS, HEAD_BUCKET, CREATE_BUCKET, DELETE_BUCKET, GET_BUCKET_LOCATION, LIST_OBJECTS,
+                    LIST_OBJECTS_V2, LIST_MULTIPART_UPLOADS, DELETE_OBJECTS -> io.wcache.s3.error.ErrorContext.BUCKET;
+            case UPLOAD_PART, UPLOAD_PART_COPY, COMPLETE_MULTIPART_UPLOAD, ABORT_MULTIPART_UPLOAD, LIST_PARTS ->
+                    io.wcache.s3.error.ErrorContext.MULTIPART_UPLOAD;
+            default -> conditions.isEmpty() && copySourceConditions.isEmpty()
+                    ? io.wcache.s3.error.ErrorContext.OBJECT : io.wcache.s3.error.ErrorContext.CONDITIONAL_OBJECT;
+        };
+    }
+
     /** The length of the object payload: the decoded length for aws-chunked bodies, else Content-Length. */
     public OptionalLong payloadLength() {
         return awsChunked ? decodedContentLength : contentLength;

@@ -22,6 +22,11 @@ class S3ErrorTableTest {
         assertThat(map(nf, ErrorContext.MULTIPART_UPLOAD).code()).isEqualTo(S3ErrorCode.NO_SUCH_UPLOAD);
         assertThat(map(nf, ErrorContext.OBJECT).httpStatus()).isEqualTo(404);
         assertThat(map(nf, ErrorContext.OBJECT).resource()).isEqualTo("/b/k");
+        // An object operation whose bucket itself is missing is NoSuchBucket, as on S3.
+        assertThat(map(new WcacheException.NotFound("/nobucket", "no mount"), ErrorContext.OBJECT).code())
+                .isEqualTo(S3ErrorCode.NO_SUCH_BUCKET);
+        assertThat(map(new WcacheException.NotFound("/b/k/", "missing"), ErrorContext.OBJECT).code())
+                .isEqualTo(S3ErrorCode.NO_SUCH_KEY);
     }
 
     @Test

@@ -186,6 +186,20 @@ class S3RequestDecoderTest {
     }
 
     @Test
+    void authenticatedUnsupportedSubresourceIsNotImplemented() {
+        EmbeddedChannel ch = channel(1 << 20, 1 << 10);
+        SdkSigned s = SdkSigned.sign(SdkHttpMethod.GET, "http://127.0.0.1:9000/bucket?versioning", Map.of(), null,
+                SdkSigned.Options.plain(T));
+        ch.writeInbound(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, s.uri(),
+                new DefaultHttpHeaders().add(s.headers())));
+        assertThat(drain(ch)).isEmpty();
+        FullHttpResponse resp = ch.readOutbound();
+        assertThat(resp.status().code()).isEqualTo(501);
+        assertThat(resp.content().toString(StandardCharsets.UTF_8)).contains("<Code>NotImplemented</Code>");
+        resp.release();
+    }
+
+    @Test
     void tamperedSha256BodyFailsAtTheEnd() {
         EmbeddedChannel ch = channel(1 << 20, 1 << 10);
         SdkSigned s = SdkSigned.sign(SdkHttpMethod.PUT, "http://127.0.0.1:9000/bucket/key", Map.of(), payload(500),

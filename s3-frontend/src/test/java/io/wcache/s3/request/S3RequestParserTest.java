@@ -244,6 +244,16 @@ class S3RequestParserTest {
     }
 
     @Test
+    void errorContextFollowsTheOperation() {
+        assertThat(parse("GET", "/b").errorContext()).isEqualTo(io.wcache.s3.error.ErrorContext.BUCKET);
+        assertThat(parse("GET", "/b/k").errorContext()).isEqualTo(io.wcache.s3.error.ErrorContext.OBJECT);
+        assertThat(parse("GET", "/b/k", "If-Match", "\"e\"").errorContext())
+                .isEqualTo(io.wcache.s3.error.ErrorContext.CONDITIONAL_OBJECT);
+        assertThat(parse("DELETE", "/b/k?uploadId=u").errorContext())
+                .isEqualTo(io.wcache.s3.error.ErrorContext.MULTIPART_UPLOAD);
+    }
+
+    @Test
     void partNumbersAreBetween1And10000() {
         assertThat(parse("GET", "/b/k?partNumber=10000").partNumber()).hasValue(10000);
         assertThat(error("GET", "/b/k?partNumber=0")).isEqualTo(S3ErrorCode.INVALID_ARGUMENT);
