@@ -1,0 +1,148 @@
+package io.wcache.fuse;
+
+import io.wcache.core.cache.CacheService;
+import io.wcache.core.cache.ListQuery;
+import io.wcache.core.cache.ListResult;
+import io.wcache.core.cache.ObjectInfo;
+import io.wcache.core.path.NamespacePath;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One open directory being read: {@code .}, {@code ..}, the names known only to this mount
+ * (empty directories made here, files still being written), then the merged listing of the
+ * cache, fetched one page at a time so a large directory is streamed, never held whole. Entry
+ * ordinals are the readdir offsets; a seek backwards restarts the stream and skips forward.
+ * Guarded by its own monitor (the kernel may read one directory handle from several threads).
+ */
+final class DirStream {
+
+    static final int PAGE_SIZE = 1000;
+
+    private final CacheService cache;
+    /** The directory, or null for the root of the mount (whose entries are the mounts). */
+    private final NamespacePath dir;
+    private final List<String> localNames;
+
+    private long position;
+    private Iterator<String> pending;
+    private String lookahead;
+    private int stage;
+    private Optional<String> continuation = Optional.empty();
+    private boolean listingDone;
+
+    DirStream(CacheService cache, NamespacePath dir, Set<String> localNames) {
+        this.cache = cache;
+        this.dir = dir;
+        List<String> sorted = new ArrayList<>(localNames);
+        sorted.sort(NamespacePath::compareCodePoints);
+        this.localNames = List.copyOf(sorted);
+        restart();
+    }
+
+    private void restart() {
+        position = 0;
+        stage = 0;
+        pending = List.of(".", "..").iterator();
+        lookahead = null;
+        continuation = Optional.empty();
+        listingDone = false;
+    }
+
+    /** Fills the kernel's buffer from ordinal {@code offset}; stops when it is full or the directory ends. */
+    synchronized void fill(Sink sink, long offset) {
+        if (offset < position) {
+            restart();
+        }
+        while (position < offset) {
+            if (next() == null) {
+                return;
+            }
+        }
+        while (true) {
+            String name = peek();
+            if (name == null) {
+                return;
+            }
+            if (sink.accept(name, position + 1)) {
+                return;
+            }
+            next();
+        }
+    }
+
+    /** Receives one entry and the offset of the entry after it; answers whether the buffer is now full. */
+    interface Sink {
+        boolean accept(String name, long nextOffset);
+    }
+
+    private String peek() {
+        if (lookahead == null) {
+            lookahead = produce();
+        }
+        return lookahead;
+    }
+
+    private String next() {
+        String n = peek();
+        if (n != null) {
+            lookahead = null;
+            position++;
+        }
+        return n;
+    }
+
+    private String produce() {
+        while (true) {
+            if (pending.hasNext()) {
+                String n = pending.next();
+                if (stage == 2 && localNames.contains(n)) {
+                    continue; // already emitted from the local names
+                }
+                return n;
+            }
+            if (stage == 0) {
+                stage = 1;
+                pending = localNames.iterator();
+            } else if (stage == 1) {
+                stage = 2;
+                pending = List.<String>of().iterator();
+            } else if (listingDone) {
+                return null;
+            } else {
+                pending = fetchPage().iterator();
+            }
+        }
+    }
+
+    private List<String> fetchPage() {
+        if (dir == null) {
+            listingDone = true;
+            List<String> names = new ArrayList<>();
+            cache.mounts().mounts().forEach(m -> names.add(m.name()));
+            return names;
+        }
+        String prefix = dir.depth() == 1 ? "" : dir.relativeToMount() + "/";
+        ListResult page = WcacheFuseFs.join(cache.list(
+                new ListQuery(dir.mountPath(), prefix, "/", "", PAGE_SIZE, continuation)));
+        continuation = page.continuation();
+        listingDone = continuation.isEmpty();
+        List<String> names = new ArrayList<>(page.objects().size() + page.commonPrefixes().size());
+        for (ObjectInfo o : page.objects()) {
+            String key = o.path().relativeToMount();
+            if (key.length() > prefix.length()) {
+                names.add(key.substring(prefix.length()));
+            }
+        }
+        for (String p : page.commonPrefixes()) {
+            if (p.length() > prefix.length() + 1) {
+                names.add(p.substring(prefix.length(), p.length() - 1));
+            }
+        }
+        names.sort(NamespacePath::compareCodePoints);
+        return names;
+    }
+}

@@ -1,0 +1,166 @@
+package io.wcache.fuse;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.wcache.core.cache.CacheService;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A live FUSE mount of the namespace: {@link #mount} cleans up a mount left behind at the same
+ * directory by a killed process (its endpoint answers {@code ENOTCONN}), mounts a
+ * {@link WcacheFuseFs} and waits until the kernel lists it; {@link #close} unmounts it and waits
+ * until it is gone. A directory that is a live mount of another process is refused.
+ */
+public final class FuseMount implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(FuseMount.class);
+    private static final long WAIT_MILLIS = 15_000;
+
+    private final Path mountPoint;
+    private final WcacheFuseFs fs;
+    private volatile boolean closed;
+
+    private FuseMount(Path mountPoint, WcacheFuseFs fs) {
+        this.mountPoint = mountPoint;
+        this.fs = fs;
+    }
+
+    /**
+     * Mounts {@code cache} at {@code options.mountPoint()} (created if missing).
+     *
+     * @throws IllegalStateException if the directory is another live mount or the mount does not appear
+     */
+    public static FuseMount mount(CacheService cache, FuseMountOptions options, CacheSpace space, MeterRegistry registry) {
+        Path dir = options.mountPoint().toAbsolutePath().normalize();
+        cleanUpStaleMount(dir);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create mount point " + dir + ": " + e.getMessage(), e);
+        }
+        WcacheFuseFs fs = new WcacheFuseFs(cache, options, space, new FuseMetrics(registry));
+        fs.mount(dir, false, options.debug(), options.fuseArguments().toArray(String[]::new));
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+        while (!isFuseMountPoint(dir)) {
+            if (System.nanoTime() > deadline) {
+                fs.umount();
+                throw new IllegalStateException("FUSE mount at " + dir + " did not appear within " + WAIT_MILLIS + " ms");
+            }
+            sleep(20);
+        }
+        log.info("fuse mounted dir={} interceptor={} cacheTimeout={}", dir, options.sillyRenameInterceptor(),
+                options.cacheTimeout());
+        return new FuseMount(dir, fs);
+    }
+
+    public Path mountPoint() {
+        return mountPoint;
+    }
+
+    public WcacheFuseFs fileSystem() {
+        return fs;
+    }
+
+    /** Unmounts (lazily, so a process still inside the mount does not block shutdown) and waits until it is gone. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        fusermountUnmount(mountPoint);
+        fs.umount();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+        while (isFuseMountPoint(mountPoint) && System.nanoTime() < deadline) {
+            sleep(20);
+        }
+        log.info("fuse unmounted dir={}", mountPoint);
+    }
+
+    /**
+     * If {@code dir} is a FUSE mount whose process is gone (stat answers "Transport endpoint is not
+     * connected"), unmounts it. A live mount of another process is left alone and refused.
+     */
+    static void cleanUpStaleMount(Path dir) {
+        if (!isFuseMountPoint(dir)) {
+            return;
+        }
+        if (isLive(dir)) {
+            throw new IllegalStateException(dir + " is already a live FUSE mount (another wcache process?); not mounting over it");
+        }
+        log.warn("fuse stale mount found dir={}; unmounting it", dir);
+        fusermountUnmount(dir);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+        while (isFuseMountPoint(dir)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("stale FUSE mount at " + dir + " could not be unmounted");
+            }
+            sleep(20);
+        }
+    }
+
+    private static boolean isLive(Path dir) {
+        try {
+            Files.readAttributes(dir, "unix:mode");
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** Whether {@code dir} is the mount point of a FUSE file system, per {@code /proc/self/mountinfo}. */
+    static boolean isFuseMountPoint(Path dir) {
+        String target = dir.toAbsolutePath().normalize().toString();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                // id parent major:minor root mountpoint options [optional...] - fstype source superopts
+                String[] f = line.split(" ");
+                int dash = List.of(f).indexOf("-");
+                if (f.length > 4 && dash > 0 && dash + 1 < f.length && unescape(f[4]).equals(target)
+                        && f[dash + 1].startsWith("fuse")) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /proc/self/mountinfo", e);
+        }
+        return false;
+    }
+
+    private static String unescape(String s) {
+        return s.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n").replace("\\134", "\\");
+    }
+
+    private static void fusermountUnmount(Path dir) {
+        for (String tool : new String[] {"fusermount", "fusermount3"}) {
+            try {
+                Process p = new ProcessBuilder(tool, "-u", "-z", dir.toString()).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                    return;
+                }
+                p.destroyForcibly();
+            } catch (IOException e) {
+                // try the next tool
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        log.warn("fuse unmount failed dir={}", dir);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the FUSE mount", e);
+        }
+    }
+}

@@ -1,0 +1,804 @@
+package io.wcache.fuse;
+
+import io.wcache.core.cache.CacheService;
+import io.wcache.core.cache.ListQuery;
+import io.wcache.core.cache.ListResult;
+import io.wcache.core.cache.ObjectInfo;
+import io.wcache.core.cache.ObjectReader;
+import io.wcache.core.cache.WriteOptions;
+import io.wcache.core.cache.WriteSession;
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.WritePolicy;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import jnr.ffi.Pointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.ErrorCodes;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+import ru.serce.jnrfuse.struct.Timespec;
+
+/**
+ * The wcache namespace as a FUSE file system over a {@link CacheService}: {@code /<mount>/<path>}
+ * under the mount point is namespace path {@code /<mount>/<path>}. It gives the write-cache POSIX
+ * semantics of the design: a file is written once, sequentially, and becomes visible when it is
+ * closed (the session commits at the first {@code close()} after data was written, or at
+ * {@code fsync}, so a commit error reaches the application); a closed file cannot be reopened for
+ * writing ({@code EACCES}); {@code rename} fails with {@code EIO} and {@code link} with
+ * {@code EOPNOTSUPP}; {@code READ_ONLY} paths answer {@code EROFS}; {@code NO_CACHE} paths may be
+ * overwritten and renamed, straight through to the UFS.
+ *
+ * <p>Directories are not objects: a directory exists while a listing shows a prefix under it, or
+ * while it is a directory made (or emptied) through this mount, which is kept in memory only.
+ * Every callback maps failures through {@link ErrnoTable} and is timed in {@link FuseMetrics}.
+ */
+public final class WcacheFuseFs extends FuseStubFS {
+
+    private static final Logger log = LoggerFactory.getLogger(WcacheFuseFs.class);
+
+    static final String HIDDEN_PREFIX = ".fuse_hidden";
+    private static final int O_ACCMODE = 03;
+    private static final int O_RDONLY = 0;
+    private static final int O_EXCL = 0200;
+    private static final int BLOCK = 4096;
+    private static final int IO_SIZE = 128 * 1024;
+
+    private final CacheService cache;
+    private final FuseMountOptions options;
+    private final CacheSpace space;
+    private final FuseMetrics metrics;
+    private final Instant mountedAt = Instant.now();
+
+    private final AtomicLong nextHandle = new AtomicLong(1);
+    /** Open handles by {@code fh}: readers, writers and directory streams. */
+    private final Map<Long, Object> handles = new ConcurrentHashMap<>();
+    /** Files being written through this mount, not yet committed: visible to getattr/readdir here only. */
+    private final Map<NamespacePath, WriteHandle> writing = new ConcurrentHashMap<>();
+    /** Open, deleted files under their {@code .fuse_hidden*} name (interceptor on): no UFS object behind them. */
+    private final Map<NamespacePath, Hidden> hidden = new ConcurrentHashMap<>();
+    /** Directories that exist only in this mount (made here, or emptied here by unlink). */
+    private final Set<NamespacePath> localDirs = ConcurrentHashMap.newKeySet();
+
+    public WcacheFuseFs(CacheService cache, FuseMountOptions options, CacheSpace space, FuseMetrics metrics) {
+        this.cache = cache;
+        this.options = options;
+        this.space = space;
+        this.metrics = metrics;
+    }
+
+    // ---------------------------------------------------------------- plumbing
+
+    @FunctionalInterface
+    private interface Op {
+        int call();
+    }
+
+    private int run(String op, String path, Op body) {
+        long start = System.nanoTime();
+        int rc;
+        try {
+            rc = body.call();
+        } catch (Throwable t) {
+            rc = -ErrnoTable.errno(t);
+            Throwable cause = ErrnoTable.unwrap(t);
+            if (cause instanceof FuseErrno || cause instanceof WcacheException) {
+                if (log.isDebugEnabled()) {
+                    log.debug("fuse op={} path={} errno={} reason={}", op, path, ErrnoTable.name(-rc), cause.getMessage());
+                }
+            } else {
+                log.warn("fuse op={} path={} errno={} unexpected failure", op, path, ErrnoTable.name(-rc), cause);
+            }
+        }
+        metrics.record(op, start, rc);
+        return rc;
+    }
+
+    static <T> T join(CompletableFuture<T> future) {
+        return future.join();
+    }
+
+    private static FuseErrno fail(int errno, String reason) {
+        return new FuseErrno(errno, reason);
+    }
+
+    /** The namespace path of a FUSE path; the root of the mount is {@link NamespacePath#root()}. */
+    private static NamespacePath parse(String fusePath) {
+        return NamespacePath.of(fusePath);
+    }
+
+    private WritePolicy policy(NamespacePath p) {
+        return cache.resolvePolicy(p).policy();
+    }
+
+    private void requireInMount(NamespacePath p, String what) {
+        if (p.depth() < 2) {
+            throw fail(ErrorCodes.EACCES(), what + " at the top level: mounts are managed by the administrator");
+        }
+        cache.mounts().resolve(p);
+    }
+
+    private void requireWritable(NamespacePath p) {
+        if (policy(p) == WritePolicy.READ_ONLY) {
+            throw fail(ErrorCodes.EROFS(), p + " is READ_ONLY");
+        }
+    }
+
+    // ---------------------------------------------------------------- attributes
+
+    private record Attr(boolean directory, long size, Instant mtime) {
+    }
+
+    private Attr attr(NamespacePath p) {
+        if (p.isRoot()) {
+            return new Attr(true, 0, mountedAt);
+        }
+        if (p.depth() == 1) {
+            if (cache.mounts().find(p.mountName()).isEmpty()) {
+                throw fail(ErrorCodes.ENOENT(), "no mount " + p);
+            }
+            return new Attr(true, 0, mountedAt);
+        }
+        cache.mounts().resolve(p);
+        WriteHandle w = writing.get(p);
+        if (w != null) {
+            return new Attr(false, w.size(), w.lastWrite);
+        }
+        Hidden h = hidden.get(p);
+        if (h != null) {
+            return new Attr(false, h.sizeNow(), h.mtime());
+        }
+        if (options.sillyRenameInterceptor() && p.name().startsWith(HIDDEN_PREFIX)) {
+            throw fail(ErrorCodes.ENOENT(), "no hidden file " + p);
+        }
+        Optional<ObjectInfo> info = join(cache.stat(p));
+        if (info.isPresent()) {
+            return new Attr(false, info.get().size(), info.get().lastModified());
+        }
+        if (isDirectory(p)) {
+            return new Attr(true, 0, mountedAt);
+        }
+        throw fail(ErrorCodes.ENOENT(), "no such file or directory " + p);
+    }
+
+    private boolean isDirectory(NamespacePath p) {
+        return localDirs.contains(p) || hasChildren(p);
+    }
+
+    private boolean hasChildren(NamespacePath dir) {
+        for (NamespacePath w : writing.keySet()) {
+            if (!w.equals(dir) && dir.isPrefixOf(w)) {
+                return true;
+            }
+        }
+        for (NamespacePath d : localDirs) {
+            if (!d.equals(dir) && dir.isPrefixOf(d)) {
+                return true;
+            }
+        }
+        String prefix = dir.depth() == 1 ? "" : dir.relativeToMount() + "/";
+        ListResult r = join(cache.list(new ListQuery(dir.mountPath(), prefix, "/", "", 1, Optional.empty())));
+        return !r.objects().isEmpty() || !r.commonPrefixes().isEmpty();
+    }
+
+    private void fill(FileStat stat, Attr a) {
+        if (a.directory) {
+            stat.st_mode.set(FileStat.S_IFDIR | 0755);
+            stat.st_nlink.set(2);
+        } else {
+            stat.st_mode.set(FileStat.S_IFREG | 0644);
+            stat.st_nlink.set(1);
+            stat.st_size.set(a.size);
+            // a file must not look sparse, or cp --sparse=auto would seek over "holes" and write out of order
+            stat.st_blocks.set((a.size + 511) / 512);
+        }
+        stat.st_blksize.set(IO_SIZE);
+        stat.st_uid.set(getContext().uid.get());
+        stat.st_gid.set(getContext().gid.get());
+        for (Timespec t : new Timespec[] {stat.st_mtim, stat.st_ctim, stat.st_atim}) {
+            t.tv_sec.set(a.mtime.getEpochSecond());
+            t.tv_nsec.set(a.mtime.getNano());
+        }
+    }
+
+    @Override
+    public int getattr(String path, FileStat stat) {
+        return run("getattr", path, () -> {
+            fill(stat, attr(parse(path)));
+            return 0;
+        });
+    }
+
+    @Override
+    public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
+        return run("getattr", path, () -> {
+            Object h = handles.get(fi.fh.get());
+            if (h instanceof WriteHandle w) {
+                fill(stat, new Attr(false, w.size(), w.lastWrite));
+            } else if (h instanceof ReadHandle r) {
+                ObjectInfo info = r.reader.info();
+                fill(stat, new Attr(false, info.size(), info.lastModified()));
+            } else {
+                fill(stat, attr(parse(path)));
+            }
+            return 0;
+        });
+    }
+
+    @Override
+    public int statfs(String path, Statvfs st) {
+        return run("statfs", path, () -> {
+            long capacity = Math.max(0, space.capacityBytes());
+            long free = Math.max(0, Math.min(capacity, space.freeBytes()));
+            st.f_bsize.set(BLOCK);
+            st.f_frsize.set(BLOCK);
+            st.f_blocks.set(capacity / BLOCK);
+            st.f_bfree.set(free / BLOCK);
+            st.f_bavail.set(free / BLOCK);
+            st.f_files.set(1L << 32);
+            st.f_ffree.set(1L << 31);
+            st.f_favail.set(1L << 31);
+            st.f_namemax.set(NamespacePath.MAX_SEGMENT_BYTES);
+            return 0;
+        });
+    }
+
+    @Override
+    public int utimens(String path, Timespec[] timespec) {
+        // Object times are the commit times; a time set here would not survive, so it is accepted and
+        // ignored (touch and cp -p keep working) rather than failing the whole tool.
+        return run("utimens", path, () -> {
+            NamespacePath p = parse(path);
+            attr(p);
+            if (p.depth() >= 2) {
+                requireWritable(p);
+            }
+            return 0;
+        });
+    }
+
+    @Override
+    public int chmod(String path, long mode) {
+        return run("chmod", path, () -> {
+            attr(parse(path));
+            return 0;
+        });
+    }
+
+    @Override
+    public int chown(String path, long uid, long gid) {
+        return run("chown", path, () -> {
+            attr(parse(path));
+            return 0;
+        });
+    }
+
+    // ---------------------------------------------------------------- directories
+
+    @Override
+    public int mkdir(String path, long mode) {
+        return run("mkdir", path, () -> {
+            NamespacePath p = parse(path);
+            if (p.depth() == 1 && cache.mounts().find(p.mountName()).isPresent()) {
+                throw fail(ErrorCodes.EEXIST(), p + " exists");
+            }
+            requireInMount(p, "mkdir");
+            requireWritable(p);
+            if (exists(p)) {
+                throw fail(ErrorCodes.EEXIST(), p + " exists");
+            }
+            localDirs.add(p);
+            return 0;
+        });
+    }
+
+    private boolean exists(NamespacePath p) {
+        try {
+            attr(p);
+            return true;
+        } catch (FuseErrno e) {
+            if (e.errno() == ErrorCodes.ENOENT()) {
+                return false;
+            }
+            throw e;
+        } catch (WcacheException.NotFound e) {
+            return false;
+        }
+    }
+
+    @Override
+    public int rmdir(String path) {
+        return run("rmdir", path, () -> {
+            NamespacePath p = parse(path);
+            if (p.depth() < 2) {
+                throw fail(p.isRoot() || cache.mounts().find(p.mountName()).isPresent()
+                        ? ErrorCodes.EBUSY() : ErrorCodes.ENOENT(), "cannot remove " + p);
+            }
+            cache.mounts().resolve(p);
+            requireWritable(p);
+            if (join(cache.stat(p)).isPresent() || writing.containsKey(p)) {
+                throw fail(ErrorCodes.ENOTDIR(), p + " is a file");
+            }
+            if (hasChildren(p)) {
+                throw fail(ErrorCodes.ENOTEMPTY(), p + " is not empty");
+            }
+            if (!localDirs.remove(p)) {
+                throw fail(ErrorCodes.ENOENT(), "no directory " + p);
+            }
+            return 0;
+        });
+    }
+
+    @Override
+    public int opendir(String path, FuseFileInfo fi) {
+        return run("opendir", path, () -> {
+            NamespacePath p = parse(path);
+            Attr a = attr(p);
+            if (!a.directory) {
+                throw fail(ErrorCodes.ENOTDIR(), p + " is a file");
+            }
+            Set<String> local = new HashSet<>();
+            if (!p.isRoot()) {
+                for (NamespacePath d : localDirs) {
+                    childName(p, d).ifPresent(local::add);
+                }
+                for (NamespacePath w : writing.keySet()) {
+                    childName(p, w).ifPresent(local::add);
+                }
+            }
+            long fh = nextHandle.getAndIncrement();
+            handles.put(fh, new DirStream(cache, p.isRoot() ? null : p, local));
+            fi.fh.set(fh);
+            return 0;
+        });
+    }
+
+    /** The name of the child of {@code dir} on the way to {@code descendant}, if it is a proper descendant. */
+    private static Optional<String> childName(NamespacePath dir, NamespacePath descendant) {
+        if (descendant.depth() > dir.depth() && dir.isPrefixOf(descendant)) {
+            return Optional.of(descendant.segments().get(dir.depth()));
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
+        return run("readdir", path, () -> {
+            Object h = handles.get(fi.fh.get());
+            if (!(h instanceof DirStream stream)) {
+                throw fail(ErrorCodes.EBADF(), "not an open directory " + path);
+            }
+            stream.fill((name, next) -> filler.apply(buf, nulTerminated(name), null, next) != 0, offset);
+            return 0;
+        });
+    }
+
+    private static ByteBuffer nulTerminated(String name) {
+        byte[] b = name.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer out = ByteBuffer.allocateDirect(b.length + 1);
+        out.put(b).put((byte) 0).flip();
+        return out;
+    }
+
+    @Override
+    public int releasedir(String path, FuseFileInfo fi) {
+        return run("releasedir", path, () -> {
+            handles.remove(fi.fh.get());
+            return 0;
+        });
+    }
+
+    // ---------------------------------------------------------------- files
+
+    /** A file open for reading: one committed version, whole, for the life of the handle. */
+    private static final class ReadHandle {
+        final ObjectReader reader;
+
+        ReadHandle(ObjectReader reader) {
+            this.reader = reader;
+        }
+    }
+
+    /**
+     * A file open for writing. Its monitor serialises writes and the commit; {@code done} is set
+     * once by the first flush/fsync/release, after which the file is closed for writing for good.
+     */
+    private static final class WriteHandle {
+        final NamespacePath path;
+        final WriteSession session;
+        volatile Instant lastWrite = Instant.now();
+        volatile boolean unlinked;
+        boolean done;
+        int result;
+        byte[] buffer = new byte[0];
+
+        WriteHandle(NamespacePath path, WriteSession session) {
+            this.path = path;
+            this.session = session;
+        }
+
+        long size() {
+            return session.written();
+        }
+    }
+
+    private record Hidden(NamespacePath original, long size, Instant mtime, WriteHandle writer) {
+        long sizeNow() {
+            return writer != null ? writer.size() : size;
+        }
+    }
+
+    private long register(Object handle) {
+        long fh = nextHandle.getAndIncrement();
+        handles.put(fh, handle);
+        return fh;
+    }
+
+    @Override
+    public int create(String path, long mode, FuseFileInfo fi) {
+        return run("create", path, () -> {
+            NamespacePath p = parse(path);
+            requireInMount(p, "create");
+            requireWritable(p);
+            boolean exclusive = (fi.flags.get() & O_EXCL) != 0;
+            fi.fh.set(register(startWrite(p, exclusive)));
+            return 0;
+        });
+    }
+
+    private WriteHandle startWrite(NamespacePath p, boolean exclusive) {
+        if (writing.containsKey(p)) {
+            throw fail(exclusive ? ErrorCodes.EEXIST() : ErrorCodes.EACCES(), p + " is being written");
+        }
+        WritePolicy policy = policy(p);
+        // write-once: under the caching policies a create must never replace a committed file
+        boolean ifNoneMatch = exclusive || policy != WritePolicy.NO_CACHE;
+        WriteSession session;
+        try {
+            session = join(cache.create(p, new WriteOptions(null, Map.of(), Optional.empty(), ifNoneMatch)));
+        } catch (RuntimeException e) {
+            if (ErrnoTable.unwrap(e) instanceof WcacheException.AlreadyExists && !exclusive) {
+                throw fail(ErrorCodes.EACCES(), p + " exists and is write-once");
+            }
+            throw e;
+        }
+        WriteHandle h = new WriteHandle(p, session);
+        if (writing.putIfAbsent(p, h) != null) {
+            session.abort();
+            throw fail(exclusive ? ErrorCodes.EEXIST() : ErrorCodes.EACCES(), p + " is being written");
+        }
+        return h;
+    }
+
+    @Override
+    public int open(String path, FuseFileInfo fi) {
+        return run("open", path, () -> {
+            NamespacePath p = parse(path);
+            int flags = fi.flags.get();
+            if ((flags & O_ACCMODE) == O_RDONLY) {
+                ObjectReader reader;
+                try {
+                    reader = join(cache.open(p));
+                } catch (RuntimeException e) {
+                    if (ErrnoTable.unwrap(e) instanceof WcacheException.NotFound && writing.containsKey(p)) {
+                        throw fail(ErrorCodes.EBUSY(), p + " is being written and not yet closed");
+                    }
+                    throw e;
+                }
+                fi.fh.set(register(new ReadHandle(reader)));
+                return 0;
+            }
+            requireInMount(p, "open for writing");
+            requireWritable(p);
+            if (policy(p) != WritePolicy.NO_CACHE) {
+                throw fail(ErrorCodes.EACCES(), p + " exists and is write-once");
+            }
+            // NO_CACHE: the UFS object is replaced as a whole when this handle is closed
+            fi.fh.set(register(startWrite(p, false)));
+            return 0;
+        });
+    }
+
+    @Override
+    public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+        return run("read", path, () -> {
+            Object h = handles.get(fi.fh.get());
+            if (h instanceof WriteHandle) {
+                throw fail(ErrorCodes.EACCES(), path + " cannot be read back before it is closed");
+            }
+            if (!(h instanceof ReadHandle r)) {
+                throw fail(ErrorCodes.EBADF(), "not an open file " + path);
+            }
+            ByteBuffer data = join(r.reader.read(offset, (int) Math.min(size, Integer.MAX_VALUE)));
+            int n = data.remaining();
+            if (data.hasArray()) {
+                buf.put(0, data.array(), data.arrayOffset() + data.position(), n);
+            } else {
+                byte[] copy = new byte[n];
+                data.get(copy);
+                buf.put(0, copy, 0, n);
+            }
+            return n;
+        });
+    }
+
+    @Override
+    public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
+        return run("write", path, () -> {
+            Object h = handles.get(fi.fh.get());
+            if (!(h instanceof WriteHandle w)) {
+                throw fail(ErrorCodes.EBADF(), "not open for writing " + path);
+            }
+            synchronized (w) {
+                if (w.done) {
+                    throw fail(ErrorCodes.EACCES(), w.path + " was closed (or fsynced) and is write-once");
+                }
+                long written = w.session.written();
+                if (offset != written) {
+                    throw fail(ErrorCodes.ESPIPE(), w.path + ": write at offset " + offset
+                            + " but the file is written sequentially and has " + written + " bytes");
+                }
+                int n = (int) size;
+                if (w.buffer.length < n) {
+                    w.buffer = new byte[Math.max(n, IO_SIZE)];
+                }
+                buf.get(0, w.buffer, 0, n);
+                try {
+                    // the buffer is reused only after the append completed, as the session requires
+                    join(w.session.append(ByteBuffer.wrap(w.buffer, 0, n)));
+                } catch (RuntimeException e) {
+                    finish(w, -ErrnoTable.errno(e), false);
+                    throw e;
+                }
+                w.lastWrite = Instant.now();
+                return n;
+            }
+        });
+    }
+
+    /**
+     * Ends the write of {@code w} once: commits it (or aborts it if it was unlinked or failed) and
+     * remembers the result, which every later flush returns, so {@code close()} sees a commit error.
+     */
+    private int finish(WriteHandle w, int failure, boolean commit) {
+        synchronized (w) {
+            if (w.done) {
+                return w.result;
+            }
+            w.done = true;
+            try {
+                if (commit && failure == 0 && !w.unlinked) {
+                    join(w.session.commit());
+                    forgetLocalAncestors(w.path);
+                    w.result = 0;
+                } else {
+                    w.result = failure;
+                    w.session.abort();
+                }
+            } catch (RuntimeException e) {
+                w.result = -ErrnoTable.errno(e);
+                log.debug("fuse commit path={} errno={} reason={}", w.path, ErrnoTable.name(-w.result), e.getMessage());
+                try {
+                    w.session.abort();
+                } catch (RuntimeException ignored) {
+                    // the commit already failed; the sweep frees whatever the abort could not
+                }
+            } finally {
+                writing.remove(w.path, w);
+            }
+            return w.result;
+        }
+    }
+
+    /** Once a file is committed its parent directories show in listings; they need no local entry. */
+    private void forgetLocalAncestors(NamespacePath p) {
+        Optional<NamespacePath> parent = p.parent();
+        while (parent.isPresent() && parent.get().depth() >= 2) {
+            localDirs.remove(parent.get());
+            parent = parent.get().parent();
+        }
+    }
+
+    /**
+     * {@code close()} of any descriptor of the file. Tools routinely open a file, {@code dup2} it and
+     * close the original before writing ({@code dd}, shell redirections), so a flush before the first
+     * byte commits nothing; a flush after data was written commits, and its result (a commit error
+     * included) is what {@code close()} returns. An empty file is committed at release.
+     */
+    @Override
+    public int flush(String path, FuseFileInfo fi) {
+        return run("flush", path, () -> {
+            Object h = handles.get(fi.fh.get());
+            if (h instanceof WriteHandle w) {
+                synchronized (w) {
+                    if (!w.done && w.session.written() == 0) {
+                        return 0;
+                    }
+                }
+                return finish(w, 0, true);
+            }
+            return 0;
+        });
+    }
+
+    @Override
+    public int fsync(String path, int isdatasync, FuseFileInfo fi) {
+        // The session's bytes become durable when it commits; fsync therefore commits, and the file
+        // is closed for writing from then on (it is write-once).
+        return run("fsync", path, () -> {
+            Object h = handles.get(fi.fh.get());
+            if (h instanceof WriteHandle w) {
+                return finish(w, 0, true);
+            }
+            return 0;
+        });
+    }
+
+    @Override
+    public int release(String path, FuseFileInfo fi) {
+        return run("release", path, () -> {
+            Object h = handles.remove(fi.fh.get());
+            if (h instanceof WriteHandle w) {
+                return finish(w, 0, true);
+            }
+            if (h instanceof ReadHandle r) {
+                r.reader.close();
+            }
+            return 0;
+        });
+    }
+
+    @Override
+    public int truncate(String path, long size) {
+        return run("truncate", path, () -> {
+            NamespacePath p = parse(path);
+            requireInMount(p, "truncate");
+            WriteHandle w = writing.get(p);
+            if (w != null && size == w.size()) {
+                return 0;
+            }
+            requireWritable(p);
+            Attr a = attr(p);
+            if (a.directory) {
+                throw fail(ErrorCodes.EISDIR(), p + " is a directory");
+            }
+            if (policy(p) == WritePolicy.NO_CACHE && size == 0 && w == null) {
+                WriteSession s = join(cache.create(p, WriteOptions.defaults()));
+                join(s.commit());
+                return 0;
+            }
+            throw fail(ErrorCodes.EACCES(), p + " is write-once: it cannot be truncated");
+        });
+    }
+
+    @Override
+    public int ftruncate(String path, long size, FuseFileInfo fi) {
+        return run("truncate", path, () -> {
+            Object h = handles.get(fi.fh.get());
+            if (h instanceof WriteHandle w) {
+                synchronized (w) {
+                    if (!w.done && size == w.size()) {
+                        return 0;
+                    }
+                }
+                throw fail(ErrorCodes.EACCES(), w.path + " is written sequentially: it cannot be truncated");
+            }
+            throw fail(ErrorCodes.EACCES(), path + " is write-once: it cannot be truncated");
+        });
+    }
+
+    @Override
+    public int unlink(String path) {
+        return run("unlink", path, () -> {
+            NamespacePath p = parse(path);
+            if (hidden.remove(p) != null) {
+                return 0; // the last descriptor of an intercepted rm closed: nothing exists in the cache or UFS
+            }
+            requireInMount(p, "unlink");
+            requireWritable(p);
+            WriteHandle w = writing.get(p);
+            if (w != null) {
+                w.unlinked = true;
+                finish(w, 0, false);
+                return 0;
+            }
+            if (!join(cache.delete(p))) {
+                throw fail(ErrorCodes.ENOENT(), "no such file " + p);
+            }
+            // POSIX keeps a directory after its last file goes; the namespace would not, so this mount does
+            p.parent().filter(d -> d.depth() >= 2).ifPresent(localDirs::add);
+            return 0;
+        });
+    }
+
+    @Override
+    public int rename(String from, String to) {
+        return run("rename", from, () -> {
+            NamespacePath src = parse(from);
+            NamespacePath dst = parse(to);
+            if (options.sillyRenameInterceptor() && dst.name().startsWith(HIDDEN_PREFIX)
+                    && src.parent().equals(dst.parent()) && src.depth() >= 2) {
+                return hide(src, dst);
+            }
+            if (src.depth() >= 2 && dst.depth() >= 2 && policy(src) == WritePolicy.NO_CACHE
+                    && policy(dst) == WritePolicy.NO_CACHE) {
+                return copyThenDelete(src, dst);
+            }
+            throw fail(ErrorCodes.EIO(), "rename is not supported by a write cache: " + src + " -> " + dst);
+        });
+    }
+
+    /** The kernel hides an open file that is being removed: the path is deleted now, the open descriptors keep their data. */
+    private int hide(NamespacePath src, NamespacePath dst) {
+        requireWritable(src);
+        WriteHandle w = writing.get(src);
+        if (w != null) {
+            w.unlinked = true;
+            writing.remove(src, w);
+            hidden.put(dst, new Hidden(src, 0, w.lastWrite, w));
+            join(cache.delete(src));
+            return 0;
+        }
+        ObjectInfo info = join(cache.stat(src))
+                .orElseThrow(() -> fail(ErrorCodes.ENOENT(), "no such file " + src));
+        hidden.put(dst, new Hidden(src, info.size(), info.lastModified(), null));
+        join(cache.delete(src));
+        src.parent().filter(d -> d.depth() >= 2).ifPresent(localDirs::add);
+        return 0;
+    }
+
+    /** NO_CACHE passes rename through: the UFS has no rename, so the object is copied, then the source deleted. */
+    private int copyThenDelete(NamespacePath src, NamespacePath dst) {
+        try (ObjectReader reader = join(cache.open(src))) {
+            WriteSession session = join(cache.create(dst, WriteOptions.defaults()));
+            try {
+                long size = reader.info().size();
+                for (long off = 0; off < size; ) {
+                    ByteBuffer chunk = join(reader.read(off, 1 << 20));
+                    if (!chunk.hasRemaining()) {
+                        break;
+                    }
+                    off += chunk.remaining();
+                    join(session.append(chunk));
+                }
+                join(session.commit());
+            } catch (RuntimeException e) {
+                session.abort();
+                throw e;
+            }
+        }
+        join(cache.delete(src));
+        return 0;
+    }
+
+    @Override
+    public int link(String oldpath, String newpath) {
+        return run("link", oldpath, () -> {
+            throw fail(ErrorCodes.EOPNOTSUPP(), "hard links are not supported: " + oldpath + " -> " + newpath);
+        });
+    }
+
+    @Override
+    public int symlink(String oldpath, String newpath) {
+        return run("symlink", newpath, () -> {
+            throw fail(ErrorCodes.EOPNOTSUPP(), "symbolic links are not supported: " + newpath);
+        });
+    }
+
+    /** The number of handles open now (files and directories); for tests and diagnostics. */
+    public int openHandles() {
+        return handles.size();
+    }
+}
