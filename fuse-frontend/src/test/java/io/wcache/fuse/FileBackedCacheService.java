@@ -79,6 +79,18 @@ final class FileBackedCacheService implements CacheService {
         }
     }
 
+    private static final ThreadLocal<Boolean> SEEDING = ThreadLocal.withInitial(() -> false);
+
+    /** Stores an object whatever its path's policy (how a READ_ONLY mount's UFS content is simulated). */
+    void seed(String path, byte[] data) {
+        SEEDING.set(true);
+        try {
+            put(path, data);
+        } finally {
+            SEEDING.set(false);
+        }
+    }
+
     void put(String path, byte[] data) {
         WriteSession s = create(NamespacePath.of(path), WriteOptions.defaults()).join();
         s.append(ByteBuffer.wrap(data)).join();
@@ -101,7 +113,7 @@ final class FileBackedCacheService implements CacheService {
         try {
             mounts.resolve(path);
             WritePolicy policy = resolvePolicy(path).policy();
-            if (policy == WritePolicy.READ_ONLY) {
+            if (policy == WritePolicy.READ_ONLY && !SEEDING.get()) {
                 throw new WcacheException.ReadOnly(path.toString(), "read-only");
             }
             if (options.ifNoneMatch() && objects.containsKey(path.toString())) {

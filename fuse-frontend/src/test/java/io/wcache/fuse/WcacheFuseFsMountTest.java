@@ -83,4 +83,155 @@ class WcacheFuseFsMountTest {
         return registry.find("wcache.fuse.operations").tag("op", "write").timers().stream()
                 .mapToDouble(t -> t.count()).sum();
     }
+
+    @Test
+    void mkdirPThenCopyIntoItAndRmRfRemovesEverything() throws Exception {
+        Path src = local("tree-src", 1000);
+        Shell.Result r = sh(mnt, "mkdir -p m/tree/a/b && cp " + src + " m/tree/a/b/ && cp " + src + " m/tree/top"
+                + " && mkdir m/tree/empty && find m/tree | sort");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out().lines()).containsExactly("m/tree", "m/tree/a", "m/tree/a/b", "m/tree/a/b/tree-src",
+                "m/tree/empty", "m/tree/top");
+        assertThat(cache.content("/m/tree/a/b/tree-src")).isPresent();
+
+        Shell.Result rm = sh(mnt, "rm -rf m/tree && ls m/tree");
+        assertThat(rm.exit()).as(rm.toString()).isNotZero();
+        assertThat(rm.err()).contains("No such file or directory");
+        assertThat(cache.content("/m/tree/a/b/tree-src")).isEmpty();
+        assertThat(cache.content("/m/tree/top")).isEmpty();
+    }
+
+    @Test
+    void mvFailsWithInputOutputErrorAndLeavesTheFile() throws Exception {
+        cache.put("/m/mv-src", "hello".getBytes());
+        Shell.Result r = sh(mnt, "mv m/mv-src m/mv-dst");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("Input/output error");
+        assertThat(cache.content("/m/mv-src")).isPresent();
+        assertThat(cache.content("/m/mv-dst")).isEmpty();
+    }
+
+    @Test
+    void lnFailsWithOperationNotSupported() throws Exception {
+        cache.put("/m/ln-src", "hello".getBytes());
+        Shell.Result r = sh(mnt, "ln m/ln-src m/ln-dst");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.err()).contains("Operation not supported");
+    }
+
+    @Test
+    void closedFileCannotBeRewrittenAppendedOrTruncated() throws Exception {
+        for (String m : new String[] {"m", "tr", "wt"}) {
+            Shell.Result w = sh(mnt, "echo first > " + m + "/once");
+            assertThat(w.exit()).as(w.toString()).isZero();
+            for (String cmd : new String[] {"echo again > " + m + "/once", "echo more >> " + m + "/once",
+                    "truncate -s 0 " + m + "/once", "dd if=/dev/zero of=" + m + "/once bs=1 count=1 conv=notrunc"}) {
+                Shell.Result r = sh(mnt, cmd);
+                assertThat(r.exit()).as(cmd).isNotZero();
+                assertThat(r.err()).as(cmd).contains("Permission denied");
+            }
+            Shell.Result py = python(mnt, "import os\ntry:\n    os.open('" + m + "/once', os.O_RDWR)\n"
+                    + "except PermissionError:\n    print('EACCES')\n");
+            assertThat(py.out()).as(py.toString()).contains("EACCES");
+            assertThat(cache.content("/" + m + "/once")).get().isEqualTo("first\n".getBytes());
+        }
+    }
+
+    @Test
+    void exclusiveCreateOfAnExistingFileRaisesFileExistsError() throws Exception {
+        cache.put("/m/excl", "x".getBytes());
+        Shell.Result py = python(mnt, "import os\ntry:\n    os.open('m/excl', os.O_CREAT | os.O_EXCL | os.O_WRONLY)\n"
+                + "except FileExistsError:\n    print('EEXIST')\n"
+                + "fd = os.open('m/excl-new', os.O_CREAT | os.O_EXCL | os.O_WRONLY)\nos.write(fd, b'ok')\nos.close(fd)\n"
+                + "print(open('m/excl-new').read())\n");
+        assertThat(py.out()).as(py.toString()).contains("EEXIST").contains("ok");
+    }
+
+    @Test
+    void nonSequentialWriteFailsWithIllegalSeekAndGetattrShowsTheGrowingSize() throws Exception {
+        Shell.Result py = python(mnt, "import os, errno\nfd = os.open('m/seq', os.O_CREAT | os.O_WRONLY)\n"
+                + "os.write(fd, b'a' * 1000)\nprint('size', os.stat('m/seq').st_size)\n"
+                + "try:\n    os.pwrite(fd, b'b', 5000)\nexcept OSError as e:\n    print('pwrite', errno.errorcode[e.errno])\n"
+                + "os.write(fd, b'c' * 24)\nos.close(fd)\nprint('final', os.stat('m/seq').st_size)\n");
+        assertThat(py.out()).as(py.toString()).contains("size 1000").contains("pwrite ESPIPE").contains("final 1024");
+    }
+
+    @Test
+    void readOnlyPathRefusesEveryWriteWithEROFS() throws Exception {
+        cache.seed("/ro/existing", "keep".getBytes());
+        for (String cmd : new String[] {"echo x > ro/new", "mkdir ro/dir", "rm -f ro/existing", "truncate -s 0 ro/existing"}) {
+            Shell.Result r = sh(mnt, cmd);
+            assertThat(r.exit()).as(cmd).isNotZero();
+            assertThat(r.err()).as(cmd).contains("Read-only file system");
+        }
+        assertThat(sh(mnt, "cat ro/existing").out()).isEqualTo("keep");
+    }
+
+    @Test
+    void noCachePathPassesOverwriteAndRenameThrough() throws Exception {
+        Shell.Result r = sh(mnt, "echo one > nc/f && echo two > nc/f && mv nc/f nc/g && cat nc/g && ls nc");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out()).startsWith("two\n").doesNotContain("f\n");
+        assertThat(cache.content("/nc/f")).isEmpty();
+        assertThat(cache.content("/nc/g")).get().isEqualTo("two\n".getBytes());
+    }
+
+    @Test
+    void commitErrorIsReturnedByClose() throws Exception {
+        cache.failCommitsUnder("/m/full/");
+        sh(mnt, "mkdir -p m/full");
+        Shell.Result py = python(mnt, "import os, errno\nfd = os.open('m/full/f', os.O_CREAT | os.O_WRONLY)\n"
+                + "os.write(fd, b'x' * 4096)\ntry:\n    os.close(fd)\n    print('closed ok')\n"
+                + "except OSError as e:\n    print('close', errno.errorcode[e.errno])\n");
+        assertThat(py.out()).as(py.toString()).contains("close ENOSPC");
+        assertThat(cache.content("/m/full/f")).isEmpty();
+        assertThat(registry.find("wcache.fuse.errors").tag("op", "flush").tag("errno", "ENOSPC").counter())
+                .isNotNull().satisfies(c -> assertThat(c.count()).isPositive());
+    }
+
+    @Test
+    void rmOfAnOpenFileFailsWithInputOutputErrorWithoutTheInterceptor() throws Exception {
+        cache.put("/m/open-rm", "still here".getBytes());
+        Shell.Result py = python(mnt, "import os, errno\nf = open('m/open-rm', 'rb')\n"
+                + "try:\n    os.remove('m/open-rm')\nexcept OSError as e:\n    print('rm', errno.errorcode[e.errno])\n"
+                + "print(f.read().decode())\nf.close()\n");
+        assertThat(py.out()).as(py.toString()).contains("rm EIO").contains("still here");
+        assertThat(cache.content("/m/open-rm")).isPresent();
+    }
+
+    @Test
+    void statfsReportsTheCacheCapacityAndFreeSpace() {
+        Shell.Result py = python(mnt, "import os\ns = os.statvfs('m')\nprint(s.f_blocks * s.f_frsize, s.f_bavail * s.f_frsize)\n");
+        assertThat(py.out().strip()).isEqualTo(CAPACITY + " " + FREE);
+    }
+
+    @Test
+    void largeDirectoryIsListedWhole() {
+        int n = 2500;
+        for (int i = 0; i < n; i++) {
+            cache.put(String.format("/m/big/f%05d", i), new byte[0]);
+        }
+        Shell.Result r = sh(mnt, "ls m/big | wc -l && ls m/big | sort -c && find m/big -type f | wc -l");
+        assertThat(r.exit()).as(r.toString()).isZero();
+        assertThat(r.out().lines()).containsExactly(String.valueOf(n), String.valueOf(n));
+    }
+
+    @Test
+    void changesCommittedElsewhereBecomeVisibleWithinTheCacheTimeout() throws Exception {
+        assertThat(sh(mnt, "cat m/elsewhere").exit()).isNotZero();
+        cache.put("/m/elsewhere", "v1".getBytes());
+        // no negative caching: a path created elsewhere is visible at once
+        assertThat(sh(mnt, "cat m/elsewhere").out()).isEqualTo("v1");
+        cache.delete(io.wcache.core.path.NamespacePath.of("/m/elsewhere")).join();
+        Thread.sleep(FuseMountOptions.DEFAULT_CACHE_TIMEOUT.toMillis() + 200);
+        assertThat(sh(mnt, "ls m/elsewhere").exit()).isNotZero();
+    }
+
+    @Test
+    void operationsAreTimedInTheMetrics() {
+        sh(mnt, "ls -l m > /dev/null");
+        assertThat(registry.find("wcache.fuse.operations").tag("op", "getattr").timers())
+                .anySatisfy(t -> assertThat(t.count()).isPositive());
+        assertThat(registry.find("wcache.fuse.operations").tag("op", "readdir").timers()).isNotEmpty();
+    }
 }
