@@ -112,7 +112,7 @@ public final class LogStore implements AutoCloseable {
             return t;
         });
         this.groupCommit = new GroupCommit(appendSeq::get, this::forceAll, forceExecutor,
-                config.groupCommitDelay().toNanos());
+                config.syncConcurrency());
         this.reclaimer = new SpaceReclaimer(new Space(), relocator, counters, config.highWatermark(),
                 config.lowWatermark(), config.compactionThreshold(), config.reclaimInterval().toNanos());
         List<SegmentOutcome> outcomes = new ArrayList<>();

@@ -10,8 +10,7 @@ import java.util.Objects;
  * Everything the log store needs, as a plain value: the cache directories with their capacities,
  * the segment size, the pinned ratio ({@code worker.page.store.pinned.file.capacity.limit.ratio}),
  * the eviction watermarks, the compaction threshold, how often the background reclaimer looks
- * at the space when nothing wakes it, and how long a sync leader may wait for concurrent writers
- * to join its group. Parsing configuration files happens elsewhere.
+ * at the space when nothing wakes it, and how many group-commit force rounds may overlap. Parsing configuration files happens elsewhere.
  */
 public record LogStoreConfig(
         List<CacheDir> dirs,
@@ -21,7 +20,7 @@ public record LogStoreConfig(
         double lowWatermark,
         double compactionThreshold,
         Duration reclaimInterval,
-        Duration groupCommitDelay) {
+        int syncConcurrency) {
 
     public static final long DEFAULT_SEGMENT_SIZE = 64L << 20;
     public static final double DEFAULT_PINNED_RATIO = 0.3;
@@ -29,8 +28,7 @@ public record LogStoreConfig(
     public static final double DEFAULT_LOW_WATERMARK = 0.8;
     public static final double DEFAULT_COMPACTION_THRESHOLD = 0.25;
     public static final Duration DEFAULT_RECLAIM_INTERVAL = Duration.ofSeconds(10);
-    /** No delay: on the shared 2-core test machine a 200 us delay did not enlarge groups (see PERFORMANCE.md). */
-    public static final Duration DEFAULT_GROUP_COMMIT_DELAY = Duration.ZERO;
+    public static final int DEFAULT_SYNC_CONCURRENCY = 2;
 
     /** One cache directory and the bytes of segment files it may hold. */
     public record CacheDir(Path path, long capacity) {
@@ -45,9 +43,8 @@ public record LogStoreConfig(
     public LogStoreConfig {
         dirs = List.copyOf(Objects.requireNonNull(dirs, "dirs"));
         Objects.requireNonNull(reclaimInterval, "reclaimInterval");
-        Objects.requireNonNull(groupCommitDelay, "groupCommitDelay");
-        if (groupCommitDelay.isNegative() || groupCommitDelay.compareTo(Duration.ofMillis(10)) > 0) {
-            throw new WcacheException.InvalidArgument("groupCommitDelay", "group commit delay must be in [0, 10ms]: " + groupCommitDelay);
+        if (syncConcurrency < 1 || syncConcurrency > 16) {
+            throw new WcacheException.InvalidArgument("syncConcurrency", "sync concurrency must be in [1, 16]: " + syncConcurrency);
         }
         if (dirs.isEmpty()) {
             throw new WcacheException.InvalidArgument("cache.dirs", "at least one cache directory is required");
@@ -79,7 +76,7 @@ public record LogStoreConfig(
     public static LogStoreConfig of(List<CacheDir> dirs) {
         return new LogStoreConfig(dirs, DEFAULT_SEGMENT_SIZE, DEFAULT_PINNED_RATIO, DEFAULT_HIGH_WATERMARK,
                 DEFAULT_LOW_WATERMARK, DEFAULT_COMPACTION_THRESHOLD, DEFAULT_RECLAIM_INTERVAL,
-                DEFAULT_GROUP_COMMIT_DELAY);
+                DEFAULT_SYNC_CONCURRENCY);
     }
 
     /** The defaults for one directory. */
@@ -88,28 +85,28 @@ public record LogStoreConfig(
     }
 
     public LogStoreConfig withSegmentSize(long size) {
-        return new LogStoreConfig(dirs, size, pinnedRatio, highWatermark, lowWatermark, compactionThreshold, reclaimInterval, groupCommitDelay);
+        return new LogStoreConfig(dirs, size, pinnedRatio, highWatermark, lowWatermark, compactionThreshold, reclaimInterval, syncConcurrency);
     }
 
     public LogStoreConfig withPinnedRatio(double ratio) {
-        return new LogStoreConfig(dirs, segmentSize, ratio, highWatermark, lowWatermark, compactionThreshold, reclaimInterval, groupCommitDelay);
+        return new LogStoreConfig(dirs, segmentSize, ratio, highWatermark, lowWatermark, compactionThreshold, reclaimInterval, syncConcurrency);
     }
 
     public LogStoreConfig withWatermarks(double low, double high) {
-        return new LogStoreConfig(dirs, segmentSize, pinnedRatio, high, low, compactionThreshold, reclaimInterval, groupCommitDelay);
+        return new LogStoreConfig(dirs, segmentSize, pinnedRatio, high, low, compactionThreshold, reclaimInterval, syncConcurrency);
     }
 
     public LogStoreConfig withCompactionThreshold(double threshold) {
-        return new LogStoreConfig(dirs, segmentSize, pinnedRatio, highWatermark, lowWatermark, threshold, reclaimInterval, groupCommitDelay);
+        return new LogStoreConfig(dirs, segmentSize, pinnedRatio, highWatermark, lowWatermark, threshold, reclaimInterval, syncConcurrency);
     }
 
     public LogStoreConfig withReclaimInterval(Duration interval) {
-        return new LogStoreConfig(dirs, segmentSize, pinnedRatio, highWatermark, lowWatermark, compactionThreshold, interval, groupCommitDelay);
+        return new LogStoreConfig(dirs, segmentSize, pinnedRatio, highWatermark, lowWatermark, compactionThreshold, interval, syncConcurrency);
     }
 
-    public LogStoreConfig withGroupCommitDelay(Duration delay) {
+    public LogStoreConfig withSyncConcurrency(int rounds) {
         return new LogStoreConfig(dirs, segmentSize, pinnedRatio, highWatermark, lowWatermark, compactionThreshold,
-                reclaimInterval, delay);
+                reclaimInterval, rounds);
     }
 
     /** Total capacity of all directories. */

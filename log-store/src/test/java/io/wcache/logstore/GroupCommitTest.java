@@ -89,19 +89,38 @@ class GroupCommitTest {
     }
 
     @Test
-    void aLoneWriterNeverWaitsForAGroupToForm() {
-        AtomicLong appended = new AtomicLong();
-        AtomicInteger forces = new AtomicInteger();
-        // a 10 ms group delay that a single writer must never pay
-        GroupCommit gc = new GroupCommit(appended::get, forces::incrementAndGet, executor, 10_000_000L);
-        long start = System.nanoTime();
-        for (int i = 0; i < 40; i++) {
-            appended.incrementAndGet();
-            gc.sync();
+    void overlappingRoundsCompleteInTheOrderTheyStarted() throws Exception {
+        AtomicLong appended = new AtomicLong(1);
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        AtomicInteger calls = new AtomicInteger();
+        GroupCommit gc = new GroupCommit(appended::get, () -> {
+            if (calls.incrementAndGet() == 1) {
+                firstStarted.countDown();
+                try {
+                    releaseFirst.await();
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+            }
+        }, executor, 2);
+        CompletableFuture<Void> first = gc.syncAsync();
+        assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        appended.incrementAndGet();
+        CompletableFuture<Void> second = CompletableFuture.runAsync(gc::sync);
+        // the second round forces at once (overlapping) but must not report before the first
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (calls.get() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
         }
-        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
-        assertThat(forces.get()).isEqualTo(40);
-        assertThat(elapsedMillis).isLessThan(200);
+        assertThat(calls.get()).isEqualTo(2);
+        Thread.sleep(50);
+        assertThat(second).isNotDone();
+        assertThat(first).isNotDone();
+        releaseFirst.countDown();
+        first.get(10, TimeUnit.SECONDS);
+        second.get(10, TimeUnit.SECONDS);
+        assertThat(gc.rounds()).isEqualTo(2);
     }
 
     @Test

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -12,19 +13,19 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
 /**
- * Group commit: makes every append completed before a sync request durable, with one force per
- * round shared by all requests that arrive while a round runs. The first requester becomes the
- * leader and forces (inline for {@link #sync()}, on the force executor for {@link #syncAsync()});
- * requests arriving meanwhile wait and are served by the leader's next round, so concurrent
- * syncs cost about two forces, not one each (the BookKeeper force-write idea without a hand-off
- * on the uncontended path). Appends are numbered; a round covers every append numbered before
- * it began.
+ * Group commit: makes every append completed before a sync request durable, sharing each force
+ * among all requests waiting for it. A requester that finds fewer than {@code maxRounds} force
+ * rounds running starts one itself and leads it (inline for {@link #sync()}, on the force
+ * executor for {@link #syncAsync()}); others wait and are served by a running leader's next
+ * round. A lone writer thus pays one fdatasync and no thread hand-off (the BookKeeper force-write
+ * idea without its queue on the uncontended path).
  *
- * <p>Under concurrency a leader that starts its next round at once only serves the writers that
- * arrived during the previous force, so writers alternate between two half-sized groups. When the
- * previous round involved several writers (served, or arriving during it), the leader therefore
- * waits up to {@code maxGroupDelay} for that many to be waiting (like PostgreSQL's {@code commit_delay} with
- * {@code commit_siblings}); a lone writer never waits.
+ * <p>With {@code maxRounds == 1}, writers arriving during a force wait for it to end and then for
+ * their own, so under steady concurrency they alternate in two half-sized groups. Allowing two
+ * overlapping rounds lets a newcomer start a force at once; the file system merges overlapping
+ * fdatasyncs of one file into shared journal commits. Rounds complete in the order they started,
+ * which keeps the accounting simple: when round {@code k} completes, every append counted before
+ * any round up to {@code k} started is durable.
  */
 public final class GroupCommit {
 
@@ -40,34 +41,39 @@ public final class GroupCommit {
     private final LongSupplier appended;
     private final Forcer forcer;
     private final Executor executor;
+    private final int maxRounds;
     private final AtomicLong rounds = new AtomicLong();
     private final AtomicLong requests = new AtomicLong();
-    private final long maxGroupDelayNanos;
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition arrived = lock.newCondition();
+    private final Condition roundCompleted = lock.newCondition();
     // guarded by lock
-    private int lastGroup;
-    // guarded by lock
-    private boolean forcing;
+    private int running;
+    private long nextTicket;
+    private long completedTicket = -1;
     private long durable;
+    private long latestSnapshot;
     private final List<Waiter> waiters = new ArrayList<>();
     private volatile WcacheException failure;
 
-    /**
-     * @param appended the number of appends completed so far (monotonic)
-     * @param forcer   forces all files written since the previous round
-     * @param executor runs rounds led on behalf of asynchronous requesters
-     */
+    /** One round at a time. */
     public GroupCommit(LongSupplier appended, Forcer forcer, Executor executor) {
-        this(appended, forcer, executor, 0);
+        this(appended, forcer, executor, 1);
     }
 
-    /** As above, with the longest wait for a group to re-form under concurrency ({@code 0}: never wait). */
-    public GroupCommit(LongSupplier appended, Forcer forcer, Executor executor, long maxGroupDelayNanos) {
+    /**
+     * @param appended  the number of appends completed so far (monotonic)
+     * @param forcer    forces all files written since the previous round; safe to call concurrently
+     * @param executor  runs rounds led on behalf of asynchronous requesters
+     * @param maxRounds how many force rounds may overlap (1 or more)
+     */
+    public GroupCommit(LongSupplier appended, Forcer forcer, Executor executor, int maxRounds) {
+        if (maxRounds < 1) {
+            throw new WcacheException.InvalidArgument("syncConcurrency", "at least one force round is needed: " + maxRounds);
+        }
         this.appended = appended;
         this.forcer = forcer;
         this.executor = executor;
-        this.maxGroupDelayNanos = maxGroupDelayNanos;
+        this.maxRounds = maxRounds;
     }
 
     /** Completes once everything appended before the call is durable. */
@@ -87,7 +93,7 @@ public final class GroupCommit {
         }
         try {
             f.join();
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
             }
@@ -125,46 +131,29 @@ public final class GroupCommit {
                 return false;
             }
             waiters.add(new Waiter(target, f));
-            if (forcing) {
-                arrived.signal();
+            if (running >= maxRounds) {
                 return false;
             }
-            forcing = true;
+            running++;
             return true;
         } finally {
             lock.unlock();
         }
     }
 
-    /** Called with the lock held before a follow-on round: lets the last group re-form, briefly. */
-    private void awaitGroup() {
-        if (maxGroupDelayNanos <= 0 || lastGroup < 2) {
-            return;
-        }
-        long left = maxGroupDelayNanos;
-        while (waiters.size() < lastGroup && left > 0) {
-            try {
-                left = arrived.awaitNanos(left);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
     private void lead() {
-        boolean followOn = false;
         while (true) {
-            if (followOn) {
-                lock.lock();
-                try {
-                    awaitGroup();
-                } finally {
-                    lock.unlock();
-                }
+            long ticket;
+            long covered;
+            lock.lock();
+            try {
+                // Take the ticket and the snapshot together, so tickets and snapshots ascend together.
+                ticket = nextTicket++;
+                covered = appended.getAsLong();
+                latestSnapshot = covered;
+            } finally {
+                lock.unlock();
             }
-            followOn = true;
-            long covered = appended.getAsLong();
             WcacheException error = null;
             try {
                 forcer.forceAll();
@@ -173,17 +162,24 @@ public final class GroupCommit {
                 error = new WcacheException.Unavailable("log-store", "fdatasync failed: " + e, e);
             }
             List<Waiter> done = new ArrayList<>();
-            boolean again;
+            boolean again = false;
             lock.lock();
             try {
-                if (error != null) {
+                // Complete in start order: an earlier round may still be forcing a file that this
+                // round found clean because the earlier one had already taken it.
+                while (completedTicket != ticket - 1) {
+                    roundCompleted.awaitUninterruptibly();
+                }
+                completedTicket = ticket;
+                roundCompleted.signalAll();
+                if (error != null && failure == null) {
                     // After a failed fdatasync the kernel may have dropped dirty pages: nothing
                     // unsynced can be called durable any more, so every later sync fails too.
                     failure = error;
+                }
+                if (failure != null) {
                     done.addAll(waiters);
                     waiters.clear();
-                    forcing = false;
-                    again = false;
                 } else {
                     durable = Math.max(durable, covered);
                     waiters.removeIf(w -> {
@@ -193,17 +189,19 @@ public final class GroupCommit {
                         }
                         return false;
                     });
-                    again = !waiters.isEmpty();
-                    forcing = again;
-                    // everyone active now: those just served and those already waiting again
-                    lastGroup = done.size() + waiters.size();
+                    // Lead again only if some waiter is not covered by a round still running.
+                    again = waiterNotCovered();
+                }
+                if (!again) {
+                    running--;
                 }
             } finally {
                 lock.unlock();
             }
+            WcacheException f = failure;
             for (Waiter w : done) {
-                if (error != null) {
-                    w.future().completeExceptionally(error);
+                if (f != null) {
+                    w.future().completeExceptionally(f);
                 } else {
                     w.future().complete(null);
                 }
@@ -212,5 +210,15 @@ public final class GroupCommit {
                 return;
             }
         }
+    }
+
+    /** Whether a waiter registered after the newest running round took its snapshot (guarded by lock). */
+    private boolean waiterNotCovered() {
+        for (Waiter w : waiters) {
+            if (w.target() > latestSnapshot) {
+                return true;
+            }
+        }
+        return false;
     }
 }
