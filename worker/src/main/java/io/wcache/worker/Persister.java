@@ -1,0 +1,19 @@
+package io.wcache.worker;
+
+import java.time.Duration;
+
+/**
+ * The seam where a persister plugs into a worker: something that uploads committed
+ * {@code WRITE_BACK} versions and performs pending UFS deletes, from the Catalog's persist queue
+ * (and, optionally, the pipeline's committed-event stream). {@link io.wcache.worker.persist.PersistDrain}
+ * is the built-in single-threaded one; the work unit for any implementation is
+ * {@link io.wcache.worker.persist.FileUploader#perform}.
+ */
+public interface Persister extends AutoCloseable {
+
+    /** Starts background work, polling the queue at least every {@code period}. */
+    void start(Duration period);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,242 @@
+package io.wcache.worker;
+
+import io.wcache.core.config.ConfigKeys;
+import io.wcache.core.config.WcacheConfig;
+import io.wcache.core.mount.MountTable;
+import io.wcache.fdb.MetadataEngine;
+import io.wcache.logstore.LogStore;
+import io.wcache.logstore.LogStoreConfig;
+import io.wcache.pipeline.Index;
+import io.wcache.pipeline.Journal;
+import io.wcache.pipeline.PipelineConfig;
+import io.wcache.pipeline.WritePipeline;
+import io.wcache.schema.catalog.Catalog;
+import io.wcache.worker.cache.ReaderPins;
+import io.wcache.worker.cache.WorkerCacheService;
+import io.wcache.worker.persist.FileUploader;
+import io.wcache.worker.persist.PersistDrain;
+import io.wcache.worker.recovery.RestartRecovery;
+import io.wcache.worker.space.CatalogExtentRelocator;
+import io.wcache.worker.space.ExtentDirectory;
+import io.wcache.worker.sweep.SessionSweeper;
+import io.wcache.worker.ufs.UfsRegistry;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One worker process's parts, wired in one place: metadata engine, Catalog, log store (with its
+ * eviction callback and restart reconciliation), write pipeline, UFS clients, the
+ * {@link WorkerCacheService}, the session sweeper, a {@link Persister}, and the frontends.
+ * {@link #close()} stops them in reverse order.
+ *
+ * <pre>{@code
+ * try (Worker w = Worker.start(WcacheConfig.load(file, overrides), WorkerOptions.defaults(), List.of())) {
+ *     CacheService cache = w.cacheService();
+ * }
+ * }</pre>
+ */
+public final class Worker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+    public static final String CATALOG_NAME = "wcache";
+
+    private final WcacheConfig config;
+    private final WorkerOptions options;
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final List<Frontend> frontends = new ArrayList<>();
+    private MetadataEngine engine;
+    private Catalog catalog;
+    private LogStore store;
+    private WritePipeline pipeline;
+    private UfsRegistry ufs;
+    private ReaderPins pins;
+    private FileUploader uploader;
+    private WorkerCacheService cacheService;
+    private SessionSweeper sweeper;
+    private Persister persister;
+    private ExecutorService io;
+    private RestartRecovery.Outcome recovery;
+
+    private Worker(WcacheConfig config, WorkerOptions options) {
+        this.config = config;
+        this.options = options;
+    }
+
+    /** Opens and wires every part, reconciles after a restart, then starts the frontends. */
+    public static Worker start(WcacheConfig config, WorkerOptions options, List<Frontend.Factory> frontendFactories) {
+        Worker w = new Worker(config, options);
+        try {
+            w.open(frontendFactories);
+            return w;
+        } catch (RuntimeException e) {
+            w.close();
+            throw e;
+        }
+    }
+
+    private void open(List<Frontend.Factory> frontendFactories) {
+        engine = MetadataEngine.open(config.metadataEngine());
+        closeables.add(engine);
+        catalog = Catalog.open(engine.recordDatabase(), CATALOG_NAME);
+        closeables.add(catalog);
+        ExtentDirectory directory = new ExtentDirectory();
+        List<Path> dirs = config.cacheDirs();
+        long perDir = config.cacheCapacityBytes() / dirs.size();
+        List<LogStoreConfig.CacheDir> cacheDirs = dirs.stream().map(d -> new LogStoreConfig.CacheDir(d, perDir)).toList();
+        LogStoreConfig lsc = LogStoreConfig.of(cacheDirs).withSegmentSize(options.segmentSize())
+                .withPinnedRatio(config.get(ConfigKeys.PINNED_CAPACITY_RATIO));
+        Catalog cat = catalog;
+        store = LogStore.open(lsc, new CatalogExtentRelocator(() -> cat, directory));
+        closeables.add(store);
+        recovery = RestartRecovery.run(catalog, store, directory, options.workerId());
+        pipeline = WritePipeline.start(new PipelineConfig(options.ringSize(), options.workerId()), Journal.of(store),
+                Index.of(catalog));
+        closeables.add(pipeline);
+        MountTable configured = config.mounts();
+        ufs = new UfsRegistry(() -> mergedMounts(configured));
+        closeables.add(ufs);
+        pins = new ReaderPins(store, directory);
+        uploader = new FileUploader(catalog, store, ufs, pins);
+        AtomicInteger n = new AtomicInteger();
+        io = Executors.newFixedThreadPool(Math.max(4, Runtime.getRuntime().availableProcessors() * 2), r -> {
+            Thread t = new Thread(r, "wcache-io-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        Path spool = dirs.get(0).resolve("spool");
+        cleanSpool(spool);
+        cacheService = new WorkerCacheService(options.workerId(), catalog, store, pipeline, ufs, uploader, pins,
+                directory, config.pathConfigDefaults(), spool, io, options.readThroughMaxBytes());
+        sweeper = new SessionSweeper(catalog, pins, config.danglingSessionTimeout(), config.orphanSessionTimeout(),
+                Clock.systemUTC());
+        sweeper.start(config.get(ConfigKeys.FILE_CHECK_PERIOD));
+        closeables.add(sweeper);
+        if (options.persistDrain()) {
+            persister = new PersistDrain(catalog, uploader, options.workerId(),
+                    config.get(ConfigKeys.PERSIST_RETRY_INITIAL), config.get(ConfigKeys.PERSIST_RETRY_MAX));
+            persister.start(options.persistPollInterval());
+            closeables.add(persister);
+        }
+        LOG.info("event=worker_started worker={} metadata={} cache_dirs={} capacity_bytes={} pinned_cap_bytes={} mounts={}",
+                options.workerId(), config.metadataEngine(), dirs, config.cacheCapacityBytes(),
+                store.stats().pinnedCapBytes(), mergedMounts(configured).mounts());
+        for (Frontend.Factory f : frontendFactories) {
+            Frontend fe = f.start(this);
+            frontends.add(fe);
+            LOG.info("event=frontend_started {}", fe.describe());
+        }
+    }
+
+    private MountTable mergedMounts(MountTable configured) {
+        MountTable t = configured;
+        for (var m : catalog.mountTable().mounts()) {
+            if (t.find(m.name()).isEmpty()) {
+                t = t.with(m);
+            }
+        }
+        return t;
+    }
+
+    private static void cleanSpool(Path spool) {
+        try {
+            if (java.nio.file.Files.isDirectory(spool)) {
+                try (var s = java.nio.file.Files.list(spool)) {
+                    for (Path p : s.toList()) {
+                        java.nio.file.Files.deleteIfExists(p);
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            LOG.warn("event=spool_cleanup_failed dir={} error={}", spool, e.toString());
+        }
+    }
+
+    public WorkerCacheService cacheService() {
+        return cacheService;
+    }
+
+    public Catalog catalog() {
+        return catalog;
+    }
+
+    public LogStore logStore() {
+        return store;
+    }
+
+    public WritePipeline pipeline() {
+        return pipeline;
+    }
+
+    public FileUploader uploader() {
+        return uploader;
+    }
+
+    public UfsRegistry ufs() {
+        return ufs;
+    }
+
+    public SessionSweeper sweeper() {
+        return sweeper;
+    }
+
+    /** The running persister, or null when {@link WorkerOptions#persistDrain()} is off. */
+    public Persister persister() {
+        return persister;
+    }
+
+    public WcacheConfig config() {
+        return config;
+    }
+
+    public WorkerOptions options() {
+        return options;
+    }
+
+    public RestartRecovery.Outcome recovery() {
+        return recovery;
+    }
+
+    /** Stops frontends, then background work, the pipeline (draining it), the log store and metadata. */
+    @Override
+    public void close() {
+        for (Frontend f : frontends) {
+            try {
+                f.close();
+            } catch (RuntimeException e) {
+                LOG.warn("event=frontend_close_failed frontend={} error={}", f.describe(), e.toString());
+            }
+        }
+        List<AutoCloseable> reverse = new ArrayList<>(closeables);
+        java.util.Collections.reverse(reverse);
+        // Background work first, so nothing uses the pipeline or the store while they close.
+        reverse.sort((a, b) -> Integer.compare(rank(a), rank(b)));
+        for (AutoCloseable c : reverse) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("event=close_failed part={} error={}", c.getClass().getSimpleName(), e.toString());
+            }
+        }
+        if (io != null) {
+            io.shutdown();
+            try {
+                io.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        LOG.info("event=worker_stopped worker={}", options.workerId());
+    }
+
+    private static int rank(AutoCloseable c) {
+        return (c instanceof Persister || c instanceof SessionSweeper) ? 0 : 1;
+    }
+}

@@ -1,0 +1,108 @@
+package io.wcache.worker;
+
+import io.wcache.core.config.WcacheConfig;
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.mount.Mount;
+import io.wcache.core.mount.MountTable;
+import io.wcache.worker.ufs.UfsRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code wcache} command: {@code wcache serve [--config FILE] [--set key=value ...]} starts a
+ * worker and runs until Ctrl-C or SIGTERM, then stops it cleanly. Without {@code --config} the
+ * shipped config is used (everything under {@code ./data}).
+ */
+@Command(name = "wcache", mixinStandardHelpOptions = true, subcommands = {WorkerMain.Serve.class},
+        description = "A durable write cache in front of S3-compatible object storage.")
+public final class WorkerMain implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
+
+    /** Frontends to start with every worker; the S3 and FUSE frontends register here when they exist. */
+    static final List<Frontend.Factory> FRONTENDS = List.of();
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new WorkerMain()).execute(args));
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true, description = "Start a worker.")
+    static final class Serve implements Callable<Integer> {
+
+        @Option(names = "--config", description = "YAML config file (default: the shipped config)")
+        Path config;
+
+        @Option(names = "--set", description = "Override a config key: key=value (repeatable)")
+        List<String> sets = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            WcacheConfig cfg;
+            try {
+                cfg = config == null ? WcacheConfig.shipped(sets) : WcacheConfig.load(config, sets);
+                cfg = withDefaultMount(cfg, sets);
+            } catch (WcacheException e) {
+                System.err.println("wcache serve: " + e.getMessage());
+                return 2;
+            }
+            for (Mount m : cfg.mounts().mounts()) {
+                if ("file".equals(m.ufsUri().getScheme())) {
+                    Files.createDirectories(m.localDirectory());
+                }
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Worker worker = Worker.start(cfg, WorkerOptions.defaults(), FRONTENDS);
+            LOG.info("event=serving data_dir={} metadata={} cache_dirs={}", cfg.dataDir().toAbsolutePath(),
+                    cfg.metadataEngine(), cfg.cacheDirs());
+            for (Mount m : cfg.mounts().mounts()) {
+                LOG.info("event=mount path={} ufs={}", m.path(), UfsRegistry.uriOf(m));
+            }
+            if (FRONTENDS.isEmpty()) {
+                LOG.info("event=frontends none=true note=\"no S3 or FUSE frontend is built into this version yet\"");
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                LOG.info("event=shutdown_requested");
+                worker.close();
+                stopped.countDown();
+            }, "wcache-shutdown"));
+            stopped.await();
+            return 0;
+        }
+
+        /** With no mounts configured, serve {@code /demo} from {@code ./data/ufs/demo}. */
+        private WcacheConfig withDefaultMount(WcacheConfig cfg, List<String> overrides) {
+            if (!cfg.mounts().mounts().isEmpty()) {
+                return cfg;
+            }
+            Path demo = cfg.dataDir().resolve("ufs").resolve("demo").toAbsolutePath().normalize();
+            String yaml = "mounts:\n  - path: /demo\n    ufs: " + demo.toUri() + "\n";
+            StringBuilder sb = new StringBuilder(yaml);
+            for (Map.Entry<String, String> e : cfg.effectiveValues().entrySet()) {
+                sb.append(e.getKey()).append(": ").append(quote(e.getValue())).append('\n');
+            }
+            return WcacheConfig.fromYaml(sb.toString(), "config with default mount", List.of());
+        }
+
+        private static String quote(String v) {
+            if (v.startsWith("[") || v.startsWith("{")) {
+                return v;
+            }
+            return "'" + v.replace("'", "''") + "'";
+        }
+    }
+}

@@ -1,0 +1,277 @@
+package io.wcache.worker.cache;
+
+import io.wcache.core.cache.ObjectInfo;
+import io.wcache.core.cache.WriteOptions;
+import io.wcache.core.cache.WriteSession;
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.WritePolicy;
+import io.wcache.logstore.space.PinnedReservation;
+import io.wcache.pipeline.ExtentCodec;
+import io.wcache.pipeline.PipelineOp;
+import io.wcache.pipeline.PipelineSession;
+import io.wcache.pipeline.WritePipeline;
+import io.wcache.schema.catalog.AbortResult;
+import io.wcache.schema.catalog.CommitRequest;
+import io.wcache.schema.catalog.CommitResult;
+import io.wcache.schema.catalog.Extent;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.zip.CRC32C;
+
+/**
+ * A write under {@code WRITE_BACK}, {@code TRANSIENT} or {@code WRITE_THROUGH}: bytes go through
+ * the write pipeline into the log store and the session's extents into the Catalog.
+ *
+ * <p>Appends are copied into a staging buffer of {@link #RECORD} bytes and published as one log
+ * record when it fills (so records stay at most 1 MiB, and the caller's buffer is free as soon as
+ * the append's future completes). Nothing is published before the first full record or the
+ * commit: a small object publishes BEGIN, APPEND and COMMIT together and lands in one ring batch
+ * (one log sync, one Catalog transaction). {@code WRITE_THROUGH} publishes its data, uploads it
+ * from the log to the UFS, and only then commits. Pinned space is reserved per record; a refusal
+ * fails the append or commit with {@code OutOfSpace} and aborts the session.
+ */
+final class CachedWriteSession implements WriteSession {
+
+    static final int RECORD = 1 << 20;
+
+    private enum State { OPEN, COMMITTING, DONE }
+
+    private final WorkerCacheService svc;
+    private final WriteOptions options;
+    private final PipelineSession ps;
+    private final MessageDigest md5;
+    private final CRC32C crc = new CRC32C();
+    // Guarded by this.
+    private State state = State.OPEN;
+    private boolean begun;
+    private ByteBuffer staging;
+    private long written;
+    private long published;
+
+    CachedWriteSession(WorkerCacheService svc, PipelineSession ps, WriteOptions options) {
+        this.svc = svc;
+        this.ps = ps;
+        this.options = options;
+        try {
+            this.md5 = MessageDigest.getInstance("MD5");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public NamespacePath path() {
+        return ps.path();
+    }
+
+    @Override
+    public WritePolicy policy() {
+        return ps.request().policy();
+    }
+
+    @Override
+    public synchronized long written() {
+        return written;
+    }
+
+    long fileId() {
+        return ps.fileId();
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> append(ByteBuffer chunk) {
+        if (state != State.OPEN) {
+            return CompletableFuture.failedFuture(new WcacheException.Conflict(path().toString(),
+                    "write session is " + (state == State.DONE ? "finished" : "committing") + "; no more appends"));
+        }
+        if (ps.failure() != null) {
+            return CompletableFuture.failedFuture(ps.failure());
+        }
+        ByteBuffer src = chunk.duplicate();
+        md5.update(src.duplicate());
+        crc.update(src.duplicate());
+        written += src.remaining();
+        CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
+        try {
+            while (src.hasRemaining()) {
+                if (staging == null) {
+                    staging = ByteBuffer.allocate(RECORD);
+                }
+                int n = Math.min(src.remaining(), staging.remaining());
+                ByteBuffer part = src.slice().limit(n);
+                staging.put(part);
+                src.position(src.position() + n);
+                if (!staging.hasRemaining()) {
+                    List<CompletableFuture<Object>> f = publish(List.of());
+                    last = f.get(f.size() - 1).thenApply(x -> null);
+                }
+            }
+        } catch (RuntimeException e) {
+            return failAndAbort(e);
+        }
+        return last;
+    }
+
+    /**
+     * Publishes BEGIN (first time), the staged record (if any) and {@code extra}, together.
+     * Returns the futures of all published ops.
+     */
+    private List<CompletableFuture<Object>> publish(List<PipelineOp> extra) {
+        List<PipelineOp> ops = new ArrayList<>(3);
+        if (!begun) {
+            ops.add(new PipelineOp.Begin(ps));
+        }
+        PinnedReservation reservation = null;
+        int appendIndex = -1;
+        if (staging != null && staging.position() > 0) {
+            ByteBuffer body = staging.flip();
+            if (policy().pinsData()) {
+                reservation = svc.store().reservePinned(body.remaining());
+            }
+            appendIndex = ops.size();
+            ops.add(new PipelineOp.Append(ps, published, body, reservation, WritePipeline.crc32c(body)));
+            published += body.remaining();
+            staging = null;
+        }
+        ops.addAll(extra);
+        if (ops.isEmpty()) {
+            return List.of(CompletableFuture.completedFuture(null));
+        }
+        List<CompletableFuture<Object>> futures;
+        try {
+            futures = svc.pipeline().publish(ops);
+        } catch (RuntimeException e) {
+            if (reservation != null) {
+                reservation.close();
+            }
+            throw e;
+        }
+        begun = true;
+        if (appendIndex >= 0) {
+            PinnedReservation r = reservation;
+            futures.get(appendIndex).whenComplete((v, e) -> {
+                if (r != null) {
+                    r.close();
+                }
+                if (v instanceof Extent ext) {
+                    svc.directory().put(ExtentCodec.toLocation(ext), ext);
+                }
+            });
+        }
+        return futures;
+    }
+
+    @Override
+    public CompletableFuture<ObjectInfo> commit() {
+        String etag;
+        long crcValue;
+        long size;
+        synchronized (this) {
+            if (state != State.OPEN) {
+                return CompletableFuture.failedFuture(new WcacheException.Conflict(path().toString(),
+                        "write session was already committed or aborted"));
+            }
+            state = State.COMMITTING;
+            byte[] digest = md5.digest();
+            if (options.expectedMd5().isPresent() && !Arrays.equals(options.expectedMd5().get(), digest)) {
+                return failAndAbort(new WcacheException.InvalidArgument(path().toString(),
+                        "the body's MD5 does not match the declared Content-MD5"));
+            }
+            etag = HexFormat.of().formatHex(digest);
+            crcValue = crc.getValue();
+            size = written;
+        }
+        CommitRequest request = new CommitRequest(size, etag, crcValue);
+        PathLocks.Mutex lock = svc.locks().of(path());
+        CompletableFuture<Object> committed;
+        if (policy() == WritePolicy.WRITE_THROUGH) {
+            CompletableFuture<Object> data;
+            synchronized (this) {
+                try {
+                    List<CompletableFuture<Object>> f = publish(List.of());
+                    data = CompletableFuture.allOf(f.toArray(CompletableFuture[]::new)).thenApply(v -> null);
+                } catch (RuntimeException e) {
+                    return failAndAbort(e);
+                }
+            }
+            committed = data.thenCompose(v -> lock.acquire())
+                    .thenApplyAsync(v -> {
+                        try {
+                            svc.uploader().upload(ps.path(), ps.extents(), size, options.contentType(), options.userMetadata());
+                            return null;
+                        } catch (RuntimeException e) {
+                            lock.release();
+                            throw e;
+                        }
+                    }, svc.ioExecutor())
+                    .thenCompose(v -> {
+                        try {
+                            return svc.pipeline().commit(ps, request).<Object>thenApply(r -> r)
+                                    .whenComplete((r, e) -> lock.release());
+                        } catch (RuntimeException e) {
+                            lock.release();
+                            throw e;
+                        }
+                    });
+        } else {
+            committed = lock.acquire().thenCompose(v -> {
+                synchronized (this) {
+                    try {
+                        List<CompletableFuture<Object>> f = publish(List.of(new PipelineOp.Commit(ps, request)));
+                        return f.get(f.size() - 1).whenComplete((r, e) -> lock.release());
+                    } catch (RuntimeException e) {
+                        lock.release();
+                        throw e;
+                    }
+                }
+            });
+        }
+        return committed.handle((r, e) -> {
+            if (e != null) {
+                synchronized (this) {
+                    state = State.OPEN;
+                }
+                return this.<ObjectInfo>failAndAbort(e);
+            }
+            synchronized (this) {
+                state = State.DONE;
+            }
+            return CompletableFuture.completedFuture(svc.onCommitted((CommitResult) r));
+        }).thenCompose(f -> f);
+    }
+
+    private <T> CompletableFuture<T> failAndAbort(Throwable e) {
+        Throwable cause = WorkerCacheService.unwrap(e);
+        abort();
+        return CompletableFuture.failedFuture(cause instanceof WcacheException w ? w
+                : new WcacheException.Unavailable(path().toString(), "write failed: " + cause, cause));
+    }
+
+    @Override
+    public CompletableFuture<Void> abort() {
+        boolean publishAbort;
+        synchronized (this) {
+            if (state == State.DONE) {
+                return CompletableFuture.completedFuture(null);
+            }
+            state = State.DONE;
+            staging = null;
+            publishAbort = begun;
+        }
+        if (!publishAbort) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return svc.pipeline().abort(ps).handle((AbortResult r, Throwable e) -> {
+            if (r != null) {
+                svc.pins().retire(ps.fileId(), r.extents());
+            }
+            return null;
+        });
+    }
+}

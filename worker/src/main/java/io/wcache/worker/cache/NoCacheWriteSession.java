@@ -1,0 +1,150 @@
+package io.wcache.worker.cache;
+
+import io.wcache.core.cache.ObjectInfo;
+import io.wcache.core.cache.PersistStatus;
+import io.wcache.core.cache.WriteOptions;
+import io.wcache.core.cache.WriteSession;
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.WritePolicy;
+import io.wcache.persister.ufs.PutOptions;
+import io.wcache.persister.ufs.UfsObject;
+import io.wcache.persister.ufs.UnderFileSystem;
+import io.wcache.persister.ufs.UploadSource;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * A {@code NO_CACHE} write: the body is streamed to a spool file in the cache directory (never
+ * held in memory), uploaded with {@code UnderFileSystem.put} at commit, and the spool file is
+ * deleted whatever happens. No log record and no metadata are written.
+ */
+final class NoCacheWriteSession implements WriteSession {
+
+    private final NamespacePath path;
+    private final WriteOptions options;
+    private final PutOptions putOptions;
+    private final UnderFileSystem ufs;
+    private final Path spool;
+    private final Executor io;
+    private final MessageDigest md5;
+    private FileChannel channel;
+    private long written;
+    private boolean done;
+
+    NoCacheWriteSession(NamespacePath path, WriteOptions options, PutOptions putOptions, UnderFileSystem ufs,
+                        Path spoolDir, Executor io) {
+        this.path = path;
+        this.options = options;
+        this.putOptions = putOptions;
+        this.ufs = ufs;
+        this.io = io;
+        this.spool = spoolDir.resolve(UUID.randomUUID() + ".spool");
+        try {
+            Files.createDirectories(spoolDir);
+            this.channel = FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            this.md5 = MessageDigest.getInstance("MD5");
+        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            throw new WcacheException.Unavailable(spoolDir.toString(), "cannot create spool file: " + e, e);
+        }
+    }
+
+    @Override
+    public NamespacePath path() {
+        return path;
+    }
+
+    @Override
+    public WritePolicy policy() {
+        return WritePolicy.NO_CACHE;
+    }
+
+    @Override
+    public synchronized long written() {
+        return written;
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> append(ByteBuffer chunk) {
+        if (done) {
+            return CompletableFuture.failedFuture(new WcacheException.Conflict(path.toString(), "write session is finished"));
+        }
+        ByteBuffer src = chunk.duplicate();
+        md5.update(src.duplicate());
+        try {
+            while (src.hasRemaining()) {
+                written += channel.write(src);
+            }
+            return CompletableFuture.completedFuture(null);
+        } catch (IOException e) {
+            abort();
+            return CompletableFuture.failedFuture(new WcacheException.Unavailable(spool.toString(),
+                    "cannot write spool file: " + e, e));
+        }
+    }
+
+    @Override
+    public CompletableFuture<ObjectInfo> commit() {
+        byte[] digest;
+        synchronized (this) {
+            if (done) {
+                return CompletableFuture.failedFuture(new WcacheException.Conflict(path.toString(), "write session is finished"));
+            }
+            done = true;
+            digest = md5.digest();
+            closeChannel();
+        }
+        if (options.expectedMd5().isPresent() && !Arrays.equals(options.expectedMd5().get(), digest)) {
+            deleteSpool();
+            return CompletableFuture.failedFuture(new WcacheException.InvalidArgument(path.toString(),
+                    "the body's MD5 does not match the declared Content-MD5"));
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                UfsObject o = ufs.put(path.relativeToMount(), UploadSource.ofFile(spool), putOptions);
+                return new ObjectInfo(path, o.size(), o.etag(), o.lastModified(), putOptions.contentType(),
+                        putOptions.userMetadata(), PersistStatus.PERSISTED, WritePolicy.NO_CACHE, 0, List.of());
+            } catch (IOException e) {
+                throw new WcacheException.Unavailable(spool.toString(), "cannot read spool file: " + e, e);
+            } finally {
+                deleteSpool();
+            }
+        }, io);
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> abort() {
+        if (!done) {
+            done = true;
+            closeChannel();
+        }
+        deleteSpool();
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private void closeChannel() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing was promised about this file's contents
+        }
+    }
+
+    private void deleteSpool() {
+        try {
+            Files.deleteIfExists(spool);
+        } catch (IOException e) {
+            // a leftover spool file is removed at the next start
+        }
+    }
+}

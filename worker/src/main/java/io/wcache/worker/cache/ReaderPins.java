@@ -1,0 +1,82 @@
+package io.wcache.worker.cache;
+
+import io.wcache.logstore.Location;
+import io.wcache.logstore.LogStore;
+import io.wcache.pipeline.ExtentCodec;
+import io.wcache.schema.catalog.Extent;
+import io.wcache.worker.space.ExtentDirectory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Reference counts of open readers (and uploads) per file id, so that the extents of a version
+ * that was superseded or deleted are released to the log store only when nobody reads them any
+ * more. Invariant: a retired extent is released exactly once, by whoever drops the last pin (or at
+ * once when there is none).
+ */
+public final class ReaderPins {
+
+    private static final class Pin {
+        int count;
+        final List<Extent> retired = new ArrayList<>();
+    }
+
+    private final LogStore store;
+    private final ExtentDirectory directory;
+    private final ConcurrentHashMap<Long, Pin> pins = new ConcurrentHashMap<>();
+
+    public ReaderPins(LogStore store, ExtentDirectory directory) {
+        this.store = store;
+        this.directory = directory;
+    }
+
+    public void pin(long fileId) {
+        pins.compute(fileId, (k, p) -> {
+            Pin q = p == null ? new Pin() : p;
+            q.count++;
+            return q;
+        });
+    }
+
+    public void unpin(long fileId) {
+        List<Extent> release = new ArrayList<>();
+        pins.computeIfPresent(fileId, (k, p) -> {
+            if (--p.count > 0) {
+                return p;
+            }
+            release.addAll(p.retired);
+            return null;
+        });
+        releaseAll(release);
+    }
+
+    /** The extents of a superseded, deleted or aborted version: released now, or by the last reader. */
+    public void retire(long fileId, List<Extent> extents) {
+        if (extents.isEmpty()) {
+            return;
+        }
+        boolean[] deferred = new boolean[1];
+        pins.computeIfPresent(fileId, (k, p) -> {
+            p.retired.addAll(extents);
+            deferred[0] = true;
+            return p;
+        });
+        if (!deferred[0]) {
+            releaseAll(extents);
+        }
+    }
+
+    public int pinned(long fileId) {
+        Pin p = pins.get(fileId);
+        return p == null ? 0 : p.count;
+    }
+
+    private void releaseAll(List<Extent> extents) {
+        for (Extent e : extents) {
+            Location loc = ExtentCodec.toLocation(e);
+            directory.remove(loc);
+            store.release(loc);
+        }
+    }
+}

@@ -1,0 +1,577 @@
+package io.wcache.worker.cache;
+
+import io.wcache.core.cache.CacheService;
+import io.wcache.core.cache.ListQuery;
+import io.wcache.core.cache.ListResult;
+import io.wcache.core.cache.MultipartUpload;
+import io.wcache.core.cache.ObjectInfo;
+import io.wcache.core.cache.ObjectReader;
+import io.wcache.core.cache.PartInfo;
+import io.wcache.core.cache.PartRef;
+import io.wcache.core.cache.PersistStatus;
+import io.wcache.core.cache.WriteOptions;
+import io.wcache.core.cache.WriteSession;
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.mount.MountTable;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.PathConfig;
+import io.wcache.core.policy.Resolution;
+import io.wcache.core.policy.WritePolicy;
+import io.wcache.logstore.LogStore;
+import io.wcache.pipeline.ExtentCodec;
+import io.wcache.pipeline.PipelineOp;
+import io.wcache.pipeline.PipelineSession;
+import io.wcache.pipeline.WritePipeline;
+import io.wcache.persister.ufs.PutOptions;
+import io.wcache.persister.ufs.UfsListing;
+import io.wcache.persister.ufs.UfsObject;
+import io.wcache.persister.ufs.UnderFileSystem;
+import io.wcache.schema.catalog.BeginRequest;
+import io.wcache.schema.catalog.Catalog;
+import io.wcache.schema.catalog.CommitRequest;
+import io.wcache.schema.catalog.CommitResult;
+import io.wcache.schema.catalog.DeleteResult;
+import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.FileLayout;
+import io.wcache.schema.catalog.FileVersion;
+import io.wcache.schema.catalog.ListPage;
+import io.wcache.schema.catalog.ListRequest;
+import io.wcache.schema.catalog.PersistState;
+import io.wcache.worker.persist.ExtentReads;
+import io.wcache.worker.persist.FileUploader;
+import io.wcache.worker.space.ExtentDirectory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker's {@link CacheService}: the policy semantics of the design in one place. Writes of
+ * caching policies go through the {@link WritePipeline}; {@code NO_CACHE} writes go to the UFS
+ * through a spool file; {@code READ_ONLY} refuses writes and deletes. Reads use the committed
+ * local copy, else the UFS, loading what they read into the cache as evictable data. Listings
+ * merge the Catalog (authoritative, tombstones hide deleted paths) with the UFS.
+ */
+public final class WorkerCacheService implements CacheService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerCacheService.class);
+    private static final long PATH_CONFIG_TTL_NANOS = 1_000_000_000L;
+    private static final int OPEN_ATTEMPTS = 5;
+
+    private final String workerId;
+    private final Catalog catalog;
+    private final LogStore store;
+    private final WritePipeline pipeline;
+    private final io.wcache.worker.ufs.UfsRegistry ufs;
+    private final FileUploader uploader;
+    private final ReaderPins pins;
+    private final ExtentDirectory directory;
+    private final PathConfig baseConfig;
+    private final Path spoolDir;
+    private final ExecutorService io;
+    private final long readThroughMaxBytes;
+    private final PathLocks locks = new PathLocks(1024);
+    private volatile PathConfig cachedPathConfig;
+    private volatile long pathConfigLoadedAt;
+
+    public WorkerCacheService(String workerId, Catalog catalog, LogStore store, WritePipeline pipeline,
+                              io.wcache.worker.ufs.UfsRegistry ufs, FileUploader uploader, ReaderPins pins,
+                              ExtentDirectory directory, PathConfig baseConfig, Path spoolDir, ExecutorService io,
+                              long readThroughMaxBytes) {
+        this.workerId = workerId;
+        this.catalog = catalog;
+        this.store = store;
+        this.pipeline = pipeline;
+        this.ufs = ufs;
+        this.uploader = uploader;
+        this.pins = pins;
+        this.directory = directory;
+        this.baseConfig = baseConfig;
+        this.spoolDir = spoolDir;
+        this.io = io;
+        this.readThroughMaxBytes = readThroughMaxBytes;
+    }
+
+    // ---------------------------------------------------------------- collaborators for sessions
+
+    LogStore store() {
+        return store;
+    }
+
+    WritePipeline pipeline() {
+        return pipeline;
+    }
+
+    FileUploader uploader() {
+        return uploader;
+    }
+
+    ReaderPins pins() {
+        return pins;
+    }
+
+    ExtentDirectory directory() {
+        return directory;
+    }
+
+    PathLocks locks() {
+        return locks;
+    }
+
+    ExecutorService ioExecutor() {
+        return io;
+    }
+
+    // ---------------------------------------------------------------- policy and mounts
+
+    @Override
+    public MountTable mounts() {
+        return ufs.mounts();
+    }
+
+    @Override
+    public Resolution resolvePolicy(NamespacePath path) {
+        long now = System.nanoTime();
+        PathConfig pc = cachedPathConfig;
+        if (pc == null || now - pathConfigLoadedAt > PATH_CONFIG_TTL_NANOS) {
+            pc = catalog.pathConfig(baseConfig);
+            cachedPathConfig = pc;
+            pathConfigLoadedAt = now;
+        }
+        return pc.resolve(path);
+    }
+
+    /** Forgets the cached path rules so the next write sees a change at once (admin API, tests). */
+    public void refreshPathConfig() {
+        cachedPathConfig = null;
+    }
+
+    private void requireObjectPath(NamespacePath path) {
+        mounts().resolve(path);
+        if (path.depth() < 2) {
+            throw new WcacheException.InvalidPath(path.toString(), "an object path is /<mount>/<key>");
+        }
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    @Override
+    public CompletableFuture<WriteSession> create(NamespacePath path, WriteOptions options) {
+        return CompletableFuture.supplyAsync(() -> {
+            requireObjectPath(path);
+            Resolution r = resolvePolicy(path);
+            WritePolicy policy = r.policy();
+            if (!policy.acceptsWrites()) {
+                throw new WcacheException.ReadOnly(path.toString(), "path is READ_ONLY (" + r.explanation() + ")");
+            }
+            // Validated now: a WRITE_BACK commit must not be acknowledged with metadata the UFS would refuse later.
+            PutOptions put = new PutOptions(options.contentType(), options.userMetadata());
+            if (options.ifNoneMatch() && exists(path)) {
+                throw new WcacheException.AlreadyExists(path.toString(), "object exists");
+            }
+            if (policy == WritePolicy.NO_CACHE) {
+                return new NoCacheWriteSession(path, options, put, ufs.forPath(path), spoolDir, io);
+            }
+            PipelineSession ps = pipeline.newSession(new BeginRequest(path, policy, r.writeReplicas(), workerId,
+                    List.of(), options.contentType(), options.userMetadata()));
+            return (WriteSession) new CachedWriteSession(this, ps, options);
+        }, io);
+    }
+
+    private boolean exists(NamespacePath path) {
+        if (catalog.lookup(path).isPresent()) {
+            return true;
+        }
+        return catalog.tombstone(path).isEmpty() && ufs.forPath(path).head(path.relativeToMount()).isPresent();
+    }
+
+    /** Called once a commit is in the Catalog: the superseded version's bytes go when no reader holds them. */
+    ObjectInfo onCommitted(CommitResult r) {
+        r.superseded().ifPresent(old -> pins.retire(old.fileId(), r.supersededExtents()));
+        return toInfo(r.committed());
+    }
+
+    @Override
+    public CompletableFuture<Boolean> delete(NamespacePath path) {
+        return CompletableFuture.supplyAsync(() -> {
+            requireObjectPath(path);
+            Resolution r = resolvePolicy(path);
+            if (!r.policy().acceptsWrites()) {
+                throw new WcacheException.ReadOnly(path.toString(), "path is READ_ONLY (" + r.explanation() + ")");
+            }
+            UnderFileSystem u = ufs.forPath(path);
+            if (r.policy() == WritePolicy.NO_CACHE && catalog.lookup(path).isEmpty()) {
+                boolean existed = u.head(path.relativeToMount()).isPresent();
+                u.delete(path.relativeToMount());
+                return CompletableFuture.completedFuture(existed);
+            }
+            boolean inUfs = catalog.tombstone(path).isEmpty() && u.head(path.relativeToMount()).isPresent();
+            PathLocks.Mutex lock = locks.of(path);
+            return lock.acquire().thenCompose(v -> {
+                try {
+                    return pipeline.delete(path).whenComplete((d, e) -> lock.release());
+                } catch (RuntimeException e) {
+                    lock.release();
+                    throw e;
+                }
+            }).thenApply((DeleteResult d) -> {
+                d.removed().ifPresent(old -> pins.retire(old.fileId(), d.extents()));
+                return d.removed().isPresent() || inUfs;
+            });
+        }, io).thenCompose(f -> f);
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    public CompletableFuture<Optional<ObjectInfo>> stat(NamespacePath path) {
+        return CompletableFuture.supplyAsync(() -> {
+            requireObjectPath(path);
+            Optional<FileVersion> v = catalog.lookup(path);
+            if (v.isPresent()) {
+                return v.map(this::toInfo);
+            }
+            if (catalog.tombstone(path).isPresent()) {
+                return Optional.<ObjectInfo>empty();
+            }
+            return ufs.forPath(path).head(path.relativeToMount()).map(o -> ufsInfo(path, o));
+        }, io);
+    }
+
+    @Override
+    public CompletableFuture<ObjectReader> open(NamespacePath path) {
+        return CompletableFuture.supplyAsync(() -> openNow(path), io);
+    }
+
+    private ObjectReader openNow(NamespacePath path) {
+        requireObjectPath(path);
+        UnderFileSystem u = ufs.forPath(path);
+        String key = path.relativeToMount();
+        for (int attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
+            Optional<FileLayout> layout = catalog.layout(path);
+            if (layout.isPresent()) {
+                FileVersion v = layout.get().file();
+                List<Extent> extents = layout.get().extents();
+                pins.pin(v.fileId());
+                boolean ok = ExtentReads.covers(extents, v.size());
+                for (Extent e : extents) {
+                    ok &= store.regionOf(ExtentCodec.toLocation(e)) != null;
+                }
+                if (ok) {
+                    return new LocalObjectReader(toInfo(v), extents, v.fileId(), store, pins, io);
+                }
+                pins.unpin(v.fileId());
+                if (v.persistState() == PersistState.PERSISTED) {
+                    // Evicted: the UFS holds this version.
+                    return new UfsObjectReader(toInfo(v), u, key, io);
+                }
+                continue; // superseded or deleted while opening: look again
+            }
+            if (catalog.tombstone(path).isPresent()) {
+                break;
+            }
+            Optional<UfsObject> head = u.head(key);
+            if (head.isEmpty()) {
+                break;
+            }
+            ObjectInfo info = ufsInfo(path, head.get());
+            if (resolvePolicy(path).policy() == WritePolicy.NO_CACHE || head.get().size() > readThroughMaxBytes
+                    || !loadFromUfs(path, head.get(), u)) {
+                return new UfsObjectReader(info, u, key, io);
+            }
+        }
+        throw new WcacheException.NotFound(path.toString(), "no such object");
+    }
+
+    /**
+     * Read-through caching: copies a UFS object into the log store as evictable records and commits
+     * it as a {@code PERSISTED} version, unless the path gained a version or a tombstone meanwhile
+     * (checked under the path's lock, so a load never overwrites a newer write).
+     */
+    private boolean loadFromUfs(NamespacePath path, UfsObject head, UnderFileSystem u) {
+        UfsObject meta = u.head(head.key()).orElse(head);
+        PipelineSession ps = pipeline.newSession(new BeginRequest(path, WritePolicy.WRITE_THROUGH, 1, workerId, List.of(),
+                meta.contentType(), meta.userMetadata()));
+        List<CompletableFuture<Object>> pending = new ArrayList<>();
+        boolean begun = false;
+        long offset = 0;
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        try (InputStream in = u.get(head.key(), 0, head.size())) {
+            while (offset < head.size()) {
+                byte[] buf = in.readNBytes((int) Math.min(CachedWriteSession.RECORD, head.size() - offset));
+                if (buf.length == 0) {
+                    throw new IOException("UFS object ended early at " + offset);
+                }
+                crc.update(buf);
+                ByteBuffer b = ByteBuffer.wrap(buf);
+                List<PipelineOp> ops = new ArrayList<>();
+                if (!begun) {
+                    ops.add(new PipelineOp.Begin(ps));
+                    begun = true;
+                }
+                ops.add(new PipelineOp.Append(ps, offset, b, null, WritePipeline.crc32c(b)));
+                pending.addAll(pipeline.publish(ops));
+                offset += buf.length;
+            }
+            if (!begun) {
+                pending.addAll(pipeline.publish(List.of(new PipelineOp.Begin(ps))));
+            }
+            for (CompletableFuture<Object> f : pending) {
+                Object r = f.join();
+                if (r instanceof Extent e) {
+                    directory.put(ExtentCodec.toLocation(e), e);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("event=read_through_failed path={} error={}", path, e.toString());
+            abortQuietly(ps, begun);
+            return false;
+        }
+        PathLocks.Mutex lock = locks.of(path);
+        lock.acquire().join();
+        try {
+            if (catalog.lookup(path).isPresent() || catalog.tombstone(path).isPresent()) {
+                abortQuietly(ps, true);
+                return true; // someone else installed a version; the caller looks again
+            }
+            CommitResult r = pipeline.commit(ps, new CommitRequest(head.size(), meta.etag(), crc.getValue())).join();
+            onCommitted(r);
+            LOG.debug("event=read_through_loaded path={} bytes={}", path, head.size());
+            return true;
+        } catch (RuntimeException e) {
+            abortQuietly(ps, true);
+            return false;
+        } finally {
+            lock.release();
+        }
+    }
+
+    private void abortQuietly(PipelineSession ps, boolean begun) {
+        if (!begun) {
+            return;
+        }
+        try {
+            pipeline.abort(ps).thenAccept(r -> pins.retire(ps.fileId(), r.extents())).exceptionally(e -> null);
+        } catch (RuntimeException e) {
+            LOG.debug("event=abort_failed session={} error={}", ps, e.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------- listing
+
+    @Override
+    public CompletableFuture<ListResult> list(ListQuery q) {
+        return CompletableFuture.supplyAsync(() -> listNow(q), io);
+    }
+
+    private ListResult listNow(ListQuery q) {
+        if (q.mount().depth() != 1) {
+            throw new WcacheException.InvalidPath(q.mount().toString(), "a listing is of a mount: /<mount>");
+        }
+        mounts().resolve(q.mount());
+        int max = Math.max(1, Math.min(q.maxKeys(), 1000));
+        String base = q.mount().toString() + "/";
+        String after = q.startAfter();
+        if (q.continuation().isPresent()) {
+            String token;
+            try {
+                token = new String(Base64.getUrlDecoder().decode(q.continuation().get()), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                throw new WcacheException.InvalidArgument("continuation", "continuation token is not valid");
+            }
+            if (NamespacePath.compareCodePoints(token, after) > 0) {
+                after = token;
+            }
+        }
+        // key -> ObjectInfo (object) or String (common prefix); the Catalog is authoritative for what it knows.
+        TreeMap<String, Object> merged = new TreeMap<>(NamespacePath::compareCodePoints);
+        String catalogBound = null;
+        ListPage page = catalog.list(new ListRequest(base + q.prefix(), q.delimiter(), after.isEmpty() ? "" : base + after,
+                max, Optional.empty()));
+        for (FileVersion f : page.files()) {
+            merged.put(f.path().relativeToMount(), toInfo(f));
+        }
+        for (String p : page.commonPrefixes()) {
+            merged.put(p.substring(base.length()) + q.delimiter(), "P");
+        }
+        if (page.truncated()) {
+            catalogBound = merged.isEmpty() ? null : merged.lastKey();
+        }
+        UnderFileSystem u = ufs.forPath(q.mount().child("x"));
+        String ufsBound = null;
+        String continuation = null;
+        int taken = 0;
+        do {
+            UfsListing l = u.list(q.prefix(), q.delimiter(), continuation, 1000);
+            for (UfsObject o : l.objects()) {
+                if (NamespacePath.compareCodePoints(o.key(), after) <= 0 || merged.containsKey(o.key())) {
+                    continue;
+                }
+                NamespacePath p;
+                try {
+                    p = NamespacePath.of(base + o.key());
+                } catch (WcacheException e) {
+                    continue;
+                }
+                if (catalog.tombstone(p).isPresent() || catalog.lookup(p).isPresent()) {
+                    continue;
+                }
+                merged.put(o.key(), ufsInfo(p, o));
+                taken++;
+            }
+            for (String cp : l.commonPrefixes()) {
+                if (NamespacePath.compareCodePoints(cp, after) > 0 && !merged.containsKey(cp)) {
+                    merged.put(cp, "P");
+                    taken++;
+                }
+            }
+            continuation = l.nextContinuation();
+            if (continuation != null && taken > max) {
+                ufsBound = lastKey(l);
+                break;
+            }
+        } while (continuation != null);
+        String bound = min(catalogBound, ufsBound);
+        List<ObjectInfo> objects = new ArrayList<>();
+        List<String> prefixes = new ArrayList<>();
+        String last = null;
+        boolean more = false;
+        for (Map.Entry<String, Object> e : merged.entrySet()) {
+            if (bound != null && NamespacePath.compareCodePoints(e.getKey(), bound) > 0) {
+                more = true;
+                break;
+            }
+            if (objects.size() + prefixes.size() >= max) {
+                more = true;
+                break;
+            }
+            if (e.getValue() instanceof ObjectInfo o) {
+                objects.add(o);
+            } else {
+                prefixes.add(e.getKey());
+            }
+            last = e.getKey();
+        }
+        if (bound != null && !more) {
+            more = true;
+        }
+        Optional<String> token = more && last != null
+                ? Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(
+                        (prefixes.contains(last) ? last + "\uffff" : last).getBytes(StandardCharsets.UTF_8)))
+                : Optional.empty();
+        return new ListResult(objects, prefixes, token);
+    }
+
+    private static String lastKey(UfsListing l) {
+        String a = l.objects().isEmpty() ? null : l.objects().get(l.objects().size() - 1).key();
+        String b = l.commonPrefixes().isEmpty() ? null : l.commonPrefixes().get(l.commonPrefixes().size() - 1);
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        return NamespacePath.compareCodePoints(a, b) > 0 ? a : b;
+    }
+
+    private static String min(String a, String b) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        return NamespacePath.compareCodePoints(a, b) <= 0 ? a : b;
+    }
+
+    // ---------------------------------------------------------------- multipart
+
+    private static <T> CompletableFuture<T> multipartUnsupported() {
+        return CompletableFuture.failedFuture(new WcacheException.InvalidArgument("multipart",
+                "multipart not supported yet"));
+    }
+
+    @Override
+    public CompletableFuture<MultipartUpload> createMultipart(NamespacePath path, WriteOptions options) {
+        return multipartUnsupported();
+    }
+
+    @Override
+    public CompletableFuture<WriteSession> uploadPart(NamespacePath path, String uploadId, int partNumber) {
+        return multipartUnsupported();
+    }
+
+    @Override
+    public CompletableFuture<ObjectInfo> completeMultipart(NamespacePath path, String uploadId, List<PartRef> parts) {
+        return multipartUnsupported();
+    }
+
+    @Override
+    public CompletableFuture<Void> abortMultipart(NamespacePath path, String uploadId) {
+        return multipartUnsupported();
+    }
+
+    @Override
+    public CompletableFuture<List<PartInfo>> listParts(NamespacePath path, String uploadId) {
+        return multipartUnsupported();
+    }
+
+    @Override
+    public CompletableFuture<List<MultipartUpload>> listMultipartUploads(String prefix) {
+        return multipartUnsupported();
+    }
+
+    // ---------------------------------------------------------------- mapping
+
+    ObjectInfo toInfo(FileVersion v) {
+        PersistStatus status = switch (v.persistState()) {
+            case NOT_PERSISTED -> PersistStatus.NOT_PERSISTED;
+            case PERSISTING -> PersistStatus.PERSISTING;
+            case PERSISTED -> PersistStatus.PERSISTED;
+            case TRANSIENT -> PersistStatus.TRANSIENT;
+        };
+        return new ObjectInfo(v.path(), v.size(), v.etag(), v.committedTime().orElse(v.lastWriteTime()),
+                v.contentType().isEmpty() ? null : v.contentType(), v.userMetadata(), status, v.policy(),
+                v.generation(), List.of());
+    }
+
+    private ObjectInfo ufsInfo(NamespacePath path, UfsObject o) {
+        return new ObjectInfo(path, o.size(), o.etag(), o.lastModified(), o.contentType(), o.userMetadata(),
+                PersistStatus.PERSISTED, resolvePolicy(path).policy(), 0, List.of());
+    }
+
+    /** The cause of a failed future's exception. */
+    public static Throwable unwrap(Throwable e) {
+        Throwable x = e;
+        while ((x instanceof CompletionException || x instanceof ExecutionException) && x.getCause() != null) {
+            x = x.getCause();
+        }
+        return x;
+    }
+
+    /** Joins a future, rethrowing its typed failure (for blocking callers and tests). */
+    public static <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.join();
+        } catch (CompletionException e) {
+            Throwable c = unwrap(e);
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package io.wcache.worker.persist;
+
+import io.wcache.core.error.WcacheException;
+import io.wcache.logstore.Location;
+import io.wcache.logstore.LogStore;
+import io.wcache.persister.ufs.PutOptions;
+import io.wcache.persister.ufs.UfsObject;
+import io.wcache.schema.catalog.Catalog;
+import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.FileLayout;
+import io.wcache.schema.catalog.FileVersion;
+import io.wcache.schema.catalog.PersistOutcome;
+import io.wcache.schema.catalog.PersistTask;
+import io.wcache.schema.catalog.TaskKind;
+import io.wcache.worker.cache.ReaderPins;
+import io.wcache.worker.ufs.UfsRegistry;
+import java.util.List;
+import java.util.Map;
+import io.wcache.core.path.NamespacePath;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Uploads committed file versions from the log store to the UFS and records the result: the
+ * synchronous path {@code WRITE_THROUGH} uses before acknowledging, and the unit of work of any
+ * persister ({@link #perform(PersistTask)} runs one claimed persist task: upload, then
+ * {@code Catalog.markPersisted} and pinned-to-evictable in the log store; or the UFS delete of a
+ * tombstoned path). The version's extents are pinned against release while they are read.
+ */
+public final class FileUploader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FileUploader.class);
+
+    private final Catalog catalog;
+    private final LogStore store;
+    private final UfsRegistry ufs;
+    private final ReaderPins pins;
+
+    public FileUploader(Catalog catalog, LogStore store, UfsRegistry ufs, ReaderPins pins) {
+        this.catalog = catalog;
+        this.store = store;
+        this.ufs = ufs;
+        this.pins = pins;
+    }
+
+    /** Streams {@code extents} (covering {@code [0, version.size())}) to the UFS object of the version's path. */
+    public UfsObject upload(FileVersion version, List<Extent> extents) {
+        if (!ExtentReads.covers(extents, version.size())) {
+            throw new WcacheException.Corruption(version.path().toString(),
+                    "extents of file " + version.fileId() + " do not cover its " + version.size() + " bytes");
+        }
+        PutOptions options = new PutOptions(version.contentType(), version.userMetadata());
+        UfsObject o = ufs.forPath(version.path()).put(version.path().relativeToMount(),
+                new ExtentUploadSource(store, extents, version.size()), options);
+        LOG.debug("event=uploaded path={} file={} bytes={}", version.path(), version.fileId(), version.size());
+        return o;
+    }
+
+    /** Streams a session's extents (covering {@code [0, size)}) to the UFS object of {@code path}, before its commit. */
+    public UfsObject upload(NamespacePath path, List<Extent> extents, long size, String contentType,
+                            Map<String, String> userMetadata) {
+        if (!ExtentReads.covers(extents, size)) {
+            throw new WcacheException.Corruption(path.toString(), "extents do not cover the " + size + " bytes written");
+        }
+        return ufs.forPath(path).put(path.relativeToMount(), new ExtentUploadSource(store, extents, size),
+                new PutOptions(contentType, userMetadata));
+    }
+
+    /**
+     * Performs one claimed task and records it. Returns the Catalog's verdict; a task whose
+     * version moved on is {@code SUPERSEDED} without touching the UFS. UFS failures propagate
+     * (the caller reschedules).
+     */
+    public PersistOutcome perform(PersistTask task) {
+        if (task.kind() == TaskKind.DELETE) {
+            ufs.forPath(task.path()).delete(task.path().relativeToMount());
+            return catalog.markPersisted(task);
+        }
+        FileLayout layout = catalog.layout(task.path()).orElse(null);
+        if (layout == null || layout.file().fileId() != task.fileId()) {
+            return catalog.markPersisted(task);
+        }
+        long fileId = layout.file().fileId();
+        pins.pin(fileId);
+        try {
+            upload(layout.file(), layout.extents());
+            PersistOutcome outcome = catalog.markPersisted(task);
+            if (outcome == PersistOutcome.PERSISTED) {
+                for (Extent e : layout.extents()) {
+                    Location loc = io.wcache.pipeline.ExtentCodec.toLocation(e);
+                    store.markPersisted(loc);
+                }
+            }
+            return outcome;
+        } finally {
+            pins.unpin(fileId);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.wcache.worker.sweep;
+
+import io.wcache.schema.catalog.AbortResult;
+import io.wcache.schema.catalog.Catalog;
+import io.wcache.schema.catalog.FileVersion;
+import io.wcache.core.error.WcacheException;
+import io.wcache.worker.cache.ReaderPins;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Aborts write sessions that will never commit and reclaims their space: dangling ones (no
+ * write for {@code worker.mark.writing.files.duration}) and orphans (opened more than
+ * {@code write.cache.async.check.orphan.timeout} ago). Runs every
+ * {@code write.cache.async.file.check.period}, and on demand ({@link #sweepNow()}).
+ */
+public final class SessionSweeper implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionSweeper.class);
+    private static final int BATCH = 1000;
+
+    /** What one sweep did. */
+    public record SweepResult(int dangling, int orphans, long bytesReclaimed) {
+    }
+
+    private final Catalog catalog;
+    private final ReaderPins pins;
+    private final Duration dangling;
+    private final Duration orphan;
+    private final Clock clock;
+    private ScheduledExecutorService timer;
+
+    public SessionSweeper(Catalog catalog, ReaderPins pins, Duration dangling, Duration orphan, Clock clock) {
+        this.catalog = catalog;
+        this.pins = pins;
+        this.dangling = dangling;
+        this.orphan = orphan;
+        this.clock = clock;
+    }
+
+    public synchronized void start(Duration period) {
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "wcache-session-sweep");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                sweepNow();
+            } catch (RuntimeException e) {
+                LOG.warn("event=sweep_failed error={}", e.toString());
+            }
+        }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Aborts every dangling and orphaned session now. */
+    public SweepResult sweepNow() {
+        var now = clock.instant();
+        Map<Long, FileVersion> orphans = new LinkedHashMap<>();
+        for (FileVersion v : catalog.sessionsCreatedBefore(now.minus(orphan), BATCH)) {
+            orphans.put(v.fileId(), v);
+        }
+        Map<Long, FileVersion> idle = new LinkedHashMap<>();
+        for (FileVersion v : catalog.idleSessions(now.minus(dangling), BATCH)) {
+            if (!orphans.containsKey(v.fileId())) {
+                idle.put(v.fileId(), v);
+            }
+        }
+        long bytes = abortAll(orphans) + abortAll(idle);
+        if (!orphans.isEmpty() || !idle.isEmpty()) {
+            LOG.info("event=sessions_swept dangling={} orphans={} bytes_reclaimed={}", idle.size(), orphans.size(), bytes);
+        }
+        return new SweepResult(idle.size(), orphans.size(), bytes);
+    }
+
+    private long abortAll(Map<Long, FileVersion> sessions) {
+        long bytes = 0;
+        for (FileVersion v : sessions.values()) {
+            try {
+                AbortResult r = catalog.abort(v.ref());
+                pins.retire(v.fileId(), r.extents());
+                for (var e : r.extents()) {
+                    bytes += e.length();
+                }
+            } catch (WcacheException.NotFound | WcacheException.Conflict e) {
+                // committed or aborted meanwhile
+            }
+        }
+        return bytes;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+    }
+}
