@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -38,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * verifies every digest and signature, and streams the payload downstream as slices with
  * watermark backpressure ({@link PayloadFlow}). Failures before the head is delivered are
  * answered here with an S3 error document and the connection is closed (the body is not
- * drained); failures after it are passed down as {@link S3Message.Failed}.
+ * drained); failures after it are passed down as {@link S3Message.Failed}. A request that
+ * expects {@code 100 Continue} is invited to send its body only once it is authenticated, so
+ * the pipeline must not contain Netty's {@code HttpServerExpectContinueHandler}.
  *
  * <p>One instance per channel; all state is confined to the channel's event loop.
  */
@@ -127,6 +130,11 @@ public final class S3RequestDecoder extends ChannelInboundHandlerAdapter {
             return;
         }
         state = State.BODY;
+        if (HttpUtil.is100ContinueExpected(req)) {
+            // Only an authenticated, well-formed request is invited to send its body.
+            ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                    Unpooled.EMPTY_BUFFER));
+        }
         ctx.fireChannelRead(new S3Message.Head(requestId, request, auth, flow));
     }
 
