@@ -1,0 +1,232 @@
+package io.wcache.worker.cache;
+
+import static io.wcache.worker.cache.CacheFixture.bytes;
+import static io.wcache.worker.cache.CacheFixture.p;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.wcache.core.cache.ListQuery;
+import io.wcache.core.cache.ListResult;
+import io.wcache.core.cache.ObjectInfo;
+import io.wcache.core.cache.ObjectReader;
+import io.wcache.core.cache.PersistStatus;
+import io.wcache.core.cache.WriteSession;
+import io.wcache.core.error.WcacheException;
+import io.wcache.worker.TestWorkers;
+import io.wcache.worker.Worker;
+import io.wcache.worker.sweep.SessionSweeper;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Read-after-write, overwrite, delete, merged listing, read-through caching and the session sweeps. */
+class ReadWriteSemanticsTest {
+
+    @TempDir
+    Path root;
+
+    Worker worker;
+    CacheFixture f;
+
+    private void start(String... sets) {
+        worker = TestWorkers.start(root, sets);
+        f = new CacheFixture(worker);
+    }
+
+    @AfterEach
+    void stop() {
+        if (worker != null) {
+            worker.close();
+        }
+    }
+
+    private Path ufs(String key) {
+        return TestWorkers.ufsDir(root).resolve(key);
+    }
+
+    private void putUfs(String key, byte[] body) throws Exception {
+        Files.createDirectories(ufs(key).getParent());
+        Files.write(ufs(key), body);
+    }
+
+    @Test
+    void readAfterWriteReturnsTheBytesAcrossRecordsAndRanges() {
+        start();
+        byte[] body = bytes(3 * 1024 * 1024 + 123, 10);
+        f.write("/m/big", body, 100_000);
+        assertThat(f.read("/m/big")).isEqualTo(body);
+        try (ObjectReader r = WorkerCacheService.await(f.cache.open(p("/m/big")))) {
+            ByteBuffer mid = WorkerCacheService.await(r.read(1024 * 1024 - 10, 30));
+            byte[] got = new byte[mid.remaining()];
+            mid.get(got);
+            assertThat(got).isEqualTo(Arrays.copyOfRange(body, 1024 * 1024 - 10, 1024 * 1024 + 20));
+            assertThat(WorkerCacheService.await(r.read(body.length, 10)).remaining()).isZero();
+            assertThat(WorkerCacheService.await(r.read(body.length - 3, 10)).remaining()).isEqualTo(3);
+        }
+        assertThat(f.write("/m/empty", new byte[0]).size()).isZero();
+        assertThat(f.read("/m/empty")).isEmpty();
+    }
+
+    @Test
+    void uncommittedWriteIsInvisibleAndAbortLeavesNothing() {
+        start();
+        WriteSession s = f.open("/m/pending");
+        WorkerCacheService.await(s.append(ByteBuffer.wrap(bytes(2 * 1024 * 1024, 11))));
+        assertThat(f.cache.stat(p("/m/pending")).join()).isEmpty();
+        assertThatThrownBy(() -> f.read("/m/pending")).isInstanceOf(WcacheException.NotFound.class);
+        WorkerCacheService.await(s.abort());
+        assertThat(worker.logStore().stats().pinnedBytes()).isZero();
+        assertThat(worker.catalog().idleSessions(java.time.Instant.now().plusSeconds(60), 10)).isEmpty();
+    }
+
+    @Test
+    void overwriteLastCommitWinsAndAnOpenReaderKeepsItsVersionWhole() {
+        start();
+        byte[] v1 = bytes(2 * 1024 * 1024, 12);
+        byte[] v2 = bytes(1024 * 1024 + 7, 13);
+        f.write("/m/k", v1);
+        ObjectReader old = WorkerCacheService.await(f.cache.open(p("/m/k")));
+        ObjectInfo second = f.write("/m/k", v2);
+        assertThat(second.generation()).isGreaterThan(old.info().generation());
+        assertThat(f.read("/m/k")).isEqualTo(v2);
+        // The superseded bytes stay readable until the reader closes, then are released.
+        assertThat(CacheFixture.readAll(old)).isEqualTo(v1);
+        old.close();
+        assertThat(worker.logStore().stats().pinnedBytes()).isEqualTo(v2.length);
+
+        // Two sessions racing on one path: whichever commits last wins, whole.
+        WriteSession a = f.open("/m/race");
+        WriteSession b = f.open("/m/race");
+        WorkerCacheService.await(a.append(ByteBuffer.wrap(bytes(5000, 14))));
+        WorkerCacheService.await(b.append(ByteBuffer.wrap(bytes(7000, 15))));
+        WorkerCacheService.await(b.commit());
+        WorkerCacheService.await(a.commit());
+        assertThat(f.read("/m/race")).isEqualTo(bytes(5000, 14));
+    }
+
+    @Test
+    void deleteHidesThePathAtOnceAndTheUfsDeleteFollowsInOrder() {
+        start();
+        byte[] body = bytes(4000, 16);
+        f.write("/m/d/x", body);
+        f.drain();
+        assertThat(Files.exists(ufs("d/x"))).isTrue();
+
+        assertThat(WorkerCacheService.await(f.cache.delete(p("/m/d/x")))).isTrue();
+        assertThat(f.cache.stat(p("/m/d/x")).join()).isEmpty();
+        assertThatThrownBy(() -> f.read("/m/d/x")).isInstanceOf(WcacheException.NotFound.class);
+        assertThat(list("d/", "", 100).objects()).isEmpty();
+        assertThat(Files.exists(ufs("d/x"))).as("UFS delete waits for the persister").isTrue();
+        f.drain();
+        assertThat(Files.exists(ufs("d/x"))).isFalse();
+        assertThat(worker.logStore().stats().evictableBytes() + worker.logStore().stats().pinnedBytes()).isZero();
+        assertThat(WorkerCacheService.await(f.cache.delete(p("/m/d/nothing")))).isFalse();
+    }
+
+    @Test
+    void writeBackThenDeleteBeforeUploadNeverLeavesTheObjectInTheUfs() {
+        start();
+        f.write("/m/wd", bytes(100, 17));
+        WorkerCacheService.await(f.cache.delete(p("/m/wd")));
+        f.drain();
+        assertThat(Files.exists(ufs("wd"))).isFalse();
+    }
+
+    private ListResult list(String prefix, String delimiter, int max) {
+        return WorkerCacheService.await(f.cache.list(new ListQuery(p("/m"), prefix, delimiter, "", max, Optional.empty())));
+    }
+
+    @Test
+    void listingMergesCachedAndUfsOnlyObjectsSortedWithPagesAndPrefixes() throws Exception {
+        start();
+        putUfs("l/a", bytes(10, 20));
+        putUfs("l/c", bytes(30, 21));
+        putUfs("l/sub/z", bytes(5, 22));
+        putUfs("l/gone", bytes(5, 23));
+        f.write("/m/l/b", bytes(20, 24));
+        f.write("/m/l/c", bytes(31, 25)); // newer in the cache than the UFS copy
+        WorkerCacheService.await(f.cache.delete(p("/m/l/gone")));
+
+        ListResult all = list("l/", "", 100);
+        assertThat(all.objects()).extracting(o -> o.path().relativeToMount()).containsExactly("l/a", "l/b", "l/c", "l/sub/z");
+        assertThat(all.objects().get(2).size()).isEqualTo(31);
+        assertThat(all.objects().get(0).persistStatus()).isEqualTo(PersistStatus.PERSISTED);
+        assertThat(all.objects().get(1).persistStatus()).isEqualTo(PersistStatus.NOT_PERSISTED);
+
+        ListResult grouped = list("l/", "/", 100);
+        assertThat(grouped.objects()).extracting(o -> o.path().relativeToMount()).containsExactly("l/a", "l/b", "l/c");
+        assertThat(grouped.commonPrefixes()).containsExactly("l/sub/");
+
+        List<String> paged = new ArrayList<>();
+        Optional<String> token = Optional.empty();
+        int pages = 0;
+        do {
+            ListResult page = WorkerCacheService.await(f.cache.list(new ListQuery(p("/m"), "l/", "", "", 2, token)));
+            page.objects().forEach(o -> paged.add(o.path().relativeToMount()));
+            token = page.continuation();
+            pages++;
+        } while (token.isPresent() && pages < 10);
+        assertThat(paged).containsExactly("l/a", "l/b", "l/c", "l/sub/z");
+        assertThat(pages).isGreaterThan(1);
+    }
+
+    @Test
+    void readsOfUfsOnlyObjectsAreCachedAsEvictableData() throws Exception {
+        start();
+        byte[] body = bytes(1_500_000, 30);
+        putUfs("rt/obj", body);
+        assertThat(f.read("/m/rt/obj")).isEqualTo(body);
+
+        ObjectInfo cached = f.cache.stat(p("/m/rt/obj")).join().orElseThrow();
+        assertThat(cached.persistStatus()).isEqualTo(PersistStatus.PERSISTED);
+        assertThat(worker.catalog().lookup(p("/m/rt/obj"))).isPresent();
+        assertThat(worker.logStore().stats().evictableBytes()).isEqualTo(body.length);
+        assertThat(worker.logStore().stats().pinnedBytes()).isZero();
+        assertThat(f.drain()).as("a loaded object is never uploaded back").isZero();
+
+        // Served from the cache now: the UFS copy can change underneath without affecting reads.
+        Files.delete(ufs("rt/obj"));
+        assertThat(f.read("/m/rt/obj")).isEqualTo(body);
+    }
+
+    @Test
+    void sweepsAbortDanglingAndOrphanedSessionsAndReclaimTheirSpace() throws Exception {
+        start("worker.mark.writing.files.duration=300ms", "write.cache.async.check.orphan.timeout=1500ms",
+                "write.cache.async.file.check.period=1h");
+        SessionSweeper sweeper = worker.sweeper();
+        byte[] mib = bytes(1024 * 1024, 40);
+
+        WriteSession dangling = f.open("/m/s/dangling");
+        WorkerCacheService.await(dangling.append(ByteBuffer.wrap(mib)));
+        WriteSession busy = f.open("/m/s/busy");
+        WorkerCacheService.await(busy.append(ByteBuffer.wrap(mib)));
+        assertThat(worker.logStore().stats().pinnedBytes()).isEqualTo(2L * mib.length);
+
+        long until = System.nanoTime() + 600_000_000L;
+        while (System.nanoTime() < until) {
+            WorkerCacheService.await(busy.append(ByteBuffer.wrap(mib)));
+            Thread.sleep(100);
+        }
+        SessionSweeper.SweepResult first = sweeper.sweepNow();
+        assertThat(first.dangling()).isEqualTo(1);
+        assertThat(first.orphans()).isZero();
+        assertThatThrownBy(() -> WorkerCacheService.await(dangling.commit())).isInstanceOf(WcacheException.class);
+
+        until = System.nanoTime() + 1_200_000_000L;
+        while (System.nanoTime() < until) {
+            WorkerCacheService.await(busy.append(ByteBuffer.wrap(bytes(1024 * 1024, 41))));
+            Thread.sleep(100);
+        }
+        SessionSweeper.SweepResult second = sweeper.sweepNow();
+        assertThat(second.orphans()).as("an active session older than the orphan timeout").isEqualTo(1);
+        assertThat(worker.logStore().stats().pinnedBytes()).isZero();
+        assertThat(f.cache.stat(p("/m/s/busy")).join()).isEmpty();
+    }
+}
