@@ -359,6 +359,38 @@ public final class Catalog implements AutoCloseable {
                 .map(m -> RecordMapping.task(as(m, WcacheRecords.PersistTask.getDefaultInstance()))).toList()));
     }
 
+    /**
+     * Counts over the whole queue (one scan of the task records, so its cost grows with the queue;
+     * meant for operators, not for a hot path).
+     */
+    public PersistQueueStats persistQueueStats() {
+        return sync(tx(t -> {
+            long pending = 0;
+            long leased = 0;
+            long retrying = 0;
+            long bytes = 0;
+            long failed = 0;
+            long oldest = Long.MAX_VALUE;
+            for (Message m : t.scanType(taskType, Integer.MAX_VALUE)) {
+                WcacheRecords.PersistTask task = as(m, WcacheRecords.PersistTask.getDefaultInstance());
+                pending++;
+                boolean isLeased = task.hasLeaseExpiryMs() && task.getLeaseExpiryMs() > t.now;
+                if (isLeased) {
+                    leased++;
+                } else if (task.getAttempts() > 0) {
+                    retrying++;
+                }
+                if (task.getKind() == WcacheRecords.TaskKind.UPLOAD) {
+                    bytes += task.getSize();
+                }
+                failed += task.getAttempts();
+                oldest = Math.min(oldest, task.getEnqueuedTimeMs());
+            }
+            return new PersistQueueStats(pending, leased, retrying, bytes, failed,
+                    oldest == Long.MAX_VALUE ? Optional.empty() : Optional.of(Instant.ofEpochMilli(oldest)));
+        }));
+    }
+
     // ---------------------------------------------------------------- sweeps
 
     /** Write sessions whose last write is older than {@code lastWriteBefore} (dangling), oldest first. */

@@ -369,4 +369,24 @@ class CatalogTest {
         assertThat(catalog.replaceExtent(moved, null)).isTrue();
         assertThat(catalog.allExtents(100)).singleElement().satisfies(e -> assertThat(e.offset()).isEqualTo(10));
     }
+
+    @Test
+    void persistQueueStatsCountPendingLeasedRetryingAndBytes() {
+        assertThat(catalog.persistQueueStats()).isEqualTo(new PersistQueueStats(0, 0, 0, 0, 0, Optional.empty()));
+        write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 100);
+        java.time.Instant first = clock.instant();
+        clock.advance(Duration.ofSeconds(1));
+        write(catalog, "/s3/b", WritePolicy.WRITE_BACK, 1, 50);
+        catalog.delete(p("/s3/c"));
+        PersistTask a = catalog.claimTasks("p1", Duration.ofMinutes(1), 10).stream()
+                .filter(t -> t.path().equals(p("/s3/a"))).findFirst().orElseThrow();
+        catalog.reschedule(a, clock.instant().plusSeconds(30), "boom");
+        PersistQueueStats stats = catalog.persistQueueStats();
+        assertThat(stats.pending()).isEqualTo(3);
+        assertThat(stats.leased()).isEqualTo(2);
+        assertThat(stats.retrying()).isEqualTo(1);
+        assertThat(stats.bytesPending()).isEqualTo(150);
+        assertThat(stats.failedAttempts()).isEqualTo(1);
+        assertThat(stats.oldestEnqueued()).contains(first);
+    }
 }
