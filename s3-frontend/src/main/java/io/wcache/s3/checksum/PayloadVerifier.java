@@ -87,7 +87,9 @@ public final class PayloadVerifier {
         finished = true;
         if (sha256 != null) {
             String actual = HexFormat.of().formatHex(sha256.digest());
-            if (!MessageDigest.isEqual(actual.getBytes(), expectedSha256Hex.get().toLowerCase().getBytes())) {
+            byte[] expected = expectedSha256Hex.get().toLowerCase(java.util.Locale.ROOT)
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            if (!MessageDigest.isEqual(actual.getBytes(java.nio.charset.StandardCharsets.US_ASCII), expected)) {
                 throw new S3Exception(S3ErrorCode.X_AMZ_CONTENT_SHA256_MISMATCH, null);
             }
         }

@@ -89,6 +89,27 @@ public record S3Request(
         };
     }
 
+    /**
+     * The response headers a GET or HEAD asks to override ({@code response-content-type},
+     * {@code response-content-disposition}, ...), by header name.
+     */
+    public Map<String, String> responseHeaderOverrides() {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (String[] p : RESPONSE_OVERRIDES) {
+            query.first(p[0]).ifPresent(v -> out.put(p[1], v));
+        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
+    private static final String[][] RESPONSE_OVERRIDES = {
+        {"response-content-type", "Content-Type"},
+        {"response-content-language", "Content-Language"},
+        {"response-expires", "Expires"},
+        {"response-cache-control", "Cache-Control"},
+        {"response-content-disposition", "Content-Disposition"},
+        {"response-content-encoding", "Content-Encoding"},
+    };
+
     /** The length of the object payload: the decoded length for aws-chunked bodies, else Content-Length. */
     public OptionalLong payloadLength() {
         return awsChunked ? decodedContentLength : contentLength;

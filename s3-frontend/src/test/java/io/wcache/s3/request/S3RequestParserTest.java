@@ -244,6 +244,13 @@ class S3RequestParserTest {
     }
 
     @Test
+    void responseHeaderOverridesAreExposedByHeaderName() {
+        S3Request r = parse("GET", "/b/k?response-content-type=text%2Fplain&response-content-disposition=attachment%3B%20f%3D1");
+        assertThat(r.responseHeaderOverrides()).containsExactly(
+                Map.entry("Content-Type", "text/plain"), Map.entry("Content-Disposition", "attachment; f=1"));
+    }
+
+    @Test
     void errorContextFollowsTheOperation() {
         assertThat(parse("GET", "/b").errorContext()).isEqualTo(io.wcache.s3.error.ErrorContext.BUCKET);
         assertThat(parse("GET", "/b/k").errorContext()).isEqualTo(io.wcache.s3.error.ErrorContext.OBJECT);
