@@ -106,7 +106,8 @@ public final class LogStore implements AutoCloseable {
         this.config = config;
         this.ledger = new SpaceLedger(config.pinnedCap());
         this.dirs = new Dir[config.dirs().size()];
-        this.forceExecutor = Executors.newSingleThreadExecutor(r -> {
+        // One thread per overlapping force round, so asynchronous rounds can overlap as well.
+        this.forceExecutor = Executors.newFixedThreadPool(config.syncConcurrency(), r -> {
             Thread t = new Thread(r, "logstore-force");
             t.setDaemon(true);
             return t;
@@ -572,7 +573,10 @@ public final class LogStore implements AutoCloseable {
 
     // ---------------------------------------------------------------- sync
 
-    /** Completes once every append that returned before this call is durable (one shared fdatasync). */
+    /**
+     * Completes once every append that returned before this call is durable (one shared
+     * fdatasync). The future completes on a force thread: chain heavy work with an executor.
+     */
     public CompletableFuture<Void> syncAsync() {
         ensureOpen();
         return groupCommit.syncAsync();
