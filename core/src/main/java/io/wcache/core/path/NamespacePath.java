@@ -1,5 +1,7 @@
 package io.wcache.core.path;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import io.wcache.core.error.WcacheException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
@@ -48,6 +50,7 @@ public final class NamespacePath implements Comparable<NamespacePath> {
      *
      * @throws WcacheException.InvalidPath naming the path and the rule it breaks
      */
+    @JsonCreator
     public static NamespacePath of(String path) {
         if (path == null) {
             throw new WcacheException.InvalidPath(null, "path is missing");
@@ -232,7 +235,8 @@ public final class NamespacePath implements Comparable<NamespacePath> {
         return other.segments.subList(0, segments.size()).equals(segments);
     }
 
-    /** The path as text, exactly as it was given. */
+    /** The path as text, exactly as it was given (also its JSON form). */
+    @JsonValue
     @Override
     public String toString() {
         return text;
