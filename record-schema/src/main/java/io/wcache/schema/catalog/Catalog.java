@@ -283,6 +283,40 @@ public final class Catalog implements AutoCloseable {
         return sync(tx(t -> Optional.ofNullable(t.tombstone(path.toString())).map(RecordMapping::tombstone)));
     }
 
+    /** The committed version with its extents, or the pending delete, or nothing, in one transaction. */
+    public CompletableFuture<PathStatus> statusAsync(NamespacePath path) {
+        return tx(t -> {
+            WcacheRecords.File f = t.committed(t.filesAt(path.toString()));
+            if (f != null) {
+                return new PathStatus.Live(new FileLayout(RecordMapping.file(f), t.extents(f.getFileId())));
+            }
+            WcacheRecords.Tombstone tomb = t.tombstone(path.toString());
+            return tomb == null ? new PathStatus.Unknown() : new PathStatus.Deleted(RecordMapping.tombstone(tomb));
+        });
+    }
+
+    public PathStatus status(NamespacePath path) {
+        return sync(statusAsync(path));
+    }
+
+    /**
+     * Pending deletes of paths starting with {@code prefix} and after {@code startAfter}, in path
+     * order, at most {@code limit}: a listing that merges the UFS listing hides these paths.
+     */
+    public List<Tombstone> tombstones(String prefix, String startAfter, int limit) {
+        return sync(tx(t -> {
+            String low = startAfter != null && NamespacePath.compareCodePoints(startAfter, prefix) >= 0 ? startAfter : prefix;
+            boolean exclusive = low.equals(startAfter) && !startAfter.isEmpty();
+            String high = prefix.isEmpty() ? null : successor(prefix);
+            TupleRange range = new TupleRange(Tuple.from(tombstoneType, low),
+                    high == null ? Tuple.from(tombstoneType) : Tuple.from(tombstoneType, high),
+                    exclusive ? EndpointType.RANGE_EXCLUSIVE : EndpointType.RANGE_INCLUSIVE,
+                    high == null ? EndpointType.RANGE_INCLUSIVE : EndpointType.RANGE_EXCLUSIVE);
+            return t.scan(range, limit).stream()
+                    .map(m -> RecordMapping.tombstone(as(m, WcacheRecords.Tombstone.getDefaultInstance()))).toList();
+        }));
+    }
+
     /** One page of committed paths; tombstoned and writing paths are not listed. */
     public CompletableFuture<ListPage> listAsync(ListRequest request) {
         return tx(t -> t.list(request));

@@ -389,4 +389,28 @@ class CatalogTest {
         assertThat(stats.failedAttempts()).isEqualTo(1);
         assertThat(stats.oldestEnqueued()).contains(first);
     }
+
+    @Test
+    void statusTellsLiveDeletedAndUnknownPathsApart() {
+        write(catalog, "/s3/live", WritePolicy.WRITE_BACK, 2, 5);
+        write(catalog, "/s3/gone", WritePolicy.WRITE_BACK, 1, 5);
+        catalog.delete(p("/s3/gone"));
+        assertThat(catalog.status(p("/s3/live"))).isInstanceOfSatisfying(PathStatus.Live.class,
+                l -> assertThat(l.layout().extents()).hasSize(2));
+        assertThat(catalog.status(p("/s3/gone"))).isInstanceOfSatisfying(PathStatus.Deleted.class,
+                d -> assertThat(d.tombstone().generation()).isEqualTo(2));
+        assertThat(catalog.status(p("/s3/never"))).isInstanceOf(PathStatus.Unknown.class);
+    }
+
+    @Test
+    void tombstonesAreListedByPrefixInPathOrder() {
+        for (String k : List.of("/s3/a/1", "/s3/a/2", "/s3/ab", "/s3/b", "/t/x")) {
+            catalog.delete(p(k));
+        }
+        assertThat(catalog.tombstones("/s3/a", "", 100)).extracting(t -> t.path().toString())
+                .containsExactly("/s3/a/1", "/s3/a/2", "/s3/ab");
+        assertThat(catalog.tombstones("/s3/", "/s3/a/2", 100)).extracting(t -> t.path().toString())
+                .containsExactly("/s3/ab", "/s3/b");
+        assertThat(catalog.tombstones("", "", 2)).hasSize(2);
+    }
 }

@@ -1,0 +1,18 @@
+package io.wcache.schema.catalog;
+
+/**
+ * What metadata knows about a path, read in one transaction, for a read that must decide between
+ * the cache, a 404 and the UFS: a committed version with its extents, a pending delete (the UFS
+ * object, if any, must stay hidden), or nothing (the path may exist only in the UFS).
+ */
+public sealed interface PathStatus {
+
+    record Live(FileLayout layout) implements PathStatus {
+    }
+
+    record Deleted(Tombstone tombstone) implements PathStatus {
+    }
+
+    record Unknown() implements PathStatus {
+    }
+}
