@@ -13,6 +13,7 @@ import io.wcache.core.policy.WritePolicy;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -422,17 +423,50 @@ public final class WcacheFuseFs extends FuseStubFS {
         volatile boolean unlinked;
         boolean done;
         int result;
-        byte[] buffer = new byte[0];
+        /** Appends not yet completed, oldest first, each with the buffer it owns until then. */
+        final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+        final ArrayDeque<byte[]> free = new ArrayDeque<>();
+        /** The first failed append: the session is dead, later writes and the close report it. */
+        RuntimeException failure;
 
         WriteHandle(NamespacePath path, WriteSession session) {
             this.path = path;
             this.session = session;
         }
 
+        /** Bytes accepted from the application (some may still be in flight to the session). */
+        volatile long accepted;
+
         long size() {
-            return session.written();
+            return accepted;
+        }
+
+        /** Retires completed appends (oldest first) and, if {@code untilBelow} is set, waits until fewer are in flight. */
+        void drain(int untilBelow) {
+            while (!inFlight.isEmpty() && (inFlight.size() >= untilBelow || inFlight.peekFirst().future.isDone())) {
+                InFlight f = inFlight.pollFirst();
+                try {
+                    f.future.join();
+                } catch (RuntimeException e) {
+                    if (failure == null) {
+                        failure = e;
+                    }
+                }
+                free.addLast(f.buffer);
+            }
         }
     }
+
+    private record InFlight(CompletableFuture<Void> future, byte[] buffer) {
+    }
+
+    /**
+     * Appends in flight per open file. The kernel sends one 128 KiB write at a time and waits for
+     * its reply; answering once the bytes are copied (not once they are appended) lets the session
+     * work on one piece while the kernel delivers the next. A failed append is reported by the next
+     * write or by close, like a write-back error.
+     */
+    static final int MAX_IN_FLIGHT = 16;
 
     private record Hidden(NamespacePath original, long size, Instant mtime, WriteHandle writer) {
         long sizeNow() {
@@ -545,23 +579,25 @@ public final class WcacheFuseFs extends FuseStubFS {
                 if (w.done) {
                     throw fail(ErrorCodes.EACCES(), w.path + " was closed (or fsynced) and is write-once");
                 }
-                long written = w.session.written();
+                long written = w.accepted;
                 if (offset != written) {
                     throw fail(ErrorCodes.ESPIPE(), w.path + ": write at offset " + offset
                             + " but the file is written sequentially and has " + written + " bytes");
                 }
                 int n = (int) size;
-                if (w.buffer.length < n) {
-                    w.buffer = new byte[Math.max(n, IO_SIZE)];
+                w.drain(MAX_IN_FLIGHT);
+                if (w.failure != null) {
+                    finish(w, -ErrnoTable.errno(w.failure), false);
+                    throw w.failure;
                 }
-                buf.get(0, w.buffer, 0, n);
-                try {
-                    // the buffer is reused only after the append completed, as the session requires
-                    join(w.session.append(ByteBuffer.wrap(w.buffer, 0, n)));
-                } catch (RuntimeException e) {
-                    finish(w, -ErrnoTable.errno(e), false);
-                    throw e;
+                byte[] buffer = w.free.pollFirst();
+                if (buffer == null || buffer.length < n) {
+                    buffer = new byte[Math.max(n, IO_SIZE)];
                 }
+                buf.get(0, buffer, 0, n);
+                // the buffer returns to the pool only after its append completed, as the session requires
+                w.inFlight.addLast(new InFlight(w.session.append(ByteBuffer.wrap(buffer, 0, n)), buffer));
+                w.accepted = written + n;
                 w.lastWrite = Instant.now();
                 return n;
             }
@@ -578,6 +614,11 @@ public final class WcacheFuseFs extends FuseStubFS {
                 return w.result;
             }
             w.done = true;
+            w.drain(1);
+            if (failure == 0 && w.failure != null) {
+                failure = -ErrnoTable.errno(w.failure);
+            }
+            w.free.clear();
             try {
                 if (commit && failure == 0 && !w.unlinked) {
                     join(w.session.commit());
@@ -623,7 +664,7 @@ public final class WcacheFuseFs extends FuseStubFS {
             Object h = handles.get(fi.fh.get());
             if (h instanceof WriteHandle w) {
                 synchronized (w) {
-                    if (!w.done && w.session.written() == 0) {
+                    if (!w.done && w.accepted == 0) {
                         return 0;
                     }
                 }
