@@ -164,7 +164,11 @@ public final class SigV4Verifier {
     /**
      * Checks the provided signature against the canonical request built with the single-encoded
      * path and, when the client sent the path in another (still valid) escaping, with the path as
-     * sent: both name the same key, and some clients sign what they send verbatim.
+     * sent: both name the same key, and some clients sign what they send verbatim. Header values
+     * with bytes above 0x7F (Netty presents each byte as one ISO-8859-1 char) are hashed as UTF-8
+     * of those chars first and then as the raw bytes received, which is what a client that sent
+     * raw UTF-8 signed. Every candidate is a function of the request as received, so accepting any
+     * of them grants nothing a forger could use.
      *
      * @return the matching signature, the seed of a chunked body
      */
@@ -172,20 +176,35 @@ public final class SigV4Verifier {
                                          boolean presigned, byte[] signingKey, String timestamp,
                                          CredentialScope scope, String provided) {
         String normalized = canonicalUri(request.rawPath());
-        String expected = sign(signingKey, timestamp, scope,
-                canonicalRequest(request, normalized, signedHeaders, payloadHash, presigned));
-        if (SigV4Crypto.signaturesEqual(expected, provided)) {
-            return expected;
-        }
         String raw = request.rawPath().isEmpty() ? "/" : request.rawPath();
-        if (!raw.equals(normalized)) {
-            String alt = sign(signingKey, timestamp, scope,
-                    canonicalRequest(request, raw, signedHeaders, payloadHash, presigned));
-            if (SigV4Crypto.signaturesEqual(alt, provided)) {
-                return alt;
+        List<String> uris = raw.equals(normalized) ? List.of(normalized) : List.of(normalized, raw);
+        for (String uri : uris) {
+            String canonical = canonicalRequest(request, uri, signedHeaders, payloadHash, presigned);
+            String expected = sign(signingKey, timestamp, scope, canonical.getBytes(StandardCharsets.UTF_8));
+            if (SigV4Crypto.signaturesEqual(expected, provided)) {
+                return expected;
+            }
+            if (isWireBytes(canonical)) {
+                String wire = sign(signingKey, timestamp, scope, canonical.getBytes(StandardCharsets.ISO_8859_1));
+                if (SigV4Crypto.signaturesEqual(wire, provided)) {
+                    return wire;
+                }
             }
         }
         throw new S3Exception(S3ErrorCode.SIGNATURE_DOES_NOT_MATCH, null);
+    }
+
+    /** Whether the text has bytes above 0x7F and every char is one received byte (at most 0xFF). */
+    private static boolean isWireBytes(String canonical) {
+        boolean high = false;
+        for (int i = 0; i < canonical.length(); i++) {
+            char c = canonical.charAt(i);
+            if (c > 0xff) {
+                return false;
+            }
+            high |= c >= 0x80;
+        }
+        return high;
     }
 
     /** The single-encoded form of a raw path: decoded to bytes, then SigV4-encoded keeping slashes. */
@@ -194,9 +213,9 @@ public final class SigV4Verifier {
         return PercentCodec.encode(PercentCodec.decodeToBytes(path, false), true);
     }
 
-    private static String sign(byte[] signingKey, String timestamp, CredentialScope scope, String canonical) {
+    private static String sign(byte[] signingKey, String timestamp, CredentialScope scope, byte[] canonical) {
         String stringToSign = ALGORITHM + "\n" + timestamp + "\n" + scope.scopeString() + "\n"
-                + SigV4Crypto.hex(SigV4Crypto.sha256(canonical.getBytes(StandardCharsets.UTF_8)));
+                + SigV4Crypto.hex(SigV4Crypto.sha256(canonical));
         return SigV4Crypto.hex(SigV4Crypto.hmacSha256(signingKey, stringToSign));
     }
 

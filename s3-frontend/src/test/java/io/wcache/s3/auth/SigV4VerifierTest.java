@@ -92,6 +92,20 @@ class SigV4VerifierTest {
     }
 
     @Test
+    void rawUtf8HeaderBytesVerifyAsTheClientSignedThem() {
+        SdkSigned s = SdkSigned.sign(SdkHttpMethod.PUT, url("b", "k"), Map.of("x-amz-meta-city", "Zürich ☃"),
+                "x".getBytes(), SdkSigned.Options.plain(T));
+        // On the wire the value is UTF-8; Netty hands each byte over as one ISO-8859-1 char.
+        String asReceived = new String("Zürich ☃".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        s.headers().set("x-amz-meta-city", asReceived);
+        S3Request req = parse(s);
+        assertThat(verifierAt(T).verify(req).accessKey()).contains(SdkSigned.ACCESS_KEY);
+        assertThat(req.userMetadata()).containsEntry("city", "Zürich ☃");
+        s.headers().set("x-amz-meta-city", asReceived.replace('Z', 'z'));
+        assertThat(rejection(s, T).code()).isEqualTo(S3ErrorCode.SIGNATURE_DOES_NOT_MATCH);
+    }
+
+    @Test
     void tamperedHeaderValueIsSignatureDoesNotMatch() {
         SdkSigned s = SdkSigned.sign(SdkHttpMethod.PUT, url("b", "k"), Map.of("x-amz-meta-a", "1"), "x".getBytes(),
                 SdkSigned.Options.plain(T));
