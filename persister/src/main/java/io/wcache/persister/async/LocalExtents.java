@@ -1,0 +1,51 @@
+package io.wcache.persister.async;
+
+import io.wcache.core.error.WcacheException;
+import io.wcache.logstore.Location;
+import io.wcache.logstore.LogStore;
+import io.wcache.schema.catalog.Extent;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * This worker's copy of committed bytes, as the persister sees it: verified reads of an extent and
+ * the move of a persisted extent from pinned to evictable. {@link #of} adapts a {@link LogStore};
+ * how a Catalog {@link Extent} names a log-store {@link Location} is the write path's encoding, so
+ * it is passed in rather than assumed here.
+ */
+public interface LocalExtents {
+
+    /** Reads {@code length} bytes of {@code extent} starting {@code offset} bytes into it. */
+    ByteBuffer read(Extent extent, long offset, int length);
+
+    /** The extent's bytes are in the UFS: they may now be evicted. */
+    void markPersisted(Extent extent);
+
+    /**
+     * Extents of {@code worker} in {@code store}; an extent held by another worker is
+     * {@link WcacheException.Unavailable} (its owner persists it).
+     */
+    static LocalExtents of(LogStore store, String worker, Function<Extent, Location> locator) {
+        Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(worker, "worker");
+        Objects.requireNonNull(locator, "locator");
+        return new LocalExtents() {
+            @Override
+            public ByteBuffer read(Extent extent, long offset, int length) {
+                if (!worker.equals(extent.worker())) {
+                    throw new WcacheException.Unavailable("file " + extent.fileId(),
+                            "extent at offset " + extent.offset() + " is held by worker " + extent.worker() + ", not " + worker, null);
+                }
+                return store.read(locator.apply(extent), offset, length);
+            }
+
+            @Override
+            public void markPersisted(Extent extent) {
+                if (worker.equals(extent.worker())) {
+                    store.markPersisted(locator.apply(extent));
+                }
+            }
+        };
+    }
+}

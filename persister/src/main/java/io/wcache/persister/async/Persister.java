@@ -1,0 +1,650 @@
+package io.wcache.persister.async;
+
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.WritePolicy;
+import io.wcache.persister.ufs.PutOptions;
+import io.wcache.persister.ufs.UnderFileSystem;
+import io.wcache.schema.catalog.Catalog;
+import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.FileLayout;
+import io.wcache.schema.catalog.FileState;
+import io.wcache.schema.catalog.FileVersion;
+import io.wcache.schema.catalog.PersistOutcome;
+import io.wcache.schema.catalog.PersistState;
+import io.wcache.schema.catalog.PersistTask;
+import io.wcache.schema.catalog.TaskKind;
+import io.wcache.schema.catalog.Tombstone;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Uploads committed {@code WRITE_BACK} files to the UFS and applies deletes there, in the
+ * background, in per-path order, with retries. Work arrives two ways: the in-memory fast path
+ * ({@link #onCommitted}, {@link #onDeleted}, fed from the write pipeline's committed events), and
+ * the Catalog's durable persist queue, which a poller claims with a lease after a restart or when
+ * the fast path dropped events, so nothing committed is forgotten.
+ *
+ * <p>Ordering invariant: each path has one lane; at most one UFS operation of a path runs at a
+ * time, and a lane holds only the newest pending operation (by generation), so an older upload is
+ * skipped once a newer commit or delete is known, and a delete waits for a running upload. An
+ * upload re-reads the Catalog before it starts and skips a superseded generation; afterwards the
+ * Catalog marks the file {@code PERSISTED} only if the generation is still current. Fast-path and
+ * claimed copies of one task meet in the same lane, so they never run twice at once.
+ *
+ * <p>Failures are rescheduled in the Catalog (attempts, next attempt, last error) with
+ * exponential backoff and jitter, and retried by a timer; nothing here blocks a writer.
+ */
+public final class Persister implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Persister.class);
+    private static final long WARN_INTERVAL_MS = 10_000;
+
+    private final Catalog catalog;
+    private final LocalExtents local;
+    private final UfsRouter router;
+    private final PersisterConfig config;
+    private final Clock clock;
+    private final ExecutorService uploads;
+    private final ScheduledExecutorService timers;
+    private final Thread poller;
+    private final Semaphore pollNow = new Semaphore(0);
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition laneFreed = lock.newCondition();
+    // Guarded by lock: lanes by path text, and the per-state counts derived from them.
+    private final Map<String, Lane> lanes = new HashMap<>();
+    private int queued;
+    private int inFlight;
+    private int retrying;
+
+    private final AtomicLong failedAttempts = new AtomicLong();
+    private final AtomicLong persisted = new AtomicLong();
+    private final AtomicLong deleted = new AtomicLong();
+    private final AtomicLong superseded = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong lastWarnMs = new AtomicLong();
+    private final AtomicLong suppressedWarns = new AtomicLong();
+    private final RateWindow rate = new RateWindow(PersistStats.RATE_WINDOW);
+    private volatile boolean started;
+    private volatile boolean closed;
+
+    /** The UFS state of one path. All fields are guarded by the persister's lock. */
+    private static final class Lane {
+        final NamespacePath path;
+        /** The operation handed to the upload pool, or null; {@code started} once a thread runs it. */
+        PersistTask running;
+        boolean started;
+        /** The newest operation waiting to run, or null; older ones are dropped when it arrives. */
+        PersistTask next;
+        /** {@code next} failed before and waits for {@code retry}. */
+        boolean backingOff;
+        ScheduledFuture<?> retry;
+        /** A synchronous UFS write holds the path ({@link #exclusive}); threads waiting for it. */
+        boolean exclusive;
+        int waiters;
+        /** The highest generation handed to this lane: anything not newer is a duplicate or stale. */
+        long highest = Long.MIN_VALUE;
+
+        Lane(NamespacePath path) {
+            this.path = path;
+        }
+
+        boolean idle() {
+            return running == null && next == null && !exclusive && waiters == 0;
+        }
+    }
+
+    public Persister(Catalog catalog, LocalExtents local, UfsRouter router, PersisterConfig config, Clock clock) {
+        this.catalog = catalog;
+        this.local = local;
+        this.router = router;
+        this.config = config;
+        this.clock = clock;
+        AtomicInteger n = new AtomicInteger();
+        this.uploads = Executors.newFixedThreadPool(config.threads(), r -> daemon(r, "wcache-persist-" + n.incrementAndGet()));
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "wcache-persist-retry"));
+        this.poller = daemon(this::pollLoop, "wcache-persist-poller");
+    }
+
+    public Persister(Catalog catalog, LocalExtents local, UfsRouter router, PersisterConfig config) {
+        this(catalog, local, router, config, Clock.systemUTC());
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /**
+     * Resumes this worker's own claimed tasks left by a previous run (their leases have not
+     * expired yet, so nobody else would take them) and starts polling the durable queue, whose
+     * first pass claims every task that is due.
+     */
+    public void start() {
+        if (started) {
+            return;
+        }
+        started = true;
+        Instant now = clock.instant();
+        int resumed = 0;
+        for (PersistTask t : catalog.pendingTasks(config.maxTrackedPaths())) {
+            if (t.leaseOwner().filter(config.owner()::equals).isPresent()
+                    && t.leaseExpiry().filter(now::isBefore).isPresent() && submit(t)) {
+                resumed++;
+            }
+        }
+        poller.start();
+        LOG.info("event=persisterStarted owner={} threads={} resumed={} retryInitial={} retryMax={}",
+                config.owner(), config.threads(), resumed, config.backoff().initial(), config.backoff().max());
+    }
+
+    // ---------------------------------------------------------------- input
+
+    /**
+     * A version was committed (fast path). A {@code WRITE_BACK} version is queued for upload; any
+     * other policy only supersedes pending work of older generations of its path. Never blocks.
+     */
+    public void onCommitted(FileVersion committed) {
+        if (committed.state() != FileState.COMMITTED) {
+            return;
+        }
+        if (committed.policy() == WritePolicy.WRITE_BACK && committed.persistState() != PersistState.PERSISTED) {
+            Instant enqueued = committed.committedTime().orElse(clock.instant());
+            submit(new PersistTask(committed.path(), TaskKind.UPLOAD, committed.fileId(), committed.generation(),
+                    committed.size(), 0, enqueued, Optional.empty(), Optional.empty(), Optional.empty(), enqueued));
+        } else {
+            supersede(committed.path(), committed.generation());
+        }
+    }
+
+    /** A path was deleted (fast path): its UFS object is deleted after any earlier operation. Never blocks. */
+    public void onDeleted(Tombstone tombstone) {
+        submit(new PersistTask(tombstone.path(), TaskKind.DELETE, tombstone.fileId(), tombstone.generation(), 0, 0,
+                tombstone.deletedTime(), Optional.empty(), Optional.empty(), Optional.empty(), tombstone.deletedTime()));
+    }
+
+    /**
+     * Runs {@code action} (a synchronous UFS write of {@code path}, for {@code WRITE_THROUGH} and
+     * {@code NO_CACHE}) while no other UFS operation of that path runs: it waits for a running
+     * upload or delete, and queued ones wait for it. A caller that then commits a version should
+     * do so inside {@code action}, so an older queued upload sees the newer generation and is
+     * skipped rather than landing after the synchronous write.
+     */
+    public <T> T exclusive(NamespacePath path, Supplier<T> action) {
+        Lane lane;
+        lock.lock();
+        try {
+            lane = lanes.computeIfAbsent(path.toString(), p -> new Lane(path));
+            lane.waiters++;
+            try {
+                while (lane.running != null || lane.exclusive) {
+                    laneFreed.awaitUninterruptibly();
+                }
+            } finally {
+                lane.waiters--;
+            }
+            lane.exclusive = true;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            return action.get();
+        } finally {
+            lock.lock();
+            try {
+                lane.exclusive = false;
+                account(lane, -1);
+                dispatch(lane);
+                account(lane, +1);
+                dropIfIdle(lane);
+                laneFreed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Hands a task to its path's lane; false if it is a duplicate or older than what the lane knows.
+     * A fast-path task is dropped when too many paths are tracked (the Catalog keeps it); a
+     * claimed one never is, since its lease keeps it from being claimed again for a while.
+     */
+    boolean submit(PersistTask task) {
+        lock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            String key = task.path().toString();
+            Lane lane = lanes.get(key);
+            if (lane == null) {
+                if (task.leaseOwner().isEmpty() && lanes.size() >= config.maxTrackedPaths()) {
+                    // The Catalog has the task; the poller claims it once the backlog shrinks.
+                    dropped.incrementAndGet();
+                    return false;
+                }
+                lane = new Lane(task.path());
+                lanes.put(key, lane);
+            }
+            if (task.generation() <= lane.highest) {
+                dropIfIdle(lane);
+                return false;
+            }
+            account(lane, -1);
+            lane.highest = task.generation();
+            cancelRetry(lane);
+            lane.next = task;
+            dispatch(lane);
+            account(lane, +1);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A newer generation that needs no upload exists: pending older work of the path is obsolete. */
+    private void supersede(NamespacePath path, long generation) {
+        lock.lock();
+        try {
+            Lane lane = lanes.get(path.toString());
+            if (lane == null || generation <= lane.highest) {
+                return;
+            }
+            account(lane, -1);
+            lane.highest = generation;
+            if (lane.next != null) {
+                cancelRetry(lane);
+                lane.next = null;
+                superseded.incrementAndGet();
+            }
+            account(lane, +1);
+            dropIfIdle(lane);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- lanes (lock held)
+
+    private void account(Lane lane, int sign) {
+        if (lane.running != null) {
+            if (lane.started) {
+                inFlight += sign;
+            } else {
+                queued += sign;
+            }
+        }
+        if (lane.next != null) {
+            if (lane.backingOff) {
+                retrying += sign;
+            } else {
+                queued += sign;
+            }
+        }
+    }
+
+    private void cancelRetry(Lane lane) {
+        if (lane.retry != null) {
+            lane.retry.cancel(false);
+            lane.retry = null;
+        }
+        lane.backingOff = false;
+    }
+
+    /** Starts the lane's next operation if nothing of the path runs and no synchronous writer waits. */
+    private void dispatch(Lane lane) {
+        if (lane.running != null || lane.exclusive || lane.waiters > 0 || lane.next == null || lane.backingOff || closed) {
+            return;
+        }
+        PersistTask task = lane.next;
+        lane.next = null;
+        lane.running = task;
+        lane.started = false;
+        uploads.execute(() -> run(lane, task));
+    }
+
+    private void dropIfIdle(Lane lane) {
+        if (lane.idle()) {
+            lanes.remove(lane.path.toString(), lane);
+        }
+    }
+
+    // ---------------------------------------------------------------- running
+
+    private void run(Lane lane, PersistTask task) {
+        lock.lock();
+        try {
+            account(lane, -1);
+            lane.started = true;
+            account(lane, +1);
+        } finally {
+            lock.unlock();
+        }
+        PersistTask retry = null;
+        try {
+            perform(task);
+        } catch (RuntimeException e) {
+            retry = failed(task, e);
+        } catch (Error e) {
+            retry = failed(task, new WcacheException.Unavailable(task.path().toString(), e.toString(), e));
+            if (!(e instanceof AssertionError)) {
+                throw e;
+            }
+        } finally {
+            finish(lane, task, retry);
+        }
+    }
+
+    private void finish(Lane lane, PersistTask task, PersistTask retry) {
+        lock.lock();
+        try {
+            account(lane, -1);
+            lane.running = null;
+            lane.started = false;
+            if (retry != null && lane.next == null && !closed) {
+                lane.next = retry;
+                lane.backingOff = true;
+                long delayMs = Math.max(0, retry.nextAttemptTime().toEpochMilli() - clock.millis());
+                PersistTask waiting = retry;
+                lane.retry = timers.schedule(() -> retryDue(lane, waiting), delayMs, TimeUnit.MILLISECONDS);
+            }
+            dispatch(lane);
+            account(lane, +1);
+            dropIfIdle(lane);
+            laneFreed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void retryDue(Lane lane, PersistTask task) {
+        lock.lock();
+        try {
+            if (lane.next != task || !lane.backingOff) {
+                return;
+            }
+            account(lane, -1);
+            lane.backingOff = false;
+            lane.retry = null;
+            dispatch(lane);
+            account(lane, +1);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void perform(PersistTask task) {
+        NamespacePath path = task.path();
+        String key = UfsRouter.keyOf(path);
+        if (task.kind() == TaskKind.DELETE) {
+            UnderFileSystem ufs = router.ufsFor(path);
+            ufs.delete(key);
+            catalog.markPersisted(task);
+            deleted.incrementAndGet();
+            rate.record(clock.millis(), 0);
+            LOG.debug("event=ufsDeleted path={} generation={}", path, task.generation());
+            return;
+        }
+        Optional<FileLayout> layout = catalog.layout(path);
+        FileVersion f = layout.map(FileLayout::file).orElse(null);
+        if (f == null || f.fileId() != task.fileId() || f.generation() != task.generation()) {
+            if (task.leaseOwner().isPresent()) {
+                catalog.markPersisted(task); // gives the lease back so the newer task is due at once
+            }
+            superseded.incrementAndGet();
+            LOG.debug("event=uploadSkipped reason=superseded path={} generation={}", path, task.generation());
+            return;
+        }
+        List<Extent> extents = layout.get().extents();
+        UnderFileSystem ufs = router.ufsFor(path);
+        ufs.put(key, new ExtentUploadSource(extents, f.size(), local), new PutOptions(f.contentType(), f.userMetadata()));
+        PersistOutcome outcome = catalog.markPersisted(task);
+        if (outcome == PersistOutcome.PERSISTED) {
+            for (Extent e : extents) {
+                try {
+                    local.markPersisted(e);
+                } catch (RuntimeException ex) {
+                    // The Catalog already counts the bytes evictable; a restart restores regions from it.
+                    LOG.warn("event=markEvictableFailed path={} fileId={} offset={} error={}", path, e.fileId(), e.offset(), ex.toString());
+                }
+            }
+            persisted.incrementAndGet();
+            rate.record(clock.millis(), f.size());
+            LOG.debug("event=uploaded path={} generation={} size={}", path, task.generation(), f.size());
+        } else {
+            superseded.incrementAndGet();
+            LOG.debug("event=uploadSuperseded path={} generation={}", path, task.generation());
+        }
+    }
+
+    /** Records a failed attempt in the Catalog; the task to retry, or null if it was superseded meanwhile. */
+    private PersistTask failed(PersistTask task, RuntimeException e) {
+        failedAttempts.incrementAndGet();
+        int attempt = task.attempts() + 1;
+        Instant next = clock.instant().plus(config.backoff().delay(attempt, ThreadLocalRandom.current()));
+        String error = e instanceof WcacheException w ? w.kind() + ": " + w.getMessage() : e.toString();
+        warnLimited(task, attempt, next, error);
+        try {
+            Optional<PersistTask> updated = catalog.reschedule(task, next, error);
+            if (updated.isEmpty()) {
+                superseded.incrementAndGet();
+                return null;
+            }
+            return updated.get();
+        } catch (RuntimeException ce) {
+            // Metadata is unavailable too: retry from memory; the durable task is still queued.
+            return new PersistTask(task.path(), task.kind(), task.fileId(), task.generation(), task.size(), attempt, next,
+                    Optional.of(error), Optional.empty(), Optional.empty(), task.enqueuedTime());
+        }
+    }
+
+    /** One WARN per interval however many uploads fail (a UFS outage fails them all), DEBUG for each. */
+    private void warnLimited(PersistTask task, int attempt, Instant next, String error) {
+        long now = clock.millis();
+        long last = lastWarnMs.get();
+        if (now - last >= WARN_INTERVAL_MS && lastWarnMs.compareAndSet(last, now)) {
+            LOG.warn("event=persistFailed path={} kind={} attempt={} nextAttempt={} error=\"{}\" suppressedSinceLast={}",
+                    task.path(), task.kind(), attempt, next, error, suppressedWarns.getAndSet(0));
+        } else {
+            suppressedWarns.incrementAndGet();
+            LOG.debug("event=persistFailed path={} kind={} attempt={} nextAttempt={} error=\"{}\"",
+                    task.path(), task.kind(), attempt, next, error);
+        }
+    }
+
+    // ---------------------------------------------------------------- durable queue
+
+    private void pollLoop() {
+        while (!closed) {
+            try {
+                if (pollOnce()) {
+                    continue; // a full batch: there may be more right away
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("event=persistPollFailed error={}", e.toString());
+            }
+            try {
+                if (pollNow.tryAcquire(config.pollInterval().toMillis(), TimeUnit.MILLISECONDS)) {
+                    pollNow.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Claims due tasks when the Catalog has any this persister does not already know (a restart,
+     * dropped events, another worker's expired lease). True when a full batch was claimed.
+     */
+    private boolean pollOnce() {
+        List<PersistTask> due = catalog.dueTasks(clock.instant(), config.claimBatch());
+        if (due.isEmpty() || closed) {
+            return false;
+        }
+        boolean unknown;
+        lock.lock();
+        try {
+            if (lanes.size() >= config.maxTrackedPaths()) {
+                return false; // claim once the backlog in memory shrinks
+            }
+            unknown = due.stream().anyMatch(t -> {
+                Lane lane = lanes.get(t.path().toString());
+                return lane == null || lane.highest < t.generation();
+            });
+        } finally {
+            lock.unlock();
+        }
+        if (!unknown) {
+            return false;
+        }
+        List<PersistTask> claimed = catalog.claimTasks(config.owner(), config.lease(), config.claimBatch());
+        int taken = 0;
+        for (PersistTask t : claimed) {
+            if (submit(t)) {
+                taken++;
+            }
+        }
+        LOG.debug("event=persistClaimed claimed={} new={}", claimed.size(), taken);
+        return claimed.size() >= config.claimBatch();
+    }
+
+    /** Asks the poller to look at the durable queue now instead of at its next interval. */
+    public void pollDurableQueue() {
+        pollNow.release();
+    }
+
+    // ---------------------------------------------------------------- observation
+
+    public PersistStats stats() {
+        long now = clock.millis();
+        int q;
+        int f;
+        int r;
+        long oldest = Long.MAX_VALUE;
+        long bytes = 0;
+        lock.lock();
+        try {
+            q = queued;
+            f = inFlight;
+            r = retrying;
+            for (Lane lane : lanes.values()) {
+                for (PersistTask t : new PersistTask[] {lane.running, lane.next}) {
+                    if (t != null) {
+                        oldest = Math.min(oldest, t.enqueuedTime().toEpochMilli());
+                        if (t.kind() == TaskKind.UPLOAD) {
+                            bytes += t.size();
+                        }
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        double[] rates = rate.rates(now);
+        Duration age = oldest == Long.MAX_VALUE ? Duration.ZERO : Duration.ofMillis(Math.max(0, now - oldest));
+        return new PersistStats(q, f, r, failedAttempts.get(), persisted.get(), deleted.get(), superseded.get(),
+                dropped.get(), age, bytes, rates[0], rates[1]);
+    }
+
+    /** The Catalog's pending tasks in path order, at most {@code limit}, with what this persister is doing with each. */
+    public List<PendingPersist> pending(int limit) {
+        List<PersistTask> tasks = catalog.pendingTasks(limit);
+        List<PendingPersist> rows = new ArrayList<>(tasks.size());
+        lock.lock();
+        try {
+            for (PersistTask t : tasks) {
+                Lane lane = lanes.get(t.path().toString());
+                PendingPersist.State state = PendingPersist.State.DURABLE;
+                if (lane != null && lane.running != null && lane.running.generation() == t.generation()) {
+                    state = lane.started ? PendingPersist.State.IN_FLIGHT : PendingPersist.State.QUEUED;
+                } else if (lane != null && lane.next != null && lane.next.generation() == t.generation()) {
+                    state = lane.backingOff ? PendingPersist.State.RETRYING : PendingPersist.State.QUEUED;
+                }
+                rows.add(new PendingPersist(t.path(), t.kind(), t.generation(), t.size(), t.attempts(),
+                        t.nextAttemptTime(), t.lastError(), t.enqueuedTime(), state));
+            }
+        } finally {
+            lock.unlock();
+        }
+        return rows;
+    }
+
+    /**
+     * Waits until nothing is pending here or in the Catalog's persist queue; false on timeout.
+     * For tests, benchmarks and an orderly drain before shutdown.
+     */
+    public boolean awaitDrained(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean empty;
+            lock.lock();
+            try {
+                empty = lanes.isEmpty();
+            } finally {
+                lock.unlock();
+            }
+            if (empty && catalog.pendingTasks(1).isEmpty()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    /**
+     * Stops polling and retrying and waits briefly for running operations; whatever has not
+     * finished stays in the Catalog's queue for the next start.
+     */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            laneFreed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        poller.interrupt();
+        timers.shutdownNow();
+        uploads.shutdown();
+        try {
+            if (started) {
+                poller.join(5_000);
+            }
+            if (!uploads.awaitTermination(10, TimeUnit.SECONDS)) {
+                uploads.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            uploads.shutdownNow();
+        }
+        LOG.info("event=persisterStopped owner={} persisted={} deleted={} failedAttempts={}",
+                config.owner(), persisted.get(), deleted.get(), failedAttempts.get());
+    }
+}
