@@ -110,6 +110,22 @@ public record S3Request(
         {"response-content-encoding", "Content-Encoding"},
     };
 
+    /**
+     * The {@code Content-Encoding} to store with the object: the header without the transfer-only
+     * {@code aws-chunked} token; empty when nothing remains.
+     */
+    public Optional<String> storedContentEncoding() {
+        String v = headers.get("Content-Encoding");
+        if (v == null) {
+            return Optional.empty();
+        }
+        String kept = java.util.Arrays.stream(v.split(","))
+                .map(String::trim)
+                .filter(t -> !t.isEmpty() && !t.equalsIgnoreCase("aws-chunked"))
+                .collect(java.util.stream.Collectors.joining(","));
+        return kept.isEmpty() ? Optional.empty() : Optional.of(kept);
+    }
+
     /** The length of the object payload: the decoded length for aws-chunked bodies, else Content-Length. */
     public OptionalLong payloadLength() {
         return awsChunked ? decodedContentLength : contentLength;

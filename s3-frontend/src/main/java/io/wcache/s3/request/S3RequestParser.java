@@ -126,8 +126,13 @@ public final class S3RequestParser {
         OptionalLong contentLength = parseLength(headers.get(HttpHeaderNames.CONTENT_LENGTH), "Content-Length");
         String sha = headers.get("x-amz-content-sha256");
         String contentEncoding = headers.get(HttpHeaderNames.CONTENT_ENCODING);
-        boolean awsChunked = (sha != null && sha.startsWith("STREAMING-"))
-                || (contentEncoding != null && contentEncoding.toLowerCase(Locale.ROOT).contains("aws-chunked"));
+        boolean awsChunked = sha != null && sha.startsWith("STREAMING-");
+        if (!awsChunked && contentEncoding != null && contentEncoding.toLowerCase(Locale.ROOT).contains("aws-chunked")) {
+            // Without a STREAMING- payload mode the framing could not be told from data: refuse
+            // rather than store chunk headers as object bytes.
+            throw new S3Exception(S3ErrorCode.INVALID_REQUEST,
+                    "Content-Encoding aws-chunked requires a STREAMING-* x-amz-content-sha256 value");
+        }
         OptionalLong decoded = parseLength(headers.get("x-amz-decoded-content-length"), "x-amz-decoded-content-length");
         boolean httpChunked = headers.containsValue(HttpHeaderNames.TRANSFER_ENCODING, "chunked", true);
         if (op.hasObjectPayload()) {

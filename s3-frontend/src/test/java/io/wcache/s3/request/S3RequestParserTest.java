@@ -241,6 +241,12 @@ class S3RequestParserTest {
                 "x-amz-decoded-content-length", "42", "x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
         assertThat(chunked.awsChunked()).isTrue();
         assertThat(chunked.payloadLength()).hasValue(42);
+        assertThat(chunked.storedContentEncoding()).isEmpty();
+        assertThat(parse("PUT", "/b/k", "Content-Length", "100", "Content-Encoding", "aws-chunked, gzip",
+                "x-amz-decoded-content-length", "42", "x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+                .storedContentEncoding()).contains("gzip");
+        assertThat(error("PUT", "/b/k", "Content-Length", "100", "Content-Encoding", "aws-chunked",
+                "x-amz-content-sha256", "UNSIGNED-PAYLOAD")).isEqualTo(S3ErrorCode.INVALID_REQUEST);
     }
 
     @Test
