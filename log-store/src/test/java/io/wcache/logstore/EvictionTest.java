@@ -182,6 +182,37 @@ class EvictionTest {
     }
 
     @Test
+    void corruptPinnedExtentIsReportedLostNotCopiedDuringCompaction() throws Exception {
+        TestData.RecordingRelocator relocator = new TestData.RecordingRelocator();
+        LogStoreConfig cfg = TestData.config(dir, 64 << 20, 64 << 10).withCompactionThreshold(0.5)
+                .withReclaimInterval(Duration.ofHours(1));
+        try (LogStore store = LogStore.open(cfg, relocator)) {
+            store.restore(List.of());
+            PinnedReservation r = store.reservePinned(2 * RECORD);
+            Location bad = store.appendPinned(r, 1, 0, TestData.heap(0, RECORD));
+            Location gone1 = store.appendEvictable(1, 1, TestData.heap(1, RECORD));
+            Location gone2 = store.appendEvictable(1, 2, TestData.heap(2, RECORD));
+            store.appendEvictable(1, 3, TestData.heap(3, RECORD));
+            r.close();
+            store.sync();
+            store.release(gone1);
+            store.release(gone2);
+            Path file = dir.resolve(Segment.fileName(bad.segmentId()));
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3, 4}), bad.position() + 28 + 100);
+            }
+            store.reclaimNow();
+
+            assertThat(relocator.lost).containsExactly(bad);
+            assertThat(relocator.relocated).isEmpty();
+            assertThat(store.stats().pinnedBytes()).isZero();
+            assertThat(store.stats().corruptionsSeen()).isPositive();
+            assertThat(Files.exists(file)).isFalse();
+        }
+    }
+
+    @Test
     void failingRelocatorKeepsTheSegmentAndItsExtents() {
         ExtentRelocator failing = new ExtentRelocator() {
             @Override
