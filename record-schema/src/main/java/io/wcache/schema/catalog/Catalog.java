@@ -39,6 +39,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -85,6 +86,8 @@ public final class Catalog implements AutoCloseable {
     private final Object taskType;
     private final Object tombstoneType;
     private final Object workerType;
+    private final Object uploadType;
+    private final Object partType;
     private volatile Subspace counters;
 
     // Guarded by this: the current block of reserved file ids [nextId, idLimit).
@@ -119,6 +122,8 @@ public final class Catalog implements AutoCloseable {
         this.taskType = metaData.getRecordType("PersistTask").getRecordTypeKey();
         this.tombstoneType = metaData.getRecordType("Tombstone").getRecordTypeKey();
         this.workerType = metaData.getRecordType("Worker").getRecordTypeKey();
+        this.uploadType = metaData.getRecordType("MultipartUpload").getRecordTypeKey();
+        this.partType = metaData.getRecordType("Part").getRecordTypeKey();
     }
 
     public String name() {
@@ -340,6 +345,123 @@ public final class Catalog implements AutoCloseable {
 
     public DeleteResult delete(NamespacePath path) {
         return sync(deleteAsync(path));
+    }
+
+    // ---------------------------------------------------------------- multipart uploads
+
+    /**
+     * Starts a multipart upload of {@code request.path()} with a fresh upload id. Parts are stored
+     * as their own file ids ({@link #putPart}); {@link #completeUpload} assembles them into one
+     * committed version.
+     */
+    public MultipartUploadInfo createUpload(BeginRequest request) {
+        if (!request.policy().cachesWrites()) {
+            throw new WcacheException.InvalidArgument(request.path().toString(),
+                    "policy " + request.policy() + " caches no writes; no multipart upload is opened");
+        }
+        if (request.path().depth() < 2) {
+            throw new WcacheException.InvalidPath(request.path().toString(), "a file must be inside a mount: /<mount>/<key>");
+        }
+        String uploadId = java.util.UUID.randomUUID().toString().replace("-", "");
+        return sync(tx(t -> {
+            WcacheRecords.MultipartUpload u = WcacheRecords.MultipartUpload.newBuilder().setUploadId(uploadId)
+                    .setPath(request.path().toString()).setCreatedTimeMs(t.now).setOwnerWorker(request.ownerWorker())
+                    .setContentType(request.contentType()).addAllUserMetadata(RecordMapping.keyValues(request.userMetadata()))
+                    .setPolicy(request.policy().name()).setWriteReplicas(request.writeReplicas())
+                    .addAllReplicaWorkers(request.replicaWorkers()).build();
+            t.store.saveRecord(u);
+            return RecordMapping.upload(u);
+        }));
+    }
+
+    /** The upload, if it is still in progress. */
+    public Optional<MultipartUploadInfo> upload(String uploadId) {
+        return sync(tx(t -> Optional.ofNullable(t.upload(uploadId)).map(RecordMapping::upload)));
+    }
+
+    /** Uploads in progress whose path starts with {@code prefix}, by path then upload id, at most {@code limit}. */
+    public List<MultipartUploadInfo> uploads(String prefix, int limit) {
+        return sync(tx(t -> t.scanType(uploadType, Integer.MAX_VALUE).stream()
+                .map(m -> RecordMapping.upload(as(m, WcacheRecords.MultipartUpload.getDefaultInstance())))
+                .filter(u -> u.path().toString().startsWith(prefix))
+                .sorted(java.util.Comparator.comparing((MultipartUploadInfo u) -> u.path())
+                        .thenComparing(MultipartUploadInfo::uploadId))
+                .limit(limit).toList()));
+    }
+
+    /**
+     * Records an uploaded part whose bytes were written under {@code fileId} (from
+     * {@link #reserveFileId()}), replacing an earlier upload of the same part number; returns the
+     * replaced part's extents for reclamation. The extents must cover {@code [0, size)}.
+     */
+    public List<Extent> putPart(String uploadId, int partNumber, long fileId, List<Extent> extents, long size, String etag) {
+        if (partNumber < 1 || partNumber > 10_000) {
+            throw new WcacheException.InvalidArgument(uploadId, "part number " + partNumber + " is out of range 1..10000");
+        }
+        return sync(tx(t -> {
+            WcacheRecords.MultipartUpload u = t.requireUpload(uploadId);
+            SessionRef ref = new SessionRef(NamespacePath.of(u.getPath()), fileId);
+            long covered = 0;
+            for (Extent e : extents) {
+                e.validateFor(ref);
+                if (e.offset() != covered) {
+                    throw new WcacheException.InvalidArgument(uploadId, "extents of part " + partNumber
+                            + " leave a gap or overlap at offset " + covered);
+                }
+                covered = e.end();
+            }
+            if (covered != size) {
+                throw new WcacheException.InvalidArgument(uploadId, "part " + partNumber + " says " + size
+                        + " bytes but its extents cover " + covered);
+            }
+            List<Extent> replaced = List.of();
+            WcacheRecords.Part old = t.part(uploadId, partNumber);
+            if (old != null) {
+                replaced = t.deleteExtents(old.getFileId());
+            }
+            for (Extent e : extents) {
+                t.store.saveRecord(RecordMapping.extent(e));
+            }
+            t.store.saveRecord(WcacheRecords.Part.newBuilder().setUploadId(uploadId).setPartNumber(partNumber)
+                    .setFileId(fileId).setSize(size).setEtag(etag == null ? "" : etag).setCreatedTimeMs(t.now).build());
+            return replaced;
+        }));
+    }
+
+    /** The uploaded parts in part-number order. */
+    public List<PartInfo> parts(String uploadId) {
+        return sync(tx(t -> {
+            t.requireUpload(uploadId);
+            return t.parts(uploadId).stream().map(RecordMapping::part).toList();
+        }));
+    }
+
+    /**
+     * Assembles the named parts, in ascending part order and with matching ETags, into one
+     * version of the upload's path and commits it exactly like {@link #commit} (superseding the
+     * current version, queueing a persist task for {@code WRITE_BACK}). Parts not named are
+     * discarded. The upload is gone afterwards.
+     *
+     * @throws WcacheException.InvalidArgument for an unknown part, a wrong ETag or a wrong order
+     * @throws WcacheException.NotFound for an unknown upload
+     */
+    public CompleteUploadResult completeUpload(String uploadId, List<CompletedPart> parts, String etag, long crc32c) {
+        long fileId = allocateIds(1)[0];
+        return sync(tx(t -> t.completeUpload(uploadId, parts, etag, crc32c, fileId)));
+    }
+
+    /** Abandons an upload and returns every part's extents for reclamation. */
+    public List<Extent> abortUpload(String uploadId) {
+        return sync(tx(t -> {
+            t.requireUpload(uploadId);
+            List<Extent> out = new ArrayList<>();
+            for (WcacheRecords.Part p : t.parts(uploadId)) {
+                out.addAll(t.deleteExtents(p.getFileId()));
+                t.store.deleteRecord(Tuple.from(partType, uploadId, p.getPartNumber()));
+            }
+            t.store.deleteRecord(Tuple.from(uploadType, uploadId));
+            return out;
+        }));
     }
 
     // ---------------------------------------------------------------- persist queue
@@ -617,6 +739,11 @@ public final class Catalog implements AutoCloseable {
         }
     }
 
+    private static String stripQuotes(String etag) {
+        String e = etag == null ? "" : etag.trim();
+        return e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"") ? e.substring(1, e.length() - 1) : e;
+    }
+
     /** Listing position: the last key handed out, a file path or a common prefix. */
     private static String encodeToken(boolean commonPrefix, String key) {
         return Base64.getUrlEncoder().withoutPadding()
@@ -763,6 +890,82 @@ public final class Catalog implements AutoCloseable {
                         "write session " + ref.fileId() + " for " + ref.path() + " has already committed");
             }
             return s;
+        }
+
+        WcacheRecords.MultipartUpload upload(String uploadId) {
+            FDBStoredRecord<Message> r = store.loadRecord(Tuple.from(uploadType, uploadId));
+            return r == null ? null : as(r.getRecord(), WcacheRecords.MultipartUpload.getDefaultInstance());
+        }
+
+        WcacheRecords.MultipartUpload requireUpload(String uploadId) {
+            WcacheRecords.MultipartUpload u = upload(uploadId);
+            if (u == null) {
+                throw new WcacheException.NotFound(uploadId, "no multipart upload " + uploadId);
+            }
+            return u;
+        }
+
+        WcacheRecords.Part part(String uploadId, int partNumber) {
+            FDBStoredRecord<Message> r = store.loadRecord(Tuple.from(partType, uploadId, partNumber));
+            return r == null ? null : as(r.getRecord(), WcacheRecords.Part.getDefaultInstance());
+        }
+
+        List<WcacheRecords.Part> parts(String uploadId) {
+            return scan(TupleRange.allOf(Tuple.from(partType, uploadId)), Integer.MAX_VALUE).stream()
+                    .map(m -> as(m, WcacheRecords.Part.getDefaultInstance())).toList();
+        }
+
+        CompleteUploadResult completeUpload(String uploadId, List<CompletedPart> named, String etag, long crc32c,
+                                            long fileId) {
+            WcacheRecords.MultipartUpload u = requireUpload(uploadId);
+            if (named.isEmpty()) {
+                throw new WcacheException.InvalidArgument(uploadId, "a multipart upload needs at least one part");
+            }
+            Map<Integer, WcacheRecords.Part> byNumber = new java.util.HashMap<>();
+            for (WcacheRecords.Part p : parts(uploadId)) {
+                byNumber.put(p.getPartNumber(), p);
+            }
+            int previous = 0;
+            for (CompletedPart c : named) {
+                if (c.partNumber() <= previous) {
+                    throw new WcacheException.InvalidArgument(uploadId, "parts must be listed in ascending order; "
+                            + c.partNumber() + " follows " + previous);
+                }
+                previous = c.partNumber();
+                WcacheRecords.Part p = byNumber.get(c.partNumber());
+                if (p == null || !stripQuotes(p.getEtag()).equals(stripQuotes(c.etag()))) {
+                    throw new WcacheException.InvalidArgument(uploadId, "part " + c.partNumber()
+                            + (p == null ? " was not uploaded" : " has ETag " + p.getEtag() + ", not " + c.etag()));
+                }
+            }
+            // Preconditions hold; assemble: the new file's extents point at the parts' bytes, shifted.
+            NamespacePath path = NamespacePath.of(u.getPath());
+            BeginRequest request = new BeginRequest(path, WritePolicy.valueOf(u.getPolicy()),
+                    Math.max(1, u.getWriteReplicas()), u.getOwnerWorker(), u.getReplicaWorkersList(), u.getContentType(),
+                    RecordMapping.map(u.getUserMetadataList()));
+            FileVersion session = begin(request, fileId);
+            long offset = 0;
+            java.util.Set<Integer> used = new java.util.HashSet<>();
+            for (CompletedPart c : named) {
+                WcacheRecords.Part p = byNumber.get(c.partNumber());
+                used.add(c.partNumber());
+                for (Extent e : deleteExtents(p.getFileId())) {
+                    store.saveRecord(RecordMapping.extent(new Extent(fileId, offset + e.offset(), e.worker(), e.segment(),
+                            e.position(), e.length(), e.crc32c())));
+                }
+                offset += p.getSize();
+                store.deleteRecord(Tuple.from(partType, uploadId, p.getPartNumber()));
+            }
+            List<Extent> discarded = new ArrayList<>();
+            for (WcacheRecords.Part p : byNumber.values()) {
+                if (!used.contains(p.getPartNumber())) {
+                    discarded.addAll(deleteExtents(p.getFileId()));
+                    store.deleteRecord(Tuple.from(partType, uploadId, p.getPartNumber()));
+                }
+            }
+            store.deleteRecord(Tuple.from(uploadType, uploadId));
+            CommitResult commit = commit(session.ref(), new CommitRequest(offset, etag, crc32c));
+            return new CompleteUploadResult(commit, discarded);
         }
 
         FileVersion begin(BeginRequest req, long fileId) {

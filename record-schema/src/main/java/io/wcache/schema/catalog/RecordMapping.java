@@ -93,4 +93,15 @@ final class RecordMapping {
         return new WorkerInfo(w.getId(), w.getAddress(), w.getCapacityBytes(), Instant.ofEpochMilli(w.getHeartbeatTimeMs()),
                 Instant.ofEpochMilli(w.getStartedTimeMs()));
     }
+
+    static MultipartUploadInfo upload(WcacheRecords.MultipartUpload u) {
+        return new MultipartUploadInfo(u.getUploadId(), NamespacePath.of(u.getPath()), WritePolicy.valueOf(u.getPolicy()),
+                Math.max(1, u.getWriteReplicas()), u.getOwnerWorker(), u.getReplicaWorkersList(), u.getContentType(),
+                map(u.getUserMetadataList()), Instant.ofEpochMilli(u.getCreatedTimeMs()));
+    }
+
+    static PartInfo part(WcacheRecords.Part p) {
+        return new PartInfo(p.getUploadId(), p.getPartNumber(), p.getFileId(), p.getSize(), p.getEtag(),
+                Instant.ofEpochMilli(p.getCreatedTimeMs()));
+    }
 }

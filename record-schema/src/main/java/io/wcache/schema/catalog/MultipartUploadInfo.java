@@ -1,0 +1,20 @@
+package io.wcache.schema.catalog;
+
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.WritePolicy;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An S3 multipart upload in progress: the path it will create, the policy resolved when it was
+ * created, the workers holding its parts and the object's content type and user metadata.
+ */
+public record MultipartUploadInfo(String uploadId, NamespacePath path, WritePolicy policy, int writeReplicas,
+                                  String ownerWorker, List<String> replicaWorkers, String contentType,
+                                  Map<String, String> userMetadata, Instant createdTime) {
+    public MultipartUploadInfo {
+        replicaWorkers = List.copyOf(replicaWorkers);
+        userMetadata = Map.copyOf(userMetadata);
+    }
+}
