@@ -234,7 +234,7 @@ public final class LogStore implements AutoCloseable {
         }
         // The scanned prefix is valid; force it, then seal, so the next open need not scan it.
         ch.force(false);
-        long end = scan.stop() == SegmentScanner.Stop.SEALED ? validEnd : writeSeal(dir, ch, id, validEnd);
+        long end = scan.stop() == SegmentScanner.Stop.SEALED ? validEnd : writeSeal(ch, id, validEnd);
         ch.force(false);
         register(dir, new Segment(dir.index, id, file, ch, end, true));
         outcomes.add(new SegmentOutcome(dir.index, id, file, outcome, validEnd, size - validEnd, scan.records()));
@@ -247,7 +247,7 @@ public final class LogStore implements AutoCloseable {
     }
 
     /** Writes a seal record at {@code position}; returns the new end of the segment. */
-    private static long writeSeal(Dir dir, FileChannel ch, long segmentId, long position) throws IOException {
+    private static long writeSeal(FileChannel ch, long segmentId, long position) throws IOException {
         ByteBuffer seal = ByteBuffer.allocateDirect(SegmentFormat.RECORD_HEADER_SIZE);
         SegmentFormat.encodeRecordHeader(seal, new UnsafeBuffer(0, 0), SegmentFormat.TYPE_SEAL, (byte) 0, segmentId,
                 position, 0, null, new CRC32C());
@@ -527,7 +527,7 @@ public final class LogStore implements AutoCloseable {
     private void roll(Dir dir) throws IOException {
         Segment old = dir.active;
         old.channel().force(false);
-        long end = writeSeal(dir, old.channel(), old.id(), old.size());
+        long end = writeSeal(old.channel(), old.id(), old.size());
         dir.used.addAndGet(end - old.size());
         old.setSize(end);
         dirty.add(old);
