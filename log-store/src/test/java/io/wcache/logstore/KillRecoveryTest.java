@@ -59,6 +59,8 @@ class KillRecoveryTest {
                 synced.add(new long[] {Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]),
                         Long.parseLong(f[3]), Long.parseLong(f[4])});
             }
+        } finally {
+            // SIGKILL: no shutdown hook, no close(); also stops the child if reading failed
             child.destroyForcibly();
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
