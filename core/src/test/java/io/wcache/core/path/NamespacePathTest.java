@@ -59,6 +59,21 @@ class NamespacePathTest {
                 });
     }
 
+    @ParameterizedTest(name = "[{index}] {1}")
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', emptyValue = "", value = {
+            "''|path is empty",
+            "a/b|path must be absolute (start with '/')",
+            "/a//b|path has an empty segment ('//')",
+            "/a/|path must not end with '/'",
+            "/a/./b|segment '.' is not allowed",
+            "/a/../b|segment '..' is not allowed",
+    })
+    void eachRuleHasItsDocumentedMessage(String bad, String message) {
+        assertThatThrownBy(() -> NamespacePath.of(bad)).isInstanceOf(WcacheException.InvalidPath.class)
+                .hasMessage(message);
+        assertThatThrownBy(() -> NamespacePath.of("/a\0b")).hasMessage("path contains a NUL character");
+    }
+
     @Test
     void nullPathIsInvalidPath() {
         assertThatThrownBy(() -> NamespacePath.of(null)).isInstanceOf(WcacheException.InvalidPath.class);
