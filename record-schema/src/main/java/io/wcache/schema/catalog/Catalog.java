@@ -566,13 +566,20 @@ public final class Catalog implements AutoCloseable {
         sync(tx(t -> {
             t.store.saveRecord(WcacheRecords.PathPolicy.newBuilder().setPrefix(rule.prefix().toString())
                     .setPolicy(rule.policy().name()).setWriteReplicas(rule.writeReplicas()).setUpdatedTimeMs(t.now).build());
+            t.bumpConfigVersion();
             return null;
         }));
     }
 
     /** Removes the rule for {@code prefix}; false if there was none. */
     public boolean removePathRule(NamespacePath prefix) {
-        return sync(tx(t -> t.store.deleteRecord(Tuple.from(policyType, prefix.toString()))));
+        return sync(tx(t -> {
+            boolean removed = t.store.deleteRecord(Tuple.from(policyType, prefix.toString()));
+            if (removed) {
+                t.bumpConfigVersion();
+            }
+            return removed;
+        }));
     }
 
     public List<PathRule> pathRules() {
@@ -596,6 +603,7 @@ public final class Catalog implements AutoCloseable {
             }
             t.store.saveRecord(WcacheRecords.Mount.newBuilder().setPath(mount.path().toString())
                     .setUfsUri(mount.ufsUri().toString()).addAllOptions(RecordMapping.keyValues(mount.options())).build());
+            t.bumpConfigVersion();
             return null;
         }));
     }
@@ -606,8 +614,17 @@ public final class Catalog implements AutoCloseable {
             if (!t.store.deleteRecord(Tuple.from(mountType, "/" + mountName))) {
                 throw new WcacheException.NotFound(mountName, "no mount (bucket) named '" + mountName + "'");
             }
+            t.bumpConfigVersion();
             return null;
         }));
+    }
+
+    /**
+     * A counter that grows with every path-rule or mount change: workers poll it (one key read)
+     * and reload the path config and mount table only when it moved.
+     */
+    public long configVersion() {
+        return sync(tx(t -> t.readCounterKey(Tuple.from("configVersion"))));
     }
 
     public MountTable mountTable() {
@@ -840,6 +857,16 @@ public final class Catalog implements AutoCloseable {
             byte[] v = ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_LOAD_RECORD,
                     ctx.ensureActive().get(counters(ctx).pack(Tuple.from("space", worker, region))));
             return v == null ? 0 : ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        }
+
+        long readCounterKey(Tuple key) {
+            byte[] v = ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_LOAD_RECORD, ctx.ensureActive().get(counters(ctx).pack(key)));
+            return v == null ? 0 : ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        }
+
+        void bumpConfigVersion() {
+            byte[] one = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(1).array();
+            ctx.ensureActive().mutate(MutationType.ADD, counters(ctx).pack(Tuple.from("configVersion")), one);
         }
 
         void addSpace(String worker, long pinnedDelta, long evictableDelta) {

@@ -252,8 +252,10 @@ class CatalogTest {
 
     @Test
     void pathRulesMountsAndWorkersArePersisted() {
+        long v0 = catalog.configVersion();
         catalog.putPathRule(new PathRule(p("/s3/tmp"), WritePolicy.TRANSIENT, 2));
         catalog.putPathRule(new PathRule(p("/s3"), WritePolicy.WRITE_BACK, 1));
+        assertThat(catalog.configVersion()).isEqualTo(v0 + 2);
         PathConfig config = catalog.pathConfig(PathConfig.defaults());
         assertThat(config.resolve(p("/s3/tmp/x")).policy()).isEqualTo(WritePolicy.TRANSIENT);
         assertThat(catalog.removePathRule(p("/s3/tmp"))).isTrue();
@@ -264,8 +266,10 @@ class CatalogTest {
         assertThatThrownBy(() -> catalog.addMount(Mount.of("/s3", "file:///x", Map.of())))
                 .isInstanceOf(WcacheException.AlreadyExists.class);
         assertThat(catalog.mountTable().resolve(p("/s3/k")).options()).containsEntry("ufs.s3.region", "eu");
+        long v1 = catalog.configVersion();
         catalog.removeMount("s3");
         assertThatThrownBy(() -> catalog.removeMount("s3")).isInstanceOf(WcacheException.NotFound.class);
+        assertThat(catalog.configVersion()).isEqualTo(v1 + 1);
 
         WorkerInfo first = catalog.heartbeat("w1", "127.0.0.1:9000", 1000);
         clock.advance(Duration.ofSeconds(20));
