@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One open directory being read: {@code .}, {@code ..}, the names known only to this mount
@@ -33,6 +34,8 @@ final class DirStream {
     private int stage;
     private Optional<String> continuation = Optional.empty();
     private boolean listingDone;
+    /** The last name of the listing produced in this pass: pages are sorted, a group may straddle two. */
+    private String lastListed;
 
     DirStream(CacheService cache, NamespacePath dir, Set<String> localNames) {
         this.cache = cache;
@@ -50,6 +53,7 @@ final class DirStream {
         lookahead = null;
         continuation = Optional.empty();
         listingDone = false;
+        lastListed = null;
     }
 
     /** Fills the kernel's buffer from ordinal {@code offset}; stops when it is full or the directory ends. */
@@ -130,19 +134,32 @@ final class DirStream {
                 new ListQuery(dir.mountPath(), prefix, "/", "", PAGE_SIZE, continuation)));
         continuation = page.continuation();
         listingDone = continuation.isEmpty();
-        List<String> names = new ArrayList<>(page.objects().size() + page.commonPrefixes().size());
+        // each entry is the first segment after the prefix, whatever trailing delimiters a prefix carries
+        TreeSet<String> names = new TreeSet<>(NamespacePath::compareCodePoints);
         for (ObjectInfo o : page.objects()) {
-            String key = o.path().relativeToMount();
-            if (key.length() > prefix.length()) {
-                names.add(key.substring(prefix.length()));
-            }
+            addFirstSegment(names, o.path().relativeToMount(), prefix);
         }
         for (String p : page.commonPrefixes()) {
-            if (p.length() > prefix.length() + 1) {
-                names.add(p.substring(prefix.length(), p.length() - 1));
-            }
+            addFirstSegment(names, p, prefix);
         }
-        names.sort(NamespacePath::compareCodePoints);
-        return names;
+        if (lastListed != null) {
+            names.headSet(lastListed, true).clear();
+        }
+        if (!names.isEmpty()) {
+            lastListed = names.last();
+        }
+        return List.copyOf(names);
+    }
+
+    private static void addFirstSegment(Set<String> names, String key, String prefix) {
+        if (key.length() <= prefix.length() || !key.startsWith(prefix)) {
+            return;
+        }
+        String rest = key.substring(prefix.length());
+        int slash = rest.indexOf('/');
+        String name = slash < 0 ? rest : rest.substring(0, slash);
+        if (!name.isEmpty()) {
+            names.add(name);
+        }
     }
 }

@@ -189,9 +189,21 @@ public final class WcacheFuseFs extends FuseStubFS {
                 return true;
             }
         }
+        // A directory exists while some object lies under it: asked without a delimiter, so a prefix
+        // whose objects are all deleted (their UFS deletes still pending) does not keep it alive.
         String prefix = dir.depth() == 1 ? "" : dir.relativeToMount() + "/";
-        ListResult r = join(cache.list(new ListQuery(dir.mountPath(), prefix, "/", "", 1, Optional.empty())));
-        return !r.objects().isEmpty() || !r.commonPrefixes().isEmpty();
+        Optional<String> token = Optional.empty();
+        for (int page = 0; page < 16; page++) {
+            ListResult r = join(cache.list(new ListQuery(dir.mountPath(), prefix, "", "", 1, token)));
+            if (!r.objects().isEmpty() || !r.commonPrefixes().isEmpty()) {
+                return true;
+            }
+            token = r.continuation();
+            if (token.isEmpty()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void fill(FileStat stat, Attr a) {
