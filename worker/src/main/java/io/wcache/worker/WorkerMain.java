@@ -50,6 +50,10 @@ public final class WorkerMain implements Runnable {
         @Option(names = "--set", description = "Override a config key: key=value (repeatable)")
         List<String> sets = new ArrayList<>();
 
+        @Option(names = "--fuse-mount", paramLabel = "DIR",
+                description = "Also mount the namespace at DIR with FUSE (unmounted on shutdown)")
+        Path fuseMount;
+
         @Override
         public Integer call() throws Exception {
             WcacheConfig cfg;
@@ -66,13 +70,17 @@ public final class WorkerMain implements Runnable {
                 }
             }
             CountDownLatch stopped = new CountDownLatch(1);
-            Worker worker = Worker.start(cfg, WorkerOptions.defaults(), FRONTENDS);
+            List<Frontend.Factory> frontends = new ArrayList<>(FRONTENDS);
+            if (fuseMount != null) {
+                frontends.add(FuseFrontend.at(fuseMount));
+            }
+            Worker worker = Worker.start(cfg, WorkerOptions.defaults(), frontends);
             LOG.info("event=serving data_dir={} metadata={} cache_dirs={}", cfg.dataDir().toAbsolutePath(),
                     cfg.metadataEngine(), cfg.cacheDirs());
             for (Mount m : cfg.mounts().mounts()) {
                 LOG.info("event=mount path={} ufs={}", m.path(), UfsRegistry.uriOf(m));
             }
-            if (FRONTENDS.isEmpty()) {
+            if (frontends.isEmpty()) {
                 LOG.info("event=frontends none=true note=\"no S3 or FUSE frontend is built into this version yet\"");
             }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
