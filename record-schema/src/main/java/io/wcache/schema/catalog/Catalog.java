@@ -55,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * Typed, transactional metadata operations over the wcache record store. Every operation, and
  * every batch given to {@link #apply}, is exactly one Record Layer transaction run through
  * {@link FDBDatabase#runAsync}, retried on conflicts; results are domain records, never raw
- * protobuf. Each operation has an asynchronous form ({@code fooAsync}, a {@link CompletableFuture})
- * and a synchronous convenience ({@code foo}). Failures are {@link WcacheException}s: a refused
+ * protobuf. The operations of the write and read paths have an asynchronous form
+ * ({@code fooAsync}, a {@link CompletableFuture}) beside the synchronous one ({@code foo}); the
+ * administrative ones are synchronous only. Failures are {@link WcacheException}s: a refused
  * precondition is its typed error, a metadata engine failure is {@code Unavailable}.
  *
  * <p>Invariants: a path has at most one {@code COMMITTED} version; committing a session makes it
