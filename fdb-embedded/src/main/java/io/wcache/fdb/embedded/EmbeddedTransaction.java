@@ -793,37 +793,43 @@ final class EmbeddedTransaction implements Transaction {
                     approximateSize() + " bytes"));
         }
         long rv = readVersion();
-        VersionedStore.PendingCommit pending = new VersionedStore.PendingCommit(rv, readVersionNanos,
-                KeyRange.coalesce(readConflicts), KeyRange.coalesce(writeConflicts), List.copyOf(writes.log),
-                deadlineNanos, executor);
-        inFlight = pending;
         List<VersionedStore.Watch> armed = watches;
         watches = new ArrayList<>();
         CompletableFuture<byte[]> stamp = versionstamp;
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        store.submit(pending).whenComplete((result, error) -> {
-            synchronized (this) {
-                if (inFlight == pending) {
-                    inFlight = null;
-                }
-                if (error == null) {
-                    committedVersion = result[0];
-                }
+        CommitFuture done = new CommitFuture();
+        VersionedStore.PendingCommit[] self = new VersionedStore.PendingCommit[1];
+        VersionedStore.PendingCommit pending = new VersionedStore.PendingCommit(rv, readVersionNanos,
+                KeyRange.coalesce(readConflicts), KeyRange.coalesce(writeConflicts), List.copyOf(writes.log),
+                deadlineNanos, (result, error) -> done.deliver(() -> finishCommit(self[0], result, error, armed, stamp, done), executor));
+        self[0] = pending;
+        inFlight = pending;
+        store.submit(pending);
+        return done;
+    }
+
+    /** Runs on a waiting client thread or the executor, never on the committer thread. */
+    private void finishCommit(VersionedStore.PendingCommit pending, long[] result, Throwable error,
+                              List<VersionedStore.Watch> armed, CompletableFuture<byte[]> stamp, CompletableFuture<Void> done) {
+        synchronized (this) {
+            if (inFlight == pending) {
+                inFlight = null;
             }
             if (error == null) {
-                store.registerWatches(armed);
-                stamp.complete(VersionedStore.versionstamp(result[0], (int) result[1]));
-                done.complete(null);
-            } else {
-                Throwable cause = unwrap(error);
-                for (VersionedStore.Watch w : armed) {
-                    w.future().completeExceptionally(cause);
-                }
-                stamp.completeExceptionally(cause);
-                done.completeExceptionally(cause);
+                committedVersion = result[0];
             }
-        });
-        return done;
+        }
+        if (error == null) {
+            store.registerWatches(armed);
+            stamp.complete(VersionedStore.versionstamp(result[0], (int) result[1]));
+            done.complete(null);
+        } else {
+            Throwable cause = unwrap(error);
+            for (VersionedStore.Watch w : armed) {
+                w.future().completeExceptionally(cause);
+            }
+            stamp.completeExceptionally(cause);
+            done.completeExceptionally(cause);
+        }
     }
 
     private static Throwable unwrap(Throwable e) {

@@ -59,19 +59,22 @@ final class VersionedStore implements AutoCloseable {
         final List<Mutation> mutations;
         final long deadlineNanos;
         final long readVersionNanos;
-        final CompletableFuture<long[]> result = new CompletableFuture<>();
-        final Executor executor;
+        /**
+         * Receives {commit version, batch order} or the error, on the committer thread; it must only hand
+         * the outcome on, never block or run client code.
+         */
+        final java.util.function.BiConsumer<long[], Throwable> outcome;
         volatile boolean cancelled;
 
         PendingCommit(long readVersion, long readVersionNanos, List<KeyRange> readConflicts, List<KeyRange> writeConflicts,
-                      List<Mutation> mutations, long deadlineNanos, Executor executor) {
+                      List<Mutation> mutations, long deadlineNanos, java.util.function.BiConsumer<long[], Throwable> outcome) {
             this.readVersion = readVersion;
             this.readVersionNanos = readVersionNanos;
             this.readConflicts = readConflicts;
             this.writeConflicts = writeConflicts;
             this.mutations = mutations;
             this.deadlineNanos = deadlineNanos;
-            this.executor = executor;
+            this.outcome = outcome;
         }
     }
 
@@ -246,13 +249,13 @@ final class VersionedStore implements AutoCloseable {
         }
     }
 
-    /** Queues a commit; its future yields {commit version, batch order}. */
-    CompletableFuture<long[]> submit(PendingCommit commit) {
+    /** Queues a commit; its outcome callback is invoked once, on the committer thread. */
+    void submit(PendingCommit commit) {
         if (closed) {
-            return CompletableFuture.failedFuture(EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED, "database closed"));
+            commit.outcome.accept(null, EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED, "database closed"));
+            return;
         }
         queue.add(commit);
-        return commit.result;
     }
 
     private void commitLoop() {
@@ -273,7 +276,7 @@ final class VersionedStore implements AutoCloseable {
             } catch (Throwable t) {
                 LOG.error("event=committer_failure dir={}", directory, t);
                 for (PendingCommit p : group) {
-                    p.result.completeExceptionally(EmbeddedFdbException.of(FDBError.INTERNAL_ERROR, String.valueOf(t)));
+                    complete(p, null, EmbeddedFdbException.of(FDBError.INTERNAL_ERROR, String.valueOf(t)));
                 }
                 group.clear();
             }
@@ -447,14 +450,11 @@ final class VersionedStore implements AutoCloseable {
     }
 
     private static void complete(PendingCommit p, long[] result, Throwable error) {
-        // Continuations run on the client's executor, never on the committer thread.
-        p.executor.execute(() -> {
-            if (error == null) {
-                p.result.complete(result);
-            } else {
-                p.result.completeExceptionally(error);
-            }
-        });
+        try {
+            p.outcome.accept(result, error);
+        } catch (RuntimeException e) {
+            LOG.warn("event=commit_outcome_failed error={}", e.toString());
+        }
     }
 
     private void retireOldVersions() {
@@ -532,7 +532,7 @@ final class VersionedStore implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         for (PendingCommit p; (p = queue.poll()) != null; ) {
-            p.result.completeExceptionally(EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED, "database closed"));
+            complete(p, null, EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED, "database closed"));
         }
         for (Watch w : watches) {
             w.future.completeExceptionally(EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED, "database closed"));

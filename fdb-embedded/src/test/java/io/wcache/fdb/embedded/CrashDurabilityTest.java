@@ -40,7 +40,7 @@ class CrashDurabilityTest {
             Process child = new ProcessBuilder(javaBinary(), "-Xmx192m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                     "-cp", System.getProperty("java.class.path"), CrashingCommitter.class.getName(),
                     dir.toString(), Long.toString(round * 10_000_000L), "3")
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolveSibling(dir.getFileName() + "-child-stderr.log").toFile()))
                     .start();
             Thread reader = new Thread(() -> {
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII))) {
