@@ -415,12 +415,73 @@ public final class WcacheFuseFs extends FuseStubFS {
 
     // ---------------------------------------------------------------- files
 
-    /** A file open for reading: one committed version, whole, for the life of the handle. */
+    /** Bytes the read path asks the service for at once, and prefetches ahead of a sequential reader. */
+    static final int READ_WINDOW = 1 << 20;
+
+    /**
+     * A file open for reading: one committed version, whole, for the life of the handle. The kernel
+     * asks for 128 KiB at a time; the handle reads {@link #READ_WINDOW}-aligned windows from the
+     * service and starts fetching the next window as soon as one is used, so a sequential reader
+     * pays one service round trip per window and overlaps it with copying. Guarded by its monitor.
+     */
     private static final class ReadHandle {
         final ObjectReader reader;
+        final long size;
+        private long windowStart = -1;
+        private byte[] window;
+        private int windowLength;
+        private long nextStart = -1;
+        private CompletableFuture<ByteBuffer> next;
 
         ReadHandle(ObjectReader reader) {
             this.reader = reader;
+            this.size = reader.info().size();
+        }
+
+        /** Copies up to {@code length} bytes at {@code offset} into {@code dst}; short only at the end of the file. */
+        synchronized int read(long offset, int length, Pointer dst) {
+            int copied = 0;
+            while (copied < length && offset + copied < size) {
+                long at = offset + copied;
+                if (window == null || at < windowStart || at >= windowStart + windowLength) {
+                    load(at - at % READ_WINDOW);
+                    if (windowLength == 0) {
+                        break;
+                    }
+                }
+                int pos = (int) (at - windowStart);
+                int n = Math.min(length - copied, windowLength - pos);
+                dst.put(copied, window, pos, n);
+                copied += n;
+            }
+            return copied;
+        }
+
+        private void load(long start) {
+            ByteBuffer data = next != null && nextStart == start ? join(next) : join(reader.read(start, READ_WINDOW));
+            next = null;
+            windowStart = start;
+            windowLength = data.remaining();
+            if (data.hasArray() && data.arrayOffset() + data.position() == 0) {
+                window = data.array();
+            } else {
+                if (window == null || window.length < windowLength) {
+                    window = new byte[READ_WINDOW];
+                }
+                data.get(window, 0, windowLength);
+            }
+            if (start + READ_WINDOW < size) {
+                nextStart = start + READ_WINDOW;
+                next = reader.read(nextStart, READ_WINDOW);
+            }
+        }
+
+        synchronized void close() {
+            if (next != null) {
+                next.cancel(false);
+                next = null;
+            }
+            reader.close();
         }
     }
 
@@ -567,16 +628,7 @@ public final class WcacheFuseFs extends FuseStubFS {
             if (!(h instanceof ReadHandle r)) {
                 throw fail(ErrorCodes.EBADF(), "not an open file " + path);
             }
-            ByteBuffer data = join(r.reader.read(offset, (int) Math.min(size, Integer.MAX_VALUE)));
-            int n = data.remaining();
-            if (data.hasArray()) {
-                buf.put(0, data.array(), data.arrayOffset() + data.position(), n);
-            } else {
-                byte[] copy = new byte[n];
-                data.get(copy);
-                buf.put(0, copy, 0, n);
-            }
-            return n;
+            return r.read(offset, (int) Math.min(size, Integer.MAX_VALUE), buf);
         });
     }
 
@@ -707,7 +759,7 @@ public final class WcacheFuseFs extends FuseStubFS {
                 return finish(w, 0, true);
             }
             if (h instanceof ReadHandle r) {
-                r.reader.close();
+                r.close();
             }
             return 0;
         });
