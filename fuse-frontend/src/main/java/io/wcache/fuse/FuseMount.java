@@ -139,7 +139,7 @@ public final class FuseMount implements AutoCloseable {
     }
 
     /** Whether {@code dir} is the mount point of a FUSE file system, per {@code /proc/self/mountinfo}. */
-    static boolean isFuseMountPoint(Path dir) {
+    public static boolean isFuseMountPoint(Path dir) {
         String target = dir.toAbsolutePath().normalize().toString();
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
