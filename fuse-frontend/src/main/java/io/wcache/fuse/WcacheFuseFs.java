@@ -641,7 +641,10 @@ public final class WcacheFuseFs extends FuseStubFS {
             }
             synchronized (w) {
                 if (w.done) {
-                    throw fail(ErrorCodes.EACCES(), w.path + " was closed (or fsynced) and is write-once");
+                    // after a failure, keep reporting it: the kernel retries the rest of a short write,
+                    // and the application must see the real error, not the write-once refusal
+                    throw w.result != 0 ? fail(-w.result, w.path + ": an earlier write or the commit failed")
+                            : fail(ErrorCodes.EACCES(), w.path + " was closed (or fsynced) and is write-once");
                 }
                 long written = w.accepted;
                 if (offset != written) {

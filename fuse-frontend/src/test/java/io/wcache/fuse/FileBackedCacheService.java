@@ -65,6 +65,13 @@ final class FileBackedCacheService implements CacheService {
         this.mounts = MountTable.of(ms);
     }
 
+    private final Set<String> failingAppendPrefixes = ConcurrentHashMap.newKeySet();
+
+    /** Appends past the first 256 KiB of paths under {@code prefix} fail with Unavailable from now on. */
+    void failAppendsUnder(String prefix) {
+        failingAppendPrefixes.add(prefix);
+    }
+
     /** Commits of paths under {@code prefix} fail with OutOfSpace from now on. */
     void failCommitsUnder(String prefix) {
         failingPrefixes.add(prefix);
@@ -162,6 +169,11 @@ final class FileBackedCacheService implements CacheService {
             try {
                 if (closed) {
                     throw new WcacheException.Conflict(path.toString(), "session closed");
+                }
+                for (String prefix : failingAppendPrefixes) {
+                    if (path.toString().startsWith(prefix) && written >= 256 * 1024) {
+                        throw new WcacheException.Unavailable(path.toString(), "injected: disk gone", null);
+                    }
                 }
                 while (chunk.hasRemaining()) {
                     written += channel.write(chunk);

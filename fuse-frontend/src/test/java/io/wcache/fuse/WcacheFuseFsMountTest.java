@@ -234,4 +234,16 @@ class WcacheFuseFsMountTest {
                 .anySatisfy(t -> assertThat(t.count()).isPositive());
         assertThat(registry.find("wcache.fuse.operations").tag("op", "readdir").timers()).isNotEmpty();
     }
+
+    @Test
+    void failedAppendIsReportedAsItsOwnErrorByLaterWritesAndClose() throws Exception {
+        cache.failAppendsUnder("/m/broken/");
+        sh(mnt, "mkdir -p m/broken");
+        Shell.Result py = python(mnt, "import os, errno\nfd = os.open('m/broken/f', os.O_CREAT | os.O_WRONLY)\n"
+                + "for i in range(8):\n    try:\n        os.write(fd, b'x' * (1 << 20))\n"
+                + "    except OSError as e:\n        print('write', errno.errorcode[e.errno])\n"
+                + "try:\n    os.close(fd)\n    print('closed ok')\nexcept OSError as e:\n    print('close', errno.errorcode[e.errno])\n");
+        assertThat(py.out()).as(py.toString()).contains("write EIO").doesNotContain("EACCES").contains("close EIO");
+        assertThat(cache.content("/m/broken/f")).isEmpty();
+    }
 }
