@@ -97,6 +97,8 @@ public final class Persister implements AutoCloseable {
         boolean started;
         /** The newest operation waiting to run, or null; older ones are dropped when it arrives. */
         PersistTask next;
+        /** The committed layout that came with {@code next} on the fast path, so its upload needs no Catalog read. */
+        FileLayout nextLayout;
         /** {@code next} failed before and waits for {@code retry}. */
         boolean backingOff;
         ScheduledFuture<?> retry;
@@ -167,13 +169,23 @@ public final class Persister implements AutoCloseable {
      * other policy only supersedes pending work of older generations of its path. Never blocks.
      */
     public void onCommitted(FileVersion committed) {
+        onCommitted(committed, null);
+    }
+
+    /**
+     * As {@link #onCommitted(FileVersion)}, with the version's extents as the commit wrote them (the
+     * pipeline's committed event carries them): the first upload attempt then reads no metadata,
+     * since this worker's lane for the path already knows whether a newer generation exists.
+     */
+    public void onCommitted(FileVersion committed, List<Extent> extents) {
         if (committed.state() != FileState.COMMITTED) {
             return;
         }
         if (committed.policy() == WritePolicy.WRITE_BACK && committed.persistState() != PersistState.PERSISTED) {
             Instant enqueued = committed.committedTime().orElse(clock.instant());
             submit(new PersistTask(committed.path(), TaskKind.UPLOAD, committed.fileId(), committed.generation(),
-                    committed.size(), 0, enqueued, Optional.empty(), Optional.empty(), Optional.empty(), enqueued));
+                    committed.size(), 0, enqueued, Optional.empty(), Optional.empty(), Optional.empty(), enqueued),
+                    extents == null ? null : new FileLayout(committed, extents));
         } else {
             supersede(committed.path(), committed.generation());
         }
@@ -232,6 +244,10 @@ public final class Persister implements AutoCloseable {
      * claimed one never is, since its lease keeps it from being claimed again for a while.
      */
     boolean submit(PersistTask task) {
+        return submit(task, null);
+    }
+
+    private boolean submit(PersistTask task, FileLayout layout) {
         lock.lock();
         try {
             if (closed) {
@@ -256,6 +272,7 @@ public final class Persister implements AutoCloseable {
             lane.highest = task.generation();
             cancelRetry(lane);
             lane.next = task;
+            lane.nextLayout = layout;
             dispatch(lane);
             account(lane, +1);
             return true;
@@ -277,6 +294,7 @@ public final class Persister implements AutoCloseable {
             if (lane.next != null) {
                 cancelRetry(lane);
                 lane.next = null;
+                lane.nextLayout = null;
                 superseded.incrementAndGet();
             }
             account(lane, +1);
@@ -319,10 +337,12 @@ public final class Persister implements AutoCloseable {
             return;
         }
         PersistTask task = lane.next;
+        FileLayout layout = lane.nextLayout;
         lane.next = null;
+        lane.nextLayout = null;
         lane.running = task;
         lane.started = false;
-        uploads.execute(() -> run(lane, task));
+        uploads.execute(() -> run(lane, task, layout));
     }
 
     private void dropIfIdle(Lane lane) {
@@ -333,18 +353,25 @@ public final class Persister implements AutoCloseable {
 
     // ---------------------------------------------------------------- running
 
-    private void run(Lane lane, PersistTask task) {
+    private void run(Lane lane, PersistTask task, FileLayout layout) {
+        boolean stale;
         lock.lock();
         try {
             account(lane, -1);
             lane.started = true;
             account(lane, +1);
+            // A newer commit or delete arrived while this waited for a thread: it replaces this one.
+            stale = lane.highest > task.generation();
         } finally {
             lock.unlock();
         }
         PersistTask retry = null;
         try {
-            perform(task);
+            if (stale) {
+                skipSuperseded(task);
+            } else {
+                perform(task, layout);
+            }
         } catch (RuntimeException e) {
             retry = failed(task, e);
         } catch (Error e) {
@@ -365,6 +392,7 @@ public final class Persister implements AutoCloseable {
             lane.started = false;
             if (retry != null && lane.next == null && !closed) {
                 lane.next = retry;
+                lane.nextLayout = null;
                 lane.backingOff = true;
                 long delayMs = Math.max(0, retry.nextAttemptTime().toEpochMilli() - clock.millis());
                 PersistTask waiting = retry;
@@ -395,7 +423,7 @@ public final class Persister implements AutoCloseable {
         }
     }
 
-    private void perform(PersistTask task) {
+    private void perform(PersistTask task, FileLayout known) {
         NamespacePath path = task.path();
         String key = UfsRouter.keyOf(path);
         if (task.kind() == TaskKind.DELETE) {
@@ -407,14 +435,11 @@ public final class Persister implements AutoCloseable {
             LOG.debug("event=ufsDeleted path={} generation={}", path, task.generation());
             return;
         }
-        Optional<FileLayout> layout = catalog.layout(path);
+        // A retry or a claimed task re-reads the layout: extents may have moved, the path moved on.
+        Optional<FileLayout> layout = known != null ? Optional.of(known) : catalog.layout(path);
         FileVersion f = layout.map(FileLayout::file).orElse(null);
         if (f == null || f.fileId() != task.fileId() || f.generation() != task.generation()) {
-            if (task.leaseOwner().isPresent()) {
-                catalog.markPersisted(task); // gives the lease back so the newer task is due at once
-            }
-            superseded.incrementAndGet();
-            LOG.debug("event=uploadSkipped reason=superseded path={} generation={}", path, task.generation());
+            skipSuperseded(task);
             return;
         }
         List<Extent> extents = layout.get().extents();
@@ -437,6 +462,14 @@ public final class Persister implements AutoCloseable {
             superseded.incrementAndGet();
             LOG.debug("event=uploadSuperseded path={} generation={}", path, task.generation());
         }
+    }
+
+    private void skipSuperseded(PersistTask task) {
+        if (task.leaseOwner().isPresent()) {
+            catalog.markPersisted(task); // not current: gives the lease back so the newer task is due at once
+        }
+        superseded.incrementAndGet();
+        LOG.debug("event=persistSkipped reason=superseded path={} kind={} generation={}", task.path(), task.kind(), task.generation());
     }
 
     /** Records a failed attempt in the Catalog; the task to retry, or null if it was superseded meanwhile. */

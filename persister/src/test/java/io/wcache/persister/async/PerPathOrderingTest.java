@@ -60,7 +60,7 @@ class PerPathOrderingTest {
         ufs.beforeDelete(k -> sleep(ThreadLocalRandom.current().nextInt(40)));
         Random random = new Random(42);
         Map<String, Optional<PatternSource>> last = new HashMap<>();
-        for (int i = 0; i < 400; i++) {
+        for (int i = 0; i < 200; i++) {
             String key = "p/" + random.nextInt(6);
             if (random.nextInt(4) == 0 && last.getOrDefault(key, Optional.empty()).isPresent()) {
                 rig.delete(key);

@@ -34,23 +34,23 @@ import java.util.zip.CRC32C;
  * the write pipeline: it appends a body to the log store as pinned 1 MiB records, syncs, commits
  * it in the Catalog and feeds the committed version to the persister's fast path.
  */
-final class PersistRig implements AutoCloseable {
+public final class PersistRig implements AutoCloseable {
 
     static final String WORKER = "w1";
     static final String MOUNT = "m";
     static final int CHUNK = 1 << 20;
 
     final MetadataEngine engine;
-    final Catalog catalog;
+    public final Catalog catalog;
     final LogStore logStore;
     final UfsRouter router;
-    final Persister persister;
+    public final Persister persister;
 
     /**
      * Opens (or reopens) the engine under {@code dir/meta} and the log store under {@code dir/cache};
      * on reopen, the live extents the Catalog knows are restored to the store, pinned unless persisted.
      */
-    PersistRig(Path dir, UnderFileSystem ufs, PersisterConfig config) {
+    public PersistRig(Path dir, UnderFileSystem ufs, PersisterConfig config) {
         this.engine = MetadataEngine.open("embedded:" + dir.resolve("meta"));
         this.catalog = Catalog.open(engine.recordDatabase(), "persist");
         this.logStore = LogStore.open(LogStoreConfig.of(dir.resolve("cache"), 2L << 30), ExtentRelocator.NONE);
@@ -77,7 +77,7 @@ final class PersistRig implements AutoCloseable {
         return writeBack(key, body, version, true);
     }
 
-    FileVersion writeBack(String key, PatternSource body, String version, boolean notify) throws IOException {
+    public FileVersion writeBack(String key, PatternSource body, String version, boolean notify) throws IOException {
         NamespacePath path = path(key);
         BeginRequest begin = BeginRequest.of(path, WritePolicy.WRITE_BACK, WORKER);
         begin = new BeginRequest(begin.path(), begin.policy(), begin.writeReplicas(), begin.ownerWorker(),
@@ -107,7 +107,7 @@ final class PersistRig implements AutoCloseable {
             logStore.release(location(e));
         }
         if (notify) {
-            persister.onCommitted(c.committed());
+            persister.onCommitted(c.committed(), extents);
         }
         return c.committed();
     }

@@ -1,0 +1,118 @@
+package io.wcache.persister.async.bench;
+
+import io.wcache.persister.async.Backoff;
+import io.wcache.persister.async.PersistRig;
+import io.wcache.persister.async.PersisterConfig;
+import io.wcache.persister.async.S3Rig;
+import io.wcache.persister.testing.EmbeddedS3Server;
+import io.wcache.persister.testing.PatternSource;
+import io.wcache.persister.ufs.UnderFileSystem;
+import io.wcache.persister.ufs.UploadSource;
+import io.wcache.persister.ufs.PutOptions;
+import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.FileVersion;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Objects persisted per second for 10 KiB WRITE_BACK objects against an embedded s3proxy, beside
+ * the same server's direct PUT rate at the same parallelism, in interleaved rounds of one run.
+ *
+ * <pre>
+ * mvn -B -ntp -o -q -pl persister test-compile exec:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=io.wcache.persister.async.bench.PersisterBenchmark [-Dexec.args="3000 16 3"]
+ * </pre>
+ * Arguments: objects per round, parallelism (upload threads), rounds.
+ */
+public final class PersisterBenchmark {
+
+    private static final int SIZE = 10 << 10;
+
+    private PersisterBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int objects = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 16;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        Path dir = Files.createTempDirectory("persister-bench");
+        byte[] body = new PatternSource(SIZE, 1).open(0, SIZE).readAllBytes();
+        try (EmbeddedS3Server s3 = S3Rig.server(dir.resolve("s3"));
+             UnderFileSystem direct = S3Rig.ufs(s3);
+             PersistRig rig = new PersistRig(dir.resolve("worker"), S3Rig.ufs(s3),
+                     PersisterConfig.of("w1", threads, new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1))))) {
+            rig.persister.start();
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            // Warm-up of both paths (JIT, connections), not reported.
+            directRound(direct, pool, threads, Math.min(500, objects), body, "warm");
+            persisterRound(rig, Math.min(500, objects), "warm");
+            double[] directRates = new double[rounds];
+            double[] persistRates = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                directRates[r] = directRound(direct, pool, threads, objects, body, "d" + r);
+                persistRates[r] = persisterRound(rig, objects, "p" + r);
+                System.out.printf("round %d: direct PUT %.0f obj/s, persister %.0f obj/s%n", r, directRates[r], persistRates[r]);
+            }
+            pool.shutdown();
+            double d = median(directRates);
+            double p = median(persistRates);
+            System.out.println();
+            System.out.printf("| objects/round | parallelism | rounds | direct PUT (median obj/s) | persister (median obj/s) | ratio |%n");
+            System.out.printf("| ---: | ---: | ---: | ---: | ---: | ---: |%n");
+            System.out.printf("| %d | %d | %d | %.0f | %.0f | %.2f |%n", objects, threads, rounds, d, p, p / d);
+        }
+    }
+
+    private static double directRound(UnderFileSystem ufs, ExecutorService pool, int threads, int objects, byte[] body,
+                                      String tag) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        UploadSource source = UploadSource.ofBytes(body);
+        long t0 = System.nanoTime();
+        List<Future<?>> fs = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            fs.add(pool.submit(() -> {
+                for (int i; (i = next.getAndIncrement()) < objects; ) {
+                    ufs.put("direct/" + tag + "/" + i, source, PutOptions.DEFAULT);
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : fs) {
+            f.get();
+        }
+        return objects / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Commits {@code objects} versions (untimed), then times their persistence from the fast-path events on. */
+    private static double persisterRound(PersistRig rig, int objects, String tag) throws Exception {
+        List<FileVersion> committed = new ArrayList<>(objects);
+        List<List<Extent>> extents = new ArrayList<>(objects);
+        for (int i = 0; i < objects; i++) {
+            FileVersion v = rig.writeBack("bench/" + tag + "/" + i, new PatternSource(SIZE, 1), "1", false);
+            committed.add(v);
+            extents.add(rig.catalog.extents(v.fileId()));
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < objects; i++) {
+            rig.persister.onCommitted(committed.get(i), extents.get(i));
+        }
+        if (!rig.persister.awaitDrained(Duration.ofMinutes(10))) {
+            throw new IllegalStateException("not drained: " + rig.persister.stats());
+        }
+        return objects / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}
