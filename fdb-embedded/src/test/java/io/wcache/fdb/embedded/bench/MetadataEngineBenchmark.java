@@ -67,6 +67,7 @@ public final class MetadataEngineBenchmark {
             rows.add(row("embedded commit (1 key, 100 B)", commit));
             double perSecond16 = commitThroughput(engine, 16);
             double perSecond1 = commitThroughput(engine, 1);
+            double perSecond64 = commitThroughput(engine, 64);
             double saves = recordLayerSaves(engine.recordDatabase());
 
             System.out.println();
@@ -78,6 +79,7 @@ public final class MetadataEngineBenchmark {
             System.out.printf("%-48s %12.0f%n", "serial fsyncs/s (1 / fsync p50)", 1e9 / percentile(fsync, 50));
             System.out.printf("%-48s %12.0f%n", "small commits/s, 1 thread", perSecond1);
             System.out.printf("%-48s %12.0f%n", "small commits/s, 16 threads", perSecond16);
+            System.out.printf("%-48s %12.0f%n", "small commits/s, 64 threads", perSecond64);
             System.out.printf("%-48s %12.0f%n", "Record Layer saveRecord/s (100 per txn)", saves);
             System.out.printf("%-48s %12.2f%n", "commit p50 / fsync p50", percentile(commit, 50) / (double) percentile(fsync, 50));
             System.out.printf("%-48s %12.2f%n", "16-thread commits/s / serial fsyncs/s", perSecond16 * percentile(fsync, 50) / 1e9);
