@@ -1,0 +1,536 @@
+package io.wcache.s3.server;
+
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.wcache.core.cache.CacheService;
+import io.wcache.core.cache.ListResult;
+import io.wcache.core.cache.MultipartUpload;
+import io.wcache.core.cache.ObjectInfo;
+import io.wcache.core.cache.ObjectReader;
+import io.wcache.core.cache.PartInfo;
+import io.wcache.core.cache.PartRef;
+import io.wcache.core.cache.WriteOptions;
+import io.wcache.core.cache.WriteSession;
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.mount.Mount;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.s3.error.S3Error;
+import io.wcache.s3.error.S3ErrorCode;
+import io.wcache.s3.error.S3Exception;
+import io.wcache.s3.request.ByteRange;
+import io.wcache.s3.request.Conditions;
+import io.wcache.s3.request.CopySource;
+import io.wcache.s3.request.ListParams;
+import io.wcache.s3.request.S3Request;
+import io.wcache.s3.xml.S3XmlModel.CompleteMultipartUpload;
+import io.wcache.s3.xml.S3XmlModel.CompletedPart;
+import io.wcache.s3.xml.S3XmlModel.DeleteError;
+import io.wcache.s3.xml.S3XmlModel.DeleteRequest;
+import io.wcache.s3.xml.S3XmlModel.DeleteResult;
+import io.wcache.s3.xml.S3XmlModel.ObjectIdentifier;
+import io.wcache.s3.xml.S3XmlModel.PartEntry;
+import io.wcache.s3.xml.S3XmlModel.UploadEntry;
+import io.wcache.s3.xml.S3XmlParser;
+import io.wcache.s3.xml.S3XmlWriter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The S3 operations of one request, each turning the parsed request into CacheService calls and
+ * a response. Full responses are returned as futures (the handler sends them on the event loop);
+ * GET bodies are handed to the handler's streamer instead, and those futures complete with
+ * {@code null}.
+ */
+final class S3Operations {
+    /** S3's minimum size of every part but the last. */
+    static final long MIN_PART_BYTES = 5L * 1024 * 1024;
+    private static final int COPY_PIECE = 1 << 20;
+
+    private final S3Handler.Shared shared;
+    private final S3Handler.Exchange x;
+    private final S3Request r;
+    private final S3Handler handler;
+    private final CacheService cache;
+
+    S3Operations(S3Handler.Shared shared, S3Handler.Exchange x, S3Handler handler) {
+        this.shared = shared;
+        this.x = x;
+        this.r = x.request;
+        this.handler = handler;
+        this.cache = shared.cache();
+    }
+
+    /** Operations without a body of their own. */
+    CompletableFuture<FullHttpResponse> run() {
+        return switch (r.operation()) {
+            case LIST_BUCKETS -> done(S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.listBuckets(S3Handler.OWNER,
+                    cache.mounts().mounts().stream().map(m -> S3Handler.bucketEntry(m.name(), shared.startedAt()))
+                            .toList())));
+            case HEAD_BUCKET -> {
+                handler.requireBucket(bucket());
+                FullHttpResponse resp = S3Handler.empty(HttpResponseStatus.OK);
+                resp.headers().set("x-amz-bucket-region", "us-east-1");
+                yield done(resp);
+            }
+            case GET_BUCKET_LOCATION -> {
+                handler.requireBucket(bucket());
+                yield done(S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.bucketLocation("us-east-1")));
+            }
+            case CREATE_BUCKET -> createBucket();
+            case DELETE_BUCKET -> deleteBucket();
+            case LIST_OBJECTS -> listObjects(false);
+            case LIST_OBJECTS_V2 -> listObjects(true);
+            case GET_OBJECT -> getObject();
+            case HEAD_OBJECT -> headObject();
+            case DELETE_OBJECT -> cache.delete(handler.objectPath(r))
+                    .thenApply(existed -> S3Handler.empty(HttpResponseStatus.NO_CONTENT));
+            case COPY_OBJECT -> copyObject();
+            case UPLOAD_PART_COPY -> uploadPartCopy();
+            case CREATE_MULTIPART_UPLOAD -> cache.createMultipart(handler.objectPath(r), S3Handler.writeOptions(r))
+                    .thenApply(u -> S3Handler.xml(HttpResponseStatus.OK,
+                            S3XmlWriter.initiateMultipartUpload(bucket(), r.key().orElse(""), u.uploadId())));
+            case ABORT_MULTIPART_UPLOAD -> cache.abortMultipart(handler.objectPath(r), r.uploadId().orElseThrow())
+                    .thenApply(v -> S3Handler.empty(HttpResponseStatus.NO_CONTENT));
+            case LIST_PARTS -> listParts();
+            case LIST_MULTIPART_UPLOADS -> listUploads();
+            default -> CompletableFuture.failedFuture(new S3Exception(S3ErrorCode.NOT_IMPLEMENTED,
+                    "Operation " + r.operation() + " is not implemented"));
+        };
+    }
+
+    private String bucket() {
+        return r.bucket().orElse("");
+    }
+
+    private static <T> CompletableFuture<T> done(T v) {
+        return CompletableFuture.completedFuture(v);
+    }
+
+    // ------------------------------------------------------------------ buckets
+
+    private CompletableFuture<FullHttpResponse> createBucket() {
+        String b = bucket();
+        if (cache.mounts().find(b).isPresent()) {
+            // As S3 in us-east-1: creating a bucket you already own succeeds.
+            return done(location(b));
+        }
+        return shared.config().bucketCreation().create(b).thenApply(v -> location(b));
+    }
+
+    private static FullHttpResponse location(String bucket) {
+        FullHttpResponse resp = S3Handler.empty(HttpResponseStatus.OK);
+        resp.headers().set(HttpHeaderNames.LOCATION, "/" + bucket);
+        return resp;
+    }
+
+    private CompletableFuture<FullHttpResponse> deleteBucket() {
+        handler.requireBucket(bucket());
+        return shared.config().bucketCreation().delete(bucket())
+                .thenApply(v -> S3Handler.empty(HttpResponseStatus.NO_CONTENT));
+    }
+
+    // ------------------------------------------------------------------ listings
+
+    private CompletableFuture<FullHttpResponse> listObjects(boolean v2) {
+        handler.requireBucket(bucket());
+        ListParams p = r.list().orElseThrow();
+        NamespacePath mount = NamespacePath.of("/" + bucket());
+        if (p.maxKeys() == 0) {
+            var page = S3Handler.page(List.of(), List.of(), false, Optional.empty());
+            return done(S3Handler.xml(HttpResponseStatus.OK, v2
+                    ? S3XmlWriter.listObjectsV2(bucket(), p, page, Optional.of(S3Handler.OWNER))
+                    : S3XmlWriter.listObjectsV1(bucket(), p, page)));
+        }
+        String after;
+        Optional<String> token;
+        if (v2) {
+            after = p.startAfter().orElse("");
+            token = p.continuationToken();
+        } else {
+            after = p.marker().orElse("");
+            token = Optional.empty();
+            // A v1 NextMarker may be a common prefix: continue after everything under it.
+            if (p.delimiter().isPresent() && !after.isEmpty() && after.startsWith(p.prefix())
+                    && after.endsWith(p.delimiter().get())) {
+                after = after + "\uffff";
+            }
+        }
+        return cache.list(S3Handler.listQuery(mount, p, after, token)).thenApply(l -> {
+            Optional<String> next = v2 ? l.continuation() : lastOf(l);
+            var page = S3Handler.page(l.objects(), l.commonPrefixes(), l.truncated(), l.truncated() ? next
+                    : Optional.empty());
+            return S3Handler.xml(HttpResponseStatus.OK, v2
+                    ? S3XmlWriter.listObjectsV2(bucket(), p, page, Optional.of(S3Handler.OWNER))
+                    : S3XmlWriter.listObjectsV1(bucket(), p, page));
+        });
+    }
+
+    private static Optional<String> lastOf(ListResult l) {
+        String a = l.objects().isEmpty() ? null : l.objects().get(l.objects().size() - 1).path().relativeToMount();
+        String b = l.commonPrefixes().isEmpty() ? null : l.commonPrefixes().get(l.commonPrefixes().size() - 1);
+        if (a == null) {
+            return Optional.ofNullable(b);
+        }
+        if (b == null) {
+            return Optional.of(a);
+        }
+        return Optional.of(NamespacePath.compareCodePoints(a, b) > 0 ? a : b);
+    }
+
+    // ------------------------------------------------------------------ objects
+
+    private CompletableFuture<FullHttpResponse> getObject() {
+        NamespacePath path = handler.objectPath(r);
+        return cache.open(path).thenApplyAsync(reader -> {
+            try {
+                return serveGet(reader);
+            } catch (RuntimeException e) {
+                reader.close();
+                throw e;
+            }
+        }, handler.ctx().executor());
+    }
+
+    private FullHttpResponse serveGet(ObjectReader reader) {
+        ObjectInfo info = reader.info();
+        FullHttpResponse early = preconditions(info);
+        if (early != null) {
+            reader.close();
+            return early;
+        }
+        Selection sel = select(info);
+        HttpResponse head = S3Handler.streamingHead(sel.status());
+        S3Handler.objectHeaders(head.headers(), info);
+        sel.headers().forEach((k, v) -> head.headers().set(k, v));
+        r.responseHeaderOverrides().forEach((k, v) -> head.headers().set(k, v));
+        handler.respondStreaming(x, head, reader, sel.start(), sel.length());
+        return null;
+    }
+
+    private CompletableFuture<FullHttpResponse> headObject() {
+        NamespacePath path = handler.objectPath(r);
+        return cache.stat(path).thenApply(o -> {
+            ObjectInfo info = o.orElseThrow(() -> new S3Exception(S3Error.of(S3ErrorCode.NO_SUCH_KEY, null,
+                    r.resource())));
+            FullHttpResponse early = preconditions(info);
+            if (early != null) {
+                return early;
+            }
+            Selection sel = select(info);
+            FullHttpResponse resp = S3Handler.empty(sel.status());
+            S3Handler.objectHeaders(resp.headers(), info);
+            sel.headers().forEach((k, v) -> resp.headers().set(k, v));
+            r.responseHeaderOverrides().forEach((k, v) -> resp.headers().set(k, v));
+            // HEAD announces the length a GET would send.
+            resp.headers().set(HttpHeaderNames.CONTENT_LENGTH, sel.length());
+            return resp;
+        });
+    }
+
+    /** {@code 304}/{@code 412} for failing conditions, else null. */
+    private FullHttpResponse preconditions(ObjectInfo info) {
+        Conditions.Outcome o = r.conditions().evaluateRead(info.etag(), info.lastModified(), true);
+        return switch (o) {
+            case PROCEED -> null;
+            case NOT_MODIFIED -> {
+                FullHttpResponse resp = S3Handler.empty(HttpResponseStatus.NOT_MODIFIED);
+                resp.headers().set(HttpHeaderNames.ETAG, S3Handler.quote(info.etag()))
+                        .set(HttpHeaderNames.LAST_MODIFIED, io.wcache.s3.xml.S3Timestamps.rfc1123(info.lastModified()));
+                yield resp;
+            }
+            case PRECONDITION_FAILED -> throw new S3Exception(S3Error.of(S3ErrorCode.PRECONDITION_FAILED, null,
+                    r.resource()));
+        };
+    }
+
+    /** Which bytes a GET/HEAD serves: whole object, one range, or one part of a multipart object. */
+    private record Selection(HttpResponseStatus status, long start, long length, Map<String, String> headers) {
+    }
+
+    private Selection select(ObjectInfo info) {
+        long size = info.size();
+        if (r.partNumber().isPresent()) {
+            int pn = r.partNumber().getAsInt();
+            List<Long> parts = info.partSizes();
+            if (parts.isEmpty()) {
+                if (pn != 1) {
+                    throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_PART_NUMBER, null, r.resource()));
+                }
+                return new Selection(HttpResponseStatus.OK, 0, size, Map.of());
+            }
+            if (pn > parts.size()) {
+                throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_PART_NUMBER, null, r.resource()));
+            }
+            long start = 0;
+            for (int i = 0; i < pn - 1; i++) {
+                start += parts.get(i);
+            }
+            long len = parts.get(pn - 1);
+            Map<String, String> h = new HashMap<>();
+            h.put("x-amz-mp-parts-count", String.valueOf(parts.size()));
+            if (len > 0) {
+                h.put(HttpHeaderNames.CONTENT_RANGE.toString(), new ByteRange.Span(start, len).contentRange(size));
+            }
+            return new Selection(HttpResponseStatus.PARTIAL_CONTENT, start, len, h);
+        }
+        if (r.range().isPresent()) {
+            ByteRange.Span span = r.range().get().resolve(size);
+            return new Selection(HttpResponseStatus.PARTIAL_CONTENT, span.start(), span.length(),
+                    Map.of(HttpHeaderNames.CONTENT_RANGE.toString(), span.contentRange(size)));
+        }
+        return new Selection(HttpResponseStatus.OK, 0, size, Map.of());
+    }
+
+    // ------------------------------------------------------------------ delete objects
+
+    CompletableFuture<FullHttpResponse> deleteObjects(byte[] body) {
+        handler.requireBucket(bucket());
+        DeleteRequest req = S3XmlParser.parseDelete(body);
+        List<String> deleted = new ArrayList<>();
+        List<DeleteError> errors = new ArrayList<>();
+        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        for (ObjectIdentifier id : req.objects()) {
+            chain = chain.thenCompose(v -> deleteOne(id.key()).handle((ok, e) -> {
+                if (e == null) {
+                    synchronized (deleted) {
+                        deleted.add(id.key());
+                    }
+                } else {
+                    S3Error err = handler.toS3Error(x, e);
+                    synchronized (deleted) {
+                        errors.add(new DeleteError(id.key(), err.code().code(), err.message()));
+                    }
+                }
+                return null;
+            }));
+        }
+        return chain.thenApply(v -> {
+            synchronized (deleted) {
+                return S3Handler.xml(HttpResponseStatus.OK,
+                        S3XmlWriter.deleteResult(new DeleteResult(deleted, errors), req.quiet()));
+            }
+        });
+    }
+
+    private CompletableFuture<Boolean> deleteOne(String key) {
+        try {
+            return cache.delete(handler.objectPath(bucket(), key));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    // ------------------------------------------------------------------ copy
+
+    private CompletableFuture<FullHttpResponse> copyObject() {
+        NamespacePath dst = handler.objectPath(r);
+        CopySource cs = r.copySource().orElseThrow();
+        NamespacePath src = handler.objectPath(cs.bucket(), cs.key());
+        if (src.equals(dst) && !r.replaceMetadata()) {
+            return CompletableFuture.failedFuture(new S3Exception(S3ErrorCode.INVALID_REQUEST,
+                    "This copy request is illegal because it is trying to copy an object to itself without changing"
+                            + " the object's metadata, storage class, website redirect location or encryption"
+                            + " attributes."));
+        }
+        return cache.open(src).thenCompose(reader -> {
+            CompletableFuture<ObjectInfo> copied;
+            try {
+                ObjectInfo info = reader.info();
+                checkCopySource(info);
+                WriteOptions opts = r.replaceMetadata() ? S3Handler.writeOptions(r)
+                        : new WriteOptions(info.contentType(), info.userMetadata(), Optional.empty(),
+                                S3Handler.writeOptions(r).ifNoneMatch());
+                copied = cache.create(dst, opts).thenCompose(s -> copyInto(reader, s, 0, info.size()));
+            } catch (RuntimeException e) {
+                copied = CompletableFuture.failedFuture(e);
+            }
+            return copied.whenComplete((i, e) -> reader.close());
+        }).thenApply(info -> S3Handler.xml(HttpResponseStatus.OK,
+                S3XmlWriter.copyObjectResult(S3Handler.quote(info.etag()), info.lastModified())));
+    }
+
+    private CompletableFuture<FullHttpResponse> uploadPartCopy() {
+        NamespacePath dst = handler.objectPath(r);
+        CopySource cs = r.copySource().orElseThrow();
+        NamespacePath src = handler.objectPath(cs.bucket(), cs.key());
+        return cache.open(src).thenCompose(reader -> {
+            CompletableFuture<ObjectInfo> copied;
+            try {
+                ObjectInfo info = reader.info();
+                checkCopySource(info);
+                long start = 0;
+                long len = info.size();
+                if (r.copySourceRange().isPresent()) {
+                    ByteRange.Closed c = r.copySourceRange().get();
+                    if (c.last() >= info.size()) {
+                        throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_RANGE, null, r.resource()));
+                    }
+                    start = c.first();
+                    len = c.last() - c.first() + 1;
+                }
+                long s0 = start;
+                long end = start + len;
+                copied = cache.uploadPart(dst, r.uploadId().orElseThrow(), r.partNumber().orElseThrow())
+                        .thenCompose(s -> copyInto(reader, s, s0, end));
+            } catch (RuntimeException e) {
+                copied = CompletableFuture.failedFuture(e);
+            }
+            return copied.whenComplete((i, e) -> reader.close());
+        }).thenApply(info -> S3Handler.xml(HttpResponseStatus.OK,
+                S3XmlWriter.copyPartResult(S3Handler.quote(info.etag()), info.lastModified())));
+    }
+
+    private void checkCopySource(ObjectInfo info) {
+        if (r.copySourceConditions().evaluateRead(info.etag(), info.lastModified(), false)
+                != Conditions.Outcome.PROCEED) {
+            throw new S3Exception(S3Error.of(S3ErrorCode.PRECONDITION_FAILED, null, r.resource()));
+        }
+    }
+
+    /** Copies {@code [from, end)} of the reader into the session, piece by piece, then commits (or aborts on failure). */
+    private static CompletableFuture<ObjectInfo> copyInto(ObjectReader reader, WriteSession s, long from, long end) {
+        return copyRange(reader, s, from, end).thenCompose(v -> s.commit())
+                .whenComplete((i, e) -> {
+                    if (e != null) {
+                        s.abort();
+                    }
+                });
+    }
+
+    private static CompletableFuture<Void> copyRange(ObjectReader reader, WriteSession s, long off, long end) {
+        if (off >= end) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return reader.read(off, (int) Math.min(COPY_PIECE, end - off)).thenCompose(buf -> {
+            if (!buf.hasRemaining()) {
+                return CompletableFuture.failedFuture(new WcacheException.Corruption(s.path().toString(),
+                        "copy source ended early at " + off));
+            }
+            int n = (int) Math.min(buf.remaining(), end - off);
+            buf.limit(buf.position() + n);
+            return s.append(buf).thenCompose(v -> copyRange(reader, s, off + n, end));
+        });
+    }
+
+    // ------------------------------------------------------------------ multipart
+
+    CompletableFuture<FullHttpResponse> completeMultipart(byte[] body) {
+        NamespacePath path = handler.objectPath(r);
+        String uploadId = r.uploadId().orElseThrow();
+        CompleteMultipartUpload req = S3XmlParser.parseCompleteMultipartUpload(body);
+        return cache.listParts(path, uploadId).thenCompose(stored -> {
+            Map<Integer, PartInfo> byNumber = new HashMap<>();
+            stored.forEach(p -> byNumber.put(p.partNumber(), p));
+            List<PartRef> refs = new ArrayList<>();
+            List<CompletedPart> parts = req.parts();
+            for (int i = 0; i < parts.size(); i++) {
+                CompletedPart cp = parts.get(i);
+                PartInfo p = byNumber.get(cp.partNumber());
+                String etag = Conditions.unquote(cp.etag());
+                if (p == null || !p.etag().equalsIgnoreCase(etag)) {
+                    throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_PART, null, r.resource()));
+                }
+                if (i < parts.size() - 1 && p.size() < MIN_PART_BYTES) {
+                    throw new S3Exception(S3Error.of(S3ErrorCode.ENTITY_TOO_SMALL, null, r.resource()));
+                }
+                refs.add(new PartRef(cp.partNumber(), p.etag()));
+            }
+            return writeConditions(path).thenCompose(v -> cache.completeMultipart(path, uploadId, refs));
+        }).thenApply(info -> S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.completeMultipartUpload(
+                "/" + bucket() + "/" + r.key().orElse(""), bucket(), r.key().orElse(""),
+                S3Handler.quote(info.etag()))));
+    }
+
+    private CompletableFuture<Void> writeConditions(NamespacePath path) {
+        Conditions c = r.conditions();
+        if (c.ifMatch().isEmpty() && c.ifNoneMatch().isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return cache.stat(path).thenApply(cur -> {
+            if (c.evaluateWrite(cur.map(ObjectInfo::etag)) != Conditions.Outcome.PROCEED) {
+                throw new S3Exception(S3Error.of(S3ErrorCode.PRECONDITION_FAILED, null, r.resource()));
+            }
+            return null;
+        });
+    }
+
+    private CompletableFuture<FullHttpResponse> listParts() {
+        NamespacePath path = handler.objectPath(r);
+        ListParams p = r.list().orElseThrow();
+        int marker = p.marker().map(Integer::parseInt).orElse(0);
+        int max = p.maxKeys();
+        return cache.listParts(path, r.uploadId().orElseThrow()).thenApply(all -> {
+            List<PartEntry> out = new ArrayList<>();
+            boolean truncated = false;
+            for (PartInfo pi : all) {
+                if (pi.partNumber() <= marker) {
+                    continue;
+                }
+                if (out.size() >= max) {
+                    truncated = true;
+                    break;
+                }
+                out.add(new PartEntry(pi.partNumber(), pi.lastModified(), S3Handler.quote(pi.etag()), pi.size()));
+            }
+            Optional<Integer> next = truncated ? Optional.of(out.get(out.size() - 1).partNumber()) : Optional.empty();
+            return S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.listParts(bucket(), r.key().orElse(""),
+                    r.uploadId().orElseThrow(), p, out, truncated, next, S3Handler.OWNER));
+        });
+    }
+
+    private CompletableFuture<FullHttpResponse> listUploads() {
+        handler.requireBucket(bucket());
+        ListParams p = r.list().orElseThrow();
+        String base = "/" + bucket() + "/";
+        return cache.listMultipartUploads(base + p.prefix()).thenApply(all -> {
+            List<MultipartUpload> sorted = new ArrayList<>(all);
+            sorted.sort((a, b) -> {
+                int c = NamespacePath.compareCodePoints(a.path().relativeToMount(), b.path().relativeToMount());
+                return c != 0 ? c : a.initiated().compareTo(b.initiated());
+            });
+            String keyMarker = p.marker().orElse("");
+            List<UploadEntry> uploads = new ArrayList<>();
+            TreeSet<String> prefixes = new TreeSet<>(NamespacePath::compareCodePoints);
+            boolean truncated = false;
+            String nextKey = null;
+            String nextId = null;
+            for (MultipartUpload u : sorted) {
+                String key = u.path().relativeToMount();
+                if (!key.startsWith(p.prefix())) {
+                    continue;
+                }
+                if (!keyMarker.isEmpty() && NamespacePath.compareCodePoints(key, keyMarker) <= 0) {
+                    continue;
+                }
+                if (p.delimiter().isPresent()) {
+                    int i = key.indexOf(p.delimiter().get(), p.prefix().length());
+                    if (i >= 0) {
+                        prefixes.add(key.substring(0, i + p.delimiter().get().length()));
+                        continue;
+                    }
+                }
+                if (uploads.size() + prefixes.size() >= p.maxKeys()) {
+                    truncated = true;
+                    break;
+                }
+                uploads.add(new UploadEntry(key, u.uploadId(), u.initiated()));
+                nextKey = key;
+                nextId = u.uploadId();
+            }
+            return S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.listMultipartUploads(bucket(), p, uploads,
+                    List.copyOf(prefixes), truncated, Optional.ofNullable(truncated ? nextKey : null),
+                    Optional.ofNullable(truncated ? nextId : null), S3Handler.OWNER));
+        });
+    }
+
+    static Optional<Mount> mount(CacheService cache, String bucket) {
+        return cache.mounts().find(bucket);
+    }
+}
