@@ -405,7 +405,9 @@ public final class WorkerCacheService implements CacheService {
             merged.put(f.path().relativeToMount(), toInfo(f));
         }
         for (String p : page.commonPrefixes()) {
-            merged.put(p.substring(base.length()) + q.delimiter(), "P");
+            // The Catalog's common prefixes end with the delimiter already.
+            String rel = p.substring(base.length());
+            merged.put(rel.endsWith(q.delimiter()) ? rel : rel + q.delimiter(), "P");
         }
         if (page.truncated()) {
             catalogBound = merged.isEmpty() ? null : merged.lastKey();
