@@ -23,15 +23,13 @@ public final class MetadataEngine implements AutoCloseable {
     private final String description;
     private final Database database;
     private final FDBDatabase recordDatabase;
-    private final FDBDatabaseFactory factory;
     private final boolean ownsDatabase;
 
     private MetadataEngine(String description, Database database, FDBDatabase recordDatabase,
-                           FDBDatabaseFactory factory, boolean ownsDatabase) {
+                           boolean ownsDatabase) {
         this.description = description;
         this.database = database;
         this.recordDatabase = recordDatabase;
-        this.factory = factory;
         this.ownsDatabase = ownsDatabase;
     }
 
@@ -57,7 +55,7 @@ public final class MetadataEngine implements AutoCloseable {
             Path dir = Path.of(target).toAbsolutePath().normalize();
             EmbeddedDatabase db = EmbeddedDatabase.open(dir);
             EmbeddedDatabaseFactory factory = new EmbeddedDatabaseFactory(db);
-            return new MetadataEngine("embedded:" + dir, db, factory.getDatabase(dir.toString()), factory, true);
+            return new MetadataEngine("embedded:" + dir, db, factory.getDatabase(dir.toString()), true);
         }
         return openFoundationDb(spec, Path.of(target).toAbsolutePath().normalize());
     }
@@ -72,7 +70,7 @@ public final class MetadataEngine implements AutoCloseable {
         }
         FDBDatabaseFactory factory = FDBDatabaseFactory.instance();
         FDBDatabase recordDatabase = factory.getDatabase(clusterFile.toString());
-        return new MetadataEngine("fdb:" + clusterFile, recordDatabase.database(), recordDatabase, factory, false);
+        return new MetadataEngine("fdb:" + clusterFile, recordDatabase.database(), recordDatabase, false);
     }
 
     /** The Record Layer database, for {@code FDBRecordStore} and {@code FDBDatabase.run}. */

@@ -43,6 +43,11 @@ final class VersionSnapshot {
         }
     }
 
+    /** Whether every reference, including the store's, has been given back and the snapshot released. */
+    boolean isReleased() {
+        return references.get() == 0;
+    }
+
     void release() {
         if (references.decrementAndGet() == 0) {
             db.releaseSnapshot(snapshot);

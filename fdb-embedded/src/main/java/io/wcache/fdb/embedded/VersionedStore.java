@@ -551,6 +551,16 @@ final class VersionedStore implements AutoCloseable {
         for (VersionSnapshot s : snapshots.values()) {
             s.release();
         }
+        // Reads that took a snapshot before close() finish quickly (they are synchronous); closing RocksDB
+        // under them would free memory they still use, so wait for them, boundedly.
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (snapshots.values().stream().anyMatch(s -> !s.isReleased()) && System.nanoTime() < giveUp) {
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+        if (snapshots.values().stream().anyMatch(s -> !s.isReleased())) {
+            LOG.warn("event=close_with_reads_in_flight dir={}", directory);
+        }
         snapshots.clear();
         try {
             db.flushWal(true);
