@@ -23,6 +23,16 @@ public interface LocalExtents {
     void markPersisted(Extent extent);
 
     /**
+     * Keeps a file's extents from being released while an upload reads them (a superseding commit
+     * or a delete defers the release until {@link #unpin}). Nothing by default.
+     */
+    default void pin(long fileId) {
+    }
+
+    default void unpin(long fileId) {
+    }
+
+    /**
      * Extents of {@code worker} in {@code store}; an extent held by another worker is
      * {@link WcacheException.Unavailable} (its owner persists it).
      */

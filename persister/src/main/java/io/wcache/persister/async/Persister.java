@@ -62,7 +62,7 @@ public final class Persister implements AutoCloseable {
 
     private final Catalog catalog;
     private final LocalExtents local;
-    private final UfsRouter router;
+    private final UfsResolver router;
     private final PersisterConfig config;
     private final Clock clock;
     private final ExecutorService uploads;
@@ -117,7 +117,7 @@ public final class Persister implements AutoCloseable {
         }
     }
 
-    public Persister(Catalog catalog, LocalExtents local, UfsRouter router, PersisterConfig config, Clock clock) {
+    public Persister(Catalog catalog, LocalExtents local, UfsResolver router, PersisterConfig config, Clock clock) {
         this.catalog = catalog;
         this.local = local;
         this.router = router;
@@ -129,7 +129,7 @@ public final class Persister implements AutoCloseable {
         this.poller = daemon(this::pollLoop, "wcache-persist-poller");
     }
 
-    public Persister(Catalog catalog, LocalExtents local, UfsRouter router, PersisterConfig config) {
+    public Persister(Catalog catalog, LocalExtents local, UfsResolver router, PersisterConfig config) {
         this(catalog, local, router, config, Clock.systemUTC());
     }
 
@@ -444,8 +444,14 @@ public final class Persister implements AutoCloseable {
         }
         List<Extent> extents = layout.get().extents();
         UnderFileSystem ufs = router.ufsFor(path);
-        ufs.put(key, new ExtentUploadSource(extents, f.size(), local), new PutOptions(f.contentType(), f.userMetadata()));
-        PersistOutcome outcome = catalog.markPersisted(task);
+        PersistOutcome outcome;
+        local.pin(f.fileId());
+        try {
+            ufs.put(key, new ExtentUploadSource(extents, f.size(), local), new PutOptions(f.contentType(), f.userMetadata()));
+            outcome = catalog.markPersisted(task);
+        } finally {
+            local.unpin(f.fileId());
+        }
         if (outcome == PersistOutcome.PERSISTED) {
             for (Extent e : extents) {
                 try {

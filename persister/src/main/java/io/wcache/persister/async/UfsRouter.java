@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * path relative to its mount. The mount table is read through a supplier, so mounts added at run
  * time are found; a client whose mount was removed or re-pointed is closed and reopened.
  */
-public final class UfsRouter implements AutoCloseable {
+public final class UfsRouter implements UfsResolver, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(UfsRouter.class);
 
@@ -43,6 +43,7 @@ public final class UfsRouter implements AutoCloseable {
      *
      * @throws WcacheException.NotFound if no mount has that name
      */
+    @Override
     public UnderFileSystem ufsFor(NamespacePath path) {
         String name = path.mountName();
         Open o = open.get(name);

@@ -1,0 +1,98 @@
+package io.wcache.worker.persist;
+
+import io.wcache.logstore.LogStore;
+import io.wcache.persister.async.LocalExtents;
+import io.wcache.persister.async.PendingPersist;
+import io.wcache.persister.async.PersistStats;
+import io.wcache.persister.async.Persister;
+import io.wcache.persister.async.PersisterConfig;
+import io.wcache.pipeline.ChangeEvent;
+import io.wcache.pipeline.ExtentCodec;
+import io.wcache.pipeline.WritePipeline;
+import io.wcache.schema.catalog.Catalog;
+import io.wcache.schema.catalog.Extent;
+import io.wcache.worker.cache.ReaderPins;
+import io.wcache.worker.ufs.UfsRegistry;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The worker's persister: the persister module's {@link Persister} (parallel, per-path ordered,
+ * retried uploads) fed from the write pipeline's committed-event stream and the Catalog's persist
+ * queue. It reads this worker's extents through the log store with the pipeline's extent
+ * encoding, pins a version's extents while uploading them, and shares the worker's UFS clients.
+ */
+public final class AsyncPersister implements io.wcache.worker.Persister {
+
+    private final Persister persister;
+    private final PersisterConfig config;
+    private final WritePipeline pipeline;
+
+    public AsyncPersister(Catalog catalog, LogStore store, ReaderPins pins, UfsRegistry ufs, WritePipeline pipeline,
+                          PersisterConfig config) {
+        this.config = config;
+        this.pipeline = pipeline;
+        LocalExtents base = LocalExtents.of(store, config.owner(), ExtentCodec::toLocation);
+        LocalExtents local = new LocalExtents() {
+            @Override
+            public ByteBuffer read(Extent extent, long offset, int length) {
+                return base.read(extent, offset, length);
+            }
+
+            @Override
+            public void markPersisted(Extent extent) {
+                base.markPersisted(extent);
+            }
+
+            @Override
+            public void pin(long fileId) {
+                pins.pin(fileId);
+            }
+
+            @Override
+            public void unpin(long fileId) {
+                pins.unpin(fileId);
+            }
+        };
+        this.persister = new Persister(catalog, local, ufs::forPath, config);
+    }
+
+    /** Subscribes to committed events and starts the persister; {@code period} is not used (the config's poll interval is). */
+    @Override
+    public void start(Duration period) {
+        pipeline.subscribe(this::onEvent);
+        persister.start();
+    }
+
+    private void onEvent(ChangeEvent event) {
+        if (event instanceof ChangeEvent.CommittedEvent c) {
+            persister.onCommitted(c.committed(), c.extents());
+        } else if (event instanceof ChangeEvent.DeletedEvent d) {
+            persister.onDeleted(d.result().tombstone());
+        }
+    }
+
+    /** For {@code wcadm async-persist stat}. */
+    public PersistStats stats() {
+        return persister.stats();
+    }
+
+    /** For {@code wcadm async-persist list}: at most {@code limit} rows in path order. */
+    public List<PendingPersist> pending(int limit) {
+        return persister.pending(limit);
+    }
+
+    public Persister persister() {
+        return persister;
+    }
+
+    public PersisterConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        persister.close();
+    }
+}
