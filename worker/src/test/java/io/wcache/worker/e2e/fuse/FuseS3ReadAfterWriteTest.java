@@ -1,0 +1,99 @@
+package io.wcache.worker.e2e.fuse;
+
+import static io.wcache.worker.e2e.fuse.FuseShell.sh;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.wcache.fuse.FuseMountOptions;
+import io.wcache.worker.Frontend;
+import io.wcache.worker.FuseFrontend;
+import io.wcache.worker.S3Frontend;
+import io.wcache.worker.TestWorkers;
+import io.wcache.worker.Worker;
+import io.wcache.worker.WorkerOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Read-after-write between the FUSE mount and the S3 endpoint of one worker: a file closed through
+ * FUSE is readable through S3 at once, an object put through S3 is readable through the mount at
+ * once, and an overwrite or delete through S3 shows through the mount within the attribute cache
+ * time ({@link FuseMountOptions#DEFAULT_CACHE_TIMEOUT}).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FuseS3ReadAfterWriteTest {
+
+    Path root;
+    Path mnt;
+    Worker worker;
+    String endpoint;
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    @BeforeAll
+    void start() throws Exception {
+        root = Files.createTempDirectory("fuse-s3").toAbsolutePath();
+        mnt = root.resolve("mnt");
+        Files.createDirectories(TestWorkers.ufsDir(root));
+        AtomicReference<S3Frontend> s3 = new AtomicReference<>();
+        Frontend.Factory s3Factory = w -> {
+            S3Frontend fe = (S3Frontend) S3Frontend.fromConfig().start(w);
+            s3.set(fe);
+            return fe;
+        };
+        worker = Worker.start(TestWorkers.config(root, "s3.address=127.0.0.1:0", "s3.auth=none"),
+                WorkerOptions.defaults().withSegmentSize(16L << 20),
+                List.of(s3Factory, FuseFrontend.at(mnt, new SimpleMeterRegistry())));
+        endpoint = "http://127.0.0.1:" + s3.get().address().getPort();
+    }
+
+    @AfterAll
+    void stop() {
+        try {
+            if (worker != null) {
+                worker.close();
+            }
+        } finally {
+            sh(root, "fusermount -u -z " + mnt + " 2>/dev/null; true");
+        }
+    }
+
+    private HttpResponse<String> s3(String method, String key, String body) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(endpoint + "/m/" + key)).timeout(Duration.ofSeconds(30));
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void fileClosedThroughFuseIsReadableThroughS3AtOnce() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            FuseShell.Result w = sh(mnt, "mkdir -p m/raw && printf 'fuse-" + i + "' > m/raw/f" + i);
+            assertThat(w.exit()).as(w.toString()).isZero();
+            HttpResponse<String> get = s3("GET", "raw/f" + i, null);
+            assertThat(get.statusCode()).isEqualTo(200);
+            assertThat(get.body()).isEqualTo("fuse-" + i);
+        }
+    }
+
+    @Test
+    void objectPutThroughS3IsReadableThroughFuseAtOnceAndChangesShowWithinTheCacheTimeout() throws Exception {
+        assertThat(s3("PUT", "from-s3", "v1").statusCode()).isEqualTo(200);
+        assertThat(sh(mnt, "cat m/from-s3").out()).isEqualTo("v1");
+        assertThat(s3("PUT", "from-s3", "version-2").statusCode()).isEqualTo(200);
+        Thread.sleep(FuseMountOptions.DEFAULT_CACHE_TIMEOUT.toMillis() + 300);
+        assertThat(sh(mnt, "cat m/from-s3").out()).isEqualTo("version-2");
+        assertThat(s3("DELETE", "from-s3", null).statusCode()).isEqualTo(204);
+        Thread.sleep(FuseMountOptions.DEFAULT_CACHE_TIMEOUT.toMillis() + 300);
+        assertThat(sh(mnt, "cat m/from-s3").err()).contains("No such file or directory");
+    }
+}
