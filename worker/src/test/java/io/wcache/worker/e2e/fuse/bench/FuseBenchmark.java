@@ -6,10 +6,16 @@ import io.wcache.core.cache.ObjectReader;
 import io.wcache.core.cache.WriteOptions;
 import io.wcache.core.cache.WriteSession;
 import io.wcache.core.path.NamespacePath;
+import io.wcache.worker.Frontend;
 import io.wcache.worker.FuseFrontend;
+import io.wcache.worker.S3Frontend;
 import io.wcache.worker.TestWorkers;
 import io.wcache.worker.Worker;
 import io.wcache.worker.WorkerOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,12 +23,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * 1 GiB sequential write ({@code dd bs=1M conv=fsync}) and read through the FUSE mount of a real
  * worker (WRITE_BACK, persist drain off so uploads do not compete for the disk), against the same
- * bytes written and read through the worker's CacheService in-process (1 MiB appends, commit), and
- * against {@code dd} on the raw disk under the same directory, in one run, several rounds, medians.
+ * bytes PUT and GET through the worker's S3 endpoint (one HTTP stream, no auth), through the
+ * worker's CacheService in-process (1 MiB appends, commit), and against {@code dd} on the raw disk
+ * under the same directory, in one run, several rounds, medians.
  *
  * <pre>mvn -B -ntp -o -q -pl worker test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=io.wcache.worker.e2e.fuse.bench.FuseBenchmark [-Dexec.args="SIZE_MIB ROUNDS"]</pre>
@@ -42,10 +50,19 @@ public final class FuseBenchmark {
         Files.createDirectories(TestWorkers.ufsDir(root));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         List<double[]> r = new ArrayList<>();
-        try (Worker worker = Worker.start(TestWorkers.config(root, "cache.capacity=" + Math.max(8, 4L * mib * 3 / 1024 + 4) + "GiB"),
+        AtomicReference<S3Frontend> s3 = new AtomicReference<>();
+        Frontend.Factory s3Factory = w -> {
+            S3Frontend fe = (S3Frontend) S3Frontend.fromConfig().start(w);
+            s3.set(fe);
+            return fe;
+        };
+        HttpClient http = HttpClient.newHttpClient();
+        try (Worker worker = Worker.start(TestWorkers.config(root, "cache.capacity=" + Math.max(8, 5L * mib * 3 / 1024 + 4) + "GiB",
+                        "s3.address=127.0.0.1:0", "s3.auth=none"),
                 WorkerOptions.defaults().withPersistDrain(false).withSegmentSize(64L << 20),
-                List.of(FuseFrontend.at(mnt, registry)))) {
+                List.of(s3Factory, FuseFrontend.at(mnt, registry)))) {
             CacheService cache = worker.cacheService();
+            String endpoint = "http://127.0.0.1:" + s3.get().address().getPort() + "/m/";
             byte[] block = new byte[1 << 20];
             ThreadLocalRandom.current().nextBytes(block);
             Path src = root.resolve("src");
@@ -53,28 +70,35 @@ public final class FuseBenchmark {
                     + ((long) mib << 20) + " > " + src);
             for (int i = 0; i < rounds; i++) {
                 int round = i;
-                double[] row = new double[6];
+                double[] row = new double[8];
                 row[0] = mib / seconds(() -> run("dd if=" + src + " of=" + raw.resolve("f" + round) + " bs=1M conv=fsync status=none"));
                 row[1] = mib / seconds(() -> run("dd if=" + src + " of=" + mnt.resolve("m/fuse" + round) + " bs=1M conv=fsync status=none"));
                 row[2] = mib / seconds(() -> apiWrite(cache, "/m/api" + round, block, mib));
+                row[6] = mib / seconds(() -> check(http.send(HttpRequest.newBuilder(URI.create(endpoint + "s3" + round))
+                        .PUT(HttpRequest.BodyPublishers.ofFile(src)).build(), HttpResponse.BodyHandlers.discarding())));
                 dropCaches();
                 row[3] = mib / seconds(() -> run("dd if=" + raw.resolve("f" + round) + " of=/dev/null bs=1M status=none"));
                 row[4] = mib / seconds(() -> run("dd if=" + mnt.resolve("m/fuse" + round) + " of=/dev/null bs=1M status=none"));
                 row[5] = mib / seconds(() -> apiRead(cache, "/m/api" + round));
+                row[7] = mib / seconds(() -> check(http.send(HttpRequest.newBuilder(URI.create(endpoint + "s3" + round))
+                        .GET().build(), HttpResponse.BodyHandlers.discarding())));
                 r.add(row);
                 Files.delete(raw.resolve("f" + i));
                 cache.delete(NamespacePath.of("/m/fuse" + i)).join();
                 cache.delete(NamespacePath.of("/m/api" + i)).join();
+                cache.delete(NamespacePath.of("/m/s3" + i)).join();
             }
         } finally {
             run("rm -rf " + root);
         }
         String[] names = {"raw disk write (dd conv=fsync)", "FUSE write (dd conv=fsync)", "CacheService write (in-process)",
-                "raw disk read (dd)", "FUSE read (dd)", "CacheService read (in-process)"};
+                "raw disk read (dd)", "FUSE read (dd)", "CacheService read (in-process)", "S3 PUT (HTTP, 1 stream)",
+                "S3 GET (HTTP, 1 stream)"};
+        int[] order = {0, 1, 6, 2, 3, 4, 7, 5};
         System.out.printf("%-34s %12s %10s%n", mib + " MiB, 1 MiB blocks, " + rounds + " rounds", "MiB/s p50", "vs raw");
-        for (int c = 0; c < 6; c++) {
+        for (int c : order) {
             double m = median(r, c);
-            double baseline = median(r, c < 3 ? 0 : 3);
+            double baseline = median(r, c < 3 || c == 6 ? 0 : 3);
             System.out.printf("%-34s %12.0f %9.0f%%%n", names[c], m, 100 * m / baseline);
         }
     }
@@ -93,6 +117,12 @@ public final class FuseBenchmark {
     private static double median(List<double[]> rows, int col) {
         double[] v = rows.stream().mapToDouble(x -> x[col]).sorted().toArray();
         return v[v.length / 2];
+    }
+
+    private static void check(HttpResponse<?> response) {
+        if (response.statusCode() / 100 != 2) {
+            throw new IllegalStateException("S3 request failed: " + response.statusCode());
+        }
     }
 
     private static void apiWrite(CacheService cache, String path, byte[] block, int mib) {
