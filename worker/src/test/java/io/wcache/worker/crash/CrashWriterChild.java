@@ -53,7 +53,7 @@ public final class CrashWriterChild {
             Thread th = new Thread(() -> {
                 ThreadLocalRandom rnd = ThreadLocalRandom.current();
                 for (int i = 0; ; i++) {
-                    int size = rnd.nextInt(10) == 0 ? rnd.nextInt(1_000_000, 2_500_000) : rnd.nextInt(0, 64_000);
+                    int size = rnd.nextInt(16) == 0 ? rnd.nextInt(1_000_000, 1_800_000) : rnd.nextInt(0, 64_000);
                     String path = "/m/r" + round + "/w" + writer + "-" + i + "-" + size;
                     try {
                         byte[] body = body(path);
