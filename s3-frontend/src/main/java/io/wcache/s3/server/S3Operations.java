@@ -437,10 +437,13 @@ final class S3Operations {
                 if (p == null || !p.etag().equalsIgnoreCase(etag)) {
                     throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_PART, null, r.resource()));
                 }
-                if (i < parts.size() - 1 && p.size() < MIN_PART_BYTES) {
+                refs.add(new PartRef(cp.partNumber(), p.etag()));
+            }
+            // As S3: every named part must exist before sizes are judged.
+            for (int i = 0; i < parts.size() - 1; i++) {
+                if (byNumber.get(parts.get(i).partNumber()).size() < MIN_PART_BYTES) {
                     throw new S3Exception(S3Error.of(S3ErrorCode.ENTITY_TOO_SMALL, null, r.resource()));
                 }
-                refs.add(new PartRef(cp.partNumber(), p.etag()));
             }
             return writeConditions(path).thenCompose(v -> cache.completeMultipart(path, uploadId, refs));
         }).thenApply(info -> S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.completeMultipartUpload(
