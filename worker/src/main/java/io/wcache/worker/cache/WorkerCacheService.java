@@ -501,39 +501,161 @@ public final class WorkerCacheService implements CacheService {
 
     // ---------------------------------------------------------------- multipart
 
-    private static <T> CompletableFuture<T> multipartUnsupported() {
-        return CompletableFuture.failedFuture(new WcacheException.InvalidArgument("multipart",
-                "multipart not supported yet"));
+    /** Minimum size of every part but the last, as S3. */
+    public static final long MIN_PART_BYTES = 5L * 1024 * 1024;
+
+    private io.wcache.schema.catalog.MultipartUploadInfo requireUpload(NamespacePath path, String uploadId) {
+        var u = catalog.upload(uploadId).orElseThrow(() -> new WcacheException.NotFound(uploadId,
+                "no multipart upload " + uploadId + " in progress"));
+        if (!u.path().equals(path)) {
+            throw new WcacheException.NotFound(uploadId, "upload " + uploadId + " is not an upload of " + path);
+        }
+        return u;
     }
 
     @Override
     public CompletableFuture<MultipartUpload> createMultipart(NamespacePath path, WriteOptions options) {
-        return multipartUnsupported();
+        return CompletableFuture.supplyAsync(() -> {
+            requireObjectPath(path);
+            Resolution r = resolvePolicy(path);
+            if (!r.policy().acceptsWrites()) {
+                throw new WcacheException.ReadOnly(path.toString(), "path is READ_ONLY (" + r.explanation() + ")");
+            }
+            if (!r.policy().cachesWrites()) {
+                throw new WcacheException.InvalidArgument(path.toString(), "multipart uploads need a caching policy; "
+                        + r.policy() + " applies (" + r.explanation() + ")");
+            }
+            new PutOptions(options.contentType(), options.userMetadata());
+            var u = catalog.createUpload(new BeginRequest(path, r.policy(), r.writeReplicas(), workerId, List.of(),
+                    options.contentType(), options.userMetadata()));
+            return new MultipartUpload(path, u.uploadId(), u.createdTime());
+        }, io);
     }
 
     @Override
     public CompletableFuture<WriteSession> uploadPart(NamespacePath path, String uploadId, int partNumber) {
-        return multipartUnsupported();
+        return CompletableFuture.supplyAsync(() -> {
+            requireObjectPath(path);
+            if (partNumber < 1 || partNumber > 10_000) {
+                throw new WcacheException.InvalidArgument(uploadId, "part number " + partNumber
+                        + " is out of range 1..10000");
+            }
+            var u = requireUpload(path, uploadId);
+            return (WriteSession) new PartWriteSession(this, path, uploadId, partNumber, u.policy(),
+                    catalog.reserveFileId());
+        }, io);
     }
 
     @Override
     public CompletableFuture<ObjectInfo> completeMultipart(NamespacePath path, String uploadId, List<PartRef> parts) {
-        return multipartUnsupported();
+        return CompletableFuture.supplyAsync(() -> {
+            requireObjectPath(path);
+            var u = requireUpload(path, uploadId);
+            if (parts.isEmpty()) {
+                throw new WcacheException.InvalidArgument(uploadId, "a multipart upload needs at least one part");
+            }
+            Map<Integer, io.wcache.schema.catalog.PartInfo> stored = new java.util.HashMap<>();
+            for (var p : catalog.parts(uploadId)) {
+                stored.put(p.partNumber(), p);
+            }
+            java.security.MessageDigest md5;
+            try {
+                md5 = java.security.MessageDigest.getInstance("MD5");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+            List<io.wcache.schema.catalog.CompletedPart> named = new ArrayList<>();
+            int previous = 0;
+            for (int i = 0; i < parts.size(); i++) {
+                PartRef ref = parts.get(i);
+                if (ref.partNumber() <= previous) {
+                    throw new WcacheException.InvalidArgument("part " + ref.partNumber(), "parts are not in ascending order");
+                }
+                previous = ref.partNumber();
+                var p = stored.get(ref.partNumber());
+                if (p == null || !p.etag().equalsIgnoreCase(ref.etag())) {
+                    throw new WcacheException.InvalidArgument("part " + ref.partNumber(),
+                            p == null ? "part was not uploaded" : "part ETag does not match");
+                }
+                if (i < parts.size() - 1 && p.size() < MIN_PART_BYTES) {
+                    throw new WcacheException.InvalidArgument("part " + ref.partNumber(), "part is smaller than 5 MiB");
+                }
+                md5.update(java.util.HexFormat.of().parseHex(p.etag()));
+                named.add(new io.wcache.schema.catalog.CompletedPart(ref.partNumber(), p.etag()));
+            }
+            String etag = java.util.HexFormat.of().formatHex(md5.digest()) + "-" + parts.size();
+            if (u.policy() == WritePolicy.WRITE_THROUGH) {
+                // Acknowledged only once the UFS holds it: upload the parts' bytes, in order, before the commit.
+                List<Extent> stitched = new ArrayList<>();
+                long offset = 0;
+                for (var c : named) {
+                    var p = stored.get(c.partNumber());
+                    for (Extent e : catalog.extents(p.fileId())) {
+                        stitched.add(new Extent(p.fileId(), offset + e.offset(), e.worker(), e.segment(), e.position(),
+                                e.length(), e.crc32c()));
+                    }
+                    offset += p.size();
+                }
+                uploader.upload(path, stitched, offset, u.contentType(), u.userMetadata());
+            }
+            // No whole-object CRC32C is derived for an assembled object; each extent keeps its own.
+            PathLocks.Mutex lock = locks.of(path);
+            lock.acquire().join();
+            try {
+                var result = catalog.completeUpload(uploadId, named, etag, 0L);
+                retireByFile(result.discardedExtents());
+                ObjectInfo info = onCommitted(result.commit());
+                List<Long> sizes = named.stream().map(c -> stored.get(c.partNumber()).size()).toList();
+                return new ObjectInfo(info.path(), info.size(), info.etag(), info.lastModified(), info.contentType(),
+                        info.userMetadata(), info.persistStatus(), info.policy(), info.generation(), sizes);
+            } finally {
+                lock.release();
+            }
+        }, io);
     }
 
     @Override
     public CompletableFuture<Void> abortMultipart(NamespacePath path, String uploadId) {
-        return multipartUnsupported();
+        return CompletableFuture.runAsync(() -> {
+            requireObjectPath(path);
+            requireUpload(path, uploadId);
+            retireByFile(catalog.abortUpload(uploadId));
+        }, io);
+    }
+
+    /** Parts have distinct file ids: each one's extents are retired under its own id. */
+    private void retireByFile(List<Extent> freed) {
+        Map<Long, List<Extent>> byFile = new TreeMap<>();
+        for (Extent e : freed) {
+            byFile.computeIfAbsent(e.fileId(), k -> new ArrayList<>()).add(e);
+        }
+        byFile.forEach(pins::retire);
     }
 
     @Override
     public CompletableFuture<List<PartInfo>> listParts(NamespacePath path, String uploadId) {
-        return multipartUnsupported();
+        return CompletableFuture.supplyAsync(() -> {
+            requireObjectPath(path);
+            requireUpload(path, uploadId);
+            return catalog.parts(uploadId).stream()
+                    .map(p -> new PartInfo(p.partNumber(), p.size(), p.etag(), p.createdTime()))
+                    .toList();
+        }, io);
     }
 
     @Override
     public CompletableFuture<List<MultipartUpload>> listMultipartUploads(String prefix) {
-        return multipartUnsupported();
+        return CompletableFuture.supplyAsync(() -> catalog.uploads(prefix, 10_000).stream()
+                .map(u -> new MultipartUpload(u.path(), u.uploadId(), u.createdTime()))
+                .toList(), io);
+    }
+
+    String workerId() {
+        return workerId;
+    }
+
+    Catalog catalog() {
+        return catalog;
     }
 
     // ---------------------------------------------------------------- mapping

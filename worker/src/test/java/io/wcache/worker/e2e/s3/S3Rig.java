@@ -29,11 +29,15 @@ final class S3Rig implements AutoCloseable {
     final URI endpoint;
 
     S3Rig(Path root, String... sets) {
+        this(root, c -> c, sets);
+    }
+
+    S3Rig(Path root, java.util.function.UnaryOperator<io.wcache.s3.server.S3ServerConfig> tweak, String... sets) {
         List<String> all = new ArrayList<>(List.of("s3.address=127.0.0.1:0",
                 "s3.credentials=[{accessKey: " + ACCESS + ", secretKey: " + SECRET + "}]"));
         all.addAll(List.of(sets));
         S3Frontend[] started = new S3Frontend[1];
-        Frontend.Factory factory = S3Frontend.customized(c -> c.withIdleTimeout(Duration.ofSeconds(3)));
+        Frontend.Factory factory = S3Frontend.customized(c -> tweak.apply(c.withIdleTimeout(Duration.ofSeconds(3))));
         worker = Worker.start(TestWorkers.config(root, all.toArray(String[]::new)),
                 WorkerOptions.defaults().withPersistDrain(false).withSegmentSize(8L << 20),
                 List.of(w -> started[0] = (S3Frontend) factory.start(w)));

@@ -1,0 +1,203 @@
+package io.wcache.worker.cache;
+
+import io.wcache.core.cache.ObjectInfo;
+import io.wcache.core.cache.PersistStatus;
+import io.wcache.core.cache.WriteSession;
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.WritePolicy;
+import io.wcache.logstore.Chunk;
+import io.wcache.logstore.Location;
+import io.wcache.logstore.space.PinnedReservation;
+import io.wcache.pipeline.ExtentCodec;
+import io.wcache.pipeline.WritePipeline;
+import io.wcache.schema.catalog.Extent;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Writes one part of a multipart upload: bytes go straight to the log store under a reserved
+ * file id (records of at most {@link CachedWriteSession#RECORD} bytes, pinned space reserved per
+ * record like any cached write), and the commit syncs the log, then records the part and its
+ * extents in the Catalog ({@code putPart}). A part is not a file of the namespace, so it takes no
+ * path lock and never appears in listings; completing the upload re-points its extents into the
+ * final version without copying bytes. Until the part is recorded its records are unreferenced:
+ * an abort releases them, and after a crash restart reconciliation drops them.
+ */
+final class PartWriteSession implements WriteSession {
+
+    private enum State { OPEN, COMMITTING, DONE }
+
+    private final WorkerCacheService svc;
+    private final NamespacePath path;
+    private final String uploadId;
+    private final int partNumber;
+    private final WritePolicy policy;
+    private final long fileId;
+    private final MessageDigest md5;
+    // Guarded by this.
+    private State state = State.OPEN;
+    private ByteBuffer staging;
+    private long written;
+    private long published;
+    private final List<Extent> extents = new ArrayList<>();
+    /** The last record write in flight; records are written one after another, in offset order. */
+    private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+
+    PartWriteSession(WorkerCacheService svc, NamespacePath path, String uploadId, int partNumber, WritePolicy policy,
+                     long fileId) {
+        this.svc = svc;
+        this.path = path;
+        this.uploadId = uploadId;
+        this.partNumber = partNumber;
+        this.policy = policy;
+        this.fileId = fileId;
+        try {
+            this.md5 = MessageDigest.getInstance("MD5");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public NamespacePath path() {
+        return path;
+    }
+
+    @Override
+    public WritePolicy policy() {
+        return policy;
+    }
+
+    @Override
+    public synchronized long written() {
+        return written;
+    }
+
+    @Override
+    public synchronized CompletableFuture<Void> append(ByteBuffer chunk) {
+        if (state != State.OPEN) {
+            return CompletableFuture.failedFuture(new WcacheException.Conflict(path.toString(),
+                    "part session is finished; no more appends"));
+        }
+        ByteBuffer src = chunk.duplicate();
+        md5.update(src.duplicate());
+        written += src.remaining();
+        while (src.hasRemaining()) {
+            if (staging == null) {
+                staging = ByteBuffer.allocate(CachedWriteSession.RECORD);
+            }
+            int n = Math.min(src.remaining(), staging.remaining());
+            staging.put(src.slice().limit(n));
+            src.position(src.position() + n);
+            if (!staging.hasRemaining()) {
+                writeStaged();
+            }
+        }
+        // The caller's buffer was copied; completing with the record write keeps the caller's pace at the disk's.
+        return tail;
+    }
+
+    /** Queues the staged record for writing. Caller holds the lock. */
+    private void writeStaged() {
+        if (staging == null || staging.position() == 0) {
+            return;
+        }
+        ByteBuffer body = staging.flip();
+        staging = null;
+        long offset = published;
+        published += body.remaining();
+        tail = tail.thenApplyAsync(v -> {
+            PinnedReservation reservation = policy.pinsData() ? svc.store().reservePinned(body.remaining()) : null;
+            try {
+                long crc = WritePipeline.crc32c(body);
+                Location loc = svc.store().append(new Chunk(fileId, offset, new ByteBuffer[] {body}, reservation));
+                Extent ext = ExtentCodec.toExtent(fileId, offset, svc.workerId(), loc, crc);
+                svc.directory().put(loc, ext);
+                synchronized (this) {
+                    extents.add(ext);
+                }
+                return null;
+            } finally {
+                if (reservation != null) {
+                    reservation.close();
+                }
+            }
+        }, svc.ioExecutor());
+    }
+
+    @Override
+    public CompletableFuture<ObjectInfo> commit() {
+        CompletableFuture<Void> data;
+        String etag;
+        long size;
+        synchronized (this) {
+            if (state != State.OPEN) {
+                return CompletableFuture.failedFuture(new WcacheException.Conflict(path.toString(),
+                        "part session was already committed or aborted"));
+            }
+            state = State.COMMITTING;
+            writeStaged();
+            data = tail;
+            etag = HexFormat.of().formatHex(md5.digest());
+            size = written;
+        }
+        return data.thenCompose(v -> svc.store().syncAsync()).thenApplyAsync(v -> {
+            List<Extent> mine;
+            synchronized (this) {
+                mine = List.copyOf(extents);
+            }
+            List<Extent> replaced = svc.catalog().putPart(uploadId, partNumber, fileId, mine, size, etag);
+            if (!replaced.isEmpty()) {
+                svc.pins().retire(replaced.get(0).fileId(), replaced);
+            }
+            synchronized (this) {
+                state = State.DONE;
+            }
+            return new ObjectInfo(path, size, etag, Instant.now(), null, Map.of(),
+                    policy == WritePolicy.TRANSIENT ? PersistStatus.TRANSIENT : PersistStatus.NOT_PERSISTED, policy, 0,
+                    List.of());
+        }, svc.ioExecutor()).handle((info, e) -> {
+            if (e != null) {
+                synchronized (this) {
+                    state = State.OPEN;
+                }
+                abort();
+                Throwable c = WorkerCacheService.unwrap(e);
+                return CompletableFuture.<ObjectInfo>failedFuture(c instanceof WcacheException w ? w
+                        : new WcacheException.Unavailable(path.toString(), "part write failed: " + c, c));
+            }
+            return CompletableFuture.completedFuture(info);
+        }).thenCompose(f -> f);
+    }
+
+    @Override
+    public CompletableFuture<Void> abort() {
+        CompletableFuture<Void> settled;
+        synchronized (this) {
+            if (state == State.DONE) {
+                return CompletableFuture.completedFuture(null);
+            }
+            state = State.DONE;
+            staging = null;
+            settled = tail.handle((v, e) -> null);
+        }
+        // The records were never referenced by the Catalog: their space goes back at once.
+        return settled.thenRun(() -> {
+            List<Extent> mine;
+            synchronized (this) {
+                mine = List.copyOf(extents);
+                extents.clear();
+            }
+            for (Extent e : mine) {
+                svc.store().release(ExtentCodec.toLocation(e));
+            }
+        });
+    }
+}
