@@ -11,6 +11,7 @@ import io.wcache.pipeline.Journal;
 import io.wcache.pipeline.PipelineConfig;
 import io.wcache.pipeline.WritePipeline;
 import io.wcache.schema.catalog.Catalog;
+import io.wcache.worker.admin.MeteredJournal;
 import io.wcache.worker.cache.ReaderPins;
 import io.wcache.worker.cache.WorkerCacheService;
 import io.wcache.worker.persist.FileUploader;
@@ -97,7 +98,7 @@ public final class Worker implements AutoCloseable {
         store = LogStore.open(lsc, new CatalogExtentRelocator(() -> cat, directory));
         closeables.add(store);
         recovery = RestartRecovery.run(catalog, store, directory, options.workerId());
-        pipeline = WritePipeline.start(new PipelineConfig(options.ringSize(), options.workerId()), Journal.of(store),
+        pipeline = WritePipeline.start(new PipelineConfig(options.ringSize(), options.workerId()), MeteredJournal.wrap(Journal.of(store)),
                 Index.of(catalog));
         closeables.add(pipeline);
         MountTable configured = config.mounts();
@@ -181,6 +182,16 @@ public final class Worker implements AutoCloseable {
 
     public UfsRegistry ufs() {
         return ufs;
+    }
+
+    /** The frontends started with this worker, in start order. */
+    public List<Frontend> frontends() {
+        return List.copyOf(frontends);
+    }
+
+    /** Reader pins: extents dropped while a reader holds the file are released by its last reader. */
+    public ReaderPins readerPins() {
+        return pins;
     }
 
     public SessionSweeper sweeper() {

@@ -30,7 +30,7 @@ public final class WorkerMain implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
 
     /** Frontends to start with every worker; the S3 and FUSE frontends register here when they exist. */
-    static final List<Frontend.Factory> FRONTENDS = List.of();
+    static final List<Frontend.Factory> FRONTENDS = List.of(io.wcache.worker.admin.AdminServer.factory());
 
     @Override
     public void run() {
@@ -54,6 +54,10 @@ public final class WorkerMain implements Runnable {
                 description = "Also mount the namespace at DIR with FUSE (unmounted on shutdown)")
         Path fuseMount;
 
+        @Option(names = "--port-file", paramLabel = "FILE",
+                description = "Once serving, write the bound addresses (e.g. admin=127.0.0.1:9001) to FILE")
+        Path portFile;
+
         @Override
         public Integer call() throws Exception {
             WcacheConfig cfg;
@@ -74,7 +78,16 @@ public final class WorkerMain implements Runnable {
             if (fuseMount != null) {
                 frontends.add(FuseFrontend.at(fuseMount));
             }
-            Worker worker = Worker.start(cfg, WorkerOptions.defaults(), frontends);
+            Worker worker;
+            try {
+                worker = Worker.start(cfg, WorkerOptions.defaults(), frontends);
+            } catch (IllegalStateException e) {
+                System.err.println("wcache serve: " + e.getMessage());
+                return 2;
+            }
+            if (portFile != null) {
+                writePortFile(portFile, worker);
+            }
             LOG.info("event=serving data_dir={} metadata={} cache_dirs={}", cfg.dataDir().toAbsolutePath(),
                     cfg.metadataEngine(), cfg.cacheDirs());
             for (Mount m : cfg.mounts().mounts()) {
@@ -90,6 +103,32 @@ public final class WorkerMain implements Runnable {
             }, "wcache-shutdown"));
             stopped.await();
             return 0;
+        }
+
+        /** One {@code name=host:port} line per frontend that listens, written atomically (tests and scripts read it). */
+        private static void writePortFile(Path file, Worker worker) throws java.io.IOException {
+            StringBuilder sb = new StringBuilder();
+            for (Frontend f : worker.frontends()) {
+                String name = null;
+                String address = null;
+                for (String kv : f.describe().split(" ")) {
+                    if (kv.startsWith("frontend=")) {
+                        name = kv.substring("frontend=".length());
+                    } else if (kv.startsWith("address=")) {
+                        address = kv.substring("address=".length());
+                    }
+                }
+                if (name != null && address != null) {
+                    sb.append(name).append('=').append(address).append('\n');
+                }
+            }
+            Path abs = file.toAbsolutePath();
+            if (abs.getParent() != null) {
+                Files.createDirectories(abs.getParent());
+            }
+            Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp");
+            Files.writeString(tmp, sb.toString());
+            Files.move(tmp, abs, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         }
 
         /** With no mounts configured, serve {@code /demo} from {@code ./data/ufs/demo}. */

@@ -35,6 +35,9 @@ public final class FileUploader {
     private final LogStore store;
     private final UfsRegistry ufs;
     private final ReaderPins pins;
+    // Totals since start for `wcadm async-persist stat` and /metrics; uploads of superseded versions do not count.
+    private final java.util.concurrent.atomic.LongAdder persistedFiles = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder persistedBytes = new java.util.concurrent.atomic.LongAdder();
 
     public FileUploader(Catalog catalog, LogStore store, UfsRegistry ufs, ReaderPins pins) {
         this.catalog = catalog;
@@ -90,10 +93,22 @@ public final class FileUploader {
                     Location loc = io.wcache.pipeline.ExtentCodec.toLocation(e);
                     store.markPersisted(loc);
                 }
+                persistedFiles.increment();
+                persistedBytes.add(layout.file().size());
             }
             return outcome;
         } finally {
             pins.unpin(fileId);
         }
+    }
+
+    /** Versions this worker uploaded and marked {@code PERSISTED} since it started. */
+    public long persistedFiles() {
+        return persistedFiles.sum();
+    }
+
+    /** Bytes of the versions counted by {@link #persistedFiles()}. */
+    public long persistedBytes() {
+        return persistedBytes.sum();
     }
 }

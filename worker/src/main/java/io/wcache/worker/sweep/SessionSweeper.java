@@ -36,6 +36,11 @@ public final class SessionSweeper implements AutoCloseable {
     private final Duration orphan;
     private final Clock clock;
     private ScheduledExecutorService timer;
+    // Totals since start, for /metrics.
+    private final java.util.concurrent.atomic.AtomicLong sweeps = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong danglingAborted = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong orphansAborted = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong bytesReclaimed = new java.util.concurrent.atomic.AtomicLong();
 
     public SessionSweeper(Catalog catalog, ReaderPins pins, Duration dangling, Duration orphan, Clock clock) {
         this.catalog = catalog;
@@ -77,6 +82,10 @@ public final class SessionSweeper implements AutoCloseable {
         if (!orphans.isEmpty() || !idle.isEmpty()) {
             LOG.info("event=sessions_swept dangling={} orphans={} bytes_reclaimed={}", idle.size(), orphans.size(), bytes);
         }
+        sweeps.incrementAndGet();
+        danglingAborted.addAndGet(idle.size());
+        orphansAborted.addAndGet(orphans.size());
+        bytesReclaimed.addAndGet(bytes);
         return new SweepResult(idle.size(), orphans.size(), bytes);
     }
 
@@ -94,6 +103,16 @@ public final class SessionSweeper implements AutoCloseable {
             }
         }
         return bytes;
+    }
+
+    /** Every sweep since start added up: {@code dangling}, {@code orphans} and bytes reclaimed. */
+    public SweepResult totals() {
+        return new SweepResult((int) danglingAborted.get(), (int) orphansAborted.get(), bytesReclaimed.get());
+    }
+
+    /** Sweeps run since start. */
+    public long sweeps() {
+        return sweeps.get();
     }
 
     @Override

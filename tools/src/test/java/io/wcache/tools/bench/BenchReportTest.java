@@ -1,0 +1,50 @@
+package io.wcache.tools.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchReportTest {
+
+    @Test
+    void writesTableJsonAndEveryChartAsPng(@TempDir Path dir) throws Exception {
+        BenchResults base = SyntheticResults.sample();
+        BenchResults r = new BenchResults(base.startedAt(), base.command(), base.machine(), base.settings(),
+                base.floors(), base.latencies(), base.bandwidths(), base.persistence(), Targets.evaluate(base),
+                base.notes());
+        String table = BenchReport.write(r, dir);
+
+        assertThat(table).contains("| put.wb.c1 | 1 | 2.00 | 5.00 | 500/s | s3proxy p50 4.00 ms | 0.50 | 3–5 ms |");
+        assertThat(table).contains("≈2,000/s per worker").contains("S3: 30–60 ms").contains("**no**");
+        assertThat(Files.readString(dir.resolve(BenchReport.TABLE))).isEqualTo(table);
+
+        JsonNode json = new ObjectMapper().readTree(dir.resolve(BenchReport.JSON).toFile());
+        assertThat(json.get("latencies")).hasSize(12);
+        assertThat(json.get("persistence").get("objectsPerSecond").asDouble()).isEqualTo(900);
+        assertThat(json.get("targets")).hasSize(7);
+
+        for (String chart : BenchReport.CHARTS) {
+            Path png = dir.resolve(chart);
+            byte[] head = Files.readAllBytes(png);
+            assertThat(head.length).as(chart).isGreaterThan(5_000);
+            assertThat(List.of(head[1], head[2], head[3])).as(chart).containsExactly((byte) 'P', (byte) 'N', (byte) 'G');
+        }
+    }
+
+    @Test
+    void chartsAreStillWrittenWhenPhasesAreMissing(@TempDir Path dir) throws Exception {
+        BenchResults base = SyntheticResults.sample();
+        BenchResults r = new BenchResults(base.startedAt(), base.command(), base.machine(), base.settings(), null,
+                List.of(), List.of(), null, List.of(), List.of());
+        BenchReport.write(r, dir);
+        for (String chart : BenchReport.CHARTS) {
+            assertThat(dir.resolve(chart)).exists();
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package io.wcache.tools.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.wcache.core.cache.PersistStatus;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.worker.cache.WorkerCacheService;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+
+/** The rig the benchmark measures: policies by prefix, the UFS behind the mount, reads through the endpoint. */
+class BenchRigTest {
+
+    @Test
+    void writesFollowThePolicyOfTheirPrefixAndReadBackThroughTheEndpoint(@TempDir Path dir) throws Exception {
+        try (BenchRig rig = BenchRig.start(dir, 4, null)) {
+            byte[] body = "hello bench".getBytes(StandardCharsets.UTF_8);
+            var s3 = rig.workerClient();
+            s3.putObject(b -> b.bucket(BenchRig.BUCKET).key("wt/a"), RequestBody.fromBytes(body));
+            // WRITE_THROUGH: in the UFS when the PUT returns.
+            assertThat(rig.directClient().getObjectAsBytes(b -> b.bucket(BenchRig.UFS_BUCKET).key("bench/wt/a"))
+                    .asByteArray()).isEqualTo(body);
+
+            s3.putObject(b -> b.bucket(BenchRig.BUCKET).key("wb/a"), RequestBody.fromBytes(body));
+            assertThat(s3.getObjectAsBytes(b -> b.bucket(BenchRig.BUCKET).key("wb/a")).asByteArray()).isEqualTo(body);
+            assertThat(rig.awaitPersisted(Duration.ofSeconds(30), Duration.ofMillis(50))).isZero();
+            var info = WorkerCacheService.await(rig.worker().cacheService().stat(NamespacePath.of("/bench/wb/a")));
+            assertThat(info.orElseThrow().persistStatus()).isEqualTo(PersistStatus.PERSISTED);
+
+            // Cold: present only in the UFS, read through the worker.
+            rig.directClient().putObject(b -> b.bucket(BenchRig.UFS_BUCKET).key("bench/cold/x"), RequestBody.fromBytes(body));
+            assertThat(s3.getObjectAsBytes(b -> b.bucket(BenchRig.BUCKET).key("cold/x")).asByteArray()).isEqualTo(body);
+        }
+    }
+}

@@ -1,0 +1,524 @@
+package io.wcache.tools.bench;
+
+import io.wcache.core.cache.ObjectInfo;
+import io.wcache.core.cache.PersistStatus;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.tools.bench.BenchResults.Bandwidth;
+import io.wcache.tools.bench.BenchResults.Latency;
+import io.wcache.worker.cache.WorkerCacheService;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * The end-to-end benchmark: starts s3proxy and a worker on 127.0.0.1, measures the machine's
+ * floors, then 10 KiB PUT latency and throughput ({@code WRITE_BACK}, {@code WRITE_THROUGH}, the
+ * UFS directly) at 1, 16 and 64 clients, GET-after-write (cached, cold, s3proxy), 10 MiB PUT
+ * bandwidth, asynchronous persistence of 5,000 objects, and 1 GiB through the FUSE mount; prints a
+ * table and writes JSON and PNG charts under {@code results/bench-<time>/}. Not a test.
+ *
+ * <pre>
+ * mvn -B -ntp -o -q -pl tools test-compile exec:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=io.wcache.tools.bench.EndToEndBenchmark [-Dexec.args="--help"]
+ * </pre>
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "End-to-end benchmark of a worker against its floors and the UFS, in one run.")
+public final class EndToEndBenchmark implements Callable<Integer> {
+
+    static final int SMALL = 10 * 1024;
+
+    @Option(names = "--results", description = "Directory under which the run's directory is created (default: ${DEFAULT-VALUE})")
+    Path results = Path.of("results");
+
+    @Option(names = "--seconds", description = "Measured seconds per latency run (default: ${DEFAULT-VALUE})")
+    double seconds = 3;
+
+    @Option(names = "--warmup", description = "Warm-up seconds before each latency run (default: ${DEFAULT-VALUE})")
+    double warmup = 1;
+
+    @Option(names = "--persist-objects", description = "Objects in the persistence run (default: ${DEFAULT-VALUE})")
+    int persistObjects = 5000;
+
+    @Option(names = "--large-mib", description = "Size of a large PUT in MiB (default: ${DEFAULT-VALUE})")
+    int largeMib = 10;
+
+    @Option(names = "--fuse-mib", description = "MiB written and read through the FUSE mount; 0 skips FUSE (default: ${DEFAULT-VALUE})")
+    int fuseMib = 1024;
+
+    @Option(names = "--concurrency", split = ",", description = "Client counts for the PUT runs (default: 1,16,64)")
+    int[] concurrency = {1, 16, 64};
+
+    @Option(names = "--persist-threads", description = "write.cache.async.persist.thread.pool.size (default: ${DEFAULT-VALUE})")
+    int persistThreads = 16;
+
+    @Option(names = "--drain-timeout", description = "Seconds to wait for the persist queue to drain between phases (default: ${DEFAULT-VALUE})")
+    int drainTimeout = 45;
+
+    @Option(names = "--profile", description = "Record a JFR profile of the whole run into the run directory")
+    boolean profile;
+
+    @Option(names = "--keep-work", description = "Keep the worker's data (cache, metadata, s3proxy) after the run")
+    boolean keepWork;
+
+    @Option(names = "--verbose", description = "Keep the worker's INFO logging (default: warnings only)")
+    boolean verbose;
+
+    @Option(names = "--quick", description = "A short smoke run: 1 s runs, 500 persisted objects, 64 MiB FUSE")
+    boolean quick;
+
+    private final BenchResults.Builder out = new BenchResults.Builder();
+    private Path runDir;
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new EndToEndBenchmark()).execute(args);
+        System.exit(code);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (!verbose) {
+            quietLogging();
+        }
+        if (quick) {
+            seconds = Math.min(seconds, 1);
+            warmup = Math.min(warmup, 0.5);
+            persistObjects = Math.min(persistObjects, 500);
+            fuseMib = Math.min(fuseMib, 64);
+        }
+        Instant started = Instant.now();
+        String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(started);
+        runDir = results.toAbsolutePath().resolve("bench-" + stamp);
+        Files.createDirectories(runDir);
+        Path work = runDir.resolve("work");
+        Recording jfr = null;
+        if (profile) {
+            jfr = new Recording(Configuration.getConfiguration("profile"));
+            jfr.setName("wcache-bench");
+            jfr.start();
+        }
+        out.startedAt = started.toString();
+        out.command = "EndToEndBenchmark " + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()
+                .stream().filter(a -> a.startsWith("-X")).toList());
+        String loadStart = loadAverage();
+        out.settings = new BenchResults.Settings(seconds, warmup, SMALL, largeMib << 20, 4, persistObjects,
+                persistThreads, 16, (long) fuseMib << 20);
+        long t0 = System.nanoTime();
+        try (BenchRig rig = BenchRig.start(work, persistThreads, fuseMib > 0 ? work.resolve("mnt") : null)) {
+            log("worker S3 endpoint %s, s3proxy %s, FUSE %s", rig.workerEndpoint(), rig.s3proxy().endpoint(),
+                    rig.fuseMountPoint() == null ? "off" : rig.fuseMountPoint());
+            phase("floors", () -> floors(rig));
+            phase("small PUTs", () -> smallPuts(rig));
+            phase("GET after write", () -> getAfterWrite(rig));
+            phase("large PUTs", () -> largePuts(rig));
+            phase("persistence", () -> persistence(rig));
+            phase("FUSE", () -> fuse(rig));
+        } finally {
+            if (jfr != null) {
+                Path file = runDir.resolve("profile.jfr");
+                jfr.dump(file);
+                jfr.close();
+                log("JFR profile: %s", file);
+            }
+            if (!keepWork) {
+                deleteTree(work);
+            }
+        }
+        out.machine = new BenchResults.Machine(Runtime.getRuntime().availableProcessors(), totalMemory(),
+                System.getProperty("os.name") + " " + System.getProperty("os.version") + " (" + osRelease() + ")",
+                System.getProperty("java.vm.name") + " " + System.getProperty("java.version"), loadStart, loadAverage(),
+                "cache and s3proxy in " + work);
+        out.notes.add(String.format(Locale.ROOT, "whole run %.0f s", (System.nanoTime() - t0) / 1e9));
+        BenchResults partial = out.build();
+        out.targets.addAll(Targets.evaluate(partial));
+        BenchResults r = out.build();
+        String table = BenchReport.write(r, runDir);
+        System.out.println();
+        System.out.println(table);
+        System.out.println("results: " + runDir);
+        return 0;
+    }
+
+    // ---------------------------------------------------------------- phases
+
+    private void floors(BenchRig rig) throws Exception {
+        Path disk = rig.cacheDir().resolve("floors");
+        var fsync = MachineFloors.appendAndSync(disk, SMALL, dur(seconds));
+        var seq = MachineFloors.sequentialWrite(disk, 128L << 20, (long) largeMib << 20, 3);
+        var http = MachineFloors.loopbackHttpRoundTrip(dur(Math.min(seconds, 2)));
+        out.floors = new BenchResults.Floors(Latency.of("floor.fsync", fsync),
+                new Bandwidth("floor.seq", "floor: sequential write, fdatasync per " + largeMib + " MiB", seq.medianMbPerSecond(),
+                        seq.bytesPerRound(), seq.bytesPerRound() / (seq.medianMbPerSecond() * 1e6), 1, 0,
+                        "median of " + seq.roundsMbPerSecond().length + " × " + (seq.bytesPerRound() >> 20) + " MiB"),
+                Latency.of("floor.http", http));
+        log("floors: fsync p50 %.3f ms, seq %.0f MB/s, HTTP RTT p50 %.3f ms", fsync.p50Ms(), seq.medianMbPerSecond(),
+                http.p50Ms());
+    }
+
+    private void smallPuts(BenchRig rig) throws Exception {
+        byte[] body = randomBytes(SMALL);
+        String run = Long.toString(System.nanoTime(), 36);
+        for (int c : concurrency) {
+            // Interleaved by concurrency so that drift of the shared machine hits all three alike.
+            measure(rig, "put.direct.c" + c, "PUT 10 KiB s3proxy direct", c,
+                    seq -> put(rig.directClient(), BenchRig.DIRECT_BUCKET, "p/" + run + "/" + c + "/" + seq, body));
+            measure(rig, "put.wt.c" + c, "PUT 10 KiB WRITE_THROUGH", c,
+                    seq -> put(rig.workerClient(), BenchRig.BUCKET, BenchRig.WRITE_THROUGH_PREFIX + run + "/" + c + "/" + seq, body));
+            measure(rig, "put.wb.c" + c, "PUT 10 KiB WRITE_BACK", c,
+                    seq -> put(rig.workerClient(), BenchRig.BUCKET, BenchRig.WRITE_BACK_PREFIX + run + "/" + c + "/" + seq, body));
+            drain(rig, "after PUT c=" + c);
+        }
+    }
+
+    private void getAfterWrite(BenchRig rig) throws Exception {
+        byte[] body = randomBytes(SMALL);
+        String run = Long.toString(System.nanoTime(), 36);
+        recordPartly("get.cached", "GET 10 KiB after write (cached, WRITE_BACK)", seq -> {
+            String key = BenchRig.WRITE_BACK_PREFIX + "get/" + run + "/" + seq;
+            put(rig.workerClient(), BenchRig.BUCKET, key, body);
+            return timedGet(rig.workerClient(), BenchRig.BUCKET, key, SMALL);
+        });
+        recordPartly("get.direct", "GET 10 KiB after write (s3proxy direct)", seq -> {
+            String key = "g/" + run + "/" + seq;
+            put(rig.directClient(), BenchRig.DIRECT_BUCKET, key, body);
+            return timedGet(rig.directClient(), BenchRig.DIRECT_BUCKET, key, SMALL);
+        });
+        // Cold: objects that exist only in the UFS (written there directly, never through the worker).
+        int cold = (int) Math.max(200, Math.min(2000, seconds * 300));
+        int warm = 20;
+        parallel(16, cold + warm, i -> put(rig.directClient(), BenchRig.UFS_BUCKET,
+                BenchRig.BUCKET + "/" + BenchRig.COLD_PREFIX + run + "/" + i, body));
+        Histogram h = new Histogram();
+        long errors = 0;
+        String firstError = null;
+        for (int i = 0; i < warm; i++) {
+            try {
+                timedGet(rig.workerClient(), BenchRig.BUCKET, BenchRig.COLD_PREFIX + run + "/" + i, SMALL);
+            } catch (RuntimeException e) {
+                errors++;
+                firstError = firstError == null ? e.toString() : firstError;
+            }
+        }
+        long from = System.nanoTime();
+        long until = from + dur(seconds).toNanos();
+        long hardLimit = from + 4 * dur(seconds).toNanos();
+        for (int i = warm; i < cold + warm; i++) {
+            long now = System.nanoTime();
+            if (now >= until && (h.h.getTotalCount() >= ClosedLoop.MIN_OPS || now >= hardLimit)) {
+                break;
+            }
+            try {
+                long ns = timedGet(rig.workerClient(), BenchRig.BUCKET, BenchRig.COLD_PREFIX + run + "/" + i, SMALL);
+                h.h.recordValue(Math.max(1, ns / 1000));
+            } catch (Exception e) {
+                errors++;
+                firstError = firstError == null ? e.toString() : firstError;
+            }
+        }
+        double secs = (System.nanoTime() - from) / 1e9;
+        LatencySummary s = new LatencySummary("GET 10 KiB cold (read-through from the UFS)", 1, h.h.getTotalCount(),
+                errors, secs, firstError, h.h);
+        out.latencies.add(Latency.of("get.cold", s));
+        logLatency(s);
+        drain(rig, "after GET");
+    }
+
+    private void largePuts(BenchRig rig) throws Exception {
+        int size = largeMib << 20;
+        byte[] body = randomBytes(size);
+        String run = Long.toString(System.nanoTime(), 36);
+        int c = 4;
+        LatencySummary wb = ClosedLoop.run("PUT " + largeMib + " MiB WRITE_BACK", c, dur(warmup), dur(seconds + 1), 0,
+                seq -> put(rig.workerClient(), BenchRig.BUCKET, BenchRig.WRITE_BACK_PREFIX + "large/" + run + "/" + seq, body));
+        logLatency(wb);
+        drain(rig, "after large WRITE_BACK PUTs");
+        LatencySummary direct = ClosedLoop.run("PUT " + largeMib + " MiB s3proxy direct", c, dur(warmup), dur(seconds + 1), 0,
+                seq -> put(rig.directClient(), BenchRig.DIRECT_BUCKET, "large/" + run + "/" + seq, body));
+        logLatency(direct);
+        out.bandwidths.add(new Bandwidth("large.wb", wb.name() + " PUT", wb.megabytesPerSecond(size), wb.ops() * size,
+                wb.seconds(), c, wb.errors(), String.format(Locale.ROOT, "p50 %.0f ms", wb.p50Ms())));
+        out.bandwidths.add(new Bandwidth("large.direct", direct.name() + " PUT", direct.megabytesPerSecond(size),
+                direct.ops() * size, direct.seconds(), c, direct.errors(), String.format(Locale.ROOT, "p50 %.0f ms",
+                direct.p50Ms())));
+        out.latencies.add(Latency.of("large.wb.latency", wb));
+        out.latencies.add(Latency.of("large.direct.latency", direct));
+    }
+
+    private void persistence(BenchRig rig) throws Exception {
+        long backlog = drain(rig, "before persistence");
+        byte[] body = randomBytes(SMALL);
+        String run = Long.toString(System.nanoTime(), 36);
+        String prefix = BenchRig.WRITE_BACK_PREFIX + "persist/" + run + "/";
+        long t0 = System.nanoTime();
+        parallel(16, persistObjects, i -> put(rig.workerClient(), BenchRig.BUCKET, prefix + i, body));
+        double putSeconds = (System.nanoTime() - t0) / 1e9;
+        long timeoutSeconds = Math.max(60, persistObjects / 25);
+        long pending = rig.awaitPersisted(Duration.ofSeconds(timeoutSeconds), Duration.ofMillis(200));
+        double total = (System.nanoTime() - t0) / 1e9;
+        // Check the claim: every object is in the UFS, and a sample reads PERSISTED from metadata.
+        long inUfs = 0;
+        for (var page : rig.directClient().listObjectsV2Paginator(ListObjectsV2Request.builder()
+                .bucket(BenchRig.UFS_BUCKET).prefix(BenchRig.BUCKET + "/" + prefix).build())) {
+            inUfs += page.contents().stream().map(S3Object::key).count();
+        }
+        WorkerCacheService cache = rig.worker().cacheService();
+        for (int i = 0; i < persistObjects; i += Math.max(1, persistObjects / 50)) {
+            Optional<ObjectInfo> info = WorkerCacheService.await(
+                    cache.stat(NamespacePath.of("/" + BenchRig.BUCKET + "/" + prefix + i)));
+            PersistStatus st = info.map(ObjectInfo::persistStatus).orElse(null);
+            if (pending == 0 && st != PersistStatus.PERSISTED) {
+                out.notes.add("persistence: object " + i + " is " + st + " although the queue was empty");
+            }
+        }
+        double objectsPerSecond = pending == 0 ? persistObjects / total : (persistObjects - pending) / total;
+        // The UFS's own rate at the persister's parallelism, measured now, beside it.
+        byte[] b2 = randomBytes(SMALL);
+        LatencySummary direct = ClosedLoop.run("PUT 10 KiB s3proxy direct (persister parallelism)", persistThreads,
+                dur(warmup), dur(seconds), 0,
+                seq -> put(rig.directClient(), BenchRig.DIRECT_BUCKET, "pp/" + run + "/" + seq, b2));
+        logLatency(direct);
+        out.latencies.add(Latency.of("persist.direct", direct));
+        out.persistence = new BenchResults.Persistence(persistObjects, putSeconds, total, objectsPerSecond,
+                direct.opsPerSecond(), persistThreads, pending, inUfs, backlog);
+        log("persistence: %d objects, PUTs done in %.1f s, all PERSISTED after %.1f s (%.0f objects/s; pending %d, in UFS %d); "
+                + "s3proxy direct %.0f PUT/s at c=%d", persistObjects, putSeconds, total, objectsPerSecond, pending, inUfs,
+                direct.opsPerSecond(), persistThreads);
+    }
+
+    private void fuse(BenchRig rig) throws Exception {
+        Path mnt = rig.fuseMountPoint();
+        if (fuseMib <= 0) {
+            return;
+        }
+        if (mnt == null) {
+            out.notes.add("FUSE: not measured (the mount could not be created on this machine)");
+            return;
+        }
+        Path file = mnt.resolve(BenchRig.BUCKET).resolve(BenchRig.TRANSIENT_PREFIX).resolve("seq-" + System.nanoTime());
+        Files.createDirectories(file.getParent());
+        long bytes = (long) fuseMib << 20;
+        ByteBuffer block = ByteBuffer.wrap(randomBytes(1 << 20));
+        long t0 = System.nanoTime();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (long written = 0; written < bytes; ) {
+                block.clear();
+                while (block.hasRemaining()) {
+                    written += ch.write(block);
+                }
+            }
+        }
+        double writeSeconds = (System.nanoTime() - t0) / 1e9;
+        long t1 = System.nanoTime();
+        long read = 0;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+            int n;
+            while ((n = ch.read(buf)) >= 0) {
+                read += n;
+                buf.clear();
+            }
+        }
+        double readSeconds = (System.nanoTime() - t1) / 1e9;
+        if (read != bytes) {
+            out.notes.add("FUSE: read back " + read + " bytes of " + bytes);
+        }
+        out.bandwidths.add(new Bandwidth("fuse.write", "FUSE sequential write " + fuseMib + " MiB (1 MiB writes, close commits)",
+                bytes / writeSeconds / 1e6, bytes, writeSeconds, 1, 0, "TRANSIENT path"));
+        out.bandwidths.add(new Bandwidth("fuse.read", "FUSE sequential read " + fuseMib + " MiB (1 MiB reads, re-opened)",
+                read / readSeconds / 1e6, read, readSeconds, 1, read == bytes ? 0 : 1, ""));
+        log("FUSE: write %.0f MB/s, read %.0f MB/s", bytes / writeSeconds / 1e6, read / readSeconds / 1e6);
+        Files.deleteIfExists(file);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    @FunctionalInterface
+    private interface Phase {
+        void run() throws Exception;
+    }
+
+    /** Runs one phase; a failure is reported in the results and the run goes on with the next phase. */
+    private void phase(String name, Phase p) {
+        try {
+            p.run();
+        } catch (Exception e) {
+            log("phase %s failed: %s", name, e);
+            out.notes.add("phase " + name + " failed: " + e);
+        }
+    }
+
+    private void measure(BenchRig rig, String key, String name, int c, ClosedLoop.Op op) throws InterruptedException {
+        // Cap the count so WRITE_BACK runs leave a backlog the persister can clear between phases.
+        LatencySummary s = ClosedLoop.run(name, c, dur(warmup), dur(seconds), 0, op);
+        out.latencies.add(Latency.of(key, s));
+        logLatency(s);
+    }
+
+    private void recordPartly(String key, String name, ClosedLoop.PartlyTimedOp op) throws InterruptedException {
+        LatencySummary s = ClosedLoop.runPartlyTimed(name, 1, dur(warmup), dur(seconds), 0, op);
+        out.latencies.add(Latency.of(key, s));
+        logLatency(s);
+    }
+
+    /** Waits (bounded) for the persist queue to empty so the next phase does not share the CPU with uploads. */
+    private long drain(BenchRig rig, String when) throws InterruptedException {
+        long t0 = System.nanoTime();
+        long before = rig.persistQueue().pending();
+        long left = rig.awaitPersisted(Duration.ofSeconds(drainTimeout), Duration.ofMillis(250));
+        if (before > 0) {
+            log("drain %s: %d pending -> %d in %.1f s", when, before, left, (System.nanoTime() - t0) / 1e9);
+        }
+        if (left > 0) {
+            out.notes.add("persist backlog " + when + ": " + left + " tasks still pending after " + drainTimeout + " s");
+        }
+        return left;
+    }
+
+    private static void put(S3Client client, String bucket, String key, byte[] body) {
+        client.putObject(b -> b.bucket(bucket).key(key).contentLength((long) body.length), RequestBody.fromBytes(body));
+    }
+
+    private static long timedGet(S3Client client, String bucket, String key, int expected) {
+        long t0 = System.nanoTime();
+        ResponseBytes<GetObjectResponse> bytes = client.getObjectAsBytes(b -> b.bucket(bucket).key(key));
+        long ns = System.nanoTime() - t0;
+        if (bytes.asByteArrayUnsafe().length != expected) {
+            throw new IllegalStateException("GET " + bucket + "/" + key + " returned " + bytes.asByteArrayUnsafe().length
+                    + " bytes, expected " + expected);
+        }
+        return ns;
+    }
+
+    @FunctionalInterface
+    private interface IndexedTask {
+        void run(int i) throws Exception;
+    }
+
+    /** Runs {@code task(0..count-1)} on {@code threads} threads; the first failure is rethrown. */
+    private static void parallel(int threads, int count, IndexedTask task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            AtomicInteger next = new AtomicInteger();
+            List<Future<?>> fs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                fs.add(pool.submit(() -> {
+                    for (int i; (i = next.getAndIncrement()) < count; ) {
+                        task.run(i);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void logLatency(LatencySummary s) {
+        log("%-48s c=%-3d p50 %8.3f ms  p99 %8.3f ms  %8.0f ops/s  (%d ops%s)", s.name(), s.concurrency(), s.p50Ms(),
+                s.p99Ms(), s.opsPerSecond(), s.ops(), s.errors() > 0 ? ", " + s.errors() + " errors: " + s.firstError() : "");
+    }
+
+    private static void log(String fmt, Object... args) {
+        System.out.println("bench: " + String.format(Locale.ROOT, fmt, args));
+    }
+
+    private static Duration dur(double seconds) {
+        return Duration.ofMillis((long) (seconds * 1000));
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        ThreadLocalRandom.current().nextBytes(b);
+        return b;
+    }
+
+    /** A histogram holder so lambdas and loops can share one. */
+    private static final class Histogram {
+        final org.HdrHistogram.Histogram h = LatencySummary.newHistogram();
+    }
+
+    /** The worker logs every start-up step at INFO and the Record Layer every retried conflict at WARN. */
+    private static void quietLogging() {
+        if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
+            ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(ch.qos.logback.classic.Level.WARN);
+            ctx.getLogger("com.apple.foundationdb").setLevel(ch.qos.logback.classic.Level.ERROR);
+        }
+    }
+
+    static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return String.format(Locale.ROOT, "%.2f", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
+    }
+
+    private static long totalMemory() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+            return sun.getTotalMemorySize();
+        }
+        return -1;
+    }
+
+    private static String osRelease() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/os-release"))) {
+                if (line.startsWith("PRETTY_NAME=")) {
+                    return line.substring("PRETTY_NAME=".length()).replace("\"", "");
+                }
+            }
+        } catch (IOException e) {
+            // not Linux, or unreadable: the kernel name above is enough
+        }
+        return "unknown distribution";
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // a busy mount point or similar: leave it, the run directory names it
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package io.wcache.worker.admin;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The JSON documents of the admin API, as records Jackson writes field by field. Times are
+ * ISO-8601 strings and sizes are bytes, so any client can read them without a schema.
+ */
+public final class AdminViews {
+
+    private AdminViews() {
+    }
+
+    public record Info(String version, boolean writeCacheEnabled, String metadataEngine, String workerId,
+                       List<WorkerView> workers, List<MountView> mounts, CacheStat capacity) {
+    }
+
+    public record WorkerView(String id, String address, long capacityBytes, String heartbeat, String started) {
+    }
+
+    public record MountView(String path, String ufs, Map<String, String> options, String source) {
+    }
+
+    public record RuleView(String path, String policy, int writeReplicas) {
+    }
+
+    public record PathConfigView(String defaultPolicy, int defaultWriteReplicas, boolean writeCacheEnabled,
+                                 List<RuleView> rules, String document) {
+    }
+
+    public record ResolveView(String path, String policyMode, int writeReplicas, String matchedRule,
+                              boolean usedDefault, String explanation) {
+    }
+
+    public record Updated(String message) {
+    }
+
+    public record PersistStat(long queued, long inFlight, long retrying, long failedAttempts, long persisted,
+                              Double oldestPendingAgeSeconds, long bytesPending, double throughputBytesPerSecond) {
+    }
+
+    public record PendingRow(String path, String kind, long size, int attempts, String nextAttempt,
+                             String lastError, String leaseOwner, String enqueued) {
+    }
+
+    public record FileView(String path, String type, long size, String modified, String state, String persistState,
+                           String policy, String etag, long generation) {
+    }
+
+    public record Listing(String path, List<FileView> entries, boolean truncated) {
+    }
+
+    public record SessionView(String path, long fileId, long size, String created, String lastWrite, String owner) {
+    }
+
+    public record CacheStat(long capacityBytes, long usedBytes, long freeBytes, long pinnedBytes, long pinnedCapBytes,
+                            long evictableBytes, int segments, List<DirStat> directories) {
+    }
+
+    public record DirStat(String path, long capacityBytes, long usedBytes, int segments) {
+    }
+
+    /** One NDJSON line of a long operation: progress lines, then one line with {@code done=true}. */
+    public record Progress(String operation, boolean done, long processed, long total, long bytes, String current,
+                           String message) {
+    }
+}

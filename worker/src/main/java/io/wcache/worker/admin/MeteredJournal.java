@@ -1,0 +1,55 @@
+package io.wcache.worker.admin;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
+import io.wcache.logstore.Chunk;
+import io.wcache.logstore.Location;
+import io.wcache.pipeline.Journal;
+import java.util.List;
+
+/**
+ * A {@link Journal} that records the write pipeline's batch sizes (chunks per journal append) and
+ * the latency of each group sync in Micrometer's global registry, which {@code /metrics} exposes.
+ * Recording costs two meter updates per batch, not per chunk.
+ */
+public final class MeteredJournal implements Journal {
+
+    private final Journal delegate;
+    private final DistributionSummary batchChunks;
+    private final Timer syncLatency;
+
+    private MeteredJournal(Journal delegate) {
+        this.delegate = delegate;
+        this.batchChunks = DistributionSummary.builder("wcache.pipeline.batch.chunks")
+                .description("Chunks appended by one journal batch").register(Metrics.globalRegistry);
+        this.syncLatency = Timer.builder("wcache.pipeline.sync")
+                .description("Latency of one group sync (fdatasync) of the log store")
+                .publishPercentiles(0.5, 0.99).register(Metrics.globalRegistry);
+    }
+
+    public static Journal wrap(Journal delegate) {
+        return new MeteredJournal(delegate);
+    }
+
+    @Override
+    public List<Location> append(List<Chunk> chunks) {
+        batchChunks.record(chunks.size());
+        return delegate.append(chunks);
+    }
+
+    @Override
+    public void sync() {
+        long start = System.nanoTime();
+        try {
+            delegate.sync();
+        } finally {
+            syncLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public void release(Location location) {
+        delegate.release(location);
+    }
+}
