@@ -11,36 +11,54 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Second stage: turns a batch into one Catalog transaction ({@code apply}) holding the batch's
- * session opens, extents, commits, aborts and deletes, in ring order. It only ever sees appends
- * the journal has made durable, so the Catalog never points at bytes that can vanish. An
- * operation the Catalog refuses fails alone (and poisons its session); a transaction that fails
- * as a whole fails every request of the batch. Log records of appends that end up unreferenced
- * are released at once.
+ * Second stage, in parallel with the sync stage: turns a batch into one Catalog transaction
+ * ({@code apply}) holding the batch's session opens, extents, commits, aborts and deletes, in ring
+ * order, then arrives at every slot of the batch. The Catalog commit overlaps the log sync of the
+ * same data; no request is acknowledged before both are durable, and a commit whose data fails to
+ * sync is rolled back (here by {@link Completion}, after a crash by the worker's restart
+ * recovery, which finds its extents missing from the log). An operation the Catalog refuses fails
+ * alone (and poisons its session); a transaction that fails as a whole fails every request of the
+ * batch.
  */
 final class IndexHandler implements EventHandler<RingSlot> {
 
     private static final Logger LOG = LoggerFactory.getLogger(IndexHandler.class);
 
     private final Index index;
-    private final Journal journal;
+    private final Completion completion;
     private final String worker;
+    // Reused across batches: the index thread is their only user.
+    private final List<RingSlot> batch = new ArrayList<>();
     private final List<RingSlot> slots = new ArrayList<>();
     private final List<CatalogOp> ops = new ArrayList<>();
 
-    IndexHandler(Index index, Journal journal, String worker) {
+    IndexHandler(Index index, Completion completion, String worker) {
         this.index = index;
-        this.journal = journal;
+        this.completion = completion;
         this.worker = worker;
     }
 
     @Override
     public void onEvent(RingSlot slot, long sequence, boolean endOfBatch) {
-        collect(slot);
+        batch.add(slot);
         if (endOfBatch) {
             try {
+                for (RingSlot s : batch) {
+                    collect(s);
+                }
                 flush();
+            } catch (RuntimeException e) {
+                // Not expected (flush catches the Catalog's failures); never leave a slot unanswered.
+                LOG.error("event=index_stage_error slots={} error={}", batch.size(), e.toString(), e);
+                for (RingSlot s : batch) {
+                    s.result = null;
+                    s.failIndex(JournalHandler.asWcache(e, s.session()));
+                }
             } finally {
+                for (RingSlot s : batch) {
+                    completion.arrive(s);
+                }
+                batch.clear();
                 slots.clear();
                 ops.clear();
             }
@@ -53,7 +71,7 @@ final class IndexHandler implements EventHandler<RingSlot> {
         }
         PipelineSession session = slot.session();
         if (session != null && session.failure() != null && !(slot.op instanceof PipelineOp.Abort)) {
-            slot.fail(session.failure());
+            slot.failIndex(session.failure());
             return;
         }
         CatalogOp op;
@@ -88,7 +106,7 @@ final class IndexHandler implements EventHandler<RingSlot> {
                             : new WcacheException.Unavailable(session == null ? null : session.path().toString(),
                             "metadata commit failed: " + e, e);
                     s.result = null;
-                    s.fail(w);
+                    s.failIndex(w);
                     if (session != null) {
                         session.fail(w);
                     }
@@ -103,7 +121,7 @@ final class IndexHandler implements EventHandler<RingSlot> {
                         s.result = null;
                         PipelineSession session = s.session();
                         // Report the first cause (a refused Begin), not its echo (NotFound for the commit).
-                        s.fail(session != null && session.failure() != null ? session.failure() : f.error());
+                        s.failIndex(session != null && session.failure() != null ? session.failure() : f.error());
                         if (session != null && !(s.op instanceof PipelineOp.Abort)) {
                             session.fail(f.error());
                         }
@@ -113,17 +131,6 @@ final class IndexHandler implements EventHandler<RingSlot> {
                         s.result = ((OpOutcome.Success) o).result();
                     }
                 }
-            }
-        }
-    }
-
-    /** Called by the completion stage for every slot: an append that failed after its record was written frees it. */
-    void releaseIfUnreferenced(RingSlot slot) {
-        if (slot.error != null && slot.location != null) {
-            try {
-                journal.release(slot.location);
-            } catch (RuntimeException e) {
-                LOG.warn("event=release_failed location={} error={}", slot.location, e.toString());
             }
         }
     }

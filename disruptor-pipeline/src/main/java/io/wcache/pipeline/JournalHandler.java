@@ -10,10 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * First stage: appends the payloads of a batch's appends to the log store and makes them durable
- * with one shared sync at the end of the batch (group commit). An append refused by the store
- * (out of space, bad chunk) fails only its own request and poisons its session; a failed sync
- * fails every append of the batch, since none of them can be known durable.
+ * First stage: writes the payloads of a batch's appends to the log store, without syncing, so the
+ * sync stage and the index stage can start at once, in parallel. An append refused by the store
+ * (out of space, bad chunk) fails only its own request and poisons its session.
  */
 final class JournalHandler implements EventHandler<RingSlot> {
 
@@ -75,26 +74,6 @@ final class JournalHandler implements EventHandler<RingSlot> {
                     WcacheException w = asWcache(e, session);
                     s.fail(w);
                     session.fail(w);
-                }
-            }
-        }
-        boolean any = false;
-        for (RingSlot s : pending) {
-            any |= s.location != null;
-        }
-        if (!any) {
-            return;
-        }
-        try {
-            journal.sync();
-        } catch (RuntimeException e) {
-            LOG.warn("event=journal_sync_failed appends={} error={}", pending.size(), e.toString());
-            for (RingSlot s : pending) {
-                if (s.location != null) {
-                    WcacheException w = new WcacheException.Unavailable(s.session().path().toString(),
-                            "the cache log could not be made durable: " + e.getMessage(), e);
-                    s.fail(w);
-                    s.session().fail(w);
                 }
             }
         }

@@ -3,23 +3,43 @@ package io.wcache.pipeline;
 import io.wcache.core.error.WcacheException;
 import io.wcache.logstore.Location;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A pre-allocated ring entry. A producer fills {@link #op} and {@link #future}; the journal sets
- * {@link #location}; the index sets {@link #result} or {@link #error}; the completion handler
- * completes the future and clears the slot. Each field is written by one stage and read by later
- * stages only, which the Disruptor's sequence barriers order.
+ * A pre-allocated ring entry. A producer fills {@link #op} and {@link #future} and arms
+ * {@link #arrivals}; the journal stage sets {@link #location} (or {@link #error}); then the sync
+ * stage ({@link #syncError}) and the index stage ({@link #result}, {@link #indexError}) run in
+ * parallel, each writing only its own fields, and the one that arrives last completes the slot.
+ * Fields of earlier stages are ordered by the Disruptor's sequence barriers; the two parallel
+ * stages see each other's fields through the {@link #arrivals} counter.
  */
 final class RingSlot {
+    /** Stages that must pass a slot before it is completed: sync and index. */
+    static final int STAGES = 2;
+
     PipelineOp op;
     CompletableFuture<Object> future;
+    // Journal stage.
     Location location;
-    Object result;
     WcacheException error;
+    // Sync stage.
+    WcacheException syncError;
+    // Index stage.
+    Object result;
+    WcacheException indexError;
+    final AtomicInteger arrivals = new AtomicInteger();
 
+    /** Journal stage only: the append was refused or its session was already poisoned. */
     void fail(WcacheException e) {
         if (error == null) {
             error = e;
+        }
+    }
+
+    /** Index stage only. */
+    void failIndex(WcacheException e) {
+        if (indexError == null) {
+            indexError = e;
         }
     }
 
@@ -41,7 +61,9 @@ final class RingSlot {
         op = null;
         future = null;
         location = null;
-        result = null;
         error = null;
+        syncError = null;
+        result = null;
+        indexError = null;
     }
 }

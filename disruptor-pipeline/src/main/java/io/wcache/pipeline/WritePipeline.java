@@ -30,11 +30,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The write path: a bounded, multi-producer LMAX Disruptor ring feeding three handlers in
- * sequence: journal (log-store appends, one shared sync per batch), index (one Catalog
- * transaction per batch) and completion (acknowledge, publish {@link ChangeEvent}s). A request's
- * future completes only after its data is fsynced and its metadata committed; when the ring is
- * full, producers wait, and nothing is dropped.
+ * The write path: a bounded, multi-producer LMAX Disruptor ring feeding a journal stage (log-store
+ * appends) and then, in parallel, a sync stage (one shared sync per batch) and an index stage (one
+ * Catalog transaction per batch); whichever finishes a request last acknowledges it and publishes
+ * its {@link ChangeEvent}. A request's future completes only after its data is fsynced and its
+ * metadata committed; when the ring is full, producers wait, and nothing is dropped.
  *
  * <pre>{@code
  * PipelineSession s = pipeline.newSession(BeginRequest.of(path, WRITE_BACK, "w1"));
@@ -64,14 +64,14 @@ public final class WritePipeline implements AutoCloseable {
             return t;
         }, ProducerType.MULTI, new BlockingWaitStrategy());
         JournalHandler journalHandler = new JournalHandler(journal);
-        IndexHandler indexHandler = new IndexHandler(index, journal, config.workerId());
-        CompletionHandler completion = new CompletionHandler(indexHandler, subscribers);
+        Completion completion = new Completion(journal, index, subscribers);
+        SyncHandler syncHandler = new SyncHandler(journal, completion);
+        IndexHandler indexHandler = new IndexHandler(index, completion, config.workerId());
         disruptor.setDefaultExceptionHandler(new ExceptionHandler<>() {
             @Override
             public void handleEventException(Throwable ex, long sequence, RingSlot slot) {
-                // Handlers catch their own failures; this is the last resort so a slot is never lost.
+                // Handlers catch their own failures and always arrive at their slots; this only logs.
                 LOG.error("event=pipeline_handler_error sequence={} error={}", sequence, ex.toString(), ex);
-                slot.fail(JournalHandler.asWcache(ex, slot.session()));
             }
 
             @Override
@@ -84,7 +84,8 @@ public final class WritePipeline implements AutoCloseable {
                 LOG.warn("event=pipeline_shutdown_error error={}", ex.toString());
             }
         });
-        disruptor.handleEventsWith(journalHandler).then(indexHandler).then(completion);
+        // The log sync and the Catalog commit of a batch overlap; the later of the two acknowledges.
+        disruptor.handleEventsWith(journalHandler).then(syncHandler, indexHandler);
         this.ring = disruptor.start();
         LOG.info("event=pipeline_started ring_size={} worker={}", config.ringSize(), config.workerId());
     }
@@ -135,6 +136,7 @@ public final class WritePipeline implements AutoCloseable {
                 CompletableFuture<Object> f = new CompletableFuture<>();
                 slot.op = ops.get(i);
                 slot.future = f;
+                slot.arrivals.set(RingSlot.STAGES);
                 futures.add(f);
             }
             ring.publish(lo, hi);

@@ -149,6 +149,57 @@ class WritePipelineTest {
         assertThat(catalog.lookup(p("/m/x")).orElseThrow().size()).isEqualTo(50);
     }
 
+    private void awaitCommitted(NamespacePath path) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (catalog.lookup(path).isEmpty()) {
+            assertThat(System.nanoTime()).as("commit reached the Catalog in time").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void catalogCommitOverlapsTheLogSyncButIsAcknowledgedOnlyAfterBoth() throws Exception {
+        start(64);
+        syncGate = new CountDownLatch(1);
+        List<ChangeEvent> events = new CopyOnWriteArrayList<>();
+        pipeline.subscribe(events::add);
+        PipelineSession s = pipeline.newSession(BeginRequest.of(p("/m/o"), WritePolicy.WRITE_BACK, "w1"));
+        List<CompletableFuture<Object>> f = smallWrite(s, new byte[1000]);
+
+        // The sync is held: the Catalog commit still goes ahead ...
+        awaitCommitted(p("/m/o"));
+        // ... but nothing is acknowledged or announced before the data is durable.
+        Thread.sleep(100);
+        assertThat(f).noneMatch(CompletableFuture::isDone);
+        assertThat(events).isEmpty();
+
+        syncGate.countDown();
+        CommitResult r = (CommitResult) f.get(2).get(10, TimeUnit.SECONDS);
+        assertThat(r.committed().size()).isEqualTo(1000);
+        assertThat(events).hasSize(1);
+        assertThat(syncs.get()).isEqualTo(1);
+    }
+
+    @Test
+    void syncFailureAfterTheCatalogCommitRollsTheCommitBack() throws Exception {
+        start(64);
+        List<ChangeEvent> events = new CopyOnWriteArrayList<>();
+        pipeline.subscribe(events::add);
+        syncGate = new CountDownLatch(1);
+        failSync.set(true);
+        PipelineSession s = pipeline.newSession(BeginRequest.of(p("/m/r"), WritePolicy.WRITE_BACK, "w1"));
+        List<CompletableFuture<Object>> f = smallWrite(s, new byte[300]);
+        awaitCommitted(p("/m/r"));
+
+        syncGate.countDown();
+        assertThatThrownBy(() -> f.get(2).get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(WcacheException.Unavailable.class).hasMessageContaining("durable");
+        assertThat(catalog.lookup(p("/m/r"))).isEmpty();
+        assertThat(store.stats().pinnedBytes()).isZero();
+        // Subscribers never saw the commit; they see its removal (so a persister deletes nothing it uploaded).
+        assertThat(events).noneMatch(e -> e instanceof ChangeEvent.CommittedEvent);
+    }
+
     @Test
     void catalogRefusalFailsOnlyTheAffectedRequests() throws Exception {
         start(64);
