@@ -56,6 +56,9 @@ public final class SigV4Verifier {
             return new AuthResult(Optional.empty(), payloadMode, expectedSha, Optional.empty());
         }
         AuthMode.SigV4 sigv4 = (AuthMode.SigV4) mode;
+        if (v2 && authorization == null && !presigned) {
+            return PresignedV2.verify(request, sigv4.secretsByAccessKey(), clock.instant(), payloadMode);
+        }
         if (v2) {
             throw new S3Exception(S3ErrorCode.INVALID_REQUEST,
                     "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.");
