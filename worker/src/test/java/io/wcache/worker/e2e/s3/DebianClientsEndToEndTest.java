@@ -1,0 +1,148 @@
+package io.wcache.worker.e2e.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Debian's own S3 clients, as packaged and with default settings, against a worker's endpoint:
+ * {@code /usr/bin/aws} (awscli) {@code s3 cp/ls/sync/rm} and {@code s3api}, and a
+ * {@code /usr/bin/python3} boto3 script. They are installed by {@code ./wcache test}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DebianClientsEndToEndTest {
+
+    @TempDir
+    static Path root;
+    @TempDir
+    static Path work;
+    S3Rig rig;
+
+    @BeforeAll
+    void start() {
+        rig = new S3Rig(root, "cache.capacity=1GiB");
+    }
+
+    @AfterAll
+    void stop() {
+        rig.close();
+    }
+
+    record Result(int exit, String out, String err) {
+    }
+
+    Result run(List<String> command) throws IOException, InterruptedException {
+        Path home = Files.createDirectories(work.resolve("home"));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile());
+        Map<String, String> env = pb.environment();
+        env.keySet().removeIf(k -> k.startsWith("AWS_"));
+        env.put("HOME", home.toString());
+        env.put("AWS_ACCESS_KEY_ID", S3Rig.ACCESS);
+        env.put("AWS_SECRET_ACCESS_KEY", S3Rig.SECRET);
+        env.put("AWS_DEFAULT_REGION", "us-east-1");
+        env.put("AWS_CONFIG_FILE", home.resolve("no-config").toString());
+        env.put("AWS_SHARED_CREDENTIALS_FILE", home.resolve("no-credentials").toString());
+        env.put("AWS_PAGER", "");
+        env.put("ENDPOINT", rig.endpoint.toString());
+        Path out = work.resolve("out.txt");
+        Path err = work.resolve("err.txt");
+        Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(90, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            throw new AssertionError("timed out: " + command);
+        }
+        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    Result aws(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/aws", "--endpoint-url", rig.endpoint.toString()));
+        cmd.addAll(List.of(args));
+        Result r = run(cmd);
+        assertThat(r.exit()).as("aws %s\nstdout: %s\nstderr: %s", String.join(" ", args), r.out(), r.err()).isZero();
+        return r;
+    }
+
+    @Test
+    void awscliCopiesListsSyncsAndRemoves() throws Exception {
+        byte[] big = new byte[20 * 1024 * 1024 + 123];
+        new Random(5).nextBytes(big);
+        Path src = Files.write(work.resolve("big.bin"), big);
+        // 20 MiB is above awscli's 8 MiB multipart threshold: this is a parallel multipart upload.
+        aws("s3", "cp", src.toString(), "s3://m/cli/big.bin");
+        aws("s3", "cp", "s3://m/cli/big.bin", work.resolve("back.bin").toString());
+        assertThat(Files.readAllBytes(work.resolve("back.bin"))).isEqualTo(big);
+
+        Path dir = Files.createDirectories(work.resolve("tree/sub"));
+        Files.writeString(work.resolve("tree/a.txt"), "alpha");
+        Files.writeString(dir.resolve("b.txt"), "beta with ü");
+        aws("s3", "sync", work.resolve("tree").toString(), "s3://m/cli/tree");
+        Result ls = aws("s3", "ls", "--recursive", "s3://m/cli/");
+        assertThat(ls.out()).contains("cli/big.bin").contains("cli/tree/a.txt").contains("cli/tree/sub/b.txt");
+        Result top = aws("s3", "ls", "s3://m/cli/");
+        assertThat(top.out()).contains("PRE tree/").contains("big.bin");
+
+        aws("s3api", "put-object", "--bucket", "m", "--key", "cli/api.txt", "--body", work.resolve("tree/a.txt").toString(),
+                "--metadata", "k=v", "--content-type", "text/plain");
+        Result head = aws("s3api", "head-object", "--bucket", "m", "--key", "cli/api.txt");
+        assertThat(head.out()).contains("\"k\": \"v\"").contains("text/plain");
+        Result listed = aws("s3api", "list-objects-v2", "--bucket", "m", "--prefix", "cli/tree/", "--delimiter", "/");
+        assertThat(listed.out()).contains("cli/tree/a.txt").contains("cli/tree/sub/");
+
+        aws("s3", "rm", "--recursive", "s3://m/cli/");
+        // awscli exits 1 when a listing is empty.
+        Result after = run(List.of("/usr/bin/aws", "--endpoint-url", rig.endpoint.toString(), "s3", "ls", "--recursive",
+                "s3://m/cli/"));
+        assertThat(after.out()).isBlank();
+        assertThat(after.err()).isBlank();
+    }
+
+    @Test
+    void boto3ScriptWorksWithDefaults() throws Exception {
+        String script = """
+                import os, boto3, hashlib
+                s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"])
+                s3.put_object(Bucket="m", Key="py/one.txt", Body=b"hello", Metadata={"who": "boto3"})
+                got = s3.get_object(Bucket="m", Key="py/one.txt")
+                assert got["Body"].read() == b"hello"
+                assert got["Metadata"] == {"who": "boto3"}, got["Metadata"]
+                data = os.urandom(12 * 1024 * 1024 + 5)
+                with open("py.bin", "wb") as f:
+                    f.write(data)
+                s3.upload_file("py.bin", "m", "py/big.bin")
+                body = s3.get_object(Bucket="m", Key="py/big.bin")["Body"].read()
+                assert hashlib.md5(body).digest() == hashlib.md5(data).digest()
+                part = s3.get_object(Bucket="m", Key="py/big.bin", Range="bytes=10-19")["Body"].read()
+                assert part == data[10:20]
+                keys = [o["Key"] for o in s3.list_objects_v2(Bucket="m", Prefix="py/")["Contents"]]
+                assert keys == ["py/big.bin", "py/one.txt"], keys
+                url = s3.generate_presigned_url("get_object", Params={"Bucket": "m", "Key": "py/one.txt"})
+                import urllib.request
+                assert urllib.request.urlopen(url).read() == b"hello"
+                s3.delete_objects(Bucket="m", Delete={"Objects": [{"Key": "py/one.txt"}, {"Key": "py/big.bin"}]})
+                assert "Contents" not in s3.list_objects_v2(Bucket="m", Prefix="py/")
+                try:
+                    s3.head_object(Bucket="m", Key="py/one.txt")
+                    raise SystemExit("still there")
+                except s3.exceptions.ClientError as e:
+                    assert e.response["Error"]["Code"] == "404"
+                print("ok")
+                """;
+        Path py = Files.writeString(work.resolve("client.py"), script, StandardCharsets.UTF_8);
+        Result r = run(List.of("/usr/bin/python3", py.toString()));
+        assertThat(r.exit()).as("stdout: %s\nstderr: %s", r.out(), r.err()).isZero();
+        assertThat(r.out()).contains("ok");
+    }
+}
