@@ -187,7 +187,8 @@ public final class Persister implements AutoCloseable {
                     committed.size(), 0, enqueued, Optional.empty(), Optional.empty(), Optional.empty(), enqueued),
                     extents == null ? null : new FileLayout(committed, extents));
         } else {
-            supersede(committed.path(), committed.generation());
+            // TRANSIENT keeps a pending UFS delete (the Catalog does too); WRITE_THROUGH replaced the object.
+            supersede(committed.path(), committed.generation(), committed.policy() == WritePolicy.TRANSIENT);
         }
     }
 
@@ -282,7 +283,7 @@ public final class Persister implements AutoCloseable {
     }
 
     /** A newer generation that needs no upload exists: pending older work of the path is obsolete. */
-    private void supersede(NamespacePath path, long generation) {
+    private void supersede(NamespacePath path, long generation, boolean keepDelete) {
         lock.lock();
         try {
             Lane lane = lanes.get(path.toString());
@@ -291,7 +292,7 @@ public final class Persister implements AutoCloseable {
             }
             account(lane, -1);
             lane.highest = generation;
-            if (lane.next != null) {
+            if (lane.next != null && !(keepDelete && lane.next.kind() == TaskKind.DELETE)) {
                 cancelRetry(lane);
                 lane.next = null;
                 lane.nextLayout = null;
@@ -361,7 +362,10 @@ public final class Persister implements AutoCloseable {
             lane.started = true;
             account(lane, +1);
             // A newer commit or delete arrived while this waited for a thread: it replaces this one.
-            stale = lane.highest > task.generation();
+            // A delete is kept across a TRANSIENT commit (nothing will overwrite the object), so it
+            // is stale only when newer work is queued behind it.
+            stale = task.kind() == TaskKind.UPLOAD ? lane.highest > task.generation()
+                    : lane.next != null && lane.next.generation() > task.generation();
         } finally {
             lock.unlock();
         }

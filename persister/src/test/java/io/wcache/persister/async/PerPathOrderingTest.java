@@ -140,6 +140,29 @@ class PerPathOrderingTest {
     }
 
     @Test
+    void aPendingDeleteStillRunsWhenATransientVersionIsCommittedOverIt() throws Exception {
+        start(1, 100_000, Duration.ofSeconds(1));
+        rig.writeBack("t/x", new PatternSource(3000, 1), "1");
+        assertThat(rig.persister.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        CountDownLatch busy = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ufs.beforePut(k -> {
+            busy.countDown();
+            await(release);
+        });
+        rig.writeBack("block", new PatternSource(10, 0), "0");
+        await(busy); // the only thread is taken: the delete waits in its lane
+        rig.delete("t/x");
+        rig.write("t/x", new PatternSource(500, 2), "2", io.wcache.core.policy.WritePolicy.TRANSIENT, true);
+        release.countDown();
+
+        assertThat(rig.persister.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        // The transient version never reaches the UFS, and the old object is gone.
+        assertThat(ufs.head("t/x")).isEmpty();
+        assertThat(ufs.ops("t/x")).extracting(FaultyUfs.Op::kind).containsExactly("put", "delete");
+    }
+
+    @Test
     void droppedFastPathEventsArePersistedThroughTheDurableQueueWithoutDoubleUploads() throws Exception {
         // Tracking at most 3 paths: most events are dropped and must come back through claims.
         start(4, 3, Duration.ofMillis(20));

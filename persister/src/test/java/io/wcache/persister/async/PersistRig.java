@@ -78,8 +78,13 @@ public final class PersistRig implements AutoCloseable {
     }
 
     public FileVersion writeBack(String key, PatternSource body, String version, boolean notify) throws IOException {
+        return write(key, body, version, WritePolicy.WRITE_BACK, notify);
+    }
+
+    /** Writes and commits {@code body} under {@code policy} (one that caches writes). */
+    FileVersion write(String key, PatternSource body, String version, WritePolicy policy, boolean notify) throws IOException {
         NamespacePath path = path(key);
-        BeginRequest begin = BeginRequest.of(path, WritePolicy.WRITE_BACK, WORKER);
+        BeginRequest begin = BeginRequest.of(path, policy, WORKER);
         begin = new BeginRequest(begin.path(), begin.policy(), begin.writeReplicas(), begin.ownerWorker(),
                 begin.replicaWorkers(), "application/octet-stream", Map.of("v", version));
         FileVersion session = catalog.begin(begin);
