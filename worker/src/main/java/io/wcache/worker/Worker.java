@@ -15,7 +15,8 @@ import io.wcache.worker.admin.MeteredJournal;
 import io.wcache.worker.cache.ReaderPins;
 import io.wcache.worker.cache.WorkerCacheService;
 import io.wcache.worker.persist.FileUploader;
-import io.wcache.worker.persist.PersistDrain;
+import io.wcache.persister.async.PersisterConfig;
+import io.wcache.worker.persist.AsyncPersister;
 import io.wcache.worker.recovery.RestartRecovery;
 import io.wcache.worker.space.CatalogExtentRelocator;
 import io.wcache.worker.space.ExtentDirectory;
@@ -121,8 +122,8 @@ public final class Worker implements AutoCloseable {
         sweeper.start(config.get(ConfigKeys.FILE_CHECK_PERIOD));
         closeables.add(sweeper);
         if (options.persistDrain()) {
-            persister = new PersistDrain(catalog, uploader, options.workerId(),
-                    config.get(ConfigKeys.PERSIST_RETRY_INITIAL), config.get(ConfigKeys.PERSIST_RETRY_MAX));
+            persister = new AsyncPersister(catalog, store, pins, ufs, pipeline,
+                    PersisterConfig.from(options.workerId(), config).withPollInterval(options.persistPollInterval()));
             persister.start(options.persistPollInterval());
             closeables.add(persister);
         }

@@ -31,6 +31,8 @@ import io.wcache.worker.admin.AdminViews.MountView;
 import io.wcache.worker.admin.AdminViews.PathConfigView;
 import io.wcache.worker.admin.AdminViews.PendingRow;
 import io.wcache.worker.admin.AdminViews.PersistStat;
+import io.wcache.worker.persist.AsyncPersister;
+import io.wcache.persister.async.PersistStats;
 import io.wcache.worker.admin.AdminViews.Progress;
 import io.wcache.worker.admin.AdminViews.ResolveView;
 import io.wcache.worker.admin.AdminViews.RuleView;
@@ -198,6 +200,13 @@ public final class AdminApi {
         PersistQueueStats s = worker.catalog().persistQueueStats();
         Double oldest = s.oldestEnqueued()
                 .map(t -> Math.max(0, Duration.between(t, clock.instant()).toMillis()) / 1000.0).orElse(null);
+        if (worker.persister() instanceof AsyncPersister ap) {
+            // The queue figures come from the Catalog (every pending task); work in flight,
+            // attempts, completions and throughput from the running persister.
+            PersistStats p = ap.stats();
+            return new PersistStat(Math.max(0, s.pending() - p.inFlight() - s.retrying()), p.inFlight(), s.retrying(),
+                    p.failedAttempts(), p.persisted(), oldest, s.bytesPending(), p.bytesPerSecond());
+        }
         long persistedBytes = worker.uploader().persistedBytes();
         double seconds = Math.max(1e-3, Duration.between(started, clock.instant()).toMillis() / 1000.0);
         return new PersistStat(s.pending() - s.leased(), s.leased(), s.retrying(), s.failedAttempts(),
