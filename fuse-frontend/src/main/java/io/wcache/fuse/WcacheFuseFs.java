@@ -420,67 +420,73 @@ public final class WcacheFuseFs extends FuseStubFS {
 
     /**
      * A file open for reading: one committed version, whole, for the life of the handle. The kernel
-     * asks for 128 KiB at a time; the handle reads {@link #READ_WINDOW}-aligned windows from the
-     * service and starts fetching the next window as soon as one is used, so a sequential reader
-     * pays one service round trip per window and overlaps it with copying. Guarded by its monitor.
+     * asks for 128 KiB at a time, several at once (readahead); the handle reads
+     * {@link #READ_WINDOW}-aligned windows from the service, shares one fetch among the requests in
+     * a window, and, while the reader moves forward, keeps the next {@link #PREFETCH} windows in
+     * flight. Fetches are awaited outside the monitor, so requests for different windows overlap.
      */
     private static final class ReadHandle {
+        static final int PREFETCH = 2;
+
         final ObjectReader reader;
         final long size;
-        private long windowStart = -1;
-        private byte[] window;
-        private int windowLength;
-        private long nextStart = -1;
-        private CompletableFuture<ByteBuffer> next;
+        /** Window index to its bytes (fetched or in flight). Guarded by this. */
+        private final Map<Long, CompletableFuture<Window>> windows = new java.util.HashMap<>();
+        private long lastIndex = -1;
 
         ReadHandle(ObjectReader reader) {
             this.reader = reader;
             this.size = reader.info().size();
         }
 
+        private record Window(byte[] data, int offset, int length) {
+            static Window of(ByteBuffer b) {
+                if (b.hasArray()) {
+                    return new Window(b.array(), b.arrayOffset() + b.position(), b.remaining());
+                }
+                byte[] copy = new byte[b.remaining()];
+                b.duplicate().get(copy);
+                return new Window(copy, 0, copy.length);
+            }
+        }
+
         /** Copies up to {@code length} bytes at {@code offset} into {@code dst}; short only at the end of the file. */
-        synchronized int read(long offset, int length, Pointer dst) {
+        int read(long offset, int length, Pointer dst) {
             int copied = 0;
             while (copied < length && offset + copied < size) {
                 long at = offset + copied;
-                if (window == null || at < windowStart || at >= windowStart + windowLength) {
-                    load(at - at % READ_WINDOW);
-                    if (windowLength == 0) {
-                        break;
-                    }
+                long index = at / READ_WINDOW;
+                Window w = join(window(index));
+                int pos = (int) (at - index * READ_WINDOW);
+                int n = Math.min(length - copied, w.length - pos);
+                if (n <= 0) {
+                    break;
                 }
-                int pos = (int) (at - windowStart);
-                int n = Math.min(length - copied, windowLength - pos);
-                dst.put(copied, window, pos, n);
+                dst.put(copied, w.data, w.offset + pos, n);
                 copied += n;
             }
             return copied;
         }
 
-        private void load(long start) {
-            ByteBuffer data = next != null && nextStart == start ? join(next) : join(reader.read(start, READ_WINDOW));
-            next = null;
-            windowStart = start;
-            windowLength = data.remaining();
-            if (data.hasArray() && data.arrayOffset() + data.position() == 0) {
-                window = data.array();
-            } else {
-                if (window == null || window.length < windowLength) {
-                    window = new byte[READ_WINDOW];
+        private synchronized CompletableFuture<Window> window(long index) {
+            CompletableFuture<Window> f = fetch(index);
+            boolean sequential = index == lastIndex || index == lastIndex + 1;
+            if (sequential) {
+                for (long k = 1; k <= PREFETCH && (index + k) * READ_WINDOW < size; k++) {
+                    fetch(index + k);
                 }
-                data.get(window, 0, windowLength);
             }
-            if (start + READ_WINDOW < size) {
-                nextStart = start + READ_WINDOW;
-                next = reader.read(nextStart, READ_WINDOW);
-            }
+            lastIndex = Math.max(lastIndex, index);
+            windows.keySet().removeIf(i -> i < index - 1 || i > index + PREFETCH);
+            return f;
+        }
+
+        private CompletableFuture<Window> fetch(long index) {
+            return windows.computeIfAbsent(index, i -> reader.read(i * READ_WINDOW, READ_WINDOW).thenApply(Window::of));
         }
 
         synchronized void close() {
-            if (next != null) {
-                next.cancel(false);
-                next = null;
-            }
+            windows.clear();
             reader.close();
         }
     }
