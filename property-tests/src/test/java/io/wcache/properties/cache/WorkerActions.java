@@ -1,0 +1,436 @@
+package io.wcache.properties.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import io.wcache.core.policy.WritePolicy;
+import io.wcache.properties.cache.Model.Version;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import net.jqwik.api.stateful.Action;
+
+/**
+ * The actions of the stateful property. Each is a small record whose {@code toString()} reads as
+ * a step, so a shrunk failing sequence reads as a script. Each runs against the worker child,
+ * checks the reply against the {@link Model}, and updates the model.
+ */
+final class WorkerActions {
+
+    private WorkerActions() {
+    }
+
+    private static String kind(String reply) {
+        return reply.startsWith("ERR ") ? reply.split(" ")[1] : "OK";
+    }
+
+    /** A put: acknowledged -> the only version; refused -> unchanged; unknown -> one more candidate. */
+    record Put(String key, int size, long seed) implements Action<WorkerSystem> {
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            Model m = s.model;
+            WritePolicy policy = m.policyOf(key);
+            Version v = new Version(seed, size, policy);
+            String r = s.send("PUT " + key + " " + size + " " + seed);
+            applyPut(m, key, v, r);
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return "put " + key + " " + size + "B seed=" + seed;
+        }
+    }
+
+    static void applyPut(Model m, String key, Version v, String r) {
+        WritePolicy policy = v.policy();
+        switch (kind(r)) {
+            case "OK" -> {
+                assertThat(policy).as("a READ_ONLY write was acknowledged: %s", r).isNotEqualTo(WritePolicy.READ_ONLY);
+                assertThat(r.split(" ")[1]).as("ETag of %s", v).isEqualTo(Bodies.md5(v.bytes()));
+                m.set(key, v);
+            }
+            case "READ_ONLY" -> assertThat(policy).as(r).isEqualTo(WritePolicy.READ_ONLY);
+            case "OUT_OF_SPACE" -> assertThat(policy).as("only pinned writes are refused for space: %s", r)
+                    .isIn(WritePolicy.WRITE_BACK, WritePolicy.TRANSIENT);
+            case "UNAVAILABLE" -> {
+                assertThat(m.ufsDown).as("UNAVAILABLE with the UFS up: %s", r).isTrue();
+                assertThat(policy).as(r).isEqualTo(WritePolicy.WRITE_THROUGH);
+                m.addCandidate(key, v);
+            }
+            default -> fail("put %s: unexpected reply %s", key, r);
+        }
+    }
+
+    /** Several writers race on one key; the last to commit wins, the key never shows a mix. */
+    record ConcurrentPuts(String key, int size, List<Long> seeds) implements Action<WorkerSystem> {
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            Model m = s.model;
+            WritePolicy policy = m.policyOf(key);
+            List<String> seedText = seeds.stream().map(String::valueOf).toList();
+            String r = WorkerSystem.expectOk(s.send("CPUT " + key + " " + size + " " + String.join(",", seedText)));
+            Set<Version> won = new LinkedHashSet<>();
+            Set<Version> unknown = new LinkedHashSet<>();
+            for (String one : r.substring(3).split(",")) {
+                String[] p = one.split(":");
+                Version v = new Version(Long.parseLong(p[0]), size, policy);
+                switch (p[1]) {
+                    case "OK" -> won.add(v);
+                    case "ERR-READ_ONLY" -> assertThat(policy).isEqualTo(WritePolicy.READ_ONLY);
+                    case "ERR-OUT_OF_SPACE" -> assertThat(policy).isIn(WritePolicy.WRITE_BACK, WritePolicy.TRANSIENT);
+                    case "ERR-UNAVAILABLE" -> {
+                        assertThat(m.ufsDown).as(r).isTrue();
+                        unknown.add(v);
+                    }
+                    default -> fail("concurrent put %s: unexpected %s", key, one);
+                }
+            }
+            if (!won.isEmpty()) {
+                m.keys.put(key, new LinkedHashSet<>(won));
+                if (policy == WritePolicy.WRITE_BACK) {
+                    m.unpersisted.add(key);
+                } else {
+                    m.unpersisted.remove(key);
+                }
+            }
+            unknown.forEach(v -> m.addCandidate(key, v));
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return "concurrent puts " + key + " " + size + "B seeds=" + seeds;
+        }
+    }
+
+    /** Whole or ranged read: the bytes are exactly one candidate's, and the candidates narrow to it. */
+    record Get(String key, double from, double to) implements Action<WorkerSystem> {
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            observe(s, key, from, to);
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return from == 0 && to == 1 ? "get " + key : String.format("get %s range [%.2f, %.2f]", key, from, to);
+        }
+    }
+
+    static void observe(WorkerSystem s, String key, double from, double to) {
+        Model m = s.model;
+        Set<Version> cands = m.candidates(key);
+        // The range is chosen from the largest candidate; each candidate is checked against the same range.
+        int size = cands.stream().mapToInt(Version::size).max().orElse(0);
+        int off = (int) (from * size);
+        int len = (from == 0 && to == 1) ? -1 : Math.max(0, (int) (to * size) - off);
+        String r = s.send("GET " + key + " " + off + " " + len);
+        switch (kind(r)) {
+            case "OK" -> {
+                String[] p = r.split(" ");
+                long gotSize = Long.parseLong(p[1]);
+                String md5 = p[2];
+                Version match = null;
+                for (Version v : cands) {
+                    if (v.absent() || v.size() != gotSize) {
+                        continue;
+                    }
+                    byte[] b = v.bytes();
+                    int start = (int) Math.min(off, b.length);
+                    int n = len < 0 ? b.length - start : Math.min(len, b.length - start);
+                    if (Bodies.md5(b, start, n).equals(md5)) {
+                        match = v;
+                    }
+                }
+                if (match == null) {
+                    fail("get %s [%d+%d] returned %d bytes (md5 %s) that match none of %s", key, off, len, gotSize, md5, cands);
+                }
+                narrow(m, key, match);
+            }
+            case "NOT_FOUND" -> {
+                assertThat(cands).as("get %s is NOT_FOUND but the model holds %s", key, cands).contains(Version.ABSENT);
+                narrow(m, key, Version.ABSENT);
+            }
+            case "UNAVAILABLE" -> assertThat(m.ufsDown).as("get %s: %s with the UFS up", key, r).isTrue();
+            default -> fail("get %s: unexpected %s", key, r);
+        }
+    }
+
+    /** The key was seen showing {@code seen}: that is its version now. */
+    private static void narrow(Model m, String key, Version seen) {
+        Set<Version> cands = m.candidates(key);
+        if (m.readOnly.containsKey(key) || cands.size() == 1) {
+            return;
+        }
+        if (seen.equals(cands.iterator().next())) {
+            // The version the model held before the uncertain write: its persist state is unchanged.
+            m.keys.put(key, new LinkedHashSet<>(List.of(seen)));
+        } else {
+            m.set(key, seen);
+        }
+    }
+
+    record Head(String key) implements Action<WorkerSystem> {
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            Set<Version> cands = s.model.candidates(key);
+            String r = s.send("HEAD " + key);
+            switch (kind(r)) {
+                case "OK" -> {
+                    String[] p = r.split(" ");
+                    boolean any = cands.stream().anyMatch(v -> !v.absent() && v.size() == Long.parseLong(p[1])
+                            && Bodies.md5(v.bytes()).equals(p[2]));
+                    assertThat(any).as("head %s = %s matches one of %s", key, r, cands).isTrue();
+                }
+                case "NOT_FOUND" -> assertThat(cands).as("head %s NOT_FOUND", key).contains(Version.ABSENT);
+                case "UNAVAILABLE" -> assertThat(s.model.ufsDown).as(r).isTrue();
+                default -> fail("head %s: unexpected %s", key, r);
+            }
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return "head " + key;
+        }
+    }
+
+    record Delete(List<String> keys) implements Action<WorkerSystem> {
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            Model m = s.model;
+            for (String key : keys) {
+                Set<Version> cands = m.candidates(key);
+                String r = s.send("DEL " + key);
+                switch (kind(r)) {
+                    case "OK" -> {
+                        assertThat(m.policyOf(key)).isNotEqualTo(WritePolicy.READ_ONLY);
+                        boolean existed = Boolean.parseBoolean(r.split(" ")[1]);
+                        if (existed) {
+                            assertThat(cands.stream().anyMatch(v -> !v.absent())).as("delete %s says it existed; model %s", key, cands).isTrue();
+                        } else {
+                            assertThat(cands).as("delete %s says it did not exist; model %s", key, cands).contains(Version.ABSENT);
+                        }
+                        m.set(key, Version.ABSENT);
+                    }
+                    case "READ_ONLY" -> assertThat(m.policyOf(key)).isEqualTo(WritePolicy.READ_ONLY);
+                    case "UNAVAILABLE" -> {
+                        assertThat(m.ufsDown).as(r).isTrue();
+                        m.addCandidate(key, Version.ABSENT);
+                    }
+                    default -> fail("delete %s: unexpected %s", key, r);
+                }
+            }
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return (keys.size() == 1 ? "delete " : "delete objects ") + String.join(" ", keys);
+        }
+    }
+
+    /** A complete listing through pages of {@code pageSize}: sorted, no duplicates, equal to the model. */
+    record ListKeys(String prefix, String delimiter, int pageSize) implements Action<WorkerSystem> {
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            Model m = s.model;
+            String r = s.send("LIST " + (prefix.isEmpty() ? "-" : prefix) + " " + (delimiter.isEmpty() ? "-" : delimiter)
+                    + " " + pageSize);
+            if (kind(r).equals("UNAVAILABLE") && m.ufsDown) {
+                return s;
+            }
+            WorkerSystem.expectOk(r);
+            String body = r.substring(3);
+            String[] parts = body.split("\\|", -1);
+            List<String> objects = parts[0].isEmpty() ? List.of() : Arrays.asList(parts[0].split(","));
+            List<String> prefixes = parts[1].isEmpty() ? List.of() : Arrays.asList(parts[1].split(","));
+            assertThat(objects).as("objects sorted, no duplicates").isSortedAccordingTo(String::compareTo)
+                    .doesNotHaveDuplicates();
+            assertThat(prefixes).as("prefixes sorted, no duplicates").isSortedAccordingTo(String::compareTo)
+                    .doesNotHaveDuplicates();
+            Set<String> expectedObjects = new TreeSet<>();
+            Set<String> possibleObjects = new TreeSet<>();
+            Set<String> expectedPrefixes = new TreeSet<>();
+            Set<String> possiblePrefixes = new TreeSet<>();
+            for (Map.Entry<String, Boolean> e : m.possibleKeys().entrySet()) {
+                String k = e.getKey();
+                if (!k.startsWith(prefix)) {
+                    continue;
+                }
+                int d = delimiter.isEmpty() ? -1 : k.indexOf(delimiter, prefix.length());
+                if (d >= 0) {
+                    String cp = k.substring(0, d + delimiter.length());
+                    possiblePrefixes.add(cp);
+                    if (e.getValue()) {
+                        expectedPrefixes.add(cp);
+                    }
+                } else {
+                    possibleObjects.add(k);
+                    if (e.getValue()) {
+                        expectedObjects.add(k);
+                    }
+                }
+            }
+            assertThat(objects).as("listed objects under '%s' '%s' (model %s)", prefix, delimiter, m)
+                    .containsAll(expectedObjects);
+            assertThat(possibleObjects).as("listed objects under '%s' '%s' (model %s)", prefix, delimiter, m)
+                    .containsAll(objects);
+            assertThat(prefixes).as("common prefixes under '%s' '%s'", prefix, delimiter).containsAll(expectedPrefixes);
+            assertThat(possiblePrefixes).as("common prefixes under '%s' '%s'", prefix, delimiter).containsAll(prefixes);
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return "list prefix='" + prefix + "' delimiter='" + delimiter + "' page=" + pageSize;
+        }
+    }
+
+    /** Flips the policy of {@code flip/} between WRITE_BACK and WRITE_THROUGH; later writes follow it. */
+    record SetFlipPolicy(WritePolicy policy) implements Action<WorkerSystem> {
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            WorkerSystem.expectOk(s.send("POLICY flip " + policy));
+            s.model.flipPolicy = policy;
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return "path config flip/ -> " + policy;
+        }
+    }
+
+    record Crash() implements Action<WorkerSystem> {
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            s.crashAndRestart();
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return "SIGKILL worker and restart";
+        }
+    }
+
+    /** A write in flight when the worker is killed: afterwards the key shows the old or the new version, whole. */
+    record CrashDuringPut(String key, int size, long seed, int delayMillis) implements Action<WorkerSystem> {
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            Model m = s.model;
+            s.crashDuringPut(key, size, seed, delayMillis);
+            WritePolicy policy = m.policyOf(key);
+            if (policy != WritePolicy.READ_ONLY) {
+                m.addCandidate(key, new Version(seed, size, policy));
+            }
+            observe(s, key, 0, 1);
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return "SIGKILL worker " + delayMillis + "ms into put " + key + " " + size + "B seed=" + seed + ", restart";
+        }
+    }
+
+    record UfsOutage(boolean start) implements Action<WorkerSystem> {
+        @Override
+        public boolean precondition(WorkerSystem s) {
+            return s.model.ufsDown != start;
+        }
+
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            try {
+                if (start) {
+                    s.s3.stop();
+                } else {
+                    s.s3.restart();
+                }
+            } catch (Exception e) {
+                throw new AssertionError("S3 server " + (start ? "stop" : "restart") + " failed", e);
+            }
+            s.model.ufsDown = start;
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return start ? "UFS outage starts" : "UFS outage ends";
+        }
+    }
+
+    /**
+     * Lets the persister drain, then compares the UFS with the model: persisted paths equal it,
+     * TRANSIENT data is absent, READ_ONLY data unchanged.
+     */
+    record Drain() implements Action<WorkerSystem> {
+        @Override
+        public boolean precondition(WorkerSystem s) {
+            return !s.model.ufsDown;
+        }
+
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            Model m = s.model;
+            for (String key : new ArrayList<>(m.keys.keySet())) {
+                if (m.candidates(key).size() > 1) {
+                    observe(s, key, 0, 1);
+                }
+            }
+            String r = WorkerSystem.expectOk(s.send("DRAIN 40"));
+            assertThat(r).as("persist queue drained").isEqualTo("OK 0");
+            m.unpersisted.clear();
+            Map<String, String> ufs = s.ufsObjects();
+            Map<String, String> expected = new java.util.TreeMap<>();
+            m.readOnly.forEach((k, v) -> expected.put(k, Bodies.md5(v.bytes())));
+            m.keys.forEach((k, c) -> {
+                Version v = c.iterator().next();
+                if (!v.absent() && v.policy() != WritePolicy.TRANSIENT) {
+                    expected.put(k, Bodies.md5(v.bytes()));
+                }
+            });
+            Map<String, String> unexpectedTransient = new java.util.TreeMap<>(ufs);
+            unexpectedTransient.keySet().removeIf(k -> !k.startsWith("tr/"));
+            assertThat(unexpectedTransient).as("TRANSIENT data in the UFS").isEmpty();
+            // Keys last written TRANSIENT under flip/ never happen (flip is WB/WT only); other persisted
+            // paths must equal the model exactly.
+            assertThat(ufs).as("UFS after drain (model %s)", m).isEqualTo(expected);
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return "drain the persister and compare the UFS";
+        }
+    }
+
+    /** Deletes every key, drains, and expects no pinned bytes left. */
+    record DeleteEverything() implements Action<WorkerSystem> {
+        @Override
+        public boolean precondition(WorkerSystem s) {
+            return !s.model.ufsDown;
+        }
+
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            new Delete(new ArrayList<>(s.model.keys.keySet())).run(s);
+            new Drain().run(s);
+            String[] st = WorkerSystem.expectOk(s.send("STATS")).split(" ");
+            assertThat(Long.parseLong(st[1])).as("pinned bytes once everything is deleted").isZero();
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return "delete everything, drain, expect zero pinned bytes";
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.wcache.properties.cache;
+
+import io.wcache.persister.testing.EmbeddedS3Server;
+import io.wcache.properties.cache.WorkerActions.ListKeys;
+import io.wcache.properties.cache.WorkerActions.Put;
+import io.wcache.properties.support.TempDirs;
+import net.jqwik.api.Example;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
+import net.jqwik.api.stateful.Action;
+
+/**
+ * Shrunk failing sequences found by {@link WorkerConsistencyProperties}, replayed as fixed
+ * examples (with the same invariant after every step) so that each stays fixed.
+ */
+class WorkerRegressionExamples {
+
+    private static EmbeddedS3Server s3;
+
+    @BeforeContainer
+    static void startS3() throws Exception {
+        s3 = EmbeddedS3Server.start(TempDirs.create("s3proxy"));
+    }
+
+    @AfterContainer
+    static void stopS3() throws Exception {
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    @SafeVarargs
+    private static void replay(Action<WorkerSystem>... steps) {
+        try (WorkerSystem system = new WorkerSystem(s3)) {
+            for (Action<WorkerSystem> step : steps) {
+                if (step.precondition(system)) {
+                    step.run(system);
+                    WorkerConsistencyProperties.spaceInvariant(system);
+                }
+            }
+        }
+    }
+
+    /**
+     * A delimiter listing paged one entry at a time, where the first page ends with a common
+     * prefix from the UFS listing and the next one comes from metadata, showed {@code wb//}
+     * instead of {@code wb/}.
+     */
+    @Example
+    void commonPrefixFromMetadataOnALaterPageIsNotDoubled() {
+        replay(new Put("wb/a", 0, 1), new ListKeys("", "/", 1));
+    }
+}
