@@ -30,7 +30,8 @@ public final class WorkerMain implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
 
     /** Frontends to start with every worker; the S3 and FUSE frontends register here when they exist. */
-    static final List<Frontend.Factory> FRONTENDS = List.of(io.wcache.worker.admin.AdminServer.factory());
+    static final List<Frontend.Factory> FRONTENDS = List.of(S3Frontend.fromConfig(),
+            io.wcache.worker.admin.AdminServer.factory());
 
     @Override
     public void run() {
