@@ -10,6 +10,8 @@ import io.wcache.worker.Frontend;
 import io.wcache.worker.S3Frontend;
 import io.wcache.worker.Worker;
 import io.wcache.worker.WorkerOptions;
+import io.wcache.worker.persist.AsyncPersister;
+import io.wcache.persister.async.PersisterConfig;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
@@ -56,6 +58,7 @@ public final class BenchRig implements AutoCloseable {
     private S3Client workerClient;
     private S3Client directClient;
     private Path fuseMount;
+    private String persisterName;
 
     private BenchRig(Path root) {
         this.root = root;
@@ -67,9 +70,18 @@ public final class BenchRig implements AutoCloseable {
      * mount there (a failed mount is reported by {@link #fuseMountPoint()} being null).
      */
     public static BenchRig start(Path root, int persistThreads, Path fuseMountPoint) throws Exception {
+        return start(root, persistThreads, fuseMountPoint, false);
+    }
+
+    /**
+     * As above; with {@code asyncPersister} the worker's built-in persister is replaced by the
+     * persister module's parallel one ({@link AsyncPersister}) with {@code persistThreads} uploads.
+     */
+    public static BenchRig start(Path root, int persistThreads, Path fuseMountPoint, boolean asyncPersister)
+            throws Exception {
         BenchRig rig = new BenchRig(root);
         try {
-            rig.open(persistThreads, fuseMountPoint);
+            rig.open(persistThreads, fuseMountPoint, asyncPersister);
             return rig;
         } catch (Exception | Error e) {
             rig.close();
@@ -77,7 +89,7 @@ public final class BenchRig implements AutoCloseable {
         }
     }
 
-    private void open(int persistThreads, Path fuseMountPoint) throws Exception {
+    private void open(int persistThreads, Path fuseMountPoint, boolean asyncPersister) throws Exception {
         Files.createDirectories(root);
         s3proxy = EmbeddedS3Server.start(root.resolve("s3proxy"));
         closeables.add(s3proxy);
@@ -118,8 +130,18 @@ public final class BenchRig implements AutoCloseable {
                 }
             });
         }
-        worker = Worker.start(config, WorkerOptions.defaults(), frontends);
+        worker = Worker.start(config, WorkerOptions.defaults().withPersistDrain(!asyncPersister), frontends);
         closeables.add(worker);
+        if (asyncPersister) {
+            AsyncPersister p = new AsyncPersister(worker.catalog(), worker.logStore(), worker.readerPins(), worker.ufs(),
+                    worker.pipeline(), PersisterConfig.from(worker.options().workerId(), config));
+            p.start(Duration.ofMillis(200));
+            closeables.add(p);
+            persisterName = "AsyncPersister (persister module), " + persistThreads + " upload threads";
+        } else {
+            persisterName = worker.persister() == null ? "none" : worker.persister().getClass().getSimpleName()
+                    + " (the worker's own)";
+        }
         InetSocketAddress s3 = worker.frontends().stream().filter(S3Frontend.class::isInstance)
                 .map(f -> ((S3Frontend) f).address()).findFirst().orElseThrow();
         workerEndpoint = URI.create("http://127.0.0.1:" + s3.getPort());
@@ -165,6 +187,11 @@ public final class BenchRig implements AutoCloseable {
 
     public S3Client directClient() {
         return directClient;
+    }
+
+    /** Which persister uploads WRITE_BACK data in this run. */
+    public String persisterName() {
+        return persisterName;
     }
 
     public Worker worker() {
