@@ -25,6 +25,8 @@ final class ChildWorker implements AutoCloseable {
     private final Writer stdin;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private final Path log;
+    /** The port of the child's S3 endpoint. */
+    int s3Port;
 
     private ChildWorker(Process process, Path log) {
         this.process = process;
@@ -59,10 +61,11 @@ final class ChildWorker implements AutoCloseable {
                     .start();
             ChildWorker w = new ChildWorker(p, log);
             String ready = w.next(Duration.ofSeconds(90));
-            if (!"READY".equals(ready)) {
+            if (ready == null || !ready.startsWith("READY ")) {
                 w.kill();
                 throw new AssertionError("worker child did not start (" + ready + "); log tail: " + w.logTail());
             }
+            w.s3Port = Integer.parseInt(ready.substring(6).trim());
             return w;
         } catch (IOException e) {
             throw new AssertionError("cannot start the worker child", e);

@@ -24,25 +24,29 @@ final class WorkerActions {
     private WorkerActions() {
     }
 
+    private static String via(boolean viaS3) {
+        return viaS3 ? "S3 " : "";
+    }
+
     private static String kind(String reply) {
         return reply.startsWith("ERR ") ? reply.split(" ")[1] : "OK";
     }
 
     /** A put: acknowledged -> the only version; refused -> unchanged; unknown -> one more candidate. */
-    record Put(String key, int size, long seed) implements Action<WorkerSystem> {
+    record Put(String key, int size, long seed, boolean viaS3) implements Action<WorkerSystem> {
         @Override
         public WorkerSystem run(WorkerSystem s) {
             Model m = s.model;
             WritePolicy policy = m.policyOf(key);
             Version v = new Version(seed, size, policy);
-            String r = s.send("PUT " + key + " " + size + " " + seed);
+            String r = s.send("PUT " + key + " " + size + " " + seed, viaS3);
             applyPut(m, key, v, r);
             return s;
         }
 
         @Override
         public String toString() {
-            return "put " + key + " " + size + "B seed=" + seed;
+            return via(viaS3) + "put " + key + " " + size + "B seed=" + seed;
         }
     }
 
@@ -109,27 +113,31 @@ final class WorkerActions {
     }
 
     /** Whole or ranged read: the bytes are exactly one candidate's, and the candidates narrow to it. */
-    record Get(String key, double from, double to) implements Action<WorkerSystem> {
+    record Get(String key, double from, double to, boolean viaS3) implements Action<WorkerSystem> {
         @Override
         public WorkerSystem run(WorkerSystem s) {
-            observe(s, key, from, to);
+            observe(s, key, from, to, viaS3);
             return s;
         }
 
         @Override
         public String toString() {
-            return from == 0 && to == 1 ? "get " + key : String.format("get %s range [%.2f, %.2f]", key, from, to);
+            return via(viaS3) + (from == 0 && to == 1 ? "get " + key : String.format("get %s range [%.2f, %.2f]", key, from, to));
         }
     }
 
     static void observe(WorkerSystem s, String key, double from, double to) {
+        observe(s, key, from, to, false);
+    }
+
+    static void observe(WorkerSystem s, String key, double from, double to, boolean viaS3) {
         Model m = s.model;
         Set<Version> cands = m.candidates(key);
         // The range is chosen from the largest candidate; each candidate is checked against the same range.
         int size = cands.stream().mapToInt(Version::size).max().orElse(0);
         int off = (int) (from * size);
         int len = (from == 0 && to == 1) ? -1 : Math.max(0, (int) (to * size) - off);
-        String r = s.send("GET " + key + " " + off + " " + len);
+        String r = s.send("GET " + key + " " + off + " " + len, viaS3);
         switch (kind(r)) {
             case "OK" -> {
                 String[] p = r.split(" ");
@@ -175,11 +183,11 @@ final class WorkerActions {
         }
     }
 
-    record Head(String key) implements Action<WorkerSystem> {
+    record Head(String key, boolean viaS3) implements Action<WorkerSystem> {
         @Override
         public WorkerSystem run(WorkerSystem s) {
             Set<Version> cands = s.model.candidates(key);
-            String r = s.send("HEAD " + key);
+            String r = s.send("HEAD " + key, viaS3);
             switch (kind(r)) {
                 case "OK" -> {
                     String[] p = r.split(" ");
@@ -196,22 +204,29 @@ final class WorkerActions {
 
         @Override
         public String toString() {
-            return "head " + key;
+            return via(viaS3) + "head " + key;
         }
     }
 
-    record Delete(List<String> keys) implements Action<WorkerSystem> {
+    record Delete(List<String> keys, boolean viaS3) implements Action<WorkerSystem> {
         @Override
         public WorkerSystem run(WorkerSystem s) {
             Model m = s.model;
+            if (viaS3 && keys.size() > 1) {
+                deleteObjects(s);
+                return s;
+            }
             for (String key : keys) {
                 Set<Version> cands = m.candidates(key);
-                String r = s.send("DEL " + key);
+                String r = s.send("DEL " + key, viaS3);
                 switch (kind(r)) {
                     case "OK" -> {
                         assertThat(m.policyOf(key)).isNotEqualTo(WritePolicy.READ_ONLY);
-                        boolean existed = Boolean.parseBoolean(r.split(" ")[1]);
-                        if (existed) {
+                        String said = r.split(" ")[1];
+                        boolean existed = Boolean.parseBoolean(said);
+                        if (said.equals("unknown")) {
+                            // S3's DeleteObject does not say whether the key existed.
+                        } else if (existed) {
                             assertThat(cands.stream().anyMatch(v -> !v.absent())).as("delete %s says it existed; model %s", key, cands).isTrue();
                         } else {
                             assertThat(cands).as("delete %s says it did not exist; model %s", key, cands).contains(Version.ABSENT);
@@ -229,19 +244,42 @@ final class WorkerActions {
             return s;
         }
 
+        /** S3 DeleteObjects: one request; READ_ONLY keys fail alone, the others are deleted. */
+        private void deleteObjects(WorkerSystem s) {
+            Model m = s.model;
+            String r = s.send("DELS " + String.join(",", keys), true);
+            boolean anyReadOnly = keys.stream().anyMatch(k -> m.policyOf(k) == WritePolicy.READ_ONLY);
+            switch (kind(r)) {
+                case "OK" -> assertThat(anyReadOnly).as("delete objects of READ_ONLY keys succeeded").isFalse();
+                case "READ_ONLY" -> assertThat(anyReadOnly).as(r).isTrue();
+                case "UNAVAILABLE" -> assertThat(m.ufsDown).as(r).isTrue();
+                default -> fail("delete objects %s: unexpected %s", keys, r);
+            }
+            for (String k : keys) {
+                if (m.policyOf(k) == WritePolicy.READ_ONLY) {
+                    continue;
+                }
+                if (kind(r).equals("OK")) {
+                    m.set(k, Version.ABSENT);
+                } else {
+                    m.addCandidate(k, Version.ABSENT);
+                }
+            }
+        }
+
         @Override
         public String toString() {
-            return (keys.size() == 1 ? "delete " : "delete objects ") + String.join(" ", keys);
+            return via(viaS3) + (keys.size() == 1 ? "delete " : "delete objects ") + String.join(" ", keys);
         }
     }
 
     /** A complete listing through pages of {@code pageSize}: sorted, no duplicates, equal to the model. */
-    record ListKeys(String prefix, String delimiter, int pageSize) implements Action<WorkerSystem> {
+    record ListKeys(String prefix, String delimiter, int pageSize, boolean viaS3) implements Action<WorkerSystem> {
         @Override
         public WorkerSystem run(WorkerSystem s) {
             Model m = s.model;
             String r = s.send("LIST " + (prefix.isEmpty() ? "-" : prefix) + " " + (delimiter.isEmpty() ? "-" : delimiter)
-                    + " " + pageSize);
+                    + " " + pageSize, viaS3);
             if (kind(r).equals("UNAVAILABLE") && m.ufsDown) {
                 return s;
             }
@@ -288,7 +326,7 @@ final class WorkerActions {
 
         @Override
         public String toString() {
-            return "list prefix='" + prefix + "' delimiter='" + delimiter + "' page=" + pageSize;
+            return via(viaS3) + "list prefix='" + prefix + "' delimiter='" + delimiter + "' page=" + pageSize;
         }
     }
 
@@ -421,7 +459,7 @@ final class WorkerActions {
 
         @Override
         public WorkerSystem run(WorkerSystem s) {
-            new Delete(new ArrayList<>(s.model.keys.keySet())).run(s);
+            new Delete(new ArrayList<>(s.model.keys.keySet()), false).run(s);
             new Drain().run(s);
             String[] st = WorkerSystem.expectOk(s.send("STATS")).split(" ");
             assertThat(Long.parseLong(st[1])).as("pinned bytes once everything is deleted").isZero();

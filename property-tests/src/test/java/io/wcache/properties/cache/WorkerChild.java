@@ -53,6 +53,8 @@ import java.util.concurrent.TimeUnit;
 public final class WorkerChild {
 
     static final String MOUNT = "/m";
+    static final String S3_ACCESS_KEY = "prop";
+    static final String S3_SECRET_KEY = "prop-secret";
 
     private final Worker worker;
     private final WorkerCacheService cache;
@@ -73,6 +75,10 @@ public final class WorkerChild {
                 + "worker.write.cache.async.persist.retry.initial.interval: 50ms\n"
                 + "worker.write.cache.async.persist.retry.max.interval: 200ms\n"
                 + "path.default.policy: WRITE_BACK\n"
+                + "s3.address: 127.0.0.1:0\n"
+                + "s3.auth: sigv4\n"
+                + "s3.credentials: [{accessKey: " + S3_ACCESS_KEY + ", secretKey: " + S3_SECRET_KEY + "}]\n"
+                + "admin.address: 127.0.0.1:0\n"
                 + "mounts:\n  - path: " + MOUNT + "\n    ufs: s3://" + bucket + "/data\n    options:\n"
                 + "      endpoint: " + endpoint + "\n      access.key: " + accessKey + "\n      secret.key: " + secretKey
                 + "\n      region: us-east-1\n      connect.timeout: 1s\n      socket.timeout: 5s\n";
@@ -83,9 +89,12 @@ public final class WorkerChild {
         Path root = Path.of(args[0]);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Worker worker = Worker.start(config(root, args[1], args[2], args[3], args[4]),
-                WorkerOptions.defaults().withPersistDrain(false).withSegmentSize(4L << 20), List.of());
+                WorkerOptions.defaults().withPersistDrain(false).withSegmentSize(4L << 20),
+                List.of(io.wcache.worker.S3Frontend.fromConfig()));
         WorkerChild child = new WorkerChild(worker);
-        out.println("READY");
+        int port = worker.frontends().stream().filter(f -> f instanceof io.wcache.worker.S3Frontend)
+                .map(f -> ((io.wcache.worker.S3Frontend) f).address().getPort()).findFirst().orElse(0);
+        out.println("READY " + port);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = in.readLine()) != null) {

@@ -99,17 +99,19 @@ class WorkerConsistencyProperties {
     @SuppressWarnings("unchecked")
     static Arbitrary<Action<WorkerSystem>> action() {
         Arbitrary<Double> fraction = Arbitraries.doubles().between(0, 1).ofScale(2);
-        Arbitrary<Action<WorkerSystem>> put = Combinators.combine(keys(), sizes(), seeds()).as(Put::new);
-        Arbitrary<Action<WorkerSystem>> get = Combinators.combine(keys(), fraction, fraction).as((k, a, b) ->
-                new Get(k, Math.min(a, b), Math.max(a, b)));
-        Arbitrary<Action<WorkerSystem>> getWhole = keys().map(k -> new Get(k, 0, 1));
-        Arbitrary<Action<WorkerSystem>> head = keys().map(Head::new);
-        Arbitrary<Action<WorkerSystem>> delete = keys().map(k -> new Delete(List.of(k)));
-        Arbitrary<Action<WorkerSystem>> deleteObjects = keys().list().ofMinSize(2).ofMaxSize(4).uniqueElements()
-                .map(Delete::new);
+        // Shrinking prefers false: the CacheService route, then S3 only where it matters.
+        Arbitrary<Boolean> viaS3 = Arbitraries.of(false, true);
+        Arbitrary<Action<WorkerSystem>> put = Combinators.combine(keys(), sizes(), seeds(), viaS3).as(Put::new);
+        Arbitrary<Action<WorkerSystem>> get = Combinators.combine(keys(), fraction, fraction, viaS3).as((k, a, b, s3) ->
+                new Get(k, Math.min(a, b), Math.max(a, b), s3));
+        Arbitrary<Action<WorkerSystem>> getWhole = Combinators.combine(keys(), viaS3).as((k, s3) -> new Get(k, 0, 1, s3));
+        Arbitrary<Action<WorkerSystem>> head = Combinators.combine(keys(), viaS3).as(Head::new);
+        Arbitrary<Action<WorkerSystem>> delete = Combinators.combine(keys(), viaS3).as((k, s3) -> new Delete(List.of(k), s3));
+        Arbitrary<Action<WorkerSystem>> deleteObjects = Combinators.combine(
+                keys().list().ofMinSize(2).ofMaxSize(4).uniqueElements(), viaS3).as(Delete::new);
         Arbitrary<Action<WorkerSystem>> list = Combinators.combine(
                 Arbitraries.of("", "wb/", "c", "tr/c/", "flip/", "ro/", "wt/c/d"),
-                Arbitraries.of("", "/"), Arbitraries.of(1, 2, 3, 1000)).as(ListKeys::new);
+                Arbitraries.of("", "/"), Arbitraries.of(1, 2, 3, 1000), viaS3).as(ListKeys::new);
         Arbitrary<Action<WorkerSystem>> concurrent = Combinators.combine(keys(), sizes(),
                 seeds().list().ofMinSize(2).ofMaxSize(4).uniqueElements()).as(ConcurrentPuts::new);
         Arbitrary<Action<WorkerSystem>> flip = Arbitraries.of(WritePolicy.WRITE_BACK, WritePolicy.WRITE_THROUGH)

@@ -48,6 +48,6 @@ class WorkerRegressionExamples {
      */
     @Example
     void commonPrefixFromMetadataOnALaterPageIsNotDoubled() {
-        replay(new Put("wb/a", 0, 1), new ListKeys("", "/", 1));
+        replay(new Put("wb/a", 0, 1, false), new ListKeys("", "/", 1, false));
     }
 }

@@ -34,6 +34,7 @@ final class WorkerSystem implements AutoCloseable {
     final Path root;
     final String bucket;
     private ChildWorker child;
+    private S3Route s3Route;
     private int generation;
 
     WorkerSystem(EmbeddedS3Server s3) {
@@ -61,6 +62,10 @@ final class WorkerSystem implements AutoCloseable {
         long t0 = System.nanoTime();
         child = ChildWorker.start(root, s3.endpoint().toString(), EmbeddedS3Server.ACCESS_KEY,
                 EmbeddedS3Server.SECRET_KEY, bucket, generation++);
+        if (s3Route != null) {
+            s3Route.close();
+        }
+        s3Route = new S3Route(child.s3Port);
         if (TRACE) {
             System.err.printf("step=START ms=%d%n", (System.nanoTime() - t0) / 1_000_000);
         }
@@ -74,10 +79,15 @@ final class WorkerSystem implements AutoCloseable {
     }
 
     String send(String command) {
+        return send(command, false);
+    }
+
+    /** Sends a command to the child directly, or through its S3 endpoint with the AWS SDK. */
+    String send(String command, boolean viaS3) {
         long t0 = System.nanoTime();
-        String r = child.send(command, COMMAND);
+        String r = viaS3 ? s3Route.execute(command.split(" ")) : child.send(command, COMMAND);
         if (TRACE) {
-            System.err.printf("step=%s ms=%d reply=%s%n", command.split(" ")[0], (System.nanoTime() - t0) / 1_000_000,
+            System.err.printf("step=%s%s ms=%d reply=%s%n", viaS3 ? "S3:" : "", command.split(" ")[0], (System.nanoTime() - t0) / 1_000_000,
                     r.length() > 80 ? r.substring(0, 80) : r);
         }
         return r;
@@ -143,6 +153,7 @@ final class WorkerSystem implements AutoCloseable {
         } catch (Exception e) {
             throw new AssertionError("cannot restart the S3 server", e);
         } finally {
+            s3Route.close();
             child.close();
             TempDirs.delete(root);
         }
