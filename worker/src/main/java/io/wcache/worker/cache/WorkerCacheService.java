@@ -170,25 +170,37 @@ public final class WorkerCacheService implements CacheService {
 
     @Override
     public CompletableFuture<WriteSession> create(NamespacePath path, WriteOptions options) {
-        return CompletableFuture.supplyAsync(() -> {
-            requireObjectPath(path);
-            Resolution r = resolvePolicy(path);
-            WritePolicy policy = r.policy();
-            if (!policy.acceptsWrites()) {
-                throw new WcacheException.ReadOnly(path.toString(), "path is READ_ONLY (" + r.explanation() + ")");
+        // The common case reads nothing (cached path rules, a reserved file id): it runs on the caller,
+        // sparing a thread hand-off per write. A conditional create (UFS HEAD) or stale rules go to the I/O pool.
+        if (!options.ifNoneMatch() && cachedPathConfig != null
+                && System.nanoTime() - pathConfigLoadedAt <= PATH_CONFIG_TTL_NANOS) {
+            try {
+                return CompletableFuture.completedFuture(createNow(path, options));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
             }
-            // Validated now: a WRITE_BACK commit must not be acknowledged with metadata the UFS would refuse later.
-            PutOptions put = new PutOptions(options.contentType(), options.userMetadata());
-            if (options.ifNoneMatch() && exists(path)) {
-                throw new WcacheException.AlreadyExists(path.toString(), "object exists");
-            }
-            if (policy == WritePolicy.NO_CACHE) {
-                return new NoCacheWriteSession(path, options, put, ufs.forPath(path), spoolDir, io);
-            }
-            PipelineSession ps = pipeline.newSession(new BeginRequest(path, policy, r.writeReplicas(), workerId,
-                    List.of(), options.contentType(), options.userMetadata()));
-            return (WriteSession) new CachedWriteSession(this, ps, options);
-        }, io);
+        }
+        return CompletableFuture.supplyAsync(() -> createNow(path, options), io);
+    }
+
+    private WriteSession createNow(NamespacePath path, WriteOptions options) {
+        requireObjectPath(path);
+        Resolution r = resolvePolicy(path);
+        WritePolicy policy = r.policy();
+        if (!policy.acceptsWrites()) {
+            throw new WcacheException.ReadOnly(path.toString(), "path is READ_ONLY (" + r.explanation() + ")");
+        }
+        // Validated now: a WRITE_BACK commit must not be acknowledged with metadata the UFS would refuse later.
+        PutOptions put = new PutOptions(options.contentType(), options.userMetadata());
+        if (options.ifNoneMatch() && exists(path)) {
+            throw new WcacheException.AlreadyExists(path.toString(), "object exists");
+        }
+        if (policy == WritePolicy.NO_CACHE) {
+            return new NoCacheWriteSession(path, options, put, ufs.forPath(path), spoolDir, io);
+        }
+        PipelineSession ps = pipeline.newSession(new BeginRequest(path, policy, r.writeReplicas(), workerId,
+                List.of(), options.contentType(), options.userMetadata()));
+        return new CachedWriteSession(this, ps, options);
     }
 
     private boolean exists(NamespacePath path) {
