@@ -11,6 +11,9 @@ import java.util.SplittableRandom;
  */
 public final class Bodies {
 
+    /** Part size of multipart uploads: S3's minimum for every part but the last. */
+    public static final int PART_SIZE = 5 * 1024 * 1024;
+
     private Bodies() {
     }
 
@@ -38,5 +41,15 @@ public final class Bodies {
 
     public static String md5(byte[] b) {
         return md5(b, 0, b.length);
+    }
+
+    /** S3's ETag of a body uploaded in {@link #PART_SIZE} parts: MD5 of the parts' MD5s, dash, part count. */
+    public static String multipartEtag(byte[] b) {
+        java.io.ByteArrayOutputStream digests = new java.io.ByteArrayOutputStream();
+        int n = 0;
+        for (int off = 0; off < b.length || n == 0; off += PART_SIZE, n++) {
+            digests.writeBytes(HexFormat.of().parseHex(md5(b, off, Math.min(PART_SIZE, b.length - off))));
+        }
+        return md5(digests.toByteArray()) + "-" + n;
     }
 }

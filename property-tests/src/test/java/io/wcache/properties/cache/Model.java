@@ -18,8 +18,17 @@ import java.util.TreeMap;
 final class Model {
 
     /** One committed body ({@link Bodies}) and the policy it was written under; {@link #ABSENT} for "no object". */
-    record Version(long seed, int size, WritePolicy policy) {
-        static final Version ABSENT = new Version(-1, 0, null);
+    record Version(long seed, int size, WritePolicy policy, boolean multipart) {
+        static final Version ABSENT = new Version(-1, 0, null, false);
+
+        Version(long seed, int size, WritePolicy policy) {
+            this(seed, size, policy, false);
+        }
+
+        /** The ETag S3 gives this version. */
+        String etag() {
+            return multipart ? Bodies.multipartEtag(bytes()) : Bodies.md5(bytes());
+        }
 
         boolean absent() {
             return seed < 0;
@@ -31,7 +40,7 @@ final class Model {
 
         @Override
         public String toString() {
-            return absent() ? "absent" : "v" + seed + "(" + size + "B," + policy + ")";
+            return absent() ? "absent" : "v" + seed + "(" + size + "B," + policy + (multipart ? ",multipart" : "") + ")";
         }
     }
 

@@ -66,6 +66,7 @@ final class S3Route implements AutoCloseable {
                     }
                     yield "OK " + size + " " + Bodies.md5(got);
                 }
+                case "MPUT" -> "OK " + multipart(c[1], Integer.parseInt(c[2]), Long.parseLong(c[3]));
                 case "HEAD" -> {
                     HeadObjectResponse r = client.headObject(b -> b.bucket(BUCKET).key(c[1]));
                     yield "OK " + r.contentLength() + " " + unquote(r.eTag());
@@ -116,6 +117,32 @@ final class S3Route implements AutoCloseable {
             return "ERR " + kind(code) + " " + e.statusCode() + " " + code;
         } catch (SdkClientException e) {
             return "ERR CLIENT " + e.getMessage();
+        }
+    }
+
+    /** A multipart upload of the body (seed, size) in {@link Bodies#PART_SIZE} parts; aborted if any step fails. */
+    private String multipart(String key, int size, long seed) {
+        byte[] body = Bodies.bytes(seed, size);
+        String uploadId = client.createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId();
+        try {
+            List<software.amazon.awssdk.services.s3.model.CompletedPart> parts = new ArrayList<>();
+            int n = 1;
+            for (int off = 0; off < body.length || n == 1; off += Bodies.PART_SIZE, n++) {
+                int len = Math.min(Bodies.PART_SIZE, body.length - off);
+                int part = n;
+                String etag = client.uploadPart(b -> b.bucket(BUCKET).key(key).uploadId(uploadId).partNumber(part),
+                        RequestBody.fromBytes(java.util.Arrays.copyOfRange(body, off, off + len))).eTag();
+                parts.add(software.amazon.awssdk.services.s3.model.CompletedPart.builder().partNumber(part).eTag(etag).build());
+            }
+            return unquote(client.completeMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(uploadId)
+                    .multipartUpload(u -> u.parts(parts))).eTag());
+        } catch (RuntimeException e) {
+            try {
+                client.abortMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(uploadId));
+            } catch (RuntimeException ignored) {
+                // the upload may already be gone (completed as the failure arrived, or the worker refused it)
+            }
+            throw e;
         }
     }
 
