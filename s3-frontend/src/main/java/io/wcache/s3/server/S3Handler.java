@@ -80,6 +80,11 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
     private BodySink sink;
     /** The GET body being streamed, if any. */
     private BodyStreamer streamer;
+    /**
+     * The request is complete and its operation is running (a commit, a WRITE_THROUGH upload, a
+     * copy): the connection is silent because of us, not the client, so the idle timeout waits.
+     */
+    private boolean working;
 
     S3Handler(Shared shared) {
         this.shared = shared;
@@ -103,6 +108,7 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
             }
         } else if (msg instanceof S3Message.End end) {
             if (sink != null) {
+                working = true;
                 sink.end(end);
             }
         } else if (msg instanceof S3Message.Failed failed) {
@@ -139,6 +145,9 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof IdleStateEvent) {
+            if (working) {
+                return;
+            }
             LOG.debug("event=s3_connection_idle remote={}", ctx.channel().remoteAddress());
             ctx.close();
             return;
@@ -237,6 +246,7 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
             return;
         }
         x.answered = true;
+        working = false;
         if (sink != null && sink.exchange() == x) {
             sink = null;
         }
@@ -261,6 +271,7 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
             return;
         }
         x.answered = true;
+        working = false;
         if (sink != null && sink.exchange() == x) {
             sink = null;
         }
