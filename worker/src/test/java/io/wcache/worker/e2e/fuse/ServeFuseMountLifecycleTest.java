@@ -29,6 +29,9 @@ class ServeFuseMountLifecycleTest {
                 + "cache.dirs: [" + root.resolve("cache") + "]\n"
                 + "cache.capacity: 256MiB\n"
                 + "path.default.policy: WRITE_BACK\n"
+                + "s3.address: 127.0.0.1:0\n"
+                + "s3.auth: none\n"
+                + "admin.address: 127.0.0.1:0\n"
                 + "mounts:\n  - path: /m\n    ufs: " + TestWorkers.ufsDir(root).toUri() + "\n");
         Process p = null;
         try {
