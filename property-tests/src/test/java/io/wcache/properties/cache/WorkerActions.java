@@ -87,6 +87,40 @@ final class WorkerActions {
         }
     }
 
+    /**
+     * Writes 1.5 MiB objects to the WRITE_BACK and TRANSIENT keys (12 MiB in all, past the 8 MiB
+     * pinned cap) until one is refused: a refusal must come, be OUT_OF_SPACE, and harm nothing.
+     */
+    record ExhaustPinned(long seed) implements Action<WorkerSystem> {
+        static final int SIZE = 1536 * 1024;
+
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            Model m = s.model;
+            boolean refused = false;
+            int i = 0;
+            for (String prefix : List.of("wb", "tr")) {
+                for (String name : List.of("a", "b", "c/d", "c/e")) {
+                    if (refused) {
+                        break;
+                    }
+                    String key = prefix + "/" + name;
+                    Version v = new Version(seed + i++, SIZE, m.policyOf(key));
+                    String r = s.send("PUT " + key + " " + SIZE + " " + v.seed());
+                    applyPut(m, key, v, r);
+                    refused = kind(r).equals("OUT_OF_SPACE");
+                }
+            }
+            assertThat(refused).as("12 MiB of pinned writes against an 8 MiB cap were all accepted").isTrue();
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return "exhaust pinned space (1.5 MiB puts to wb/* and tr/*, seeds from " + seed + ")";
+        }
+    }
+
     /** Several writers race on one key; the last to commit wins, the key never shows a mix. */
     record ConcurrentPuts(String key, int size, List<Long> seeds) implements Action<WorkerSystem> {
         @Override

@@ -130,6 +130,7 @@ class WorkerConsistencyProperties {
                 Tuple.of(8, put), Tuple.of(4, getWhole), Tuple.of(2, get), Tuple.of(2, head), Tuple.of(2, delete),
                 Tuple.of(1, deleteObjects), Tuple.of(3, list), Tuple.of(2, concurrent), Tuple.of(1, flip),
                 Tuple.of(1, crash), Tuple.of(1, crashDuringPut), Tuple.of(2, outage), Tuple.of(2, drain),
-                Tuple.of(1, deleteAll), Tuple.of(1, multipart));
+                Tuple.of(1, deleteAll), Tuple.of(1, multipart),
+                Tuple.of(1, seeds().map(WorkerActions.ExhaustPinned::new)));
     }
 }
