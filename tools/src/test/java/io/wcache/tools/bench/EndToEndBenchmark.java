@@ -48,7 +48,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * table and writes JSON and PNG charts under {@code results/bench-<time>/}. Not a test.
  *
  * <pre>
- * mvn -B -ntp -o -q -pl tools test-compile exec:java -Dexec.classpathScope=test \
+ * ./wcadm bench [--quick | --profile | --async-persister | --help]
+ * # or: mvn -B -ntp -q -pl tools test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=io.wcache.tools.bench.EndToEndBenchmark [-Dexec.args="--help"]
  * </pre>
  */

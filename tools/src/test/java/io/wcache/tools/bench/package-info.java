@@ -5,7 +5,8 @@
  * table), {@code results.json} and PNG charts.
  *
  * <pre>
- * mvn -B -ntp -o -q -pl tools test-compile exec:java -Dexec.classpathScope=test \
+ * ./wcadm bench [--quick | --profile | --async-persister | --help]
+ * # or: mvn -B -ntp -q -pl tools test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=io.wcache.tools.bench.EndToEndBenchmark [-Dexec.args="--quick | --profile | --help"]
  * </pre>
  *
