@@ -78,7 +78,7 @@ public final class WorkerMetrics {
 
     private static void gauge(MeterRegistry r, String name, String description, WorkerMetrics m,
                               ToDoubleFunction<WorkerMetrics> f) {
-        Gauge.builder(name, m, f).description(description).baseUnit(null).register(r);
+        Gauge.builder(name, m, f).description(description).strongReference(true).register(r);
     }
 
     private synchronized PersistQueueStats queue() {
