@@ -104,7 +104,12 @@ public final class WritePipeline implements AutoCloseable {
         return new PipelineSession(request, index.reserveFileId(request));
     }
 
-    /** Registers a subscriber to committed and deleted changes; called on the completion thread, so keep it short. */
+    /**
+     * Registers a subscriber to committed and deleted changes. It is called on the sync or the index
+     * thread (whichever completes the request), possibly from both at once, so it must be thread-safe
+     * and short. Changes of one path arrive in commit order as long as writers of a path wait for one
+     * commit before publishing the next (the worker's path locks do).
+     */
     public void subscribe(Consumer<? super ChangeEvent> subscriber) {
         subscribers.add(subscriber);
     }
