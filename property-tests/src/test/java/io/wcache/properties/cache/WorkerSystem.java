@@ -153,8 +153,12 @@ final class WorkerSystem implements AutoCloseable {
         } catch (Exception e) {
             throw new AssertionError("cannot restart the S3 server", e);
         } finally {
-            s3Route.close();
-            child.close();
+            if (s3Route != null) {
+                s3Route.close();
+            }
+            if (child != null) {
+                child.close();
+            }
             TempDirs.delete(root);
         }
     }
