@@ -13,7 +13,7 @@ import net.jqwik.api.stateful.Action;
  * Shrunk failing sequences found by {@link WorkerConsistencyProperties}, replayed as fixed
  * examples (with the same invariant after every step) so that each stays fixed.
  */
-class WorkerRegressionExamples {
+class WorkerRegressionTests {
 
     private static EmbeddedS3Server s3;
 
