@@ -11,12 +11,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Second stage, in parallel with the sync stage: turns a batch into one Catalog transaction
- * ({@code apply}) holding the batch's session opens, extents, commits, aborts and deletes, in ring
- * order, then arrives at every slot of the batch. The Catalog commit overlaps the log sync of the
- * same data; no request is acknowledged before both are durable, and a commit whose data fails to
- * sync is rolled back (here by {@link Completion}, after a crash by the worker's restart
- * recovery, which finds its extents missing from the log). An operation the Catalog refuses fails
+ * Third stage, after the sync stage: turns a batch into one Catalog transaction ({@code apply})
+ * holding the batch's session opens, extents, commits, aborts and deletes, in ring order, then
+ * arrives at every slot of the batch. It sees a slot only once the sync stage has made its data
+ * durable; a session whose sync failed is poisoned and is never committed. An operation the Catalog refuses fails
  * alone (and poisons its session); a transaction that fails as a whole fails every request of the
  * batch.
  */

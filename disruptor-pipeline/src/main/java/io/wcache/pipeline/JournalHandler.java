@@ -10,8 +10,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * First stage: writes the payloads of a batch's appends to the log store, without syncing, so the
- * sync stage and the index stage can start at once, in parallel. An append refused by the store
+ * First stage: writes the payloads of a batch's appends to the log store, without syncing; the
+ * sync stage makes them durable as one group. An append refused by the store
  * (out of space, bad chunk) fails only its own request and poisons its session.
  */
 final class JournalHandler implements EventHandler<RingSlot> {

@@ -8,10 +8,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A pre-allocated ring entry. A producer fills {@link #op} and {@link #future} and arms
  * {@link #arrivals}; the journal stage sets {@link #location} (or {@link #error}); then the sync
- * stage ({@link #syncError}) and the index stage ({@link #result}, {@link #indexError}) run in
- * parallel, each writing only its own fields, and the one that arrives last completes the slot.
- * Fields of earlier stages are ordered by the Disruptor's sequence barriers; the two parallel
- * stages see each other's fields through the {@link #arrivals} counter.
+ * stage ({@link #syncError}) and after it the index stage ({@link #result}, {@link #indexError}),
+ * each writing only its own fields; the one that arrives last completes the slot. Fields of
+ * earlier stages are ordered by the Disruptor's sequence barriers, and the two stages also see
+ * each other's fields through the {@link #arrivals} counter.
  */
 final class RingSlot {
     /** Stages that must pass a slot before it is completed: sync and index. */

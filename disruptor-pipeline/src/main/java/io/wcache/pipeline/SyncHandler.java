@@ -8,12 +8,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Second stage, in parallel with the index stage: makes the batch's appended records durable with
+ * Second stage, before the index stage: makes the batch's appended records durable with
  * one shared sync at the end of the batch (group commit), then arrives at every slot of the batch.
  * Because it passes slots in ring order, a slot it has passed has every earlier append synced (or
  * failed): no request is acknowledged before the data written ahead of it is durable. A failed
  * sync fails every append of the batch and poisons their sessions, since none of them can be known
- * durable; the completion then rolls back a commit the index stage already made.
+ * durable, so the index stage never commits them.
  */
 final class SyncHandler implements EventHandler<RingSlot> {
 

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The write path: a bounded, multi-producer LMAX Disruptor ring feeding a journal stage (log-store
- * appends) and then, in parallel, a sync stage (one shared sync per batch) and an index stage (one
- * Catalog transaction per batch); whichever finishes a request last acknowledges it and publishes
+ * appends), a sync stage (one shared sync per batch) and after it an index stage (one Catalog
+ * transaction per batch); the index stage, the last to pass a request, acknowledges it and publishes
  * its {@link ChangeEvent}. A request's future completes only after its data is fsynced and its
  * metadata committed; when the ring is full, producers wait, and nothing is dropped.
  *
@@ -84,8 +84,11 @@ public final class WritePipeline implements AutoCloseable {
                 LOG.warn("event=pipeline_shutdown_error error={}", ex.toString());
             }
         });
-        // The log sync and the Catalog commit of a batch overlap; the later of the two acknowledges.
-        disruptor.handleEventsWith(journalHandler).then(syncHandler, indexHandler);
+        // The Catalog commit of a batch runs only after its log sync: metadata must never point at
+        // bytes that could vanish. Overlapping them would leave, after a failed sync or a power
+        // loss, a commit that already replaced the previous (acknowledged) version and can only be
+        // rolled back by deleting the path; see the README.
+        disruptor.handleEventsWith(journalHandler).then(syncHandler).then(indexHandler);
         this.ring = disruptor.start();
         LOG.info("event=pipeline_started ring_size={} worker={}", config.ringSize(), config.workerId());
     }
