@@ -27,7 +27,8 @@ public final class FuseFrontend implements Frontend {
         return worker -> {
             LogStore store = worker.logStore();
             FuseMountOptions options = FuseMountOptions.at(dir)
-                    .withSillyRenameInterceptor(worker.config().get(ConfigKeys.FUSE_SILLY_RENAME));
+                    .withSillyRenameInterceptor(worker.config().get(ConfigKeys.FUSE_SILLY_RENAME))
+                    .withCacheTimeout(worker.config().get(ConfigKeys.FUSE_CACHE_TIMEOUT));
             return new FuseFrontend(FuseMount.mount(worker.cacheService(), options,
                     CacheSpace.of(() -> store.stats().capacityBytes(), () -> store.stats().freeBytes()), registry));
         };

@@ -38,6 +38,9 @@ public final class ConfigKeys {
             ConfigType.CREDENTIALS, "[]", "Access keys accepted by SigV4: a list of {accessKey, secretKey}.");
     public static final ConfigKey<HostPort> ADMIN_ADDRESS = new ConfigKey<>("admin.address", ConfigType.ADDRESS,
             "127.0.0.1:9001", "Listen address of the admin REST API and /metrics.");
+    public static final ConfigKey<String> ADMIN_TOKEN = new ConfigKey<>("admin.token", ConfigType.OPTIONAL_STRING, "",
+            "Bearer token the admin API requires on every request; required when admin.address is not a loopback "
+                    + "address. The WCACHE_ADMIN_TOKEN environment variable, when set, takes precedence.");
     public static final ConfigKey<Boolean> WRITE_CACHE_ENABLED = new ConfigKey<>("write.cache.enabled",
             ConfigType.BOOLEAN, "true",
             "When false the system is a read cache: WRITE_BACK and TRANSIENT writes become WRITE_THROUGH.");
@@ -67,12 +70,17 @@ public final class ConfigKeys {
     public static final ConfigKey<Boolean> FUSE_SILLY_RENAME = new ConfigKey<>("fuse.silly.rename.interceptor.enabled",
             ConfigType.BOOLEAN, "false",
             "Handle the kernel's .fuse_hidden* rename on rm of an open file without touching the UFS.");
+    public static final ConfigKey<Duration> FUSE_CACHE_TIMEOUT = new ConfigKey<>("fuse.cache.timeout",
+            ConfigType.DURATION, "1s",
+            "How long the kernel may cache FUSE attributes and entries: a change committed elsewhere (S3, another "
+                    + "mount) becomes visible through the mount within this time.");
 
     /** All keys, in the order of the reference table. */
     public static final List<ConfigKey<?>> ALL = List.of(DATA_DIR, METADATA_ENGINE, CACHE_DIRS, CACHE_CAPACITY,
-            S3_ADDRESS, S3_AUTH, S3_CREDENTIALS, ADMIN_ADDRESS, WRITE_CACHE_ENABLED, PATH_DEFAULT_POLICY,
+            S3_ADDRESS, S3_AUTH, S3_CREDENTIALS, ADMIN_ADDRESS, ADMIN_TOKEN, WRITE_CACHE_ENABLED, PATH_DEFAULT_POLICY,
             PATH_DEFAULT_WRITE_REPLICAS, ORPHAN_TIMEOUT, FILE_CHECK_PERIOD, PINNED_CAPACITY_RATIO,
-            MARK_WRITING_DURATION, PERSIST_RETRY_INITIAL, PERSIST_RETRY_MAX, PERSIST_THREADS, FUSE_SILLY_RENAME);
+            MARK_WRITING_DURATION, PERSIST_RETRY_INITIAL, PERSIST_RETRY_MAX, PERSIST_THREADS, FUSE_SILLY_RENAME,
+            FUSE_CACHE_TIMEOUT);
 
     private static final Map<String, ConfigKey<?>> BY_NAME;
 

@@ -68,6 +68,10 @@ public final class ConfigType<T> {
         return s;
     }, s -> s);
 
+    /** A string that may be left empty, meaning "not set" (a secret such as a token). */
+    public static final ConfigType<String> OPTIONAL_STRING = new ConfigType<>("string, may be empty", (k, n) ->
+            n == null || n.isNull() || n.isMissingNode() ? "" : scalar(k, n).trim(), s -> s);
+
     public static final ConfigType<Boolean> BOOLEAN = new ConfigType<>("boolean", (k, n) -> {
         String s = scalar(k, n).trim().toLowerCase(Locale.ROOT);
         return switch (s) {

@@ -66,9 +66,15 @@ public final class AdminServer implements Frontend {
         this.token = token;
     }
 
-    /** A factory binding {@code admin.address} from the worker's config, with the token from {@link #TOKEN_ENV}. */
+    /** The token from {@link #TOKEN_ENV} when set, else {@code admin.token} from the config (empty: none). */
+    static String configuredToken(Worker worker) {
+        String env = System.getenv(TOKEN_ENV);
+        return env != null && !env.isBlank() ? env : worker.config().get(io.wcache.core.config.ConfigKeys.ADMIN_TOKEN);
+    }
+
+    /** A factory binding {@code admin.address} from the worker's config, with the token from {@link #configuredToken}. */
     public static Frontend.Factory factory() {
-        return worker -> start(worker, worker.config().adminAddress(), System.getenv(TOKEN_ENV),
+        return worker -> start(worker, worker.config().adminAddress(), configuredToken(worker),
                 WorkerMetrics.newRegistry());
     }
 
@@ -83,8 +89,8 @@ public final class AdminServer implements Frontend {
         InetAddress ia = bind.getAddress();
         boolean loopback = ia != null && ia.isLoopbackAddress();
         if (!loopback && tok == null) {
-            throw new IllegalStateException("admin.address " + address + " is not a loopback address: set the admin token"
-                    + " in " + TOKEN_ENV + " (clients pass it with wcadm --token or WCADM_TOKEN), or bind admin.address"
+            throw new IllegalStateException("admin.address " + address + " is not a loopback address: set admin.token"
+                    + " in the config or " + TOKEN_ENV + " (clients pass it with wcadm --token or WCADM_TOKEN), or bind admin.address"
                     + " to 127.0.0.1");
         }
         WorkerMetrics.bind(worker, prometheus);

@@ -35,6 +35,16 @@ class AdminServerAuthTest {
     }
 
     @Test
+    void theTokenComesFromAdminTokenInTheConfig() {
+        try (Worker w = TestWorkers.start(root, "admin.token=from-config")) {
+            assertThat(AdminServer.configuredToken(w)).isEqualTo("from-config");
+        }
+        try (Worker w = TestWorkers.start(root.resolve("untokened"))) {
+            assertThat(AdminServer.configuredToken(w)).isEmpty();
+        }
+    }
+
+    @Test
     void aConfiguredTokenIsRequiredOnEveryRequest() throws Exception {
         try (Worker w = TestWorkers.start(root);
              AdminServer s = AdminServer.start(w, new HostPort("127.0.0.1", 0), "s3cret",
