@@ -1,6 +1,5 @@
 package io.wcache.pipeline;
 
-import com.lmax.disruptor.BlockingWaitStrategy;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.dsl.Disruptor;
@@ -62,7 +61,7 @@ public final class WritePipeline implements AutoCloseable {
             Thread t = new Thread(r, "wcache-pipeline-" + n.incrementAndGet());
             t.setDaemon(true);
             return t;
-        }, ProducerType.MULTI, new BlockingWaitStrategy());
+        }, ProducerType.MULTI, new ParkingWaitStrategy());
         JournalHandler journalHandler = new JournalHandler(journal);
         Completion completion = new Completion(journal, index, subscribers);
         SyncHandler syncHandler = new SyncHandler(journal, completion);
