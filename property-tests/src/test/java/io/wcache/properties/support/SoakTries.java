@@ -35,6 +35,12 @@ public @interface SoakTries {
             }
         }
 
+        /** Declared on a class, the hook must reach its properties (a container hook stays on the container otherwise). */
+        @Override
+        public net.jqwik.api.lifecycle.PropagationMode propagateTo() {
+            return net.jqwik.api.lifecycle.PropagationMode.ALL_DESCENDANTS;
+        }
+
         @Override
         public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
             int f = factor();
