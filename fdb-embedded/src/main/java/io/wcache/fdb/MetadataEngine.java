@@ -1,5 +1,9 @@
 package io.wcache.fdb;
 
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicInteger;
 import com.apple.foundationdb.Database;
 import com.apple.foundationdb.record.provider.foundationdb.FDBDatabase;
 import com.apple.foundationdb.record.provider.foundationdb.FDBDatabaseFactory;
@@ -24,13 +28,15 @@ public final class MetadataEngine implements AutoCloseable {
     private final Database database;
     private final FDBDatabase recordDatabase;
     private final boolean ownsDatabase;
+    private final ExecutorService continuations;
 
     private MetadataEngine(String description, Database database, FDBDatabase recordDatabase,
-                           boolean ownsDatabase) {
+                           boolean ownsDatabase, ExecutorService continuations) {
         this.description = description;
         this.database = database;
         this.recordDatabase = recordDatabase;
         this.ownsDatabase = ownsDatabase;
+        this.continuations = continuations;
     }
 
     /**
@@ -55,7 +61,12 @@ public final class MetadataEngine implements AutoCloseable {
             Path dir = Path.of(target).toAbsolutePath().normalize();
             EmbeddedDatabase db = EmbeddedDatabase.open(dir);
             EmbeddedDatabaseFactory factory = new EmbeddedDatabaseFactory(db);
-            return new MetadataEngine("embedded:" + dir, db, factory.getDatabase(dir.toString()), true);
+            // The Record Layer's default executor is the common pool, whose parallelism is
+            // cores - 1: on a 2-core machine that is 1, and CompletableFuture then starts a new
+            // thread for every async continuation. A pool of our own keeps a few warm threads.
+            ExecutorService continuations = newContinuationPool();
+            factory.setExecutor(continuations);
+            return new MetadataEngine("embedded:" + dir, db, factory.getDatabase(dir.toString()), true, continuations);
         }
         return openFoundationDb(spec, Path.of(target).toAbsolutePath().normalize());
     }
@@ -70,8 +81,21 @@ public final class MetadataEngine implements AutoCloseable {
         }
         FDBDatabaseFactory factory = FDBDatabaseFactory.instance();
         FDBDatabase recordDatabase = factory.getDatabase(clusterFile.toString());
-        return new MetadataEngine("fdb:" + clusterFile, recordDatabase.database(), recordDatabase, false);
+        return new MetadataEngine("fdb:" + clusterFile, recordDatabase.database(), recordDatabase, false, null);
     }
+
+    /** Worker threads for the Record Layer's continuations, at least four whatever the core count. */
+    private static ExecutorService newContinuationPool() {
+        AtomicInteger n = new AtomicInteger();
+        return new ForkJoinPool(Math.max(4, Runtime.getRuntime().availableProcessors()), pool -> {
+            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            t.setName(CONTINUATION_THREAD_PREFIX + n.incrementAndGet());
+            return t;
+        }, null, true);
+    }
+
+    /** Name prefix of the threads that run the Record Layer's continuations in embedded mode. */
+    public static final String CONTINUATION_THREAD_PREFIX = "wcache-metadata-";
 
     /** The Record Layer database, for {@code FDBRecordStore} and {@code FDBDatabase.run}. */
     public FDBDatabase recordDatabase() {
@@ -94,6 +118,9 @@ public final class MetadataEngine implements AutoCloseable {
         recordDatabase.close();
         if (ownsDatabase) {
             database.close();
+        }
+        if (continuations != null) {
+            continuations.shutdown();
         }
     }
 
