@@ -11,6 +11,15 @@ import java.time.Duration;
  */
 public interface Persister extends AutoCloseable {
 
+    /**
+     * Runs a synchronous UFS write of {@code path} ({@code WRITE_THROUGH}) with no upload or
+     * delete of that path in flight, so an older queued upload cannot land after it. The default,
+     * for persisters without per-path ordering, just runs it.
+     */
+    default <T> T exclusive(io.wcache.core.path.NamespacePath path, java.util.function.Supplier<T> action) {
+        return action.get();
+    }
+
     /** Starts background work, polling the queue at least every {@code period}. */
     void start(Duration period);
 

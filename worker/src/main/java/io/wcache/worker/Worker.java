@@ -125,6 +125,7 @@ public final class Worker implements AutoCloseable {
             persister = new AsyncPersister(catalog, store, pins, ufs, pipeline,
                     PersisterConfig.from(options.workerId(), config).withPollInterval(options.persistPollInterval()));
             persister.start(options.persistPollInterval());
+            cacheService.usePersister(persister);
             closeables.add(persister);
         }
         LOG.info("event=worker_started worker={} metadata={} cache_dirs={} capacity_bytes={} pinned_cap_bytes={} mounts={}",

@@ -200,25 +200,21 @@ final class CachedWriteSession implements WriteSession {
                     return failAndAbort(e);
                 }
             }
+            // Upload and commit run inside the persister's order for the path: an older WRITE_BACK
+            // upload still queued sees this newer generation (the commit's event reaches the
+            // persister before the path is released) and is skipped instead of landing after it.
             committed = data.thenCompose(v -> lock.acquire())
                     .thenApplyAsync(v -> {
                         try {
-                            svc.uploader().upload(ps.path(), ps.extents(), size, options.contentType(), options.userMetadata());
-                            return null;
-                        } catch (RuntimeException e) {
+                            return svc.inPersistOrder(ps.path(), () -> {
+                                svc.uploader().upload(ps.path(), ps.extents(), size, options.contentType(),
+                                        options.userMetadata());
+                                return (Object) svc.pipeline().commit(ps, request).join();
+                            });
+                        } finally {
                             lock.release();
-                            throw e;
                         }
-                    }, svc.ioExecutor())
-                    .thenCompose(v -> {
-                        try {
-                            return svc.pipeline().commit(ps, request).<Object>thenApply(r -> r)
-                                    .whenComplete((r, e) -> lock.release());
-                        } catch (RuntimeException e) {
-                            lock.release();
-                            throw e;
-                        }
-                    });
+                    }, svc.ioExecutor());
         } else {
             committed = lock.acquire().thenCompose(v -> {
                 synchronized (this) {

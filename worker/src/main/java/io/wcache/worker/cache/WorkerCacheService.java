@@ -127,6 +127,22 @@ public final class WorkerCacheService implements CacheService {
         return directory;
     }
 
+    /**
+     * The persister whose per-path ordering synchronous UFS writes join; set by the worker once
+     * the persister runs (none: writes need no ordering with background uploads).
+     */
+    private volatile io.wcache.worker.Persister persister;
+
+    public void usePersister(io.wcache.worker.Persister persister) {
+        this.persister = persister;
+    }
+
+    /** Runs a synchronous UFS write of {@code path} in order with the persister's uploads and deletes of it. */
+    <T> T inPersistOrder(NamespacePath path, java.util.function.Supplier<T> action) {
+        io.wcache.worker.Persister p = persister;
+        return p == null ? action.get() : p.exclusive(path, action);
+    }
+
     PathLocks locks() {
         return locks;
     }

@@ -73,6 +73,11 @@ public final class AsyncPersister implements io.wcache.worker.Persister {
         }
     }
 
+    @Override
+    public <T> T exclusive(io.wcache.core.path.NamespacePath path, java.util.function.Supplier<T> action) {
+        return persister.exclusive(path, action);
+    }
+
     /** For {@code wcadm async-persist stat}. */
     public PersistStats stats() {
         return persister.stats();

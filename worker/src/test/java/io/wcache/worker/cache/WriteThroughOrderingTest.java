@@ -1,0 +1,69 @@
+package io.wcache.worker.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.wcache.core.cache.ObjectInfo;
+import io.wcache.core.cache.WriteOptions;
+import io.wcache.core.cache.WriteSession;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.worker.TestWorkers;
+import io.wcache.worker.Worker;
+import io.wcache.worker.WorkerOptions;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A synchronous {@code WRITE_THROUGH} upload joins the persister's per-path order, so an
+ * asynchronous upload of an older version of the same path can never land after it.
+ */
+class WriteThroughOrderingTest {
+
+    @TempDir
+    Path root;
+
+    @Test
+    void writeThroughWaitsWhileTheSamePathHasAnUploadInFlight() throws Exception {
+        try (Worker w = Worker.start(TestWorkers.config(root, "path.default.policy=WRITE_THROUGH"),
+                WorkerOptions.defaults().withSegmentSize(4L << 20), List.of())) {
+            NamespacePath path = NamespacePath.of("/m/ordered.txt");
+            CompletableFuture<ObjectInfo> write = new CompletableFuture<>();
+            // Hold the path as an in-flight background upload would, and write through meanwhile.
+            w.persister().exclusive(path, () -> {
+                CompletableFuture.runAsync(() -> put(w, path, "new").whenComplete((r, e) -> {
+                    if (e != null) {
+                        write.completeExceptionally(e);
+                    } else {
+                        write.complete(r);
+                    }
+                }));
+                sleep(700);
+                assertThat(write).as("the write-through upload waits for the path's running upload").isNotDone();
+                assertThat(Files.exists(TestWorkers.ufsDir(root).resolve("ordered.txt"))).isFalse();
+                return null;
+            });
+            ObjectInfo info = write.get(30, TimeUnit.SECONDS);
+            assertThat(info.size()).isEqualTo(3);
+            assertThat(Files.readString(TestWorkers.ufsDir(root).resolve("ordered.txt"))).isEqualTo("new");
+        }
+    }
+
+    private static CompletableFuture<ObjectInfo> put(Worker w, NamespacePath path, String body) {
+        return w.cacheService().create(path, WriteOptions.defaults()).thenCompose((WriteSession s) ->
+                s.append(ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8))).thenCompose(v -> s.commit()));
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
