@@ -228,7 +228,12 @@ class WcadmCommandsTest {
         assertThat(row.path("attempts").asInt()).isPositive();
         assertThat(wcadm("async-persist", "list").out()).contains("/flaky/reports/report.csv", "ATTEMPTS", "LAST ERROR");
         JsonNode stat = wcadm("async-persist", "stat", "--json").json();
-        assertThat(stat.has("queued") && stat.has("inFlight") && stat.has("bytesPending") && stat.has("failedAttempts")).isTrue();
+        // The failing task is pending in exactly one of the three states, its bytes are pending,
+        // and the attempt that failed is counted.
+        assertThat(stat.path("queued").asLong() + stat.path("inFlight").asLong() + stat.path("retrying").asLong())
+                .as("pending tasks in %s", stat).isPositive();
+        assertThat(stat.path("bytesPending").asLong()).as("bytes pending in %s", stat).isGreaterThanOrEqualTo(5000);
+        assertThat(stat.path("failedAttempts").asLong()).as("failed attempts in %s", stat).isPositive();
         assertThat(wcadm("async-persist", "stat").out()).contains("Queued:", "Retrying:", "Oldest pending age:",
                 "Bytes pending:", "Throughput:");
 
