@@ -1,5 +1,8 @@
 package io.wcache.s3.server;
 
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -223,6 +226,7 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
     static final class Exchange {
         final S3Message.Head head;
         final S3Request request;
+        final long startNanos = System.nanoTime();
         boolean answered;
 
         Exchange(S3Message.Head head) {
@@ -251,6 +255,7 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
             sink = null;
         }
         decorate(x, resp);
+        record(x, resp.status().code());
         if (!resp.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
             resp.headers().set(HttpHeaderNames.CONTENT_LENGTH, resp.content().readableBytes());
         }
@@ -276,6 +281,7 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
             sink = null;
         }
         decorate(x, head);
+        record(x, head.status().code());
         HttpHeaders.setContentLength(head, length);
         ctx.write(head);
         streamer = new BodyStreamer(ctx, reader, offset, length, keepAlive(x), () -> streamer = null);
@@ -286,6 +292,23 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
         S3Error error = toS3Error(x, failure);
         FullHttpResponse resp = S3RequestDecoder.errorResponse(error, x.requestId(), x.isHead());
         respond(x, resp);
+    }
+
+    /** Name of the timer of answered requests, tagged by operation and status class. */
+    static final String REQUESTS_METRIC = "wcache.s3.requests";
+
+    /**
+     * Records one answered request: from its head's arrival until its response head is sent (for
+     * a streamed GET, the time to first byte). Requests refused by the decoder before dispatch
+     * (malformed, bad signature) are not counted here.
+     */
+    private static void record(Exchange x, int status) {
+        Timer.builder(REQUESTS_METRIC)
+                .description("S3 requests by operation and status class, until the response head is sent")
+                .tag("operation", x.request.operation().name())
+                .tag("status", (status / 100) + "xx")
+                .register(Metrics.globalRegistry)
+                .record(System.nanoTime() - x.startNanos, TimeUnit.NANOSECONDS);
     }
 
     private static void decorate(Exchange x, HttpResponse resp) {

@@ -89,6 +89,28 @@ class SdkS3EndToEndTest {
     }
 
     @Test
+    void requestsAreTimedByOperationAndStatusClass() {
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        io.micrometer.core.instrument.Metrics.addRegistry(registry);
+        try {
+            s3.putObject(b -> b.bucket(BUCKET).key("metrics/one"), RequestBody.fromString("x"));
+            s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("metrics/one"));
+            assertThatThrownBy(() -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("metrics/none")))
+                    .isInstanceOf(NoSuchKeyException.class);
+            var put = registry.find("wcache.s3.requests").tags("operation", "PUT_OBJECT", "status", "2xx").timer();
+            var got = registry.find("wcache.s3.requests").tags("operation", "GET_OBJECT", "status", "2xx").timer();
+            var missing = registry.find("wcache.s3.requests").tags("operation", "GET_OBJECT", "status", "4xx").timer();
+            assertThat(put).isNotNull();
+            assertThat(put.count()).isEqualTo(1);
+            assertThat(got.count()).isEqualTo(1);
+            assertThat(missing.count()).isEqualTo(1);
+            assertThat(put.totalTime(java.util.concurrent.TimeUnit.NANOSECONDS)).isPositive();
+        } finally {
+            io.micrometer.core.instrument.Metrics.removeRegistry(registry);
+        }
+    }
+
+    @Test
     void missingKeyAndUnknownBucketAreTypedErrors() {
         assertThatThrownBy(() -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("nope")))
                 .isInstanceOf(NoSuchKeyException.class);
