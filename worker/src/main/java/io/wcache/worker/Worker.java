@@ -106,7 +106,7 @@ public final class Worker implements AutoCloseable {
         ufs = new UfsRegistry(() -> mergedMounts(configured));
         closeables.add(ufs);
         pins = new ReaderPins(store, directory);
-        uploader = new FileUploader(catalog, store, ufs, pins);
+        uploader = new FileUploader(catalog, store, options.workerId(), ufs, pins);
         AtomicInteger n = new AtomicInteger();
         io = Executors.newFixedThreadPool(Math.max(4, Runtime.getRuntime().availableProcessors() * 2), r -> {
             Thread t = new Thread(r, "wcache-io-" + n.incrementAndGet());

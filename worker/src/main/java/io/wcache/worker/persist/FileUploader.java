@@ -39,9 +39,13 @@ public final class FileUploader {
     private final java.util.concurrent.atomic.LongAdder persistedFiles = new java.util.concurrent.atomic.LongAdder();
     private final java.util.concurrent.atomic.LongAdder persistedBytes = new java.util.concurrent.atomic.LongAdder();
 
-    public FileUploader(Catalog catalog, LogStore store, UfsRegistry ufs, ReaderPins pins) {
+    /** This worker's extents in the log store, as the upload bodies read them. */
+    private final io.wcache.persister.async.LocalExtents local;
+
+    public FileUploader(Catalog catalog, LogStore store, String workerId, UfsRegistry ufs, ReaderPins pins) {
         this.catalog = catalog;
         this.store = store;
+        this.local = io.wcache.persister.async.LocalExtents.of(store, workerId, io.wcache.pipeline.ExtentCodec::toLocation);
         this.ufs = ufs;
         this.pins = pins;
     }
@@ -54,7 +58,7 @@ public final class FileUploader {
         }
         PutOptions options = new PutOptions(version.contentType(), version.userMetadata());
         UfsObject o = ufs.forPath(version.path()).put(version.path().relativeToMount(),
-                new ExtentUploadSource(store, extents, version.size()), options);
+                new io.wcache.persister.async.ExtentUploadSource(extents, version.size(), local), options);
         LOG.debug("event=uploaded path={} file={} bytes={}", version.path(), version.fileId(), version.size());
         return o;
     }
@@ -65,7 +69,7 @@ public final class FileUploader {
         if (!ExtentReads.covers(extents, size)) {
             throw new WcacheException.Corruption(path.toString(), "extents do not cover the " + size + " bytes written");
         }
-        return ufs.forPath(path).put(path.relativeToMount(), new ExtentUploadSource(store, extents, size),
+        return ufs.forPath(path).put(path.relativeToMount(), new io.wcache.persister.async.ExtentUploadSource(extents, size, local),
                 new PutOptions(contentType, userMetadata));
     }
 
