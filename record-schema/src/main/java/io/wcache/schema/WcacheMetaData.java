@@ -23,7 +23,7 @@ public final class WcacheMetaData {
      * The meta-data version; bump it, and snapshot it, whenever the schema or an index changes.
      * 1: initial records and indexes. 2: MultipartUpload gains write_replicas and replica_workers.
      */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
 
     /** Committed and writing files by (state, path): listings and per-path look-ups of sessions. */
     public static final String FILE_BY_STATE_PATH = "File$state_path";

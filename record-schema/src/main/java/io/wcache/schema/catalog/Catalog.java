@@ -974,9 +974,11 @@ public final class Catalog implements AutoCloseable {
             FileVersion session = begin(request, fileId);
             long offset = 0;
             java.util.Set<Integer> used = new java.util.HashSet<>();
+            List<Long> partSizes = new ArrayList<>(named.size());
             for (CompletedPart c : named) {
                 WcacheRecords.Part p = byNumber.get(c.partNumber());
                 used.add(c.partNumber());
+                partSizes.add(p.getSize());
                 for (Extent e : deleteExtents(p.getFileId())) {
                     store.saveRecord(RecordMapping.extent(new Extent(fileId, offset + e.offset(), e.worker(), e.segment(),
                             e.position(), e.length(), e.crc32c())));
@@ -992,6 +994,8 @@ public final class Catalog implements AutoCloseable {
                 }
             }
             store.deleteRecord(Tuple.from(uploadType, uploadId));
+            // The part boundaries travel with the session record into the committed version.
+            store.saveRecord(loadFile(path, fileId).toBuilder().addAllPartSizes(partSizes).build());
             CommitResult commit = commit(session.ref(), new CommitRequest(offset, etag, crc32c));
             return new CompleteUploadResult(commit, discarded);
         }

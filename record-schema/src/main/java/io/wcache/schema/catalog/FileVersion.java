@@ -11,17 +11,19 @@ import java.util.Optional;
  * One version of a file as the Catalog stores it: a write session ({@link FileState#WRITING})
  * or the committed version of its path. {@code generation} increases with every commit to a
  * path (a session carries a provisional one until it commits); {@code fileId} is unique across
- * the whole catalog and never reused.
+ * the whole catalog and never reused. {@code partSizes} lists the part sizes of an object completed
+ * from a multipart upload (empty otherwise).
  */
 public record FileVersion(NamespacePath path, long fileId, long generation, FileState state,
                           PersistState persistState, WritePolicy policy, int writeReplicas, long size,
                           String etag, long crc32c, String contentType, Map<String, String> userMetadata,
                           Instant createdTime, Instant lastWriteTime, Optional<Instant> committedTime,
-                          String ownerWorker, List<String> replicaWorkers) {
+                          String ownerWorker, List<String> replicaWorkers, List<Long> partSizes) {
 
     public FileVersion {
         userMetadata = Map.copyOf(userMetadata);
         replicaWorkers = List.copyOf(replicaWorkers);
+        partSizes = partSizes == null ? List.of() : List.copyOf(partSizes);
     }
 
     public SessionRef ref() {

@@ -697,7 +697,7 @@ public final class WorkerCacheService implements CacheService {
         };
         return new ObjectInfo(v.path(), v.size(), v.etag(), v.committedTime().orElse(v.lastWriteTime()),
                 v.contentType().isEmpty() ? null : v.contentType(), v.userMetadata(), status, v.policy(),
-                v.generation(), List.of());
+                v.generation(), v.partSizes());
     }
 
     private ObjectInfo ufsInfo(NamespacePath path, UfsObject o) {

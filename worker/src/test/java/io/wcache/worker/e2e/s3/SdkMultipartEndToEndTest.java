@@ -116,6 +116,36 @@ class SdkMultipartEndToEndTest {
     }
 
     @Test
+    void partNumberReadsServeOnePartOfACompletedUploadWithThePartsCount() {
+        String key = "parts/three";
+        byte[] p1 = part(101, 5 * 1024 * 1024);
+        byte[] p2 = part(102, 5 * 1024 * 1024 + 3);
+        byte[] p3 = part(103, 1234);
+        String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId();
+        List<CompletedPart> done = new ArrayList<>();
+        byte[][] bodies = {p1, p2, p3};
+        for (int i = 0; i < bodies.length; i++) {
+            int n = i + 1;
+            byte[] body = bodies[i];
+            String etag = s3.uploadPart(b -> b.bucket(BUCKET).key(key).uploadId(id).partNumber(n), RequestBody.fromBytes(body))
+                    .eTag();
+            done.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
+        }
+        s3.completeMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(id).multipartUpload(m -> m.parts(done)));
+
+        var second = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key).partNumber(2));
+        assertThat(second.asByteArray()).isEqualTo(p2);
+        assertThat(second.response().partsCount()).isEqualTo(3);
+        assertThat(second.response().contentRange())
+                .isEqualTo("bytes " + p1.length + "-" + (p1.length + p2.length - 1) + "/" + (p1.length + p2.length + p3.length));
+        var head = s3.headObject(b -> b.bucket(BUCKET).key(key).partNumber(3));
+        assertThat(head.partsCount()).isEqualTo(3);
+        assertThat(head.contentLength()).isEqualTo(p3.length);
+        assertThatThrownBy(() -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key).partNumber(4)))
+                .isInstanceOf(S3Exception.class).satisfies(e -> assertThat(errorCode(e)).isEqualTo("InvalidPartNumber"));
+    }
+
+    @Test
     void partsOutOfOrderMissingOrTooSmallAreRefusedAndNothingIsVisible() {
         String key = "bad/mp";
         String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId();
