@@ -463,7 +463,8 @@ public final class WorkerCacheService implements CacheService {
                 taken++;
             }
             for (String cp : l.commonPrefixes()) {
-                if (NamespacePath.compareCodePoints(cp, after) > 0 && !merged.containsKey(cp)) {
+                if (NamespacePath.compareCodePoints(cp, after) > 0 && !merged.containsKey(cp)
+                        && ufsPrefixVisible(u, base, cp)) {
                     merged.put(cp, "P");
                     taken++;
                 }
@@ -687,6 +688,36 @@ public final class WorkerCacheService implements CacheService {
     }
 
     // ---------------------------------------------------------------- mapping
+
+    /**
+     * Whether a common prefix that only the UFS shows still holds an object that no tombstone
+     * hides: right after a recursive delete, the UFS keeps the objects until the persister's
+     * deletes catch up, and the prefix must not reappear meanwhile (read-after-delete). Bounded:
+     * past {@code 10,000} tombstoned keys the prefix is shown until the deletes are done.
+     */
+    private boolean ufsPrefixVisible(UnderFileSystem u, String base, String commonPrefix) {
+        if (catalog.tombstones(base + commonPrefix, "", 1).isEmpty()) {
+            return true;
+        }
+        String continuation = null;
+        int seen = 0;
+        do {
+            UfsListing l = u.list(commonPrefix, "", continuation, 1000);
+            for (UfsObject o : l.objects()) {
+                NamespacePath p;
+                try {
+                    p = NamespacePath.of(base + o.key());
+                } catch (WcacheException e) {
+                    continue;
+                }
+                if (catalog.tombstone(p).isEmpty() || ++seen >= 10_000) {
+                    return true;
+                }
+            }
+            continuation = l.nextContinuation();
+        } while (continuation != null);
+        return false;
+    }
 
     ObjectInfo toInfo(FileVersion v) {
         PersistStatus status = switch (v.persistState()) {

@@ -131,6 +131,23 @@ class ReadWriteSemanticsTest {
     }
 
     @Test
+    void aDeletedDirectoryDoesNotReappearFromTheUfsBeforeItsDeletesRun() {
+        start();
+        f.write("/m/tree/a/x", bytes(100, 18));
+        f.write("/m/tree/a/y", bytes(100, 19));
+        f.write("/m/tree/keep/z", bytes(100, 20));
+        f.drain();
+        WorkerCacheService.await(f.cache.delete(p("/m/tree/a/x")));
+        WorkerCacheService.await(f.cache.delete(p("/m/tree/a/y")));
+        assertThat(Files.exists(ufs("tree/a/x"))).as("the UFS deletes are still pending").isTrue();
+
+        assertThat(list("tree/", "/", 100).commonPrefixes()).containsExactly("tree/keep/");
+        assertThat(list("tree/a/", "/", 100).objects()).isEmpty();
+        f.drain();
+        assertThat(list("tree/", "/", 100).commonPrefixes()).containsExactly("tree/keep/");
+    }
+
+    @Test
     void writeBackThenDeleteBeforeUploadNeverLeavesTheObjectInTheUfs() {
         start();
         f.write("/m/wd", bytes(100, 17));
