@@ -43,7 +43,7 @@ import java.util.function.Function;
  * transaction's executor. Methods are synchronized because the Record Layer may touch a transaction from
  * several pool threads, one at a time.
  */
-final class EmbeddedTransaction implements Transaction {
+final class EmbeddedTransaction extends RangeReadOverloads implements Transaction {
     private static final long INITIAL_BACKOFF_MILLIS = 10;
 
     private final EmbeddedDatabase database;
@@ -429,63 +429,8 @@ final class EmbeddedTransaction implements Transaction {
     // ---------------------------------------------------------------- range reads
 
     @Override
-    public AsyncIterable<KeyValue> getRange(KeySelector begin, KeySelector end) {
-        return getRange(begin, end, ROW_LIMIT_UNLIMITED, false, StreamingMode.ITERATOR);
-    }
-
-    @Override
-    public AsyncIterable<KeyValue> getRange(KeySelector begin, KeySelector end, int limit) {
-        return getRange(begin, end, limit, false, StreamingMode.ITERATOR);
-    }
-
-    @Override
-    public AsyncIterable<KeyValue> getRange(KeySelector begin, KeySelector end, int limit, boolean reverse) {
-        return getRange(begin, end, limit, reverse, StreamingMode.ITERATOR);
-    }
-
-    @Override
     public AsyncIterable<KeyValue> getRange(KeySelector begin, KeySelector end, int limit, boolean reverse, StreamingMode mode) {
         return new RangeQuery(begin, end, limit, reverse, mode, false);
-    }
-
-    @Override
-    public AsyncIterable<KeyValue> getRange(byte[] begin, byte[] end) {
-        return getRange(KeySelector.firstGreaterOrEqual(begin), KeySelector.firstGreaterOrEqual(end));
-    }
-
-    @Override
-    public AsyncIterable<KeyValue> getRange(byte[] begin, byte[] end, int limit) {
-        return getRange(KeySelector.firstGreaterOrEqual(begin), KeySelector.firstGreaterOrEqual(end), limit);
-    }
-
-    @Override
-    public AsyncIterable<KeyValue> getRange(byte[] begin, byte[] end, int limit, boolean reverse) {
-        return getRange(KeySelector.firstGreaterOrEqual(begin), KeySelector.firstGreaterOrEqual(end), limit, reverse);
-    }
-
-    @Override
-    public AsyncIterable<KeyValue> getRange(byte[] begin, byte[] end, int limit, boolean reverse, StreamingMode mode) {
-        return getRange(KeySelector.firstGreaterOrEqual(begin), KeySelector.firstGreaterOrEqual(end), limit, reverse, mode);
-    }
-
-    @Override
-    public AsyncIterable<KeyValue> getRange(Range range) {
-        return getRange(range.begin, range.end);
-    }
-
-    @Override
-    public AsyncIterable<KeyValue> getRange(Range range, int limit) {
-        return getRange(range.begin, range.end, limit);
-    }
-
-    @Override
-    public AsyncIterable<KeyValue> getRange(Range range, int limit, boolean reverse) {
-        return getRange(range.begin, range.end, limit, reverse);
-    }
-
-    @Override
-    public AsyncIterable<KeyValue> getRange(Range range, int limit, boolean reverse, StreamingMode mode) {
-        return getRange(range.begin, range.end, limit, reverse, mode);
     }
 
     @Override
@@ -940,7 +885,7 @@ final class EmbeddedTransaction implements Transaction {
     }
 
     /** The snapshot view: the same transaction, reading without adding read conflict ranges. */
-    private final class SnapshotView implements ReadTransaction {
+    private final class SnapshotView extends RangeReadOverloads {
         @Override
         public boolean isSnapshot() {
             return true;
@@ -982,63 +927,8 @@ final class EmbeddedTransaction implements Transaction {
         }
 
         @Override
-        public AsyncIterable<KeyValue> getRange(KeySelector begin, KeySelector end) {
-            return getRange(begin, end, ROW_LIMIT_UNLIMITED, false, StreamingMode.ITERATOR);
-        }
-
-        @Override
-        public AsyncIterable<KeyValue> getRange(KeySelector begin, KeySelector end, int limit) {
-            return getRange(begin, end, limit, false, StreamingMode.ITERATOR);
-        }
-
-        @Override
-        public AsyncIterable<KeyValue> getRange(KeySelector begin, KeySelector end, int limit, boolean reverse) {
-            return getRange(begin, end, limit, reverse, StreamingMode.ITERATOR);
-        }
-
-        @Override
         public AsyncIterable<KeyValue> getRange(KeySelector begin, KeySelector end, int limit, boolean reverse, StreamingMode mode) {
             return new RangeQuery(begin, end, limit, reverse, mode, true);
-        }
-
-        @Override
-        public AsyncIterable<KeyValue> getRange(byte[] begin, byte[] end) {
-            return getRange(KeySelector.firstGreaterOrEqual(begin), KeySelector.firstGreaterOrEqual(end));
-        }
-
-        @Override
-        public AsyncIterable<KeyValue> getRange(byte[] begin, byte[] end, int limit) {
-            return getRange(KeySelector.firstGreaterOrEqual(begin), KeySelector.firstGreaterOrEqual(end), limit);
-        }
-
-        @Override
-        public AsyncIterable<KeyValue> getRange(byte[] begin, byte[] end, int limit, boolean reverse) {
-            return getRange(KeySelector.firstGreaterOrEqual(begin), KeySelector.firstGreaterOrEqual(end), limit, reverse);
-        }
-
-        @Override
-        public AsyncIterable<KeyValue> getRange(byte[] begin, byte[] end, int limit, boolean reverse, StreamingMode mode) {
-            return getRange(KeySelector.firstGreaterOrEqual(begin), KeySelector.firstGreaterOrEqual(end), limit, reverse, mode);
-        }
-
-        @Override
-        public AsyncIterable<KeyValue> getRange(Range range) {
-            return getRange(range.begin, range.end);
-        }
-
-        @Override
-        public AsyncIterable<KeyValue> getRange(Range range, int limit) {
-            return getRange(range.begin, range.end, limit);
-        }
-
-        @Override
-        public AsyncIterable<KeyValue> getRange(Range range, int limit, boolean reverse) {
-            return getRange(range.begin, range.end, limit, reverse);
-        }
-
-        @Override
-        public AsyncIterable<KeyValue> getRange(Range range, int limit, boolean reverse, StreamingMode mode) {
-            return getRange(range.begin, range.end, limit, reverse, mode);
         }
 
         @Override
