@@ -272,7 +272,7 @@ public final class WorkerCacheService implements CacheService {
             if (v.isPresent()) {
                 return v.map(this::toInfo);
             }
-            if (catalog.tombstone(path).isPresent()) {
+            if (catalog.tombstone(path).isPresent() || cacheOnly(path)) {
                 return Optional.<ObjectInfo>empty();
             }
             return ufs.forPath(path).head(path.relativeToMount()).map(o -> ufsInfo(path, o));
@@ -282,6 +282,11 @@ public final class WorkerCacheService implements CacheService {
     @Override
     public CompletableFuture<ObjectReader> open(NamespacePath path) {
         return CompletableFuture.supplyAsync(() -> openNow(path), io);
+    }
+
+    /** {@code TRANSIENT} paths are read from the cache only: what the cache does not hold does not exist. */
+    private boolean cacheOnly(NamespacePath path) {
+        return resolvePolicy(path).policy() == WritePolicy.TRANSIENT;
     }
 
     private ObjectReader openNow(NamespacePath path) {
@@ -308,7 +313,7 @@ public final class WorkerCacheService implements CacheService {
                 }
                 continue; // superseded or deleted while opening: look again
             }
-            if (catalog.tombstone(path).isPresent()) {
+            if (catalog.tombstone(path).isPresent() || cacheOnly(path)) {
                 break;
             }
             Optional<UfsObject> head = u.head(key);

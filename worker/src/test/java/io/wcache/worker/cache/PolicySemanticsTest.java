@@ -97,6 +97,16 @@ class PolicySemanticsTest {
     }
 
     @Test
+    void transientPathsAreReadFromTheCacheOnlyNeverFromTheUfs() throws Exception {
+        start();
+        Files.createDirectories(ufs("transient"));
+        Files.write(ufs("transient/in-ufs-only"), bytes(100, 5));
+
+        assertThat(f.cache.stat(p("/m/transient/in-ufs-only")).join()).isEmpty();
+        assertThatThrownBy(() -> f.read("/m/transient/in-ufs-only")).isInstanceOf(WcacheException.NotFound.class);
+    }
+
+    @Test
     void readOnlyRefusesWritesAndDeletesButServesReads() throws Exception {
         start();
         Files.createDirectories(ufs("read_only"));
