@@ -114,6 +114,10 @@ final class S3Route implements AutoCloseable {
             if (code == null && e.statusCode() == 404) {
                 code = "NoSuchKey";
             }
+            if (code == null && e.statusCode() == 503) {
+                // a HEAD error has no body to carry the code; 503 is what the worker answers during an outage
+                code = "ServiceUnavailable";
+            }
             return "ERR " + kind(code) + " " + e.statusCode() + " " + code;
         } catch (SdkClientException e) {
             return "ERR CLIENT " + e.getMessage();

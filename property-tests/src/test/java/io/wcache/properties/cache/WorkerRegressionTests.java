@@ -1,8 +1,10 @@
 package io.wcache.properties.cache;
 
 import io.wcache.persister.testing.EmbeddedS3Server;
+import io.wcache.properties.cache.WorkerActions.Head;
 import io.wcache.properties.cache.WorkerActions.ListKeys;
 import io.wcache.properties.cache.WorkerActions.Put;
+import io.wcache.properties.cache.WorkerActions.UfsOutage;
 import io.wcache.properties.support.TempDirs;
 import net.jqwik.api.Example;
 import net.jqwik.api.lifecycle.AfterContainer;
@@ -49,5 +51,14 @@ class WorkerRegressionTests {
     @Example
     void commonPrefixFromMetadataOnALaterPageIsNotDoubled() {
         replay(new Put("wb/a", 0, 1, false), new ListKeys("", "/", 1, false));
+    }
+
+    /**
+     * HEAD of a key the cache has never seen, during a UFS outage, is answered 503 with no body
+     * (HEAD carries none): the S3 route must read that as unavailable, not as an unknown error.
+     */
+    @Example
+    void headOfAnUnknownKeyDuringAnOutageIsUnavailable() {
+        replay(new UfsOutage(true), new Head("wb/c/d", true), new UfsOutage(false));
     }
 }
