@@ -60,7 +60,13 @@ final class ChildWorker implements AutoCloseable {
                     .redirectError(log.toFile())
                     .start();
             ChildWorker w = new ChildWorker(p, log);
+            // Anything the child prints before READY (logback's own status lines when it finds more
+            // than one configuration on a reactor class path) is not part of the protocol.
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
             String ready = w.next(Duration.ofSeconds(90));
+            while (ready != null && !ready.startsWith("READY ") && !ready.equals(EOF) && System.nanoTime() < deadline) {
+                ready = w.next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            }
             if (ready == null || !ready.startsWith("READY ")) {
                 w.kill();
                 throw new AssertionError("worker child did not start (" + ready + "); log tail: " + w.logTail());

@@ -1,6 +1,7 @@
 package io.wcache.properties.cache;
 
 import io.wcache.persister.testing.EmbeddedS3Server;
+import io.wcache.properties.cache.WorkerActions.ExhaustPinned;
 import io.wcache.properties.cache.WorkerActions.Head;
 import io.wcache.properties.cache.WorkerActions.ListKeys;
 import io.wcache.properties.cache.WorkerActions.Put;
@@ -60,5 +61,16 @@ class WorkerRegressionTests {
     @Example
     void headOfAnUnknownKeyDuringAnOutageIsUnavailable() {
         replay(new UfsOutage(true), new Head("wb/c/d", true), new UfsOutage(false));
+    }
+
+    /**
+     * A put refused for space after its first 1 MiB record was published answered before its
+     * abort released that record, so the space stats right after the refusal still counted it.
+     */
+    @Example
+    void aRefusedPutHasReleasedItsSpaceWhenTheRefusalArrives() {
+        for (int i = 0; i < 5; i++) {
+            replay(new Put("tr/a", 1_000_000, 1, false), new ExhaustPinned(1));
+        }
     }
 }

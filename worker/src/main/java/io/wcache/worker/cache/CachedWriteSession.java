@@ -242,11 +242,16 @@ final class CachedWriteSession implements WriteSession {
         }).thenCompose(f -> f);
     }
 
+    /**
+     * Aborts the session and fails with {@code e} once the abort has settled: the refused writer
+     * hears back only after the session's space is released, so a retry (or a stat of the space)
+     * right after the refusal does not see space held by the write it was just refused.
+     */
     private <T> CompletableFuture<T> failAndAbort(Throwable e) {
         Throwable cause = WorkerCacheService.unwrap(e);
-        abort();
-        return CompletableFuture.failedFuture(cause instanceof WcacheException w ? w
-                : new WcacheException.Unavailable(path().toString(), "write failed: " + cause, cause));
+        WcacheException failure = cause instanceof WcacheException w ? w
+                : new WcacheException.Unavailable(path().toString(), "write failed: " + cause, cause);
+        return abort().handle((v, x) -> null).thenCompose(v -> CompletableFuture.failedFuture(failure));
     }
 
     @Override

@@ -168,10 +168,12 @@ final class PartWriteSession implements WriteSession {
                 synchronized (this) {
                     state = State.OPEN;
                 }
-                abort();
                 Throwable c = WorkerCacheService.unwrap(e);
-                return CompletableFuture.<ObjectInfo>failedFuture(c instanceof WcacheException w ? w
-                        : new WcacheException.Unavailable(path.toString(), "part write failed: " + c, c));
+                WcacheException failure = c instanceof WcacheException w ? w
+                        : new WcacheException.Unavailable(path.toString(), "part write failed: " + c, c);
+                // Answer once the part's records are released (see CachedWriteSession#failAndAbort).
+                return abort().handle((v, x) -> null)
+                        .thenCompose(v -> CompletableFuture.<ObjectInfo>failedFuture(failure));
             }
             return CompletableFuture.completedFuture(info);
         }).thenCompose(f -> f);
