@@ -7,6 +7,7 @@ import io.wcache.persister.ufs.UnderFileSystem;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,20 +21,49 @@ public final class UfsRegistry implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(UfsRegistry.class);
 
-    private final Supplier<MountTable> mounts;
-    private final Map<String, UnderFileSystem> open = new ConcurrentHashMap<>();
+    /** How long a loaded mount table is used before it is read again (mounts another worker added). */
+    static final long MOUNTS_TTL_NANOS = 1_000_000_000L;
 
-    public UfsRegistry(Supplier<MountTable> mounts) {
-        this.mounts = mounts;
+    private final Supplier<MountTable> source;
+    private final Map<String, UnderFileSystem> open = new ConcurrentHashMap<>();
+    private final AtomicLong generation = new AtomicLong();
+    private volatile Loaded loaded;
+
+    private record Loaded(MountTable table, long at, long generation) {
     }
 
+    /** {@code mounts} reads the current table (config mounts merged with the Catalog's); it is cached for a second. */
+    public UfsRegistry(Supplier<MountTable> mounts) {
+        this.source = mounts;
+    }
+
+    /**
+     * The mount table. Every request resolves its bucket through it, so it is read from the
+     * Catalog at most once a second, and at once after {@link #refreshMounts()} (this worker's
+     * own mount changes).
+     */
     public MountTable mounts() {
-        return mounts.get();
+        Loaded l = loaded;
+        long now = System.nanoTime();
+        if (l != null && now - l.at() <= MOUNTS_TTL_NANOS && l.generation() == generation.get()) {
+            return l.table();
+        }
+        long gen = generation.get();
+        MountTable t = source.get();
+        if (generation.get() == gen) {
+            loaded = new Loaded(t, now, gen);
+        }
+        return t;
+    }
+
+    /** Forgets the cached mount table, so the next request sees a mount just added or removed. */
+    public void refreshMounts() {
+        generation.incrementAndGet();
     }
 
     /** The UFS of the mount holding {@code path}; {@code NotFound} for an unknown mount. */
     public UnderFileSystem forPath(NamespacePath path) {
-        Mount m = mounts.get().resolve(path);
+        Mount m = mounts().resolve(path);
         return open.computeIfAbsent(m.name(), n -> openUfs(m));
     }
 
