@@ -28,10 +28,11 @@ import java.util.zip.CRC32C;
  * A write under {@code WRITE_BACK}, {@code TRANSIENT} or {@code WRITE_THROUGH}: bytes go through
  * the write pipeline into the log store and the session's extents into the Catalog.
  *
- * <p>Appends are copied into a staging buffer of {@link #RECORD} bytes and published as one log
- * record when it fills (so records stay at most 1 MiB, and the caller's buffer is free as soon as
- * the append's future completes). Nothing is published before the first full record or the
- * commit: a small object publishes BEGIN, APPEND and COMMIT together and lands in one ring batch
+ * <p>Appends are copied into a staging buffer (grown up to {@link #RECORD} bytes) and published as
+ * one log record when it reaches a record's size (so records stay at most 1 MiB, and the caller's
+ * buffer is free as soon as the append's future completes); up to {@link #IN_FLIGHT} published
+ * records may be on their way to the log while the caller goes on appending. Nothing is published
+ * before the first full record or the commit: a small object publishes BEGIN, APPEND and COMMIT together and lands in one ring batch
  * (one log sync, one Catalog transaction). {@code WRITE_THROUGH} publishes its data, uploads it
  * from the log to the UFS, and only then commits. Pinned space is reserved per record; a refusal
  * fails the append or commit with {@code OutOfSpace} and aborts the session.
@@ -39,6 +40,9 @@ import java.util.zip.CRC32C;
 final class CachedWriteSession implements WriteSession {
 
     static final int RECORD = 1 << 20;
+    /** Records a session may have published but not yet durable before its appends wait. */
+    static final int IN_FLIGHT = 4;
+    private static final int FIRST_STAGING = 64 * 1024;
 
     private enum State { OPEN, COMMITTING, DONE }
 
@@ -53,6 +57,7 @@ final class CachedWriteSession implements WriteSession {
     private ByteBuffer staging;
     private long written;
     private long published;
+    private final java.util.ArrayDeque<CompletableFuture<Object>> inFlight = new java.util.ArrayDeque<>();
 
     CachedWriteSession(WorkerCacheService svc, PipelineSession ps, WriteOptions options) {
         this.svc = svc;
@@ -97,25 +102,49 @@ final class CachedWriteSession implements WriteSession {
         md5.update(src.duplicate());
         crc.update(src.duplicate());
         written += src.remaining();
-        CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
         try {
             while (src.hasRemaining()) {
-                if (staging == null) {
-                    staging = ByteBuffer.allocate(RECORD);
-                }
+                makeRoom(src.remaining());
                 int n = Math.min(src.remaining(), staging.remaining());
                 ByteBuffer part = src.slice().limit(n);
                 staging.put(part);
                 src.position(src.position() + n);
-                if (!staging.hasRemaining()) {
+                if (staging.position() == RECORD) {
                     List<CompletableFuture<Object>> f = publish(List.of());
-                    last = f.get(f.size() - 1).thenApply(x -> null);
+                    inFlight.addLast(f.get(f.size() - 1));
                 }
             }
         } catch (RuntimeException e) {
             return failAndAbort(e);
         }
-        return last;
+        // The bytes are copied: the caller may reuse its buffer now. It waits only while more than
+        // IN_FLIGHT records are on their way to the log, so a large object streams through the
+        // pipeline (syncs and Catalog batches shared) instead of one record per round trip.
+        while (!inFlight.isEmpty() && inFlight.peekFirst().isDone() && !inFlight.peekFirst().isCompletedExceptionally()) {
+            inFlight.removeFirst();
+        }
+        if (inFlight.size() <= IN_FLIGHT) {
+            CompletableFuture<Object> failed = inFlight.stream().filter(CompletableFuture::isCompletedExceptionally)
+                    .findFirst().orElse(null);
+            return failed == null ? CompletableFuture.completedFuture(null) : failed.thenApply(x -> null);
+        }
+        return inFlight.peekFirst().thenApply(x -> null);
+    }
+
+    /**
+     * Makes sure the staging buffer has room: a new buffer sized for what is coming (a small object
+     * never allocates a whole record), grown by doubling up to {@link #RECORD}.
+     */
+    private void makeRoom(int incoming) {
+        if (staging == null) {
+            staging = ByteBuffer.allocate(Math.min(RECORD, Math.max(FIRST_STAGING, incoming)));
+        } else if (!staging.hasRemaining() && staging.capacity() < RECORD) {
+            int wanted = Math.min(RECORD, Math.max(staging.capacity() * 2, staging.position() + incoming));
+            ByteBuffer bigger = ByteBuffer.allocate(wanted);
+            staging.flip();
+            bigger.put(staging);
+            staging = bigger;
+        }
     }
 
     /**
@@ -194,7 +223,8 @@ final class CachedWriteSession implements WriteSession {
             CompletableFuture<Object> data;
             synchronized (this) {
                 try {
-                    List<CompletableFuture<Object>> f = publish(List.of());
+                    List<CompletableFuture<Object>> f = new ArrayList<>(inFlight);
+                    f.addAll(publish(List.of()));
                     data = CompletableFuture.allOf(f.toArray(CompletableFuture[]::new)).thenApply(v -> null);
                 } catch (RuntimeException e) {
                     return failAndAbort(e);

@@ -224,6 +224,11 @@ class ReadWriteSemanticsTest {
         WorkerCacheService.await(dangling.append(ByteBuffer.wrap(mib)));
         WriteSession busy = f.open("/m/s/busy");
         WorkerCacheService.await(busy.append(ByteBuffer.wrap(mib)));
+        // An append returns once its bytes are copied; the full records reach the log just after.
+        long settle = System.nanoTime() + 5_000_000_000L;
+        while (worker.logStore().stats().pinnedBytes() < 2L * mib.length && System.nanoTime() < settle) {
+            Thread.sleep(5);
+        }
         assertThat(worker.logStore().stats().pinnedBytes()).isEqualTo(2L * mib.length);
 
         long until = System.nanoTime() + 600_000_000L;
