@@ -12,7 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Acknowledges a slot once both the sync and the index stage have passed it, on the thread of
+ * Acknowledges a slot once both the journal stage (with its sync) and the index stage have passed it, on the thread of
  * whichever arrives last, so no extra thread hand-off sits between durability and the caller:
  * completes the request's future with its result or its error, and publishes committed and
  * deleted changes to subscribers first. A subscriber that throws is logged and does not affect
@@ -32,7 +32,7 @@ final class Completion {
         this.subscribers = subscribers;
     }
 
-    /** Called by the sync and the index stage for every slot, in ring order; the last arrival completes it. */
+    /** Called by the journal and the index stage for every slot, in ring order; the last arrival completes it. */
     void arrive(RingSlot slot) {
         if (slot.arrivals.decrementAndGet() == 0) {
             complete(slot);

@@ -10,21 +10,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * First stage: writes the payloads of a batch's appends to the log store, without syncing; the
- * sync stage makes them durable as one group. An append refused by the store
- * (out of space, bad chunk) fails only its own request and poisons its session.
+ * First stage: writes the payloads of a batch's appends to the log store and makes them durable
+ * with one shared sync at the end of the batch (group commit), then arrives at every slot of the
+ * batch. Writing and syncing on one thread spares a hand-off per request; the next batch gathers
+ * in the ring while this one syncs. An append refused by the store (out of space, bad chunk)
+ * fails only its own request and poisons its session. Because slots are passed in ring order, a
+ * slot passed here has every earlier append synced (or failed). A failed sync fails every append
+ * of the batch and poisons their sessions, since none of them can be known durable, so the index
+ * stage never commits them.
  */
 final class JournalHandler implements EventHandler<RingSlot> {
 
     private static final Logger LOG = LoggerFactory.getLogger(JournalHandler.class);
 
     private final Journal journal;
+    private final Completion completion;
     // Reused across batches: the journal thread is their only user.
+    private final List<RingSlot> batch = new ArrayList<>();
     private final List<RingSlot> pending = new ArrayList<>();
     private final List<Chunk> chunks = new ArrayList<>();
 
-    JournalHandler(Journal journal) {
+    JournalHandler(Journal journal, Completion completion) {
         this.journal = journal;
+        this.completion = completion;
     }
 
     @Override
@@ -37,12 +45,43 @@ final class JournalHandler implements EventHandler<RingSlot> {
                 pending.add(slot);
             }
         }
-        if (endOfBatch && !pending.isEmpty()) {
+        batch.add(slot);
+        if (endOfBatch) {
             try {
-                flush();
+                if (!pending.isEmpty()) {
+                    flush();
+                }
+                sync();
             } finally {
+                for (RingSlot s : batch) {
+                    completion.arrive(s);
+                }
+                batch.clear();
                 pending.clear();
                 chunks.clear();
+            }
+        }
+    }
+
+    private void sync() {
+        boolean any = false;
+        for (RingSlot s : pending) {
+            any |= s.location != null;
+        }
+        if (!any) {
+            return;
+        }
+        try {
+            journal.sync();
+        } catch (RuntimeException e) {
+            LOG.warn("event=journal_sync_failed slots={} error={}", pending.size(), e.toString());
+            for (RingSlot s : pending) {
+                if (s.location != null) {
+                    WcacheException w = new WcacheException.Unavailable(s.session().path().toString(),
+                            "the cache log could not be made durable: " + e.getMessage(), e);
+                    s.syncError = w;
+                    s.session().fail(w);
+                }
             }
         }
     }

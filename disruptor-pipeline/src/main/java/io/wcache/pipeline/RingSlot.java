@@ -7,14 +7,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A pre-allocated ring entry. A producer fills {@link #op} and {@link #future} and arms
- * {@link #arrivals}; the journal stage sets {@link #location} (or {@link #error}); then the sync
- * stage ({@link #syncError}) and after it the index stage ({@link #result}, {@link #indexError}),
- * each writing only its own fields; the one that arrives last completes the slot. Fields of
+ * {@link #arrivals}; the journal stage sets {@link #location} (or {@link #error}) and, after the
+ * batch's sync, {@link #syncError}; after it the index stage ({@link #result}, {@link #indexError});
+ * each writes only its own fields; the one that arrives last completes the slot. Fields of
  * earlier stages are ordered by the Disruptor's sequence barriers, and the two stages also see
  * each other's fields through the {@link #arrivals} counter.
  */
 final class RingSlot {
-    /** Stages that must pass a slot before it is completed: sync and index. */
+    /** Stages that must pass a slot before it is completed: journal (with its sync) and index. */
     static final int STAGES = 2;
 
     PipelineOp op;

@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The write path: a bounded, multi-producer LMAX Disruptor ring feeding a journal stage (log-store
- * appends), a sync stage (one shared sync per batch) and after it an index stage (one Catalog
+ * appends and one shared sync per batch) and after it an index stage (one Catalog
  * transaction per batch); the index stage, the last to pass a request, acknowledges it and publishes
  * its {@link ChangeEvent}. A request's future completes only after its data is fsynced and its
  * metadata committed; when the ring is full, producers wait, and nothing is dropped.
@@ -62,9 +62,8 @@ public final class WritePipeline implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }, ProducerType.MULTI, new ParkingWaitStrategy());
-        JournalHandler journalHandler = new JournalHandler(journal);
         Completion completion = new Completion(journal, index, subscribers);
-        SyncHandler syncHandler = new SyncHandler(journal, completion);
+        JournalHandler journalHandler = new JournalHandler(journal, completion);
         IndexHandler indexHandler = new IndexHandler(index, completion, config.workerId());
         disruptor.setDefaultExceptionHandler(new ExceptionHandler<>() {
             @Override
@@ -87,7 +86,7 @@ public final class WritePipeline implements AutoCloseable {
         // bytes that could vanish. Overlapping them would leave, after a failed sync or a power
         // loss, a commit that already replaced the previous (acknowledged) version and can only be
         // rolled back by deleting the path; see the README.
-        disruptor.handleEventsWith(journalHandler).then(syncHandler).then(indexHandler);
+        disruptor.handleEventsWith(journalHandler).then(indexHandler);
         this.ring = disruptor.start();
         LOG.info("event=pipeline_started ring_size={} worker={}", config.ringSize(), config.workerId());
     }
