@@ -10,11 +10,13 @@ import java.util.Objects;
 /**
  * What a reader or lister learns about a committed object. {@code etag} is S3's form without
  * quotes (hex MD5, or {@code md5-of-md5s-N} for multipart objects); {@code partSizes} is
- * non-empty only for objects completed from a multipart upload (S3's {@code partNumber} reads).
+ * non-empty only for objects completed from a multipart upload (S3's {@code partNumber} reads);
+ * {@code standardHeaders} are the {@link StandardHeaders} stored with the object, keyed in lower
+ * case (empty in listings).
  */
 public record ObjectInfo(NamespacePath path, long size, String etag, Instant lastModified, String contentType,
                          Map<String, String> userMetadata, PersistStatus persistStatus, WritePolicy policy,
-                         long generation, List<Long> partSizes) {
+                         long generation, List<Long> partSizes, Map<String, String> standardHeaders) {
 
     public ObjectInfo {
         Objects.requireNonNull(path, "path");
@@ -24,5 +26,14 @@ public record ObjectInfo(NamespacePath path, long size, String etag, Instant las
         userMetadata = Map.copyOf(userMetadata);
         Objects.requireNonNull(persistStatus, "persistStatus");
         partSizes = List.copyOf(partSizes);
+        standardHeaders = StandardHeaders.of(standardHeaders);
+    }
+
+    /** Information without standard headers. */
+    public ObjectInfo(NamespacePath path, long size, String etag, Instant lastModified, String contentType,
+                      Map<String, String> userMetadata, PersistStatus persistStatus, WritePolicy policy,
+                      long generation, List<Long> partSizes) {
+        this(path, size, etag, lastModified, contentType, userMetadata, persistStatus, policy, generation, partSizes,
+                Map.of());
     }
 }
