@@ -22,8 +22,9 @@ public final class WcacheMetaData {
     /**
      * The meta-data version; bump it, and snapshot it, whenever the schema or an index changes.
      * 1: initial records and indexes. 2: MultipartUpload gains write_replicas and replica_workers.
+     * 3: File gains part_sizes. 4: File and MultipartUpload gain standard_headers.
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
 
     /** Committed and writing files by (state, path): listings and per-path look-ups of sessions. */
     public static final String FILE_BY_STATE_PATH = "File$state_path";

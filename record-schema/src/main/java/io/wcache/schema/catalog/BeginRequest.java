@@ -1,5 +1,6 @@
 package io.wcache.schema.catalog;
 
+import io.wcache.core.cache.StandardHeaders;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
 import java.util.List;
@@ -9,10 +10,11 @@ import java.util.Objects;
 /**
  * What a write session is opened with: the path, the policy resolved when the write started
  * (one of the caching policies), the workers that will hold its bytes, and the object's content
- * type and user metadata.
+ * type, user metadata and {@link StandardHeaders standard headers}, which the committed version keeps.
  */
 public record BeginRequest(NamespacePath path, WritePolicy policy, int writeReplicas, String ownerWorker,
-                           List<String> replicaWorkers, String contentType, Map<String, String> userMetadata) {
+                           List<String> replicaWorkers, String contentType, Map<String, String> userMetadata,
+                           Map<String, String> standardHeaders) {
 
     public BeginRequest {
         Objects.requireNonNull(path, "path");
@@ -21,6 +23,13 @@ public record BeginRequest(NamespacePath path, WritePolicy policy, int writeRepl
         replicaWorkers = List.copyOf(replicaWorkers);
         contentType = contentType == null ? "" : contentType;
         userMetadata = Map.copyOf(userMetadata);
+        standardHeaders = StandardHeaders.of(standardHeaders);
+    }
+
+    /** A request without standard headers. */
+    public BeginRequest(NamespacePath path, WritePolicy policy, int writeReplicas, String ownerWorker,
+                        List<String> replicaWorkers, String contentType, Map<String, String> userMetadata) {
+        this(path, policy, writeReplicas, ownerWorker, replicaWorkers, contentType, userMetadata, Map.of());
     }
 
     /** A single-replica session with no content type or user metadata. */

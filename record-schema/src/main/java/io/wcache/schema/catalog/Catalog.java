@@ -368,6 +368,7 @@ public final class Catalog implements AutoCloseable {
             WcacheRecords.MultipartUpload u = WcacheRecords.MultipartUpload.newBuilder().setUploadId(uploadId)
                     .setPath(request.path().toString()).setCreatedTimeMs(t.now).setOwnerWorker(request.ownerWorker())
                     .setContentType(request.contentType()).addAllUserMetadata(RecordMapping.keyValues(request.userMetadata()))
+                    .addAllStandardHeaders(RecordMapping.keyValues(request.standardHeaders()))
                     .setPolicy(request.policy().name()).setWriteReplicas(request.writeReplicas())
                     .addAllReplicaWorkers(request.replicaWorkers()).build();
             t.store.saveRecord(u);
@@ -970,7 +971,7 @@ public final class Catalog implements AutoCloseable {
             NamespacePath path = NamespacePath.of(u.getPath());
             BeginRequest request = new BeginRequest(path, WritePolicy.valueOf(u.getPolicy()),
                     Math.max(1, u.getWriteReplicas()), u.getOwnerWorker(), u.getReplicaWorkersList(), u.getContentType(),
-                    RecordMapping.map(u.getUserMetadataList()));
+                    RecordMapping.map(u.getUserMetadataList()), RecordMapping.map(u.getStandardHeadersList()));
             FileVersion session = begin(request, fileId);
             long offset = 0;
             java.util.Set<Integer> used = new java.util.HashSet<>();
@@ -1019,7 +1020,8 @@ public final class Catalog implements AutoCloseable {
                     .setGeneration(generation).setState(WcacheRecords.FileState.WRITING)
                     .setPersistState(WcacheRecords.PersistState.NOT_PERSISTED).setPolicy(req.policy().name())
                     .setWriteReplicas(req.writeReplicas()).setSize(0).setContentType(req.contentType())
-                    .addAllUserMetadata(RecordMapping.keyValues(req.userMetadata())).setCreatedTimeMs(now)
+                    .addAllUserMetadata(RecordMapping.keyValues(req.userMetadata()))
+                    .addAllStandardHeaders(RecordMapping.keyValues(req.standardHeaders())).setCreatedTimeMs(now)
                     .setLastWriteTimeMs(now).setOwnerWorker(req.ownerWorker())
                     .addAllReplicaWorkers(req.replicaWorkers()).build();
             store.saveRecord(rec);

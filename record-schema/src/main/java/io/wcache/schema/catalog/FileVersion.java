@@ -1,5 +1,6 @@
 package io.wcache.schema.catalog;
 
+import io.wcache.core.cache.StandardHeaders;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
 import java.time.Instant;
@@ -12,18 +13,31 @@ import java.util.Optional;
  * or the committed version of its path. {@code generation} increases with every commit to a
  * path (a session carries a provisional one until it commits); {@code fileId} is unique across
  * the whole catalog and never reused. {@code partSizes} lists the part sizes of an object completed
- * from a multipart upload (empty otherwise).
+ * from a multipart upload (empty otherwise). {@code standardHeaders} are the object's stored
+ * {@link StandardHeaders} (Cache-Control, ...), keyed in lower case.
  */
 public record FileVersion(NamespacePath path, long fileId, long generation, FileState state,
                           PersistState persistState, WritePolicy policy, int writeReplicas, long size,
                           String etag, long crc32c, String contentType, Map<String, String> userMetadata,
                           Instant createdTime, Instant lastWriteTime, Optional<Instant> committedTime,
-                          String ownerWorker, List<String> replicaWorkers, List<Long> partSizes) {
+                          String ownerWorker, List<String> replicaWorkers, List<Long> partSizes,
+                          Map<String, String> standardHeaders) {
 
     public FileVersion {
         userMetadata = Map.copyOf(userMetadata);
         replicaWorkers = List.copyOf(replicaWorkers);
         partSizes = partSizes == null ? List.of() : List.copyOf(partSizes);
+        standardHeaders = StandardHeaders.of(standardHeaders);
+    }
+
+    /** A version without standard headers. */
+    public FileVersion(NamespacePath path, long fileId, long generation, FileState state,
+                       PersistState persistState, WritePolicy policy, int writeReplicas, long size,
+                       String etag, long crc32c, String contentType, Map<String, String> userMetadata,
+                       Instant createdTime, Instant lastWriteTime, Optional<Instant> committedTime,
+                       String ownerWorker, List<String> replicaWorkers, List<Long> partSizes) {
+        this(path, fileId, generation, state, persistState, policy, writeReplicas, size, etag, crc32c, contentType,
+                userMetadata, createdTime, lastWriteTime, committedTime, ownerWorker, replicaWorkers, partSizes, Map.of());
     }
 
     public SessionRef ref() {

@@ -1,5 +1,6 @@
 package io.wcache.schema.catalog;
 
+import io.wcache.core.cache.StandardHeaders;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
 import java.time.Instant;
@@ -8,13 +9,24 @@ import java.util.Map;
 
 /**
  * An S3 multipart upload in progress: the path it will create, the policy resolved when it was
- * created, the workers holding its parts and the object's content type and user metadata.
+ * created, the workers holding its parts and the object's content type, user metadata and
+ * {@link StandardHeaders standard headers} (the completed object keeps them, as in S3).
  */
 public record MultipartUploadInfo(String uploadId, NamespacePath path, WritePolicy policy, int writeReplicas,
                                   String ownerWorker, List<String> replicaWorkers, String contentType,
-                                  Map<String, String> userMetadata, Instant createdTime) {
+                                  Map<String, String> userMetadata, Instant createdTime,
+                                  Map<String, String> standardHeaders) {
     public MultipartUploadInfo {
         replicaWorkers = List.copyOf(replicaWorkers);
         userMetadata = Map.copyOf(userMetadata);
+        standardHeaders = StandardHeaders.of(standardHeaders);
+    }
+
+    /** An upload without standard headers. */
+    public MultipartUploadInfo(String uploadId, NamespacePath path, WritePolicy policy, int writeReplicas,
+                               String ownerWorker, List<String> replicaWorkers, String contentType,
+                               Map<String, String> userMetadata, Instant createdTime) {
+        this(uploadId, path, policy, writeReplicas, ownerWorker, replicaWorkers, contentType, userMetadata, createdTime,
+                Map.of());
     }
 }

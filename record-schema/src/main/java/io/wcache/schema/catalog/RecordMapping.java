@@ -61,7 +61,7 @@ final class RecordMapping {
                 f.getEtag(), f.getCrc32C(), f.getContentType(), map(f.getUserMetadataList()),
                 Instant.ofEpochMilli(f.getCreatedTimeMs()), Instant.ofEpochMilli(f.getLastWriteTimeMs()),
                 f.hasCommittedTimeMs() ? Optional.of(Instant.ofEpochMilli(f.getCommittedTimeMs())) : Optional.empty(),
-                f.getOwnerWorker(), f.getReplicaWorkersList(), f.getPartSizesList());
+                f.getOwnerWorker(), f.getReplicaWorkersList(), f.getPartSizesList(), map(f.getStandardHeadersList()));
     }
 
     static Extent extent(WcacheRecords.Extent e) {
@@ -97,7 +97,7 @@ final class RecordMapping {
     static MultipartUploadInfo upload(WcacheRecords.MultipartUpload u) {
         return new MultipartUploadInfo(u.getUploadId(), NamespacePath.of(u.getPath()), WritePolicy.valueOf(u.getPolicy()),
                 Math.max(1, u.getWriteReplicas()), u.getOwnerWorker(), u.getReplicaWorkersList(), u.getContentType(),
-                map(u.getUserMetadataList()), Instant.ofEpochMilli(u.getCreatedTimeMs()));
+                map(u.getUserMetadataList()), Instant.ofEpochMilli(u.getCreatedTimeMs()), map(u.getStandardHeadersList()));
     }
 
     static PartInfo part(WcacheRecords.Part p) {

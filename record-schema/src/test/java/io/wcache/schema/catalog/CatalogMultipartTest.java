@@ -63,6 +63,18 @@ class CatalogMultipartTest {
     }
 
     @Test
+    void standardHeadersGivenAtCreationApplyToTheCompletedObject() {
+        MultipartUploadInfo u = catalog.createUpload(new BeginRequest(path, WritePolicy.WRITE_BACK, 1, "w1", List.of(),
+                "text/html", Map.of(), Map.of("Content-Language", "fr", "Cache-Control", "no-cache")));
+        assertThat(catalog.upload(u.uploadId()).orElseThrow().standardHeaders())
+                .containsExactly(Map.entry("cache-control", "no-cache"), Map.entry("content-language", "fr"));
+        putPart(u.uploadId(), 1, 1);
+        catalog.completeUpload(u.uploadId(), List.of(new CompletedPart(1, "etag1")), "md5-1", 0);
+        assertThat(catalog.lookup(path).orElseThrow().standardHeaders())
+                .containsExactly(Map.entry("cache-control", "no-cache"), Map.entry("content-language", "fr"));
+    }
+
+    @Test
     void completeRefusesUnknownPartsWrongEtagsAndBadOrderWithoutChangingAnything() {
         MultipartUploadInfo u = catalog.createUpload(BeginRequest.of(path, WritePolicy.WRITE_BACK, "w1"));
         putPart(u.uploadId(), 1, 1);

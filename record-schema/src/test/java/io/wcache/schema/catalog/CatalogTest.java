@@ -61,6 +61,41 @@ class CatalogTest {
     }
 
     @Test
+    void standardHeadersTravelFromTheSessionIntoTheCommittedVersion() {
+        Map<String, String> headers = Map.of("Cache-Control", "max-age=60", "content-disposition", "attachment",
+                "content-encoding", "gzip", "content-language", "de-CH", "expires", "Wed, 01 Dec 2094 16:00:00 GMT");
+        FileVersion s = catalog.begin(new BeginRequest(p("/s3/h"), WritePolicy.WRITE_BACK, 1, "w1", List.of(),
+                "text/plain", Map.of(), headers));
+        assertThat(s.standardHeaders()).containsEntry("cache-control", "max-age=60").hasSize(5);
+        catalog.addExtents(s.ref(), extents(s.fileId(), 1, 10));
+        CommitResult r = catalog.commit(s.ref(), new CommitRequest(10, "md5", 1));
+        assertThat(r.committed().standardHeaders()).containsExactlyInAnyOrderEntriesOf(java.util.Map.of(
+                "cache-control", "max-age=60", "content-disposition", "attachment", "content-encoding", "gzip",
+                "content-language", "de-CH", "expires", "Wed, 01 Dec 2094 16:00:00 GMT"));
+        assertThat(catalog.lookup(p("/s3/h")).orElseThrow().standardHeaders()).isEqualTo(r.committed().standardHeaders());
+        // A later version without headers does not inherit them.
+        CommitResult plain = write(catalog, "/s3/h", WritePolicy.WRITE_BACK, 1, 4);
+        assertThat(plain.committed().standardHeaders()).isEmpty();
+        assertThatThrownBy(() -> new BeginRequest(p("/s3/x"), WritePolicy.WRITE_BACK, 1, "w1", List.of(), "", Map.of(),
+                Map.of("x-amz-meta-a", "b"))).isInstanceOf(WcacheException.InvalidArgument.class);
+    }
+
+    @Test
+    void standardHeadersSurviveTheStoredRecordAndAreEmptyInRecordsWrittenBeforeVersion4() throws Exception {
+        io.wcache.schema.proto.WcacheRecords.File before = io.wcache.schema.proto.WcacheRecords.File.newBuilder()
+                .setPath("/s3/old").setFileId(7).setGeneration(1).setState(io.wcache.schema.proto.WcacheRecords.FileState.COMMITTED)
+                .setPersistState(io.wcache.schema.proto.WcacheRecords.PersistState.PERSISTED).setPolicy("WRITE_BACK")
+                .setWriteReplicas(1).setSize(3).setEtag("e").setContentType("text/plain").setOwnerWorker("w1").build();
+        FileVersion old = RecordMapping.file(io.wcache.schema.proto.WcacheRecords.File.parseFrom(before.toByteArray()));
+        assertThat(old.standardHeaders()).isEmpty();
+        io.wcache.schema.proto.WcacheRecords.File with = before.toBuilder()
+                .addAllStandardHeaders(RecordMapping.keyValues(Map.of("expires", "soon", "cache-control", "no-store")))
+                .build();
+        FileVersion back = RecordMapping.file(io.wcache.schema.proto.WcacheRecords.File.parseFrom(with.toByteArray()));
+        assertThat(back.standardHeaders()).containsExactly(Map.entry("cache-control", "no-store"), Map.entry("expires", "soon"));
+    }
+
+    @Test
     void commitReturnsTheSupersededVersionWithItsExtentsAndRaisesTheGeneration() {
         CommitResult first = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 2, 10);
         CommitResult second = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 5);
