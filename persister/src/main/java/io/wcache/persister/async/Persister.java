@@ -451,7 +451,7 @@ public final class Persister implements AutoCloseable {
         PersistOutcome outcome;
         local.pin(f.fileId());
         try {
-            ufs.put(key, new ExtentUploadSource(extents, f.size(), local), new PutOptions(f.contentType(), f.userMetadata()));
+            ufs.put(key, new ExtentUploadSource(extents, f.size(), local), new PutOptions(f.contentType(), f.userMetadata(), f.standardHeaders()));
             outcome = catalog.markPersisted(task);
         } finally {
             local.unpin(f.fileId());

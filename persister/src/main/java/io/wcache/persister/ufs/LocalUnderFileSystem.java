@@ -125,6 +125,9 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
         Path target = pathOf(key);
         Objects.requireNonNull(source, "source");
         PutOptions opts = options == null ? PutOptions.DEFAULT : options;
+        // Standard headers (opts.standardHeaders()) are not kept: a local directory is not served
+        // over HTTP, and the metadata attribute holds only what a read-through needs. The cached
+        // version keeps them; an object read from a local UFS alone has none.
         String subject = subjectPrefix + key;
         Path temp = tempDir.resolve(UUID.randomUUID() + ".part");
         try {

@@ -1,5 +1,6 @@
 package io.wcache.persister.ufs;
 
+import io.wcache.core.cache.StandardHeaders;
 import io.wcache.core.error.WcacheException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -8,14 +9,16 @@ import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
- * What is stored with an object besides its bytes: its content type and user metadata. Values are
- * validated once here, against the rules every UFS can keep (S3's header rules), so that a put
- * never silently changes what the caller asked to store.
+ * What is stored with an object besides its bytes: its content type, user metadata and standard
+ * headers. Values are validated once here, against the rules every UFS can keep (S3's header
+ * rules), so that a put never silently changes what the caller asked to store.
  *
- * @param contentType  the MIME type; {@code application/octet-stream} when not given
- * @param userMetadata metadata keys (lower-case {@code [a-z0-9._-]}) to printable ASCII values, at most 2 KiB in all
+ * @param contentType     the MIME type; {@code application/octet-stream} when not given
+ * @param userMetadata    metadata keys (lower-case {@code [a-z0-9._-]}) to printable ASCII values, at most 2 KiB in all
+ * @param standardHeaders {@link StandardHeaders} (Cache-Control, Content-Disposition, Content-Encoding,
+ *                        Content-Language, Expires) keyed in lower case, to printable ASCII values
  */
-public record PutOptions(String contentType, Map<String, String> userMetadata) {
+public record PutOptions(String contentType, Map<String, String> userMetadata, Map<String, String> standardHeaders) {
 
     /** The content type used when none is given. */
     public static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
@@ -51,6 +54,17 @@ public record PutOptions(String contentType, Map<String, String> userMetadata) {
                     "user metadata is " + bytes + " bytes; at most " + MAX_USER_METADATA_BYTES + " are allowed");
         }
         userMetadata = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(userMetadata));
+        standardHeaders = StandardHeaders.of(standardHeaders);
+        for (Map.Entry<String, String> e : standardHeaders.entrySet()) {
+            if (!PRINTABLE_ASCII.matcher(e.getValue()).matches()) {
+                throw new WcacheException.InvalidArgument(e.getKey(), "standard header value must be printable ASCII");
+            }
+        }
+    }
+
+    /** Options without standard headers. */
+    public PutOptions(String contentType, Map<String, String> userMetadata) {
+        this(contentType, userMetadata, Map.of());
     }
 
     /** Options with the given content type and no user metadata. */
@@ -60,6 +74,11 @@ public record PutOptions(String contentType, Map<String, String> userMetadata) {
 
     /** A copy with the given user metadata. */
     public PutOptions withUserMetadata(Map<String, String> metadata) {
-        return new PutOptions(contentType, metadata);
+        return new PutOptions(contentType, metadata, standardHeaders);
+    }
+
+    /** A copy with the given standard headers. */
+    public PutOptions withStandardHeaders(Map<String, String> headers) {
+        return new PutOptions(contentType, userMetadata, headers);
     }
 }

@@ -1,5 +1,6 @@
 package io.wcache.persister.ufs;
 
+import io.wcache.core.cache.StandardHeaders;
 import io.wcache.core.error.WcacheException;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -44,10 +45,12 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -125,6 +128,76 @@ public final class S3UnderFileSystem implements UnderFileSystem {
 
     // ---- put ----
 
+    /*
+     * The standard headers go in the SDK's own fields. Expires is typed as an Instant there, and an
+     * Expires that is not an HTTP date is left out of the upload: S3 itself keeps any string, but
+     * S3-compatible stores refuse it (s3proxy answers 400), and a put that can never succeed would
+     * leave the object NOT_PERSISTED for ever. The cached version still returns it as sent.
+     */
+    private static PutObjectRequest.Builder withHeaders(PutObjectRequest.Builder b, PutOptions opts) {
+        Map<String, String> h = opts.standardHeaders();
+        b.cacheControl(h.get(StandardHeaders.CACHE_CONTROL)).contentDisposition(h.get(StandardHeaders.CONTENT_DISPOSITION))
+                .contentEncoding(h.get(StandardHeaders.CONTENT_ENCODING))
+                .contentLanguage(h.get(StandardHeaders.CONTENT_LANGUAGE));
+        httpDate(h.get(StandardHeaders.EXPIRES)).ifPresent(b::expires);
+        return b;
+    }
+
+    private static CreateMultipartUploadRequest.Builder withHeaders(CreateMultipartUploadRequest.Builder b,
+                                                                    PutOptions opts) {
+        Map<String, String> h = opts.standardHeaders();
+        b.cacheControl(h.get(StandardHeaders.CACHE_CONTROL)).contentDisposition(h.get(StandardHeaders.CONTENT_DISPOSITION))
+                .contentEncoding(h.get(StandardHeaders.CONTENT_ENCODING))
+                .contentLanguage(h.get(StandardHeaders.CONTENT_LANGUAGE));
+        httpDate(h.get(StandardHeaders.EXPIRES)).ifPresent(b::expires);
+        return b;
+    }
+
+    private static Optional<Instant> httpDate(String value) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(java.time.ZonedDateTime.parse(value.trim(),
+                    java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The standard headers of a HEAD answer; Expires as the store sent it. */
+    private static Map<String, String> standardHeaders(HeadObjectResponse r) {
+        Map<String, String> h = new java.util.HashMap<>();
+        putIfPresent(h, StandardHeaders.CACHE_CONTROL, r.cacheControl());
+        putIfPresent(h, StandardHeaders.CONTENT_DISPOSITION, r.contentDisposition());
+        putIfPresent(h, StandardHeaders.CONTENT_ENCODING, withoutAwsChunked(r.contentEncoding()));
+        putIfPresent(h, StandardHeaders.CONTENT_LANGUAGE, r.contentLanguage());
+        putIfPresent(h, StandardHeaders.EXPIRES, r.expiresString());
+        // Values another writer stored that wcache could not pass on (control characters) are left out.
+        h.values().removeIf(v -> v.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)
+                || v.length() > StandardHeaders.MAX_VALUE_LENGTH);
+        return h;
+    }
+
+    /**
+     * Content-Encoding without the transfer-only {@code aws-chunked} token, which S3 drops but some
+     * S3-compatible stores (s3proxy) keep when the SDK streamed the body in aws-chunked form.
+     */
+    private static String withoutAwsChunked(String encoding) {
+        if (encoding == null) {
+            return null;
+        }
+        return java.util.Arrays.stream(encoding.split(",")).map(String::trim)
+                .filter(t -> !t.isEmpty() && !t.equalsIgnoreCase("aws-chunked"))
+                .collect(java.util.stream.Collectors.joining(","));
+    }
+
+    private static void putIfPresent(Map<String, String> h, String name, String value) {
+        if (value != null && !value.isEmpty()) {
+            h.put(name, value);
+        }
+    }
+
     @Override
     public UfsObject put(String key, UploadSource source, PutOptions options) {
         String fullKey = objectKey(key);
@@ -137,14 +210,15 @@ public final class S3UnderFileSystem implements UnderFileSystem {
         String etag = length >= config.multipartThreshold()
                 ? putMultipart(key, fullKey, source, opts, length)
                 : putSingle(key, fullKey, source, opts, length);
-        return new UfsObject(key, length, etag, Instant.now(), opts.contentType(), opts.userMetadata());
+        return new UfsObject(key, length, etag, Instant.now(), opts.contentType(), opts.userMetadata(),
+                opts.standardHeaders());
     }
 
     private String putSingle(String key, String fullKey, UploadSource source, PutOptions opts, long length) {
         DigestingProvider body = new DigestingProvider(source, 0, length);
         try {
-            String etag = stripQuotes(s3.putObject(b -> b.bucket(config.bucket()).key(fullKey)
-                            .contentType(opts.contentType()).metadata(opts.userMetadata()).contentLength(length),
+            String etag = stripQuotes(s3.putObject(b -> withHeaders(b.bucket(config.bucket()).key(fullKey)
+                            .contentType(opts.contentType()).metadata(opts.userMetadata()).contentLength(length), opts),
                     RequestBody.fromContentProvider(body, length, opts.contentType())).eTag());
             verifyEtag(key, etag, body.md5Hex(), "");
             LOG.debug("event=s3_put key={} size={} etag={}", key, length, etag);
@@ -161,8 +235,8 @@ public final class S3UnderFileSystem implements UnderFileSystem {
         int parts = (int) Math.max(1, ceilDiv(length, partSize));
         String uploadId;
         try {
-            uploadId = s3.createMultipartUpload(b -> b.bucket(config.bucket()).key(fullKey)
-                    .contentType(opts.contentType()).metadata(opts.userMetadata())).uploadId();
+            uploadId = s3.createMultipartUpload(b -> withHeaders(b.bucket(config.bucket()).key(fullKey)
+                    .contentType(opts.contentType()).metadata(opts.userMetadata()), opts)).uploadId();
         } catch (RuntimeException e) {
             throw failure("put", key, e);
         }
@@ -347,7 +421,7 @@ public final class S3UnderFileSystem implements UnderFileSystem {
         try {
             HeadObjectResponse r = s3.headObject(b -> b.bucket(config.bucket()).key(fullKey));
             return Optional.of(new UfsObject(key, r.contentLength(), stripQuotes(r.eTag()), r.lastModified(),
-                    r.contentType(), r.metadata()));
+                    r.contentType(), r.metadata(), standardHeaders(r)));
         } catch (AwsServiceException e) {
             if (e.statusCode() == 404) {
                 return Optional.empty();

@@ -106,6 +106,28 @@ class S3UnderFileSystemTest extends UnderFileSystemContract {
     }
 
     @Test
+    void standardHeadersAreSetOnSingleAndMultipartUploadsAndReadBackByHead() {
+        Map<String, String> headers = Map.of("cache-control", "max-age=300", "content-disposition",
+                "attachment; filename=\"r.txt\"", "content-encoding", "gzip", "content-language", "en-GB",
+                "expires", "Wed, 01 Dec 2094 16:00:00 GMT");
+        PutOptions opts = PutOptions.contentType("text/plain").withStandardHeaders(headers);
+        ufs.put("h/single", bytes("single"), opts);
+        ufs.put("h/multi", new PatternSource(10L << 20, 5), opts);
+        for (String key : List.of("h/single", "h/multi")) {
+            UfsObject head = ufs.head(key).orElseThrow();
+            assertThat(head.standardHeaders()).as(key).containsAllEntriesOf(Map.of("cache-control", "max-age=300",
+                    "content-disposition", "attachment; filename=\"r.txt\"", "content-encoding", "gzip",
+                    "content-language", "en-GB"));
+            assertThat(head.standardHeaders().get("expires")).as(key).isEqualTo("Wed, 01 Dec 2094 16:00:00 GMT");
+        }
+        // An Expires that is not a date is left out: s3proxy (like other S3-compatible stores) refuses it.
+        ufs.put("h/odd", bytes("odd"), PutOptions.DEFAULT.withStandardHeaders(Map.of("expires", "0", "content-language", "fr")));
+        assertThat(ufs.head("h/odd").orElseThrow().standardHeaders()).containsExactly(Map.entry("content-language", "fr"));
+        assertThatThrownBy(() -> PutOptions.DEFAULT.withStandardHeaders(Map.of("cache-control", "caf\u00e9")))
+                .isInstanceOf(WcacheException.InvalidArgument.class);
+    }
+
+    @Test
     void objectBelowThresholdIsASinglePutWithItsMd5AsEtag() throws Exception {
         UfsObject put = ufs.put("small", bytes("small body"), PutOptions.DEFAULT);
         assertThat(put.etag()).isEqualTo(md5("small body"));
