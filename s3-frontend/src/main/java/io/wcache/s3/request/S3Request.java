@@ -1,6 +1,7 @@
 package io.wcache.s3.request;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import io.wcache.core.cache.StandardHeaders;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -124,6 +125,28 @@ public record S3Request(
                 .filter(t -> !t.isEmpty() && !t.equalsIgnoreCase("aws-chunked"))
                 .collect(java.util.stream.Collectors.joining(","));
         return kept.isEmpty() ? Optional.empty() : Optional.of(kept);
+    }
+
+    /**
+     * The standard headers to store with the object ({@code Cache-Control}, {@code Content-Disposition},
+     * {@code Content-Encoding} without {@code aws-chunked}, {@code Content-Language}, {@code Expires}),
+     * keyed in lower case as {@link StandardHeaders} expects. Values are kept as sent (Expires too,
+     * even when it is not a date, as S3 does); a value with raw non-ASCII bytes is stored as one RFC
+     * 2047 encoded-word, as user metadata is, so the UFS (an S3 store) accepts it.
+     */
+    public Map<String, String> standardHeaders() {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (String name : StandardHeaders.NAMES) {
+            String v = name.equals(StandardHeaders.CONTENT_ENCODING) ? storedContentEncoding().orElse(null)
+                    : headers.get(name);
+            if (v == null || v.isBlank()) {
+                continue;
+            }
+            String trimmed = v.trim();
+            boolean ascii = trimmed.chars().allMatch(c -> c < 0x7f);
+            out.put(name, ascii ? trimmed : UserMetadata.encodeValue(UserMetadata.decodeValue(trimmed)));
+        }
+        return out;
     }
 
     /** The length of the object payload: the decoded length for aws-chunked bodies, else Content-Length. */

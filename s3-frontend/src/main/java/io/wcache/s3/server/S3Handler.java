@@ -24,6 +24,7 @@ import io.wcache.core.cache.CacheService;
 import io.wcache.core.cache.ListQuery;
 import io.wcache.core.cache.ObjectInfo;
 import io.wcache.core.cache.ObjectReader;
+import io.wcache.core.cache.StandardHeaders;
 import io.wcache.core.cache.WriteOptions;
 import io.wcache.core.cache.WriteSession;
 import io.wcache.core.error.WcacheException;
@@ -207,7 +208,7 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
     static WriteOptions writeOptions(S3Request r) {
         boolean ifNoneMatchAny = r.conditions().ifNoneMatch().contains("*");
         return new WriteOptions(r.contentType().orElse(null), storedMetadata(r.userMetadata()), Optional.empty(),
-                ifNoneMatchAny);
+                ifNoneMatchAny, r.standardHeaders());
     }
 
     /**
@@ -639,6 +640,21 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
         for (Map.Entry<String, String> m : info.userMetadata().entrySet()) {
             h.set(UserMetadata.PREFIX + m.getKey(), UserMetadata.encodeValue(m.getValue()));
         }
+        info.standardHeaders().forEach((name, value) -> h.set(RESPONSE_NAMES.get(name),
+                name.equals(StandardHeaders.EXPIRES) ? expires(value) : value));
+    }
+
+    /** Header names as S3 writes them, by {@link StandardHeaders} name. */
+    private static final Map<String, String> RESPONSE_NAMES = Map.of(
+            StandardHeaders.CACHE_CONTROL, "Cache-Control",
+            StandardHeaders.CONTENT_DISPOSITION, "Content-Disposition",
+            StandardHeaders.CONTENT_ENCODING, "Content-Encoding",
+            StandardHeaders.CONTENT_LANGUAGE, "Content-Language",
+            StandardHeaders.EXPIRES, "Expires");
+
+    /** A stored Expires in RFC 1123 form when it is an HTTP date; otherwise as the client sent it (as S3). */
+    static String expires(String stored) {
+        return S3Timestamps.parseHttpDate(stored).map(S3Timestamps::rfc1123).orElse(stored);
     }
 
     static ListPage page(java.util.List<ObjectInfo> objects, java.util.List<String> prefixes, boolean truncated,

@@ -250,6 +250,22 @@ class S3RequestParserTest {
     }
 
     @Test
+    void standardHeadersToStoreAreKeyedInLowerCaseWithoutTheTransferEncodingAndWithNonAsciiEncoded() {
+        S3Request r = parse("PUT", "/b/k", "Content-Length", "100", "Cache-Control", "max-age=60",
+                "Content-Disposition", "attachment; filename=\"caf\u00c3\u00a9.txt\"", "Content-Encoding", "aws-chunked,gzip",
+                "Content-Language", "fr", "Expires", "not a date", "x-amz-decoded-content-length", "42",
+                "x-amz-content-sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER");
+        assertThat(r.standardHeaders()).containsExactly(
+                Map.entry("cache-control", "max-age=60"),
+                // Raw UTF-8 (seen by Netty as ISO-8859-1) is kept as one RFC 2047 encoded-word.
+                Map.entry("content-disposition", UserMetadata.encodeValue("attachment; filename=\"caf\u00e9.txt\"")),
+                Map.entry("content-encoding", "gzip"),
+                Map.entry("content-language", "fr"),
+                Map.entry("expires", "not a date"));
+        assertThat(parse("PUT", "/b/k", "Content-Length", "1").standardHeaders()).isEmpty();
+    }
+
+    @Test
     void responseHeaderOverridesAreExposedByHeaderName() {
         S3Request r = parse("GET", "/b/k?response-content-type=text%2Fplain&response-content-disposition=attachment%3B%20f%3D1");
         assertThat(r.responseHeaderOverrides()).containsExactly(
