@@ -113,7 +113,8 @@ final class NoCacheWriteSession implements WriteSession {
             try {
                 UfsObject o = ufs.put(path.relativeToMount(), UploadSource.ofFile(spool), putOptions);
                 return new ObjectInfo(path, o.size(), o.etag(), o.lastModified(), putOptions.contentType(),
-                        putOptions.userMetadata(), PersistStatus.PERSISTED, WritePolicy.NO_CACHE, 0, List.of());
+                        putOptions.userMetadata(), PersistStatus.PERSISTED, WritePolicy.NO_CACHE, 0, List.of(),
+                        putOptions.standardHeaders());
             } catch (IOException e) {
                 throw new WcacheException.Unavailable(spool.toString(), "cannot read spool file: " + e, e);
             } finally {

@@ -207,7 +207,7 @@ public final class WorkerCacheService implements CacheService {
             throw new WcacheException.ReadOnly(path.toString(), "path is READ_ONLY (" + r.explanation() + ")");
         }
         // Validated now: a WRITE_BACK commit must not be acknowledged with metadata the UFS would refuse later.
-        PutOptions put = new PutOptions(options.contentType(), options.userMetadata());
+        PutOptions put = new PutOptions(options.contentType(), options.userMetadata(), options.standardHeaders());
         if (options.ifNoneMatch() && exists(path)) {
             throw new WcacheException.AlreadyExists(path.toString(), "object exists");
         }
@@ -215,7 +215,7 @@ public final class WorkerCacheService implements CacheService {
             return new NoCacheWriteSession(path, options, put, ufs.forPath(path), spoolDir, io);
         }
         PipelineSession ps = pipeline.newSession(new BeginRequest(path, policy, r.writeReplicas(), workerId,
-                List.of(), options.contentType(), options.userMetadata()));
+                List.of(), options.contentType(), options.userMetadata(), options.standardHeaders()));
         return new CachedWriteSession(this, ps, options);
     }
 
@@ -337,7 +337,7 @@ public final class WorkerCacheService implements CacheService {
     private boolean loadFromUfs(NamespacePath path, UfsObject head, UnderFileSystem u) {
         UfsObject meta = u.head(head.key()).orElse(head);
         PipelineSession ps = pipeline.newSession(new BeginRequest(path, WritePolicy.WRITE_THROUGH, 1, workerId, List.of(),
-                meta.contentType(), meta.userMetadata()));
+                meta.contentType(), meta.userMetadata(), meta.standardHeaders()));
         List<CompletableFuture<Object>> pending = new ArrayList<>();
         boolean begun = false;
         long offset = 0;
@@ -559,9 +559,9 @@ public final class WorkerCacheService implements CacheService {
                 throw new WcacheException.InvalidArgument(path.toString(), "multipart uploads need a caching policy; "
                         + r.policy() + " applies (" + r.explanation() + ")");
             }
-            new PutOptions(options.contentType(), options.userMetadata());
+            new PutOptions(options.contentType(), options.userMetadata(), options.standardHeaders());
             var u = catalog.createUpload(new BeginRequest(path, r.policy(), r.writeReplicas(), workerId, List.of(),
-                    options.contentType(), options.userMetadata()));
+                    options.contentType(), options.userMetadata(), options.standardHeaders()));
             return new MultipartUpload(path, u.uploadId(), u.createdTime());
         }, io);
     }
@@ -630,7 +630,8 @@ public final class WorkerCacheService implements CacheService {
                     }
                     offset += p.size();
                 }
-                uploader.upload(path, stitched, offset, u.contentType(), u.userMetadata());
+                uploader.upload(path, stitched, offset,
+                        new PutOptions(u.contentType(), u.userMetadata(), u.standardHeaders()));
             }
             // No whole-object CRC32C is derived for an assembled object; each extent keeps its own.
             PathLocks.Mutex lock = locks.of(path);
@@ -641,7 +642,8 @@ public final class WorkerCacheService implements CacheService {
                 ObjectInfo info = onCommitted(result.commit());
                 List<Long> sizes = named.stream().map(c -> stored.get(c.partNumber()).size()).toList();
                 return new ObjectInfo(info.path(), info.size(), info.etag(), info.lastModified(), info.contentType(),
-                        info.userMetadata(), info.persistStatus(), info.policy(), info.generation(), sizes);
+                        info.userMetadata(), info.persistStatus(), info.policy(), info.generation(), sizes,
+                        info.standardHeaders());
             } finally {
                 lock.release();
             }
@@ -733,12 +735,12 @@ public final class WorkerCacheService implements CacheService {
         };
         return new ObjectInfo(v.path(), v.size(), v.etag(), v.committedTime().orElse(v.lastWriteTime()),
                 v.contentType().isEmpty() ? null : v.contentType(), v.userMetadata(), status, v.policy(),
-                v.generation(), v.partSizes());
+                v.generation(), v.partSizes(), v.standardHeaders());
     }
 
     private ObjectInfo ufsInfo(NamespacePath path, UfsObject o) {
         return new ObjectInfo(path, o.size(), o.etag(), o.lastModified(), o.contentType(), o.userMetadata(),
-                PersistStatus.PERSISTED, resolvePolicy(path).policy(), 0, List.of());
+                PersistStatus.PERSISTED, resolvePolicy(path).policy(), 0, List.of(), o.standardHeaders());
     }
 
     /** The cause of a failed future's exception. */

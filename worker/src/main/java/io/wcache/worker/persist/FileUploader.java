@@ -56,21 +56,29 @@ public final class FileUploader {
             throw new WcacheException.Corruption(version.path().toString(),
                     "extents of file " + version.fileId() + " do not cover its " + version.size() + " bytes");
         }
-        PutOptions options = new PutOptions(version.contentType(), version.userMetadata());
+        PutOptions options = new PutOptions(version.contentType(), version.userMetadata(), version.standardHeaders());
         UfsObject o = ufs.forPath(version.path()).put(version.path().relativeToMount(),
                 new io.wcache.persister.async.ExtentUploadSource(extents, version.size(), local), options);
         LOG.debug("event=uploaded path={} file={} bytes={}", version.path(), version.fileId(), version.size());
         return o;
     }
 
-    /** Streams a session's extents (covering {@code [0, size)}) to the UFS object of {@code path}, before its commit. */
+    /**
+     * Streams a session's extents (covering {@code [0, size)}) to the UFS object of {@code path}, before its
+     * commit, with a content type and user metadata but no standard headers.
+     */
     public UfsObject upload(NamespacePath path, List<Extent> extents, long size, String contentType,
                             Map<String, String> userMetadata) {
+        return upload(path, extents, size, new PutOptions(contentType, userMetadata));
+    }
+
+    /** Streams a session's extents (covering {@code [0, size)}) to the UFS object of {@code path}, before its commit. */
+    public UfsObject upload(NamespacePath path, List<Extent> extents, long size, PutOptions options) {
         if (!ExtentReads.covers(extents, size)) {
             throw new WcacheException.Corruption(path.toString(), "extents do not cover the " + size + " bytes written");
         }
         return ufs.forPath(path).put(path.relativeToMount(), new io.wcache.persister.async.ExtentUploadSource(extents, size, local),
-                new PutOptions(contentType, userMetadata));
+                options);
     }
 
     /**
