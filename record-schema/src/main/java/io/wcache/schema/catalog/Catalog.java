@@ -38,9 +38,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -145,7 +148,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public FileVersion begin(BeginRequest request) {
-        return sync(beginAsync(request));
+        return now(() -> beginAsync(request));
     }
 
     /**
@@ -162,8 +165,8 @@ public final class Catalog implements AutoCloseable {
      * reconciliation declares them live to its log store.
      */
     public List<Extent> allExtents(int limit) {
-        return sync(tx(t -> t.scanType(extentType, limit).stream()
-                .map(m -> RecordMapping.extent(as(m, WcacheRecords.Extent.getDefaultInstance()))).toList()));
+        return txNow(t -> t.scanType(extentType, limit).stream()
+                .map(m -> RecordMapping.extent(as(m, WcacheRecords.Extent.getDefaultInstance()))).toList());
     }
 
     /**
@@ -178,7 +181,7 @@ public final class Catalog implements AutoCloseable {
             throw new WcacheException.InvalidArgument("file " + expected.fileId(),
                     "a replacement extent must keep the file id and offset");
         }
-        return sync(tx(t -> {
+        return txNow(t -> {
             FDBStoredRecord<Message> r = t.store.loadRecord(Tuple.from(extentType, expected.fileId(), expected.offset()));
             if (r == null) {
                 return false;
@@ -194,7 +197,7 @@ public final class Catalog implements AutoCloseable {
                 t.store.saveRecord(RecordMapping.extent(replacement));
             }
             return true;
-        }));
+        });
     }
 
     /** Opens a write session with an id from {@link #reserveFileId()}. */
@@ -208,7 +211,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public FileVersion addExtents(SessionRef session, List<Extent> extents) {
-        return sync(addExtentsAsync(session, extents));
+        return now(() -> addExtentsAsync(session, extents));
     }
 
     /**
@@ -222,7 +225,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public CommitResult commit(SessionRef session, CommitRequest request) {
-        return sync(commitAsync(session, request));
+        return now(() -> commitAsync(session, request));
     }
 
     /** Drops a session that has not committed, returning its extents for reclamation. */
@@ -231,12 +234,12 @@ public final class Catalog implements AutoCloseable {
     }
 
     public AbortResult abort(SessionRef session) {
-        return sync(abortAsync(session));
+        return now(() -> abortAsync(session));
     }
 
     /** The session's current record, if it is still open or has committed and is still current. */
     public Optional<FileVersion> session(SessionRef session) {
-        return sync(tx(t -> Optional.ofNullable(t.loadFile(session.path(), session.fileId())).map(RecordMapping::file)));
+        return txNow(t -> Optional.ofNullable(t.loadFile(session.path(), session.fileId())).map(RecordMapping::file));
     }
 
     /**
@@ -252,7 +255,10 @@ public final class Catalog implements AutoCloseable {
     }
 
     public List<OpOutcome> apply(List<CatalogOp> ops) {
-        return sync(applyAsync(ops));
+        int begins = (int) ops.stream()
+                .filter(op -> op instanceof CatalogOp.Begin b && b.reservedFileId() == 0).count();
+        long[] ids = allocateIds(begins);
+        return txNow(t -> t.apply(ops, ids));
     }
 
     // ---------------------------------------------------------------- reads
@@ -263,7 +269,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public Optional<FileVersion> lookup(NamespacePath path) {
-        return sync(lookupAsync(path));
+        return now(() -> lookupAsync(path));
     }
 
     /** The committed version of a path with its extents, read together. */
@@ -276,17 +282,17 @@ public final class Catalog implements AutoCloseable {
     }
 
     public Optional<FileLayout> layout(NamespacePath path) {
-        return sync(layoutAsync(path));
+        return now(() -> layoutAsync(path));
     }
 
     /** The extents of a file (session or committed), in offset order. */
     public List<Extent> extents(long fileId) {
-        return sync(tx(t -> t.extents(fileId)));
+        return txNow(t -> t.extents(fileId));
     }
 
     /** The pending-delete tombstone of a path, if any. */
     public Optional<Tombstone> tombstone(NamespacePath path) {
-        return sync(tx(t -> Optional.ofNullable(t.tombstone(path.toString())).map(RecordMapping::tombstone)));
+        return txNow(t -> Optional.ofNullable(t.tombstone(path.toString())).map(RecordMapping::tombstone));
     }
 
     /** The committed version with its extents, or the pending delete, or nothing, in one transaction. */
@@ -302,7 +308,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public PathStatus status(NamespacePath path) {
-        return sync(statusAsync(path));
+        return now(() -> statusAsync(path));
     }
 
     /**
@@ -310,7 +316,7 @@ public final class Catalog implements AutoCloseable {
      * order, at most {@code limit}: a listing that merges the UFS listing hides these paths.
      */
     public List<Tombstone> tombstones(String prefix, String startAfter, int limit) {
-        return sync(tx(t -> {
+        return txNow(t -> {
             String low = startAfter != null && NamespacePath.compareCodePoints(startAfter, prefix) >= 0 ? startAfter : prefix;
             boolean exclusive = low.equals(startAfter) && !startAfter.isEmpty();
             String high = prefix.isEmpty() ? null : successor(prefix);
@@ -320,7 +326,7 @@ public final class Catalog implements AutoCloseable {
                     high == null ? EndpointType.RANGE_INCLUSIVE : EndpointType.RANGE_EXCLUSIVE);
             return t.scan(range, limit).stream()
                     .map(m -> RecordMapping.tombstone(as(m, WcacheRecords.Tombstone.getDefaultInstance()))).toList();
-        }));
+        });
     }
 
     /** One page of committed paths; tombstoned and writing paths are not listed. */
@@ -329,7 +335,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public ListPage list(ListRequest request) {
-        return sync(listAsync(request));
+        return now(() -> listAsync(request));
     }
 
     // ---------------------------------------------------------------- delete
@@ -345,7 +351,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public DeleteResult delete(NamespacePath path) {
-        return sync(deleteAsync(path));
+        return now(() -> deleteAsync(path));
     }
 
     // ---------------------------------------------------------------- multipart uploads
@@ -364,7 +370,7 @@ public final class Catalog implements AutoCloseable {
             throw new WcacheException.InvalidPath(request.path().toString(), "a file must be inside a mount: /<mount>/<key>");
         }
         String uploadId = java.util.UUID.randomUUID().toString().replace("-", "");
-        return sync(tx(t -> {
+        return txNow(t -> {
             WcacheRecords.MultipartUpload u = WcacheRecords.MultipartUpload.newBuilder().setUploadId(uploadId)
                     .setPath(request.path().toString()).setCreatedTimeMs(t.now).setOwnerWorker(request.ownerWorker())
                     .setContentType(request.contentType()).addAllUserMetadata(RecordMapping.keyValues(request.userMetadata()))
@@ -373,22 +379,22 @@ public final class Catalog implements AutoCloseable {
                     .addAllReplicaWorkers(request.replicaWorkers()).build();
             t.store.saveRecord(u);
             return RecordMapping.upload(u);
-        }));
+        });
     }
 
     /** The upload, if it is still in progress. */
     public Optional<MultipartUploadInfo> upload(String uploadId) {
-        return sync(tx(t -> Optional.ofNullable(t.upload(uploadId)).map(RecordMapping::upload)));
+        return txNow(t -> Optional.ofNullable(t.upload(uploadId)).map(RecordMapping::upload));
     }
 
     /** Uploads in progress whose path starts with {@code prefix}, by path then upload id, at most {@code limit}. */
     public List<MultipartUploadInfo> uploads(String prefix, int limit) {
-        return sync(tx(t -> t.scanType(uploadType, Integer.MAX_VALUE).stream()
+        return txNow(t -> t.scanType(uploadType, Integer.MAX_VALUE).stream()
                 .map(m -> RecordMapping.upload(as(m, WcacheRecords.MultipartUpload.getDefaultInstance())))
                 .filter(u -> u.path().toString().startsWith(prefix))
                 .sorted(java.util.Comparator.comparing((MultipartUploadInfo u) -> u.path())
                         .thenComparing(MultipartUploadInfo::uploadId))
-                .limit(limit).toList()));
+                .limit(limit).toList());
     }
 
     /**
@@ -400,7 +406,7 @@ public final class Catalog implements AutoCloseable {
         if (partNumber < 1 || partNumber > 10_000) {
             throw new WcacheException.InvalidArgument(uploadId, "part number " + partNumber + " is out of range 1..10000");
         }
-        return sync(tx(t -> {
+        return txNow(t -> {
             WcacheRecords.MultipartUpload u = t.requireUpload(uploadId);
             SessionRef ref = new SessionRef(NamespacePath.of(u.getPath()), fileId);
             long covered = 0;
@@ -427,15 +433,15 @@ public final class Catalog implements AutoCloseable {
             t.store.saveRecord(WcacheRecords.Part.newBuilder().setUploadId(uploadId).setPartNumber(partNumber)
                     .setFileId(fileId).setSize(size).setEtag(etag == null ? "" : etag).setCreatedTimeMs(t.now).build());
             return replaced;
-        }));
+        });
     }
 
     /** The uploaded parts in part-number order. */
     public List<PartInfo> parts(String uploadId) {
-        return sync(tx(t -> {
+        return txNow(t -> {
             t.requireUpload(uploadId);
             return t.parts(uploadId).stream().map(RecordMapping::part).toList();
-        }));
+        });
     }
 
     /**
@@ -449,12 +455,12 @@ public final class Catalog implements AutoCloseable {
      */
     public CompleteUploadResult completeUpload(String uploadId, List<CompletedPart> parts, String etag, long crc32c) {
         long fileId = allocateIds(1)[0];
-        return sync(tx(t -> t.completeUpload(uploadId, parts, etag, crc32c, fileId)));
+        return txNow(t -> t.completeUpload(uploadId, parts, etag, crc32c, fileId));
     }
 
     /** Abandons an upload and returns every part's extents for reclamation. */
     public List<Extent> abortUpload(String uploadId) {
-        return sync(tx(t -> {
+        return txNow(t -> {
             t.requireUpload(uploadId);
             List<Extent> out = new ArrayList<>();
             for (WcacheRecords.Part p : t.parts(uploadId)) {
@@ -463,14 +469,14 @@ public final class Catalog implements AutoCloseable {
             }
             t.store.deleteRecord(Tuple.from(uploadType, uploadId));
             return out;
-        }));
+        });
     }
 
     // ---------------------------------------------------------------- persist queue
 
     /** Tasks whose next attempt is due at {@code now}, oldest first. */
     public List<PersistTask> dueTasks(Instant now, int limit) {
-        return sync(tx(t -> t.dueTasks(now.toEpochMilli(), limit).stream().map(RecordMapping::task).toList()));
+        return txNow(t -> t.dueTasks(now.toEpochMilli(), limit).stream().map(RecordMapping::task).toList());
     }
 
     /**
@@ -482,7 +488,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public List<PersistTask> claimTasks(String owner, Duration lease, int limit) {
-        return sync(claimTasksAsync(owner, lease, limit));
+        return now(() -> claimTasksAsync(owner, lease, limit));
     }
 
     /**
@@ -495,7 +501,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public PersistOutcome markPersisted(PersistTask task) {
-        return sync(markPersistedAsync(task));
+        return now(() -> markPersistedAsync(task));
     }
 
     /**
@@ -508,13 +514,13 @@ public final class Catalog implements AutoCloseable {
     }
 
     public Optional<PersistTask> reschedule(PersistTask task, Instant nextAttempt, String error) {
-        return sync(rescheduleAsync(task, nextAttempt, error));
+        return now(() -> rescheduleAsync(task, nextAttempt, error));
     }
 
     /** Every pending task in path order (for {@code wcadm async-persist list}), at most {@code limit}. */
     public List<PersistTask> pendingTasks(int limit) {
-        return sync(tx(t -> t.scanType(taskType, limit).stream()
-                .map(m -> RecordMapping.task(as(m, WcacheRecords.PersistTask.getDefaultInstance()))).toList()));
+        return txNow(t -> t.scanType(taskType, limit).stream()
+                .map(m -> RecordMapping.task(as(m, WcacheRecords.PersistTask.getDefaultInstance()))).toList());
     }
 
     /**
@@ -522,7 +528,7 @@ public final class Catalog implements AutoCloseable {
      * meant for operators, not for a hot path).
      */
     public PersistQueueStats persistQueueStats() {
-        return sync(tx(t -> {
+        return txNow(t -> {
             long pending = 0;
             long leased = 0;
             long retrying = 0;
@@ -546,49 +552,49 @@ public final class Catalog implements AutoCloseable {
             }
             return new PersistQueueStats(pending, leased, retrying, bytes, failed,
                     oldest == Long.MAX_VALUE ? Optional.empty() : Optional.of(Instant.ofEpochMilli(oldest)));
-        }));
+        });
     }
 
     // ---------------------------------------------------------------- sweeps
 
     /** Write sessions whose last write is older than {@code lastWriteBefore} (dangling), oldest first. */
     public List<FileVersion> idleSessions(Instant lastWriteBefore, int limit) {
-        return sync(tx(t -> t.sessionsBefore(WcacheMetaData.FILE_BY_STATE_LAST_WRITE, lastWriteBefore, limit)));
+        return txNow(t -> t.sessionsBefore(WcacheMetaData.FILE_BY_STATE_LAST_WRITE, lastWriteBefore, limit));
     }
 
     /** Write sessions created before {@code createdBefore} (orphans), oldest first. */
     public List<FileVersion> sessionsCreatedBefore(Instant createdBefore, int limit) {
-        return sync(tx(t -> t.sessionsBefore(WcacheMetaData.FILE_BY_STATE_CREATED, createdBefore, limit)));
+        return txNow(t -> t.sessionsBefore(WcacheMetaData.FILE_BY_STATE_CREATED, createdBefore, limit));
     }
 
     // ---------------------------------------------------------------- path config and mounts
 
     /** Adds or replaces the rule for its prefix. */
     public void putPathRule(PathRule rule) {
-        sync(tx(t -> {
+        txNow(t -> {
             t.store.saveRecord(WcacheRecords.PathPolicy.newBuilder().setPrefix(rule.prefix().toString())
                     .setPolicy(rule.policy().name()).setWriteReplicas(rule.writeReplicas()).setUpdatedTimeMs(t.now).build());
             t.bumpConfigVersion();
             return null;
-        }));
+        });
     }
 
     /** Removes the rule for {@code prefix}; false if there was none. */
     public boolean removePathRule(NamespacePath prefix) {
-        return sync(tx(t -> {
+        return txNow(t -> {
             boolean removed = t.store.deleteRecord(Tuple.from(policyType, prefix.toString()));
             if (removed) {
                 t.bumpConfigVersion();
             }
             return removed;
-        }));
+        });
     }
 
     public List<PathRule> pathRules() {
-        return sync(tx(t -> t.scanType(policyType, Integer.MAX_VALUE).stream().map(m -> {
+        return txNow(t -> t.scanType(policyType, Integer.MAX_VALUE).stream().map(m -> {
             WcacheRecords.PathPolicy p = as(m, WcacheRecords.PathPolicy.getDefaultInstance());
             return new PathRule(NamespacePath.of(p.getPrefix()), WritePolicy.valueOf(p.getPolicy()), p.getWriteReplicas());
-        }).toList()));
+        }).toList());
     }
 
     /** {@code base} (global default, write-cache switch) with the rules stored in metadata. */
@@ -598,7 +604,7 @@ public final class Catalog implements AutoCloseable {
 
     /** @throws WcacheException.AlreadyExists if a mount with that name exists */
     public void addMount(Mount mount) {
-        sync(tx(t -> {
+        txNow(t -> {
             Tuple pk = Tuple.from(mountType, mount.path().toString());
             if (t.store.loadRecord(pk) != null) {
                 throw new WcacheException.AlreadyExists(mount.path().toString(), "mount " + mount.path() + " already exists");
@@ -607,18 +613,18 @@ public final class Catalog implements AutoCloseable {
                     .setUfsUri(mount.ufsUri().toString()).addAllOptions(RecordMapping.keyValues(mount.options())).build());
             t.bumpConfigVersion();
             return null;
-        }));
+        });
     }
 
     /** @throws WcacheException.NotFound if there is no such mount */
     public void removeMount(String mountName) {
-        sync(tx(t -> {
+        txNow(t -> {
             if (!t.store.deleteRecord(Tuple.from(mountType, "/" + mountName))) {
                 throw new WcacheException.NotFound(mountName, "no mount (bucket) named '" + mountName + "'");
             }
             t.bumpConfigVersion();
             return null;
-        }));
+        });
     }
 
     /**
@@ -626,33 +632,33 @@ public final class Catalog implements AutoCloseable {
      * and reload the path config and mount table only when it moved.
      */
     public long configVersion() {
-        return sync(tx(t -> t.readCounterKey(Tuple.from("configVersion"))));
+        return txNow(t -> t.readCounterKey(Tuple.from("configVersion")));
     }
 
     public MountTable mountTable() {
-        return sync(tx(t -> MountTable.of(t.scanType(mountType, Integer.MAX_VALUE).stream().map(m -> {
+        return txNow(t -> MountTable.of(t.scanType(mountType, Integer.MAX_VALUE).stream().map(m -> {
             WcacheRecords.Mount r = as(m, WcacheRecords.Mount.getDefaultInstance());
             return new Mount(NamespacePath.of(r.getPath()), URI.create(r.getUfsUri()), RecordMapping.map(r.getOptionsList()));
-        }).toList())));
+        }).toList()));
     }
 
     // ---------------------------------------------------------------- workers and space
 
     /** Registers a worker or refreshes its heartbeat; its start time is kept from the first call. */
     public WorkerInfo heartbeat(String workerId, String address, long capacityBytes) {
-        return sync(tx(t -> {
+        return txNow(t -> {
             FDBStoredRecord<Message> old = t.store.loadRecord(Tuple.from(workerType, workerId));
             long started = old == null ? t.now : as(old.getRecord(), WcacheRecords.Worker.getDefaultInstance()).getStartedTimeMs();
             WcacheRecords.Worker w = WcacheRecords.Worker.newBuilder().setId(workerId).setAddress(address)
                     .setCapacityBytes(capacityBytes).setHeartbeatTimeMs(t.now).setStartedTimeMs(started).build();
             t.store.saveRecord(w);
             return RecordMapping.worker(w);
-        }));
+        });
     }
 
     public List<WorkerInfo> workers() {
-        return sync(tx(t -> t.scanType(workerType, Integer.MAX_VALUE).stream()
-                .map(m -> RecordMapping.worker(as(m, WcacheRecords.Worker.getDefaultInstance()))).toList()));
+        return txNow(t -> t.scanType(workerType, Integer.MAX_VALUE).stream()
+                .map(m -> RecordMapping.worker(as(m, WcacheRecords.Worker.getDefaultInstance()))).toList());
     }
 
     /** Workers whose last heartbeat is within {@code timeout} of now. */
@@ -662,7 +668,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public SpaceUsage spaceUsage(String worker) {
-        return sync(tx(t -> new SpaceUsage(t.readCounter(worker, "pinned"), t.readCounter(worker, "evictable"))));
+        return txNow(t -> new SpaceUsage(t.readCounter(worker, "pinned"), t.readCounter(worker, "evictable")));
     }
 
     /** Adjusts a worker's counters, e.g. when its log store evicts persisted bytes. */
@@ -679,7 +685,28 @@ public final class Catalog implements AutoCloseable {
 
     // ---------------------------------------------------------------- plumbing
 
+    /** Set while a blocking call builds its transaction: {@link #tx} then runs it at once, on this thread. */
+    private static final ThreadLocal<Boolean> INLINE = new ThreadLocal<>();
+
+    /** The blocking form of an {@code ...Async} call: its transaction runs on the calling thread. */
+    private <T> T now(java.util.function.Supplier<CompletableFuture<T>> call) {
+        INLINE.set(Boolean.TRUE);
+        try {
+            return sync(call.get());
+        } finally {
+            INLINE.remove();
+        }
+    }
+
     private <T> CompletableFuture<T> tx(Function<Tx, T> body) {
+        if (INLINE.get() != null) {
+            INLINE.remove();
+            try {
+                return CompletableFuture.completedFuture(txNow(body));
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
         CompletableFuture<T> f = database.runAsync(ctx -> FDBRecordStore.newBuilder()
                 .setMetaDataProvider(metaData).setContext(ctx).setKeySpacePath(recordsPath)
                 .createOrOpenAsync()
@@ -690,6 +717,20 @@ public final class Catalog implements AutoCloseable {
             }
             return v;
         });
+    }
+
+    /**
+     * Runs a transaction on the calling thread and waits for it: what a caller that blocks anyway
+     * wants, without the two thread hand-offs of {@link #tx} (to the engine, then to the Catalog's
+     * pool). Retries as {@code tx} does.
+     */
+    private <T> T txNow(Function<Tx, T> body) {
+        try {
+            return database.run(ctx -> body.apply(new Tx(ctx, FDBRecordStore.newBuilder()
+                    .setMetaDataProvider(metaData).setContext(ctx).setKeySpacePath(recordsPath).createOrOpen())));
+        } catch (RuntimeException e) {
+            throw mapError(e);
+        }
     }
 
     private static <T> T sync(CompletableFuture<T> f) {
@@ -796,6 +837,14 @@ public final class Catalog implements AutoCloseable {
         final FDBRecordContext ctx;
         final FDBRecordStore store;
         final long now;
+
+        /**
+         * Sessions opened by this transaction whose commit comes later in the same batch: their
+         * WRITING record is kept here instead of being written and then rewritten (and its six
+         * index entries with it); one still here when the batch ends (its commit was refused) is
+         * written then, so the batch leaves the same records as op-by-op application would.
+         */
+        final Map<Long, WcacheRecords.File> deferred = new HashMap<>();
 
         Tx(FDBRecordContext ctx, FDBRecordStore store) {
             this.ctx = ctx;
@@ -909,7 +958,9 @@ public final class Catalog implements AutoCloseable {
         }
 
         WcacheRecords.File requireSession(SessionRef ref) {
-            WcacheRecords.File s = loadFile(ref.path(), ref.fileId());
+            WcacheRecords.File d = deferred.get(ref.fileId());
+            WcacheRecords.File s = d != null && d.getPath().equals(ref.path().toString()) ? d
+                    : loadFile(ref.path(), ref.fileId());
             if (s == null) {
                 throw new WcacheException.NotFound(ref.path().toString(),
                         "no write session " + ref.fileId() + " for " + ref.path() + " (aborted, swept or superseded)");
@@ -1002,6 +1053,10 @@ public final class Catalog implements AutoCloseable {
         }
 
         FileVersion begin(BeginRequest req, long fileId) {
+            return begin(req, fileId, false);
+        }
+
+        FileVersion begin(BeginRequest req, long fileId, boolean defer) {
             NamespacePath path = req.path();
             if (!req.policy().cachesWrites()) {
                 throw new WcacheException.InvalidArgument(path.toString(),
@@ -1024,7 +1079,11 @@ public final class Catalog implements AutoCloseable {
                     .addAllStandardHeaders(RecordMapping.keyValues(req.standardHeaders())).setCreatedTimeMs(now)
                     .setLastWriteTimeMs(now).setOwnerWorker(req.ownerWorker())
                     .addAllReplicaWorkers(req.replicaWorkers()).build();
-            store.saveRecord(rec);
+            if (defer) {
+                deferred.put(fileId, rec);
+            } else {
+                store.saveRecord(rec);
+            }
             return RecordMapping.file(rec);
         }
 
@@ -1032,6 +1091,9 @@ public final class Catalog implements AutoCloseable {
         long checkReserved(long fileId) {
             if (fileId <= 0) {
                 throw new WcacheException.InvalidArgument(String.valueOf(fileId), "file id " + fileId + " was not reserved");
+            }
+            if (deferred.containsKey(fileId)) {
+                throw new WcacheException.AlreadyExists(String.valueOf(fileId), "file id " + fileId + " is already in use");
             }
             try (RecordCursor<FDBIndexedRecord<Message>> cursor = store.scanIndexRecords(WcacheMetaData.FILE_BY_ID,
                     IndexScanType.BY_VALUE, TupleRange.allOf(Tuple.from(fileId)), null, limit(1))) {
@@ -1051,7 +1113,11 @@ public final class Catalog implements AutoCloseable {
                 store.saveRecord(RecordMapping.extent(e));
             }
             WcacheRecords.File updated = s.toBuilder().setLastWriteTimeMs(now).build();
-            store.saveRecord(updated);
+            if (deferred.containsKey(ref.fileId())) {
+                deferred.put(ref.fileId(), updated);
+            } else {
+                store.saveRecord(updated);
+            }
             return RecordMapping.file(updated);
         }
 
@@ -1094,6 +1160,7 @@ public final class Catalog implements AutoCloseable {
                     .setGeneration(generation).setPersistState(persistState).setSize(req.size()).setEtag(req.etag())
                     .setCrc32C(req.crc32c()).setCommittedTimeMs(now).setLastWriteTimeMs(now).build();
             store.saveRecord(committed);
+            deferred.remove(ref.fileId());
             FileVersion result = RecordMapping.file(committed);
             account(result, +1);
             boolean queued = false;
@@ -1142,7 +1209,9 @@ public final class Catalog implements AutoCloseable {
         AbortResult abort(SessionRef ref) {
             WcacheRecords.File s = requireSession(ref);
             List<Extent> ext = deleteExtents(ref.fileId());
-            store.deleteRecord(Tuple.from(fileType, ref.path().toString(), ref.fileId()));
+            if (deferred.remove(ref.fileId()) == null) {
+                store.deleteRecord(Tuple.from(fileType, ref.path().toString(), ref.fileId()));
+            }
             return new AbortResult(RecordMapping.file(s), ext);
         }
 
@@ -1174,13 +1243,19 @@ public final class Catalog implements AutoCloseable {
 
         List<OpOutcome> apply(List<CatalogOp> ops, long[] ids) {
             List<OpOutcome> out = new ArrayList<>(ops.size());
+            Set<Long> committedLater = new HashSet<>();
+            for (CatalogOp op : ops) {
+                if (op instanceof CatalogOp.Commit c) {
+                    committedLater.add(c.session().fileId());
+                }
+            }
             int nextId = 0;
             for (CatalogOp op : ops) {
                 try {
                     Object result;
                     if (op instanceof CatalogOp.Begin b) {
                         long id = b.reservedFileId() == 0 ? ids[nextId++] : checkReserved(b.reservedFileId());
-                        result = begin(b.request(), id);
+                        result = begin(b.request(), id, committedLater.contains(id));
                     } else if (op instanceof CatalogOp.AddExtents a) {
                         result = addExtents(a.session(), a.extents());
                     } else if (op instanceof CatalogOp.Commit c) {
@@ -1195,6 +1270,10 @@ public final class Catalog implements AutoCloseable {
                     out.add(new OpOutcome.Failure(e));
                 }
             }
+            for (WcacheRecords.File session : deferred.values()) {
+                store.saveRecord(session);
+            }
+            deferred.clear();
             return out;
         }
 

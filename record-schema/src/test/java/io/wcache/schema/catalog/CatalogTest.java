@@ -394,6 +394,52 @@ class CatalogTest {
         assertThat(out.get(2).get(FileVersion.class).fileId()).isNotEqualTo(id);
     }
 
+    /**
+     * A session opened and committed in one batch is written once, as committed; one whose commit
+     * is refused, or that is aborted, in its own batch leaves exactly what op-by-op application would.
+     */
+    @Test
+    void sessionsOpenedAndCommittedInOneBatchLeaveTheSameRecordsAsSeparateTransactions() {
+        long ok = catalog.reserveFileId();
+        long refused = catalog.reserveFileId();
+        long aborted = catalog.reserveFileId();
+        SessionRef okRef = new SessionRef(p("/s3/ok"), ok);
+        SessionRef refusedRef = new SessionRef(p("/s3/refused"), refused);
+        SessionRef abortedRef = new SessionRef(p("/s3/aborted"), aborted);
+        List<OpOutcome> out = catalog.apply(List.of(
+                new CatalogOp.Begin(BeginRequest.of(p("/s3/ok"), WritePolicy.WRITE_BACK, "w1"), ok),
+                new CatalogOp.Begin(BeginRequest.of(p("/s3/refused"), WritePolicy.WRITE_BACK, "w1"), refused),
+                new CatalogOp.Begin(BeginRequest.of(p("/s3/aborted"), WritePolicy.WRITE_BACK, "w1"), aborted),
+                new CatalogOp.Begin(BeginRequest.of(p("/s3/dup"), WritePolicy.WRITE_BACK, "w1"), ok),
+                new CatalogOp.AddExtents(okRef, extents(ok, 2, 10)),
+                new CatalogOp.AddExtents(refusedRef, extents(refused, 1, 10)),
+                new CatalogOp.AddExtents(abortedRef, extents(aborted, 1, 10)),
+                new CatalogOp.Commit(okRef, new CommitRequest(20, "e1", 0)),
+                new CatalogOp.Commit(refusedRef, new CommitRequest(99, "e2", 0)),
+                new CatalogOp.Abort(abortedRef),
+                new CatalogOp.Commit(abortedRef, new CommitRequest(10, "e3", 0))));
+        assertThat(out.get(3)).as("a reserved id opens one session, even within one batch")
+                .isInstanceOfSatisfying(OpOutcome.Failure.class,
+                        f -> assertThat(f.error()).isInstanceOf(WcacheException.AlreadyExists.class));
+        assertThat(out.get(7).get(CommitResult.class).committed().size()).isEqualTo(20);
+        assertThat(out.get(8)).isInstanceOf(OpOutcome.Failure.class);
+        assertThat(out.get(9).get(AbortResult.class).extents()).hasSize(1);
+        assertThat(out.get(10)).isInstanceOfSatisfying(OpOutcome.Failure.class,
+                f -> assertThat(f.error()).isInstanceOf(WcacheException.NotFound.class));
+
+        assertThat(catalog.lookup(p("/s3/ok")).orElseThrow().fileId()).isEqualTo(ok);
+        assertThat(catalog.session(okRef)).as("the committed session is no longer WRITING")
+                .hasValueSatisfying(v -> assertThat(v.state()).isEqualTo(FileState.COMMITTED));
+        assertThat(catalog.extents(ok)).hasSize(2);
+        assertThat(catalog.session(refusedRef)).as("a refused commit leaves its session open")
+                .hasValueSatisfying(v -> assertThat(v.state()).isEqualTo(FileState.WRITING));
+        assertThat(catalog.extents(refused)).hasSize(1);
+        assertThat(catalog.abort(refusedRef).extents()).hasSize(1);
+        assertThat(catalog.session(abortedRef)).isEmpty();
+        assertThat(catalog.extents(aborted)).isEmpty();
+        assertThat(catalog.lookup(p("/s3/aborted"))).isEmpty();
+    }
+
     @Test
     void replaceExtentIsACompareAndSetOnTheStoredLocation() {
         CommitResult w = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 2, 10);
