@@ -7,6 +7,7 @@ import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.logstore.space.PinnedReservation;
+import io.wcache.persister.ufs.PutOptions;
 import io.wcache.pipeline.ExtentCodec;
 import io.wcache.pipeline.PipelineOp;
 import io.wcache.pipeline.PipelineSession;
@@ -237,8 +238,8 @@ final class CachedWriteSession implements WriteSession {
                     .thenApplyAsync(v -> {
                         try {
                             return svc.inPersistOrder(ps.path(), () -> {
-                                svc.uploader().upload(ps.path(), ps.extents(), size, options.contentType(),
-                                        options.userMetadata());
+                                svc.uploader().upload(ps.path(), ps.extents(), size, new PutOptions(
+                                        options.contentType(), options.userMetadata(), options.standardHeaders()));
                                 return (Object) svc.pipeline().commit(ps, request).join();
                             });
                         } finally {

@@ -210,7 +210,7 @@ class SdkStandardHeadersEndToEndTest {
     }
 
     @Test
-    void writeThroughMultipartAndNoCachePutsCarryTheHeadersToTheUfsBeforeTheyAnswer() {
+    void writeThroughAndNoCachePutsCarryTheHeadersToTheUfsBeforeTheyAnswer() {
         rig.worker.catalog().putPathRule(new PathRule(NamespacePath.of("/s/wt"), WritePolicy.WRITE_THROUGH, 1));
         rig.worker.catalog().putPathRule(new PathRule(NamespacePath.of("/s/nc"), WritePolicy.NO_CACHE, 1));
         rig.worker.cacheService().refreshPathConfig();
@@ -225,6 +225,12 @@ class SdkStandardHeadersEndToEndTest {
                 .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(etag).build())));
         assertAllFive(ufs.headObject(b -> b.bucket(UFS_BUCKET).key("pre/" + key)));
         assertAllFive(s3.headObject(b -> b.bucket(BUCKET).key(key)));
+
+        s3.putObject(b -> b.bucket(BUCKET).key("wt/put").cacheControl("max-age=3600, public")
+                .contentDisposition("attachment; filename=\"report.txt\"").contentEncoding("gzip")
+                .contentLanguage("de-CH").expires(EXPIRES), RequestBody.fromString("through to the store"));
+        assertAllFive(ufs.headObject(b -> b.bucket(UFS_BUCKET).key("pre/wt/put")));
+        assertAllFive(s3.headObject(b -> b.bucket(BUCKET).key("wt/put")));
 
         s3.putObject(b -> b.bucket(BUCKET).key("nc/put").cacheControl("max-age=3600, public")
                 .contentDisposition("attachment; filename=\"report.txt\"").contentEncoding("gzip")
