@@ -2,7 +2,7 @@
 # The README quickstart, end to end: start a worker, set a path policy, copy a file in with
 # Debian's aws-cli while the object store cannot take it (the demo store is a local directory, and
 # we block it), see the write acknowledged and NOT_PERSISTED, unblock the store, watch it become
-# PERSISTED, show the persist queue, stop.
+# PERSISTED, show the persist queue, make a bucket of our own, stop.
 #
 #   docs/quickstart.sh            uses ./wcache serve and ./wcadm, ports 9000 (S3) and 9001 (admin)
 #
@@ -62,4 +62,10 @@ $WCADM fs ls /demo/reports/report.bin
 
 echo "== wcadm async-persist stat"
 $WCADM async-persist stat
+
+echo "== aws s3 mb s3://scratch (a new bucket: a mount on data/ufs/scratch)"
+timeout 60 /usr/bin/aws --endpoint-url "http://$S3" s3 mb s3://scratch
+echo "notes" > notes.txt
+timeout 60 /usr/bin/aws --endpoint-url "http://$S3" s3 cp notes.txt s3://scratch/notes.txt --no-progress
+timeout 60 /usr/bin/aws --endpoint-url "http://$S3" s3 ls s3://scratch/
 echo "== done"

@@ -16,7 +16,9 @@ import java.util.function.UnaryOperator;
 /**
  * The S3 endpoint as a worker frontend: an {@link S3Server} over the worker's CacheService,
  * listening on {@code s3.address} and authenticating with {@code s3.auth} and
- * {@code s3.credentials}. Closing it stops the server (unfinished uploads are aborted).
+ * {@code s3.credentials}; CreateBucket and DeleteBucket add and remove mounts when
+ * {@code s3.create.bucket.ufs} is set ({@link MountBucketProvisioner}). Closing it stops the server
+ * (unfinished uploads are aborted).
  */
 public final class S3Frontend implements Frontend {
 
@@ -37,7 +39,12 @@ public final class S3Frontend implements Frontend {
     public static Frontend.Factory customized(UnaryOperator<S3ServerConfig> tweak) {
         return worker -> {
             WcacheConfig cfg = worker.config();
-            S3ServerConfig sc = tweak.apply(S3ServerConfig.of(authMode(cfg)));
+            S3ServerConfig sc = S3ServerConfig.of(authMode(cfg));
+            String bucketUfs = cfg.get(ConfigKeys.S3_CREATE_BUCKET_UFS);
+            if (!bucketUfs.isBlank()) {
+                sc = sc.withBucketProvisioner(new MountBucketProvisioner(worker, bucketUfs.trim(), worker.ioExecutor()));
+            }
+            sc = tweak.apply(sc);
             HostPort hp = cfg.s3Address();
             S3Server server = new S3Server(worker.cacheService(), sc);
             int port = server.start(new InetSocketAddress(hp.host(), hp.port()));

@@ -182,6 +182,11 @@ public final class Worker implements AutoCloseable {
         return uploader;
     }
 
+    /** The worker's pool for blocking work (Catalog and UFS calls) that must not run on an event loop. */
+    public java.util.concurrent.Executor ioExecutor() {
+        return io;
+    }
+
     public UfsRegistry ufs() {
         return ufs;
     }

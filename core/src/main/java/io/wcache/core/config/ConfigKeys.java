@@ -36,6 +36,11 @@ public final class ConfigKeys {
             "`sigv4` checks request signatures against s3.credentials; `none` accepts any (local use only).");
     public static final ConfigKey<List<S3Credential>> S3_CREDENTIALS = new ConfigKey<>("s3.credentials",
             ConfigType.CREDENTIALS, "[]", "Access keys accepted by SigV4: a list of {accessKey, secretKey}.");
+    public static final ConfigKey<String> S3_CREATE_BUCKET_UFS = new ConfigKey<>("s3.create.bucket.ufs",
+            ConfigType.OPTIONAL_STRING, "",
+            "UFS URI template for buckets made with S3 CreateBucket, `{bucket}` standing for the name and "
+                    + "`${data.dir}` for the data directory (e.g. `file:${data.dir}/ufs/{bucket}`, `s3://store/{bucket}`): the bucket becomes a mount, DeleteBucket "
+                    + "removes it when empty. Unset: both are refused and mounts are managed with `wcadm mount`.");
     public static final ConfigKey<HostPort> ADMIN_ADDRESS = new ConfigKey<>("admin.address", ConfigType.ADDRESS,
             "127.0.0.1:9001", "Listen address of the admin REST API and /metrics.");
     public static final ConfigKey<String> ADMIN_TOKEN = new ConfigKey<>("admin.token", ConfigType.OPTIONAL_STRING, "",
@@ -77,7 +82,7 @@ public final class ConfigKeys {
 
     /** All keys, in the order of the reference table. */
     public static final List<ConfigKey<?>> ALL = List.of(DATA_DIR, METADATA_ENGINE, CACHE_DIRS, CACHE_CAPACITY,
-            S3_ADDRESS, S3_AUTH, S3_CREDENTIALS, ADMIN_ADDRESS, ADMIN_TOKEN, WRITE_CACHE_ENABLED, PATH_DEFAULT_POLICY,
+            S3_ADDRESS, S3_AUTH, S3_CREDENTIALS, S3_CREATE_BUCKET_UFS, ADMIN_ADDRESS, ADMIN_TOKEN, WRITE_CACHE_ENABLED, PATH_DEFAULT_POLICY,
             PATH_DEFAULT_WRITE_REPLICAS, ORPHAN_TIMEOUT, FILE_CHECK_PERIOD, PINNED_CAPACITY_RATIO,
             MARK_WRITING_DURATION, PERSIST_RETRY_INITIAL, PERSIST_RETRY_MAX, PERSIST_THREADS, FUSE_SILLY_RENAME,
             FUSE_CACHE_TIMEOUT);

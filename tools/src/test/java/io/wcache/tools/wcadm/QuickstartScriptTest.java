@@ -44,7 +44,8 @@ class QuickstartScriptTest {
         String out = Files.readString(output, StandardCharsets.UTF_8);
         assertThat(finished).as(out).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
-        assertThat(out).contains("Update successful!", "== done");
+        assertThat(out).contains("Update successful!", "make_bucket: scratch", "notes.txt", "== done");
+        assertThat(dir.resolve("data/ufs/scratch")).as("the new bucket's UFS directory").isDirectory();
         String first = between(out, "== wcadm fs ls /demo/reports/report.bin\n", "== wcadm fs ls /demo/reports/report.bin (after");
         String after = between(out, "(after the upload)\n", "== wcadm async-persist stat");
         String stat = between(out, "== wcadm async-persist stat\n", "== done");

@@ -1,0 +1,76 @@
+package io.wcache.worker.e2e.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * With {@code s3.create.bucket.ufs} set, CreateBucket makes a mount on the template (a local
+ * directory here), usable at once and kept across requests; DeleteBucket refuses a bucket that
+ * holds objects and a mount from the config file, and removes an empty created one.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SdkBucketProvisioningEndToEndTest {
+
+    @TempDir
+    static Path root;
+    S3Rig rig;
+    S3Client s3;
+    Path buckets;
+
+    @BeforeAll
+    void start() {
+        buckets = root.resolve("buckets");
+        rig = new S3Rig(root.resolve("worker"), "s3.create.bucket.ufs=file:" + buckets.toAbsolutePath() + "/{bucket}");
+        s3 = rig.client();
+    }
+
+    @AfterAll
+    void stop() {
+        s3.close();
+        rig.close();
+    }
+
+    static String code(Throwable e) {
+        return ((S3Exception) e).awsErrorDetails().errorCode();
+    }
+
+    @Test
+    void createBucketMakesAMountThatHoldsObjectsAndDeleteBucketRemovesItWhenEmpty() throws Exception {
+        s3.createBucket(b -> b.bucket("made-by-s3"));
+        assertThat(Files.isDirectory(buckets.resolve("made-by-s3"))).as("the UFS directory of the new mount").isTrue();
+        assertThat(s3.listBuckets().buckets()).extracting(b -> b.name()).contains("made-by-s3");
+        s3.headBucket(b -> b.bucket("made-by-s3"));
+        s3.createBucket(b -> b.bucket("made-by-s3"));
+
+        s3.putObject(b -> b.bucket("made-by-s3").key("dir/obj.txt"), RequestBody.fromString("hello bucket"));
+        assertThat(s3.getObjectAsBytes(b -> b.bucket("made-by-s3").key("dir/obj.txt")).asUtf8String())
+                .isEqualTo("hello bucket");
+        assertThatThrownBy(() -> s3.deleteBucket(b -> b.bucket("made-by-s3")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("BucketNotEmpty"));
+
+        s3.deleteObject(b -> b.bucket("made-by-s3").key("dir/obj.txt"));
+        s3.deleteBucket(b -> b.bucket("made-by-s3"));
+        assertThatThrownBy(() -> s3.headBucket(b -> b.bucket("made-by-s3")))
+                .isInstanceOf(S3Exception.class).extracting(e -> ((S3Exception) e).statusCode()).isEqualTo(404);
+        assertThat(s3.listBuckets().buckets()).extracting(b -> b.name()).doesNotContain("made-by-s3");
+    }
+
+    @Test
+    void aMountFromTheConfigFileIsNotDeleted() {
+        assertThatThrownBy(() -> s3.deleteBucket(b -> b.bucket("m")))
+                .satisfies(e -> assertThat(code(e)).isEqualTo("AccessDenied"))
+                .hasMessageContaining("config");
+        assertThat(s3.listBuckets().buckets()).extracting(b -> b.name()).contains("m");
+    }
+}
