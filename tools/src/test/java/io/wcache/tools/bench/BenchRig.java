@@ -10,8 +10,6 @@ import io.wcache.worker.Frontend;
 import io.wcache.worker.S3Frontend;
 import io.wcache.worker.Worker;
 import io.wcache.worker.WorkerOptions;
-import io.wcache.worker.persist.AsyncPersister;
-import io.wcache.persister.async.PersisterConfig;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
@@ -70,18 +68,9 @@ public final class BenchRig implements AutoCloseable {
      * mount there (a failed mount is reported by {@link #fuseMountPoint()} being null).
      */
     public static BenchRig start(Path root, int persistThreads, Path fuseMountPoint) throws Exception {
-        return start(root, persistThreads, fuseMountPoint, false);
-    }
-
-    /**
-     * As above; with {@code asyncPersister} the worker's built-in persister is replaced by the
-     * persister module's parallel one ({@link AsyncPersister}) with {@code persistThreads} uploads.
-     */
-    public static BenchRig start(Path root, int persistThreads, Path fuseMountPoint, boolean asyncPersister)
-            throws Exception {
         BenchRig rig = new BenchRig(root);
         try {
-            rig.open(persistThreads, fuseMountPoint, asyncPersister);
+            rig.open(persistThreads, fuseMountPoint);
             return rig;
         } catch (Exception | Error e) {
             rig.close();
@@ -89,7 +78,7 @@ public final class BenchRig implements AutoCloseable {
         }
     }
 
-    private void open(int persistThreads, Path fuseMountPoint, boolean asyncPersister) throws Exception {
+    private void open(int persistThreads, Path fuseMountPoint) throws Exception {
         Files.createDirectories(root);
         s3proxy = EmbeddedS3Server.start(root.resolve("s3proxy"));
         closeables.add(s3proxy);
@@ -130,18 +119,10 @@ public final class BenchRig implements AutoCloseable {
                 }
             });
         }
-        worker = Worker.start(config, WorkerOptions.defaults().withPersistDrain(!asyncPersister), frontends);
+        worker = Worker.start(config, WorkerOptions.defaults(), frontends);
         closeables.add(worker);
-        if (asyncPersister) {
-            AsyncPersister p = new AsyncPersister(worker.catalog(), worker.logStore(), worker.readerPins(), worker.ufs(),
-                    worker.pipeline(), PersisterConfig.from(worker.options().workerId(), config));
-            p.start(Duration.ofMillis(200));
-            closeables.add(p);
-            persisterName = "AsyncPersister (persister module), " + persistThreads + " upload threads";
-        } else {
-            persisterName = worker.persister() == null ? "none" : worker.persister().getClass().getSimpleName()
-                    + " (the worker's own)";
-        }
+        persisterName = worker.persister() == null ? "none" : worker.persister().getClass().getSimpleName()
+                + " (the worker's own, " + persistThreads + " upload threads)";
         InetSocketAddress s3 = worker.frontends().stream().filter(S3Frontend.class::isInstance)
                 .map(f -> ((S3Frontend) f).address()).findFirst().orElseThrow();
         workerEndpoint = URI.create("http://127.0.0.1:" + s3.getPort());

@@ -48,7 +48,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * table and writes JSON and PNG charts under {@code results/bench-<time>/}. Not a test.
  *
  * <pre>
- * ./wcadm bench [--quick | --profile | --async-persister | --help]
+ * ./wcadm bench [--quick | --profile | --help]
  * # or: mvn -B -ntp -q -pl tools test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=io.wcache.tools.bench.EndToEndBenchmark [-Dexec.args="--help"]
  * </pre>
@@ -88,9 +88,6 @@ public final class EndToEndBenchmark implements Callable<Integer> {
 
     @Option(names = "--drain-timeout", description = "Seconds to wait for the persist queue to drain between phases (default: ${DEFAULT-VALUE})")
     int drainTimeout = 45;
-
-    @Option(names = "--async-persister", description = "Replace the worker's built-in persister with the persister module's parallel one")
-    boolean asyncPersister;
 
     @Option(names = "--profile", description = "Record a JFR profile of the whole run into the run directory")
     boolean profile;
@@ -141,8 +138,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         out.settings = new BenchResults.Settings(seconds, warmup, SMALL, largeMib << 20, 4, persistObjects,
                 persistThreads, 16, (long) fuseMib << 20);
         long t0 = System.nanoTime();
-        try (BenchRig rig = BenchRig.start(work, persistThreads, fuseMib > 0 ? work.resolve("mnt") : null,
-                asyncPersister)) {
+        try (BenchRig rig = BenchRig.start(work, persistThreads, fuseMib > 0 ? work.resolve("mnt") : null)) {
             out.notes.add("persister: " + rig.persisterName());
             log("worker S3 endpoint %s, s3proxy %s, FUSE %s", rig.workerEndpoint(), rig.s3proxy().endpoint(),
                     rig.fuseMountPoint() == null ? "off" : rig.fuseMountPoint());

@@ -5,7 +5,7 @@
  * table), {@code results.json} and PNG charts.
  *
  * <pre>
- * ./wcadm bench [--quick | --profile | --async-persister | --help]
+ * ./wcadm bench [--quick | --profile | --help]
  * # or: mvn -B -ntp -q -pl tools test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=io.wcache.tools.bench.EndToEndBenchmark [-Dexec.args="--quick | --profile | --help"]
  * </pre>
