@@ -4,6 +4,7 @@ import com.apple.foundationdb.MutationType;
 import com.apple.foundationdb.record.EndpointType;
 import com.apple.foundationdb.record.ExecuteProperties;
 import com.apple.foundationdb.record.IndexScanType;
+import com.apple.foundationdb.record.IsolationLevel;
 import com.apple.foundationdb.record.RecordCursor;
 import com.apple.foundationdb.record.RecordCursorIterator;
 import com.apple.foundationdb.record.RecordMetaData;
@@ -1374,10 +1375,16 @@ public final class Catalog implements AutoCloseable {
         }
 
         List<WcacheRecords.PersistTask> dueTasks(long nowMs, int max) {
+            return dueTasks(nowMs, max, IsolationLevel.SERIALIZABLE);
+        }
+
+        List<WcacheRecords.PersistTask> dueTasks(long nowMs, int max, IsolationLevel isolation) {
             TupleRange range = new TupleRange(null, Tuple.from(nowMs), EndpointType.TREE_START, EndpointType.RANGE_INCLUSIVE);
             List<WcacheRecords.PersistTask> out = new ArrayList<>();
+            ScanProperties props = new ScanProperties(ExecuteProperties.newBuilder().setReturnedRowLimit(max)
+                    .setIsolationLevel(isolation).build());
             try (RecordCursor<FDBIndexedRecord<Message>> cursor = store.scanIndexRecords(
-                    WcacheMetaData.TASK_BY_NEXT_ATTEMPT, IndexScanType.BY_VALUE, range, null, limit(max))) {
+                    WcacheMetaData.TASK_BY_NEXT_ATTEMPT, IndexScanType.BY_VALUE, range, null, props)) {
                 RecordCursorIterator<FDBIndexedRecord<Message>> it = cursor.asIterator();
                 while (it.hasNext()) {
                     out.add(as(it.next().getRecord(), WcacheRecords.PersistTask.getDefaultInstance()));
@@ -1389,7 +1396,12 @@ public final class Catalog implements AutoCloseable {
         List<PersistTask> claim(String owner, Duration lease, int max) {
             long expiry = now + lease.toMillis();
             List<PersistTask> out = new ArrayList<>();
-            for (WcacheRecords.PersistTask t : dueTasks(now, max)) {
+            // The queue is scanned without a read conflict on its range: every commit enqueues a
+            // task into it, so a serializable scan made a claim conflict with all concurrent writes
+            // and starve under load. Only the claimed tasks themselves must not have changed (another
+            // claimer, a newer version replacing the task): their keys are read conflicts.
+            for (WcacheRecords.PersistTask t : dueTasks(now, max, IsolationLevel.SNAPSHOT)) {
+                store.addRecordReadConflict(Tuple.from(taskType, t.getPath()));
                 WcacheRecords.PersistTask claimed = t.toBuilder().setLeaseOwner(owner).setLeaseExpiryMs(expiry)
                         .setNextAttemptTimeMs(expiry).build();
                 store.saveRecord(claimed);
