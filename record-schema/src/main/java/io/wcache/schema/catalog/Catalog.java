@@ -686,6 +686,12 @@ public final class Catalog implements AutoCloseable {
 
     // ---------------------------------------------------------------- plumbing
 
+    /**
+     * A session's last-write time moves in steps of at least this much: the dangling-session sweep
+     * works in seconds or more, and each step rewrites the session record.
+     */
+    static final long LAST_WRITE_GRANULARITY_MS = 100;
+
     /** Set while a blocking call builds its transaction: {@link #tx} then runs it at once, on this thread. */
     private static final ThreadLocal<Boolean> INLINE = new ThreadLocal<>();
 
@@ -1112,6 +1118,11 @@ public final class Catalog implements AutoCloseable {
             }
             for (Extent e : extents) {
                 store.saveRecord(RecordMapping.extent(e));
+            }
+            if (now - s.getLastWriteTimeMs() < LAST_WRITE_GRANULARITY_MS) {
+                // Written a moment ago: rewriting the session record (and its six index entries) for
+                // every record of a large write only moves last-write time by milliseconds.
+                return RecordMapping.file(s);
             }
             WcacheRecords.File updated = s.toBuilder().setLastWriteTimeMs(now).build();
             if (deferred.containsKey(ref.fileId())) {

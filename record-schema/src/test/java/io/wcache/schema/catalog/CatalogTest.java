@@ -12,6 +12,7 @@ import io.wcache.core.policy.PathConfig;
 import io.wcache.core.policy.PathRule;
 import io.wcache.core.policy.WritePolicy;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -438,6 +439,20 @@ class CatalogTest {
         assertThat(catalog.session(abortedRef)).isEmpty();
         assertThat(catalog.extents(aborted)).isEmpty();
         assertThat(catalog.lookup(p("/s3/aborted"))).isEmpty();
+    }
+
+    @Test
+    void appendsMoveTheLastWriteTimeInStepsOfTheGranularity() {
+        FileVersion s = catalog.begin(BeginRequest.of(p("/s3/busy"), WritePolicy.WRITE_BACK, "w1"));
+        Instant opened = s.lastWriteTime();
+        clock.advance(Duration.ofMillis(Catalog.LAST_WRITE_GRANULARITY_MS / 2));
+        catalog.addExtents(s.ref(), List.of(new Extent(s.fileId(), 0, "w1", 1, 0, 10, 1)));
+        assertThat(catalog.session(s.ref()).orElseThrow().lastWriteTime()).as("within the step").isEqualTo(opened);
+        clock.advance(Duration.ofMillis(Catalog.LAST_WRITE_GRANULARITY_MS));
+        catalog.addExtents(s.ref(), List.of(new Extent(s.fileId(), 10, "w1", 1, 10, 10, 2)));
+        assertThat(catalog.session(s.ref()).orElseThrow().lastWriteTime()).as("a step later")
+                .isEqualTo(opened.plusMillis(Catalog.LAST_WRITE_GRANULARITY_MS * 3 / 2));
+        assertThat(catalog.extents(s.fileId())).hasSize(2);
     }
 
     @Test
