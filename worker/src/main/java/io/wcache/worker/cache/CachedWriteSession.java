@@ -138,7 +138,8 @@ final class CachedWriteSession implements WriteSession {
      */
     private void makeRoom(int incoming) {
         if (staging == null) {
-            staging = ByteBuffer.allocate(Math.min(RECORD, Math.max(FIRST_STAGING, incoming)));
+            // After a full record the write is a large one: stage whole records from then on.
+            staging = ByteBuffer.allocate(published > 0 ? RECORD : Math.min(RECORD, Math.max(FIRST_STAGING, incoming)));
         } else if (!staging.hasRemaining() && staging.capacity() < RECORD) {
             int wanted = Math.min(RECORD, Math.max(staging.capacity() * 2, staging.position() + incoming));
             ByteBuffer bigger = ByteBuffer.allocate(wanted);
