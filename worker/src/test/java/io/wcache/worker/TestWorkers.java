@@ -1,7 +1,9 @@
 package io.wcache.worker;
 
 import io.wcache.core.config.WcacheConfig;
+import io.wcache.worker.persist.PersistDrain;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,5 +32,17 @@ public final class TestWorkers {
     public static Worker start(Path root, String... sets) {
         return Worker.start(config(root, sets), WorkerOptions.defaults().withPersistDrain(false).withSegmentSize(4L << 20),
                 List.of());
+    }
+
+    /** Uploads everything the worker's persist queue holds, one task at a time on this thread; the count uploaded. */
+    public static int drain(Worker worker) {
+        PersistDrain d = new PersistDrain(worker.catalog(), worker.uploader(), "test-drain", Duration.ofMillis(10),
+                Duration.ofSeconds(1));
+        int total = 0;
+        int n;
+        while ((n = d.drainOnce()) > 0) {
+            total += n;
+        }
+        return total;
     }
 }

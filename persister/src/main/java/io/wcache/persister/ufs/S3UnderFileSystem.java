@@ -27,6 +27,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -135,22 +136,25 @@ public final class S3UnderFileSystem implements UnderFileSystem {
      * leave the object NOT_PERSISTED for ever. The cached version still returns it as sent.
      */
     private static PutObjectRequest.Builder withHeaders(PutObjectRequest.Builder b, PutOptions opts) {
-        Map<String, String> h = opts.standardHeaders();
-        b.cacheControl(h.get(StandardHeaders.CACHE_CONTROL)).contentDisposition(h.get(StandardHeaders.CONTENT_DISPOSITION))
-                .contentEncoding(h.get(StandardHeaders.CONTENT_ENCODING))
-                .contentLanguage(h.get(StandardHeaders.CONTENT_LANGUAGE));
-        httpDate(h.get(StandardHeaders.EXPIRES)).ifPresent(b::expires);
+        setHeaders(opts, b::cacheControl, b::contentDisposition, b::contentEncoding, b::contentLanguage, b::expires);
         return b;
     }
 
     private static CreateMultipartUploadRequest.Builder withHeaders(CreateMultipartUploadRequest.Builder b,
                                                                     PutOptions opts) {
-        Map<String, String> h = opts.standardHeaders();
-        b.cacheControl(h.get(StandardHeaders.CACHE_CONTROL)).contentDisposition(h.get(StandardHeaders.CONTENT_DISPOSITION))
-                .contentEncoding(h.get(StandardHeaders.CONTENT_ENCODING))
-                .contentLanguage(h.get(StandardHeaders.CONTENT_LANGUAGE));
-        httpDate(h.get(StandardHeaders.EXPIRES)).ifPresent(b::expires);
+        setHeaders(opts, b::cacheControl, b::contentDisposition, b::contentEncoding, b::contentLanguage, b::expires);
         return b;
+    }
+
+    /** The two request builders share no interface: their setters are passed in. */
+    private static void setHeaders(PutOptions opts, Consumer<String> cacheControl, Consumer<String> disposition,
+                                   Consumer<String> encoding, Consumer<String> language, Consumer<Instant> expires) {
+        Map<String, String> h = opts.standardHeaders();
+        cacheControl.accept(h.get(StandardHeaders.CACHE_CONTROL));
+        disposition.accept(h.get(StandardHeaders.CONTENT_DISPOSITION));
+        encoding.accept(h.get(StandardHeaders.CONTENT_ENCODING));
+        language.accept(h.get(StandardHeaders.CONTENT_LANGUAGE));
+        httpDate(h.get(StandardHeaders.EXPIRES)).ifPresent(expires);
     }
 
     private static Optional<Instant> httpDate(String value) {

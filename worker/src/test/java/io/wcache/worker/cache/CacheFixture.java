@@ -5,10 +5,9 @@ import io.wcache.core.cache.ObjectReader;
 import io.wcache.core.cache.WriteOptions;
 import io.wcache.core.cache.WriteSession;
 import io.wcache.core.path.NamespacePath;
+import io.wcache.worker.TestWorkers;
 import io.wcache.worker.Worker;
-import io.wcache.worker.persist.PersistDrain;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.Random;
 
 /** Small helpers over a worker's CacheService for tests. */
@@ -62,13 +61,6 @@ final class CacheFixture {
     }
 
     int drain() {
-        PersistDrain d = new PersistDrain(worker.catalog(), worker.uploader(), "test-drain", Duration.ofMillis(10),
-                Duration.ofSeconds(1));
-        int total = 0;
-        int n;
-        while ((n = d.drainOnce()) > 0) {
-            total += n;
-        }
-        return total;
+        return TestWorkers.drain(worker);
     }
 }

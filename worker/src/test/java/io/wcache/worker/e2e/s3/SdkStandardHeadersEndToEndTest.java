@@ -7,12 +7,10 @@ import io.wcache.core.policy.PathRule;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.persister.testing.EmbeddedS3Server;
 import io.wcache.worker.TestWorkers;
-import io.wcache.worker.persist.PersistDrain;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,14 +96,7 @@ class SdkStandardHeadersEndToEndTest {
     }
 
     private int drain() {
-        PersistDrain d = new PersistDrain(rig.worker.catalog(), rig.worker.uploader(), "test-drain", Duration.ofMillis(10),
-                Duration.ofSeconds(1));
-        int total = 0;
-        int n;
-        while ((n = d.drainOnce()) > 0) {
-            total += n;
-        }
-        return total;
+        return TestWorkers.drain(rig.worker);
     }
 
     @Test
