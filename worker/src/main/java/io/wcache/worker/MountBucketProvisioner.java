@@ -19,8 +19,8 @@ import java.util.concurrent.Executor;
  * {@code {bucket}} replaced by {@code b} and {@code ${data.dir}} by the data directory (a local directory is created; an {@code s3://} template
  * opens with no options, so the default AWS credential chain and region apply). The mount is kept
  * in the Catalog like one added with {@code wcadm mount add}. DeleteBucket removes such a mount
- * when the bucket lists no object (in the cache or the UFS); the UFS location itself is left as
- * it is. Mounts from the config file are never removed.
+ * when the bucket lists no object (in the cache or the UFS) and no delete of it is still on its
+ * way to the UFS ({@code OperationAborted} until then); the UFS location itself is left as it is. Mounts from the config file are never removed.
  */
 final class MountBucketProvisioner implements BucketProvisioner {
 
@@ -67,6 +67,11 @@ final class MountBucketProvisioner implements BucketProvisioner {
                     Optional.empty())).join();
             if (!page.objects().isEmpty() || !page.commonPrefixes().isEmpty()) {
                 throw new S3Exception(S3ErrorCode.BUCKET_NOT_EMPTY, "The bucket you tried to delete is not empty.");
+            }
+            if (!worker.catalog().tombstones("/" + bucket + "/", "", 1).isEmpty()) {
+                // Its UFS deletes still run through the mount; removing it now would strand them.
+                throw new S3Exception(S3ErrorCode.OPERATION_ABORTED, "Objects deleted from bucket " + bucket
+                        + " are still being deleted from its store; try again in a moment.");
             }
             admin.removeMount("/" + bucket);
         }, executor);

@@ -3,6 +3,7 @@ package io.wcache.worker.e2e.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.wcache.worker.TestWorkers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -60,6 +61,10 @@ class SdkBucketProvisioningEndToEndTest {
                 .satisfies(e -> assertThat(code(e)).isEqualTo("BucketNotEmpty"));
 
         s3.deleteObject(b -> b.bucket("made-by-s3").key("dir/obj.txt"));
+        assertThatThrownBy(() -> s3.deleteBucket(b -> b.bucket("made-by-s3")))
+                .as("the object's UFS delete has not run yet (no persister in this rig)")
+                .satisfies(e -> assertThat(code(e)).isEqualTo("OperationAborted"));
+        assertThat(TestWorkers.drain(rig.worker)).isPositive();
         s3.deleteBucket(b -> b.bucket("made-by-s3"));
         assertThatThrownBy(() -> s3.headBucket(b -> b.bucket("made-by-s3")))
                 .isInstanceOf(S3Exception.class).extracting(e -> ((S3Exception) e).statusCode()).isEqualTo(404);
