@@ -618,10 +618,10 @@ public final class WorkerCacheService implements CacheService {
                 named.add(new io.wcache.schema.catalog.CompletedPart(ref.partNumber(), p.etag()));
             }
             String etag = java.util.HexFormat.of().formatHex(md5.digest()) + "-" + parts.size();
-            if (u.policy() == WritePolicy.WRITE_THROUGH) {
-                // Acknowledged only once the UFS holds it: upload the parts' bytes, in order, before the commit.
-                List<Extent> stitched = new ArrayList<>();
-                long offset = 0;
+            boolean through = u.policy() == WritePolicy.WRITE_THROUGH;
+            List<Extent> stitched = new ArrayList<>();
+            long offset = 0;
+            if (through) {
                 for (var c : named) {
                     var p = stored.get(c.partNumber());
                     for (Extent e : catalog.extents(p.fileId())) {
@@ -630,14 +630,22 @@ public final class WorkerCacheService implements CacheService {
                     }
                     offset += p.size();
                 }
-                uploader.upload(path, stitched, offset,
-                        new PutOptions(u.contentType(), u.userMetadata(), u.standardHeaders()));
             }
+            long total = offset;
             // No whole-object CRC32C is derived for an assembled object; each extent keeps its own.
             PathLocks.Mutex lock = locks.of(path);
             lock.acquire().join();
             try {
-                var result = catalog.completeUpload(uploadId, named, etag, 0L);
+                // WRITE_THROUGH is acknowledged only once the UFS holds it: the parts' bytes are uploaded,
+                // in order, then committed, inside the persister's order for the path (as a single PUT is),
+                // so an older version's background upload can never land after it.
+                var result = through
+                        ? inPersistOrder(path, () -> {
+                            uploader.upload(path, stitched, total,
+                                    new PutOptions(u.contentType(), u.userMetadata(), u.standardHeaders()));
+                            return catalog.completeUpload(uploadId, named, etag, 0L);
+                        })
+                        : catalog.completeUpload(uploadId, named, etag, 0L);
                 retireByFile(result.discardedExtents());
                 ObjectInfo info = onCommitted(result.commit());
                 List<Long> sizes = named.stream().map(c -> stored.get(c.partNumber()).size()).toList();

@@ -3,6 +3,7 @@ package io.wcache.worker.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wcache.core.cache.ObjectInfo;
+import io.wcache.core.cache.PartRef;
 import io.wcache.core.cache.WriteOptions;
 import io.wcache.core.cache.WriteSession;
 import io.wcache.core.path.NamespacePath;
@@ -51,6 +52,37 @@ class WriteThroughOrderingTest {
             ObjectInfo info = write.get(30, TimeUnit.SECONDS);
             assertThat(info.size()).isEqualTo(3);
             assertThat(Files.readString(TestWorkers.ufsDir(root).resolve("ordered.txt"))).isEqualTo("new");
+        }
+    }
+
+    @Test
+    void writeThroughMultipartCompletionWaitsWhileTheSamePathHasAnUploadInFlight() throws Exception {
+        try (Worker w = Worker.start(TestWorkers.config(root, "path.default.policy=WRITE_THROUGH"),
+                WorkerOptions.defaults().withSegmentSize(4L << 20), List.of())) {
+            NamespacePath path = NamespacePath.of("/m/assembled.txt");
+            var cache = w.cacheService();
+            String uploadId = cache.createMultipart(path, WriteOptions.defaults()).get(30, TimeUnit.SECONDS).uploadId();
+            WriteSession part = cache.uploadPart(path, uploadId, 1).get(30, TimeUnit.SECONDS);
+            part.append(ByteBuffer.wrap("one part".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+            String etag = part.commit().get(30, TimeUnit.SECONDS).etag();
+            CompletableFuture<ObjectInfo> complete = new CompletableFuture<>();
+            w.persister().exclusive(path, () -> {
+                CompletableFuture.runAsync(() -> cache.completeMultipart(path, uploadId, List.of(new PartRef(1, etag)))
+                        .whenComplete((r, e) -> {
+                            if (e != null) {
+                                complete.completeExceptionally(e);
+                            } else {
+                                complete.complete(r);
+                            }
+                        }));
+                sleep(700);
+                assertThat(complete).as("the completion's upload waits for the path's running upload").isNotDone();
+                assertThat(Files.exists(TestWorkers.ufsDir(root).resolve("assembled.txt"))).isFalse();
+                return null;
+            });
+            ObjectInfo info = complete.get(30, TimeUnit.SECONDS);
+            assertThat(info.etag()).endsWith("-1");
+            assertThat(Files.readString(TestWorkers.ufsDir(root).resolve("assembled.txt"))).isEqualTo("one part");
         }
     }
 
