@@ -17,7 +17,6 @@ import io.wcache.schema.catalog.CommitRequest;
 import io.wcache.schema.catalog.CommitResult;
 import io.wcache.schema.catalog.Extent;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -29,34 +28,29 @@ import java.util.zip.CRC32C;
  * A write under {@code WRITE_BACK}, {@code TRANSIENT} or {@code WRITE_THROUGH}: bytes go through
  * the write pipeline into the log store and the session's extents into the Catalog.
  *
- * <p>Appends are copied into a staging buffer (grown up to {@link #RECORD} bytes) and published as
- * one log record when it reaches a record's size (so records stay at most 1 MiB, and the caller's
- * buffer is free as soon as the append's future completes); up to {@link #IN_FLIGHT} published
- * records may be on their way to the log while the caller goes on appending. Nothing is published
- * before the first full record or the commit: a small object publishes BEGIN, APPEND and COMMIT together and lands in one ring batch
+ * <p>Appends are copied by a {@link RecordStager} and each full record (1 MiB) is published as
+ * one log record; up to {@link #IN_FLIGHT} published records may be on their way to the log
+ * while the caller goes on appending. Nothing is published before the first full record or the
+ * commit: a small object publishes BEGIN, APPEND and COMMIT together and lands in one ring batch
  * (one log sync, one Catalog transaction). {@code WRITE_THROUGH} publishes its data, uploads it
  * from the log to the UFS, and only then commits. Pinned space is reserved per record; a refusal
  * fails the append or commit with {@code OutOfSpace} and aborts the session.
  */
 final class CachedWriteSession implements WriteSession {
 
-    static final int RECORD = 1 << 20;
     /** Records a session may have published but not yet durable before its appends wait. */
     static final int IN_FLIGHT = 4;
-    private static final int FIRST_STAGING = 64 * 1024;
 
     private enum State { OPEN, COMMITTING, DONE }
 
     private final WorkerCacheService svc;
     private final WriteOptions options;
     private final PipelineSession ps;
-    private final MessageDigest md5;
     private final CRC32C crc = new CRC32C();
     // Guarded by this.
+    private final RecordStager stager = new RecordStager();
     private State state = State.OPEN;
     private boolean begun;
-    private ByteBuffer staging;
-    private long written;
     private long published;
     private final java.util.ArrayDeque<CompletableFuture<Object>> inFlight = new java.util.ArrayDeque<>();
 
@@ -64,11 +58,6 @@ final class CachedWriteSession implements WriteSession {
         this.svc = svc;
         this.ps = ps;
         this.options = options;
-        try {
-            this.md5 = MessageDigest.getInstance("MD5");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Override
@@ -83,7 +72,7 @@ final class CachedWriteSession implements WriteSession {
 
     @Override
     public synchronized long written() {
-        return written;
+        return stager.written();
     }
 
     long fileId() {
@@ -99,22 +88,12 @@ final class CachedWriteSession implements WriteSession {
         if (ps.failure() != null) {
             return CompletableFuture.failedFuture(ps.failure());
         }
-        ByteBuffer src = chunk.duplicate();
-        md5.update(src.duplicate());
-        crc.update(src.duplicate());
-        written += src.remaining();
+        crc.update(chunk.duplicate());
         try {
-            while (src.hasRemaining()) {
-                makeRoom(src.remaining());
-                int n = Math.min(src.remaining(), staging.remaining());
-                ByteBuffer part = src.slice().limit(n);
-                staging.put(part);
-                src.position(src.position() + n);
-                if (staging.position() == RECORD) {
-                    List<CompletableFuture<Object>> f = publish(List.of());
-                    inFlight.addLast(f.get(f.size() - 1));
-                }
-            }
+            stager.append(chunk, record -> {
+                List<CompletableFuture<Object>> f = publish(record, List.of());
+                inFlight.addLast(f.get(f.size() - 1));
+            });
         } catch (RuntimeException e) {
             return failAndAbort(e);
         }
@@ -133,42 +112,23 @@ final class CachedWriteSession implements WriteSession {
     }
 
     /**
-     * Makes sure the staging buffer has room: a new buffer sized for what is coming (a small object
-     * never allocates a whole record), grown by doubling up to {@link #RECORD}.
+     * Publishes BEGIN (first time), {@code body} as the next record (if not null) and
+     * {@code extra}, together. Returns the futures of all published ops.
      */
-    private void makeRoom(int incoming) {
-        if (staging == null) {
-            // After a full record the write is a large one: stage whole records from then on.
-            staging = ByteBuffer.allocate(published > 0 ? RECORD : Math.min(RECORD, Math.max(FIRST_STAGING, incoming)));
-        } else if (!staging.hasRemaining() && staging.capacity() < RECORD) {
-            int wanted = Math.min(RECORD, Math.max(staging.capacity() * 2, staging.position() + incoming));
-            ByteBuffer bigger = ByteBuffer.allocate(wanted);
-            staging.flip();
-            bigger.put(staging);
-            staging = bigger;
-        }
-    }
-
-    /**
-     * Publishes BEGIN (first time), the staged record (if any) and {@code extra}, together.
-     * Returns the futures of all published ops.
-     */
-    private List<CompletableFuture<Object>> publish(List<PipelineOp> extra) {
+    private List<CompletableFuture<Object>> publish(ByteBuffer body, List<PipelineOp> extra) {
         List<PipelineOp> ops = new ArrayList<>(3);
         if (!begun) {
             ops.add(new PipelineOp.Begin(ps));
         }
         PinnedReservation reservation = null;
         int appendIndex = -1;
-        if (staging != null && staging.position() > 0) {
-            ByteBuffer body = staging.flip();
+        if (body != null) {
             if (policy().pinsData()) {
                 reservation = svc.store().reservePinned(body.remaining());
             }
             appendIndex = ops.size();
             ops.add(new PipelineOp.Append(ps, published, body, reservation, WritePipeline.crc32c(body)));
             published += body.remaining();
-            staging = null;
         }
         ops.addAll(extra);
         if (ops.isEmpty()) {
@@ -209,14 +169,14 @@ final class CachedWriteSession implements WriteSession {
                         "write session was already committed or aborted"));
             }
             state = State.COMMITTING;
-            byte[] digest = md5.digest();
+            byte[] digest = stager.digest();
             if (options.expectedMd5().isPresent() && !Arrays.equals(options.expectedMd5().get(), digest)) {
                 return failAndAbort(new WcacheException.InvalidArgument(path().toString(),
                         "the body's MD5 does not match the declared Content-MD5"));
             }
             etag = HexFormat.of().formatHex(digest);
             crcValue = crc.getValue();
-            size = written;
+            size = stager.written();
         }
         CommitRequest request = new CommitRequest(size, etag, crcValue);
         PathLocks.Mutex lock = svc.locks().of(path());
@@ -226,7 +186,7 @@ final class CachedWriteSession implements WriteSession {
             synchronized (this) {
                 try {
                     List<CompletableFuture<Object>> f = new ArrayList<>(inFlight);
-                    f.addAll(publish(List.of()));
+                    f.addAll(publish(stager.take(), List.of()));
                     data = CompletableFuture.allOf(f.toArray(CompletableFuture[]::new)).thenApply(v -> null);
                 } catch (RuntimeException e) {
                     return failAndAbort(e);
@@ -251,7 +211,8 @@ final class CachedWriteSession implements WriteSession {
             committed = lock.acquire().thenCompose(v -> {
                 synchronized (this) {
                     try {
-                        List<CompletableFuture<Object>> f = publish(List.of(new PipelineOp.Commit(ps, request)));
+                        List<CompletableFuture<Object>> f = publish(stager.take(),
+                                List.of(new PipelineOp.Commit(ps, request)));
                         return f.get(f.size() - 1).whenComplete((r, e) -> lock.release());
                     } catch (RuntimeException e) {
                         lock.release();
@@ -294,7 +255,7 @@ final class CachedWriteSession implements WriteSession {
                 return CompletableFuture.completedFuture(null);
             }
             state = State.DONE;
-            staging = null;
+            stager.discard();
             publishAbort = begun;
         }
         if (!publishAbort) {

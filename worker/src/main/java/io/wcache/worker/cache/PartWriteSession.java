@@ -13,7 +13,6 @@ import io.wcache.pipeline.ExtentCodec;
 import io.wcache.pipeline.WritePipeline;
 import io.wcache.schema.catalog.Extent;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -23,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Writes one part of a multipart upload: bytes go straight to the log store under a reserved
- * file id (records of at most {@link CachedWriteSession#RECORD} bytes, pinned space reserved per
+ * file id (records of at most {@link RecordStager#RECORD} bytes, pinned space reserved per
  * record like any cached write), and the commit syncs the log, then records the part and its
  * extents in the Catalog ({@code putPart}). A part is not a file of the namespace, so it takes no
  * path lock and never appears in listings; completing the upload re-points its extents into the
@@ -40,11 +39,9 @@ final class PartWriteSession implements WriteSession {
     private final int partNumber;
     private final WritePolicy policy;
     private final long fileId;
-    private final MessageDigest md5;
     // Guarded by this.
+    private final RecordStager stager = new RecordStager();
     private State state = State.OPEN;
-    private ByteBuffer staging;
-    private long written;
     private long published;
     private final List<Extent> extents = new ArrayList<>();
     /** The last record write in flight; records are written one after another, in offset order. */
@@ -58,11 +55,6 @@ final class PartWriteSession implements WriteSession {
         this.partNumber = partNumber;
         this.policy = policy;
         this.fileId = fileId;
-        try {
-            this.md5 = MessageDigest.getInstance("MD5");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     @Override
@@ -77,7 +69,7 @@ final class PartWriteSession implements WriteSession {
 
     @Override
     public synchronized long written() {
-        return written;
+        return stager.written();
     }
 
     @Override
@@ -86,31 +78,16 @@ final class PartWriteSession implements WriteSession {
             return CompletableFuture.failedFuture(new WcacheException.Conflict(path.toString(),
                     "part session is finished; no more appends"));
         }
-        ByteBuffer src = chunk.duplicate();
-        md5.update(src.duplicate());
-        written += src.remaining();
-        while (src.hasRemaining()) {
-            if (staging == null) {
-                staging = ByteBuffer.allocate(CachedWriteSession.RECORD);
-            }
-            int n = Math.min(src.remaining(), staging.remaining());
-            staging.put(src.slice().limit(n));
-            src.position(src.position() + n);
-            if (!staging.hasRemaining()) {
-                writeStaged();
-            }
-        }
+        stager.append(chunk, this::write);
         // The caller's buffer was copied; completing with the record write keeps the caller's pace at the disk's.
         return tail;
     }
 
-    /** Queues the staged record for writing. Caller holds the lock. */
-    private void writeStaged() {
-        if (staging == null || staging.position() == 0) {
+    /** Queues {@code body} (if not null) as the next record. Caller holds the lock. */
+    private void write(ByteBuffer body) {
+        if (body == null) {
             return;
         }
-        ByteBuffer body = staging.flip();
-        staging = null;
         long offset = published;
         published += body.remaining();
         tail = tail.thenApplyAsync(v -> {
@@ -143,10 +120,10 @@ final class PartWriteSession implements WriteSession {
                         "part session was already committed or aborted"));
             }
             state = State.COMMITTING;
-            writeStaged();
+            write(stager.take());
             data = tail;
-            etag = HexFormat.of().formatHex(md5.digest());
-            size = written;
+            etag = HexFormat.of().formatHex(stager.digest());
+            size = stager.written();
         }
         return data.thenCompose(v -> svc.store().syncAsync()).thenApplyAsync(v -> {
             List<Extent> mine;
@@ -187,7 +164,7 @@ final class PartWriteSession implements WriteSession {
                 return CompletableFuture.completedFuture(null);
             }
             state = State.DONE;
-            staging = null;
+            stager.discard();
             settled = tail.handle((v, e) -> null);
         }
         // The records were never referenced by the Catalog: their space goes back at once.

@@ -344,7 +344,7 @@ public final class WorkerCacheService implements CacheService {
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         try (InputStream in = u.get(head.key(), 0, head.size())) {
             while (offset < head.size()) {
-                byte[] buf = in.readNBytes((int) Math.min(CachedWriteSession.RECORD, head.size() - offset));
+                byte[] buf = in.readNBytes((int) Math.min(RecordStager.RECORD, head.size() - offset));
                 if (buf.length == 0) {
                     throw new IOException("UFS object ended early at " + offset);
                 }
