@@ -43,6 +43,11 @@ public final class EmbeddedDatabase implements Database {
      *
      * @throws IllegalStateException naming the directory if another process (or this one) holds it
      */
+    /** The versioned store this database runs on (tests). */
+    VersionedStore store() {
+        return store;
+    }
+
     public static EmbeddedDatabase open(Path directory) {
         NativeFreeFdbClient.install();
         return new EmbeddedDatabase(VersionedStore.open(directory), CALLBACKS);
