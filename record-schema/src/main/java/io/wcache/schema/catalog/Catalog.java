@@ -17,6 +17,8 @@ import com.apple.foundationdb.record.provider.foundationdb.FDBRecordStore;
 import com.apple.foundationdb.record.provider.foundationdb.FDBStoreTimer;
 import com.apple.foundationdb.record.provider.foundationdb.FDBStoredRecord;
 import com.apple.foundationdb.record.provider.foundationdb.keyspace.KeySpacePath;
+import com.apple.foundationdb.record.provider.foundationdb.storestate.FDBRecordStoreStateCache;
+import com.apple.foundationdb.record.provider.foundationdb.storestate.MetaDataVersionStampStoreStateCacheFactory;
 import com.apple.foundationdb.subspace.Subspace;
 import com.apple.foundationdb.tuple.Tuple;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -78,6 +80,7 @@ public final class Catalog implements AutoCloseable {
     private static final int MAX_ERROR_CHARS = 2000;
 
     private final FDBDatabase database;
+    private final FDBRecordStoreStateCache storeStateCache;
     private final String name;
     private final KeySpacePath recordsPath;
     private final KeySpacePath countersPath;
@@ -113,6 +116,7 @@ public final class Catalog implements AutoCloseable {
         this.recordsPath = CatalogKeySpace.records(name);
         this.countersPath = CatalogKeySpace.counters(name);
         this.clock = clock;
+        this.storeStateCache = MetaDataVersionStampStoreStateCacheFactory.newInstance().getCache(database);
         AtomicInteger n = new AtomicInteger();
         // Transaction bodies run here, off the engine's completion threads, because they block on reads.
         this.executor = Executors.newFixedThreadPool(4, r -> {
@@ -133,6 +137,11 @@ public final class Catalog implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** The cache this Catalog opens its record store from (tests open the store through it). */
+    FDBRecordStoreStateCache storeStateCache() {
+        return storeStateCache;
     }
 
     @Override
@@ -714,9 +723,7 @@ public final class Catalog implements AutoCloseable {
                 return CompletableFuture.failedFuture(e);
             }
         }
-        CompletableFuture<T> f = database.runAsync(ctx -> FDBRecordStore.newBuilder()
-                .setMetaDataProvider(metaData).setContext(ctx).setKeySpacePath(recordsPath)
-                .createOrOpenAsync()
+        CompletableFuture<T> f = database.runAsync(ctx -> store(ctx).createOrOpenAsync()
                 .thenApplyAsync(store -> body.apply(new Tx(ctx, store)), executor));
         return f.handle((v, e) -> {
             if (e != null) {
@@ -733,11 +740,23 @@ public final class Catalog implements AutoCloseable {
      */
     private <T> T txNow(Function<Tx, T> body) {
         try {
-            return database.run(ctx -> body.apply(new Tx(ctx, FDBRecordStore.newBuilder()
-                    .setMetaDataProvider(metaData).setContext(ctx).setKeySpacePath(recordsPath).createOrOpen())));
+            return database.run(ctx -> body.apply(new Tx(ctx, store(ctx).createOrOpen())));
         } catch (RuntimeException e) {
             throw mapError(e);
         }
+    }
+
+    /**
+     * The record store in a transaction. Its state (header, index states) is cached across
+     * transactions and checked against the database's meta-data version stamp, which the Record
+     * Layer bumps whenever a cacheable store's state changes: an open is then one snapshot read of
+     * that key instead of reading the header and every index state. Stores are made cacheable on
+     * their first open.
+     */
+    private FDBRecordStore.Builder store(FDBRecordContext ctx) {
+        return FDBRecordStore.newBuilder().setMetaDataProvider(metaData).setContext(ctx).setKeySpacePath(recordsPath)
+                .setStoreStateCache(storeStateCache)
+                .setStateCacheabilityOnOpen(FDBRecordStore.StateCacheabilityOnOpen.CACHEABLE);
     }
 
     private static <T> T sync(CompletableFuture<T> f) {
