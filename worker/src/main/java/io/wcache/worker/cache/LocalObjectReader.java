@@ -26,14 +26,39 @@ final class LocalObjectReader implements ObjectReader {
     private final ReaderPins pins;
     private final Executor io;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The whole object, read when it was opened, if it is small; otherwise null. */
+    private final ByteBuffer whole;
 
-    LocalObjectReader(ObjectInfo info, List<Extent> extents, long fileId, LogStore store, ReaderPins pins, Executor io) {
+    /** Objects up to this size are read when opened, so their reads never wait for the I/O pool. */
+    static final int READ_ON_OPEN_MAX = 64 * 1024;
+
+    /**
+     * Opens a reader on a pinned version; the caller's pin passes to the reader. An object of at most
+     * {@link #READ_ON_OPEN_MAX} bytes is read here, on the opening thread, so a small GET does not hop
+     * to the I/O pool again for its bytes, and a damaged record fails the open, before any response.
+     */
+    static LocalObjectReader open(ObjectInfo info, List<Extent> extents, long fileId, LogStore store, ReaderPins pins, Executor io) {
+        ByteBuffer whole = null;
+        if (info.size() <= READ_ON_OPEN_MAX) {
+            try {
+                whole = ExtentReads.read(store, extents, 0, (int) info.size());
+            } catch (RuntimeException e) {
+                pins.unpin(fileId);
+                throw e;
+            }
+        }
+        return new LocalObjectReader(info, extents, fileId, store, pins, io, whole);
+    }
+
+    private LocalObjectReader(ObjectInfo info, List<Extent> extents, long fileId, LogStore store, ReaderPins pins, Executor io,
+                              ByteBuffer whole) {
         this.info = info;
         this.extents = List.copyOf(extents);
         this.fileId = fileId;
         this.store = store;
         this.pins = pins;
         this.io = io;
+        this.whole = whole;
     }
 
     @Override
@@ -54,6 +79,9 @@ final class LocalObjectReader implements ObjectReader {
             return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
         }
         int n = (int) Math.min(length, info.size() - offset);
+        if (whole != null) {
+            return CompletableFuture.completedFuture(whole.slice((int) offset, n));
+        }
         return CompletableFuture.supplyAsync(() -> ExtentReads.read(store, extents, offset, n), io);
     }
 

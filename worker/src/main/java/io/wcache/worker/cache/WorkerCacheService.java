@@ -304,7 +304,7 @@ public final class WorkerCacheService implements CacheService {
                     ok &= store.regionOf(ExtentCodec.toLocation(e)) != null;
                 }
                 if (ok) {
-                    return new LocalObjectReader(toInfo(v), extents, v.fileId(), store, pins, io);
+                    return LocalObjectReader.open(toInfo(v), extents, v.fileId(), store, pins, io);
                 }
                 pins.unpin(v.fileId());
                 if (v.persistState() == PersistState.PERSISTED) {

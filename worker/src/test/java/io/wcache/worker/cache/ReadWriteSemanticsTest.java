@@ -57,6 +57,21 @@ class ReadWriteSemanticsTest {
     }
 
     @Test
+    void aSmallObjectIsReadWhenOpenedSoItsReadsDoNotWaitForTheIoPool() {
+        start();
+        byte[] small = bytes(LocalObjectReader.READ_ON_OPEN_MAX, 11);
+        f.write("/m/small", small);
+        try (ObjectReader r = WorkerCacheService.await(f.cache.open(p("/m/small")))) {
+            java.util.concurrent.CompletableFuture<ByteBuffer> tail = r.read(100, small.length);
+            assertThat(tail).as("served from the bytes read at open").isDone();
+            byte[] got = new byte[WorkerCacheService.await(tail).remaining()];
+            WorkerCacheService.await(r.read(100, small.length)).get(got);
+            assertThat(got).isEqualTo(Arrays.copyOfRange(small, 100, small.length));
+            assertThat(CacheFixture.readAll(r)).as("a second read sees the same bytes").isEqualTo(small);
+        }
+    }
+
+    @Test
     void readAfterWriteReturnsTheBytesAcrossRecordsAndRanges() {
         start();
         byte[] body = bytes(3 * 1024 * 1024 + 123, 10);
