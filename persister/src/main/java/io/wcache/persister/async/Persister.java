@@ -69,6 +69,8 @@ public final class Persister implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final Thread poller;
     private final Semaphore pollNow = new Semaphore(0);
+    /** Poller thread only: the first look at the durable queue after start claims even young tasks. */
+    private boolean firstPass = true;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition laneFreed = lock.newCondition();
@@ -543,10 +545,18 @@ public final class Persister implements AutoCloseable {
      * dropped events, another worker's expired lease). True when a full batch was claimed.
      */
     private boolean pollOnce() {
-        List<PersistTask> due = catalog.dueTasks(clock.instant(), config.claimBatch());
+        Instant now = clock.instant();
+        List<PersistTask> due = catalog.dueTasks(now, config.claimBatch());
+        boolean first = firstPass;
+        firstPass = false;
         if (due.isEmpty() || closed) {
             return false;
         }
+        // A task enqueued within the last poll interval is normally still on its way here from the
+        // write path (onCommitted runs after the commit): claiming it would race that upload's
+        // completion in the Catalog, conflict, and under sustained writes exhaust the claim's
+        // retries. It counts as unknown once it is older; the first pass after start claims all.
+        Instant settled = first ? now : now.minus(config.pollInterval());
         boolean unknown;
         lock.lock();
         try {
@@ -555,7 +565,7 @@ public final class Persister implements AutoCloseable {
             }
             unknown = due.stream().anyMatch(t -> {
                 Lane lane = lanes.get(t.path().toString());
-                return lane == null || lane.highest < t.generation();
+                return (lane == null || lane.highest < t.generation()) && !t.enqueuedTime().isAfter(settled);
             });
         } finally {
             lock.unlock();

@@ -184,6 +184,29 @@ class PerPathOrderingTest {
         assertThat(rig.persister.stats().persisted()).isEqualTo(40);
     }
 
+    @Test
+    void aTaskCommittedMomentsAgoIsLeftToTheWritePathUntilItIsOlderThanAPollInterval() throws Exception {
+        start(2, 100, Duration.ofSeconds(1));
+        // Once this is persisted through the queue, the poller's first pass (which claims every
+        // due task, young or not) is over.
+        rig.writeBack("old/b", new PatternSource(1000, 2), "1", false);
+        assertThat(rig.persister.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        // Committed without telling the persister: to the poller it looks like a write whose
+        // fast-path event is still on its way.
+        rig.writeBack("young/a", new PatternSource(1000, 1), "1", false);
+        rig.persister.pollDurableQueue();
+        Thread.sleep(300);
+        assertThat(rig.catalog.pendingTasks(10)).singleElement()
+                .satisfies(t -> assertThat(t.leaseOwner()).as("not claimed while younger than a poll interval").isEmpty());
+        assertThat(ufs.ops("young/a")).isEmpty();
+
+        // Once older than the interval, it is claimed and persisted from the durable queue.
+        assertThat(rig.persister.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        try (InputStream in = ufs.get("young/a")) {
+            assertThat(PatternSource.sha256(in)).isEqualTo(new PatternSource(1000, 1).sha256());
+        }
+    }
+
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);
