@@ -36,9 +36,9 @@ public final class BenchReport {
     public static final List<String> CHARTS = List.of("latency-distribution.png", "put-latency.png",
             "put-throughput.png", "bandwidth.png", "persistence.png");
 
-    private static final String[] TARGETS = {"direct", "wt", "wb"};
+    private static final String[] TARGETS = {"direct", "wt", "wb", "tr"};
     private static final Map<String, String> TARGET_NAMES = Map.of("direct", "s3proxy direct (UFS)", "wt",
-            "WRITE_THROUGH", "wb", "WRITE_BACK");
+            "WRITE_THROUGH", "wb", "WRITE_BACK", "tr", "TRANSIENT (no UFS work)");
     private static final int[] CONCURRENCY = {1, 16, 64};
 
     private BenchReport() {
@@ -76,6 +76,7 @@ public final class BenchReport {
                 }
                 String ref = switch (t) {
                     case "direct" -> "S3: 30–60 ms";
+                    case "tr" -> "";
                     default -> c == 1 ? "3–5 ms" : "4–9 ms (medium)";
                 };
                 Optional<Latency> base = t.equals("direct") ? Optional.empty() : r.latency("put.direct.c" + c);

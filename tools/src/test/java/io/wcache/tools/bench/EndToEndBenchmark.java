@@ -201,6 +201,10 @@ public final class EndToEndBenchmark implements Callable<Integer> {
                     seq -> put(rig.workerClient(), BenchRig.BUCKET, BenchRig.WRITE_THROUGH_PREFIX + run + "/" + c + "/" + seq, body));
             measure(rig, "put.wb.c" + c, "PUT 10 KiB WRITE_BACK", c,
                     seq -> put(rig.workerClient(), BenchRig.BUCKET, BenchRig.WRITE_BACK_PREFIX + run + "/" + c + "/" + seq, body));
+            // The worker alone: no upload follows, so this is what it takes in when the UFS's work
+            // does not share the machine's cores.
+            measure(rig, "put.tr.c" + c, "PUT 10 KiB TRANSIENT (no UFS work)", c,
+                    seq -> put(rig.workerClient(), BenchRig.BUCKET, BenchRig.TRANSIENT_PREFIX + "p/" + run + "/" + c + "/" + seq, body));
             drain(rig, "after PUT c=" + c);
         }
     }

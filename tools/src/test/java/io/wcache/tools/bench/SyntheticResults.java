@@ -22,6 +22,7 @@ final class SyntheticResults {
         l.add(latency("put.direct.c1", 1, 4.0, 9.0, 250));
         l.add(latency("put.wt.c1", 1, 6.0, 12.0, 160));
         l.add(latency("put.wb.c1", 1, 2.0, 5.0, 500));
+        l.add(latency("put.tr.c1", 1, 1.0, 3.0, 1000));
         l.add(latency("put.direct.c16", 16, 20.0, 60.0, 800));
         l.add(latency("put.wt.c16", 16, 25.0, 70.0, 640));
         l.add(latency("put.wb.c16", 16, 4.0, 9.0, 4000));
