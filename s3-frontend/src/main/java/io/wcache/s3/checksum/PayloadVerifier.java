@@ -12,9 +12,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Computes every digest a request body must match while it streams (MD5 always, since it is
- * the ETag; SHA-256 when {@code x-amz-content-sha256} names one; the flexible checksum when one is
- * requested) and validates them once the body is complete. Until {@link #finish} returns, the
+ * Computes every digest a request body must match while it streams (MD5 when {@code Content-MD5}
+ * names one; SHA-256 when {@code x-amz-content-sha256} does; the flexible checksum when one is
+ * requested) and validates them once the body is complete. The ETag's MD5 is not computed here:
+ * the write session that stores the bytes computes it, once. Until {@link #finish} returns, the
  * bytes seen are unverified and must not be committed. Not thread-safe: one per body.
  */
 public final class PayloadVerifier {
@@ -37,7 +38,7 @@ public final class PayloadVerifier {
         this.contentMd5 = contentMd5Base64.map(v -> Base64.getDecoder().decode(v.trim()));
         this.expectedSha256Hex = expectedSha256Hex;
         this.checksum = checksum;
-        this.md5 = digest("MD5");
+        this.md5 = contentMd5.isPresent() ? digest("MD5") : null;
         this.sha256 = expectedSha256Hex.isPresent() ? digest("SHA-256") : null;
         this.flexible = checksum.map(c -> c.algorithm().newChecksum()).orElse(null);
     }
@@ -52,7 +53,9 @@ public final class PayloadVerifier {
             return;
         }
         for (ByteBuffer b : payload.nioBuffers(payload.readerIndex(), n)) {
-            md5.update(b.duplicate());
+            if (md5 != null) {
+                md5.update(b.duplicate());
+            }
             if (sha256 != null) {
                 sha256.update(b.duplicate());
             }
@@ -93,8 +96,7 @@ public final class PayloadVerifier {
                 throw new S3Exception(S3ErrorCode.X_AMZ_CONTENT_SHA256_MISMATCH, null);
             }
         }
-        byte[] md5Bytes = md5.digest();
-        if (contentMd5.isPresent() && !MessageDigest.isEqual(md5Bytes, contentMd5.get())) {
+        if (md5 != null && !MessageDigest.isEqual(md5.digest(), contentMd5.get())) {
             throw new S3Exception(S3ErrorCode.BAD_DIGEST, null);
         }
         Optional<ChecksumValue> value = Optional.empty();
@@ -118,7 +120,7 @@ public final class PayloadVerifier {
             }
             value = Optional.of(new ChecksumValue(spec.algorithm(), Base64.getEncoder().encodeToString(computed)));
         }
-        return new VerifiedPayload(length, md5Bytes, value);
+        return new VerifiedPayload(length, value);
     }
 
     private static MessageDigest digest(String name) {
