@@ -97,7 +97,7 @@ public final class BenchReport {
             }
         }
         Optional<Latency> getDirect = r.latency("get.direct");
-        for (String key : new String[] {"get.cached", "get.cold", "get.direct"}) {
+        for (String key : new String[] {"get.cached", "get.cached.tr", "get.cold", "get.direct"}) {
             r.latency(key).ifPresent(l -> {
                 boolean ours = !key.equals("get.direct");
                 row(sb, l.name(), l.concurrency(), l.p50Ms(), l.p99Ms(), Targets.rate(l.opsPerSecond()),

@@ -21,12 +21,13 @@ class BenchReportTest {
         String table = BenchReport.write(r, dir);
 
         assertThat(table).contains("| put.wb.c1 | 1 | 2.00 | 5.00 | 500/s | s3proxy p50 4.00 ms | 0.50 | 3–5 ms |");
+        assertThat(table).contains("| get.cached.tr | 1 | 1.20 | 2.50 | 350/s | s3proxy GET p50 ");
         assertThat(table).contains("| put.tr.c1 | 1 | 1.00 | 3.00 | 1,000/s | s3proxy p50 4.00 ms | 0.25 |  |");
         assertThat(table).contains("≈2,000/s per worker").contains("S3: 30–60 ms").contains("**no**");
         assertThat(Files.readString(dir.resolve(BenchReport.TABLE))).isEqualTo(table);
 
         JsonNode json = new ObjectMapper().readTree(dir.resolve(BenchReport.JSON).toFile());
-        assertThat(json.get("latencies")).hasSize(13);
+        assertThat(json.get("latencies")).hasSize(14);
         assertThat(json.get("persistence").get("objectsPerSecond").asDouble()).isEqualTo(900);
         assertThat(json.get("targets")).hasSize(7);
 

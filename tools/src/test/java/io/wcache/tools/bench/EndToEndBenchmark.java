@@ -217,6 +217,12 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             put(rig.workerClient(), BenchRig.BUCKET, key, body);
             return timedGet(rig.workerClient(), BenchRig.BUCKET, key, SMALL);
         });
+        // The same read with no upload of the object just written competing for the cores.
+        recordPartly("get.cached.tr", "GET 10 KiB after write (cached, TRANSIENT: no upload running)", seq -> {
+            String key = BenchRig.TRANSIENT_PREFIX + "get/" + run + "/" + seq;
+            put(rig.workerClient(), BenchRig.BUCKET, key, body);
+            return timedGet(rig.workerClient(), BenchRig.BUCKET, key, SMALL);
+        });
         recordPartly("get.direct", "GET 10 KiB after write (s3proxy direct)", seq -> {
             String key = "g/" + run + "/" + seq;
             put(rig.directClient(), BenchRig.DIRECT_BUCKET, key, body);

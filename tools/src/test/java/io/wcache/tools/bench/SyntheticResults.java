@@ -30,6 +30,7 @@ final class SyntheticResults {
         l.add(latency("put.wt.c64", 64, 90.0, 220.0, 700));
         l.add(latency("put.wb.c64", 64, 12.0, 30.0, 5300));
         l.add(latency("get.cached", 1, 1.5, 3.0, 300));
+        l.add(latency("get.cached.tr", 1, 1.2, 2.5, 350));
         l.add(latency("get.cold", 1, 5.0, 10.0, 200));
         l.add(latency("get.direct", 1, 3.0, 6.0, 250));
         BenchResults.Floors floors = new BenchResults.Floors(latency("floor.fsync", 1, 0.5, 2.0, 2000),
