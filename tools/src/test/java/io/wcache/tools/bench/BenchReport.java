@@ -117,6 +117,15 @@ public final class BenchReport {
                     "s3proxy direct PUT " + Targets.rate(p.ufsDirectPutsPerSecond()) + " at c=" + p.parallelism(),
                     p.objectsPerSecond() / p.ufsDirectPutsPerSecond(), "≈2,000/s per worker", 0);
         }
+        if (r.cpu() != null && !r.cpu().isEmpty()) {
+            sb.append("\n| CPU during run | worker cores | s3proxy cores | rest (clients, JIT, GC) | total cores"
+                    + " | worker ms CPU/op | total ms CPU/op |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+            for (BenchResults.CpuUse c : r.cpu()) {
+                sb.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |%n", c.key(),
+                        c.workerCores(), c.ufsCores(), c.restCores(), c.totalCores(), c.msPerOp(c.workerCores()),
+                        c.msPerOp(c.totalCores())));
+            }
+        }
         if (!r.targets().isEmpty()) {
             sb.append("\n| target | measured | limit | ratio | met |\n| --- | ---: | ---: | ---: | --- |\n");
             for (TargetCheck t : r.targets()) {

@@ -17,11 +17,12 @@ class BenchReportTest {
         BenchResults base = SyntheticResults.sample();
         BenchResults r = new BenchResults(base.startedAt(), base.command(), base.machine(), base.settings(),
                 base.floors(), base.latencies(), base.bandwidths(), base.persistence(), Targets.evaluate(base),
-                base.notes());
+                base.notes(), base.cpu());
         String table = BenchReport.write(r, dir);
 
         assertThat(table).contains("| put.wb.c1 | 1 | 2.00 | 5.00 | 500/s | s3proxy p50 4.00 ms | 0.50 | 3–5 ms |");
         assertThat(table).contains("| get.cached.tr | 1 | 1.20 | 2.50 | 350/s | s3proxy GET p50 ");
+        assertThat(table).contains("| put.wb.c16 | 0.90 | 0.60 | 0.40 | 1.90 | 1.80 | 3.80 |");
         assertThat(table).contains("| put.tr.c1 | 1 | 1.00 | 3.00 | 1,000/s | s3proxy p50 4.00 ms | 0.25 |  |");
         assertThat(table).contains("≈2,000/s per worker").contains("S3: 30–60 ms").contains("**no**");
         assertThat(Files.readString(dir.resolve(BenchReport.TABLE))).isEqualTo(table);
@@ -43,7 +44,7 @@ class BenchReportTest {
     void chartsAreStillWrittenWhenPhasesAreMissing(@TempDir Path dir) throws Exception {
         BenchResults base = SyntheticResults.sample();
         BenchResults r = new BenchResults(base.startedAt(), base.command(), base.machine(), base.settings(), null,
-                List.of(), List.of(), null, List.of(), List.of());
+                List.of(), List.of(), null, List.of(), List.of(), List.of());
         BenchReport.write(r, dir);
         for (String chart : BenchReport.CHARTS) {
             assertThat(dir.resolve(chart)).exists();

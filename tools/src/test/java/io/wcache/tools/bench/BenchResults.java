@@ -12,7 +12,7 @@ import java.util.Map;
  */
 public record BenchResults(String startedAt, String command, Machine machine, Settings settings, Floors floors,
                            List<Latency> latencies, List<Bandwidth> bandwidths, Persistence persistence,
-                           List<TargetCheck> targets, List<String> notes) {
+                           List<TargetCheck> targets, List<String> notes, List<CpuUse> cpu) {
 
     /** Where the run happened; the load average is read at the start and at the end. */
     public record Machine(int cores, long memoryBytes, String os, String java, String loadAverageStart,
@@ -66,6 +66,23 @@ public record BenchResults(String startedAt, String command, Machine machine, Se
                               long backlogBefore) {
     }
 
+    /**
+     * The cores the worker, s3proxy and the rest of the benchmark JVM kept busy during run
+     * {@code key} (see {@link CpuMeter}), and the run's operations per second, so CPU per operation
+     * can be read off.
+     */
+    public record CpuUse(String key, double seconds, double workerCores, double ufsCores, double restCores,
+                         double opsPerSecond) {
+        public double totalCores() {
+            return workerCores + ufsCores + restCores;
+        }
+
+        /** Milliseconds of CPU per operation spent by {@code cores}. */
+        public double msPerOp(double cores) {
+            return opsPerSecond > 0 ? cores * 1000 / opsPerSecond : Double.NaN;
+        }
+    }
+
     /** One target: {@code measured} compared with {@code limit} by {@code rule}, and whether it held. */
     public record TargetCheck(String target, String measured, String limit, double ratio, boolean met) {
     }
@@ -82,10 +99,11 @@ public record BenchResults(String startedAt, String command, Machine machine, Se
         Persistence persistence;
         final List<TargetCheck> targets = new ArrayList<>();
         final List<String> notes = new ArrayList<>();
+        final List<CpuUse> cpu = new ArrayList<>();
 
         public BenchResults build() {
             return new BenchResults(startedAt, command, machine, settings, floors, List.copyOf(latencies),
-                    List.copyOf(bandwidths), persistence, List.copyOf(targets), List.copyOf(notes));
+                    List.copyOf(bandwidths), persistence, List.copyOf(targets), List.copyOf(notes), List.copyOf(cpu));
         }
     }
 

@@ -102,6 +102,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     boolean quick;
 
     private final BenchResults.Builder out = new BenchResults.Builder();
+    private final CpuMeter cpu = new CpuMeter();
     private Path runDir;
 
     public static void main(String[] args) {
@@ -294,6 +295,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         byte[] body = randomBytes(SMALL);
         String run = Long.toString(System.nanoTime(), 36);
         String prefix = BenchRig.WRITE_BACK_PREFIX + "persist/" + run + "/";
+        CpuMeter.Snapshot cpuBefore = cpu.snapshot();
         long t0 = System.nanoTime();
         // Bounded in time too: on a starved machine the count shrinks rather than the run overrunning.
         int written = parallel(16, persistObjects, t0 + dur(persistSeconds).toNanos(),
@@ -306,6 +308,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         long timeoutSeconds = Math.max(60, persistSeconds * 2L);
         long pending = rig.awaitPersisted(Duration.ofSeconds(timeoutSeconds), Duration.ofMillis(200));
         double total = (System.nanoTime() - t0) / 1e9;
+        out.cpu.add(CpuMeter.between("persistence", cpuBefore, cpu.snapshot(), written / total));
         // Check the claim: every object is in the UFS, and a sample reads PERSISTED from metadata.
         long inUfs = 0;
         for (var page : rig.directClient().listObjectsV2Paginator(ListObjectsV2Request.builder()
@@ -324,9 +327,11 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         double objectsPerSecond = pending == 0 ? written / total : Math.max(0, written - pending) / total;
         // The UFS's own rate at the persister's parallelism, measured now, beside it.
         byte[] b2 = randomBytes(SMALL);
+        CpuMeter.Snapshot directBefore = cpu.snapshot();
         LatencySummary direct = ClosedLoop.run("PUT 10 KiB s3proxy direct (persister parallelism)", persistThreads,
                 dur(warmup), dur(seconds), 0,
                 seq -> put(rig.directClient(), BenchRig.DIRECT_BUCKET, "pp/" + run + "/" + seq, b2));
+        out.cpu.add(CpuMeter.between("persist.direct", directBefore, cpu.snapshot(), direct.opsPerSecond()));
         logLatency(direct);
         out.latencies.add(Latency.of("persist.direct", direct));
         out.persistence = new BenchResults.Persistence(written, putSeconds, total, objectsPerSecond,
@@ -400,7 +405,9 @@ public final class EndToEndBenchmark implements Callable<Integer> {
 
     private void measure(BenchRig rig, String key, String name, int c, ClosedLoop.Op op) throws InterruptedException {
         // Cap the count so WRITE_BACK runs leave a backlog the persister can clear between phases.
+        CpuMeter.Snapshot before = cpu.snapshot();
         LatencySummary s = ClosedLoop.run(name, c, dur(warmup), dur(seconds), 0, op);
+        out.cpu.add(CpuMeter.between(key, before, cpu.snapshot(), s.opsPerSecond()));
         out.latencies.add(Latency.of(key, s));
         logLatency(s);
     }

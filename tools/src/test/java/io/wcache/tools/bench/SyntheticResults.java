@@ -43,6 +43,7 @@ final class SyntheticResults {
         BenchResults.Persistence p = new BenchResults.Persistence(5000, 2.5, 5.56, 900, 1000, 16, 0, 5000, 0);
         return new BenchResults("2026-11-22T04:00:00Z", "test", new BenchResults.Machine(2, 24L << 30, "Linux", "17",
                 "1.0", "1.0", "tmp"), new BenchResults.Settings(3, 1, 10240, 10 << 20, 4, 5000, 16, 16, 1L << 30), floors,
-                l, b, p, List.of(), List.of("a note"));
+                l, b, p, List.of(), List.of("a note"),
+                List.of(new BenchResults.CpuUse("put.wb.c16", 4, 0.9, 0.6, 0.4, 500)));
     }
 }

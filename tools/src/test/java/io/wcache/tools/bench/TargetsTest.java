@@ -37,7 +37,7 @@ class TargetsTest {
         BenchResults r = SyntheticResults.sample();
         BenchResults partial = new BenchResults(r.startedAt(), r.command(), r.machine(), r.settings(), null,
                 r.latencies().stream().filter(l -> !l.key().equals("put.direct.c1")).toList(), List.of(), null,
-                List.of(), List.of());
+                List.of(), List.of(), List.of());
         List<TargetCheck> checks = Targets.evaluate(partial);
         assertThat(checks).extracting(TargetCheck::target)
                 .noneMatch(t -> t.contains("s3proxy PUT") || t.contains("fsync") || t.contains("bandwidth")
