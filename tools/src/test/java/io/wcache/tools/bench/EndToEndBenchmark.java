@@ -68,6 +68,10 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     @Option(names = "--warmup", description = "Warm-up seconds before each latency run (default: ${DEFAULT-VALUE})")
     double warmup = 1;
 
+    @Option(names = "--jit-warmup", description = "Seconds of untimed PUTs and GETs against every target before the first "
+            + "measured run, so the JIT compiles the client, the worker and s3proxy first (default: ${DEFAULT-VALUE})")
+    double jitWarmup = 16;
+
     @Option(names = "--persist-objects", description = "Objects in the persistence run (default: ${DEFAULT-VALUE})")
     int persistObjects = 5000;
 
@@ -118,6 +122,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         if (quick) {
             seconds = Math.min(seconds, 1);
             warmup = Math.min(warmup, 0.5);
+            jitWarmup = Math.min(jitWarmup, 2);
             persistObjects = Math.min(persistObjects, 500);
             fuseMib = Math.min(fuseMib, 64);
         }
@@ -144,6 +149,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             log("worker S3 endpoint %s, s3proxy %s, FUSE %s", rig.workerEndpoint(), rig.s3proxy().endpoint(),
                     rig.fuseMountPoint() == null ? "off" : rig.fuseMountPoint());
             phase("floors", () -> floors(rig));
+            phase("JIT warm-up", () -> jitWarmUp(rig));
             phase("small PUTs", () -> smallPuts(rig));
             phase("GET after write", () -> getAfterWrite(rig));
             phase("large PUTs", () -> largePuts(rig));
@@ -189,6 +195,31 @@ public final class EndToEndBenchmark implements Callable<Integer> {
                 Latency.of("floor.http", http));
         log("floors: fsync p50 %.3f ms, seq %.0f MB/s, HTTP RTT p50 %.3f ms", fsync.p50Ms(), seq.medianMbPerSecond(),
                 http.p50Ms());
+    }
+
+    /**
+     * Untimed traffic to every target. The per-run warm-up is a second; without this phase the
+     * first runs (one client) were measured while the compiler threads still took a large share of
+     * the two cores, which hurt s3proxy and the worker alike but made their one-client figures noise.
+     */
+    private void jitWarmUp(BenchRig rig) throws Exception {
+        if (jitWarmup <= 0) {
+            return;
+        }
+        byte[] body = randomBytes(SMALL);
+        String run = "warm/" + Long.toString(System.nanoTime(), 36) + "/";
+        Duration each = dur(jitWarmup / 4);
+        ClosedLoop.run("warm-up s3proxy", 4, Duration.ZERO, each, 0, seq -> {
+            put(rig.directClient(), BenchRig.DIRECT_BUCKET, run + seq, body);
+            timedGet(rig.directClient(), BenchRig.DIRECT_BUCKET, run + seq, SMALL);
+        });
+        for (String prefix : new String[] {BenchRig.WRITE_BACK_PREFIX, BenchRig.TRANSIENT_PREFIX, BenchRig.WRITE_THROUGH_PREFIX}) {
+            ClosedLoop.run("warm-up " + prefix, 4, Duration.ZERO, each, 0, seq -> {
+                put(rig.workerClient(), BenchRig.BUCKET, prefix + run + seq, body);
+                timedGet(rig.workerClient(), BenchRig.BUCKET, prefix + run + seq, SMALL);
+            });
+        }
+        drain(rig, "after JIT warm-up");
     }
 
     private void smallPuts(BenchRig rig) throws Exception {
