@@ -158,7 +158,8 @@ public final class Catalog implements AutoCloseable {
     }
 
     public FileVersion begin(BeginRequest request) {
-        return now(() -> beginAsync(request));
+        long id = allocateIds(1)[0];
+        return txNow(t -> t.begin(request, id));
     }
 
     /**
@@ -221,7 +222,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public FileVersion addExtents(SessionRef session, List<Extent> extents) {
-        return now(() -> addExtentsAsync(session, extents));
+        return txNow(t -> t.addExtents(session, extents));
     }
 
     /**
@@ -235,7 +236,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public CommitResult commit(SessionRef session, CommitRequest request) {
-        return now(() -> commitAsync(session, request));
+        return txNow(t -> t.commit(session, request));
     }
 
     /** Drops a session that has not committed, returning its extents for reclamation. */
@@ -244,7 +245,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public AbortResult abort(SessionRef session) {
-        return now(() -> abortAsync(session));
+        return txNow(t -> t.abort(session));
     }
 
     /** The session's current record, if it is still open or has committed and is still current. */
@@ -258,41 +259,39 @@ public final class Catalog implements AutoCloseable {
      * others; later operations see the writes of earlier ones.
      */
     public CompletableFuture<List<OpOutcome>> applyAsync(List<CatalogOp> ops) {
-        int begins = (int) ops.stream()
-                .filter(op -> op instanceof CatalogOp.Begin b && b.reservedFileId() == 0).count();
-        return CompletableFuture.supplyAsync(() -> allocateIds(begins), executor)
+        return CompletableFuture.supplyAsync(() -> freshIds(ops), executor)
                 .thenCompose(ids -> tx(t -> t.apply(ops, ids)));
     }
 
     public List<OpOutcome> apply(List<CatalogOp> ops) {
-        int begins = (int) ops.stream()
-                .filter(op -> op instanceof CatalogOp.Begin b && b.reservedFileId() == 0).count();
-        long[] ids = allocateIds(begins);
+        long[] ids = freshIds(ops);
         return txNow(t -> t.apply(ops, ids));
+    }
+
+    /** File ids for the batch's opens that did not reserve one. */
+    private long[] freshIds(List<CatalogOp> ops) {
+        return allocateIds((int) ops.stream()
+                .filter(op -> op instanceof CatalogOp.Begin b && b.reservedFileId() == 0).count());
     }
 
     // ---------------------------------------------------------------- reads
 
     /** The committed version of a path, if any. */
     public CompletableFuture<Optional<FileVersion>> lookupAsync(NamespacePath path) {
-        return tx(t -> Optional.ofNullable(t.committed(t.filesAt(path.toString()))).map(RecordMapping::file));
+        return tx(t -> t.lookup(path));
     }
 
     public Optional<FileVersion> lookup(NamespacePath path) {
-        return now(() -> lookupAsync(path));
+        return txNow(t -> t.lookup(path));
     }
 
     /** The committed version of a path with its extents, read together. */
     public CompletableFuture<Optional<FileLayout>> layoutAsync(NamespacePath path) {
-        return tx(t -> {
-            WcacheRecords.File f = t.committed(t.filesAt(path.toString()));
-            return f == null ? Optional.<FileLayout>empty()
-                    : Optional.of(new FileLayout(RecordMapping.file(f), t.extents(f.getFileId())));
-        });
+        return tx(t -> t.layout(path));
     }
 
     public Optional<FileLayout> layout(NamespacePath path) {
-        return now(() -> layoutAsync(path));
+        return txNow(t -> t.layout(path));
     }
 
     /** The extents of a file (session or committed), in offset order. */
@@ -307,18 +306,11 @@ public final class Catalog implements AutoCloseable {
 
     /** The committed version with its extents, or the pending delete, or nothing, in one transaction. */
     public CompletableFuture<PathStatus> statusAsync(NamespacePath path) {
-        return tx(t -> {
-            WcacheRecords.File f = t.committed(t.filesAt(path.toString()));
-            if (f != null) {
-                return new PathStatus.Live(new FileLayout(RecordMapping.file(f), t.extents(f.getFileId())));
-            }
-            WcacheRecords.Tombstone tomb = t.tombstone(path.toString());
-            return tomb == null ? new PathStatus.Unknown() : new PathStatus.Deleted(RecordMapping.tombstone(tomb));
-        });
+        return tx(t -> t.status(path));
     }
 
     public PathStatus status(NamespacePath path) {
-        return now(() -> statusAsync(path));
+        return txNow(t -> t.status(path));
     }
 
     /**
@@ -345,7 +337,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public ListPage list(ListRequest request) {
-        return now(() -> listAsync(request));
+        return txNow(t -> t.list(request));
     }
 
     // ---------------------------------------------------------------- delete
@@ -361,7 +353,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public DeleteResult delete(NamespacePath path) {
-        return now(() -> deleteAsync(path));
+        return txNow(t -> t.delete(path));
     }
 
     // ---------------------------------------------------------------- multipart uploads
@@ -498,7 +490,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public List<PersistTask> claimTasks(String owner, Duration lease, int limit) {
-        return now(() -> claimTasksAsync(owner, lease, limit));
+        return txNow(t -> t.claim(owner, lease, limit));
     }
 
     /**
@@ -511,7 +503,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public PersistOutcome markPersisted(PersistTask task) {
-        return now(() -> markPersistedAsync(task));
+        return txNow(t -> t.markPersisted(task));
     }
 
     /**
@@ -524,7 +516,7 @@ public final class Catalog implements AutoCloseable {
     }
 
     public Optional<PersistTask> reschedule(PersistTask task, Instant nextAttempt, String error) {
-        return now(() -> rescheduleAsync(task, nextAttempt, error));
+        return txNow(t -> t.reschedule(task, nextAttempt, error));
     }
 
     /** Every pending task in path order (for {@code wcadm async-persist list}), at most {@code limit}. */
@@ -701,28 +693,7 @@ public final class Catalog implements AutoCloseable {
      */
     static final long LAST_WRITE_GRANULARITY_MS = 100;
 
-    /** Set while a blocking call builds its transaction: {@link #tx} then runs it at once, on this thread. */
-    private static final ThreadLocal<Boolean> INLINE = new ThreadLocal<>();
-
-    /** The blocking form of an {@code ...Async} call: its transaction runs on the calling thread. */
-    private <T> T now(java.util.function.Supplier<CompletableFuture<T>> call) {
-        INLINE.set(Boolean.TRUE);
-        try {
-            return sync(call.get());
-        } finally {
-            INLINE.remove();
-        }
-    }
-
     private <T> CompletableFuture<T> tx(Function<Tx, T> body) {
-        if (INLINE.get() != null) {
-            INLINE.remove();
-            try {
-                return CompletableFuture.completedFuture(txNow(body));
-            } catch (RuntimeException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-        }
         CompletableFuture<T> f = database.runAsync(ctx -> store(ctx).createOrOpenAsync()
                 .thenApplyAsync(store -> body.apply(new Tx(ctx, store)), executor));
         return f.handle((v, e) -> {
@@ -981,6 +952,25 @@ public final class Catalog implements AutoCloseable {
                 g = Math.max(g, tomb.getGeneration());
             }
             return g + 1;
+        }
+
+        Optional<FileVersion> lookup(NamespacePath path) {
+            return Optional.ofNullable(committed(filesAt(path.toString()))).map(RecordMapping::file);
+        }
+
+        /** The committed version of a path with its extents. */
+        Optional<FileLayout> layout(NamespacePath path) {
+            WcacheRecords.File f = committed(filesAt(path.toString()));
+            return f == null ? Optional.empty() : Optional.of(new FileLayout(RecordMapping.file(f), extents(f.getFileId())));
+        }
+
+        PathStatus status(NamespacePath path) {
+            Optional<FileLayout> live = layout(path);
+            if (live.isPresent()) {
+                return new PathStatus.Live(live.get());
+            }
+            WcacheRecords.Tombstone tomb = tombstone(path.toString());
+            return tomb == null ? new PathStatus.Unknown() : new PathStatus.Deleted(RecordMapping.tombstone(tomb));
         }
 
         WcacheRecords.File requireSession(SessionRef ref) {
