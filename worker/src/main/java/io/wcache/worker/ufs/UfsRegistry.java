@@ -4,10 +4,10 @@ import io.wcache.core.mount.Mount;
 import io.wcache.core.mount.MountTable;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.persister.ufs.UnderFileSystem;
+import io.wcache.worker.cache.Refreshing;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,17 +24,12 @@ public final class UfsRegistry implements AutoCloseable {
     /** How long a loaded mount table is used before it is read again (mounts another worker added). */
     static final long MOUNTS_TTL_NANOS = 1_000_000_000L;
 
-    private final Supplier<MountTable> source;
+    private final Refreshing<MountTable> mounts;
     private final Map<String, UnderFileSystem> open = new ConcurrentHashMap<>();
-    private final AtomicLong generation = new AtomicLong();
-    private volatile Loaded loaded;
-
-    private record Loaded(MountTable table, long at, long generation) {
-    }
 
     /** {@code mounts} reads the current table (config mounts merged with the Catalog's); it is cached for a second. */
     public UfsRegistry(Supplier<MountTable> mounts) {
-        this.source = mounts;
+        this.mounts = new Refreshing<>(mounts, MOUNTS_TTL_NANOS);
     }
 
     /**
@@ -43,22 +38,12 @@ public final class UfsRegistry implements AutoCloseable {
      * own mount changes).
      */
     public MountTable mounts() {
-        Loaded l = loaded;
-        long now = System.nanoTime();
-        if (l != null && now - l.at() <= MOUNTS_TTL_NANOS && l.generation() == generation.get()) {
-            return l.table();
-        }
-        long gen = generation.get();
-        MountTable t = source.get();
-        if (generation.get() == gen) {
-            loaded = new Loaded(t, now, gen);
-        }
-        return t;
+        return mounts.get();
     }
 
     /** Forgets the cached mount table, so the next request sees a mount just added or removed. */
     public void refreshMounts() {
-        generation.incrementAndGet();
+        mounts.invalidate();
     }
 
     /** The UFS of the mount holding {@code path}; {@code NotFound} for an unknown mount. */
