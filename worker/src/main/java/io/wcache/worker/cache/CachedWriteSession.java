@@ -45,6 +45,8 @@ final class CachedWriteSession implements WriteSession {
 
     private final WorkerCacheService svc;
     private final WriteOptions options;
+    /** What a {@code WRITE_THROUGH} upload stores besides the bytes, validated when the session was created. */
+    private final PutOptions put;
     private final PipelineSession ps;
     private final CRC32C crc = new CRC32C();
     // Guarded by this.
@@ -54,10 +56,11 @@ final class CachedWriteSession implements WriteSession {
     private long published;
     private final java.util.ArrayDeque<CompletableFuture<Object>> inFlight = new java.util.ArrayDeque<>();
 
-    CachedWriteSession(WorkerCacheService svc, PipelineSession ps, WriteOptions options) {
+    CachedWriteSession(WorkerCacheService svc, PipelineSession ps, WriteOptions options, PutOptions put) {
         this.svc = svc;
         this.ps = ps;
         this.options = options;
+        this.put = put;
     }
 
     @Override
@@ -199,8 +202,7 @@ final class CachedWriteSession implements WriteSession {
                     .thenApplyAsync(v -> {
                         try {
                             return svc.inPersistOrder(ps.path(), () -> {
-                                svc.uploader().upload(ps.path(), ps.extents(), size, new PutOptions(
-                                        options.contentType(), options.userMetadata(), options.standardHeaders()));
+                                svc.uploader().upload(ps.path(), ps.extents(), size, put);
                                 return (Object) svc.pipeline().commit(ps, request).join();
                             });
                         } finally {
@@ -235,16 +237,9 @@ final class CachedWriteSession implements WriteSession {
         }).thenCompose(f -> f);
     }
 
-    /**
-     * Aborts the session and fails with {@code e} once the abort has settled: the refused writer
-     * hears back only after the session's space is released, so a retry (or a stat of the space)
-     * right after the refusal does not see space held by the write it was just refused.
-     */
+    /** Aborts the session and fails with {@code e} once the abort has settled. */
     private <T> CompletableFuture<T> failAndAbort(Throwable e) {
-        Throwable cause = WorkerCacheService.unwrap(e);
-        WcacheException failure = cause instanceof WcacheException w ? w
-                : new WcacheException.Unavailable(path().toString(), "write failed: " + cause, cause);
-        return abort().handle((v, x) -> null).thenCompose(v -> CompletableFuture.failedFuture(failure));
+        return WorkerCacheService.failAfter(abort(), e, path(), "write");
     }
 
     @Override

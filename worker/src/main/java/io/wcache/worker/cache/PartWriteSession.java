@@ -145,12 +145,7 @@ final class PartWriteSession implements WriteSession {
                 synchronized (this) {
                     state = State.OPEN;
                 }
-                Throwable c = WorkerCacheService.unwrap(e);
-                WcacheException failure = c instanceof WcacheException w ? w
-                        : new WcacheException.Unavailable(path.toString(), "part write failed: " + c, c);
-                // Answer once the part's records are released (see CachedWriteSession#failAndAbort).
-                return abort().handle((v, x) -> null)
-                        .thenCompose(v -> CompletableFuture.<ObjectInfo>failedFuture(failure));
+                return WorkerCacheService.<ObjectInfo>failAfter(abort(), e, path, "part write");
             }
             return CompletableFuture.completedFuture(info);
         }).thenCompose(f -> f);

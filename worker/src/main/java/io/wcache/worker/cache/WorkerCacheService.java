@@ -32,7 +32,7 @@ import io.wcache.schema.catalog.CommitRequest;
 import io.wcache.schema.catalog.CommitResult;
 import io.wcache.schema.catalog.DeleteResult;
 import io.wcache.schema.catalog.Extent;
-import io.wcache.schema.catalog.FileLayout;
+import io.wcache.schema.catalog.PathStatus;
 import io.wcache.schema.catalog.FileVersion;
 import io.wcache.schema.catalog.ListPage;
 import io.wcache.schema.catalog.ListRequest;
@@ -79,13 +79,11 @@ public final class WorkerCacheService implements CacheService {
     private final FileUploader uploader;
     private final ReaderPins pins;
     private final ExtentDirectory directory;
-    private final PathConfig baseConfig;
     private final Path spoolDir;
     private final ExecutorService io;
     private final long readThroughMaxBytes;
     private final PathLocks locks = new PathLocks(1024);
-    private volatile PathConfig cachedPathConfig;
-    private volatile long pathConfigLoadedAt;
+    private final Refreshing<PathConfig> pathConfig;
 
     public WorkerCacheService(String workerId, Catalog catalog, LogStore store, WritePipeline pipeline,
                               io.wcache.worker.ufs.UfsRegistry ufs, FileUploader uploader, ReaderPins pins,
@@ -99,7 +97,7 @@ public final class WorkerCacheService implements CacheService {
         this.uploader = uploader;
         this.pins = pins;
         this.directory = directory;
-        this.baseConfig = baseConfig;
+        this.pathConfig = new Refreshing<>(() -> catalog.pathConfig(baseConfig), PATH_CONFIG_TTL_NANOS);
         this.spoolDir = spoolDir;
         this.io = io;
         this.readThroughMaxBytes = readThroughMaxBytes;
@@ -160,19 +158,12 @@ public final class WorkerCacheService implements CacheService {
 
     @Override
     public Resolution resolvePolicy(NamespacePath path) {
-        long now = System.nanoTime();
-        PathConfig pc = cachedPathConfig;
-        if (pc == null || now - pathConfigLoadedAt > PATH_CONFIG_TTL_NANOS) {
-            pc = catalog.pathConfig(baseConfig);
-            cachedPathConfig = pc;
-            pathConfigLoadedAt = now;
-        }
-        return pc.resolve(path);
+        return pathConfig.get().resolve(path);
     }
 
     /** Forgets the cached path rules so the next write sees a change at once (admin API, tests). */
     public void refreshPathConfig() {
-        cachedPathConfig = null;
+        pathConfig.invalidate();
     }
 
     private void requireObjectPath(NamespacePath path) {
@@ -188,8 +179,7 @@ public final class WorkerCacheService implements CacheService {
     public CompletableFuture<WriteSession> create(NamespacePath path, WriteOptions options) {
         // The common case reads nothing (cached path rules, a reserved file id): it runs on the caller,
         // sparing a thread hand-off per write. A conditional create (UFS HEAD) or stale rules go to the I/O pool.
-        if (!options.ifNoneMatch() && cachedPathConfig != null
-                && System.nanoTime() - pathConfigLoadedAt <= PATH_CONFIG_TTL_NANOS) {
+        if (!options.ifNoneMatch() && pathConfig.fresh() != null) {
             try {
                 return CompletableFuture.completedFuture(createNow(path, options));
             } catch (RuntimeException e) {
@@ -216,7 +206,7 @@ public final class WorkerCacheService implements CacheService {
         }
         PipelineSession ps = pipeline.newSession(new BeginRequest(path, policy, r.writeReplicas(), workerId,
                 List.of(), options.contentType(), options.userMetadata(), options.standardHeaders()));
-        return new CachedWriteSession(this, ps, options);
+        return new CachedWriteSession(this, ps, options, put);
     }
 
     private boolean exists(NamespacePath path) {
@@ -294,10 +284,11 @@ public final class WorkerCacheService implements CacheService {
         UnderFileSystem u = ufs.forPath(path);
         String key = path.relativeToMount();
         for (int attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
-            Optional<FileLayout> layout = catalog.layout(path);
-            if (layout.isPresent()) {
-                FileVersion v = layout.get().file();
-                List<Extent> extents = layout.get().extents();
+            // One transaction tells a cached version (with its extents) from a pending delete and from nothing.
+            PathStatus status = catalog.status(path);
+            if (status instanceof PathStatus.Live live) {
+                FileVersion v = live.layout().file();
+                List<Extent> extents = live.layout().extents();
                 pins.pin(v.fileId());
                 boolean ok = ExtentReads.covers(extents, v.size());
                 for (Extent e : extents) {
@@ -313,7 +304,7 @@ public final class WorkerCacheService implements CacheService {
                 }
                 continue; // superseded or deleted while opening: look again
             }
-            if (catalog.tombstone(path).isPresent() || cacheOnly(path)) {
+            if (status instanceof PathStatus.Deleted || cacheOnly(path)) {
                 break;
             }
             Optional<UfsObject> head = u.head(key);
@@ -335,9 +326,8 @@ public final class WorkerCacheService implements CacheService {
      * (checked under the path's lock, so a load never overwrites a newer write).
      */
     private boolean loadFromUfs(NamespacePath path, UfsObject head, UnderFileSystem u) {
-        UfsObject meta = u.head(head.key()).orElse(head);
         PipelineSession ps = pipeline.newSession(new BeginRequest(path, WritePolicy.WRITE_THROUGH, 1, workerId, List.of(),
-                meta.contentType(), meta.userMetadata(), meta.standardHeaders()));
+                head.contentType(), head.userMetadata(), head.standardHeaders()));
         List<CompletableFuture<Object>> pending = new ArrayList<>();
         boolean begun = false;
         long offset = 0;
@@ -376,11 +366,11 @@ public final class WorkerCacheService implements CacheService {
         PathLocks.Mutex lock = locks.of(path);
         lock.acquire().join();
         try {
-            if (catalog.lookup(path).isPresent() || catalog.tombstone(path).isPresent()) {
+            if (!(catalog.status(path) instanceof PathStatus.Unknown)) {
                 abortQuietly(ps, true);
                 return true; // someone else installed a version; the caller looks again
             }
-            CommitResult r = pipeline.commit(ps, new CommitRequest(head.size(), meta.etag(), crc.getValue())).join();
+            CommitResult r = pipeline.commit(ps, new CommitRequest(head.size(), head.etag(), crc.getValue())).join();
             onCommitted(r);
             LOG.debug("event=read_through_loaded path={} bytes={}", path, head.size());
             return true;
@@ -758,6 +748,19 @@ public final class WorkerCacheService implements CacheService {
             x = x.getCause();
         }
         return x;
+    }
+
+    /**
+     * Fails with {@code e} (as a {@link WcacheException}; anything else becomes {@code Unavailable},
+     * "{@code what} failed") once a write's {@code abort} has settled: the refused writer hears back
+     * only after the write's space is released, so a retry (or a stat of the space) right after the
+     * refusal does not see space held by the write it was just refused.
+     */
+    static <T> CompletableFuture<T> failAfter(CompletableFuture<Void> abort, Throwable e, NamespacePath path, String what) {
+        Throwable cause = unwrap(e);
+        WcacheException failure = cause instanceof WcacheException w ? w
+                : new WcacheException.Unavailable(path.toString(), what + " failed: " + cause, cause);
+        return abort.handle((v, x) -> null).thenCompose(v -> CompletableFuture.failedFuture(failure));
     }
 
     /** Joins a future, rethrowing its typed failure (for blocking callers and tests). */

@@ -15,7 +15,6 @@ import io.wcache.schema.catalog.TaskKind;
 import io.wcache.worker.cache.ReaderPins;
 import io.wcache.worker.ufs.UfsRegistry;
 import java.util.List;
-import java.util.Map;
 import io.wcache.core.path.NamespacePath;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,15 +60,6 @@ public final class FileUploader {
                 new io.wcache.persister.async.ExtentUploadSource(extents, version.size(), local), options);
         LOG.debug("event=uploaded path={} file={} bytes={}", version.path(), version.fileId(), version.size());
         return o;
-    }
-
-    /**
-     * Streams a session's extents (covering {@code [0, size)}) to the UFS object of {@code path}, before its
-     * commit, with a content type and user metadata but no standard headers.
-     */
-    public UfsObject upload(NamespacePath path, List<Extent> extents, long size, String contentType,
-                            Map<String, String> userMetadata) {
-        return upload(path, extents, size, new PutOptions(contentType, userMetadata));
     }
 
     /** Streams a session's extents (covering {@code [0, size)}) to the UFS object of {@code path}, before its commit. */
