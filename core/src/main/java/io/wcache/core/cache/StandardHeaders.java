@@ -1,10 +1,15 @@
 package io.wcache.core.cache;
 
 import io.wcache.core.error.WcacheException;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -61,16 +66,39 @@ public final class StandardHeaders {
                 throw new WcacheException.InvalidArgument(name, "header value is " + value.length()
                         + " characters; at most " + MAX_VALUE_LENGTH + " are allowed");
             }
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
-                if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                    throw new WcacheException.InvalidArgument(name, "header value contains a control character");
-                }
+            if (!storable(value)) {
+                throw new WcacheException.InvalidArgument(name, "header value contains a control character");
             }
             if (out.put(name, value) != null) {
                 throw new WcacheException.InvalidArgument(name, "header given twice");
             }
         }
         return Collections.unmodifiableSortedMap(out);
+    }
+
+    /** Whether {@code value} can be stored and sent back: at most {@link #MAX_VALUE_LENGTH} characters, no control character but tab. */
+    public static boolean storable(String value) {
+        if (value.length() > MAX_VALUE_LENGTH) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** An HTTP date (RFC 1123, as {@code Expires} carries one), or empty for anything else. */
+    public static Optional<Instant> httpDate(String value) {
+        if (value == null || value.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+        } catch (DateTimeParseException e) {
+            return Optional.empty();
+        }
     }
 }

@@ -154,19 +154,7 @@ public final class S3UnderFileSystem implements UnderFileSystem {
         disposition.accept(h.get(StandardHeaders.CONTENT_DISPOSITION));
         encoding.accept(h.get(StandardHeaders.CONTENT_ENCODING));
         language.accept(h.get(StandardHeaders.CONTENT_LANGUAGE));
-        httpDate(h.get(StandardHeaders.EXPIRES)).ifPresent(expires);
-    }
-
-    private static Optional<Instant> httpDate(String value) {
-        if (value == null) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(java.time.ZonedDateTime.parse(value.trim(),
-                    java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-        } catch (java.time.format.DateTimeParseException e) {
-            return Optional.empty();
-        }
+        StandardHeaders.httpDate(h.get(StandardHeaders.EXPIRES)).ifPresent(expires);
     }
 
     /** The standard headers of a HEAD answer; Expires as the store sent it. */
@@ -178,8 +166,7 @@ public final class S3UnderFileSystem implements UnderFileSystem {
         putIfPresent(h, StandardHeaders.CONTENT_LANGUAGE, r.contentLanguage());
         putIfPresent(h, StandardHeaders.EXPIRES, r.expiresString());
         // Values another writer stored that wcache could not pass on (control characters) are left out.
-        h.values().removeIf(v -> v.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f)
-                || v.length() > StandardHeaders.MAX_VALUE_LENGTH);
+        h.values().removeIf(v -> !StandardHeaders.storable(v));
         return h;
     }
 

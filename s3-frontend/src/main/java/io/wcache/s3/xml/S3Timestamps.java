@@ -57,13 +57,6 @@ public final class S3Timestamps {
      * malformed, since HTTP says an unparseable conditional date is ignored.
      */
     public static Optional<Instant> parseHttpDate(String s) {
-        if (s == null || s.isBlank()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(ZonedDateTime.parse(s.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-        } catch (DateTimeParseException e) {
-            return Optional.empty();
-        }
+        return io.wcache.core.cache.StandardHeaders.httpDate(s);
     }
 }
