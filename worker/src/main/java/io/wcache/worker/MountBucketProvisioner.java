@@ -1,7 +1,6 @@
 package io.wcache.worker;
 
 import io.wcache.core.cache.ListQuery;
-import io.wcache.core.mount.Mount;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.s3.error.S3ErrorCode;
 import io.wcache.s3.error.S3Exception;
@@ -57,11 +56,9 @@ final class MountBucketProvisioner implements BucketProvisioner {
     @Override
     public CompletableFuture<Void> delete(String bucket) {
         return CompletableFuture.runAsync(() -> {
-            for (Mount m : worker.config().mounts().mounts()) {
-                if (m.name().equals(bucket)) {
-                    throw new S3Exception(S3ErrorCode.ACCESS_DENIED, "Bucket " + bucket
-                            + " is a mount from the worker config file; remove it there and restart the worker");
-                }
+            if (worker.config().mounts().find(bucket).isPresent()) {
+                throw new S3Exception(S3ErrorCode.ACCESS_DENIED, "Bucket " + bucket
+                        + " is a mount from the worker config file; remove it there and restart the worker");
             }
             var page = worker.cacheService().list(new ListQuery(NamespacePath.of("/" + bucket), "", "", "", 1,
                     Optional.empty())).join();
