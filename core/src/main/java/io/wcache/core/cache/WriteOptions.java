@@ -28,9 +28,4 @@ public record WriteOptions(String contentType, Map<String, String> userMetadata,
     public static WriteOptions defaults() {
         return new WriteOptions(null, Map.of(), Optional.empty(), false, Map.of());
     }
-
-    /** A copy with the given standard headers (validated by {@link StandardHeaders#of}). */
-    public WriteOptions withStandardHeaders(Map<String, String> headers) {
-        return new WriteOptions(contentType, userMetadata, expectedMd5, ifNoneMatch, headers);
-    }
 }
