@@ -34,21 +34,9 @@ class WriteThroughOrderingTest {
         try (Worker w = Worker.start(TestWorkers.config(root, "path.default.policy=WRITE_THROUGH"),
                 WorkerOptions.defaults().withSegmentSize(4L << 20), List.of())) {
             NamespacePath path = NamespacePath.of("/m/ordered.txt");
-            CompletableFuture<ObjectInfo> write = new CompletableFuture<>();
             // Hold the path as an in-flight background upload would, and write through meanwhile.
-            w.persister().exclusive(path, () -> {
-                CompletableFuture.runAsync(() -> put(w, path, "new").whenComplete((r, e) -> {
-                    if (e != null) {
-                        write.completeExceptionally(e);
-                    } else {
-                        write.complete(r);
-                    }
-                }));
-                sleep(700);
-                assertThat(write).as("the write-through upload waits for the path's running upload").isNotDone();
-                assertThat(Files.exists(TestWorkers.ufsDir(root).resolve("ordered.txt"))).isFalse();
-                return null;
-            });
+            CompletableFuture<ObjectInfo> write = startWhileHeld(w, path, "ordered.txt", () -> put(w, path, "new"),
+                    "the write-through upload waits for the path's running upload");
             ObjectInfo info = write.get(30, TimeUnit.SECONDS);
             assertThat(info.size()).isEqualTo(3);
             assertThat(Files.readString(TestWorkers.ufsDir(root).resolve("ordered.txt"))).isEqualTo("new");
@@ -65,25 +53,37 @@ class WriteThroughOrderingTest {
             WriteSession part = cache.uploadPart(path, uploadId, 1).get(30, TimeUnit.SECONDS);
             part.append(ByteBuffer.wrap("one part".getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
             String etag = part.commit().get(30, TimeUnit.SECONDS).etag();
-            CompletableFuture<ObjectInfo> complete = new CompletableFuture<>();
-            w.persister().exclusive(path, () -> {
-                CompletableFuture.runAsync(() -> cache.completeMultipart(path, uploadId, List.of(new PartRef(1, etag)))
-                        .whenComplete((r, e) -> {
-                            if (e != null) {
-                                complete.completeExceptionally(e);
-                            } else {
-                                complete.complete(r);
-                            }
-                        }));
-                sleep(700);
-                assertThat(complete).as("the completion's upload waits for the path's running upload").isNotDone();
-                assertThat(Files.exists(TestWorkers.ufsDir(root).resolve("assembled.txt"))).isFalse();
-                return null;
-            });
+            CompletableFuture<ObjectInfo> complete = startWhileHeld(w, path, "assembled.txt",
+                    () -> cache.completeMultipart(path, uploadId, List.of(new PartRef(1, etag))),
+                    "the completion's upload waits for the path's running upload");
             ObjectInfo info = complete.get(30, TimeUnit.SECONDS);
             assertThat(info.etag()).endsWith("-1");
             assertThat(Files.readString(TestWorkers.ufsDir(root).resolve("assembled.txt"))).isEqualTo("one part");
         }
+    }
+
+    /**
+     * Holds {@code path} as a running background upload would, starts {@code write} meanwhile, and
+     * checks it is still waiting (nothing in the UFS at {@code ufsKey}) after 700 ms; returns the write.
+     */
+    private CompletableFuture<ObjectInfo> startWhileHeld(Worker w, NamespacePath path, String ufsKey,
+                                                         java.util.function.Supplier<CompletableFuture<ObjectInfo>> write,
+                                                         String waits) {
+        CompletableFuture<ObjectInfo> result = new CompletableFuture<>();
+        w.persister().exclusive(path, () -> {
+            CompletableFuture.runAsync(() -> write.get().whenComplete((r, e) -> {
+                if (e != null) {
+                    result.completeExceptionally(e);
+                } else {
+                    result.complete(r);
+                }
+            }));
+            sleep(700);
+            assertThat(result).as(waits).isNotDone();
+            assertThat(Files.exists(TestWorkers.ufsDir(root).resolve(ufsKey))).isFalse();
+            return null;
+        });
+        return result;
     }
 
     private static CompletableFuture<ObjectInfo> put(Worker w, NamespacePath path, String body) {
