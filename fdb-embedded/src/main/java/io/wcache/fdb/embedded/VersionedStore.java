@@ -50,7 +50,7 @@ final class VersionedStore implements AutoCloseable {
     private static final long GATHER_NANOS = TimeUnit.MICROSECONDS.toNanos(100);
 
     static {
-        RocksDB.loadLibrary();
+        RocksNative.load();
     }
 
     /** A commit waiting for the committer. */

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -22,13 +23,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /**
  * Crash durability: a child JVM commits in a loop and prints each acknowledged commit; it is killed with
  * SIGKILL at a random moment, and the reopened directory must hold every acknowledged transaction
- * completely and no transaction partially. Versions keep growing across the restarts.
+ * completely and no transaction partially. Versions keep growing across the restarts, and the killed
+ * children leave nothing behind in their temporary directory (RocksDB's native library included).
  */
 class CrashDurabilityTest {
     private static final int ROUNDS = 20;
 
     @TempDir
     Path dir;
+
+    /** The children's {@code java.io.tmpdir}. */
+    @TempDir
+    Path childTmp;
+
+    @TempDir
+    Path logs;
 
     @Test
     void everyAcknowledgedCommitSurvivesSigkillAndNoTransactionIsPartial() throws Exception {
@@ -38,9 +47,9 @@ class CrashDurabilityTest {
         for (int round = 0; round < ROUNDS; round++) {
             List<String> lines = new CopyOnWriteArrayList<>();
             Process child = new ProcessBuilder(javaBinary(), "-Xmx192m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                    "-cp", System.getProperty("java.class.path"), CrashingCommitter.class.getName(),
+                    "-Djava.io.tmpdir=" + childTmp, "-cp", System.getProperty("java.class.path"), CrashingCommitter.class.getName(),
                     dir.toString(), Long.toString(round * 10_000_000L), "3")
-                    .redirectError(ProcessBuilder.Redirect.appendTo(dir.resolveSibling(dir.getFileName() + "-child-stderr.log").toFile()))
+                    .redirectError(ProcessBuilder.Redirect.appendTo(logs.resolve("child-stderr.log").toFile()))
                     .start();
             Thread reader = new Thread(() -> {
                 try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII))) {
@@ -99,6 +108,9 @@ class CrashDurabilityTest {
             }
         }
         assertThat(totalAcked).as("the children acknowledged commits before dying").isGreaterThan(ROUNDS);
+        try (var left = Files.list(childTmp)) {
+            assertThat(left.map(p -> p.getFileName().toString())).as("left in the killed children's temporary directory").isEmpty();
+        }
     }
 
     private static String javaBinary() {
