@@ -44,6 +44,7 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CommonPrefix;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
@@ -86,6 +87,11 @@ public final class S3UnderFileSystem implements UnderFileSystem {
                 .region(Region.of(config.region()))
                 .credentialsProvider(credentials)
                 .forcePathStyle(config.pathStyle())
+                // The SDK's own MD5 check of uploads is off: DigestingProvider computes the MD5 of what is
+                // sent once, and verifyEtag compares it, reports a mismatch as corruption of that object and
+                // honours verify.etag=false. With both on, every uploaded byte was hashed twice and a
+                // mismatch surfaced as "UFS unreachable".
+                .serviceConfiguration(S3Configuration.builder().checksumValidationEnabled(false).build())
                 .httpClientBuilder(ApacheHttpClient.builder()
                         .connectionTimeout(config.connectTimeout())
                         .socketTimeout(config.socketTimeout())

@@ -12,8 +12,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.jclouds.blobstore.BlobStore;
+import org.jclouds.blobstore.domain.Blob;
 import org.jclouds.blobstore.domain.MultipartPart;
 import org.jclouds.blobstore.domain.MultipartUpload;
+import org.jclouds.blobstore.options.PutOptions;
 import org.jclouds.blobstore.util.ForwardingBlobStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class S3EtagVerificationTest {
 
     private static final String WRONG_MULTIPART_ETAG = "0123456789abcdef0123456789abcdef-2";
+    private static final String WRONG_ETAG = "fedcba9876543210fedcba9876543210";
 
     @TempDir
     Path temp;
@@ -41,6 +44,47 @@ class S3EtagVerificationTest {
         };
     }
 
+    /** Stores the real bytes but answers a single-request upload with a wrong ETag. */
+    private static BlobStore wrongEtag(BlobStore real) {
+        return new ForwardingBlobStore(real) {
+            @Override
+            public String putBlob(String container, Blob blob) {
+                super.putBlob(container, blob);
+                return WRONG_ETAG;
+            }
+
+            @Override
+            public String putBlob(String container, Blob blob, PutOptions options) {
+                super.putBlob(container, blob, options);
+                return WRONG_ETAG;
+            }
+        };
+    }
+
+    /**
+     * The client library's own MD5 check is off: the UFS computes the MD5 of what it sends once and
+     * compares it itself, so a wrong ETag is reported as corruption of that object, and
+     * {@code verify.etag=false} really accepts a server whose ETags are not MD5s.
+     */
+    @Test
+    void singleUploadEtagThatIsNotTheMd5IsCorruptionUnlessVerificationIsOff() throws Exception {
+        try (EmbeddedS3Server server = EmbeddedS3Server.start(temp.resolve("s3"), S3EtagVerificationTest::wrongEtag)) {
+            server.createBucket("etags");
+            Map<String, String> options = new HashMap<>(server.ufsOptions());
+            PatternSource body = new PatternSource(100_000, 5);
+            try (UnderFileSystem ufs = UnderFileSystem.open(URI.create("s3://etags/s"), options)) {
+                assertThatThrownBy(() -> ufs.put("k", body, io.wcache.persister.ufs.PutOptions.DEFAULT))
+                        .isInstanceOf(WcacheException.Corruption.class)
+                        .hasMessageContaining(WRONG_ETAG)
+                        .satisfies(e -> assertThat(((WcacheException) e).subject()).isEqualTo("s3://etags/s/k"));
+            }
+            options.put("verify.etag", "false");
+            try (UnderFileSystem ufs = UnderFileSystem.open(URI.create("s3://etags/s"), options)) {
+                assertThat(ufs.put("k", body, io.wcache.persister.ufs.PutOptions.DEFAULT).etag()).isEqualTo(WRONG_ETAG);
+            }
+        }
+    }
+
     @Test
     void multipartEtagThatIsNotTheMd5OfThePartsIsCorruption() throws Exception {
         try (EmbeddedS3Server server = EmbeddedS3Server.start(temp.resolve("s3"), S3EtagVerificationTest::wrongMultipartEtag)) {
@@ -50,14 +94,14 @@ class S3EtagVerificationTest {
             options.put("multipart.part.size", "5MiB");
             PatternSource body = new PatternSource(7L << 20, 4);
             try (UnderFileSystem ufs = UnderFileSystem.open(URI.create("s3://etags/m"), options)) {
-                assertThatThrownBy(() -> ufs.put("k", body, PutOptions.DEFAULT))
+                assertThatThrownBy(() -> ufs.put("k", body, io.wcache.persister.ufs.PutOptions.DEFAULT))
                         .isInstanceOf(WcacheException.Corruption.class)
                         .hasMessageContaining(WRONG_MULTIPART_ETAG)
                         .satisfies(e -> assertThat(((WcacheException) e).subject()).isEqualTo("s3://etags/m/k"));
             }
             options.put("verify.etag", "false");
             try (UnderFileSystem ufs = UnderFileSystem.open(URI.create("s3://etags/m"), options)) {
-                assertThat(ufs.put("k", body, PutOptions.DEFAULT).etag()).isEqualTo(WRONG_MULTIPART_ETAG);
+                assertThat(ufs.put("k", body, io.wcache.persister.ufs.PutOptions.DEFAULT).etag()).isEqualTo(WRONG_MULTIPART_ETAG);
             }
         }
     }
