@@ -50,7 +50,9 @@ public final class WritePipelineBenchmark {
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath(), "pipebench");
+        // Under the build directory, like the other benchmarks' work: mvn clean removes it.
+        Path base = Files.isDirectory(Path.of("disruptor-pipeline", "target")) ? Path.of("disruptor-pipeline", "target") : Path.of("target");
+        Path root = Files.createTempDirectory(Files.createDirectories(base.resolve("bench")), "pipebench").toAbsolutePath();
         byte[] body = new byte[SIZE];
         new Random(1).nextBytes(body);
         try (MetadataEngine engine = MetadataEngine.open("embedded:" + root.resolve("meta"));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.wcache.core.error.WcacheException;
 import io.wcache.persister.testing.EmbeddedS3Server;
+import io.wcache.persister.testing.TempDirs;
 import io.wcache.persister.testing.PatternSource;
 import java.io.IOException;
 import java.io.InputStream;
@@ -43,14 +44,14 @@ class S3UnderFileSystemTest extends UnderFileSystemContract {
 
     @BeforeAll
     static void startServer() throws Exception {
-        Path base = Files.createTempDirectory("s3proxy");
-        server = EmbeddedS3Server.start(base);
+        server = EmbeddedS3Server.start(TempDirs.create("s3proxy"));
         server.createBucket(BUCKET);
     }
 
     @AfterAll
     static void stopServer() throws Exception {
         server.close();
+        TempDirs.delete(server.baseDir());
     }
 
     @BeforeEach

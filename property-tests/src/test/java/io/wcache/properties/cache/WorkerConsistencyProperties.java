@@ -17,7 +17,7 @@ import io.wcache.properties.cache.WorkerActions.Put;
 import io.wcache.properties.cache.WorkerActions.SetFlipPolicy;
 import io.wcache.properties.cache.WorkerActions.UfsOutage;
 import io.wcache.properties.support.SoakTries;
-import io.wcache.properties.support.TempDirs;
+import io.wcache.persister.testing.TempDirs;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -54,6 +54,7 @@ class WorkerConsistencyProperties {
     static void stopS3() throws Exception {
         if (s3 != null) {
             s3.close();
+            TempDirs.delete(s3.baseDir());
         }
     }
 

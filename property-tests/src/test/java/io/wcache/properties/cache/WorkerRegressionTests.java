@@ -6,7 +6,7 @@ import io.wcache.properties.cache.WorkerActions.Head;
 import io.wcache.properties.cache.WorkerActions.ListKeys;
 import io.wcache.properties.cache.WorkerActions.Put;
 import io.wcache.properties.cache.WorkerActions.UfsOutage;
-import io.wcache.properties.support.TempDirs;
+import io.wcache.persister.testing.TempDirs;
 import net.jqwik.api.Example;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
@@ -29,6 +29,7 @@ class WorkerRegressionTests {
     static void stopS3() throws Exception {
         if (s3 != null) {
             s3.close();
+            TempDirs.delete(s3.baseDir());
         }
     }
 

@@ -9,7 +9,7 @@ import io.wcache.persister.ufs.UfsObject;
 import io.wcache.persister.ufs.UnderFileSystem;
 import io.wcache.persister.ufs.UploadSource;
 import io.wcache.core.policy.WritePolicy;
-import io.wcache.properties.support.TempDirs;
+import io.wcache.persister.testing.TempDirs;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;

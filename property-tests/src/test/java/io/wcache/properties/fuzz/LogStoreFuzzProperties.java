@@ -15,7 +15,7 @@ import io.wcache.logstore.recovery.RecoveryReport;
 import io.wcache.logstore.segment.SegmentFormat;
 import io.wcache.properties.support.Bounded;
 import io.wcache.properties.support.SoakTries;
-import io.wcache.properties.support.TempDirs;
+import io.wcache.persister.testing.TempDirs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;

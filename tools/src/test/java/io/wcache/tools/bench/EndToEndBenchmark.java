@@ -6,6 +6,7 @@ import io.wcache.core.path.NamespacePath;
 import io.wcache.tools.bench.BenchResults.Bandwidth;
 import io.wcache.tools.bench.BenchResults.Latency;
 import io.wcache.worker.cache.WorkerCacheService;
+import io.wcache.persister.testing.TempDirs;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
@@ -18,7 +19,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -163,7 +163,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
                 log("JFR profile: %s", file);
             }
             if (!keepWork) {
-                deleteTree(work);
+                TempDirs.delete(work);
             }
         }
         out.machine = new BenchResults.Machine(Runtime.getRuntime().availableProcessors(), totalMemory(),
@@ -570,20 +570,5 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             // not Linux, or unreadable: the kernel name above is enough
         }
         return "unknown distribution";
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // a busy mount point or similar: leave it, the run directory names it
-                }
-            }
-        }
     }
 }

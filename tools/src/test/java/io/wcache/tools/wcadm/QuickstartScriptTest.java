@@ -2,6 +2,7 @@ package io.wcache.tools.wcadm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wcache.persister.testing.TempDirs;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ class QuickstartScriptTest {
         Path script = Path.of("..", "docs", "quickstart.sh").toAbsolutePath().normalize();
         assertThat(script).exists();
         assertThat(Path.of("/usr/bin/aws")).as("Debian's awscli (./wcache test installs it)").exists();
-        Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "quickstart-");
+        Path dir = TempDirs.create("quickstart-");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String cp = System.getProperty("java.class.path");
         ProcessBuilder pb = new ProcessBuilder("bash", script.toString());
@@ -55,6 +56,7 @@ class QuickstartScriptTest {
         assertThat(stat).contains("Queued:", "Persisted:", "Bytes pending:");
         // The worker was stopped by the script.
         assertThat(Files.readString(dir.resolve("serve.log"))).contains("event=shutdown_requested");
+        TempDirs.delete(dir); // kept when the test fails, for its serve.log
     }
 
     private static String between(String s, String from, String to) {

@@ -2,6 +2,7 @@ package io.wcache.tools.wcadm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wcache.persister.testing.TempDirs;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -50,7 +51,7 @@ class WcadmCommandsTest {
 
     @BeforeAll
     static void startWorker() throws Exception {
-        root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "wcadm-");
+        root = TempDirs.create("wcadm-");
         Path demo = root.resolve("ufs/demo");
         Files.createDirectories(demo);
         Files.createDirectories(root.resolve("ufs"));
@@ -98,6 +99,7 @@ class WcadmCommandsTest {
                 worker.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
         }
+        TempDirs.delete(root);
     }
 
     static String javaBin() {

@@ -9,8 +9,8 @@ import io.wcache.logstore.LogStore;
 import io.wcache.worker.Worker;
 import io.wcache.worker.WorkerOptions;
 import io.wcache.worker.cache.WorkerCacheService;
+import io.wcache.persister.testing.TempDirs;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +38,7 @@ public final class WritePathBenchmark {
 
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-        Path root = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")).toAbsolutePath(), "wpbench");
+        Path root = TempDirs.createDeletedOnExit("wpbench").toAbsolutePath();
         String yaml = "data.dir: " + root + "\nmetadata.engine: embedded:" + root.resolve("meta") + "\n"
                 + "cache.dirs: [" + root.resolve("cache") + "]\ncache.capacity: 8GiB\npath.default.policy: WRITE_BACK\n"
                 + "mounts:\n  - path: /b\n    ufs: " + root.resolve("ufs").toUri() + "\n";

@@ -13,6 +13,7 @@ import io.wcache.core.policy.WritePolicy;
 import io.wcache.fuse.CacheSpace;
 import io.wcache.fuse.FuseMount;
 import io.wcache.fuse.FuseMountOptions;
+import io.wcache.persister.testing.TempDirs;
 import io.wcache.worker.FuseFrontend;
 import io.wcache.worker.TestWorkers;
 import io.wcache.worker.Worker;
@@ -45,7 +46,7 @@ class FuseMountEndToEndTest {
 
     @BeforeAll
     void start() throws Exception {
-        root = Files.createTempDirectory("fuse-e2e").toAbsolutePath();
+        root = TempDirs.create("fuse-e2e").toAbsolutePath();
         mnt = root.resolve("mnt");
         hiddenMnt = root.resolve("mnt-hidden");
         Files.createDirectories(TestWorkers.ufsDir(root));
@@ -71,8 +72,8 @@ class FuseMountEndToEndTest {
             }
         } finally {
             sh(root, "fusermount -u -z " + mnt + " 2>/dev/null; fusermount -u -z " + hiddenMnt + " 2>/dev/null; true");
+            TempDirs.delete(root);
         }
-        assertThat(FuseMount.class).isNotNull();
     }
 
     private Optional<ObjectInfo> stat(String path) {

@@ -11,6 +11,7 @@ import io.wcache.worker.S3Frontend;
 import io.wcache.worker.TestWorkers;
 import io.wcache.worker.Worker;
 import io.wcache.worker.WorkerOptions;
+import io.wcache.persister.testing.TempDirs;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,7 +43,7 @@ class FuseS3ReadAfterWriteTest {
 
     @BeforeAll
     void start() throws Exception {
-        root = Files.createTempDirectory("fuse-s3").toAbsolutePath();
+        root = TempDirs.create("fuse-s3").toAbsolutePath();
         mnt = root.resolve("mnt");
         Files.createDirectories(TestWorkers.ufsDir(root));
         AtomicReference<S3Frontend> s3 = new AtomicReference<>();
@@ -65,6 +66,7 @@ class FuseS3ReadAfterWriteTest {
             }
         } finally {
             sh(root, "fusermount -u -z " + mnt + " 2>/dev/null; true");
+            TempDirs.delete(root);
         }
     }
 

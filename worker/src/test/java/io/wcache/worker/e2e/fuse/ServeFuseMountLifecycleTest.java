@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.wcache.fuse.FuseMount;
 import io.wcache.worker.TestWorkers;
 import io.wcache.worker.WorkerMain;
+import io.wcache.persister.testing.TempDirs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +21,7 @@ class ServeFuseMountLifecycleTest {
 
     @Test
     void serveMountsUnmountsOnShutdownAndRecoversAMountLeftByAKill() throws Exception {
-        Path root = Files.createTempDirectory("fuse-serve").toAbsolutePath();
+        Path root = TempDirs.create("fuse-serve").toAbsolutePath();
         Path mnt = root.resolve("mnt");
         Files.createDirectories(TestWorkers.ufsDir(root));
         Path config = root.resolve("wcache.yaml");
@@ -58,6 +59,7 @@ class ServeFuseMountLifecycleTest {
             sh(root, "fusermount -u -z " + mnt + " 2>/dev/null; true");
         }
         assertThat(FuseMount.isFuseMountPoint(mnt)).isFalse();
+        TempDirs.delete(root);
     }
 
     /** Starts {@code wcache serve --fuse-mount} and waits until the mount answers with the mount list. */

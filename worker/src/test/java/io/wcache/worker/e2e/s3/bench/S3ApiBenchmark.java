@@ -6,8 +6,8 @@ import io.wcache.worker.S3Frontend;
 import io.wcache.worker.TestWorkers;
 import io.wcache.worker.Worker;
 import io.wcache.worker.WorkerOptions;
+import io.wcache.persister.testing.TempDirs;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +39,7 @@ public final class S3ApiBenchmark {
 
     public static void main(String[] args) throws Exception {
         int ops = args.length > 0 ? Integer.parseInt(args[0]) : 400;
-        Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "s3bench");
-        Files.createDirectories(dir);
+        Path dir = TempDirs.createDeletedOnExit("s3bench");
         S3Frontend[] fe = new S3Frontend[1];
         Frontend.Factory f = S3Frontend.fromConfig();
         try (Worker w = Worker.start(TestWorkers.config(dir.resolve("wcache"), "s3.address=127.0.0.1:0",

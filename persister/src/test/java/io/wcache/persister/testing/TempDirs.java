@@ -1,4 +1,4 @@
-package io.wcache.properties.support;
+package io.wcache.persister.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Per-try temporary directories under {@code java.io.tmpdir} (the module's {@code target/tmp}). */
+/** Temporary directories under {@code java.io.tmpdir} (a module's {@code target/tmp} in its tests), and their removal. */
 public final class TempDirs {
 
     private TempDirs() {
@@ -21,6 +21,13 @@ public final class TempDirs {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Creates a directory that is deleted when the JVM exits normally: for benchmarks' work directories. */
+    public static Path createDeletedOnExit(String prefix) {
+        Path dir = create(prefix);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(dir), "delete-" + dir.getFileName()));
+        return dir;
     }
 
     /** Deletes a tree; best effort, since a failed try may leave files open. */
