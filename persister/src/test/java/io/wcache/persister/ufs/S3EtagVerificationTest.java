@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.jclouds.blobstore.BlobStore;
 import org.jclouds.blobstore.domain.Blob;
 import org.jclouds.blobstore.domain.MultipartPart;
@@ -68,40 +69,33 @@ class S3EtagVerificationTest {
      */
     @Test
     void singleUploadEtagThatIsNotTheMd5IsCorruptionUnlessVerificationIsOff() throws Exception {
-        try (EmbeddedS3Server server = EmbeddedS3Server.start(temp.resolve("s3"), S3EtagVerificationTest::wrongEtag)) {
-            server.createBucket("etags");
-            Map<String, String> options = new HashMap<>(server.ufsOptions());
-            PatternSource body = new PatternSource(100_000, 5);
-            try (UnderFileSystem ufs = UnderFileSystem.open(URI.create("s3://etags/s"), options)) {
-                assertThatThrownBy(() -> ufs.put("k", body, io.wcache.persister.ufs.PutOptions.DEFAULT))
-                        .isInstanceOf(WcacheException.Corruption.class)
-                        .hasMessageContaining(WRONG_ETAG)
-                        .satisfies(e -> assertThat(((WcacheException) e).subject()).isEqualTo("s3://etags/s/k"));
-            }
-            options.put("verify.etag", "false");
-            try (UnderFileSystem ufs = UnderFileSystem.open(URI.create("s3://etags/s"), options)) {
-                assertThat(ufs.put("k", body, io.wcache.persister.ufs.PutOptions.DEFAULT).etag()).isEqualTo(WRONG_ETAG);
-            }
-        }
+        uploadIsCorruptionUnlessVerificationIsOff(S3EtagVerificationTest::wrongEtag, Map.of(),
+                new PatternSource(100_000, 5), WRONG_ETAG);
     }
 
     @Test
     void multipartEtagThatIsNotTheMd5OfThePartsIsCorruption() throws Exception {
-        try (EmbeddedS3Server server = EmbeddedS3Server.start(temp.resolve("s3"), S3EtagVerificationTest::wrongMultipartEtag)) {
-            server.createBucket("etags");
-            Map<String, String> options = new HashMap<>(server.ufsOptions());
-            options.put("multipart.threshold", "6MiB");
-            options.put("multipart.part.size", "5MiB");
-            PatternSource body = new PatternSource(7L << 20, 4);
-            try (UnderFileSystem ufs = UnderFileSystem.open(URI.create("s3://etags/m"), options)) {
+        uploadIsCorruptionUnlessVerificationIsOff(S3EtagVerificationTest::wrongMultipartEtag,
+                Map.of("multipart.threshold", "6MiB", "multipart.part.size", "5MiB"),
+                new PatternSource(7L << 20, 4), WRONG_MULTIPART_ETAG);
+    }
+
+    private void uploadIsCorruptionUnlessVerificationIsOff(UnaryOperator<BlobStore> server, Map<String, String> extra,
+                                                           PatternSource body, String wrongEtag) throws Exception {
+        try (EmbeddedS3Server s3 = EmbeddedS3Server.start(temp.resolve("s3"), server)) {
+            s3.createBucket("etags");
+            Map<String, String> options = new HashMap<>(s3.ufsOptions());
+            options.putAll(extra);
+            URI root = URI.create("s3://etags/m");
+            try (UnderFileSystem ufs = UnderFileSystem.open(root, options)) {
                 assertThatThrownBy(() -> ufs.put("k", body, io.wcache.persister.ufs.PutOptions.DEFAULT))
                         .isInstanceOf(WcacheException.Corruption.class)
-                        .hasMessageContaining(WRONG_MULTIPART_ETAG)
+                        .hasMessageContaining(wrongEtag)
                         .satisfies(e -> assertThat(((WcacheException) e).subject()).isEqualTo("s3://etags/m/k"));
             }
             options.put("verify.etag", "false");
-            try (UnderFileSystem ufs = UnderFileSystem.open(URI.create("s3://etags/m"), options)) {
-                assertThat(ufs.put("k", body, io.wcache.persister.ufs.PutOptions.DEFAULT).etag()).isEqualTo(WRONG_MULTIPART_ETAG);
+            try (UnderFileSystem ufs = UnderFileSystem.open(root, options)) {
+                assertThat(ufs.put("k", body, io.wcache.persister.ufs.PutOptions.DEFAULT).etag()).isEqualTo(wrongEtag);
             }
         }
     }
