@@ -440,6 +440,10 @@ public final class LogStore implements AutoCloseable {
             if (groupCommit.failure() != null) {
                 throw groupCommit.failure();
             }
+            if (dir.active.isSealed()) {
+                // An earlier failed append could not start a fresh segment (the disk was full then).
+                dir.active = createSegment(dir);
+            }
             int start = 0;
             while (start < chunks.size()) {
                 Segment seg = dir.active;
@@ -465,6 +469,11 @@ public final class LogStore implements AutoCloseable {
             return out;
         } catch (IOException e) {
             abandonActive(dir);
+            if (WcacheException.OutOfSpace.isFileSystemFull(e)) {
+                throw new WcacheException.OutOfSpace(dir.path.toString(), "the file system of cache directory "
+                        + dir.path + " is full (" + e.getMessage() + ") before cache.capacity was reached: free space"
+                        + " on that disk, or set cache.capacity below its free space", SpaceLedger.RETRY_AFTER);
+            }
             throw new WcacheException.Unavailable(dir.path.toString(), "append failed: " + e, e);
         } finally {
             dir.appendLock.unlock();

@@ -76,6 +76,15 @@ public abstract sealed class WcacheException extends RuntimeException
         public Duration retryAfter() {
             return retryAfter;
         }
+
+        /**
+         * Whether {@code e} is the file system running out of space or quota ({@code ENOSPC},
+         * {@code EDQUOT}); the JDK reports both only through the message.
+         */
+        public static boolean isFileSystemFull(java.io.IOException e) {
+            String msg = e.getMessage();
+            return msg != null && (msg.contains("No space left on device") || msg.contains("Disk quota exceeded"));
+        }
     }
 
     /**

@@ -588,7 +588,7 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
 
     private WcacheException failure(String op, String subject, IOException e) {
         String msg = e.getMessage() == null ? e.toString() : e.getMessage();
-        if (msg.contains("No space left on device") || msg.contains("Disk quota exceeded")) {
+        if (WcacheException.OutOfSpace.isFileSystemFull(e)) {
             return new WcacheException.OutOfSpace(subject, op + " on local UFS failed: " + msg, Duration.ofSeconds(30));
         }
         String what = e instanceof AccessDeniedException ? "permission denied" : e.getClass().getSimpleName() + ": " + msg;
