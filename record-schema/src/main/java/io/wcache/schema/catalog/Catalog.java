@@ -438,6 +438,15 @@ public final class Catalog implements AutoCloseable {
         });
     }
 
+    /**
+     * Every recorded part of every upload in progress, by upload id then part number, at most
+     * {@code limit}: a worker's restart reconciliation keeps their extents live.
+     */
+    public List<PartInfo> allParts(int limit) {
+        return txNow(t -> t.scanType(partType, limit).stream()
+                .map(m -> RecordMapping.part(as(m, WcacheRecords.Part.getDefaultInstance()))).toList());
+    }
+
     /** The uploaded parts in part-number order. */
     public List<PartInfo> parts(String uploadId) {
         return txNow(t -> {
@@ -458,6 +467,22 @@ public final class Catalog implements AutoCloseable {
     public CompleteUploadResult completeUpload(String uploadId, List<CompletedPart> parts, String etag, long crc32c) {
         long fileId = allocateIds(1)[0];
         return txNow(t -> t.completeUpload(uploadId, parts, etag, crc32c, fileId));
+    }
+
+    /**
+     * Forgets part {@code partNumber} of an upload if it is still the one stored under
+     * {@code fileId} (restart recovery, when the part's bytes did not survive); returns the extents
+     * it had, for reclamation, or nothing when the part moved on or is gone.
+     */
+    public List<Extent> dropPart(String uploadId, int partNumber, long fileId) {
+        return txNow(t -> {
+            WcacheRecords.Part p = t.part(uploadId, partNumber);
+            if (p == null || p.getFileId() != fileId) {
+                return List.<Extent>of();
+            }
+            t.store.deleteRecord(Tuple.from(partType, uploadId, partNumber));
+            return t.deleteExtents(fileId);
+        });
     }
 
     /** Abandons an upload and returns every part's extents for reclamation. */

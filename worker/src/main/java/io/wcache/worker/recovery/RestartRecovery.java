@@ -15,6 +15,7 @@ import io.wcache.schema.catalog.FileState;
 import io.wcache.schema.catalog.FileVersion;
 import io.wcache.schema.catalog.ListPage;
 import io.wcache.schema.catalog.ListRequest;
+import io.wcache.schema.catalog.PartInfo;
 import io.wcache.schema.catalog.PersistState;
 import io.wcache.worker.space.ExtentDirectory;
 import java.time.Instant;
@@ -36,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * version whose bytes did not survive is rolled back: an unpersisted one is removed (by the
  * ordering rule it was never acknowledged), a persisted one loses its local extents (reads go to
  * the UFS). Write sessions this worker owned are aborted: their writers died with the process.
+ * Acknowledged parts of multipart uploads in progress are kept, pinned, exactly like a committed
+ * unpersisted version; a part whose bytes did not survive loses its record, so completion refuses
+ * it ({@code InvalidPart}) instead of assembling a hole. Records of parts that were never
+ * acknowledged are unreferenced and reclaimed.
  */
 public final class RestartRecovery {
 
@@ -66,6 +71,11 @@ public final class RestartRecovery {
         for (FileVersion s : sessions) {
             files.put(s.fileId(), s);
         }
+        // Parts are not files of the namespace: their file ids are known only to their Part records.
+        Map<Long, PartInfo> parts = new HashMap<>();
+        for (PartInfo p : catalog.allParts(Integer.MAX_VALUE)) {
+            parts.put(p.fileId(), p);
+        }
         List<LiveExtent> live = new ArrayList<>();
         Map<Location, Extent> byLocation = new HashMap<>();
         int unreferenced = 0;
@@ -74,13 +84,13 @@ public final class RestartRecovery {
                 continue;
             }
             FileVersion v = files.get(e.fileId());
-            if (v == null) {
+            if (v == null && !parts.containsKey(e.fileId())) {
                 catalog.replaceExtent(e, null);
                 unreferenced++;
                 continue;
             }
             Location loc = ExtentCodec.toLocation(e);
-            boolean clean = v.state() == FileState.COMMITTED && v.persistState() == PersistState.PERSISTED;
+            boolean clean = v != null && v.state() == FileState.COMMITTED && v.persistState() == PersistState.PERSISTED;
             live.add(new LiveExtent(loc, clean ? Region.EVICTABLE : Region.PINNED));
             byLocation.put(loc, e);
         }
@@ -95,7 +105,21 @@ public final class RestartRecovery {
         byLocation.forEach(directory::put);
         int rolledBack = 0;
         int dropped = 0;
+        int partsLost = 0;
         for (long fileId : damaged) {
+            PartInfo part = parts.get(fileId);
+            if (part != null) {
+                // The part's bytes are gone: forget the part, so a completion naming it is refused.
+                for (Extent e : catalog.dropPart(part.uploadId(), part.partNumber(), fileId)) {
+                    Location loc = ExtentCodec.toLocation(e);
+                    directory.remove(loc);
+                    store.release(loc);
+                }
+                partsLost++;
+                LOG.warn("event=part_dropped upload={} part={} file={} reason=data_missing_after_restart",
+                        part.uploadId(), part.partNumber(), fileId);
+                continue;
+            }
             FileVersion v = files.get(fileId);
             if (v.state() == FileState.WRITING) {
                 continue; // aborted below with the other sessions
@@ -141,8 +165,9 @@ public final class RestartRecovery {
         }
         Outcome o = new Outcome(report.restored(), unreferenced, aborted, rolledBack, dropped);
         LOG.info("event=restart_reconciled live_extents={} missing={} unreferenced_extent_records={} sessions_aborted={} "
-                        + "commits_rolled_back={} extents_dropped_to_ufs={}", o.liveExtents(), report.missing().size(),
-                o.unreferencedExtentRecords(), o.sessionsAborted(), o.commitsRolledBack(), o.extentsDroppedToUfs());
+                        + "commits_rolled_back={} extents_dropped_to_ufs={} parts_kept={} parts_lost={}", o.liveExtents(),
+                report.missing().size(), o.unreferencedExtentRecords(), o.sessionsAborted(), o.commitsRolledBack(),
+                o.extentsDroppedToUfs(), parts.size() - partsLost, partsLost);
         return o;
     }
 }
