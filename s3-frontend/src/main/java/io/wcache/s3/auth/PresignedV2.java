@@ -20,7 +20,9 @@ import javax.crypto.spec.SecretKeySpec;
  * Query-string authentication of Signature Version 2 ({@code AWSAccessKeyId}, {@code Expires},
  * {@code Signature}): what botocore (Debian's awscli and boto3) produces for presigned URLs with
  * default settings. Only this presigned form of V2 is accepted; V2 {@code Authorization} headers
- * are still refused (no current client sends them by default).
+ * are still refused (no current client sends them by default). Every {@code x-amz-*} header and
+ * {@code Content-MD5} is part of the V2 string to sign, so no such header can be added unsigned;
+ * {@code Expires} may be at most {@link SigV4Verifier#MAX_PRESIGN_EXPIRY} ahead, as V4's cap.
  */
 final class PresignedV2 {
 
@@ -44,8 +46,14 @@ final class PresignedV2 {
         if (!expires.matches("\\d{1,12}")) {
             throw new S3Exception(S3ErrorCode.ACCESS_DENIED, "Invalid date (should be seconds since epoch): " + expires);
         }
-        if (Instant.ofEpochSecond(Long.parseLong(expires)).isBefore(now)) {
+        Instant expiresAt = Instant.ofEpochSecond(Long.parseLong(expires));
+        if (expiresAt.isBefore(now)) {
             throw new S3Exception(S3Error.of(S3ErrorCode.ACCESS_DENIED, "Request has expired", request.resource()));
+        }
+        // V2 URLs carry no signing time: the cap that V4 puts on X-Amz-Expires bounds Expires from now.
+        if (expiresAt.isAfter(now.plus(SigV4Verifier.MAX_PRESIGN_EXPIRY))) {
+            throw new S3Exception(S3Error.of(S3ErrorCode.ACCESS_DENIED,
+                    "Expires must be at most 604800 seconds (7 days) in the future", request.resource()));
         }
         String secret = secrets.get(accessKey);
         if (secret == null) {

@@ -106,6 +106,7 @@ public final class SigV4Verifier {
             throw new S3Exception(S3ErrorCode.AUTHORIZATION_HEADER_MALFORMED,
                     "The authorization header is malformed; SignedHeaders must include host.");
         }
+        SignedHeaderCoverage.check(headers, auth.signedHeaders(), request.resource());
         String secret = secretFor(cfg, scope.accessKey());
         byte[] signingKey = SigV4Crypto.signingKey(secret, scope.date(), scope.region(), scope.service());
         String expected = matchSignature(request, auth.signedHeaders(), contentSha, false, signingKey, timestamp,
@@ -144,6 +145,7 @@ public final class SigV4Verifier {
         if (!signedHeaders.contains("host")) {
             throw queryError("X-Amz-SignedHeaders must include host");
         }
+        SignedHeaderCoverage.check(request.headers(), signedHeaders, request.resource());
         CredentialScope scope = CredentialScope.parse(credential, true);
         scope.check(timestamp, cfg.region(), true);
         Instant now = clock.instant();

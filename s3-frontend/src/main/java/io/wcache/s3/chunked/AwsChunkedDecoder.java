@@ -35,6 +35,11 @@ public final class AwsChunkedDecoder {
     public static final int MAX_LINE = 4096;
     /** The most trailer lines accepted. */
     public static final int MAX_TRAILERS = 16;
+    /**
+     * S3's smallest signed chunk, except the last data chunk: every chunk costs an HMAC, so tiny
+     * signed chunks would turn a body into a CPU-bound stream of signature checks.
+     */
+    public static final int MIN_SIGNED_CHUNK = 8192;
 
     /** Receives payload; it owns (and must release) each slice it is given. */
     @FunctionalInterface
@@ -59,6 +64,8 @@ public final class AwsChunkedDecoder {
     private String previousSignature;
     private MessageDigest chunkDigest;
     private long decoded;
+    /** Size of the previous data chunk; -1 before the first. */
+    private long previousChunkSize = -1;
     private S3Exception failure;
 
     /**
@@ -231,6 +238,10 @@ public final class AwsChunkedDecoder {
         if (mode.signedChunks() && chunkSignature == null) {
             throw malformed("a signed chunk has no chunk-signature");
         }
+        if (mode.signedChunks() && size > 0 && previousChunkSize >= 0 && previousChunkSize < MIN_SIGNED_CHUNK) {
+            throw new S3Exception(S3ErrorCode.INVALID_CHUNK_SIZE_ERROR, null);
+        }
+        previousChunkSize = size;
         if (declaredLength >= 0 && size > declaredLength - decoded) {
             throw new S3Exception(S3ErrorCode.INVALID_REQUEST,
                     "The aws-chunked body is longer than x-amz-decoded-content-length (" + declaredLength + ")");

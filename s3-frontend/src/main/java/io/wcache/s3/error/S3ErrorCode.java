@@ -25,6 +25,8 @@ public enum S3ErrorCode {
             "The AWS Access Key Id you provided does not exist in our records."),
     INVALID_ARGUMENT("InvalidArgument", 400, "Invalid Argument"),
     INVALID_BUCKET_NAME("InvalidBucketName", 400, "The specified bucket is not valid."),
+    INVALID_CHUNK_SIZE_ERROR("InvalidChunkSizeError", 403,
+            "Only the last chunk is allowed to have a size less than 8192 bytes"),
     INVALID_DIGEST("InvalidDigest", 400, "The Content-MD5 you specified is not valid."),
     INVALID_PART("InvalidPart", 400,
             "One or more of the specified parts could not be found. The part may not have been uploaded,"

@@ -226,6 +226,44 @@ class AwsChunkedDecoderTest {
         assertThat(d.finish()).containsKey("x-amz-checksum-crc32");
     }
 
+    /** Re-frames a signed payload into chunks of the given sizes, each correctly signed in the chain. */
+    static byte[] reframeSigned(SdkSigned s, byte[] p, int... sizes) {
+        io.wcache.s3.request.S3Request req = ChunkedBodies.PARSER.parse(s.method(), s.uri(), s.headers());
+        io.wcache.s3.auth.StreamingSigner signer = VERIFIER.verify(req).streamingSigner().orElseThrow();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        String prev = signer.seedSignature();
+        int off = 0;
+        for (int i = 0; off <= p.length; i++) {
+            int n = off == p.length ? 0 : Math.min(sizes[Math.min(i, sizes.length - 1)], p.length - off);
+            String sig = signer.chunkSignature(prev,
+                    io.wcache.s3.auth.SigV4Crypto.sha256(java.util.Arrays.copyOfRange(p, off, off + n)));
+            out.writeBytes((Integer.toHexString(n) + ";chunk-signature=" + sig + "\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            out.write(p, off, n);
+            out.writeBytes("\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            prev = sig;
+            off += n;
+            if (n == 0) {
+                break;
+            }
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void signedChunksSmallerThan8KiBAreRefusedExceptTheLast() {
+        byte[] p = payload(3 * 8192 + 5);
+        SdkSigned s = signedChunked(p, null);
+        // Full-size chunks and a short last one: accepted.
+        assertThat(ChunkedBodies.receive(VERIFIER, s, reframeSigned(s, p, 8192)).payload()).isEqualTo(p);
+        // Correctly signed 1-byte chunks: each costs an HMAC; S3 refuses them.
+        S3Exception e = failure(VERIFIER, s, reframeSigned(s, p, 1));
+        assertThat(e.code()).isEqualTo(S3ErrorCode.INVALID_CHUNK_SIZE_ERROR);
+        assertThat(e.error().httpStatus()).isEqualTo(403);
+        assertThat(failure(VERIFIER, s, reframeSigned(s, p, 8192, 8191, 8192)).code())
+                .isEqualTo(S3ErrorCode.INVALID_CHUNK_SIZE_ERROR);
+    }
+
     static software.amazon.awssdk.checksums.spi.ChecksumAlgorithm sdkAlgorithm(String name) {
         return switch (name) {
             case "CRC32" -> DefaultChecksumAlgorithm.CRC32;
