@@ -16,12 +16,13 @@ import io.wcache.worker.cache.ReaderPins;
 import io.wcache.worker.cache.WorkerCacheService;
 import io.wcache.worker.persist.FileUploader;
 import io.wcache.persister.async.PersisterConfig;
+import io.wcache.persister.ufs.UfsRouter;
+import io.wcache.worker.cache.Refreshing;
 import io.wcache.worker.persist.AsyncPersister;
 import io.wcache.worker.recovery.RestartRecovery;
 import io.wcache.worker.space.CatalogExtentRelocator;
 import io.wcache.worker.space.ExtentDirectory;
 import io.wcache.worker.sweep.SessionSweeper;
-import io.wcache.worker.ufs.UfsRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -49,6 +50,8 @@ public final class Worker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
     public static final String CATALOG_NAME = "wcache";
+    /** How long a loaded mount table is used before it is read again (mounts another worker changed). */
+    static final long MOUNTS_TTL_NANOS = 1_000_000_000L;
 
     private final WcacheConfig config;
     private final WorkerOptions options;
@@ -58,7 +61,8 @@ public final class Worker implements AutoCloseable {
     private Catalog catalog;
     private LogStore store;
     private WritePipeline pipeline;
-    private UfsRegistry ufs;
+    private Refreshing<MountTable> mounts;
+    private UfsRouter ufs;
     private ReaderPins pins;
     private FileUploader uploader;
     private WorkerCacheService cacheService;
@@ -103,7 +107,8 @@ public final class Worker implements AutoCloseable {
                 Index.of(catalog));
         closeables.add(pipeline);
         MountTable configured = config.mounts();
-        ufs = new UfsRegistry(() -> mergedMounts(configured));
+        mounts = new Refreshing<>(() -> mergedMounts(configured), MOUNTS_TTL_NANOS);
+        ufs = new UfsRouter(mounts::get);
         closeables.add(ufs);
         pins = new ReaderPins(store, directory);
         uploader = new FileUploader(catalog, store, options.workerId(), ufs, pins);
@@ -187,8 +192,17 @@ public final class Worker implements AutoCloseable {
         return io;
     }
 
-    public UfsRegistry ufs() {
+    /** The one router from a namespace path to its mount's UFS client, used by every UFS access of this worker. */
+    public UfsRouter ufs() {
         return ufs;
+    }
+
+    /**
+     * Forgets the cached mount table, so the next request (and the UFS router) sees a mount this
+     * worker just added, removed or re-pointed at once.
+     */
+    public void refreshMounts() {
+        mounts.invalidate();
     }
 
     /** The frontends started with this worker, in start order. */

@@ -4,7 +4,7 @@ import io.wcache.core.config.WcacheConfig;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.mount.Mount;
 import io.wcache.core.mount.MountTable;
-import io.wcache.worker.ufs.UfsRegistry;
+import io.wcache.persister.ufs.UfsRouter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -92,7 +92,7 @@ public final class WorkerMain implements Runnable {
             LOG.info("event=serving data_dir={} metadata={} cache_dirs={}", cfg.dataDir().toAbsolutePath(),
                     cfg.metadataEngine(), cfg.cacheDirs());
             for (Mount m : cfg.mounts().mounts()) {
-                LOG.info("event=mount path={} ufs={}", m.path(), UfsRegistry.uriOf(m));
+                LOG.info("event=mount path={} ufs={}", m.path(), UfsRouter.uriOf(m));
             }
             if (frontends.isEmpty()) {
                 LOG.info("event=frontends none=true note=\"no S3 or FUSE frontend is built into this version yet\"");

@@ -4,6 +4,7 @@ import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.persister.ufs.PutOptions;
+import io.wcache.persister.ufs.UfsRouter;
 import io.wcache.persister.ufs.UnderFileSystem;
 import io.wcache.schema.catalog.Catalog;
 import io.wcache.schema.catalog.Extent;
@@ -49,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * time, and a lane holds only the newest pending operation (by generation), so an older upload is
  * skipped once a newer commit or delete is known, and a delete waits for a running upload. An
  * upload re-reads the Catalog before it starts and skips a superseded generation; afterwards the
- * Catalog marks the file {@code PERSISTED} only if the generation is still current. Fast-path and
+ * Catalog marks the file {@code PERSISTED} only if the generation is still current. A UFS delete
+ * runs only if the Catalog still holds the path's tombstone of that generation, since what a lane
+ * knows of newer generations is forgotten when it goes idle. Fast-path and
  * claimed copies of one task meet in the same lane, so they never run twice at once.
  *
  * <p>Failures are rescheduled in the Catalog (attempts, next attempt, last error) with
@@ -62,7 +65,7 @@ public final class Persister implements AutoCloseable {
 
     private final Catalog catalog;
     private final LocalExtents local;
-    private final UfsResolver router;
+    private final UfsRouter router;
     private final PersisterConfig config;
     private final Clock clock;
     private final ExecutorService uploads;
@@ -119,7 +122,7 @@ public final class Persister implements AutoCloseable {
         }
     }
 
-    public Persister(Catalog catalog, LocalExtents local, UfsResolver router, PersisterConfig config, Clock clock) {
+    public Persister(Catalog catalog, LocalExtents local, UfsRouter router, PersisterConfig config, Clock clock) {
         this.catalog = catalog;
         this.local = local;
         this.router = router;
@@ -131,7 +134,7 @@ public final class Persister implements AutoCloseable {
         this.poller = daemon(this::pollLoop, "wcache-persist-poller");
     }
 
-    public Persister(Catalog catalog, LocalExtents local, UfsResolver router, PersisterConfig config) {
+    public Persister(Catalog catalog, LocalExtents local, UfsRouter router, PersisterConfig config) {
         this(catalog, local, router, config, Clock.systemUTC());
     }
 
@@ -433,6 +436,12 @@ public final class Persister implements AutoCloseable {
         NamespacePath path = task.path();
         String key = UfsRouter.keyOf(path);
         if (task.kind() == TaskKind.DELETE) {
+            // The lane's memory of newer generations is gone once it went idle, and another worker's
+            // writes never reach it: only the Catalog can say this delete is still the path's state.
+            if (!stillDeleted(task)) {
+                skipSuperseded(task);
+                return;
+            }
             UnderFileSystem ufs = router.ufsFor(path);
             ufs.delete(key);
             catalog.markPersisted(task);
@@ -474,6 +483,15 @@ public final class Persister implements AutoCloseable {
             superseded.incrementAndGet();
             LOG.debug("event=uploadSuperseded path={} generation={}", path, task.generation());
         }
+    }
+
+    /**
+     * Whether the Catalog still holds the tombstone this delete task was queued for: a newer
+     * {@code WRITE_BACK} or {@code WRITE_THROUGH} commit removes it, a newer delete replaces it; a
+     * {@code TRANSIENT} commit keeps it (its version never reaches the UFS, the old object must go).
+     */
+    private boolean stillDeleted(PersistTask task) {
+        return catalog.tombstone(task.path()).filter(t -> t.generation() == task.generation()).isPresent();
     }
 
     private void skipSuperseded(PersistTask task) {

@@ -11,6 +11,7 @@ import io.wcache.logstore.ExtentRelocator;
 import io.wcache.logstore.Region;
 import io.wcache.logstore.space.PinnedReservation;
 import io.wcache.persister.testing.PatternSource;
+import io.wcache.persister.ufs.UfsRouter;
 import io.wcache.persister.ufs.UnderFileSystem;
 import io.wcache.schema.catalog.BeginRequest;
 import io.wcache.schema.catalog.Catalog;

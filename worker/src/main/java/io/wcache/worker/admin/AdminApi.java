@@ -486,7 +486,7 @@ public final class AdminApi {
 
     public Updated addMount(String path, String uri, Map<String, String> options) {
         Mount m = Mount.of(path, uri, options == null ? Map.of() : options);
-        worker.ufs().refreshMounts();
+        worker.refreshMounts();
         if (cache().mounts().find(m.name()).isPresent()) {
             throw new WcacheException.AlreadyExists(path, "mount " + m.path() + " already exists");
         }
@@ -498,7 +498,7 @@ public final class AdminApi {
             }
         }
         worker.catalog().addMount(m);
-        worker.ufs().refreshMounts();
+        worker.refreshMounts();
         LOG.info("event=mount_added path={} ufs={}", m.path(), m.ufsUri());
         return new Updated("Mount " + m.path() + " added.");
     }
@@ -515,7 +515,7 @@ public final class AdminApi {
             }
         }
         worker.catalog().removeMount(p.mountName());
-        worker.ufs().refreshMounts();
+        worker.refreshMounts();
         LOG.info("event=mount_removed path={}", p);
         return new Updated("Mount " + p + " removed.");
     }

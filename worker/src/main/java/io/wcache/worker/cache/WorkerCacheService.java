@@ -25,6 +25,7 @@ import io.wcache.pipeline.WritePipeline;
 import io.wcache.persister.ufs.PutOptions;
 import io.wcache.persister.ufs.UfsListing;
 import io.wcache.persister.ufs.UfsObject;
+import io.wcache.persister.ufs.UfsRouter;
 import io.wcache.persister.ufs.UnderFileSystem;
 import io.wcache.schema.catalog.BeginRequest;
 import io.wcache.schema.catalog.Catalog;
@@ -75,7 +76,7 @@ public final class WorkerCacheService implements CacheService {
     private final Catalog catalog;
     private final LogStore store;
     private final WritePipeline pipeline;
-    private final io.wcache.worker.ufs.UfsRegistry ufs;
+    private final UfsRouter ufs;
     private final FileUploader uploader;
     private final ReaderPins pins;
     private final ExtentDirectory directory;
@@ -86,7 +87,7 @@ public final class WorkerCacheService implements CacheService {
     private final Refreshing<PathConfig> pathConfig;
 
     public WorkerCacheService(String workerId, Catalog catalog, LogStore store, WritePipeline pipeline,
-                              io.wcache.worker.ufs.UfsRegistry ufs, FileUploader uploader, ReaderPins pins,
+                              UfsRouter ufs, FileUploader uploader, ReaderPins pins,
                               ExtentDirectory directory, PathConfig baseConfig, Path spoolDir, ExecutorService io,
                               long readThroughMaxBytes) {
         this.workerId = workerId;
@@ -202,7 +203,7 @@ public final class WorkerCacheService implements CacheService {
             throw new WcacheException.AlreadyExists(path.toString(), "object exists");
         }
         if (policy == WritePolicy.NO_CACHE) {
-            return new NoCacheWriteSession(path, options, put, ufs.forPath(path), spoolDir, io);
+            return new NoCacheWriteSession(path, options, put, ufs.ufsFor(path), spoolDir, io);
         }
         PipelineSession ps = pipeline.newSession(new BeginRequest(path, policy, r.writeReplicas(), workerId,
                 List.of(), options.contentType(), options.userMetadata(), options.standardHeaders()));
@@ -213,7 +214,7 @@ public final class WorkerCacheService implements CacheService {
         if (catalog.lookup(path).isPresent()) {
             return true;
         }
-        return catalog.tombstone(path).isEmpty() && ufs.forPath(path).head(path.relativeToMount()).isPresent();
+        return catalog.tombstone(path).isEmpty() && ufs.ufsFor(path).head(path.relativeToMount()).isPresent();
     }
 
     /** Called once a commit is in the Catalog: the superseded version's bytes go when no reader holds them. */
@@ -230,7 +231,7 @@ public final class WorkerCacheService implements CacheService {
             if (!r.policy().acceptsWrites()) {
                 throw new WcacheException.ReadOnly(path.toString(), "path is READ_ONLY (" + r.explanation() + ")");
             }
-            UnderFileSystem u = ufs.forPath(path);
+            UnderFileSystem u = ufs.ufsFor(path);
             if (r.policy() == WritePolicy.NO_CACHE && catalog.lookup(path).isEmpty()) {
                 boolean existed = u.head(path.relativeToMount()).isPresent();
                 u.delete(path.relativeToMount());
@@ -265,7 +266,7 @@ public final class WorkerCacheService implements CacheService {
             if (catalog.tombstone(path).isPresent() || cacheOnly(path)) {
                 return Optional.<ObjectInfo>empty();
             }
-            return ufs.forPath(path).head(path.relativeToMount()).map(o -> ufsInfo(path, o));
+            return ufs.ufsFor(path).head(path.relativeToMount()).map(o -> ufsInfo(path, o));
         }, io);
     }
 
@@ -281,7 +282,7 @@ public final class WorkerCacheService implements CacheService {
 
     private ObjectReader openNow(NamespacePath path) {
         requireObjectPath(path);
-        UnderFileSystem u = ufs.forPath(path);
+        UnderFileSystem u = ufs.ufsFor(path);
         String key = path.relativeToMount();
         for (int attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
             // One transaction tells a cached version (with its extents) from a pending delete and from nothing.
@@ -435,7 +436,7 @@ public final class WorkerCacheService implements CacheService {
         if (page.truncated()) {
             catalogBound = merged.isEmpty() ? null : merged.lastKey();
         }
-        UnderFileSystem u = ufs.forPath(q.mount().child("x"));
+        UnderFileSystem u = ufs.ufsFor(q.mount().child("x"));
         String ufsBound = null;
         String continuation = null;
         int taken = 0;

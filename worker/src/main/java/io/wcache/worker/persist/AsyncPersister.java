@@ -6,13 +6,13 @@ import io.wcache.persister.async.PendingPersist;
 import io.wcache.persister.async.PersistStats;
 import io.wcache.persister.async.Persister;
 import io.wcache.persister.async.PersisterConfig;
+import io.wcache.persister.ufs.UfsRouter;
 import io.wcache.pipeline.ChangeEvent;
 import io.wcache.pipeline.ExtentCodec;
 import io.wcache.pipeline.WritePipeline;
 import io.wcache.schema.catalog.Catalog;
 import io.wcache.schema.catalog.Extent;
 import io.wcache.worker.cache.ReaderPins;
-import io.wcache.worker.ufs.UfsRegistry;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
@@ -29,7 +29,7 @@ public final class AsyncPersister implements io.wcache.worker.Persister {
     private final PersisterConfig config;
     private final WritePipeline pipeline;
 
-    public AsyncPersister(Catalog catalog, LogStore store, ReaderPins pins, UfsRegistry ufs, WritePipeline pipeline,
+    public AsyncPersister(Catalog catalog, LogStore store, ReaderPins pins, UfsRouter ufs, WritePipeline pipeline,
                           PersisterConfig config) {
         this.config = config;
         this.pipeline = pipeline;
@@ -55,7 +55,7 @@ public final class AsyncPersister implements io.wcache.worker.Persister {
                 pins.unpin(fileId);
             }
         };
-        this.persister = new Persister(catalog, local, ufs::forPath, config);
+        this.persister = new Persister(catalog, local, ufs, config);
     }
 
     /** Subscribes to committed events and starts the persister; {@code period} is not used (the config's poll interval is). */

@@ -13,7 +13,7 @@ import io.wcache.schema.catalog.PersistOutcome;
 import io.wcache.schema.catalog.PersistTask;
 import io.wcache.schema.catalog.TaskKind;
 import io.wcache.worker.cache.ReaderPins;
-import io.wcache.worker.ufs.UfsRegistry;
+import io.wcache.persister.ufs.UfsRouter;
 import java.util.List;
 import io.wcache.core.path.NamespacePath;
 import org.slf4j.Logger;
@@ -32,7 +32,7 @@ public final class FileUploader {
 
     private final Catalog catalog;
     private final LogStore store;
-    private final UfsRegistry ufs;
+    private final UfsRouter ufs;
     private final ReaderPins pins;
     // Totals since start for `wcadm async-persist stat` and /metrics; uploads of superseded versions do not count.
     private final java.util.concurrent.atomic.LongAdder persistedFiles = new java.util.concurrent.atomic.LongAdder();
@@ -41,7 +41,7 @@ public final class FileUploader {
     /** This worker's extents in the log store, as the upload bodies read them. */
     private final io.wcache.persister.async.LocalExtents local;
 
-    public FileUploader(Catalog catalog, LogStore store, String workerId, UfsRegistry ufs, ReaderPins pins) {
+    public FileUploader(Catalog catalog, LogStore store, String workerId, UfsRouter ufs, ReaderPins pins) {
         this.catalog = catalog;
         this.store = store;
         this.local = io.wcache.persister.async.LocalExtents.of(store, workerId, io.wcache.pipeline.ExtentCodec::toLocation);
@@ -56,7 +56,7 @@ public final class FileUploader {
                     "extents of file " + version.fileId() + " do not cover its " + version.size() + " bytes");
         }
         PutOptions options = new PutOptions(version.contentType(), version.userMetadata(), version.standardHeaders());
-        UfsObject o = ufs.forPath(version.path()).put(version.path().relativeToMount(),
+        UfsObject o = ufs.ufsFor(version.path()).put(version.path().relativeToMount(),
                 new io.wcache.persister.async.ExtentUploadSource(extents, version.size(), local), options);
         LOG.debug("event=uploaded path={} file={} bytes={}", version.path(), version.fileId(), version.size());
         return o;
@@ -67,7 +67,7 @@ public final class FileUploader {
         if (!ExtentReads.covers(extents, size)) {
             throw new WcacheException.Corruption(path.toString(), "extents do not cover the " + size + " bytes written");
         }
-        return ufs.forPath(path).put(path.relativeToMount(), new io.wcache.persister.async.ExtentUploadSource(extents, size, local),
+        return ufs.ufsFor(path).put(path.relativeToMount(), new io.wcache.persister.async.ExtentUploadSource(extents, size, local),
                 options);
     }
 
@@ -78,7 +78,7 @@ public final class FileUploader {
      */
     public PersistOutcome perform(PersistTask task) {
         if (task.kind() == TaskKind.DELETE) {
-            ufs.forPath(task.path()).delete(task.path().relativeToMount());
+            ufs.ufsFor(task.path()).delete(task.path().relativeToMount());
             return catalog.markPersisted(task);
         }
         FileLayout layout = catalog.layout(task.path()).orElse(null);
