@@ -75,6 +75,12 @@ public final class Catalog implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Catalog.class);
 
+    /** Key prefix (in the counters subspace) of the per-batch markers that make {@link #apply} idempotent. */
+    private static final String MARKER_PREFIX = "appliedBatch";
+    /** A batch marker older than this belongs to a batch answered long ago (retries take seconds). */
+    static final Duration MARKER_TTL = Duration.ofHours(1);
+    private static final int MARKERS_CLEARED_PER_BATCH = 64;
+
     /** File ids are reserved in blocks so that opening a session never contends on one key. */
     static final int ID_BLOCK = 1000;
     private static final int MAX_ERROR_CHARS = 2000;
@@ -97,6 +103,8 @@ public final class Catalog implements AutoCloseable {
     private final Object uploadType;
     private final Object partType;
     private volatile Subspace counters;
+    /** Markers of answered {@link #apply} batches, cleared by the next batches. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Tuple> markersToClear = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     // Guarded by this: the current block of reserved file ids [nextId, idLimit).
     private long nextId;
@@ -133,6 +141,11 @@ public final class Catalog implements AutoCloseable {
         this.workerType = metaData.getRecordType("Worker").getRecordTypeKey();
         this.uploadType = metaData.getRecordType("MultipartUpload").getRecordTypeKey();
         this.partType = metaData.getRecordType("Part").getRecordTypeKey();
+        try {
+            clearStaleMarkers();
+        } catch (RuntimeException e) {
+            LOG.warn("event=catalog_marker_cleanup_failed catalog={} error={}", name, e.toString());
+        }
     }
 
     public String name() {
@@ -256,16 +269,111 @@ public final class Catalog implements AutoCloseable {
     /**
      * Applies a batch of operations in one transaction, in order, and returns one outcome per
      * operation. An operation refused by a precondition writes nothing and does not affect the
-     * others; later operations see the writes of earlier ones.
+     * others; later operations see the writes of earlier ones. A batch is applied at most once even
+     * when the engine answers its commit with {@code commit_unknown_result} (see {@link AppliedBatch}).
      */
     public CompletableFuture<List<OpOutcome>> applyAsync(List<CatalogOp> ops) {
-        return CompletableFuture.supplyAsync(() -> freshIds(ops), executor)
-                .thenCompose(ids -> tx(t -> t.apply(ops, ids)));
+        return CompletableFuture.supplyAsync(() -> new AppliedBatch(ops, freshIds(ops)), executor)
+                .thenCompose(batch -> tx(batch::attempt).whenComplete((r, e) -> batch.finished(e == null)));
     }
 
     public List<OpOutcome> apply(List<CatalogOp> ops) {
-        long[] ids = freshIds(ops);
-        return txNow(t -> t.apply(ops, ids));
+        AppliedBatch batch = new AppliedBatch(ops, freshIds(ops));
+        boolean ok = false;
+        try {
+            List<OpOutcome> out = txNow(batch::attempt);
+            ok = true;
+            return out;
+        } finally {
+            batch.finished(ok);
+        }
+    }
+
+    /**
+     * One batch given to {@link #apply}, across the attempts of its transaction. The engine may
+     * answer a commit with {@code commit_unknown_result} (1021) although it committed; the retry
+     * must then not apply the batch a second time (every op would fail: ids in use, sessions
+     * already committed) but answer what the landed attempt did. So each attempt writes a marker
+     * key unique to the batch holding its attempt number, and first reads it: present means an
+     * earlier attempt landed, whose outcomes this object kept. Markers of acknowledged batches are
+     * cleared by later batches (blind clears, no conflicts); a marker left by a crash is cleared
+     * after {@link #MARKER_TTL} when the Catalog is opened.
+     */
+    private final class AppliedBatch {
+        private final List<CatalogOp> ops;
+        private final long[] ids;
+        private final Tuple marker;
+        private final Map<Integer, List<OpOutcome>> byAttempt = new java.util.concurrent.ConcurrentHashMap<>();
+        private final List<Tuple> clearing;
+        private final AtomicInteger attempts = new AtomicInteger();
+
+        AppliedBatch(List<CatalogOp> ops, long[] ids) {
+            this.ops = ops;
+            this.ids = ids;
+            this.marker = Tuple.from(MARKER_PREFIX, clock.millis(), java.util.concurrent.ThreadLocalRandom.current().nextLong());
+            this.clearing = takeMarkersToClear();
+        }
+
+        List<OpOutcome> attempt(Tx t) {
+            int attempt = attempts.incrementAndGet();
+            byte[] key = counters(t.ctx).pack(marker);
+            byte[] landed = t.ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_LOAD_RECORD, t.ctx.ensureActive().get(key));
+            if (landed != null) {
+                int which = (int) Tuple.fromBytes(landed).getLong(0);
+                List<OpOutcome> out = byAttempt.get(which);
+                if (out == null) {
+                    throw new WcacheException.Unavailable("metadata", "batch marker names attempt " + which
+                            + " whose outcomes are unknown", null);
+                }
+                LOG.warn("event=catalog_batch_already_committed catalog={} ops={} attempt={} landed_attempt={}",
+                        name, ops.size(), attempt, which);
+                return out;
+            }
+            List<OpOutcome> out = t.apply(ops, ids);
+            t.ctx.ensureActive().set(key, Tuple.from(attempt).pack());
+            for (Tuple old : clearing) {
+                t.ctx.ensureActive().clear(counters(t.ctx).pack(old));
+            }
+            byAttempt.put(attempt, out);
+            return out;
+        }
+
+        /** The batch is answered: its marker can go with a later batch; markers it failed to clear are kept for one. */
+        void finished(boolean acknowledged) {
+            if (acknowledged) {
+                markersToClear.add(marker);
+            } else {
+                markersToClear.addAll(clearing);
+            }
+        }
+    }
+
+    private List<Tuple> takeMarkersToClear() {
+        List<Tuple> out = new ArrayList<>();
+        Tuple t;
+        while (out.size() < MARKERS_CLEARED_PER_BATCH && (t = markersToClear.poll()) != null) {
+            out.add(t);
+        }
+        return out;
+    }
+
+    /** Clears batch markers older than {@link #MARKER_TTL}: those of batches answered before a crash. */
+    private void clearStaleMarkers() {
+        long cutoff = clock.millis() - MARKER_TTL.toMillis();
+        database.run(ctx -> {
+            Subspace c = counters(ctx);
+            ctx.ensureActive().clear(c.pack(Tuple.from(MARKER_PREFIX)), c.pack(Tuple.from(MARKER_PREFIX, cutoff)));
+            return null;
+        });
+    }
+
+    /** Batch markers still stored (tests). */
+    int storedBatchMarkers() {
+        return database.run(ctx -> {
+            Subspace c = counters(ctx);
+            return ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_SCAN_RECORDS,
+                    ctx.ensureActive().getRange(c.range(Tuple.from(MARKER_PREFIX))).asList()).size();
+        });
     }
 
     /** File ids for the batch's opens that did not reserve one. */
