@@ -55,7 +55,8 @@ public final class ConfigKeys {
     public static final ConfigKey<Integer> PATH_DEFAULT_WRITE_REPLICAS = new ConfigKey<>("path.default.write.replicas",
             ConfigType.POSITIVE_INT, "1", "Copies of unpersisted data for paths no path-config rule matches.");
     public static final ConfigKey<Duration> ORPHAN_TIMEOUT = new ConfigKey<>("write.cache.async.check.orphan.timeout",
-            ConfigType.DURATION, "1h", "A write session older than this is an orphan; the sweep aborts it.");
+            ConfigType.DURATION, "1h", "A write session older than this, or a multipart upload with no part for this long, is an orphan; "
+                    + "the sweep aborts it. A completed upload is remembered as long, for retried completions.");
     public static final ConfigKey<Duration> FILE_CHECK_PERIOD = new ConfigKey<>("write.cache.async.file.check.period",
             ConfigType.DURATION, "10min", "How often the dangling/orphan session sweep runs.");
     public static final ConfigKey<Double> PINNED_CAPACITY_RATIO = new ConfigKey<>(

@@ -500,7 +500,9 @@ public final class Catalog implements AutoCloseable {
     /** Uploads in progress whose path starts with {@code prefix}, by path then upload id, at most {@code limit}. */
     public List<MultipartUploadInfo> uploads(String prefix, int limit) {
         return txNow(t -> t.scanType(uploadType, Integer.MAX_VALUE).stream()
-                .map(m -> RecordMapping.upload(as(m, WcacheRecords.MultipartUpload.getDefaultInstance())))
+                .map(m -> as(m, WcacheRecords.MultipartUpload.getDefaultInstance()))
+                .filter(u -> !u.hasCompletedTimeMs())
+                .map(RecordMapping::upload)
                 .filter(u -> u.path().toString().startsWith(prefix))
                 .sorted(java.util.Comparator.comparing((MultipartUploadInfo u) -> u.path())
                         .thenComparing(MultipartUploadInfo::uploadId))
@@ -542,6 +544,7 @@ public final class Catalog implements AutoCloseable {
             }
             t.store.saveRecord(WcacheRecords.Part.newBuilder().setUploadId(uploadId).setPartNumber(partNumber)
                     .setFileId(fileId).setSize(size).setEtag(etag == null ? "" : etag).setCreatedTimeMs(t.now).build());
+            t.store.saveRecord(u.toBuilder().setLastPartTimeMs(t.now).build());
             return replaced;
         });
     }
@@ -593,17 +596,79 @@ public final class Catalog implements AutoCloseable {
         });
     }
 
+    /**
+     * The record of a completed upload, while it is kept ({@link #forgetCompletedUploads}): a
+     * retried completion is answered from it.
+     */
+    public Optional<CompletedUpload> completedUpload(String uploadId) {
+        return txNow(t -> {
+            FDBStoredRecord<Message> r = t.store.loadRecord(Tuple.from(uploadType, uploadId));
+            if (r == null) {
+                return Optional.<CompletedUpload>empty();
+            }
+            WcacheRecords.MultipartUpload u = as(r.getRecord(), WcacheRecords.MultipartUpload.getDefaultInstance());
+            if (!u.hasCompletedTimeMs()) {
+                return Optional.<CompletedUpload>empty();
+            }
+            List<CompletedPart> parts = new ArrayList<>();
+            for (String p : u.getCompletedPartsList()) {
+                int colon = p.indexOf(':');
+                parts.add(new CompletedPart(Integer.parseInt(p.substring(0, colon)), p.substring(colon + 1)));
+            }
+            return Optional.of(new CompletedUpload(uploadId, NamespacePath.of(u.getPath()), u.getCompletedFileId(),
+                    u.getCompletedEtag(), u.getCompletedSize(), parts, Instant.ofEpochMilli(u.getCompletedTimeMs())));
+        });
+    }
+
+    /**
+     * Uploads in progress with no activity (creation or a recorded part) since {@code before}:
+     * the orphans the sweep aborts. At most {@code limit}, oldest activity first.
+     */
+    public List<MultipartUploadInfo> uploadsIdleSince(Instant before, int limit) {
+        long cutoff = before.toEpochMilli();
+        return txNow(t -> t.scanType(uploadType, Integer.MAX_VALUE).stream()
+                .map(m -> as(m, WcacheRecords.MultipartUpload.getDefaultInstance()))
+                .filter(u -> !u.hasCompletedTimeMs() && Math.max(u.getCreatedTimeMs(), u.getLastPartTimeMs()) < cutoff)
+                .sorted(java.util.Comparator.comparingLong(u -> Math.max(u.getCreatedTimeMs(), u.getLastPartTimeMs())))
+                .limit(limit).map(RecordMapping::upload).toList());
+    }
+
+    /** Deletes the records of uploads completed before {@code before}, at most {@code limit}; the number deleted. */
+    public int forgetCompletedUploads(Instant before, int limit) {
+        long cutoff = before.toEpochMilli();
+        return txNow(t -> {
+            int n = 0;
+            for (Message m : t.scanType(uploadType, Integer.MAX_VALUE)) {
+                WcacheRecords.MultipartUpload u = as(m, WcacheRecords.MultipartUpload.getDefaultInstance());
+                if (u.hasCompletedTimeMs() && u.getCompletedTimeMs() < cutoff && n < limit) {
+                    t.store.deleteRecord(Tuple.from(uploadType, u.getUploadId()));
+                    n++;
+                }
+            }
+            return n;
+        });
+    }
+
+    /**
+     * Abandons an upload, in the same transaction as the check, if it has had no activity since
+     * {@code before} (an orphan); returns its parts' extents for reclamation, or empty when the
+     * upload got a part meanwhile or is gone.
+     */
+    public Optional<List<Extent>> abortUploadIfIdleSince(String uploadId, Instant before) {
+        return txNow(t -> {
+            WcacheRecords.MultipartUpload u = t.upload(uploadId);
+            if (u == null || Math.max(u.getCreatedTimeMs(), u.getLastPartTimeMs()) >= before.toEpochMilli()) {
+                return Optional.<List<Extent>>empty();
+            }
+            return Optional.of(t.abortUpload(uploadId));
+        });
+    }
+
     /** Abandons an upload and returns every part's extents for reclamation. */
     public List<Extent> abortUpload(String uploadId) {
         return txNow(t -> {
             t.requireUpload(uploadId);
-            List<Extent> out = new ArrayList<>();
-            for (WcacheRecords.Part p : t.parts(uploadId)) {
-                out.addAll(t.deleteExtents(p.getFileId()));
-                t.store.deleteRecord(Tuple.from(partType, uploadId, p.getPartNumber()));
-            }
-            t.store.deleteRecord(Tuple.from(uploadType, uploadId));
-            return out;
+            return t.abortUpload(uploadId);
         });
     }
 
@@ -1121,9 +1186,12 @@ public final class Catalog implements AutoCloseable {
             return s;
         }
 
+        /** The upload if it is in progress (a completed upload's record is kept only to answer retries). */
         WcacheRecords.MultipartUpload upload(String uploadId) {
             FDBStoredRecord<Message> r = store.loadRecord(Tuple.from(uploadType, uploadId));
-            return r == null ? null : as(r.getRecord(), WcacheRecords.MultipartUpload.getDefaultInstance());
+            WcacheRecords.MultipartUpload u = r == null ? null
+                    : as(r.getRecord(), WcacheRecords.MultipartUpload.getDefaultInstance());
+            return u == null || u.hasCompletedTimeMs() ? null : u;
         }
 
         WcacheRecords.MultipartUpload requireUpload(String uploadId) {
@@ -1137,6 +1205,16 @@ public final class Catalog implements AutoCloseable {
         WcacheRecords.Part part(String uploadId, int partNumber) {
             FDBStoredRecord<Message> r = store.loadRecord(Tuple.from(partType, uploadId, partNumber));
             return r == null ? null : as(r.getRecord(), WcacheRecords.Part.getDefaultInstance());
+        }
+
+        List<Extent> abortUpload(String uploadId) {
+            List<Extent> out = new ArrayList<>();
+            for (WcacheRecords.Part p : parts(uploadId)) {
+                out.addAll(deleteExtents(p.getFileId()));
+                store.deleteRecord(Tuple.from(partType, uploadId, p.getPartNumber()));
+            }
+            store.deleteRecord(Tuple.from(uploadType, uploadId));
+            return out;
         }
 
         List<WcacheRecords.Part> parts(String uploadId) {
@@ -1176,13 +1254,16 @@ public final class Catalog implements AutoCloseable {
             long offset = 0;
             java.util.Set<Integer> used = new java.util.HashSet<>();
             List<Long> partSizes = new ArrayList<>(named.size());
+            List<Extent> assembled = new ArrayList<>();
             for (CompletedPart c : named) {
                 WcacheRecords.Part p = byNumber.get(c.partNumber());
                 used.add(c.partNumber());
                 partSizes.add(p.getSize());
                 for (Extent e : deleteExtents(p.getFileId())) {
-                    store.saveRecord(RecordMapping.extent(new Extent(fileId, offset + e.offset(), e.worker(), e.segment(),
-                            e.position(), e.length(), e.crc32c())));
+                    Extent moved = new Extent(fileId, offset + e.offset(), e.worker(), e.segment(), e.position(),
+                            e.length(), e.crc32c());
+                    store.saveRecord(RecordMapping.extent(moved));
+                    assembled.add(moved);
                 }
                 offset += p.getSize();
                 store.deleteRecord(Tuple.from(partType, uploadId, p.getPartNumber()));
@@ -1194,11 +1275,17 @@ public final class Catalog implements AutoCloseable {
                     store.deleteRecord(Tuple.from(partType, uploadId, p.getPartNumber()));
                 }
             }
-            store.deleteRecord(Tuple.from(uploadType, uploadId));
+            // The upload's record stays, marked completed, so that a retried completion is answered alike.
+            WcacheRecords.MultipartUpload.Builder done = u.toBuilder().setCompletedTimeMs(now).setCompletedFileId(fileId)
+                    .setCompletedEtag(etag).setCompletedSize(offset);
+            for (CompletedPart c : named) {
+                done.addCompletedParts(c.partNumber() + ":" + stripQuotes(byNumber.get(c.partNumber()).getEtag()));
+            }
+            store.saveRecord(done.build());
             // The part boundaries travel with the session record into the committed version.
             store.saveRecord(loadFile(path, fileId).toBuilder().addAllPartSizes(partSizes).build());
             CommitResult commit = commit(session.ref(), new CommitRequest(offset, etag, crc32c));
-            return new CompleteUploadResult(commit, discarded);
+            return new CompleteUploadResult(commit, discarded, assembled);
         }
 
         FileVersion begin(BeginRequest req, long fileId) {

@@ -426,7 +426,25 @@ final class S3Operations {
         NamespacePath path = handler.objectPath(r);
         String uploadId = r.uploadId().orElseThrow();
         CompleteMultipartUpload req = S3XmlParser.parseCompleteMultipartUpload(body);
-        return cache.listParts(path, uploadId).thenCompose(stored -> {
+        return cache.listParts(path, uploadId).handle((stored, e) -> {
+            if (e == null) {
+                return completeNamed(path, uploadId, req, stored);
+            }
+            if (S3Handler.unwrap(e) instanceof WcacheException.NotFound) {
+                // Not in progress: a retried completion of a completed upload is answered as the first one was
+                // (the cache refuses it with NoSuchUpload unless it was completed with these very parts).
+                return cache.completeMultipart(path, uploadId, req.parts().stream()
+                        .map(cp -> new PartRef(cp.partNumber(), Conditions.unquote(cp.etag()))).toList());
+            }
+            return CompletableFuture.<ObjectInfo>failedFuture(e);
+        }).thenCompose(f -> f).thenApply(info -> S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.completeMultipartUpload(
+                "/" + bucket() + "/" + r.key().orElse(""), bucket(), r.key().orElse(""),
+                S3Handler.quote(info.etag()))));
+    }
+
+    private CompletableFuture<ObjectInfo> completeNamed(NamespacePath path, String uploadId, CompleteMultipartUpload req,
+                                                        List<PartInfo> stored) {
+        try {
             Map<Integer, PartInfo> byNumber = new HashMap<>();
             stored.forEach(p -> byNumber.put(p.partNumber(), p));
             List<PartRef> refs = new ArrayList<>();
@@ -447,9 +465,9 @@ final class S3Operations {
                 }
             }
             return writeConditions(path).thenCompose(v -> cache.completeMultipart(path, uploadId, refs));
-        }).thenApply(info -> S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.completeMultipartUpload(
-                "/" + bucket() + "/" + r.key().orElse(""), bucket(), r.key().orElse(""),
-                S3Handler.quote(info.etag()))));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private CompletableFuture<Void> writeConditions(NamespacePath path) {

@@ -351,7 +351,8 @@ final class Commands {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "Open write sessions older than --older-than (default: write.cache.async.check.orphan.timeout).")
+            description = "Open write sessions older than --older-than (default: write.cache.async.check.orphan.timeout),"
+                    + " and multipart uploads with no part for as long.")
     static final class OrphanList extends Common {
         @Option(names = "--older-than", paramLabel = "D", description = "Age, e.g. 30s, 10min, 1h")
         String olderThan;
@@ -365,16 +366,19 @@ final class Commands {
             }
             List<List<String>> rows = new ArrayList<>();
             for (JsonNode s : n) {
-                rows.add(List.of(text(s, "path"), text(s, "fileId"), bytes(s.path("size").asLong()), text(s, "created"),
+                // A multipart upload has no file id of its own: its upload id identifies it.
+                String id = s.path("uploadId").isTextual() ? "upload " + text(s, "uploadId") : text(s, "fileId");
+                rows.add(List.of(text(s, "path"), id, bytes(s.path("size").asLong()), text(s, "created"),
                         text(s, "lastWrite"), text(s, "owner")));
             }
-            table(List.of("PATH", "FILE ID", "SIZE", "CREATED", "LAST WRITE", "OWNER"), rows);
+            table(List.of("PATH", "ID", "SIZE", "CREATED", "LAST WRITE", "OWNER"), rows);
             return 0;
         }
     }
 
     @Command(name = "clean", mixinStandardHelpOptions = true,
-            description = "Abort orphaned sessions and reclaim their space (without --older-than: run the sweep now).")
+            description = "Abort orphaned sessions and abandoned multipart uploads and reclaim their space"
+                    + " (without --older-than: run the sweep now).")
     static final class OrphanClean extends Common {
         @Option(names = "--older-than", paramLabel = "D", description = "Abort every session opened longer ago than D")
         String olderThan;

@@ -415,13 +415,29 @@ public final class AdminApi {
         return olderThan != null ? olderThan : worker.config().get(ConfigKeys.ORPHAN_TIMEOUT);
     }
 
-    /** Open write sessions created more than {@code olderThan} (default: the orphan timeout) ago. */
+    /**
+     * Open write sessions created more than {@code olderThan} (default: the orphan timeout) ago,
+     * then multipart uploads with no activity (creation or a recorded part) for as long.
+     */
     public List<SessionView> orphans(Duration olderThan) {
         Instant before = clock.instant().minus(orphanAge(olderThan));
         List<SessionView> out = new ArrayList<>();
         for (FileVersion v : worker.catalog().sessionsCreatedBefore(before, 10_000)) {
             out.add(new SessionView(v.path().toString(), v.fileId(), v.size(), str(v.createdTime()), str(v.lastWriteTime()),
-                    v.ownerWorker()));
+                    v.ownerWorker(), null));
+        }
+        for (var u : worker.catalog().uploadsIdleSince(before, 10_000)) {
+            List<io.wcache.schema.catalog.PartInfo> parts;
+            try {
+                parts = worker.catalog().parts(u.uploadId());
+            } catch (WcacheException.NotFound e) {
+                continue; // completed or aborted meanwhile
+            }
+            long size = parts.stream().mapToLong(io.wcache.schema.catalog.PartInfo::size).sum();
+            Instant last = parts.stream().map(io.wcache.schema.catalog.PartInfo::createdTime)
+                    .max(java.util.Comparator.naturalOrder()).orElse(u.createdTime());
+            out.add(new SessionView(u.path().toString(), 0, size, str(u.createdTime()), str(last), u.ownerWorker(),
+                    u.uploadId()));
         }
         return out;
     }
@@ -433,9 +449,10 @@ public final class AdminApi {
     public void cleanOrphans(Duration olderThan, Consumer<Progress> progress) {
         if (olderThan == null) {
             var r = worker.sweeper().sweepNow();
-            progress.accept(new Progress("orphan-clean", true, r.orphans() + r.dangling(), r.orphans() + r.dangling(),
-                    r.bytesReclaimed(), null, "aborted " + r.orphans() + " orphaned and " + r.dangling()
-                    + " dangling sessions, " + r.bytesReclaimed() + " bytes reclaimed"));
+            int n = r.orphans() + r.dangling() + r.abandonedUploads();
+            progress.accept(new Progress("orphan-clean", true, n, n, r.bytesReclaimed(), null, "aborted " + r.orphans()
+                    + " orphaned and " + r.dangling() + " dangling sessions and " + r.abandonedUploads()
+                    + " abandoned multipart uploads, " + r.bytesReclaimed() + " bytes reclaimed"));
             return;
         }
         Instant before = clock.instant().minus(olderThan);
@@ -464,9 +481,13 @@ public final class AdminApi {
                 break;
             }
         }
-        LOG.info("event=orphans_cleaned older_than={} aborted={} bytes={}", olderThan, aborted, bytes);
-        progress.accept(new Progress("orphan-clean", true, aborted, aborted, bytes, null,
-                "aborted " + aborted + " sessions older than " + olderThan + ", " + bytes + " bytes reclaimed"));
+        long[] uploads = worker.sweeper().abandonUploads(before);
+        bytes += uploads[1];
+        LOG.info("event=orphans_cleaned older_than={} aborted={} abandoned_uploads={} bytes={}", olderThan, aborted,
+                uploads[0], bytes);
+        progress.accept(new Progress("orphan-clean", true, aborted + uploads[0], aborted + uploads[0], bytes, null,
+                "aborted " + aborted + " sessions older than " + olderThan + " and " + uploads[0]
+                        + " multipart uploads idle as long, " + bytes + " bytes reclaimed"));
     }
 
     // ---------------------------------------------------------------- mounts

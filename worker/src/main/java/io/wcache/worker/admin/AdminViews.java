@@ -51,7 +51,9 @@ public final class AdminViews {
     public record Listing(String path, List<FileView> entries, boolean truncated) {
     }
 
-    public record SessionView(String path, long fileId, long size, String created, String lastWrite, String owner) {
+    /** An orphan: a write session ({@code uploadId} null), or a multipart upload ({@code fileId} 0, size of its parts). */
+    public record SessionView(String path, long fileId, long size, String created, String lastWrite, String owner,
+                              String uploadId) {
     }
 
     public record CacheStat(long capacityBytes, long usedBytes, long freeBytes, long pinnedBytes, long pinnedCapBytes,

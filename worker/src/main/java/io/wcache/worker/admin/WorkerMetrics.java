@@ -72,6 +72,8 @@ public final class WorkerMetrics {
                 .description("Dangling write sessions aborted by sweeps").register(registry);
         FunctionCounter.builder("wcache.sweep.orphans.aborted", m, x -> worker.sweeper().totals().orphans())
                 .description("Orphaned write sessions aborted by sweeps").register(registry);
+        FunctionCounter.builder("wcache.sweep.uploads.aborted", m, x -> worker.sweeper().totals().abandonedUploads())
+                .description("Abandoned multipart uploads aborted by sweeps").register(registry);
         FunctionCounter.builder("wcache.sweep.reclaimed.bytes", m, x -> worker.sweeper().totals().bytesReclaimed())
                 .description("Bytes reclaimed by sweeps").register(registry);
     }

@@ -575,6 +575,10 @@ public final class WorkerCacheService implements CacheService {
     public CompletableFuture<ObjectInfo> completeMultipart(NamespacePath path, String uploadId, List<PartRef> parts) {
         return CompletableFuture.supplyAsync(() -> {
             requireObjectPath(path);
+            var inProgress = catalog.upload(uploadId);
+            if (inProgress.isEmpty()) {
+                return completedAgain(path, uploadId, parts);
+            }
             var u = requireUpload(path, uploadId);
             if (parts.isEmpty()) {
                 throw new WcacheException.InvalidArgument(uploadId, "a multipart upload needs at least one part");
@@ -630,13 +634,26 @@ public final class WorkerCacheService implements CacheService {
                 // WRITE_THROUGH is acknowledged only once the UFS holds it: the parts' bytes are uploaded,
                 // in order, then committed, inside the persister's order for the path (as a single PUT is),
                 // so an older version's background upload can never land after it.
-                var result = through
-                        ? inPersistOrder(path, () -> {
-                            uploader.upload(path, stitched, total,
-                                    new PutOptions(u.contentType(), u.userMetadata(), u.standardHeaders()));
-                            return catalog.completeUpload(uploadId, named, etag, 0L);
-                        })
-                        : catalog.completeUpload(uploadId, named, etag, 0L);
+                io.wcache.schema.catalog.CompleteUploadResult result;
+                try {
+                    result = through
+                            ? inPersistOrder(path, () -> {
+                                uploader.upload(path, stitched, total,
+                                        new PutOptions(u.contentType(), u.userMetadata(), u.standardHeaders()));
+                                return catalog.completeUpload(uploadId, named, etag, 0L);
+                            })
+                            : catalog.completeUpload(uploadId, named, etag, 0L);
+                } catch (WcacheException.NotFound e) {
+                    // A concurrent completion of the same upload won: answer as it did, if the parts agree.
+                    return completedAgain(path, uploadId, parts);
+                }
+                // The parts' records now back the new file id: the directory must say so before anything
+                // (eviction, compaction) looks a location up, or a relocation would miss the Catalog.
+                for (Extent e : result.assembledExtents()) {
+                    if (e.worker().equals(workerId)) {
+                        directory.put(ExtentCodec.toLocation(e), e);
+                    }
+                }
                 retireByFile(result.discardedExtents());
                 ObjectInfo info = onCommitted(result.commit());
                 List<Long> sizes = named.stream().map(c -> stored.get(c.partNumber()).size()).toList();
@@ -647,6 +664,31 @@ public final class WorkerCacheService implements CacheService {
                 lock.release();
             }
         }, io);
+    }
+
+    /**
+     * A completion of an upload that is no longer in progress: if it was completed (and its record
+     * is still kept) with the same part list, the answer is the first completion's, as S3 answers a
+     * retried CompleteMultipartUpload; otherwise the upload does not exist.
+     */
+    private ObjectInfo completedAgain(NamespacePath path, String uploadId, List<PartRef> parts) {
+        var done = catalog.completedUpload(uploadId).filter(c -> c.path().equals(path)).orElseThrow(() ->
+                new WcacheException.NotFound(uploadId, "no multipart upload " + uploadId + " in progress"));
+        List<io.wcache.schema.catalog.CompletedPart> named = parts.stream()
+                .map(p -> new io.wcache.schema.catalog.CompletedPart(p.partNumber(), p.etag())).toList();
+        if (!done.completedWith(named)) {
+            throw new WcacheException.NotFound(uploadId, "upload " + uploadId
+                    + " was completed with a different part list; it is no longer in progress");
+        }
+        Optional<FileVersion> current = catalog.lookup(path);
+        if (current.isPresent() && current.get().fileId() == done.fileId()) {
+            return toInfo(current.get());
+        }
+        // Superseded or deleted since: the answer still describes what the completion created.
+        Resolution r = resolvePolicy(path);
+        return new ObjectInfo(path, done.size(), done.etag(), done.completedTime(), null, Map.of(),
+                r.policy() == WritePolicy.TRANSIENT ? PersistStatus.TRANSIENT : PersistStatus.NOT_PERSISTED, r.policy(),
+                0, List.of(), Map.of());
     }
 
     @Override

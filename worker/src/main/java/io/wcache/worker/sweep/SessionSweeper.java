@@ -6,7 +6,13 @@ import io.wcache.schema.catalog.FileVersion;
 import io.wcache.core.error.WcacheException;
 import io.wcache.worker.cache.ReaderPins;
 import java.time.Clock;
+import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.MultipartUploadInfo;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -18,7 +24,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Aborts write sessions that will never commit and reclaims their space: dangling ones (no
  * write for {@code worker.mark.writing.files.duration}) and orphans (opened more than
- * {@code write.cache.async.check.orphan.timeout} ago). Runs every
+ * {@code write.cache.async.check.orphan.timeout} ago). Multipart uploads with no activity (creation
+ * or an acknowledged part) for the orphan timeout are orphans too: they are aborted and their
+ * parts' pinned space returned. Records of completed uploads, kept to answer a retried
+ * completion, are forgotten after the same timeout. Runs every
  * {@code write.cache.async.file.check.period}, and on demand ({@link #sweepNow()}).
  */
 public final class SessionSweeper implements AutoCloseable {
@@ -27,7 +36,7 @@ public final class SessionSweeper implements AutoCloseable {
     private static final int BATCH = 1000;
 
     /** What one sweep did. */
-    public record SweepResult(int dangling, int orphans, long bytesReclaimed) {
+    public record SweepResult(int dangling, int orphans, long bytesReclaimed, int abandonedUploads) {
     }
 
     private final Catalog catalog;
@@ -41,6 +50,7 @@ public final class SessionSweeper implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong danglingAborted = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong orphansAborted = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong bytesReclaimed = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong uploadsAborted = new java.util.concurrent.atomic.AtomicLong();
 
     public SessionSweeper(Catalog catalog, ReaderPins pins, Duration dangling, Duration orphan, Clock clock) {
         this.catalog = catalog;
@@ -79,14 +89,49 @@ public final class SessionSweeper implements AutoCloseable {
             }
         }
         long bytes = abortAll(orphans) + abortAll(idle);
-        if (!orphans.isEmpty() || !idle.isEmpty()) {
-            LOG.info("event=sessions_swept dangling={} orphans={} bytes_reclaimed={}", idle.size(), orphans.size(), bytes);
+        long[] uploads = abandonUploads(now.minus(orphan));
+        bytes += uploads[1];
+        int forgotten = catalog.forgetCompletedUploads(now.minus(orphan), BATCH);
+        if (!orphans.isEmpty() || !idle.isEmpty() || uploads[0] > 0) {
+            LOG.info("event=sessions_swept dangling={} orphans={} abandoned_uploads={} bytes_reclaimed={}", idle.size(),
+                    orphans.size(), uploads[0], bytes);
+        }
+        if (forgotten > 0) {
+            LOG.debug("event=completed_uploads_forgotten count={}", forgotten);
         }
         sweeps.incrementAndGet();
         danglingAborted.addAndGet(idle.size());
         orphansAborted.addAndGet(orphans.size());
+        uploadsAborted.addAndGet(uploads[0]);
         bytesReclaimed.addAndGet(bytes);
-        return new SweepResult(idle.size(), orphans.size(), bytes);
+        return new SweepResult(idle.size(), orphans.size(), bytes, (int) uploads[0]);
+    }
+
+    /**
+     * Aborts the multipart uploads with no activity since {@code before} (each checked again in the
+     * abort's own transaction, so a part recorded meanwhile keeps its upload); returns
+     * {count, bytes reclaimed}.
+     */
+    public long[] abandonUploads(Instant before) {
+        long count = 0;
+        long bytes = 0;
+        for (MultipartUploadInfo u : catalog.uploadsIdleSince(before, BATCH)) {
+            Optional<List<Extent>> freed = catalog.abortUploadIfIdleSince(u.uploadId(), before);
+            if (freed.isEmpty()) {
+                continue;
+            }
+            // Parts have distinct file ids: each one's extents are retired under its own id.
+            Map<Long, List<Extent>> byFile = new LinkedHashMap<>();
+            for (Extent e : freed.get()) {
+                byFile.computeIfAbsent(e.fileId(), k -> new ArrayList<>()).add(e);
+                bytes += e.length();
+            }
+            byFile.forEach(pins::retire);
+            count++;
+            LOG.info("event=upload_abandoned upload={} path={} parts_bytes={}", u.uploadId(), u.path(),
+                    freed.get().stream().mapToLong(Extent::length).sum());
+        }
+        return new long[] {count, bytes};
     }
 
     private long abortAll(Map<Long, FileVersion> sessions) {
@@ -107,7 +152,8 @@ public final class SessionSweeper implements AutoCloseable {
 
     /** Every sweep since start added up: {@code dangling}, {@code orphans} and bytes reclaimed. */
     public SweepResult totals() {
-        return new SweepResult((int) danglingAborted.get(), (int) orphansAborted.get(), bytesReclaimed.get());
+        return new SweepResult((int) danglingAborted.get(), (int) orphansAborted.get(), bytesReclaimed.get(),
+                (int) uploadsAborted.get());
     }
 
     /** Sweeps run since start. */
