@@ -64,7 +64,7 @@ public final class WorkerMain implements Runnable {
             WcacheConfig cfg;
             try {
                 cfg = config == null ? WcacheConfig.shipped(sets) : WcacheConfig.load(config, sets);
-                cfg = withDefaultMount(cfg, sets);
+                cfg = withDefaultMount(cfg);
             } catch (WcacheException e) {
                 System.err.println("wcache serve: " + e.getMessage());
                 return 2;
@@ -133,24 +133,13 @@ public final class WorkerMain implements Runnable {
         }
 
         /** With no mounts configured, serve {@code /demo} from {@code ./data/ufs/demo}. */
-        private WcacheConfig withDefaultMount(WcacheConfig cfg, List<String> overrides) {
+        private static WcacheConfig withDefaultMount(WcacheConfig cfg) {
             if (!cfg.mounts().mounts().isEmpty()) {
                 return cfg;
             }
+            // Not through effectiveValues(): it masks secrets (admin.token, s3.credentials).
             Path demo = cfg.dataDir().resolve("ufs").resolve("demo").toAbsolutePath().normalize();
-            String yaml = "mounts:\n  - path: /demo\n    ufs: " + demo.toUri() + "\n";
-            StringBuilder sb = new StringBuilder(yaml);
-            for (Map.Entry<String, String> e : cfg.effectiveValues().entrySet()) {
-                sb.append(e.getKey()).append(": ").append(quote(e.getValue())).append('\n');
-            }
-            return WcacheConfig.fromYaml(sb.toString(), "config with default mount", List.of());
-        }
-
-        private static String quote(String v) {
-            if (v.startsWith("[") || v.startsWith("{")) {
-                return v;
-            }
-            return "'" + v.replace("'", "''") + "'";
+            return cfg.withMounts(MountTable.of(List.of(Mount.of("/demo", demo.toUri().toString(), Map.of()))));
         }
     }
 }

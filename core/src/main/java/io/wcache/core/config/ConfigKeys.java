@@ -43,9 +43,22 @@ public final class ConfigKeys {
                     + "removes it when empty. Unset: both are refused and mounts are managed with `wcadm mount`.");
     public static final ConfigKey<HostPort> ADMIN_ADDRESS = new ConfigKey<>("admin.address", ConfigType.ADDRESS,
             "127.0.0.1:9001", "Listen address of the admin REST API and /metrics.");
-    public static final ConfigKey<String> ADMIN_TOKEN = new ConfigKey<>("admin.token", ConfigType.OPTIONAL_STRING, "",
-            "Bearer token the admin API requires on every request; required when admin.address is not a loopback "
-                    + "address. The WCACHE_ADMIN_TOKEN environment variable, when set, takes precedence.");
+    public static final ConfigKey<AdminAuthMode> ADMIN_AUTH = new ConfigKey<>("admin.auth", ConfigType.ADMIN_AUTH, "token",
+            "`token`: every admin route but /metrics and /health needs `Authorization: Bearer <token>`; `none`: no "
+                    + "token (local experiments only: warned at start, refused unless admin.address is loopback).");
+    public static final ConfigKey<String> ADMIN_TOKEN = new ConfigKey<>("admin.token", ConfigType.SECRET, "",
+            "The admin bearer token. Empty: the worker uses `${data.dir}/admin.token`, generating a random one "
+                    + "(mode 0600) at first start, which `wcadm` finds by itself. The WCACHE_ADMIN_TOKEN "
+                    + "environment variable, when set, takes precedence.");
+    public static final ConfigKey<String> ADMIN_ALLOWED_HOSTS = new ConfigKey<>("admin.allowed.hosts",
+            ConfigType.OPTIONAL_STRING, "",
+            "Comma-separated extra names the admin API answers to in the `Host` header, besides loopback names, "
+                    + "admin.address's host and (on a wildcard address) the machine's own names and addresses; "
+                    + "`*` turns the check off (behind a proxy that checks it). Defends against DNS rebinding.");
+    public static final ConfigKey<String> ADMIN_TLS_CERT = new ConfigKey<>("admin.tls.cert", ConfigType.OPTIONAL_STRING,
+            "", "PEM certificate chain: with admin.tls.key, the admin API is served over HTTPS only.");
+    public static final ConfigKey<String> ADMIN_TLS_KEY = new ConfigKey<>("admin.tls.key", ConfigType.OPTIONAL_STRING,
+            "", "PEM private key (PKCS#8 `BEGIN PRIVATE KEY`, or RSA `BEGIN RSA PRIVATE KEY`) of admin.tls.cert.");
     public static final ConfigKey<Boolean> WRITE_CACHE_ENABLED = new ConfigKey<>("write.cache.enabled",
             ConfigType.BOOLEAN, "true",
             "When false the system is a read cache: WRITE_BACK and TRANSIENT writes become WRITE_THROUGH.");
@@ -83,7 +96,8 @@ public final class ConfigKeys {
 
     /** All keys, in the order of the reference table. */
     public static final List<ConfigKey<?>> ALL = List.of(DATA_DIR, METADATA_ENGINE, CACHE_DIRS, CACHE_CAPACITY,
-            S3_ADDRESS, S3_AUTH, S3_CREDENTIALS, S3_CREATE_BUCKET_UFS, ADMIN_ADDRESS, ADMIN_TOKEN, WRITE_CACHE_ENABLED, PATH_DEFAULT_POLICY,
+            S3_ADDRESS, S3_AUTH, S3_CREDENTIALS, S3_CREATE_BUCKET_UFS, ADMIN_ADDRESS, ADMIN_AUTH, ADMIN_TOKEN,
+            ADMIN_ALLOWED_HOSTS, ADMIN_TLS_CERT, ADMIN_TLS_KEY, WRITE_CACHE_ENABLED, PATH_DEFAULT_POLICY,
             PATH_DEFAULT_WRITE_REPLICAS, ORPHAN_TIMEOUT, FILE_CHECK_PERIOD, PINNED_CAPACITY_RATIO,
             MARK_WRITING_DURATION, PERSIST_RETRY_INITIAL, PERSIST_RETRY_MAX, PERSIST_THREADS, FUSE_SILLY_RENAME,
             FUSE_CACHE_TIMEOUT);

@@ -72,6 +72,13 @@ public final class ConfigType<T> {
     public static final ConfigType<String> OPTIONAL_STRING = new ConfigType<>("string, may be empty", (k, n) ->
             n == null || n.isNull() || n.isMissingNode() ? "" : scalar(k, n).trim(), s -> s);
 
+    /**
+     * A secret that may be left empty (a token): parsed like {@link #OPTIONAL_STRING}, but printed
+     * as {@code ***} when set, so effective-value listings and logs never show it.
+     */
+    public static final ConfigType<String> SECRET = new ConfigType<>("secret, may be empty", (k, n) ->
+            n == null || n.isNull() || n.isMissingNode() ? "" : scalar(k, n).trim(), s -> s.isEmpty() ? "" : "***");
+
     public static final ConfigType<Boolean> BOOLEAN = new ConfigType<>("boolean", (k, n) -> {
         String s = scalar(k, n).trim().toLowerCase(Locale.ROOT);
         return switch (s) {
@@ -134,6 +141,16 @@ public final class ConfigType<T> {
             case "none" -> S3AuthMode.NONE;
             default -> throw new WcacheException.InvalidArgument(k, "config key '" + k + "': '" + s
                     + "' is not an S3 auth mode (sigv4 or none)");
+        };
+    }, m -> m.name().toLowerCase(Locale.ROOT));
+
+    public static final ConfigType<AdminAuthMode> ADMIN_AUTH = new ConfigType<>("token | none", (k, n) -> {
+        String s = scalar(k, n).trim();
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "token" -> AdminAuthMode.TOKEN;
+            case "none" -> AdminAuthMode.NONE;
+            default -> throw new WcacheException.InvalidArgument(k, "config key '" + k + "': '" + s
+                    + "' is not an admin auth mode (token or none)");
         };
     }, m -> m.name().toLowerCase(Locale.ROOT));
 

@@ -287,6 +287,11 @@ public final class WcacheConfig {
         return mounts;
     }
 
+    /** This config with another mount table; every key keeps its value and source. */
+    public WcacheConfig withMounts(MountTable other) {
+        return new WcacheConfig(values, sources, other);
+    }
+
     /** The path config's global default from this config, with no rules (rules live in metadata). */
     public PathConfig pathConfigDefaults() {
         return PathConfig.of(get(ConfigKeys.PATH_DEFAULT_POLICY), get(ConfigKeys.PATH_DEFAULT_WRITE_REPLICAS),

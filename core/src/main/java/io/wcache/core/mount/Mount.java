@@ -13,9 +13,13 @@ import java.util.TreeMap;
  * A top-level namespace name mapped to a UFS location: {@code /s3 -> s3://bucket/prefix} or
  * {@code /local -> file:///data/ufs}. The mount name is the S3 bucket name. Options carry
  * UFS-specific settings ({@code ufs.s3.endpoint}, {@code ufs.s3.region}, ...), read by the
- * persister.
+ * persister. Options that hold secrets ({@link #isSecretOption}) are never printed: {@link #toString}
+ * and {@link #maskedOptions} show {@value #MASK} instead, and credentials are refused inside the URI.
  */
 public record Mount(NamespacePath path, URI ufsUri, Map<String, String> options) {
+
+    /** What a secret option's value is shown as. */
+    public static final String MASK = "***";
 
     public Mount {
         Objects.requireNonNull(path, "path");
@@ -35,13 +39,20 @@ public record Mount(NamespacePath path, URI ufsUri, Map<String, String> options)
         try {
             uri = new URI(ufsUri == null ? "" : ufsUri);
         } catch (URISyntaxException e) {
-            throw new WcacheException.InvalidArgument(path, "ufs '" + ufsUri + "' is not a URI: " + e.getReason());
+            throw new WcacheException.InvalidArgument(path, "ufs '" + redactUserInfo(ufsUri) + "' is not a URI: "
+                    + e.getReason());
+        }
+        if (hasUserInfo(uri)) {
+            // Never echo it: the user part of a URI is where people put access keys.
+            throw new WcacheException.InvalidArgument(path, "ufs '" + redactUserInfo(ufsUri) + "' carries credentials"
+                    + " in the URI; give them as mount options instead (access.key, secret.key)");
         }
         return new Mount(p, uri, options);
     }
 
     private static void checkUri(String subject, URI uri) {
         String scheme = uri.getScheme();
+        uri = safeUri(uri);
         if ("s3".equals(scheme)) {
             if (uri.getHost() == null || uri.getHost().isEmpty()) {
                 throw new WcacheException.InvalidArgument(subject, "ufs '" + uri + "' names no bucket (s3://bucket/prefix)");
@@ -97,8 +108,54 @@ public record Mount(NamespacePath path, URI ufsUri, Map<String, String> options)
         }
     }
 
+    /**
+     * Whether a mount option holds a secret: its name (any case, any prefix such as {@code ufs.s3.})
+     * mentions a secret, password, token or credential. Such values never leave the worker.
+     */
+    public static boolean isSecretOption(String key) {
+        String k = key.toLowerCase(java.util.Locale.ROOT);
+        return k.contains("secret") || k.contains("password") || k.contains("token") || k.contains("credential");
+    }
+
+    /** The options with every secret value replaced by {@value #MASK}: what may be printed or returned. */
+    public Map<String, String> maskedOptions() {
+        Map<String, String> out = new TreeMap<>(options);
+        out.replaceAll((k, v) -> isSecretOption(k) ? MASK : v);
+        return Map.copyOf(out);
+    }
+
+    /** The UFS URI without any user information, for printing. */
+    public URI printableUri() {
+        return safeUri(ufsUri);
+    }
+
+    private static boolean hasUserInfo(URI uri) {
+        return uri.getRawUserInfo() != null || uri.getRawAuthority() != null && uri.getRawAuthority().contains("@");
+    }
+
+    private static URI safeUri(URI uri) {
+        if (!hasUserInfo(uri)) {
+            return uri;
+        }
+        try {
+            return new URI(redactUserInfo(uri.toString()));
+        } catch (URISyntaxException e) {
+            return URI.create(uri.getScheme() + ":" + MASK);
+        }
+    }
+
+    /** Replaces what lies between {@code ://} and {@code @} in a URI that could not be parsed. */
+    private static String redactUserInfo(String uri) {
+        if (uri == null) {
+            return null;
+        }
+        int scheme = uri.indexOf("://");
+        int at = uri.lastIndexOf('@');
+        return scheme >= 0 && at > scheme ? uri.substring(0, scheme + 3) + MASK + uri.substring(at) : uri;
+    }
+
     @Override
     public String toString() {
-        return path + " -> " + ufsUri + (options.isEmpty() ? "" : " " + options);
+        return path + " -> " + printableUri() + (options.isEmpty() ? "" : " " + new TreeMap<>(maskedOptions()));
     }
 }

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.net.ConnectException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -13,10 +15,23 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * A small client of the worker's admin REST API: JSON requests and answers, NDJSON streams for
@@ -34,6 +49,11 @@ public final class AdminClient {
     private final HttpClient http;
 
     public AdminClient(String endpoint, String token) {
+        this(endpoint, token, null);
+    }
+
+    /** With {@code tls} (see {@link #tls}) for an {@code https://} endpoint; null: the JDK's default trust. */
+    public AdminClient(String endpoint, String token, SSLContext tls) {
         String e = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
         try {
             this.endpoint = URI.create(e);
@@ -44,7 +64,81 @@ public final class AdminClient {
             throw new Usage("--endpoint '" + endpoint + "' is not a URL, e.g. http://127.0.0.1:9001");
         }
         this.token = token == null || token.isBlank() ? null : token.trim();
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1);
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
+    }
+
+    /**
+     * The TLS context for an {@code https://} endpoint: trusting the PEM certificates in
+     * {@code caFile} (the worker's certificate or its CA), or with {@code insecure} any certificate
+     * and any host name; null (the JDK's trust store) when neither is given.
+     */
+    static SSLContext tls(Path caFile, boolean insecure) {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            if (insecure) {
+                ctx.init(null, new TrustManager[] {new TrustingAnyCertificate()}, null);
+                return ctx;
+            }
+            if (caFile == null) {
+                return null;
+            }
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            try (InputStream in = Files.newInputStream(caFile)) {
+                int i = 0;
+                for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    trust.setCertificateEntry("ca-" + i++, c);
+                }
+                if (i == 0) {
+                    throw new Usage("--cacert " + caFile + " holds no PEM certificate");
+                }
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new Usage("--cacert " + caFile + " cannot be used: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Accepts every server certificate. Being an {@link X509ExtendedTrustManager}, it is also where
+     * JSSE would check the host name, so {@code --insecure} skips that too, as {@code curl -k} does.
+     */
+    private static final class TrustingAnyCertificate extends X509ExtendedTrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
     }
 
     public String endpoint() {
@@ -181,8 +275,16 @@ public final class AdminClient {
     }
 
     private Unreachable unreachable(IOException e) {
+        if (e instanceof SSLException || e.getCause() instanceof SSLException) {
+            return new Unreachable("TLS with the wcache admin API at " + endpoint + " failed (" + e.getMessage()
+                    + "): pass the worker's certificate with --cacert FILE (or $WCADM_CACERT), or --insecure to skip"
+                    + " the check", e);
+        }
         String why = e instanceof ConnectException || e instanceof HttpConnectTimeoutException
                 ? "cannot connect" : "no answer (" + e + ")";
+        if (!(e instanceof ConnectException) && "http".equals(endpoint.getScheme())) {
+            why += "; if the worker serves the admin API over TLS (admin.tls.cert), use --endpoint https://...";
+        }
         return new Unreachable(why + " to the wcache admin API at " + endpoint
                 + ": is `./wcache serve` running? (endpoint " + endpoint + "; change it with --endpoint or WCADM_ENDPOINT)", e);
     }

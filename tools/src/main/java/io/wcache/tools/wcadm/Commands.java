@@ -44,7 +44,7 @@ final class Commands {
         @Override
         public Integer call() {
             JsonNode n = client().get("/api/v1/info", null);
-            if (json) {
+            if (json()) {
                 printJson(n);
                 return 0;
             }
@@ -84,7 +84,7 @@ final class Commands {
         @Override
         public Integer call() {
             JsonNode n = client().get("/api/v1/pathconfig", null);
-            if (json) {
+            if (json()) {
                 printJson(n);
             } else {
                 out().print(n.path("document").asText());
@@ -135,7 +135,7 @@ final class Commands {
         @Override
         public Integer call() {
             JsonNode n = client().get("/api/v1/pathconfig/resolve", AdminClient.params("path", path));
-            if (json) {
+            if (json()) {
                 printJson(n);
                 return 0;
             }
@@ -162,7 +162,7 @@ final class Commands {
             } catch (IOException e) {
                 throw new AdminClient.Usage("cannot read " + file + ": " + e.getMessage());
             }
-            return done(client().send("PUT", "/api/v1/pathconfig", null, text, "application/yaml"));
+            return done(client().send("PUT", "/api/v1/pathconfig", null, document(text), "application/json"));
         }
     }
 
@@ -186,7 +186,7 @@ final class Commands {
                 return 0;
             }
             try {
-                int code = done(client().send("PUT", "/api/v1/pathconfig", null, after, "application/yaml"));
+                int code = done(client().send("PUT", "/api/v1/pathconfig", null, document(after), "application/json"));
                 Files.deleteIfExists(tmp);
                 return code;
             } catch (AdminClient.ServerError e) {
@@ -194,6 +194,11 @@ final class Commands {
                         "nothing was saved; your edits are in " + tmp + ": fix them and run `wcadm pathconfig import " + tmp + "`");
             }
         }
+    }
+
+    /** The body of {@code PUT /api/v1/pathconfig}: the YAML document inside JSON, as the API takes only JSON. */
+    static String document(String yaml) {
+        return AdminClient.JSON.createObjectNode().put("document", yaml).toString();
     }
 
     // ---------------------------------------------------------------- async-persist
@@ -208,7 +213,7 @@ final class Commands {
         @Override
         public Integer call() {
             JsonNode n = client().get("/api/v1/async-persist/stat", null);
-            if (json) {
+            if (json()) {
                 printJson(n);
                 return 0;
             }
@@ -233,7 +238,7 @@ final class Commands {
         @Override
         public Integer call() {
             JsonNode n = client().get("/api/v1/async-persist/list", AdminClient.params("limit", Integer.toString(limit)));
-            if (json) {
+            if (json()) {
                 printJson(n);
                 return 0;
             }
@@ -272,7 +277,7 @@ final class Commands {
         @Override
         public Integer call() {
             JsonNode n = client().get("/api/v1/fs/ls", AdminClient.params("path", path, "recursive", Boolean.toString(recursive)));
-            if (json) {
+            if (json()) {
                 printJson(n);
                 return 0;
             }
@@ -296,7 +301,7 @@ final class Commands {
         @Override
         public Integer call() {
             JsonNode n = client().get("/api/v1/fs/stat", AdminClient.params("path", path));
-            if (json) {
+            if (json()) {
                 printJson(n);
                 return 0;
             }
@@ -360,7 +365,7 @@ final class Commands {
         @Override
         public Integer call() {
             JsonNode n = client().get("/api/v1/orphans", AdminClient.params("olderThan", olderThan));
-            if (json) {
+            if (json()) {
                 printJson(n);
                 return 0;
             }
@@ -402,7 +407,7 @@ final class Commands {
         @Override
         public Integer call() {
             JsonNode n = client().get("/api/v1/mounts", null);
-            if (json) {
+            if (json()) {
                 printJson(n);
                 return 0;
             }
@@ -456,7 +461,7 @@ final class Commands {
         @Override
         public Integer call() {
             JsonNode n = client().get("/api/v1/cache/stat", null);
-            if (json) {
+            if (json()) {
                 printJson(n);
                 return 0;
             }

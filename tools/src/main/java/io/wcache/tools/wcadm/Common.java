@@ -7,39 +7,29 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * What every {@code wcadm} command shares: the endpoint, the token, {@code --json}, the client,
- * and the output helpers (JSON, aligned tables, progress that redraws one line on a terminal
+ * What every {@code wcadm} command shares: the client and {@code --json} of the global options
+ * ({@link Wcadm}), and the output helpers (JSON, aligned tables, progress that redraws one line on a terminal
  * and prints plain lines otherwise).
  */
 abstract class Common implements Callable<Integer> {
 
-    @Option(names = "--endpoint", paramLabel = "URL",
-            description = "Admin API of the worker (default: $WCADM_ENDPOINT or http://127.0.0.1:9001)")
-    String endpoint;
-
-    @Option(names = "--token", paramLabel = "TOKEN",
-            description = "Bearer token when the admin API is not on loopback (default: $WCADM_TOKEN)")
-    String token;
-
-    @Option(names = "--json", description = "Print the worker's JSON answer instead of a table")
-    boolean json;
-
     @Spec
     CommandSpec spec;
 
-    private AdminClient client;
+    private Wcadm global() {
+        return (Wcadm) spec.root().userObject();
+    }
 
     AdminClient client() {
-        if (client == null) {
-            String e = endpoint != null ? endpoint : System.getenv("WCADM_ENDPOINT");
-            String t = token != null ? token : System.getenv("WCADM_TOKEN");
-            client = new AdminClient(e == null || e.isBlank() ? "http://127.0.0.1:9001" : e, t);
-        }
-        return client;
+        return global().client();
+    }
+
+    /** Whether {@code --json} was given, before or after the subcommand. */
+    boolean json() {
+        return global().json;
     }
 
     PrintWriter out() {
@@ -109,7 +99,7 @@ abstract class Common implements Callable<Integer> {
 
     /** Whether progress may redraw a line: stdout is a terminal and the output is not JSON. */
     boolean interactive() {
-        return !json && System.console() != null && spec.commandLine().getOut() != null
+        return !json() && System.console() != null && spec.commandLine().getOut() != null
                 && "true".equals(System.getProperty("wcadm.tty", "true"));
     }
 
@@ -121,7 +111,7 @@ abstract class Common implements Callable<Integer> {
         boolean tty = interactive();
         long[] shown = {0};
         JsonNode done = client().stream(method, path, query, line -> {
-            if (json) {
+            if (json()) {
                 out().println(line.toString());
                 out().flush();
                 return;
@@ -143,7 +133,7 @@ abstract class Common implements Callable<Integer> {
             }
             out().flush();
         });
-        if (!json) {
+        if (!json()) {
             if (tty) {
                 out().print("\r" + " ".repeat(60) + "\r");
             }
@@ -155,7 +145,7 @@ abstract class Common implements Callable<Integer> {
 
     /** Prints a change's answer: its message (e.g. {@code Update successful!}) or the JSON. */
     int done(JsonNode n) {
-        if (json) {
+        if (json()) {
             printJson(n);
         } else {
             out().println(n.path("message").asText("done"));

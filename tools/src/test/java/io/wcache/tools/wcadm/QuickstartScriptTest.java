@@ -31,7 +31,11 @@ class QuickstartScriptTest {
         pb.environment().put("WCADM", java + " -Xmx64m -XX:TieredStopAtLevel=1 -cp " + cp + " " + Wcadm.class.getName());
         pb.environment().put("QUICKSTART_S3_ADDRESS", "127.0.0.1:0");
         pb.environment().put("QUICKSTART_ADMIN_ADDRESS", "127.0.0.1:0");
+        // wcadm finds the worker's token by itself, in ./data/admin.token of the script's directory.
         pb.environment().remove("WCADM_ENDPOINT");
+        pb.environment().remove("WCADM_TOKEN");
+        pb.environment().remove("WCADM_TOKEN_FILE");
+        pb.environment().remove("WCACHE_ADMIN_TOKEN");
         pb.redirectErrorStream(true);
         Path output = dir.resolve("quickstart.out");
         pb.redirectOutput(output.toFile());

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -124,17 +125,31 @@ class WcadmCommandsTest {
         assertThat(answer).as(line + "; worker log: " + log()).isEqualTo(AdminWorkerChild.ANSWER + "ok");
     }
 
+    /** The worker's token file (data.dir is {@link #root}), as an operator would point wcadm at it. */
+    static Path tokenFile() {
+        return root.resolve("admin.token");
+    }
+
+    static String token() {
+        try {
+            return Files.readString(tokenFile()).trim();
+        } catch (IOException e) {
+            throw new AssertionError("the worker wrote no admin.token", e);
+        }
+    }
+
     static Result wcadm(String... args) {
         List<String> all = new ArrayList<>(List.of(args));
         all.add("--endpoint");
         all.add(endpoint);
-        return wcadmRaw(all.toArray(String[]::new));
+        return wcadmIn(root, Map.of("WCADM_TOKEN_FILE", tokenFile().toString()), all.toArray(String[]::new));
     }
 
-    static Result wcadmRaw(String... args) {
+    /** wcadm as if run in {@code workDir} with exactly the environment {@code env}. */
+    static Result wcadmIn(Path workDir, Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Wcadm.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        int code = Wcadm.run(args, new PrintWriter(out, true), new PrintWriter(err, true), env, workDir);
         return new Result(code, out.toString(), err.toString());
     }
 
@@ -394,7 +409,7 @@ class WcadmCommandsTest {
     @Test
     void unknownEndpointIsAJsonErrorWithAHint() throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(endpoint + "/api/v1/nope"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", "Bearer " + token()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(404);
         JsonNode j = AdminClient.JSON.readTree(r.body());
         assertThat(j.path("error").asText()).isEqualTo("NO_SUCH_ENDPOINT");
@@ -425,6 +440,81 @@ class WcadmCommandsTest {
         assertThat(missing.err()).contains("NOT_FOUND");
     }
 
+    /** Issue: {@code wcadm --endpoint URL info} failed with "Unknown options: '--endpoint'". */
+    @Test
+    void globalOptionsAreAcceptedBeforeOrAfterTheSubcommand() throws Exception {
+        ProcessResult first = runChild("--endpoint", endpoint, "info");
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(first.out()).contains("Version:", "/demo");
+
+        Result jsonFirst = wcadm("--json", "fs", "ls", "/demo");
+        assertThat(jsonFirst.code()).as(jsonFirst.err()).isZero();
+        assertThat(jsonFirst.json().path("path").asText()).isEqualTo("/demo");
+        Result between = wcadmIn(root, Map.of(), "fs", "--endpoint", endpoint, "--token", token(), "ls", "--json", "/demo");
+        assertThat(between.code()).as(between.err()).isZero();
+        assertThat(between.json().path("path").asText()).isEqualTo("/demo");
+        Result tokenFirst = wcadmIn(root, Map.of(), "--token", token(), "--endpoint", endpoint, "mount", "list");
+        assertThat(tokenFirst.code()).as(tokenFirst.err()).isZero();
+        assertThat(tokenFirst.out()).contains("/demo", "/flaky");
+        assertThat(wcadm("--help").out()).contains("--endpoint", "--token", "--json", "--cacert", "--insecure");
+    }
+
+    /** --token, else $WCADM_TOKEN, else the file $WCADM_TOKEN_FILE names, else ./data/admin.token. */
+    @Test
+    void wcadmFindsTheTokenInItsDocumentedOrder() throws Exception {
+        String good = token();
+        Path dir = root.resolve("operator");
+        Files.createDirectories(dir.resolve("data"));
+        Path wrongFile = root.resolve("wrong.token");
+        Files.writeString(wrongFile, "wrong\n");
+        try {
+            // Nothing anywhere: the worker refuses, and says where wcadm looks.
+            Result none = wcadmIn(dir, Map.of(), "--endpoint", endpoint, "info");
+            assertThat(none.code()).isEqualTo(Wcadm.SERVER_ERROR);
+            assertThat(none.err()).contains("[UNAUTHORIZED]", "WCADM_TOKEN_FILE", "./data/admin.token");
+
+            // ./data/admin.token in the working directory, as for ./wcadm run beside ./wcache serve.
+            Files.writeString(dir.resolve("data/admin.token"), good + "\n");
+            assertThat(wcadmIn(dir, Map.of(), "--endpoint", endpoint, "info").code()).isZero();
+
+            // $WCADM_TOKEN_FILE comes before ./data/admin.token.
+            Files.writeString(dir.resolve("data/admin.token"), "wrong\n");
+            assertThat(wcadmIn(dir, Map.of(), "--endpoint", endpoint, "info").code()).isEqualTo(Wcadm.SERVER_ERROR);
+            assertThat(wcadmIn(dir, Map.of("WCADM_TOKEN_FILE", tokenFile().toString()), "--endpoint", endpoint, "info")
+                    .code()).isZero();
+
+            // $WCADM_TOKEN comes before $WCADM_TOKEN_FILE.
+            assertThat(wcadmIn(dir, Map.of("WCADM_TOKEN", good, "WCADM_TOKEN_FILE", wrongFile.toString()),
+                    "--endpoint", endpoint, "info").code()).isZero();
+            assertThat(wcadmIn(dir, Map.of("WCADM_TOKEN", "wrong", "WCADM_TOKEN_FILE", tokenFile().toString()),
+                    "--endpoint", endpoint, "info").code()).isEqualTo(Wcadm.SERVER_ERROR);
+
+            // --token comes before everything.
+            assertThat(wcadmIn(dir, Map.of("WCADM_TOKEN", "wrong"), "--token", good, "--endpoint", endpoint, "info")
+                    .code()).isZero();
+            assertThat(wcadmIn(dir, Map.of("WCADM_TOKEN", good), "--token", "wrong", "--endpoint", endpoint, "info")
+                    .code()).isEqualTo(Wcadm.SERVER_ERROR);
+
+            // A token file that is named but missing is a usage error naming it, not a silent fallback.
+            Result missing = wcadmIn(dir, Map.of("WCADM_TOKEN_FILE", "no/such.token"), "--endpoint", endpoint, "info");
+            assertThat(missing.code()).isEqualTo(Wcadm.USAGE);
+            assertThat(missing.err()).contains("WCADM_TOKEN_FILE", "no/such.token");
+        } finally {
+            Files.deleteIfExists(dir.resolve("data/admin.token"));
+        }
+    }
+
+    @Test
+    void pathconfigImportSendsJsonAndTheApiRefusesOtherBodies() throws Exception {
+        HttpResponse<String> yaml = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(endpoint
+                        + "/api/v1/pathconfig")).header("Authorization", "Bearer " + token())
+                .header("Content-Type", "application/yaml")
+                .PUT(HttpRequest.BodyPublishers.ofString("default:\n  policy: WRITE_BACK\n")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(yaml.statusCode()).isEqualTo(415);
+        assertThat(yaml.body()).contains("UNSUPPORTED_MEDIA_TYPE");
+    }
+
     record ProcessResult(int code, String out, String err) {
     }
 
@@ -434,6 +524,8 @@ class WcadmCommandsTest {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().remove("WCADM_ENDPOINT");
+        pb.environment().remove("WCADM_TOKEN");
+        pb.environment().put("WCADM_TOKEN_FILE", tokenFile().toString());
         Process p = pb.start();
         p.getOutputStream().close();
         var out = p.getInputStream().readAllBytes();

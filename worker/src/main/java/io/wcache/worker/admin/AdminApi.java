@@ -499,7 +499,8 @@ public final class AdminApi {
         }
         List<MountView> out = new ArrayList<>();
         for (Mount m : cache().mounts().mounts()) {
-            out.add(new MountView(m.path().toString(), m.ufsUri().toString(), m.options(),
+            // Secret options (secret.key, ...) are masked: they never leave the worker.
+            out.add(new MountView(m.path().toString(), m.printableUri().toString(), m.maskedOptions(),
                     configured.contains(m.name()) ? "config" : "metadata"));
         }
         return out;
@@ -520,7 +521,7 @@ public final class AdminApi {
         }
         worker.catalog().addMount(m);
         worker.refreshMounts();
-        LOG.info("event=mount_added path={} ufs={}", m.path(), m.ufsUri());
+        LOG.info("event=mount_added path={} ufs={}", m.path(), m.printableUri());
         return new Updated("Mount " + m.path() + " added.");
     }
 

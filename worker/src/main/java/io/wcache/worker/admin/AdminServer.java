@@ -5,6 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.wcache.core.config.AdminAuthMode;
+import io.wcache.core.config.ConfigKeys;
+import io.wcache.core.config.WcacheConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -21,7 +26,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -32,21 +37,23 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker's admin REST API (JSON under {@code /api/v1}) and Prometheus {@code /metrics}, on
- * the JDK's HTTP server: admin requests are few and small, so a plain thread pool suffices.
- * Bound to {@code admin.address}; on a non-loopback address every request must carry
- * {@code Authorization: Bearer <token>} and the server refuses to start without a token.
+ * The worker's admin REST API (JSON under {@code /api/v1}), Prometheus {@code /metrics} and
+ * {@code /health}, on the JDK's HTTP(S) server: admin requests are few and small, so a plain thread
+ * pool suffices. Bound to {@code admin.address}, over HTTPS when {@code admin.tls.cert} and
+ * {@code admin.tls.key} are set. Every request passes {@link AdminGuard} first (Host, Origin,
+ * bearer token from {@link AdminToken}, JSON bodies only, bounded bodies); see docs/SECURITY.md.
  * Long operations answer {@code application/x-ndjson}: one {@link Progress} line per batch.
  */
 public final class AdminServer implements Frontend {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
-    /** Environment variable holding the admin bearer token. */
-    public static final String TOKEN_ENV = "WCACHE_ADMIN_TOKEN";
+    /** Environment variable holding the admin bearer token (see {@link AdminToken}). */
+    public static final String TOKEN_ENV = AdminToken.ENV;
     static final ObjectMapper JSON = new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
     private final HttpServer http;
@@ -54,48 +61,62 @@ public final class AdminServer implements Frontend {
     private final AdminApi api;
     private final PrometheusMeterRegistry prometheus;
     private final MeterRegistry registry;
-    private final String token;
+    private final AdminGuard guard;
+    private final boolean tls;
 
     private AdminServer(HttpServer http, ExecutorService threads, AdminApi api, PrometheusMeterRegistry prometheus,
-                        String token) {
+                        AdminGuard guard, boolean tls) {
         this.http = http;
         this.threads = threads;
         this.api = api;
         this.prometheus = prometheus;
         this.registry = prometheus;
-        this.token = token;
+        this.guard = guard;
+        this.tls = tls;
     }
 
-    /** The token from {@link #TOKEN_ENV} when set, else {@code admin.token} from the config (empty: none). */
-    static String configuredToken(Worker worker) {
-        String env = System.getenv(TOKEN_ENV);
-        return env != null && !env.isBlank() ? env : worker.config().get(io.wcache.core.config.ConfigKeys.ADMIN_TOKEN);
-    }
-
-    /** A factory binding {@code admin.address} from the worker's config, with the token from {@link #configuredToken}. */
+    /** A factory binding {@code admin.address} from the worker's config, with the process environment. */
     public static Frontend.Factory factory() {
-        return worker -> start(worker, worker.config().adminAddress(), configuredToken(worker),
-                WorkerMetrics.newRegistry());
+        return worker -> start(worker, System.getenv(), WorkerMetrics.newRegistry());
     }
 
     /**
-     * Binds and starts the server.
+     * Binds and starts the server as the worker's config says, with {@code env} for
+     * {@code WCACHE_ADMIN_TOKEN}.
      *
-     * @throws IllegalStateException when bound to a non-loopback address without a token
+     * @throws IllegalStateException when {@code admin.auth: none} is asked on an address other than
+     *                               loopback, or the TLS files cannot be used, or the port cannot be bound
      */
-    public static AdminServer start(Worker worker, HostPort address, String token, PrometheusMeterRegistry prometheus) {
-        String tok = token == null || token.isBlank() ? null : token.trim();
+    public static AdminServer start(Worker worker, Map<String, String> env, PrometheusMeterRegistry prometheus) {
+        WcacheConfig cfg = worker.config();
+        HostPort address = cfg.adminAddress();
         InetSocketAddress bind = new InetSocketAddress(address.host(), address.port());
         InetAddress ia = bind.getAddress();
         boolean loopback = ia != null && ia.isLoopbackAddress();
-        if (!loopback && tok == null) {
-            throw new IllegalStateException("admin.address " + address + " is not a loopback address: set admin.token"
-                    + " in the config or " + TOKEN_ENV + " (clients pass it with wcadm --token or WCADM_TOKEN), or bind admin.address"
+        if (cfg.get(ConfigKeys.ADMIN_AUTH) == AdminAuthMode.NONE && !loopback) {
+            throw new IllegalStateException("admin.auth: none is refused on admin.address " + address
+                    + ", which is not a loopback address: anyone who reaches it could change and delete data. Remove"
+                    + " admin.auth (the token is then generated into admin.token under data.dir), or bind admin.address"
                     + " to 127.0.0.1");
         }
+        String cert = cfg.get(ConfigKeys.ADMIN_TLS_CERT);
+        String key = cfg.get(ConfigKeys.ADMIN_TLS_KEY);
+        if (cert.isBlank() != key.isBlank()) {
+            throw new IllegalStateException("set both admin.tls.cert and admin.tls.key, or neither");
+        }
+        SSLContext ssl = cert.isBlank() ? null : AdminTls.context(Path.of(cert), Path.of(key));
+        AdminToken token = AdminToken.resolve(cfg, env);
+        AdminGuard guard = AdminGuard.of(token.token(), address.host(), cfg.get(ConfigKeys.ADMIN_ALLOWED_HOSTS));
         WorkerMetrics.bind(worker, prometheus);
         try {
-            HttpServer http = HttpServer.create(bind, 64);
+            HttpServer http;
+            if (ssl != null) {
+                HttpsServer https = HttpsServer.create(bind, 64);
+                https.setHttpsConfigurator(new HttpsConfigurator(ssl));
+                http = https;
+            } else {
+                http = HttpServer.create(bind, 64);
+            }
             AtomicInteger n = new AtomicInteger();
             ExecutorService threads = Executors.newFixedThreadPool(4, r -> {
                 Thread t = new Thread(r, "wcache-admin-" + n.incrementAndGet());
@@ -103,10 +124,18 @@ public final class AdminServer implements Frontend {
                 return t;
             });
             http.setExecutor(threads);
-            AdminServer server = new AdminServer(http, threads, new AdminApi(worker, Clock.systemUTC()), prometheus, tok);
+            AdminServer server = new AdminServer(http, threads, new AdminApi(worker, Clock.systemUTC()), prometheus, guard,
+                    ssl != null);
             http.createContext("/", server::handle);
             http.start();
-            LOG.info("event=admin_started address={} auth={}", server.address(), tok == null ? "none" : "bearer");
+            if (token.token() == null) {
+                LOG.warn("event=admin_auth_disabled address={} warning=\"admin.auth is none: any local user or program"
+                        + " can change and delete data through the admin API; for local experiments only\"",
+                        server.address());
+            }
+            LOG.info("event=admin_started address={} scheme={} auth={} token_source={}{}", server.address(),
+                    ssl != null ? "https" : "http", token.token() == null ? "none" : "bearer", token.source(),
+                    token.file() == null ? "" : " token_file=" + token.file());
             return server;
         } catch (IOException e) {
             throw new IllegalStateException("cannot bind admin.address " + address + ": " + e.getMessage()
@@ -120,7 +149,8 @@ public final class AdminServer implements Frontend {
 
     @Override
     public String describe() {
-        return "frontend=admin address=" + address().getHostString() + ":" + address().getPort();
+        return "frontend=admin address=" + address().getHostString() + ":" + address().getPort()
+                + (tls ? " scheme=https" : "");
     }
 
     @Override
@@ -144,10 +174,7 @@ public final class AdminServer implements Frontend {
         long start = System.nanoTime();
         int status = 500;
         try {
-            if (token != null && !authorized(ex)) {
-                throw new AdminException(401, "UNAUTHORIZED", "missing or wrong bearer token",
-                        "pass the admin token with --token or WCADM_TOKEN");
-            }
+            guard.check(method, route, ex.getRequestHeaders());
             Map<String, String> q = query(uri);
             status = route(ex, method, route, q);
         } catch (Throwable t) {
@@ -176,7 +203,7 @@ public final class AdminServer implements Frontend {
         return ROUTES.contains(route) ? method + " " + route : "other";
     }
 
-    private static final java.util.Set<String> ROUTES = java.util.Set.of("/metrics", "/api/v1/info",
+    private static final java.util.Set<String> ROUTES = java.util.Set.of("/metrics", "/health", "/api/v1/info",
             "/api/v1/cache/stat", "/api/v1/pathconfig", "/api/v1/pathconfig/rule", "/api/v1/pathconfig/resolve",
             "/api/v1/async-persist/stat", "/api/v1/async-persist/list", "/api/v1/fs/ls", "/api/v1/fs/stat",
             "/api/v1/fs/rm", "/api/v1/fs/free", "/api/v1/orphans", "/api/v1/orphans/clean", "/api/v1/mounts");
@@ -190,6 +217,9 @@ public final class AdminServer implements Frontend {
                 ex.getResponseBody().write(body);
                 return 200;
             }
+            case "GET /health" -> {
+                return send(ex, 200, Map.of("status", "ok"));
+            }
             case "GET /api/v1/info" -> {
                 return send(ex, 200, api.info());
             }
@@ -200,7 +230,7 @@ public final class AdminServer implements Frontend {
                 return send(ex, 200, api.pathConfig());
             }
             case "PUT /api/v1/pathconfig" -> {
-                return send(ex, 200, api.importDocument(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+                return send(ex, 200, api.importDocument(text(body(ex), "document")));
             }
             case "PUT /api/v1/pathconfig/rule" -> {
                 JsonNode body = body(ex);
@@ -310,22 +340,20 @@ public final class AdminServer implements Frontend {
         return status;
     }
 
-    private boolean authorized(HttpExchange ex) {
-        String h = ex.getRequestHeaders().getFirst("Authorization");
-        if (h == null || !h.startsWith("Bearer ")) {
-            return false;
-        }
-        return MessageDigest.isEqual(h.substring(7).trim().getBytes(StandardCharsets.UTF_8),
-                token.getBytes(StandardCharsets.UTF_8));
-    }
-
+    /** The JSON body, read up to {@link AdminGuard#MAX_BODY_BYTES} (the guard refused a larger declared length). */
     private static JsonNode body(HttpExchange ex) throws IOException {
-        byte[] b = ex.getRequestBody().readNBytes(1 << 20);
+        byte[] b = ex.getRequestBody().readNBytes(AdminGuard.MAX_BODY_BYTES + 1);
+        if (b.length > AdminGuard.MAX_BODY_BYTES) {
+            throw AdminGuard.tooLarge();
+        }
         try {
-            return b.length == 0 ? JSON.createObjectNode() : JSON.readTree(b);
+            JsonNode n = b.length == 0 ? JSON.createObjectNode() : JSON.readTree(b);
+            if (n == null || !n.isObject()) {
+                throw new IOException("not a JSON object");
+            }
+            return n;
         } catch (IOException e) {
-            throw AdminError.badRequest("the request body is not JSON: " + e.getMessage(),
-                    "send a JSON object, see docs/ADMIN.md");
+            throw AdminError.badRequest("the request body is not a JSON object", "send a JSON object, see docs/ADMIN.md");
         }
     }
 
