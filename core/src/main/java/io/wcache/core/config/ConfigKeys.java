@@ -41,6 +41,17 @@ public final class ConfigKeys {
             "UFS URI template for buckets made with S3 CreateBucket, `{bucket}` standing for the name and "
                     + "`${data.dir}` for the data directory (e.g. `file:${data.dir}/ufs/{bucket}`, `s3://store/{bucket}`): the bucket becomes a mount, DeleteBucket "
                     + "removes it when empty. Unset: both are refused and mounts are managed with `wcadm mount`.");
+    public static final ConfigKey<Duration> S3_REQUEST_HEADER_TIMEOUT = new ConfigKey<>("s3.request.header.timeout",
+            ConfigType.DURATION, "30s",
+            "Longest time a client may take to send a request head (from the connection's start, or from the first "
+                    + "byte of a later request); the connection is closed when it runs out (slowloris).");
+    public static final ConfigKey<Integer> S3_MAX_CONNECTIONS = new ConfigKey<>("s3.max.connections",
+            ConfigType.POSITIVE_INT, "1024",
+            "Most open S3 connections; a connection beyond it is answered 503 SlowDown and closed.");
+    public static final ConfigKey<String> S3_TLS_CERT = new ConfigKey<>("s3.tls.cert", ConfigType.OPTIONAL_STRING, "",
+            "PEM certificate chain of the S3 endpoint; with s3.tls.key the S3 port serves HTTPS only. Unset: plain HTTP.");
+    public static final ConfigKey<String> S3_TLS_KEY = new ConfigKey<>("s3.tls.key", ConfigType.OPTIONAL_STRING, "",
+            "PEM private key (PKCS#8, unencrypted) of s3.tls.cert.");
     public static final ConfigKey<HostPort> ADMIN_ADDRESS = new ConfigKey<>("admin.address", ConfigType.ADDRESS,
             "127.0.0.1:9001", "Listen address of the admin REST API and /metrics.");
     public static final ConfigKey<AdminAuthMode> ADMIN_AUTH = new ConfigKey<>("admin.auth", ConfigType.ADMIN_AUTH, "token",
@@ -96,7 +107,8 @@ public final class ConfigKeys {
 
     /** All keys, in the order of the reference table. */
     public static final List<ConfigKey<?>> ALL = List.of(DATA_DIR, METADATA_ENGINE, CACHE_DIRS, CACHE_CAPACITY,
-            S3_ADDRESS, S3_AUTH, S3_CREDENTIALS, S3_CREATE_BUCKET_UFS, ADMIN_ADDRESS, ADMIN_AUTH, ADMIN_TOKEN,
+            S3_ADDRESS, S3_AUTH, S3_CREDENTIALS, S3_CREATE_BUCKET_UFS, S3_REQUEST_HEADER_TIMEOUT,
+            S3_MAX_CONNECTIONS, S3_TLS_CERT, S3_TLS_KEY, ADMIN_ADDRESS, ADMIN_AUTH, ADMIN_TOKEN,
             ADMIN_ALLOWED_HOSTS, ADMIN_TLS_CERT, ADMIN_TLS_KEY, WRITE_CACHE_ENABLED, PATH_DEFAULT_POLICY,
             PATH_DEFAULT_WRITE_REPLICAS, ORPHAN_TIMEOUT, FILE_CHECK_PERIOD, PINNED_CAPACITY_RATIO,
             MARK_WRITING_DURATION, PERSIST_RETRY_INITIAL, PERSIST_RETRY_MAX, PERSIST_THREADS, FUSE_SILLY_RENAME,

@@ -25,6 +25,7 @@ import io.wcache.s3.chunked.AwsChunkedDecoder;
 import io.wcache.s3.error.S3Error;
 import io.wcache.s3.error.S3ErrorCode;
 import io.wcache.s3.error.S3Exception;
+import io.wcache.s3.request.RequestLimits;
 import io.wcache.s3.request.S3Request;
 import io.wcache.s3.request.S3RequestParser;
 import io.wcache.s3.xml.S3XmlWriter;
@@ -64,6 +65,10 @@ public final class S3RequestDecoder extends ChannelInboundHandlerAdapter {
     private String requestId;
     private AwsChunkedDecoder chunked;
     private PayloadVerifier payloadVerifier;
+    /** The request whose body is being read, its payload limit and the payload bytes delivered so far. */
+    private S3Request limitedRequest;
+    private long payloadLimit;
+    private long payloadBytes;
 
     public S3RequestDecoder(S3RequestParser parser, SigV4Verifier verifier) {
         this(parser, verifier, DEFAULT_HIGH_WATERMARK, DEFAULT_LOW_WATERMARK);
@@ -114,6 +119,7 @@ public final class S3RequestDecoder extends ChannelInboundHandlerAdapter {
         try {
             request = parser.parse(req.method().name(), req.uri(), req.headers());
             auth = verifier.verify(request);
+            RequestLimits.check(request);
             if (request.operation() == io.wcache.s3.request.S3Operation.NOT_IMPLEMENTED) {
                 throw new S3Exception(S3Error.of(S3ErrorCode.NOT_IMPLEMENTED,
                         "This operation (" + req.method().name() + " with sub-resource "
@@ -130,6 +136,9 @@ public final class S3RequestDecoder extends ChannelInboundHandlerAdapter {
             return;
         }
         state = State.BODY;
+        payloadLimit = RequestLimits.maxPayload(request);
+        payloadBytes = 0;
+        limitedRequest = request;
         if (HttpUtil.is100ContinueExpected(req)) {
             // Only an authenticated, well-formed request is invited to send its body.
             ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
@@ -173,6 +182,11 @@ public final class S3RequestDecoder extends ChannelInboundHandlerAdapter {
 
     private void deliver(ChannelHandlerContext ctx, ByteBuf slice) {
         try {
+            payloadBytes += slice.readableBytes();
+            if (payloadBytes > payloadLimit) {
+                // Only a body without a declared length gets here: a declared one was checked on the head.
+                throw RequestLimits.tooLarge(limitedRequest, payloadLimit);
+            }
             payloadVerifier.update(slice);
         } catch (RuntimeException e) {
             slice.release();

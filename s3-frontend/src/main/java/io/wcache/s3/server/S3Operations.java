@@ -501,7 +501,9 @@ final class S3Operations {
                 }
                 out.add(new PartEntry(pi.partNumber(), pi.lastModified(), S3Handler.quote(pi.etag()), pi.size()));
             }
-            Optional<Integer> next = truncated ? Optional.of(out.get(out.size() - 1).partNumber()) : Optional.empty();
+            // max-parts=0 asks for an empty page: it resumes where it started.
+            Optional<Integer> next = !truncated ? Optional.empty()
+                    : Optional.of(out.isEmpty() ? marker : out.get(out.size() - 1).partNumber());
             return S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.listParts(bucket(), r.key().orElse(""),
                     r.uploadId().orElseThrow(), p, out, truncated, next, S3Handler.OWNER));
         });

@@ -10,21 +10,29 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.wcache.core.cache.CacheService;
 import io.wcache.s3.auth.SigV4Verifier;
+import io.wcache.s3.http.ExchangeGate;
+import io.wcache.s3.http.RequestHeadDeadline;
 import io.wcache.s3.http.S3RequestDecoder;
 import io.wcache.s3.request.S3RequestParser;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The S3 REST endpoint over a {@link CacheService}: a Netty HTTP/1.1 server whose pipeline is
- * idle guard, HTTP codec (bounded heads), {@link S3RequestDecoder} (parse, SigV4, aws-chunked,
- * digests, payload backpressure) and {@link S3Handler} (operations). Bodies stream through in
+ * request-head deadline, TLS (when configured), idle guard, HTTP codec (bounded heads),
+ * {@link ExchangeGate} (one request at a time, in order; HTTP persistence),
+ * {@link S3RequestDecoder} (parse, SigV4, aws-chunked, digests, payload backpressure) and
+ * {@link S3Handler} (operations). Connections beyond {@code maxConnections} are answered
+ * {@code 503 SlowDown} and closed. Bodies stream through in
  * both directions; no object is ever held in memory whole.
  *
  * <pre>{@code
@@ -54,6 +62,8 @@ public final class S3Server implements AutoCloseable {
         if (serverChannel != null) {
             throw new IllegalStateException("already started");
         }
+        SslContext tls = config.tls().map(S3Server::sslContext).orElse(null);
+        ConnectionLimit connections = new ConnectionLimit(config.maxConnections());
         boss = new NioEventLoopGroup(1);
         workers = new NioEventLoopGroup();
         S3RequestParser parser = new S3RequestParser(config.serviceHosts());
@@ -69,10 +79,21 @@ public final class S3Server implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        RequestHeadDeadline deadline = new RequestHeadDeadline(config.requestHeaderTimeout());
+                        ch.pipeline().addLast("head-deadline", deadline);
+                        if (tls != null) {
+                            ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                        }
+                        HttpServerCodec http = new HttpServerCodec(config.maxInitialLine(), config.maxHeaderBytes(),
+                                256 * 1024);
+                        if (!connections.admit(ch)) {
+                            ch.pipeline().addLast("http", http).addLast("over-capacity", new ConnectionLimit.OverCapacity());
+                            return;
+                        }
                         long idle = config.idleTimeout().toMillis();
                         ch.pipeline().addLast("idle", new IdleStateHandler(true, 0, 0, idle, TimeUnit.MILLISECONDS))
-                                .addLast("http", new HttpServerCodec(config.maxInitialLine(), config.maxHeaderBytes(),
-                                        256 * 1024))
+                                .addLast("http", http)
+                                .addLast("exchanges", new ExchangeGate(deadline))
                                 .addLast("s3-decoder", new S3RequestDecoder(parser, verifier))
                                 .addLast("s3", new S3Handler(shared));
                     }
@@ -88,9 +109,22 @@ public final class S3Server implements AutoCloseable {
             throw e;
         }
         int port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
-        LOG.info("event=s3_server_started address={}:{} auth={}", bind.getHostString(), port,
-                config.auth().getClass().getSimpleName().toLowerCase());
+        LOG.info("event=s3_server_started address={}:{} scheme={} auth={} max_connections={}", bind.getHostString(),
+                port, tls != null ? "https" : "http", config.auth().getClass().getSimpleName().toLowerCase(),
+                config.maxConnections());
         return port;
+    }
+
+    /** The server TLS context of PEM files; a file that cannot be read or parsed is a clear start failure. */
+    static SslContext sslContext(S3ServerConfig.TlsFiles files) {
+        try {
+            return SslContextBuilder.forServer(files.certificateChain().toFile(), files.privateKey().toFile())
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalStateException("cannot load the TLS certificate " + files.certificateChain()
+                    + " and key " + files.privateKey() + " (PEM; the key unencrypted PKCS#8): " + e.getMessage(), e);
+        }
     }
 
     /** The bound address, once started. */

@@ -1,9 +1,11 @@
 package io.wcache.s3.server;
 
 import io.wcache.s3.auth.AuthMode;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,9 +21,21 @@ import java.util.Set;
  * @param maxHeaderBytes   largest header block in bytes
  * @param bucketCreation   whether CreateBucket/DeleteBucket may add or remove mounts
  * @param clock            for signature dates
+ * @param requestHeaderTimeout longest time to send a request head; the connection is closed after it
+ * @param maxConnections   most open connections; one more is answered {@code 503 SlowDown} and closed
+ * @param tls              certificate and key to serve HTTPS with; empty serves plain HTTP
  */
 public record S3ServerConfig(AuthMode auth, Set<String> serviceHosts, Duration idleTimeout, int maxInitialLine,
-                             int maxHeaderBytes, BucketProvisioner bucketCreation, Clock clock) {
+                             int maxHeaderBytes, BucketProvisioner bucketCreation, Clock clock,
+                             Duration requestHeaderTimeout, int maxConnections, Optional<TlsFiles> tls) {
+
+    /** PEM files of a TLS endpoint: the certificate chain and its unencrypted PKCS#8 private key. */
+    public record TlsFiles(Path certificateChain, Path privateKey) {
+        public TlsFiles {
+            Objects.requireNonNull(certificateChain, "certificateChain");
+            Objects.requireNonNull(privateKey, "privateKey");
+        }
+    }
 
     public S3ServerConfig {
         Objects.requireNonNull(auth, "auth");
@@ -29,27 +43,58 @@ public record S3ServerConfig(AuthMode auth, Set<String> serviceHosts, Duration i
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(bucketCreation, "bucketCreation");
         Objects.requireNonNull(clock, "clock");
+        Objects.requireNonNull(requestHeaderTimeout, "requestHeaderTimeout");
+        if (requestHeaderTimeout.isNegative() || requestHeaderTimeout.isZero()) {
+            throw new IllegalArgumentException("requestHeaderTimeout must be positive: " + requestHeaderTimeout);
+        }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("maxConnections must be at least 1: " + maxConnections);
+        }
+        Objects.requireNonNull(tls, "tls");
     }
 
-    /** Defaults: 60 s idle timeout, 16 KiB request line, 64 KiB of headers, no bucket creation. */
+    /**
+     * Defaults: 60 s idle timeout, 16 KiB request line, 64 KiB of headers, no bucket creation, 30 s
+     * to send a request head, 1024 connections, plain HTTP.
+     */
     public static S3ServerConfig of(AuthMode auth) {
         return new S3ServerConfig(auth, Set.of("localhost", "127.0.0.1", "s3.localhost"), Duration.ofSeconds(60),
-                16 * 1024, 64 * 1024, BucketProvisioner.REFUSE, Clock.systemUTC());
+                16 * 1024, 64 * 1024, BucketProvisioner.REFUSE, Clock.systemUTC(), Duration.ofSeconds(30), 1024,
+                Optional.empty());
+    }
+
+    public S3ServerConfig withRequestHeaderTimeout(Duration d) {
+        return new S3ServerConfig(auth, serviceHosts, idleTimeout, maxInitialLine, maxHeaderBytes, bucketCreation,
+                clock, d, maxConnections, tls);
+    }
+
+    public S3ServerConfig withMaxConnections(int n) {
+        return new S3ServerConfig(auth, serviceHosts, idleTimeout, maxInitialLine, maxHeaderBytes, bucketCreation,
+                clock, requestHeaderTimeout, n, tls);
+    }
+
+    public S3ServerConfig withTls(Optional<TlsFiles> files) {
+        return new S3ServerConfig(auth, serviceHosts, idleTimeout, maxInitialLine, maxHeaderBytes, bucketCreation,
+                clock, requestHeaderTimeout, maxConnections, files);
     }
 
     public S3ServerConfig withIdleTimeout(Duration d) {
-        return new S3ServerConfig(auth, serviceHosts, d, maxInitialLine, maxHeaderBytes, bucketCreation, clock);
+        return new S3ServerConfig(auth, serviceHosts, d, maxInitialLine, maxHeaderBytes, bucketCreation, clock,
+                requestHeaderTimeout, maxConnections, tls);
     }
 
     public S3ServerConfig withServiceHosts(Set<String> hosts) {
-        return new S3ServerConfig(auth, hosts, idleTimeout, maxInitialLine, maxHeaderBytes, bucketCreation, clock);
+        return new S3ServerConfig(auth, hosts, idleTimeout, maxInitialLine, maxHeaderBytes, bucketCreation, clock,
+                requestHeaderTimeout, maxConnections, tls);
     }
 
     public S3ServerConfig withBucketProvisioner(BucketProvisioner p) {
-        return new S3ServerConfig(auth, serviceHosts, idleTimeout, maxInitialLine, maxHeaderBytes, p, clock);
+        return new S3ServerConfig(auth, serviceHosts, idleTimeout, maxInitialLine, maxHeaderBytes, p, clock,
+                requestHeaderTimeout, maxConnections, tls);
     }
 
     public S3ServerConfig withClock(Clock c) {
-        return new S3ServerConfig(auth, serviceHosts, idleTimeout, maxInitialLine, maxHeaderBytes, bucketCreation, c);
+        return new S3ServerConfig(auth, serviceHosts, idleTimeout, maxInitialLine, maxHeaderBytes, bucketCreation, c,
+                requestHeaderTimeout, maxConnections, tls);
     }
 }

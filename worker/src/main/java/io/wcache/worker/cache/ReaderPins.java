@@ -67,6 +67,11 @@ public final class ReaderPins {
         }
     }
 
+    /** Files with at least one open reader or upload (diagnostics, tests). */
+    public int pinnedFiles() {
+        return pins.size();
+    }
+
     public int pinned(long fileId) {
         Pin p = pins.get(fileId);
         return p == null ? 0 : p.count;
