@@ -42,7 +42,8 @@ import ru.serce.jnrfuse.struct.Timespec;
  * {@code EOPNOTSUPP}; {@code READ_ONLY} paths answer {@code EROFS}; {@code NO_CACHE} paths may be
  * overwritten and renamed, straight through to the UFS.
  *
- * <p>Directories are not objects: a directory exists while a listing shows a prefix under it, or
+ * <p>Directories are not objects: a directory exists while a listing shows a prefix under it (a
+ * folder marker {@code dir/}, as S3 clients make folders, is enough; {@code rmdir} deletes it), or
  * while it is a directory made (or emptied) through this mount, which is kept in memory only.
  * Every callback maps failures through {@link ErrnoTable} and is timed in {@link FuseMetrics}.
  */
@@ -175,10 +176,19 @@ public final class WcacheFuseFs extends FuseStubFS {
     }
 
     private boolean isDirectory(NamespacePath p) {
-        return localDirs.contains(p) || hasChildren(p);
+        return localDirs.contains(p) || hasEntries(p, true);
     }
 
     private boolean hasChildren(NamespacePath dir) {
+        return hasEntries(dir, false);
+    }
+
+    /**
+     * Whether a listing shows anything under {@code dir}; its folder marker ({@code dir/}, an S3
+     * client's empty folder) counts only when {@code countMarker}: it makes the directory exist
+     * but is not one of its entries.
+     */
+    private boolean hasEntries(NamespacePath dir, boolean countMarker) {
         for (NamespacePath w : writing.keySet()) {
             if (!w.equals(dir) && dir.isPrefixOf(w)) {
                 return true;
@@ -192,11 +202,17 @@ public final class WcacheFuseFs extends FuseStubFS {
         // A directory exists while some object lies under it: asked without a delimiter, so a prefix
         // whose objects are all deleted (their UFS deletes still pending) does not keep it alive.
         String prefix = dir.depth() == 1 ? "" : dir.relativeToMount() + "/";
+        NamespacePath marker = dir.depth() == 1 ? null : dir.folderMarker();
         Optional<String> token = Optional.empty();
         for (int page = 0; page < 16; page++) {
-            ListResult r = join(cache.list(new ListQuery(dir.mountPath(), prefix, "", "", 1, token)));
-            if (!r.objects().isEmpty() || !r.commonPrefixes().isEmpty()) {
+            ListResult r = join(cache.list(new ListQuery(dir.mountPath(), prefix, "", "", 2, token)));
+            if (!r.commonPrefixes().isEmpty()) {
                 return true;
+            }
+            for (ObjectInfo o : r.objects()) {
+                if (countMarker || !o.path().equals(marker)) {
+                    return true;
+                }
             }
             token = r.continuation();
             if (token.isEmpty()) {
@@ -347,7 +363,11 @@ public final class WcacheFuseFs extends FuseStubFS {
             if (hasChildren(p)) {
                 throw fail(ErrorCodes.ENOTEMPTY(), p + " is not empty");
             }
-            if (!localDirs.remove(p)) {
+            boolean local = localDirs.remove(p);
+            // A folder made by an S3 client is its marker object (dir/): removing the directory deletes it.
+            NamespacePath marker = p.folderMarker();
+            boolean markerGone = join(cache.stat(marker)).isPresent() && join(cache.delete(marker));
+            if (!local && !markerGone) {
                 throw fail(ErrorCodes.ENOENT(), "no directory " + p);
             }
             return 0;

@@ -20,6 +20,12 @@ import java.util.Optional;
  * only ever built from text that is already valid: nothing is normalised, so {@code /a/./b} or
  * {@code /a//b} is an {@link WcacheException.InvalidPath}, never silently {@code /a/b}.
  *
+ * <p>A path inside a mount may end with one {@code /}: {@code /s3/logs/} is a <em>folder
+ * marker</em>, S3's {@code logs/} key (the object the AWS console, s3fs and others create for a
+ * folder). It is an object of its own, distinct from {@code /s3/logs} and from the objects under
+ * {@code /s3/logs/}; it has the segments of {@code /s3/logs} ({@link #isFolderMarker()} tells it
+ * apart), and sorts just before everything under it, as S3 lists it.
+ *
  * <p>Ordering ({@link #compareTo}) is by Unicode code point, which is the order of the UTF-8
  * bytes and therefore the order in which the metadata store lists paths.
  */
@@ -38,6 +44,27 @@ public final class NamespacePath implements Comparable<NamespacePath> {
     private NamespacePath(String text, List<String> segments) {
         this.text = text;
         this.segments = segments;
+    }
+
+    /** Whether this is a folder marker: a path inside a mount ending with {@code /}, S3's {@code dir/} key. */
+    public boolean isFolderMarker() {
+        return text.length() > 1 && text.charAt(text.length() - 1) == '/';
+    }
+
+    /** The folder marker of this path ({@code /s3/a} gives {@code /s3/a/}); itself for a marker. */
+    public NamespacePath folderMarker() {
+        if (isFolderMarker()) {
+            return this;
+        }
+        if (segments.size() < 2) {
+            throw new WcacheException.InvalidPath(text, "a folder marker is inside a mount: /<mount>/<key>/");
+        }
+        return new NamespacePath(text + "/", segments);
+    }
+
+    /** The path without a folder marker's trailing {@code /} ({@code /s3/a/} gives {@code /s3/a}); itself otherwise. */
+    public NamespacePath withoutFolderMarker() {
+        return isFolderMarker() ? new NamespacePath(text.substring(0, text.length() - 1), segments) : this;
     }
 
     /** The root {@code /}: it has no segments, no name and no mount. */
@@ -63,6 +90,18 @@ public final class NamespacePath implements Comparable<NamespacePath> {
         }
         if (path.equals("/")) {
             return ROOT;
+        }
+        if (path.length() > 2 && path.charAt(path.length() - 1) == '/' && path.charAt(path.length() - 2) != '/') {
+            NamespacePath dir;
+            try {
+                dir = of(path.substring(0, path.length() - 1));
+            } catch (WcacheException.InvalidPath e) {
+                throw new WcacheException.InvalidPath(path, e.getMessage());
+            }
+            if (dir.depth() < 2) {
+                throw new WcacheException.InvalidPath(path, "a mount path must not end with '/'");
+            }
+            return new NamespacePath(path, dir.segments);
         }
         int bytes = utf8Length(path);
         if (bytes > MAX_PATH_BYTES) {
@@ -104,9 +143,7 @@ public final class NamespacePath implements Comparable<NamespacePath> {
 
     private static void validateSegment(String path, String segment) {
         if (segment.isEmpty()) {
-            throw new WcacheException.InvalidPath(path, path.endsWith("/")
-                    ? "path must not end with '/'"
-                    : "path has an empty segment ('//')");
+            throw new WcacheException.InvalidPath(path, "path has an empty segment ('//')");
         }
         if (segment.equals(".") || segment.equals("..")) {
             throw new WcacheException.InvalidPath(path, "segment '" + segment + "' is not allowed");
@@ -157,7 +194,7 @@ public final class NamespacePath implements Comparable<NamespacePath> {
 
     /** Appends one validated segment. */
     public NamespacePath child(String segment) {
-        return of(isRoot() ? "/" + segment : text + "/" + segment);
+        return of(isRoot() ? "/" + segment : withoutFolderMarker().text + "/" + segment);
     }
 
     /** Appends a relative path ({@code a/b}); it is validated like any other path. */
@@ -165,7 +202,7 @@ public final class NamespacePath implements Comparable<NamespacePath> {
         if (relative.isEmpty()) {
             return this;
         }
-        return of(isRoot() ? "/" + relative : text + "/" + relative);
+        return of(isRoot() ? "/" + relative : withoutFolderMarker().text + "/" + relative);
     }
 
     public boolean isRoot() {
@@ -181,10 +218,13 @@ public final class NamespacePath implements Comparable<NamespacePath> {
         return segments.size();
     }
 
-    /** The parent path; empty for the root. */
+    /** The parent path; empty for the root. A folder marker's parent is its folder's parent. */
     public Optional<NamespacePath> parent() {
         if (isRoot()) {
             return Optional.empty();
+        }
+        if (isFolderMarker()) {
+            return withoutFolderMarker().parent();
         }
         if (segments.size() == 1) {
             return Optional.of(ROOT);
@@ -193,7 +233,7 @@ public final class NamespacePath implements Comparable<NamespacePath> {
                 segments.subList(0, segments.size() - 1)));
     }
 
-    /** The last segment; the empty string for the root. */
+    /** The last segment (a folder marker's folder name, without the {@code /}); the empty string for the root. */
     public String name() {
         return isRoot() ? "" : segments.get(segments.size() - 1);
     }
@@ -212,12 +252,13 @@ public final class NamespacePath implements Comparable<NamespacePath> {
 
     /** The mount's own path, {@code /<mountName>}. */
     public NamespacePath mountPath() {
-        return segments.size() == 1 ? this : new NamespacePath("/" + mountName(), segments.subList(0, 1));
+        return segments.size() == 1 && !isFolderMarker() ? this : new NamespacePath("/" + mountName(), segments.subList(0, 1));
     }
 
     /**
      * The path inside its mount without a leading slash ({@code /s3/a/b} gives {@code a/b}): the
-     * S3 key, and the object name in the UFS. The empty string for a mount path itself.
+     * S3 key, and the object name in the UFS ({@code a/b/} for a folder marker). The empty string
+     * for a mount path itself.
      */
     public String relativeToMount() {
         String mount = mountName();

@@ -50,7 +50,7 @@ class NamespacePathTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "relative/path", "/a//b", "/a/", "//", "/a/./b", "/a/../b", "/..", "/.", "/a\0b",
-            "/a/b/"})
+            "/a/b//", "/a/./", "/a/b/../"})
     void malformedPathIsInvalidPathAndNeverNormalised(String bad) {
         assertThatThrownBy(() -> NamespacePath.of(bad))
                 .isInstanceOfSatisfying(WcacheException.InvalidPath.class, e -> {
@@ -64,7 +64,8 @@ class NamespacePathTest {
             "''|path is empty",
             "a/b|path must be absolute (start with '/')",
             "/a//b|path has an empty segment ('//')",
-            "/a/|path must not end with '/'",
+            "/a/|a mount path must not end with '/'",
+            "/a/b//|path has an empty segment ('//')",
             "/a/./b|segment '.' is not allowed",
             "/a/../b|segment '..' is not allowed",
     })
@@ -72,6 +73,31 @@ class NamespacePathTest {
         assertThatThrownBy(() -> NamespacePath.of(bad)).isInstanceOf(WcacheException.InvalidPath.class)
                 .hasMessage(message);
         assertThatThrownBy(() -> NamespacePath.of("/a\0b")).hasMessage("path contains a NUL character");
+    }
+
+    @Test
+    void aFolderMarkerIsItsOwnPathWithTheFoldersSegments() {
+        NamespacePath marker = NamespacePath.of("/s3/logs/2024/");
+        assertThat(marker.isFolderMarker()).isTrue();
+        assertThat(marker.toString()).isEqualTo("/s3/logs/2024/");
+        assertThat(marker.relativeToMount()).isEqualTo("logs/2024/");
+        assertThat(marker.segments()).containsExactly("s3", "logs", "2024");
+        assertThat(marker.name()).isEqualTo("2024");
+        assertThat(marker.parent()).contains(NamespacePath.of("/s3/logs"));
+        assertThat(marker.mountPath()).isEqualTo(NamespacePath.of("/s3"));
+        assertThat(marker.withoutFolderMarker()).isEqualTo(NamespacePath.of("/s3/logs/2024"));
+        assertThat(NamespacePath.of("/s3/logs/2024").folderMarker()).isEqualTo(marker);
+        assertThat(marker).isNotEqualTo(NamespacePath.of("/s3/logs/2024"));
+        assertThat(marker.child("a")).isEqualTo(NamespacePath.of("/s3/logs/2024/a"));
+        assertThat(marker.resolve("a/b/")).isEqualTo(NamespacePath.of("/s3/logs/2024/a/b/"));
+        assertThat(marker.isPrefixOf(NamespacePath.of("/s3/logs/2024/a"))).isTrue();
+        // S3 order: the folder, then its marker, then everything under it, then its siblings
+        assertThat(List.of(NamespacePath.of("/s3/logs/2024/a"), NamespacePath.of("/s3/logs/20240"), marker,
+                NamespacePath.of("/s3/logs/2024")).stream().sorted().map(NamespacePath::toString))
+                .containsExactly("/s3/logs/2024", "/s3/logs/2024/", "/s3/logs/2024/a", "/s3/logs/20240");
+        assertThatThrownBy(() -> NamespacePath.of("/s3").folderMarker()).isInstanceOf(WcacheException.InvalidPath.class);
+        assertThat(NamespacePath.of("/s3/a").isFolderMarker()).isFalse();
+        assertThat(NamespacePath.root().isFolderMarker()).isFalse();
     }
 
     @Test
@@ -128,6 +154,6 @@ class NamespacePathTest {
         assertThat(s3.child("x").resolve("y/z")).isEqualTo(NamespacePath.of("/s3/x/y/z"));
         assertThat(NamespacePath.root().child("s3")).isEqualTo(s3);
         assertThatThrownBy(() -> s3.child("..")).isInstanceOf(WcacheException.InvalidPath.class);
-        assertThatThrownBy(() -> s3.child("a/")).isInstanceOf(WcacheException.InvalidPath.class);
+        assertThatThrownBy(() -> s3.child("a//")).isInstanceOf(WcacheException.InvalidPath.class);
     }
 }

@@ -47,11 +47,17 @@ import org.slf4j.LoggerFactory;
  * {@code .wcache-tmp/}, which is fsynced and renamed over the key, then the parent directory is
  * fsynced. Content type, user metadata and the MD5 ETag travel in one {@code user.wcache} extended
  * attribute set on the temporary file before the rename, so data and metadata appear together.
+ *
+ * <p>A folder marker key {@code a/b/} is the directory {@code a/b} holding a file
+ * {@value #FOLDER_MARKER_FILE} with the marker's body and metadata; listings show that file as the
+ * key {@code a/b/}. The name is reserved: no key segment may be {@value #FOLDER_MARKER_FILE}.
  */
 public final class LocalUnderFileSystem implements UnderFileSystem {
 
     /** The reserved first key segment holding temporary files; it is never listed nor writable as a key. */
     public static final String TEMP_DIR = ".wcache-tmp";
+    /** The file inside directory {@code a/b} that holds the folder marker {@code a/b/}; a reserved key segment. */
+    public static final String FOLDER_MARKER_FILE = ".wcache-folder";
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalUnderFileSystem.class);
     private static final String XATTR = "wcache";
@@ -132,7 +138,7 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
         Path temp = tempDir.resolve(UUID.randomUUID() + ".part");
         try {
             String md5 = writeTemp(subject, temp, source, opts);
-            placeTemp(key, subject, temp, target);
+            placeTemp(fileKey(key), subject, temp, target);
             BasicFileAttributes attrs = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             String etag = xattrs ? md5 : syntheticEtag(attrs);
             LOG.debug("event=local_put key={} size={} etag={}", key, attrs.size(), etag);
@@ -389,6 +395,11 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
 
     // ---- keys and paths ----
 
+    /** The file's path relative to the root: the key, or for a folder marker {@code a/b/} the file {@code a/b/.wcache-folder}. */
+    private static String fileKey(String key) {
+        return UfsKeys.isFolderMarker(key) ? key + FOLDER_MARKER_FILE : key;
+    }
+
     private Path pathOf(String key) {
         UfsKeys.requireValidKey(subjectPrefix, key);
         if (key.equals(TEMP_DIR) || key.startsWith(TEMP_DIR + "/")) {
@@ -399,9 +410,13 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
                 throw new WcacheException.InvalidPath(subjectPrefix + key,
                         "a local UFS key segment is at most " + MAX_SEGMENT_BYTES + " UTF-8 bytes (a file name)");
             }
+            if (segment.equals(FOLDER_MARKER_FILE)) {
+                throw new WcacheException.InvalidPath(subjectPrefix + key, "the key segment '" + FOLDER_MARKER_FILE
+                        + "' is reserved by the local UFS (it holds folder markers)");
+            }
         }
         try {
-            return root.resolve(key);
+            return root.resolve(fileKey(key));
         } catch (InvalidPathException e) {
             throw new WcacheException.InvalidPath(subjectPrefix + key,
                     "key cannot be a file name here (check that sun.jnu.encoding is UTF-8): " + e.getMessage());
@@ -698,7 +713,7 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
             try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
                 for (Path p : entries) {
                     String name = p.getFileName().toString();
-                    if (isRoot && name.equals(TEMP_DIR)) {
+                    if (isRoot && (name.equals(TEMP_DIR) || name.equals(FOLDER_MARKER_FILE))) {
                         continue;
                     }
                     BasicFileAttributes attrs = attributesOrNull(p, LinkOption.NOFOLLOW_LINKS);
@@ -720,6 +735,13 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
                         }
                         attrs = target;
                     } else if (!attrs.isDirectory() && !attrs.isRegularFile()) {
+                        continue;
+                    }
+                    if (name.equals(FOLDER_MARKER_FILE)) {
+                        if (attrs.isRegularFile()) {
+                            // The directory's folder marker: the key is the directory's own key, first in its order.
+                            children.add(new Child("", p, attrs, ""));
+                        }
                         continue;
                     }
                     children.add(new Child(name, p, attrs, attrs.isDirectory() ? name + "/" : name));

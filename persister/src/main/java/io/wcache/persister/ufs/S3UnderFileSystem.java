@@ -445,10 +445,12 @@ public final class S3UnderFileSystem implements UnderFileSystem {
             List<UfsObject> objects = new ArrayList<>(r.contents().size());
             for (S3Object o : r.contents()) {
                 String key = o.key().substring(rootLength);
-                if (isValidKey(key)) {
+                if (isValidKey(key) && !UfsKeys.isFolderMarker(key)) {
                     objects.add(new UfsObject(key, o.size(), stripQuotes(o.eTag()), o.lastModified(), null, Map.of()));
                 } else {
-                    // Folder markers ("a/") and keys written by other tools that wcache cannot address.
+                    // Keys written by other tools that wcache cannot address, and folder markers ("a/"): some
+                    // stores (a file-system-backed s3proxy) list every directory as one, so a marker is listed
+                    // from the cache's metadata, where every marker written through wcache is.
                     LOG.debug("event=s3_list_key_skipped uri={} key={}", uri, o.key());
                 }
             }

@@ -5,8 +5,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The key rules shared by every UFS. A key is relative to the mount root and is never normalised:
- * {@code a//b}, {@code ./a}, {@code a/../b}, {@code /a} and {@code a/} are refused rather than
- * rewritten, because two spellings of one object would break per-path ordering above this layer.
+ * {@code a//b}, {@code ./a}, {@code a/../b} and {@code /a} are refused rather than rewritten,
+ * because two spellings of one object would break per-path ordering above this layer. One
+ * trailing {@code /} is allowed: {@code a/} is a folder marker, an object of its own.
  */
 public final class UfsKeys {
 
@@ -18,7 +19,8 @@ public final class UfsKeys {
 
     /**
      * Checks an object key: non-empty, at most 1024 UTF-8 bytes, no leading {@code /}, no empty,
-     * {@code .} or {@code ..} segment, no NUL and no unpaired surrogate.
+     * {@code .} or {@code ..} segment, no NUL and no unpaired surrogate. A folder marker
+     * ({@code a/b/}: valid segments and one trailing {@code /}) is a valid key.
      *
      * @throws WcacheException.InvalidPath naming {@code subjectPrefix + key}
      */
@@ -30,8 +32,28 @@ public final class UfsKeys {
         if (key.startsWith("/")) {
             throw invalid(subjectPrefix, key, "key must be relative to the mount root (no leading '/')");
         }
-        for (String segment : key.split("/", -1)) {
+        String body = isFolderMarker(key) ? key.substring(0, key.length() - 1) : key;
+        for (String segment : body.split("/", -1)) {
             requireSegment(subjectPrefix, key, segment);
+        }
+    }
+
+    /** Whether {@code key} names a folder marker: it ends with one {@code /} after a non-empty segment. */
+    public static boolean isFolderMarker(String key) {
+        return key.length() >= 2 && key.endsWith("/") && key.charAt(key.length() - 2) != '/';
+    }
+
+    /**
+     * Whether some valid key can start with {@code prefix}: false for a prefix with a leading
+     * {@code /}, an empty, {@code .} or {@code ..} segment before its last {@code /}, a NUL or an
+     * unpaired surrogate. A listing of such a prefix is empty, not an error.
+     */
+    public static boolean canPrefixValidKeys(String prefix) {
+        try {
+            requireValidPrefix("", prefix);
+            return true;
+        } catch (WcacheException.InvalidPath e) {
+            return false;
         }
     }
 
@@ -72,7 +94,7 @@ public final class UfsKeys {
 
     private static void requireSegment(String subjectPrefix, String key, String segment) {
         if (segment.isEmpty()) {
-            throw invalid(subjectPrefix, key, "key has an empty segment (a doubled or trailing '/')");
+            throw invalid(subjectPrefix, key, "key has an empty segment (a leading or doubled '/')");
         }
         if (segment.equals(".") || segment.equals("..")) {
             throw invalid(subjectPrefix, key, "key has a '" + segment + "' segment");

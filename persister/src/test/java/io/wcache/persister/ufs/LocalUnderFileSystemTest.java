@@ -45,6 +45,42 @@ class LocalUnderFileSystemTest extends UnderFileSystemContract {
     }
 
     @Test
+    void aFolderMarkerIsItsDirectorysMarkerFileListedFirstInItsOrder() throws Exception {
+        ufs.put("a/b/", bytes("marker body"), PutOptions.contentType("application/x-directory"));
+        ufs.put("a/b/!x", bytes("1"), PutOptions.DEFAULT);
+        ufs.put("a/b/c/", bytes(""), PutOptions.DEFAULT);
+        ufs.put("a/b0", bytes("2"), PutOptions.DEFAULT);
+        assertThat(Files.readString(rootDir.resolve("a/b/" + LocalUnderFileSystem.FOLDER_MARKER_FILE)))
+                .isEqualTo("marker body");
+        assertThat(ufs.head("a/b/")).hasValueSatisfying(o -> {
+            assertThat(o.size()).isEqualTo(11);
+            assertThat(o.contentType()).isEqualTo("application/x-directory");
+        });
+        assertThat(keys(ufs.list("", null, null, 100))).containsExactly("a/b/", "a/b/!x", "a/b/c/", "a/b0");
+        UfsListing inB = ufs.list("a/b/", "/", null, 100);
+        assertThat(keys(inB)).containsExactly("a/b/", "a/b/!x");
+        assertThat(inB.commonPrefixes()).containsExactly("a/b/c/");
+        // paged one by one, every key once
+        List<String> paged = new java.util.ArrayList<>();
+        String token = null;
+        for (int i = 0; i < 10; i++) {
+            UfsListing page = ufs.list("a/", null, token, 1);
+            paged.addAll(keys(page));
+            token = page.nextContinuation();
+            if (token == null) {
+                break;
+            }
+        }
+        assertThat(paged).containsExactly("a/b/", "a/b/!x", "a/b/c/", "a/b0");
+        ufs.delete("a/b/c/");
+        assertThat(rootDir.resolve("a/b/c")).doesNotExist();
+        ufs.delete("a/b/");
+        assertThat(keys(ufs.list("", null, null, 100))).containsExactly("a/b/!x", "a/b0");
+        assertThatThrownBy(() -> ufs.put("a/" + LocalUnderFileSystem.FOLDER_MARKER_FILE, bytes("x"), PutOptions.DEFAULT))
+                .isInstanceOf(WcacheException.InvalidPath.class).hasMessageContaining("reserved");
+    }
+
+    @Test
     void twoHundredMebibyteObjectIsStreamedToDiskByteIdentical() throws Exception {
         PatternSource source = new PatternSource(200L << 20, 7);
         UfsObject put = ufs.put("big/200m", source, PutOptions.DEFAULT);

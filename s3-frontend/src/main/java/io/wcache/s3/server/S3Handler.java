@@ -196,7 +196,20 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
 
     NamespacePath objectPath(String bucket, String key) {
         requireBucket(bucket);
-        return NamespacePath.of("/" + bucket + "/" + key);
+        try {
+            return NamespacePath.of("/" + bucket + "/" + key);
+        } catch (io.wcache.core.error.WcacheException.InvalidPath e) {
+            throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_ARGUMENT, unstorableKey(key, e.getMessage()),
+                    "/" + bucket + "/" + key));
+        }
+    }
+
+    /** The message of {@code 400 InvalidArgument} for a key the namespace cannot hold (docs/S3-COMPATIBILITY.md). */
+    static String unstorableKey(String key, String why) {
+        String shown = key.length() > 200 ? key.substring(0, 200) + "..." : key;
+        return "Object key '" + shown + "' cannot be stored: " + why + ". Keys are paths shared with the file"
+                + " system: they must not start with '/' nor contain an empty ('//'), '.' or '..' segment,"
+                + " and each segment is at most 255 bytes";
     }
 
     void requireBucket(String bucket) {

@@ -23,6 +23,7 @@ import io.wcache.pipeline.PipelineOp;
 import io.wcache.pipeline.PipelineSession;
 import io.wcache.pipeline.WritePipeline;
 import io.wcache.persister.ufs.PutOptions;
+import io.wcache.persister.ufs.UfsKeys;
 import io.wcache.persister.ufs.UfsListing;
 import io.wcache.persister.ufs.UfsObject;
 import io.wcache.persister.ufs.UfsRouter;
@@ -406,6 +407,10 @@ public final class WorkerCacheService implements CacheService {
             throw new WcacheException.InvalidPath(q.mount().toString(), "a listing is of a mount: /<mount>");
         }
         mounts().resolve(q.mount());
+        if (!UfsKeys.canPrefixValidKeys(q.prefix())) {
+            // No key the namespace holds starts with it (a leading '/', an empty or dot segment): S3 lists nothing.
+            return new ListResult(List.of(), List.of(), Optional.empty());
+        }
         int max = Math.max(1, Math.min(q.maxKeys(), 1000));
         String base = q.mount().toString() + "/";
         String after = q.startAfter();

@@ -88,6 +88,23 @@ class FuseS3ReadAfterWriteTest {
     }
 
     @Test
+    void aFolderMarkerPutThroughS3IsADirectoryOfTheMountAndRmdirDeletesIt() throws Exception {
+        assertThat(s3("PUT", "folders/empty/", "").statusCode()).isEqualTo(200);
+        assertThat(s3("PUT", "folders/full/", "").statusCode()).isEqualTo(200);
+        assertThat(s3("PUT", "folders/full/x", "x").statusCode()).isEqualTo(200);
+        FuseShell.Result ls = sh(mnt, "test -d m/folders/empty && test -d m/folders/full && ls -A m/folders/empty"
+                + " && ls m/folders && cat m/folders/full/x");
+        assertThat(ls.exit()).as(ls.toString()).isZero();
+        assertThat(ls.out()).isEqualTo("empty\nfull\nx");
+        FuseShell.Result notEmpty = sh(mnt, "rmdir m/folders/full");
+        assertThat(notEmpty.err()).contains("Directory not empty");
+        FuseShell.Result rm = sh(mnt, "rmdir m/folders/empty && rm m/folders/full/x && rmdir m/folders/full");
+        assertThat(rm.exit()).as(rm.toString()).isZero();
+        assertThat(s3("HEAD", "folders/empty/", null).statusCode()).isEqualTo(404);
+        assertThat(s3("HEAD", "folders/full/", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void objectPutThroughS3IsReadableThroughFuseAtOnceAndChangesShowWithinTheCacheTimeout() throws Exception {
         assertThat(s3("PUT", "from-s3", "v1").statusCode()).isEqualTo(200);
         assertThat(sh(mnt, "cat m/from-s3").out()).isEqualTo("v1");
