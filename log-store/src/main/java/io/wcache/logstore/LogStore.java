@@ -28,6 +28,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -74,6 +75,14 @@ public final class LogStore implements AutoCloseable {
     private final GroupCommit groupCommit;
     private final SpaceReclaimer reclaimer;
     private final RecoveryReport recoveryReport;
+    /** Damaged ranges recovery skipped, per segment id; restore verifies locations that touch one. */
+    private final Map<Long, List<SegmentScanner.DamagedRange>> damagedRanges = new ConcurrentHashMap<>();
+    /**
+     * Where the kept records end in each segment recovery scanned (those that did not end in a seal:
+     * the ones being appended to when the store last stopped). A location at or past it was cut as
+     * (or lost with) a torn tail.
+     */
+    private final Map<Long, Long> scannedEnds = new ConcurrentHashMap<>();
     private volatile boolean restored;
     private volatile boolean closed;
 
@@ -138,11 +147,15 @@ public final class LogStore implements AutoCloseable {
         }
         this.recoveryReport = new RecoveryReport(outcomes);
         for (SegmentOutcome o : recoveryReport.damaged()) {
-            LOG.warn("event=segment_recovered dir={} segment={} outcome={} valid_end={} dropped_bytes={}",
-                    o.dir(), o.segmentId(), o.outcome(), o.validEnd(), o.droppedBytes());
+            LOG.warn("event=segment_recovered dir={} segment={} outcome={} valid_end={} dropped_bytes={} "
+                            + "damaged_records={} damaged_ranges={}", o.dir(), o.segmentId(), o.outcome(), o.validEnd(),
+                    o.droppedBytes(), o.damagedRanges().size(), o.damagedRanges());
+            if (!o.damagedRanges().isEmpty()) {
+                damagedRanges.put(o.segmentId(), o.damagedRanges());
+            }
         }
-        LOG.info("event=log_store_opened dirs={} segments={} dropped_bytes={}", dirs.length, segments.size(),
-                recoveryReport.droppedBytes());
+        LOG.info("event=log_store_opened dirs={} segments={} dropped_bytes={} damaged_records={}", dirs.length,
+                segments.size(), recoveryReport.droppedBytes(), recoveryReport.damagedRecords());
     }
 
     /**
@@ -204,27 +217,48 @@ public final class LogStore implements AutoCloseable {
         ByteBuffer header = ByteBuffer.allocate(SegmentFormat.SEGMENT_HEADER_SIZE);
         SegmentScanner.readFully(ch, header, 0);
         header.flip();
-        if (SegmentFormat.decodeSegmentHeader(header) != id) {
-            ch.close();
-            Path aside = file.resolveSibling(file.getFileName() + ".corrupt");
-            Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
-            outcomes.add(new SegmentOutcome(dir.index, id, aside, Outcome.QUARANTINED, 0, size, 0));
-            counters.recoveredTruncatedBytes.getAndAdd(size);
-            counters.corruptionsSeen.increment();
-            return;
+        SegmentFormat.SegmentHeader sh = SegmentFormat.decodeSegmentHeader(header);
+        boolean headerRepaired = false;
+        if (sh == null || sh.segmentId() != id) {
+            // The file name names the segment. If records of the current format follow, the header
+            // alone is damaged: rewrite it rather than set every record of the segment aside.
+            if (sh == null && SegmentScanner.findNextHeader(ch, SegmentFormat.SEGMENT_HEADER_SIZE, size) >= 0) {
+                ByteBuffer fresh = ByteBuffer.allocate(SegmentFormat.SEGMENT_HEADER_SIZE);
+                SegmentFormat.encodeSegmentHeader(fresh, id, 0);
+                fresh.clear();
+                while (fresh.hasRemaining()) {
+                    ch.write(fresh, fresh.position());
+                }
+                sh = new SegmentFormat.SegmentHeader(id, SegmentFormat.VERSION);
+                headerRepaired = true;
+                counters.corruptionsSeen.increment();
+            } else {
+                ch.close();
+                Path aside = file.resolveSibling(file.getFileName() + ".corrupt");
+                Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+                outcomes.add(new SegmentOutcome(dir.index, id, aside, Outcome.QUARANTINED, 0, size, 0));
+                counters.recoveredTruncatedBytes.getAndAdd(size);
+                counters.corruptionsSeen.increment();
+                return;
+            }
         }
-        if (SegmentScanner.endsWithSeal(ch, id, size)) {
-            register(dir, new Segment(dir.index, id, file, ch, size, true));
+        short version = sh.version();
+        if (!headerRepaired && SegmentScanner.endsWithSeal(ch, id, version, size)) {
+            register(dir, new Segment(dir.index, id, file, ch, size, true, version));
             outcomes.add(new SegmentOutcome(dir.index, id, file, Outcome.SEALED, size, 0, -1));
             return;
         }
-        SegmentScanner.Result scan = SegmentScanner.scan(ch, id, size, r -> { });
+        SegmentScanner.Result scan = SegmentScanner.scan(ch, id, version, size, r -> { });
         long validEnd = scan.validEnd();
         Outcome outcome = switch (scan.stop()) {
-            case END, SEALED -> Outcome.CLEAN;
+            case END, SEALED -> scan.damaged().isEmpty() ? Outcome.CLEAN : Outcome.DAMAGED_RECORDS_SKIPPED;
             case TORN -> Outcome.TRUNCATED_TORN;
             case CORRUPT -> Outcome.TRUNCATED_CORRUPT;
         };
+        if (headerRepaired) {
+            outcome = Outcome.HEADER_REPAIRED;
+        }
+        counters.corruptionsSeen.getAndAdd(scan.damaged().size());
         if (validEnd < size) {
             ch.truncate(validEnd);
             counters.recoveredTruncatedBytes.getAndAdd(size - validEnd);
@@ -232,12 +266,16 @@ public final class LogStore implements AutoCloseable {
                 counters.corruptionsSeen.increment();
             }
         }
-        // The scanned prefix is valid; force it, then seal, so the next open need not scan it.
+        // The kept bytes are forced, then sealed, so the next open need not scan them. Damaged
+        // ranges stay in place (dead bytes, reclaimed by compaction); the worker learns of the
+        // records in them from restore.
         ch.force(false);
-        long end = scan.stop() == SegmentScanner.Stop.SEALED ? validEnd : writeSeal(ch, id, validEnd);
+        long end = scan.stop() == SegmentScanner.Stop.SEALED ? validEnd : writeSeal(ch, id, version, validEnd);
         ch.force(false);
-        register(dir, new Segment(dir.index, id, file, ch, end, true));
-        outcomes.add(new SegmentOutcome(dir.index, id, file, outcome, validEnd, size - validEnd, scan.records()));
+        register(dir, new Segment(dir.index, id, file, ch, end, true, version));
+        scannedEnds.put(id, validEnd);
+        outcomes.add(new SegmentOutcome(dir.index, id, file, outcome, validEnd, size - validEnd, scan.records(),
+                scan.damaged()));
     }
 
     private void register(Dir dir, Segment s) {
@@ -246,11 +284,15 @@ public final class LogStore implements AutoCloseable {
         dir.used.addAndGet(s.size());
     }
 
-    /** Writes a seal record at {@code position}; returns the new end of the segment. */
-    private static long writeSeal(FileChannel ch, long segmentId, long position) throws IOException {
-        ByteBuffer seal = ByteBuffer.allocateDirect(SegmentFormat.RECORD_HEADER_SIZE);
-        SegmentFormat.encodeRecordHeader(seal, new UnsafeBuffer(0, 0), SegmentFormat.TYPE_SEAL, (byte) 0, segmentId,
-                position, 0, null, new CRC32C());
+    /** Writes a seal record (in the segment's format) at {@code position}; returns the new end of the segment. */
+    private static long writeSeal(FileChannel ch, long segmentId, short version, long position) throws IOException {
+        ByteBuffer seal = ByteBuffer.allocateDirect(SegmentFormat.recordHeaderSize(version));
+        if (version == SegmentFormat.VERSION_1) {
+            SegmentFormat.encodeRecordHeaderV1(seal, SegmentFormat.TYPE_SEAL, (byte) 0, segmentId, position, 0, null);
+        } else {
+            SegmentFormat.encodeRecordHeader(seal, new UnsafeBuffer(0, 0), SegmentFormat.TYPE_SEAL, (byte) 0, segmentId,
+                    position, 0, null, new CRC32C());
+        }
         seal.clear();
         long p = position;
         while (seal.hasRemaining()) {
@@ -266,50 +308,91 @@ public final class LogStore implements AutoCloseable {
 
     /**
      * Declares which locations are live after a restart, and in which region; every other byte of
-     * the recovered segments is dead. A location whose record is gone (its segment was set aside or
-     * its tail cut by recovery) or does not frame a record of that length is reported missing.
-     * Call once, before relying on eviction; this starts the background reclaimer.
+     * the recovered segments is dead. A location in a segment that was being appended to when the
+     * store stopped, at or past the end of what survived there, is reported missing: it was lost
+     * with a torn tail, so it was never synced. Any other location that does not hold an intact
+     * record (its segment gone or set aside, past the end of a sealed segment, a record header that
+     * does not check out, or a record overlapping a range recovery found damaged that fails its
+     * full CRC check) is reported damaged. Neither becomes live. Call once, before relying on
+     * eviction; this starts the background reclaimer.
      */
     public RestoreReport restore(Collection<LiveExtent> live) {
         ensureOpen();
         if (restored) {
             throw new IllegalStateException("restore may be called once");
         }
-        ByteBuffer header = ByteBuffer.allocate(SegmentFormat.RECORD_HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         int ok = 0;
         List<Location> missing = new ArrayList<>();
+        List<Location> damaged = new ArrayList<>();
         for (LiveExtent e : live) {
             Location loc = e.location();
             Segment s = segments.get(loc.segmentId());
-            boolean valid = false;
-            if (s != null && s.dir() == loc.dir() && loc.position() >= SegmentFormat.SEGMENT_HEADER_SIZE
-                    && loc.position() + SegmentFormat.frameSize(loc.length()) <= s.size() && s.tryAcquire()) {
+            if (s != null && s.dir() == loc.dir() && tornOff(loc, s)) {
+                missing.add(loc);
+                continue;
+            }
+            if (s == null || s.dir() != loc.dir() || loc.position() < SegmentFormat.SEGMENT_HEADER_SIZE
+                    || loc.position() + SegmentFormat.frameSize(s.version(), loc.length()) > s.size()
+                    || !s.tryAcquire()) {
+                damaged.add(loc);
+                continue;
+            }
+            boolean valid;
+            try {
+                ByteBuffer header = ByteBuffer.allocate(s.recordHeaderSize()).order(ByteOrder.LITTLE_ENDIAN);
+                SegmentScanner.readFully(s.channel(), header, loc.position());
+                header.flip();
+                SegmentFormat.RecordHeader h = SegmentFormat.RecordHeader.decode(s.version(), header);
+                valid = h.headerValid() && h.type() == SegmentFormat.TYPE_DATA && h.length() == loc.length();
+            } catch (IOException ex) {
+                valid = false;
+            } finally {
+                s.release();
+            }
+            if (valid && touchesDamage(loc, s)) {
                 try {
-                    header.clear();
-                    SegmentScanner.readFully(s.channel(), header, loc.position());
-                    header.flip();
-                    SegmentFormat.RecordHeader h = SegmentFormat.RecordHeader.decode(header);
-                    valid = h.type() == SegmentFormat.TYPE_DATA && h.length() == loc.length();
-                } catch (IOException ex) {
+                    readVerified(loc, 0, ByteBuffer.allocate(0).limit(0));
+                } catch (WcacheException.Corruption | WcacheException.NotFound ex) {
                     valid = false;
-                } finally {
-                    s.release();
                 }
             }
             if (valid) {
                 ledger.addLive(loc, e.region(), false);
                 ok++;
             } else {
-                missing.add(loc);
+                damaged.add(loc);
             }
         }
         restored = true;
         reclaimer.start("logstore-reclaim");
-        if (!missing.isEmpty()) {
-            LOG.warn("event=restore_missing_extents count={}", missing.size());
+        if (!missing.isEmpty() || !damaged.isEmpty()) {
+            LOG.warn("event=restore_unusable_extents missing={} damaged={} damaged_locations={}", missing.size(),
+                    damaged.size(), damaged.size() <= 32 ? damaged : damaged.subList(0, 32));
         }
-        LOG.info("event=restored live_extents={} missing={}", ok, missing.size());
-        return new RestoreReport(ok, missing);
+        LOG.info("event=restored live_extents={} missing={} damaged={}", ok, missing.size(), damaged.size());
+        return new RestoreReport(ok, missing, damaged);
+    }
+
+    /** Whether {@code loc} lies at or past the end of what survived in a segment recovery scanned. */
+    private boolean tornOff(Location loc, Segment s) {
+        Long end = scannedEnds.get(s.id());
+        return end != null && loc.position() >= end;
+    }
+
+    /** Whether {@code loc}'s record overlaps a range recovery skipped as damaged. */
+    private boolean touchesDamage(Location loc, Segment s) {
+        List<SegmentScanner.DamagedRange> ranges = damagedRanges.get(s.id());
+        if (ranges == null) {
+            return false;
+        }
+        long start = loc.position();
+        long end = start + SegmentFormat.frameSize(s.version(), loc.length());
+        for (SegmentScanner.DamagedRange r : ranges) {
+            if (start < r.end() && r.position() < end) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---------------------------------------------------------------- space
@@ -536,7 +619,7 @@ public final class LogStore implements AutoCloseable {
     private void roll(Dir dir) throws IOException {
         Segment old = dir.active;
         old.channel().force(false);
-        long end = writeSeal(old.channel(), old.id(), old.size());
+        long end = writeSeal(old.channel(), old.id(), old.version(), old.size());
         dir.used.addAndGet(end - old.size());
         old.setSize(end);
         dirty.add(old);
@@ -663,22 +746,26 @@ public final class LogStore implements AutoCloseable {
             throw new WcacheException.NotFound(loc.toString(), "segment no longer exists (evicted or compacted): " + loc);
         }
         try {
+            int headerSize = s.recordHeaderSize();
             if (loc.position() < SegmentFormat.SEGMENT_HEADER_SIZE
-                    || loc.position() + SegmentFormat.frameSize(loc.length()) > s.size()) {
+                    || loc.position() + headerSize + loc.length() > s.size()) {
                 throw new WcacheException.NotFound(loc.toString(), "no record at " + loc + " (segment ends at " + s.size() + ")");
             }
             FileChannel ch = s.channel();
-            ByteBuffer header = ByteBuffer.allocate(SegmentFormat.RECORD_HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer header = ByteBuffer.allocate(headerSize).order(ByteOrder.LITTLE_ENDIAN);
             SegmentScanner.readFully(ch, header, loc.position());
             header.flip();
-            SegmentFormat.RecordHeader h = SegmentFormat.RecordHeader.decode(header);
+            SegmentFormat.RecordHeader h = SegmentFormat.RecordHeader.decode(s.version(), header);
+            if (!h.headerValid()) {
+                throw corruption(loc, "record header fails its CRC32C");
+            }
             if (h.type() != SegmentFormat.TYPE_DATA || h.length() != loc.length()) {
                 throw corruption(loc, "record header does not match the location (type=" + h.type() + " length="
                         + h.length() + ")");
             }
             CRC32C crc = new CRC32C();
-            SegmentFormat.RecordHeader.crcHeader(crc, header);
-            long payloadStart = loc.position() + SegmentFormat.RECORD_HEADER_SIZE;
+            h.startPayloadCrc(crc, header);
+            long payloadStart = loc.position() + headerSize;
             streamCrc(ch, crc, payloadStart, offset);
             int before = target.position();
             SegmentScanner.readFully(ch, target, payloadStart + offset);
@@ -729,7 +816,7 @@ public final class LogStore implements AutoCloseable {
 
     /**
      * Walks every record of every segment, verifying each, and returns the valid data records
-     * (for tools and tests; it reads everything). A segment's walk stops at its first invalid record.
+     * (for tools and tests; it reads everything). Damaged records are skipped as recovery skips them.
      */
     public List<RecordInfo> scanRecords() {
         ensureOpen();
@@ -741,7 +828,7 @@ public final class LogStore implements AutoCloseable {
                 continue;
             }
             try {
-                SegmentScanner.scan(s.channel(), s.id(), s.size(), r -> out.add(new RecordInfo(
+                SegmentScanner.scan(s.channel(), s.id(), s.version(), s.size(), r -> out.add(new RecordInfo(
                         new Location(s.dir(), s.id(), r.position(), r.length()), r.fileId(), r.fileOffset())));
             } catch (IOException e) {
                 throw new WcacheException.Unavailable(s.toString(), "scan failed: " + e, e);

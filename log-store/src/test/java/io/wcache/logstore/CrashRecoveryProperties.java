@@ -103,7 +103,7 @@ class CrashRecoveryProperties {
                     .mapToLong(n -> Long.parseLong(n.substring(0, n.length() - 4), 16)).max().orElseThrow();
         }
         long min = synced.stream().filter(l -> l.segmentId() == newest)
-                .mapToLong(l -> l.position() + 28 + l.length()).max().orElse(0);
+                .mapToLong(l -> l.position() + io.wcache.logstore.segment.SegmentFormat.RECORD_HEADER_SIZE + l.length()).max().orElse(0);
         Path file = dir.resolve(Segment.fileName(newest));
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = ch.size();

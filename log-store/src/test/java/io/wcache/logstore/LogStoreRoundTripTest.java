@@ -196,7 +196,7 @@ class LogStoreRoundTripTest {
             Path file = dir.resolve(io.wcache.logstore.segment.Segment.fileName(loc.segmentId()));
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
                 ByteBuffer one = ByteBuffer.allocate(1);
-                long at = loc.position() + 28 + 4321;
+                long at = loc.position() + io.wcache.logstore.segment.SegmentFormat.RECORD_HEADER_SIZE + 4321;
                 ch.read(one, at);
                 one.put(0, (byte) (one.get(0) ^ 0x40)).clear();
                 ch.write(one, at);
@@ -210,8 +210,14 @@ class LogStoreRoundTripTest {
         try (LogStore store = open(LogStoreConfig.DEFAULT_SEGMENT_SIZE)) {
             RecoveryReport.SegmentOutcome o = store.recoveryReport().segments().stream()
                     .filter(s -> s.segmentId() == loc.segmentId()).findFirst().orElseThrow();
-            assertThat(o.outcome()).isEqualTo(RecoveryReport.Outcome.TRUNCATED_CORRUPT);
-            assertThat(o.validEnd()).isEqualTo(loc.position());
+            // the damaged record is skipped and reported, not cut off with everything after it
+            assertThat(o.outcome()).isEqualTo(RecoveryReport.Outcome.DAMAGED_RECORDS_SKIPPED);
+            assertThat(o.droppedBytes()).isZero();
+            assertThat(o.damagedRanges()).singleElement().satisfies(r -> {
+                assertThat(r.position()).isEqualTo(loc.position());
+                assertThat(r.headerIntact()).isTrue();
+            });
+            assertThatThrownBy(() -> store.read(loc)).isInstanceOf(WcacheException.Corruption.class);
         }
     }
 

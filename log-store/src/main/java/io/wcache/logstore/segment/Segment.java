@@ -23,6 +23,7 @@ public final class Segment {
     private final long id;
     private final Path path;
     private final FileChannel channel;
+    private final short version;
     private final AtomicInteger refs = new AtomicInteger(1);
     /** End of the last completely written record; written only by the appender holding the dir lock. */
     private volatile long size;
@@ -30,6 +31,12 @@ public final class Segment {
     private volatile long lastAccessNanos = System.nanoTime();
 
     public Segment(int dir, long id, Path path, FileChannel channel, long size, boolean sealed) {
+        this(dir, id, path, channel, size, sealed, SegmentFormat.VERSION);
+    }
+
+    /** A segment written in format {@code version} (old versions are read, never appended to). */
+    public Segment(int dir, long id, Path path, FileChannel channel, long size, boolean sealed, short version) {
+        this.version = version;
         this.dir = dir;
         this.id = id;
         this.path = path;
@@ -57,6 +64,16 @@ public final class Segment {
 
     public FileChannel channel() {
         return channel;
+    }
+
+    /** The segment's format version ({@link SegmentFormat#VERSION} for every segment this process creates). */
+    public short version() {
+        return version;
+    }
+
+    /** Size of one record header in this segment. */
+    public int recordHeaderSize() {
+        return SegmentFormat.recordHeaderSize(version);
     }
 
     public long size() {
