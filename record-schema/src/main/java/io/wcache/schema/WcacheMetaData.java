@@ -24,8 +24,9 @@ public final class WcacheMetaData {
      * 1: initial records and indexes. 2: MultipartUpload gains write_replicas and replica_workers.
      * 3: File gains part_sizes. 4: File and MultipartUpload gain standard_headers. 5: MultipartUpload
      * gains last_part_time_ms and the completed_* fields (idempotent completion, orphan sweep).
+     * 6: File gains damage.
      */
-    public static final int VERSION = 5;
+    public static final int VERSION = 6;
 
     /** Committed and writing files by (state, path): listings and per-path look-ups of sessions. */
     public static final String FILE_BY_STATE_PATH = "File$state_path";

@@ -12,5 +12,11 @@ public enum PersistStatus {
     /** The UFS holds this version. */
     PERSISTED,
     /** Kept in the cache only, by policy; never uploaded. */
-    TRANSIENT
+    TRANSIENT,
+    /**
+     * Committed in the cache, but its cached bytes failed their checksum and the UFS does not hold
+     * it: reads fail saying so until the path is deleted or overwritten. Never rolled back to an
+     * older version, never deleted by the system.
+     */
+    DAMAGED
 }

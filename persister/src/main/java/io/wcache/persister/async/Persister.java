@@ -457,6 +457,12 @@ public final class Persister implements AutoCloseable {
             skipSuperseded(task);
             return;
         }
+        if (f.damaged()) {
+            // Its cached bytes failed their checksum: nothing is uploaded and nothing in the UFS is
+            // touched; the task is retried with backoff until a delete or a newer commit replaces it.
+            throw new WcacheException.Corruption(path.toString(), "version " + f.fileId() + " of " + path
+                    + " is damaged in the cache and cannot be persisted: " + f.damage());
+        }
         List<Extent> extents = layout.get().extents();
         UnderFileSystem ufs = router.ufsFor(path);
         PersistOutcome outcome;

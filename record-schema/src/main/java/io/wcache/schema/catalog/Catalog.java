@@ -403,6 +403,20 @@ public final class Catalog implements AutoCloseable {
     }
 
     /** The extents of a file (session or committed), in offset order. */
+    /**
+     * Marks the committed version {@code ref} damaged: its cached bytes failed their checksum and
+     * the UFS does not hold it. The version stays the path's committed version (it is neither
+     * rolled back nor replaced by an older one, and nothing is deleted from the UFS); its extent
+     * records are removed (the bytes are unusable) and returned so the caller can release them.
+     * Empty when {@code ref} is not a committed version any more, or is persisted.
+     */
+    public Optional<List<Extent>> markDamaged(SessionRef ref, String damage) {
+        if (damage == null || damage.isEmpty()) {
+            throw new IllegalArgumentException("a damage description is required");
+        }
+        return txNow(t -> t.markDamaged(ref, damage));
+    }
+
     public List<Extent> extents(long fileId) {
         return txNow(t -> t.extents(fileId));
     }
@@ -1454,6 +1468,16 @@ public final class Catalog implements AutoCloseable {
                 store.deleteRecord(Tuple.from(fileType, ref.path().toString(), ref.fileId()));
             }
             return new AbortResult(RecordMapping.file(s), ext);
+        }
+
+        Optional<List<Extent>> markDamaged(SessionRef ref, String damage) {
+            WcacheRecords.File f = loadFile(ref.path(), ref.fileId());
+            if (f == null || f.getState() != WcacheRecords.FileState.COMMITTED
+                    || f.getPersistState() == WcacheRecords.PersistState.PERSISTED) {
+                return Optional.empty();
+            }
+            store.saveRecord(f.toBuilder().setDamage(damage).build());
+            return Optional.of(deleteExtents(f.getFileId()));
         }
 
         DeleteResult delete(NamespacePath path) {

@@ -14,20 +14,35 @@ import java.util.Optional;
  * path (a session carries a provisional one until it commits); {@code fileId} is unique across
  * the whole catalog and never reused. {@code partSizes} lists the part sizes of an object completed
  * from a multipart upload (empty otherwise). {@code standardHeaders} are the object's stored
- * {@link StandardHeaders} (Cache-Control, ...), keyed in lower case.
+ * {@link StandardHeaders} (Cache-Control, ...), keyed in lower case. {@code damage} is empty unless
+ * the version's cached bytes failed their checksum while the UFS does not hold it (see
+ * {@link Catalog#markDamaged}); it then says what failed, and reads of the version fail.
  */
 public record FileVersion(NamespacePath path, long fileId, long generation, FileState state,
                           PersistState persistState, WritePolicy policy, int writeReplicas, long size,
                           String etag, long crc32c, String contentType, Map<String, String> userMetadata,
                           Instant createdTime, Instant lastWriteTime, Optional<Instant> committedTime,
                           String ownerWorker, List<String> replicaWorkers, List<Long> partSizes,
-                          Map<String, String> standardHeaders) {
+                          Map<String, String> standardHeaders, String damage) {
 
     public FileVersion {
+        damage = damage == null ? "" : damage;
         userMetadata = Map.copyOf(userMetadata);
         replicaWorkers = List.copyOf(replicaWorkers);
         partSizes = partSizes == null ? List.of() : List.copyOf(partSizes);
         standardHeaders = StandardHeaders.of(standardHeaders);
+    }
+
+    /** An intact version. */
+    public FileVersion(NamespacePath path, long fileId, long generation, FileState state,
+                       PersistState persistState, WritePolicy policy, int writeReplicas, long size,
+                       String etag, long crc32c, String contentType, Map<String, String> userMetadata,
+                       Instant createdTime, Instant lastWriteTime, Optional<Instant> committedTime,
+                       String ownerWorker, List<String> replicaWorkers, List<Long> partSizes,
+                       Map<String, String> standardHeaders) {
+        this(path, fileId, generation, state, persistState, policy, writeReplicas, size, etag, crc32c, contentType,
+                userMetadata, createdTime, lastWriteTime, committedTime, ownerWorker, replicaWorkers, partSizes,
+                standardHeaders, "");
     }
 
     /** A version without standard headers. */
@@ -57,6 +72,11 @@ public record FileVersion(NamespacePath path, long fileId, long generation, File
             }
         }
         return all;
+    }
+
+    /** Whether this version's cached bytes are known to be damaged while the UFS does not hold it. */
+    public boolean damaged() {
+        return !damage.isEmpty();
     }
 
     /** Whether this version's bytes count as pinned (unevictable) on its holders. */

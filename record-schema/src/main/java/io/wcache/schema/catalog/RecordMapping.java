@@ -61,7 +61,7 @@ final class RecordMapping {
                 f.getEtag(), f.getCrc32C(), f.getContentType(), map(f.getUserMetadataList()),
                 Instant.ofEpochMilli(f.getCreatedTimeMs()), Instant.ofEpochMilli(f.getLastWriteTimeMs()),
                 f.hasCommittedTimeMs() ? Optional.of(Instant.ofEpochMilli(f.getCommittedTimeMs())) : Optional.empty(),
-                f.getOwnerWorker(), f.getReplicaWorkersList(), f.getPartSizesList(), map(f.getStandardHeadersList()));
+                f.getOwnerWorker(), f.getReplicaWorkersList(), f.getPartSizesList(), map(f.getStandardHeadersList()), f.getDamage());
     }
 
     static Extent extent(WcacheRecords.Extent e) {

@@ -24,6 +24,10 @@ public final class S3ErrorTable {
      * @param context  what the operation was about
      * @param resource the request resource ({@code /bucket/key}) for the {@code <Resource>} element
      */
+    static final String CORRUPTION_MESSAGE = "The stored bytes of this object failed their checksum and are not"
+            + " served. A version not yet persisted to the object store is shown as DAMAGED by 'wcadm fs stat' until"
+            + " it is deleted or overwritten.";
+
     public static S3Error toS3(WcacheException e, ErrorContext context, String resource) {
         String message = e.getMessage();
         return switch (e.kind()) {
@@ -47,8 +51,8 @@ public final class S3ErrorTable {
                 case OBJECT, MULTIPART_UPLOAD -> S3ErrorCode.CONDITIONAL_REQUEST_CONFLICT;
             }, null, resource);
             case UNAVAILABLE -> S3Error.of(S3ErrorCode.SERVICE_UNAVAILABLE, null, resource);
-            // Never echo corruption details (internal paths, segment ids) to clients.
-            case CORRUPTION -> S3Error.of(S3ErrorCode.INTERNAL_ERROR, null, resource);
+            // Never echo corruption details (internal paths, segment ids) to clients; say what it is.
+            case CORRUPTION -> S3Error.of(S3ErrorCode.INTERNAL_ERROR, CORRUPTION_MESSAGE, resource);
         };
     }
 

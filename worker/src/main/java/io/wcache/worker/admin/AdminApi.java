@@ -545,7 +545,8 @@ public final class AdminApi {
     // ---------------------------------------------------------------- helpers
 
     private static FileView file(ObjectInfo o) {
-        return new FileView(o.path().toString(), "file", o.size(), str(o.lastModified()), "COMMITTED",
+        return new FileView(o.path().toString(), "file", o.size(), str(o.lastModified()),
+                o.persistStatus() == io.wcache.core.cache.PersistStatus.DAMAGED ? "DAMAGED" : "COMMITTED",
                 o.persistStatus().name(), o.policy() == null ? null : o.policy().name(), o.etag(), o.generation());
     }
 

@@ -55,6 +55,11 @@ public final class WorkerMetrics {
                 .description("Segments compacted").register(registry);
         FunctionCounter.builder("wcache.log.syncs", m, x -> store.stats().syncs())
                 .description("Group syncs of the log store").register(registry);
+        FunctionCounter.builder("wcache.cache.corruptions", m, x -> store.stats().corruptionsSeen())
+                .description("Records that failed their CRC32C or framing check (at recovery or on read)")
+                .register(registry);
+        gauge(registry, "wcache.recovery.versions.damaged", "Unpersisted versions restart recovery marked DAMAGED", m,
+                x -> worker.recovery() == null ? 0 : worker.recovery().versionsDamaged());
         gauge(registry, "wcache.persist.queue.depth", "Files and deletes waiting for the UFS", m, x -> x.queue().pending());
         gauge(registry, "wcache.persist.queue.bytes", "Bytes waiting for upload", m, x -> x.queue().bytesPending());
         gauge(registry, "wcache.persist.queue.retrying", "Pending tasks that failed at least once", m,

@@ -276,6 +276,13 @@ public final class WorkerCacheService implements CacheService {
         return CompletableFuture.supplyAsync(() -> openNow(path), io);
     }
 
+    /** The error a read of a damaged version answers (S3 500 InternalError, FUSE EIO). */
+    static WcacheException.Corruption damaged(FileVersion v) {
+        return new WcacheException.Corruption(v.path().toString(), "the cached bytes of " + v.path() + " (generation "
+                + v.generation() + ") are damaged and this version was not persisted to the UFS; delete or overwrite"
+                + " the object (" + v.damage() + ")");
+    }
+
     /** {@code TRANSIENT} paths are read from the cache only: what the cache does not hold does not exist. */
     private boolean cacheOnly(NamespacePath path) {
         return resolvePolicy(path).policy() == WritePolicy.TRANSIENT;
@@ -290,6 +297,9 @@ public final class WorkerCacheService implements CacheService {
             PathStatus status = catalog.status(path);
             if (status instanceof PathStatus.Live live) {
                 FileVersion v = live.layout().file();
+                if (v.damaged()) {
+                    throw damaged(v);
+                }
                 List<Extent> extents = live.layout().extents();
                 pins.pin(v.fileId());
                 boolean ok = ExtentReads.covers(extents, v.size());
@@ -773,7 +783,7 @@ public final class WorkerCacheService implements CacheService {
     }
 
     ObjectInfo toInfo(FileVersion v) {
-        PersistStatus status = switch (v.persistState()) {
+        PersistStatus status = v.damaged() ? PersistStatus.DAMAGED : switch (v.persistState()) {
             case NOT_PERSISTED -> PersistStatus.NOT_PERSISTED;
             case PERSISTING -> PersistStatus.PERSISTING;
             case PERSISTED -> PersistStatus.PERSISTED;

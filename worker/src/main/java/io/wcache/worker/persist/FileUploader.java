@@ -85,6 +85,12 @@ public final class FileUploader {
         if (layout == null || layout.file().fileId() != task.fileId()) {
             return catalog.markPersisted(task);
         }
+        if (layout.file().damaged()) {
+            // Never upload (or delete anything for) a damaged version: retried with backoff until a
+            // client deletes or overwrites the path, which replaces this task.
+            throw new WcacheException.Corruption(task.path().toString(), "version " + task.fileId() + " of "
+                    + task.path() + " is damaged in the cache and cannot be persisted: " + layout.file().damage());
+        }
         long fileId = layout.file().fileId();
         pins.pin(fileId);
         try {

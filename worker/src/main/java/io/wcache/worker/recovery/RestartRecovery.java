@@ -9,7 +9,6 @@ import io.wcache.logstore.RestoreReport;
 import io.wcache.pipeline.ExtentCodec;
 import io.wcache.schema.catalog.AbortResult;
 import io.wcache.schema.catalog.Catalog;
-import io.wcache.schema.catalog.DeleteResult;
 import io.wcache.schema.catalog.Extent;
 import io.wcache.schema.catalog.FileState;
 import io.wcache.schema.catalog.FileVersion;
@@ -22,32 +21,38 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reconciles the log store with the Catalog at start-up, after the store's own tail check. Every
+ * Reconciles the log store with the Catalog at start-up, after the store's own recovery. Every
  * extent of this worker the Catalog references is declared live (pinned unless its version is
  * persisted); log records nothing references are dead and reclaimed by compaction. A committed
- * version whose bytes did not survive is rolled back: an unpersisted one is removed (by the
- * ordering rule it was never acknowledged), a persisted one loses its local extents (reads go to
- * the UFS). Write sessions this worker owned are aborted: their writers died with the process.
- * Acknowledged parts of multipart uploads in progress are kept, pinned, exactly like a committed
- * unpersisted version; a part whose bytes did not survive loses its record, so completion refuses
- * it ({@code InvalidPart}) instead of assembling a hole. Records of parts that were never
- * acknowledged are unreferenced and reclaimed.
+ * version some of whose bytes the store cannot give back (missing with a torn tail, or damaged)
+ * was acknowledged: the write pipeline commits only after the log sync, so its records were
+ * synced. It is never rolled back: a persisted one loses its local extents (reads go to the UFS,
+ * which holds it); any other is marked damaged in the Catalog (reads fail saying so,
+ * {@code wcadm fs ls} shows {@code DAMAGED}) and kept until a client deletes or overwrites it, so
+ * an older version is never served in its place. Recovery never deletes or overwrites anything in
+ * the UFS: it writes no tombstone, no UFS delete and no commit. Write sessions this worker owned
+ * are aborted: their writers died with the process. Acknowledged parts of multipart uploads in
+ * progress are kept, pinned, exactly like a committed unpersisted version; a part whose bytes did
+ * not survive loses its record, so completion refuses it ({@code InvalidPart}) instead of
+ * assembling a hole. Records of parts that were never acknowledged are unreferenced and reclaimed.
  */
 public final class RestartRecovery {
 
     private static final Logger LOG = LoggerFactory.getLogger(RestartRecovery.class);
 
-    /** What reconciliation found and did. */
-    public record Outcome(int liveExtents, int unreferencedExtentRecords, int sessionsAborted, int commitsRolledBack,
+    /**
+     * What reconciliation found and did: {@code versionsDamaged} committed versions marked damaged
+     * (not persisted), {@code extentsDroppedToUfs} local extents of persisted versions given up so
+     * that reads go to the UFS.
+     */
+    public record Outcome(int liveExtents, int unreferencedExtentRecords, int sessionsAborted, int versionsDamaged,
                           int extentsDroppedToUfs) {
     }
 
@@ -95,18 +100,26 @@ public final class RestartRecovery {
             byLocation.put(loc, e);
         }
         RestoreReport report = store.restore(live);
-        Set<Long> damaged = new HashSet<>();
+        Map<Long, String> damaged = new HashMap<>();
         for (Location missing : report.missing()) {
             Extent e = byLocation.remove(missing);
             if (e != null) {
-                damaged.add(e.fileId());
+                damaged.putIfAbsent(e.fileId(), "record missing at restart (cut with the log tail): offset " + e.offset()
+                        + " at " + missing);
+            }
+        }
+        for (Location bad : report.damaged()) {
+            Extent e = byLocation.remove(bad);
+            if (e != null) {
+                damaged.putIfAbsent(e.fileId(), "record failed its CRC32C or framing check at restart (or its segment is gone): offset " + e.offset() + " at " + bad);
             }
         }
         byLocation.forEach(directory::put);
-        int rolledBack = 0;
+        int markedDamaged = 0;
         int dropped = 0;
         int partsLost = 0;
-        for (long fileId : damaged) {
+        for (Map.Entry<Long, String> d : damaged.entrySet()) {
+            long fileId = d.getKey();
             PartInfo part = parts.get(fileId);
             if (part != null) {
                 // The part's bytes are gone: forget the part, so a completion naming it is refused.
@@ -116,8 +129,8 @@ public final class RestartRecovery {
                     store.release(loc);
                 }
                 partsLost++;
-                LOG.warn("event=part_dropped upload={} part={} file={} reason=data_missing_after_restart",
-                        part.uploadId(), part.partNumber(), fileId);
+                LOG.warn("event=part_dropped upload={} part={} file={} reason=\"{}\"", part.uploadId(),
+                        part.partNumber(), fileId, d.getValue());
                 continue;
             }
             FileVersion v = files.get(fileId);
@@ -125,26 +138,29 @@ public final class RestartRecovery {
                 continue; // aborted below with the other sessions
             }
             if (v.persistState() == PersistState.PERSISTED) {
-                for (Extent e : catalog.extents(fileId)) {
-                    Location loc = ExtentCodec.toLocation(e);
-                    catalog.replaceExtent(e, null);
-                    directory.remove(loc);
-                    store.release(loc);
-                    dropped++;
-                }
+                dropped += dropLocalExtents(catalog, store, directory, fileId);
+                LOG.warn("event=damaged_version_served_from_ufs path={} file={} generation={} damage=\"{}\"", v.path(),
+                        fileId, v.generation(), d.getValue());
                 continue;
             }
-            Optional<FileVersion> current = catalog.lookup(v.path());
-            if (current.isPresent() && current.get().fileId() == fileId) {
-                DeleteResult d = catalog.delete(v.path());
-                for (Extent e : d.extents()) {
-                    Location loc = ExtentCodec.toLocation(e);
-                    directory.remove(loc);
-                    store.release(loc);
-                }
-                rolledBack++;
-                LOG.warn("event=commit_rolled_back path={} file={} reason=data_missing_after_restart", v.path(), fileId);
+            // Acknowledged and not in the UFS: keep the version, say it is damaged. Its extent
+            // records go (their bytes are unusable); the path keeps this version, so an older one
+            // in the UFS is never served in its place, and no UFS delete is queued.
+            Optional<List<Extent>> removed = catalog.markDamaged(v.ref(), d.getValue());
+            if (removed.isEmpty()) {
+                // Persisted or superseded meanwhile (another worker's persister): its bytes are elsewhere.
+                dropped += dropLocalExtents(catalog, store, directory, fileId);
+                continue;
             }
+            for (Extent e : removed.get()) {
+                Location loc = ExtentCodec.toLocation(e);
+                directory.remove(loc);
+                store.release(loc);
+            }
+            markedDamaged++;
+            LOG.error("event=version_damaged path={} file={} generation={} persist_state={} damage=\"{}\" "
+                    + "action=\"reads fail until the object is deleted or overwritten\"", v.path(), fileId,
+                    v.generation(), v.persistState(), d.getValue());
         }
         int aborted = 0;
         for (FileVersion s : sessions) {
@@ -163,11 +179,24 @@ public final class RestartRecovery {
                 // gone meanwhile
             }
         }
-        Outcome o = new Outcome(report.restored(), unreferenced, aborted, rolledBack, dropped);
-        LOG.info("event=restart_reconciled live_extents={} missing={} unreferenced_extent_records={} sessions_aborted={} "
-                        + "commits_rolled_back={} extents_dropped_to_ufs={} parts_kept={} parts_lost={}", o.liveExtents(),
-                report.missing().size(), o.unreferencedExtentRecords(), o.sessionsAborted(), o.commitsRolledBack(),
-                o.extentsDroppedToUfs(), parts.size() - partsLost, partsLost);
+        Outcome o = new Outcome(report.restored(), unreferenced, aborted, markedDamaged, dropped);
+        LOG.info("event=restart_reconciled live_extents={} missing={} damaged_records={} unreferenced_extent_records={} "
+                        + "sessions_aborted={} versions_damaged={} extents_dropped_to_ufs={} parts_kept={} parts_lost={}",
+                o.liveExtents(), report.missing().size(), report.damaged().size(), o.unreferencedExtentRecords(),
+                o.sessionsAborted(), o.versionsDamaged(), o.extentsDroppedToUfs(), parts.size() - partsLost, partsLost);
         return o;
+    }
+
+    /** Removes this file's extent records (its bytes are read from the UFS from now on); returns how many. */
+    private static int dropLocalExtents(Catalog catalog, LogStore store, ExtentDirectory directory, long fileId) {
+        int n = 0;
+        for (Extent e : catalog.extents(fileId)) {
+            Location loc = ExtentCodec.toLocation(e);
+            catalog.replaceExtent(e, null);
+            directory.remove(loc);
+            store.release(loc);
+            n++;
+        }
+        return n;
     }
 }

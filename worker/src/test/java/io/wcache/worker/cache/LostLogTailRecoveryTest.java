@@ -3,7 +3,9 @@ package io.wcache.worker.cache;
 import static io.wcache.worker.cache.CacheFixture.bytes;
 import static io.wcache.worker.cache.CacheFixture.p;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.wcache.core.error.WcacheException;
 import io.wcache.logstore.Location;
 import io.wcache.logstore.segment.Segment;
 import io.wcache.pipeline.ExtentCodec;
@@ -21,10 +23,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The write path lets the Catalog commit overlap the log sync, which is safe only because restart
- * recovery rolls back a commit whose bytes did not survive. A SIGKILL cannot show this (the page
- * cache keeps unsynced bytes), so the lost tail of a power failure is made here by truncating the
- * segment file between two runs of the worker.
+ * Log bytes of a committed version lost between two runs of the worker (as when a disk loses
+ * synced data in a power failure; a SIGKILL cannot show this, the page cache keeps the bytes), made
+ * here by truncating the segment file. The write pipeline commits only after the log sync, so the
+ * version was acknowledged: restart reports it {@code DAMAGED} instead of rolling it back, never
+ * serves an older version in its place, and never touches the UFS; earlier data survives.
  */
 class LostLogTailRecoveryTest {
 
@@ -41,7 +44,7 @@ class LostLogTailRecoveryTest {
     }
 
     @Test
-    void commitWhoseLogBytesWereLostIsRolledBackOnRestartAndEarlierDataSurvives() throws Exception {
+    void committedVersionWhoseLogBytesWereLostIsReportedDamagedAndEarlierDataSurvives() throws Exception {
         worker = TestWorkers.start(root);
         CacheFixture f = new CacheFixture(worker);
         byte[] kept = bytes(10 * 1024, 1);
@@ -54,7 +57,6 @@ class LostLogTailRecoveryTest {
         assertThat(lostAt.segmentId()).isEqualTo(keptAt.segmentId());
         assertThat(lostAt.position()).isGreaterThan(keptAt.position());
 
-        // As after a power failure between the Catalog's commit and the log's fdatasync.
         Path segment = segmentFile(lostAt.segmentId());
         try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
             ch.truncate(lostAt.position());
@@ -62,11 +64,42 @@ class LostLogTailRecoveryTest {
 
         worker = TestWorkers.start(root);
         f = new CacheFixture(worker);
-        assertThat(worker.catalog().lookup(p("/m/lost"))).as("rolled back, never half-visible").isEmpty();
+        assertThat(worker.recovery().versionsDamaged()).isEqualTo(1);
+        assertThat(worker.catalog().lookup(p("/m/lost")).orElseThrow().damage()).contains("missing");
+        CacheFixture reader = f;
+        assertThatThrownBy(() -> reader.read("/m/lost")).isInstanceOf(WcacheException.Corruption.class)
+                .hasMessageContaining("damaged");
         assertThat(f.read("/m/kept")).isEqualTo(kept);
         byte[] again = bytes(5000, 3);
         f.write("/m/lost", again);
         assertThat(f.read("/m/lost")).isEqualTo(again);
+    }
+
+    @Test
+    void lostBytesOfAnOverwriteNeverDeleteOrReplaceTheOlderVersionInTheUfs() throws Exception {
+        worker = TestWorkers.start(root);
+        CacheFixture f = new CacheFixture(worker);
+        byte[] v1 = bytes(10 * 1024, 1);
+        f.write("/m/obj", v1);
+        assertThat(f.drain()).isEqualTo(1);
+        f.write("/m/obj", bytes(10 * 1024, 2));
+        Location lostAt = location(worker, "/m/obj");
+        worker.close();
+        worker = null;
+        try (FileChannel ch = FileChannel.open(segmentFile(lostAt.segmentId()), StandardOpenOption.WRITE)) {
+            ch.truncate(lostAt.position());
+        }
+
+        worker = TestWorkers.start(root);
+        f = new CacheFixture(worker);
+        assertThat(worker.recovery().versionsDamaged()).isEqualTo(1);
+        assertThat(worker.catalog().lookup(p("/m/obj")).orElseThrow().generation()).isEqualTo(2);
+        assertThat(worker.catalog().tombstone(p("/m/obj"))).as("no delete").isEmpty();
+        f.drain();
+        assertThat(Files.readAllBytes(TestWorkers.ufsDir(root).resolve("obj"))).as("UFS copy kept").isEqualTo(v1);
+        CacheFixture reader = f;
+        assertThatThrownBy(() -> reader.read("/m/obj")).as("not silently replaced by the older version")
+                .isInstanceOf(WcacheException.Corruption.class);
     }
 
     private static Location location(Worker w, String path) {

@@ -34,7 +34,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WorkerCrashTest {
 
-    private static final int ROUNDS = 10;
+    /**
+     * Rounds per run: 10 in CI, times the soak factor {@code -Dwcache.soak=N} (the same knob the
+     * property tests scale their tries by), so {@code -Dwcache.soak=10} is a 100-round SIGKILL soak.
+     */
+    private static final int ROUNDS = 10 * Math.max(1, Integer.getInteger("wcache.soak", 1));
     private static final Pattern ACK = Pattern.compile("ACK (/m/r\\d+/w\\d+-\\d+-\\d+) ([0-9a-f]{64})");
 
     @TempDir
