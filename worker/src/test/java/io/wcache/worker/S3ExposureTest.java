@@ -55,4 +55,15 @@ class S3ExposureTest {
                 WorkerOptions.defaults().withPersistDrain(false), List.of(S3Frontend.fromConfig())).close())
                 .hasStackTraceContaining("s3.auth is none");
     }
+
+    @Test
+    void tlsNeedsBothFilesAndLoadablePem() throws Exception {
+        assertThatThrownBy(() -> S3Frontend.tlsFiles(TestWorkers.config(root, "s3.tls.cert=" + root.resolve("c.pem"))))
+                .hasMessageContaining("s3.tls.cert and s3.tls.key go together");
+        Path junk = java.nio.file.Files.writeString(root.resolve("junk.pem"), "not a certificate");
+        assertThatThrownBy(() -> Worker.start(TestWorkers.config(root, "s3.address=127.0.0.1:0", "s3.auth=none",
+                        "s3.tls.cert=" + junk, "s3.tls.key=" + junk),
+                WorkerOptions.defaults().withPersistDrain(false), List.of(S3Frontend.fromConfig())).close())
+                .hasStackTraceContaining("cannot load the TLS certificate " + junk);
+    }
 }
