@@ -70,6 +70,10 @@ public final class ConfigKeys {
             "", "PEM certificate chain: with admin.tls.key, the admin API is served over HTTPS only.");
     public static final ConfigKey<String> ADMIN_TLS_KEY = new ConfigKey<>("admin.tls.key", ConfigType.OPTIONAL_STRING,
             "", "PEM private key (PKCS#8 `BEGIN PRIVATE KEY`, or RSA `BEGIN RSA PRIVATE KEY`) of admin.tls.cert.");
+    public static final ConfigKey<Duration> ADMIN_REQUEST_TIMEOUT = new ConfigKey<>("admin.request.timeout",
+            ConfigType.DURATION, "30s",
+            "Time a client has to send a whole admin request (head and body); a slower connection is closed, so "
+                    + "slow clients cannot hold the admin threads. Read once per process, when the admin API starts.");
     public static final ConfigKey<Boolean> WRITE_CACHE_ENABLED = new ConfigKey<>("write.cache.enabled",
             ConfigType.BOOLEAN, "true",
             "When false the system is a read cache: WRITE_BACK and TRANSIENT writes become WRITE_THROUGH.");
@@ -109,7 +113,8 @@ public final class ConfigKeys {
     public static final List<ConfigKey<?>> ALL = List.of(DATA_DIR, METADATA_ENGINE, CACHE_DIRS, CACHE_CAPACITY,
             S3_ADDRESS, S3_AUTH, S3_CREDENTIALS, S3_CREATE_BUCKET_UFS, S3_REQUEST_HEADER_TIMEOUT,
             S3_MAX_CONNECTIONS, S3_TLS_CERT, S3_TLS_KEY, ADMIN_ADDRESS, ADMIN_AUTH, ADMIN_TOKEN,
-            ADMIN_ALLOWED_HOSTS, ADMIN_TLS_CERT, ADMIN_TLS_KEY, WRITE_CACHE_ENABLED, PATH_DEFAULT_POLICY,
+            ADMIN_ALLOWED_HOSTS, ADMIN_TLS_CERT, ADMIN_TLS_KEY, ADMIN_REQUEST_TIMEOUT, WRITE_CACHE_ENABLED,
+            PATH_DEFAULT_POLICY,
             PATH_DEFAULT_WRITE_REPLICAS, ORPHAN_TIMEOUT, FILE_CHECK_PERIOD, PINNED_CAPACITY_RATIO,
             MARK_WRITING_DURATION, PERSIST_RETRY_INITIAL, PERSIST_RETRY_MAX, PERSIST_THREADS, FUSE_SILLY_RENAME,
             FUSE_CACHE_TIMEOUT);

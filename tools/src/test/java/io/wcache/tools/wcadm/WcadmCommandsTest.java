@@ -65,6 +65,7 @@ class WcadmCommandsTest {
                 + "cache.capacity: 256MiB\n"
                 + "s3.address: 127.0.0.1:0\n"
                 + "admin.address: 127.0.0.1:0\n"
+                + "admin.request.timeout: 2s\n"
                 + "path.default.policy: WRITE_BACK\n"
                 + "worker.write.cache.async.persist.retry.initial.interval: 200ms\n"
                 + "worker.write.cache.async.persist.retry.max.interval: 500ms\n"
@@ -513,6 +514,24 @@ class WcadmCommandsTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(yaml.statusCode()).isEqualTo(415);
         assertThat(yaml.body()).contains("UNSUPPORTED_MEDIA_TYPE");
+    }
+
+    /** Slowloris: a request head or body that never completes is cut after admin.request.timeout (2s here). */
+    @Test
+    void aRequestThatIsNeverFinishedIsDisconnected() throws Exception {
+        URI admin = URI.create(endpoint);
+        for (String partial : new String[] {"GET /api/v1/info HTTP/1.1\r\nHost: 127.0.0.1\r\n",
+                "PUT /api/v1/pathconfig/rule HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token()
+                        + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"pa"}) {
+            try (java.net.Socket s = new java.net.Socket(admin.getHost(), admin.getPort())) {
+                // The bound of this wait, far above the configured 2s: without the limit it expires.
+                s.setSoTimeout(60_000);
+                s.getOutputStream().write(partial.getBytes(StandardCharsets.US_ASCII));
+                s.getOutputStream().flush();
+                assertThat(s.getInputStream().read()).as("the server closed the connection").isEqualTo(-1);
+            }
+        }
+        assertThat(wcadm("info").code()).isZero();
     }
 
     record ProcessResult(int code, String out, String err) {

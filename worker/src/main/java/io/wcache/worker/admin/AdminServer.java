@@ -107,6 +107,7 @@ public final class AdminServer implements Frontend {
         SSLContext ssl = cert.isBlank() ? null : AdminTls.context(Path.of(cert), Path.of(key));
         AdminToken token = AdminToken.resolve(cfg, env);
         AdminGuard guard = AdminGuard.of(token.token(), address.host(), cfg.get(ConfigKeys.ADMIN_ALLOWED_HOSTS));
+        boundRequestTime(cfg.get(ConfigKeys.ADMIN_REQUEST_TIMEOUT));
         WorkerMetrics.bind(worker, prometheus);
         try {
             HttpServer http;
@@ -140,6 +141,21 @@ public final class AdminServer implements Frontend {
         } catch (IOException e) {
             throw new IllegalStateException("cannot bind admin.address " + address + ": " + e.getMessage()
                     + " (is another worker running? pick another port with --set admin.address=127.0.0.1:PORT)", e);
+        }
+    }
+
+    /** The JDK server's property bounding the time to receive a request (head and body), in seconds. */
+    static final String MAX_REQUEST_TIME_PROPERTY = "sun.net.httpserver.maxReqTime";
+
+    /**
+     * Bounds the time a client may take to send a request, so a few connections that send their
+     * head byte by byte (slowloris) cannot hold the four admin threads. The JDK server reads the
+     * property once, when its first server starts; a value given with {@code -D} is kept.
+     */
+    private static void boundRequestTime(Duration timeout) {
+        if (System.getProperty(MAX_REQUEST_TIME_PROPERTY) == null) {
+            long seconds = Math.max(1, (timeout.toMillis() + 999) / 1000);
+            System.setProperty(MAX_REQUEST_TIME_PROPERTY, Long.toString(seconds));
         }
     }
 
