@@ -12,12 +12,19 @@ import java.time.Duration;
 public interface Persister extends AutoCloseable {
 
     /**
-     * Runs a synchronous UFS write of {@code path} ({@code WRITE_THROUGH}) with no upload or
+     * Runs a synchronous UFS write of {@code path} ({@code WRITE_THROUGH}, {@code NO_CACHE}) with no upload or
      * delete of that path in flight, so an older queued upload cannot land after it. The default,
      * for persisters without per-path ordering, just runs it.
      */
     default <T> T exclusive(io.wcache.core.path.NamespacePath path, java.util.function.Supplier<T> action) {
         return action.get();
+    }
+
+    /**
+     * A {@code NO_CACHE} write replaced the UFS object of {@code path} (inside {@link #exclusive})
+     * and the Catalog dropped its older state: queued work of the path must not run after it.
+     */
+    default void replacedInUfs(io.wcache.core.path.NamespacePath path) {
     }
 
     /** Starts background work, polling the queue at least every {@code period}. */

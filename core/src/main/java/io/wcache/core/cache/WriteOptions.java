@@ -1,5 +1,6 @@
 package io.wcache.core.cache;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -7,25 +8,35 @@ import java.util.Optional;
  * Options of a new object: its content type, user metadata ({@code x-amz-meta-*} without the
  * prefix), the MD5 the client declared ({@code Content-MD5}, checked at commit), {@code
  * ifNoneMatch}: refuse to create the object if the path already exists (S3's {@code If-None-Match:
- * *}; FUSE's {@code O_EXCL}), and the {@link StandardHeaders standard headers} stored with the
- * object ({@code Cache-Control}, {@code Content-Disposition}, ...; validated, keyed in lower case).
+ * *}; FUSE's {@code O_EXCL}), the {@link StandardHeaders standard headers} stored with the object
+ * ({@code Cache-Control}, {@code Content-Disposition}, ...; validated, keyed in lower case), and
+ * {@code ifMatch}: the ETags one of which the current object must have (S3's {@code If-Match};
+ * empty: no condition). Both conditions are checked again when the write commits, atomically with
+ * it: of concurrent conditional writers of one path, exactly those the condition admits win.
  */
 public record WriteOptions(String contentType, Map<String, String> userMetadata, Optional<byte[]> expectedMd5,
-                           boolean ifNoneMatch, Map<String, String> standardHeaders) {
+                           boolean ifNoneMatch, Map<String, String> standardHeaders, List<String> ifMatch) {
 
     public WriteOptions {
         userMetadata = Map.copyOf(userMetadata);
         expectedMd5 = expectedMd5 == null ? Optional.empty() : expectedMd5;
         standardHeaders = StandardHeaders.of(standardHeaders);
+        ifMatch = ifMatch == null ? List.of() : List.copyOf(ifMatch);
+    }
+
+    /** Options without an {@code If-Match} condition. */
+    public WriteOptions(String contentType, Map<String, String> userMetadata, Optional<byte[]> expectedMd5,
+                        boolean ifNoneMatch, Map<String, String> standardHeaders) {
+        this(contentType, userMetadata, expectedMd5, ifNoneMatch, standardHeaders, List.of());
     }
 
     /** Options without standard headers. */
     public WriteOptions(String contentType, Map<String, String> userMetadata, Optional<byte[]> expectedMd5,
                         boolean ifNoneMatch) {
-        this(contentType, userMetadata, expectedMd5, ifNoneMatch, Map.of());
+        this(contentType, userMetadata, expectedMd5, ifNoneMatch, Map.of(), List.of());
     }
 
     public static WriteOptions defaults() {
-        return new WriteOptions(null, Map.of(), Optional.empty(), false, Map.of());
+        return new WriteOptions(null, Map.of(), Optional.empty(), false, Map.of(), List.of());
     }
 }

@@ -244,6 +244,45 @@ public final class Persister implements AutoCloseable {
         }
     }
 
+    /** How many synchronous writers wait for {@code path} in {@link #exclusive} now (observability, tests). */
+    public int waitingWriters(NamespacePath path) {
+        lock.lock();
+        try {
+            Lane lane = lanes.get(path.toString());
+            return lane == null ? 0 : lane.waiters;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * A synchronous write replaced the path's UFS object out of band ({@code NO_CACHE}) and the
+     * Catalog dropped what it held of the path: pending work of the path is obsolete, and what the
+     * lane knew of generations is forgotten (the path's next version starts its own count). Call it
+     * inside {@link #exclusive} for the path, so no operation of the path runs meanwhile.
+     */
+    public void replacedInUfs(NamespacePath path) {
+        lock.lock();
+        try {
+            Lane lane = lanes.get(path.toString());
+            if (lane == null) {
+                return;
+            }
+            account(lane, -1);
+            if (lane.next != null) {
+                cancelRetry(lane);
+                lane.next = null;
+                lane.nextLayout = null;
+                superseded.incrementAndGet();
+            }
+            lane.highest = Long.MIN_VALUE;
+            account(lane, +1);
+            dropIfIdle(lane);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /**
      * Hands a task to its path's lane; false if it is a duplicate or older than what the lane knows.
      * A fast-path task is dropped when too many paths are tracked (the Catalog keeps it); a

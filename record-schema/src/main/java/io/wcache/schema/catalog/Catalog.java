@@ -478,6 +478,32 @@ public final class Catalog implements AutoCloseable {
         return txNow(t -> t.delete(path));
     }
 
+    /**
+     * A synchronous write ({@code NO_CACHE}) has just replaced the path's UFS object: whatever the
+     * Catalog holds of the path is older and is dropped in one transaction, so that neither a read
+     * (the cached version) nor the persister (a pending upload or delete) can bring the older state
+     * back: the committed version and its extents (returned for reclamation), the persist task and
+     * the tombstone. Sessions still writing the path are untouched.
+     */
+    public UfsReplacement replacedInUfs(NamespacePath path) {
+        return txNow(t -> {
+            String p = path.toString();
+            WcacheRecords.File current = t.committed(t.filesAt(p));
+            Optional<FileVersion> dropped = Optional.empty();
+            List<Extent> ext = List.of();
+            if (current != null) {
+                FileVersion old = RecordMapping.file(current);
+                ext = t.deleteExtents(current.getFileId());
+                t.store.deleteRecord(Tuple.from(fileType, p, current.getFileId()));
+                t.account(old, -1);
+                dropped = Optional.of(old);
+            }
+            t.store.deleteRecord(Tuple.from(tombstoneType, p));
+            boolean task = t.store.deleteRecord(Tuple.from(taskType, p));
+            return new UfsReplacement(dropped, ext, task);
+        });
+    }
+
     // ---------------------------------------------------------------- multipart uploads
 
     /**
@@ -1393,6 +1419,7 @@ public final class Catalog implements AutoCloseable {
             }
             WcacheRecords.File current = committed(filesAt(p));
             WcacheRecords.Tombstone tomb = tombstone(p);
+            checkCondition(p, req.condition(), current, tomb);
             WcacheRecords.PersistTask existingTask = task(p);
             long generation = nextGeneration(current, tomb);
             WritePolicy policy = WritePolicy.valueOf(s.getPolicy());
@@ -1444,6 +1471,25 @@ public final class Catalog implements AutoCloseable {
                 }
             }
             return new CommitResult(result, superseded, supersededExtents, queued);
+        }
+
+        /**
+         * Refuses a commit whose condition the path's committed version does not meet: read in this
+         * transaction, so of racing conditional writers the first commit wins and the others fail.
+         */
+        void checkCondition(String p, WriteCondition c, WcacheRecords.File current, WcacheRecords.Tombstone tomb) {
+            if (c.mustBeAbsent() && current != null) {
+                throw new WcacheException.AlreadyExists(p, "object exists (a create that requires absence lost the race)");
+            }
+            if (!c.etagMatch().isEmpty()) {
+                if (current == null && tomb != null) {
+                    throw new WcacheException.Conflict(p, "object was deleted; If-Match " + c.etagMatch() + " fails");
+                }
+                if (current != null && !c.matches(current.getEtag())) {
+                    throw new WcacheException.Conflict(p, "object's ETag is " + current.getEtag() + ", not one of "
+                            + c.etagMatch());
+                }
+            }
         }
 
         void upsertTask(String path, TaskKind kind, long fileId, long generation, long size,

@@ -221,7 +221,7 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
     static WriteOptions writeOptions(S3Request r) {
         boolean ifNoneMatchAny = r.conditions().ifNoneMatch().contains("*");
         return new WriteOptions(r.contentType().orElse(null), storedMetadata(r.userMetadata()), Optional.empty(),
-                ifNoneMatchAny, r.standardHeaders());
+                ifNoneMatchAny, r.standardHeaders(), r.conditions().ifMatch());
     }
 
     /**
@@ -584,7 +584,10 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
             }, ctx.executor());
         }
 
-        /** Conditional writes: If-Match needs the current ETag; If-None-Match: * is re-checked right before commit. */
+        /**
+         * Conditional writes, checked early (also against an object only in the UFS) so a refused
+         * write answers at once; the commit checks them again atomically (see WriteOptions).
+         */
         private CompletableFuture<Void> writePreconditions(S3Request r) {
             Conditions c = r.conditions();
             if (r.operation() != io.wcache.s3.request.S3Operation.PUT_OBJECT

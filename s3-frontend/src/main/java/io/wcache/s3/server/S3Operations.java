@@ -347,7 +347,8 @@ final class S3Operations {
                 // COPY keeps the source's content type, user metadata and standard headers; REPLACE takes the request's.
                 WriteOptions opts = r.replaceMetadata() ? S3Handler.writeOptions(r)
                         : new WriteOptions(info.contentType(), info.userMetadata(), Optional.empty(),
-                                S3Handler.writeOptions(r).ifNoneMatch(), info.standardHeaders());
+                                S3Handler.writeOptions(r).ifNoneMatch(), info.standardHeaders(),
+                                S3Handler.writeOptions(r).ifMatch());
                 copied = cache.create(dst, opts).thenCompose(s -> copyInto(reader, s, 0, info.size()));
             } catch (RuntimeException e) {
                 copied = CompletableFuture.failedFuture(e);

@@ -181,7 +181,7 @@ final class CachedWriteSession implements WriteSession {
             crcValue = crc.getValue();
             size = stager.written();
         }
-        CommitRequest request = new CommitRequest(size, etag, crcValue);
+        CommitRequest request = new CommitRequest(size, etag, crcValue, WorkerCacheService.conditionOf(options));
         PathLocks.Mutex lock = svc.locks().of(path());
         CompletableFuture<Object> committed;
         if (policy() == WritePolicy.WRITE_THROUGH) {
@@ -202,6 +202,9 @@ final class CachedWriteSession implements WriteSession {
                     .thenApplyAsync(v -> {
                         try {
                             return svc.inPersistOrder(ps.path(), () -> {
+                                // Under the path's lock: no other commit of the path from this worker
+                                // can come between this check and the commit; the commit checks again.
+                                svc.checkWriteConditions(ps.path(), options);
                                 svc.uploader().upload(ps.path(), ps.extents(), size, put);
                                 return (Object) svc.pipeline().commit(ps, request).join();
                             });

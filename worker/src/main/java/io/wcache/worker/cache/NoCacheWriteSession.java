@@ -27,10 +27,17 @@ import java.util.concurrent.Executor;
 /**
  * A {@code NO_CACHE} write: the body is streamed to a spool file in the cache directory (never
  * held in memory), uploaded with {@code UnderFileSystem.put} at commit, and the spool file is
- * deleted whatever happens. No log record and no metadata are written.
+ * deleted whatever happens. No log record is written.
+ *
+ * <p>The upload joins the path's order: it holds the path's lock (no commit of the path from this
+ * worker meanwhile) and runs inside the persister's order for the path (a running upload or delete
+ * of an older version finishes first). Right after it, the Catalog's older state of the path (a
+ * cached version, a queued upload or delete) is dropped and the persister forgets its queued work,
+ * so an older version can neither land after this write nor be read instead of it.
  */
 final class NoCacheWriteSession implements WriteSession {
 
+    private final WorkerCacheService svc;
     private final NamespacePath path;
     private final WriteOptions options;
     private final PutOptions putOptions;
@@ -42,13 +49,14 @@ final class NoCacheWriteSession implements WriteSession {
     private long written;
     private boolean done;
 
-    NoCacheWriteSession(NamespacePath path, WriteOptions options, PutOptions putOptions, UnderFileSystem ufs,
-                        Path spoolDir, Executor io) {
+    NoCacheWriteSession(WorkerCacheService svc, NamespacePath path, WriteOptions options, PutOptions putOptions,
+                        UnderFileSystem ufs, Path spoolDir) {
+        this.svc = svc;
         this.path = path;
         this.options = options;
         this.putOptions = putOptions;
         this.ufs = ufs;
-        this.io = io;
+        this.io = svc.ioExecutor();
         this.spool = spoolDir.resolve(UUID.randomUUID() + ".spool");
         try {
             Files.createDirectories(spoolDir);
@@ -109,18 +117,30 @@ final class NoCacheWriteSession implements WriteSession {
             return CompletableFuture.failedFuture(new WcacheException.InvalidArgument(path.toString(),
                     "the body's MD5 does not match the declared Content-MD5"));
         }
-        return CompletableFuture.supplyAsync(() -> {
+        PathLocks.Mutex lock = svc.locks().of(path);
+        return lock.acquire().thenApplyAsync(v -> {
             try {
-                UfsObject o = ufs.put(path.relativeToMount(), UploadSource.ofFile(spool), putOptions);
-                return new ObjectInfo(path, o.size(), o.etag(), o.lastModified(), putOptions.contentType(),
-                        putOptions.userMetadata(), PersistStatus.PERSISTED, WritePolicy.NO_CACHE, 0, List.of(),
-                        putOptions.standardHeaders());
-            } catch (IOException e) {
-                throw new WcacheException.Unavailable(spool.toString(), "cannot read spool file: " + e, e);
+                return svc.inPersistOrder(path, this::upload);
             } finally {
+                lock.release();
                 deleteSpool();
             }
         }, io);
+    }
+
+    /** The UFS write, in the path's order (see the class comment). */
+    private ObjectInfo upload() {
+        svc.checkWriteConditions(path, options);
+        UfsObject o;
+        try {
+            o = ufs.put(path.relativeToMount(), UploadSource.ofFile(spool), putOptions);
+        } catch (IOException e) {
+            throw new WcacheException.Unavailable(spool.toString(), "cannot read spool file: " + e, e);
+        }
+        svc.replacedInUfs(path);
+        return new ObjectInfo(path, o.size(), o.etag(), o.lastModified(), putOptions.contentType(),
+                putOptions.userMetadata(), PersistStatus.PERSISTED, WritePolicy.NO_CACHE, 0, List.of(),
+                putOptions.standardHeaders());
     }
 
     @Override

@@ -39,6 +39,8 @@ import io.wcache.schema.catalog.FileVersion;
 import io.wcache.schema.catalog.ListPage;
 import io.wcache.schema.catalog.ListRequest;
 import io.wcache.schema.catalog.PersistState;
+import io.wcache.schema.catalog.UfsReplacement;
+import io.wcache.schema.catalog.WriteCondition;
 import io.wcache.worker.persist.ExtentReads;
 import io.wcache.worker.persist.FileUploader;
 import io.wcache.worker.space.ExtentDirectory;
@@ -181,7 +183,7 @@ public final class WorkerCacheService implements CacheService {
     public CompletableFuture<WriteSession> create(NamespacePath path, WriteOptions options) {
         // The common case reads nothing (cached path rules, a reserved file id): it runs on the caller,
         // sparing a thread hand-off per write. A conditional create (UFS HEAD) or stale rules go to the I/O pool.
-        if (!options.ifNoneMatch() && pathConfig.fresh() != null) {
+        if (!conditional(options) && pathConfig.fresh() != null) {
             try {
                 return CompletableFuture.completedFuture(createNow(path, options));
             } catch (RuntimeException e) {
@@ -200,22 +202,77 @@ public final class WorkerCacheService implements CacheService {
         }
         // Validated now: a WRITE_BACK commit must not be acknowledged with metadata the UFS would refuse later.
         PutOptions put = new PutOptions(options.contentType(), options.userMetadata(), options.standardHeaders());
-        if (options.ifNoneMatch() && exists(path)) {
-            throw new WcacheException.AlreadyExists(path.toString(), "object exists");
-        }
+        checkWriteConditions(path, options);
         if (policy == WritePolicy.NO_CACHE) {
-            return new NoCacheWriteSession(path, options, put, ufs.ufsFor(path), spoolDir, io);
+            return new NoCacheWriteSession(this, path, options, put, ufs.ufsFor(path), spoolDir);
         }
         PipelineSession ps = pipeline.newSession(new BeginRequest(path, policy, r.writeReplicas(), workerId,
                 List.of(), options.contentType(), options.userMetadata(), options.standardHeaders()));
         return new CachedWriteSession(this, ps, options, put);
     }
 
-    private boolean exists(NamespacePath path) {
-        if (catalog.lookup(path).isPresent()) {
-            return true;
+    private static boolean conditional(WriteOptions options) {
+        return options.ifNoneMatch() || !options.ifMatch().isEmpty();
+    }
+
+    /** The condition a write's commit checks in its Catalog transaction. */
+    static WriteCondition conditionOf(WriteOptions options) {
+        if (options.ifNoneMatch()) {
+            return WriteCondition.absent();
         }
-        return catalog.tombstone(path).isEmpty() && ufs.ufsFor(path).head(path.relativeToMount()).isPresent();
+        return options.ifMatch().isEmpty() ? WriteCondition.NONE : WriteCondition.ifMatch(options.ifMatch());
+    }
+
+    /**
+     * Checks a conditional write against the path's current object wherever it is (the Catalog,
+     * else the UFS): when the write is created, and again right before a synchronous UFS write
+     * ({@code WRITE_THROUGH}, {@code NO_CACHE}) under the path's lock. The Catalog commit checks the
+     * cached part once more in its own transaction, which is what makes racing creators atomic.
+     */
+    void checkWriteConditions(NamespacePath path, WriteOptions options) {
+        if (!conditional(options)) {
+            return;
+        }
+        Optional<String> etag = currentEtag(path);
+        if (options.ifNoneMatch() && etag.isPresent()) {
+            throw new WcacheException.AlreadyExists(path.toString(), "object exists");
+        }
+        WriteCondition c = conditionOf(options);
+        if (!c.etagMatch().isEmpty() && (etag.isEmpty() || !c.matches(etag.get()))) {
+            throw new WcacheException.Conflict(path.toString(), etag.isEmpty() ? "no object to match If-Match"
+                    : "object's ETag is " + etag.get() + ", not one of " + c.etagMatch());
+        }
+    }
+
+    /** The ETag of the path's current object: the Catalog's version, none if deleted, else the UFS object's. */
+    private Optional<String> currentEtag(NamespacePath path) {
+        Optional<FileVersion> v = catalog.lookup(path);
+        if (v.isPresent()) {
+            return Optional.of(v.get().etag());
+        }
+        if (catalog.tombstone(path).isPresent()) {
+            return Optional.empty();
+        }
+        return ufs.ufsFor(path).head(path.relativeToMount()).map(UfsObject::etag);
+    }
+
+    /**
+     * Called by a {@code NO_CACHE} write right after it replaced the UFS object, inside the path's
+     * persist order: the Catalog's older state of the path (a cached version, a pending upload or
+     * delete) is dropped and the persister forgets queued work of the path, so neither a read nor a
+     * queued upload brings the older object back.
+     */
+    void replacedInUfs(NamespacePath path) {
+        UfsReplacement r = catalog.replacedInUfs(path);
+        r.dropped().ifPresent(old -> pins.retire(old.fileId(), r.extents()));
+        io.wcache.worker.Persister p = persister;
+        if (p != null) {
+            p.replacedInUfs(path);
+        }
+        if (r.dropped().isPresent() || r.pendingTaskDropped()) {
+            LOG.debug("event=cached_state_replaced_in_ufs path={} dropped_version={} dropped_task={}", path,
+                    r.dropped().map(FileVersion::generation).orElse(0L), r.pendingTaskDropped());
+        }
     }
 
     /** Called once a commit is in the Catalog: the superseded version's bytes go when no reader holds them. */
@@ -234,9 +291,12 @@ public final class WorkerCacheService implements CacheService {
             }
             UnderFileSystem u = ufs.ufsFor(path);
             if (r.policy() == WritePolicy.NO_CACHE && catalog.lookup(path).isEmpty()) {
-                boolean existed = u.head(path.relativeToMount()).isPresent();
-                u.delete(path.relativeToMount());
-                return CompletableFuture.completedFuture(existed);
+                // In the path's persist order, like a NO_CACHE write: a running upload finishes first.
+                return CompletableFuture.completedFuture(inPersistOrder(path, () -> {
+                    boolean existed = u.head(path.relativeToMount()).isPresent();
+                    u.delete(path.relativeToMount());
+                    return existed;
+                }));
             }
             boolean inUfs = catalog.tombstone(path).isEmpty() && u.head(path.relativeToMount()).isPresent();
             PathLocks.Mutex lock = locks.of(path);

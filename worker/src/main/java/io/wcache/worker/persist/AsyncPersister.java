@@ -74,6 +74,11 @@ public final class AsyncPersister implements io.wcache.worker.Persister {
     }
 
     @Override
+    public void replacedInUfs(io.wcache.core.path.NamespacePath path) {
+        persister.replacedInUfs(path);
+    }
+
+    @Override
     public <T> T exclusive(io.wcache.core.path.NamespacePath path, java.util.function.Supplier<T> action) {
         return persister.exclusive(path, action);
     }
