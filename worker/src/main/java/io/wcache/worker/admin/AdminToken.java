@@ -4,7 +4,6 @@ import io.wcache.core.config.AdminAuthMode;
 import io.wcache.core.config.ConfigKeys;
 import io.wcache.core.config.WcacheConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -94,7 +93,8 @@ public record AdminToken(String token, String source, Path file) {
                     + " elsewhere pass WCADM_TOKEN_FILE\"", file);
             return token;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read or create the admin token file " + file + ": " + e.getMessage()
+            // IllegalStateException: what `wcache serve` reports as a start-up failure, without a stack trace.
+            throw new IllegalStateException("cannot read or create the admin token file " + file + ": " + e.getMessage()
                     + " (set admin.token or WCACHE_ADMIN_TOKEN instead)", e);
         }
     }

@@ -127,6 +127,15 @@ class AdminServerAuthTest {
     }
 
     @Test
+    void anUnusableTokenFileStopsTheStartSayingWhatToSet() throws Exception {
+        Files.createDirectories(root.resolve("admin.token"));
+        try (Worker w = TestWorkers.start(root, "admin.address=127.0.0.1:0")) {
+            assertThatThrownBy(() -> admin(w, Map.of())).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("admin token file").hasMessageContaining("WCACHE_ADMIN_TOKEN");
+        }
+    }
+
+    @Test
     void aConfiguredTokenOrTheEnvironmentsReplacesTheFile() throws Exception {
         try (Worker w = TestWorkers.start(root, "admin.address=127.0.0.1:0", "admin.token=from-config");
              AdminServer s = admin(w, Map.of())) {
