@@ -48,6 +48,10 @@ final class Completion {
                 error = c.session().failure();
                 rollBack(c, (CommitResult) slot.result);
             }
+            if (slot.location != null && slot.error == null && slot.indexError == null) {
+                // The Catalog records this location now: eviction and compaction may move it.
+                journal.published(slot.location);
+            }
             if (error != null) {
                 releaseIfUnreferenced(slot);
                 slot.future.completeExceptionally(error);

@@ -17,11 +17,15 @@ public final class ExtentCodec {
     }
 
     public static Extent toExtent(long fileId, long offset, String worker, Location loc, long crc32c) {
-        if (loc.segmentId() > SEGMENT_MASK || loc.dir() > 0x7fff) {
-            throw new IllegalArgumentException("location does not fit an extent: " + loc);
+        return new Extent(fileId, offset, worker, segment(loc.dir(), loc.segmentId()), loc.position(), loc.length(), crc32c);
+    }
+
+    /** The Extent {@code segment} field naming segment {@code segmentId} of cache directory {@code dir}. */
+    public static long segment(int dir, long segmentId) {
+        if (segmentId > SEGMENT_MASK || dir > 0x7fff) {
+            throw new IllegalArgumentException("location does not fit an extent: dir" + dir + "/" + segmentId);
         }
-        long segment = ((long) loc.dir() << DIR_SHIFT) | loc.segmentId();
-        return new Extent(fileId, offset, worker, segment, loc.position(), loc.length(), crc32c);
+        return ((long) dir << DIR_SHIFT) | segmentId;
     }
 
     public static Location toLocation(Extent e) {

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * The journal handler's view of the log store: append a batch, make it durable with one shared
- * sync, and give back the space of records that will never be referenced. {@link #of} adapts the
+ * sync, say when the Catalog records an appended location, and give back the space of records
+ * that will never be referenced. {@link #of} adapts the
  * real {@link LogStore}; tests wrap it to inject faults.
  */
 public interface Journal {
@@ -17,6 +18,9 @@ public interface Journal {
     void sync();
 
     void release(Location location);
+
+    /** The Catalog now records an appended location (see {@link LogStore#published}). */
+    void published(Location location);
 
     static Journal of(LogStore store) {
         return new Journal() {
@@ -33,6 +37,11 @@ public interface Journal {
             @Override
             public void release(Location location) {
                 store.release(location);
+            }
+
+            @Override
+            public void published(Location location) {
+                store.published(List.of(location));
             }
         };
     }

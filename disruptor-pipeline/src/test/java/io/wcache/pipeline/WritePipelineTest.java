@@ -84,6 +84,11 @@ class WritePipelineTest {
             public void release(io.wcache.logstore.Location location) {
                 real.release(location);
             }
+
+            @Override
+            public void published(io.wcache.logstore.Location location) {
+                real.published(location);
+            }
         };
         pipeline = WritePipeline.start(new PipelineConfig(ringSize, "w1"), faulty, Index.of(catalog));
     }

@@ -412,6 +412,17 @@ public final class LogStore implements AutoCloseable {
         return ledger.release(location);
     }
 
+    /**
+     * The index (the Catalog) now records these appended locations, so eviction and compaction
+     * may move them: a move is applied to the index by location, which finds them only from now
+     * on. Locations no longer live (released meanwhile) are ignored.
+     */
+    public void published(Collection<Location> locations) {
+        for (Location l : locations) {
+            ledger.published(l);
+        }
+    }
+
     /** The extent was persisted to the UFS: its bytes move from pinned to evictable. False if not live and pinned. */
     public boolean markPersisted(Location location) {
         return ledger.markPersisted(location);
@@ -452,7 +463,9 @@ public final class LogStore implements AutoCloseable {
      * Appends a batch of chunks to one directory with as few write calls as possible and returns
      * their locations in order. Pinned chunks consume their reservations (reserving any shortfall,
      * which may throw {@link WcacheException.OutOfSpace} before anything is written). Nothing is
-     * durable until a {@link #sync()} that starts after this returns.
+     * durable until a {@link #sync()} that starts after this returns. The new locations are live
+     * but pending: their segment is neither compacted nor evicted until the writer calls
+     * {@link #published} (its index records them) or {@link #release}.
      */
     public List<Location> append(List<Chunk> chunks) {
         ensureOpen();
@@ -473,7 +486,7 @@ public final class LogStore implements AutoCloseable {
             Dir dir = chooseDir(frames);
             Location[] locations = write(dir, chunks);
             for (int i = 0; i < locations.length; i++) {
-                ledger.addLive(locations[i], chunks.get(i).region(), true);
+                ledger.addPending(locations[i], chunks.get(i).region(), true);
             }
             if (restored && reclaimer.overHighWatermark(dir.index)) {
                 reclaimer.wakeUp();
@@ -731,6 +744,79 @@ public final class LogStore implements AutoCloseable {
         return length;
     }
 
+    /**
+     * Takes a read lease on the segments holding {@code locations}: until it is closed, reads
+     * through it return those records' bytes even if eviction or compaction moves them and deletes
+     * their segment meanwhile (the file is unlinked but stays open, so its space comes back when
+     * the last lease on it closes). Throws {@link WcacheException.NotFound} when a segment is
+     * already gone: the caller looks the locations up again in the index.
+     */
+    public Lease lease(Collection<Location> locations) {
+        ensureOpen();
+        Lease lease = new Lease();
+        try {
+            for (Location loc : locations) {
+                if (lease.held.containsKey(loc.segmentId())) {
+                    continue;
+                }
+                Segment s = segments.get(loc.segmentId());
+                if (s == null || s.dir() != loc.dir() || !s.tryAcquire()) {
+                    throw new WcacheException.NotFound(loc.toString(),
+                            "segment no longer exists (evicted or compacted): " + loc);
+                }
+                lease.held.put(loc.segmentId(), s);
+            }
+        } catch (RuntimeException e) {
+            lease.close();
+            throw e;
+        }
+        return lease;
+    }
+
+    /**
+     * Segments kept readable for one reader (see {@link #lease}). Reads of locations outside them
+     * go to the store as usual. Thread-safe for reads; close once.
+     */
+    public final class Lease implements AutoCloseable {
+        private final java.util.Map<Long, Segment> held = new java.util.HashMap<>();
+        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+        private Lease() {
+        }
+
+        /** As {@link LogStore#read(Location, long, int)}, from the leased segment. */
+        public ByteBuffer read(Location location, long offset, int length) {
+            ByteBuffer dst = ByteBuffer.allocate(checkRange(location, offset, length));
+            read(location, offset, dst);
+            return dst.flip();
+        }
+
+        /** As {@link LogStore#read(Location, long, ByteBuffer)}, from the leased segment. */
+        public int read(Location location, long offset, ByteBuffer dst) {
+            if (closed.get()) {
+                throw new WcacheException.InvalidArgument(location.toString(), "read lease is closed");
+            }
+            Segment s = held.get(location.segmentId());
+            if (s == null || s.dir() != location.dir()) {
+                return LogStore.this.read(location, offset, dst);
+            }
+            int length = (int) Math.min(dst.remaining(), Math.max(0, location.length() - offset));
+            checkRange(location, offset, length);
+            readFrom(s, location, offset, dst.slice().limit(length));
+            dst.position(dst.position() + length);
+            return length;
+        }
+
+        @Override
+        public void close() {
+            if (closed.compareAndSet(false, true)) {
+                for (Segment s : held.values()) {
+                    s.release();
+                }
+            }
+        }
+    }
+
     private static int checkRange(Location loc, long offset, int length) {
         if (offset < 0 || length < 0 || offset + length > loc.length()) {
             throw new WcacheException.InvalidArgument(loc.toString(),
@@ -745,6 +831,15 @@ public final class LogStore implements AutoCloseable {
         if (s == null || s.dir() != loc.dir() || !s.tryAcquire()) {
             throw new WcacheException.NotFound(loc.toString(), "segment no longer exists (evicted or compacted): " + loc);
         }
+        try {
+            return readFrom(s, loc, offset, target);
+        } finally {
+            s.release();
+        }
+    }
+
+    /** Reads from a segment the caller holds a reference to. */
+    private SegmentFormat.RecordHeader readFrom(Segment s, Location loc, long offset, ByteBuffer target) {
         try {
             int headerSize = s.recordHeaderSize();
             if (loc.position() < SegmentFormat.SEGMENT_HEADER_SIZE
@@ -782,8 +877,6 @@ public final class LogStore implements AutoCloseable {
             throw new WcacheException.NotFound(loc.toString(), "segment closed while reading: " + loc);
         } catch (IOException e) {
             throw new WcacheException.Unavailable(loc.toString(), "read failed: " + e, e);
-        } finally {
-            s.release();
         }
     }
 

@@ -43,7 +43,7 @@ class EvictionTest {
             store.restore(List.of());
             List<Location> locs = new ArrayList<>();
             for (int i = 0; i < 30; i++) {
-                locs.add(store.appendEvictable(1, i, TestData.heap(i, RECORD)));
+                locs.add(TestData.published(store, store.appendEvictable(1, i, TestData.heap(i, RECORD))));
             }
             store.sync();
             assertThat(store.stats().evictions()).isZero();
@@ -53,7 +53,7 @@ class EvictionTest {
             store.read(locs.get(0));
             store.read(locs.get(3));
             for (int i = 30; i < 33; i++) {
-                locs.add(store.appendEvictable(1, i, TestData.heap(i, RECORD)));
+                locs.add(TestData.published(store, store.appendEvictable(1, i, TestData.heap(i, RECORD))));
             }
             store.reclaimNow();
 
@@ -87,18 +87,25 @@ class EvictionTest {
         List<Location> dropped = new ArrayList<>();
         ExtentRelocator checking = new ExtentRelocator() {
             @Override
-            public void dropped(Location clean) {
-                dropped.add(clean);
+            public List<Location> referencedIn(int dir, long segmentId) {
+                return List.of();
             }
 
             @Override
-            public void relocated(Location from, Location to) {
+            public Outcome dropped(Location clean) {
+                dropped.add(clean);
+                return Outcome.APPLIED;
+            }
+
+            @Override
+            public Outcome relocated(Location from, Location to) {
                 LogStore store = storeRef.get();
                 // the old copy still exists and is readable while the index is updated
                 assertThat(Files.exists(dir.resolve(Segment.fileName(from.segmentId())))).isTrue();
                 assertThat(TestData.array(store.read(to))).isEqualTo(TestData.array(store.read(from)));
                 assertThat(store.stats().syncs()).as("the copy was synced before this call").isPositive();
                 moves.add(new Location[] {from, to});
+                return Outcome.APPLIED;
             }
         };
         try (LogStore store = LogStore.open(config(), checking)) {
@@ -108,9 +115,9 @@ class EvictionTest {
             List<Location> pinned = new ArrayList<>();
             for (int i = 0; i < 33; i++) {
                 if (i % 3 == 0) {
-                    pinned.add(store.appendPinned(r, 2, i, TestData.heap(i, RECORD)));
+                    pinned.add(TestData.published(store, store.appendPinned(r, 2, i, TestData.heap(i, RECORD))));
                 } else {
-                    store.appendEvictable(1, i, TestData.heap(i, RECORD));
+                    TestData.published(store, store.appendEvictable(1, i, TestData.heap(i, RECORD)));
                 }
             }
             r.close();
@@ -151,7 +158,7 @@ class EvictionTest {
             store.restore(List.of());
             List<Location> locs = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
-                locs.add(store.appendEvictable(1, i, TestData.heap(i, RECORD)));
+                locs.add(TestData.published(store, store.appendEvictable(1, i, TestData.heap(i, RECORD))));
             }
             store.sync();
             // segment A keeps one record of three (sparse), segment B none (dead), segment C all
@@ -189,10 +196,10 @@ class EvictionTest {
         try (LogStore store = LogStore.open(cfg, relocator)) {
             store.restore(List.of());
             PinnedReservation r = store.reservePinned(2 * RECORD);
-            Location bad = store.appendPinned(r, 1, 0, TestData.heap(0, RECORD));
-            Location gone1 = store.appendEvictable(1, 1, TestData.heap(1, RECORD));
-            Location gone2 = store.appendEvictable(1, 2, TestData.heap(2, RECORD));
-            store.appendEvictable(1, 3, TestData.heap(3, RECORD));
+            Location bad = TestData.published(store, store.appendPinned(r, 1, 0, TestData.heap(0, RECORD)));
+            Location gone1 = TestData.published(store, store.appendEvictable(1, 1, TestData.heap(1, RECORD)));
+            Location gone2 = TestData.published(store, store.appendEvictable(1, 2, TestData.heap(2, RECORD)));
+            TestData.published(store, store.appendEvictable(1, 3, TestData.heap(3, RECORD)));
             r.close();
             store.sync();
             store.release(gone1);
@@ -216,11 +223,17 @@ class EvictionTest {
     void failingRelocatorKeepsTheSegmentAndItsExtents() {
         ExtentRelocator failing = new ExtentRelocator() {
             @Override
-            public void dropped(Location clean) {
+            public List<Location> referencedIn(int dir, long segmentId) {
+                return List.of();
             }
 
             @Override
-            public void relocated(Location from, Location to) {
+            public Outcome dropped(Location clean) {
+                return Outcome.APPLIED;
+            }
+
+            @Override
+            public Outcome relocated(Location from, Location to) {
                 throw new IllegalStateException("index unavailable");
             }
         };
@@ -229,10 +242,10 @@ class EvictionTest {
         try (LogStore store = LogStore.open(cfg, failing)) {
             store.restore(List.of());
             PinnedReservation r = store.reservePinned(RECORD);
-            Location keep = store.appendPinned(r, 1, 0, TestData.heap(0, RECORD));
-            Location gone1 = store.appendEvictable(1, 1, TestData.heap(1, RECORD));
-            Location gone2 = store.appendEvictable(1, 2, TestData.heap(2, RECORD));
-            store.appendEvictable(1, 3, TestData.heap(3, RECORD));
+            Location keep = TestData.published(store, store.appendPinned(r, 1, 0, TestData.heap(0, RECORD)));
+            Location gone1 = TestData.published(store, store.appendEvictable(1, 1, TestData.heap(1, RECORD)));
+            Location gone2 = TestData.published(store, store.appendEvictable(1, 2, TestData.heap(2, RECORD)));
+            TestData.published(store, store.appendEvictable(1, 3, TestData.heap(3, RECORD)));
             store.release(gone1);
             store.release(gone2);
             long pinned = store.stats().pinnedBytes();
@@ -252,7 +265,7 @@ class EvictionTest {
                 .withReclaimInterval(Duration.ofHours(1));
         try (LogStore store = LogStore.open(cfg, ExtentRelocator.NONE)) {
             for (int i = 0; i < 6; i++) {
-                locs.add(store.appendEvictable(1, i, TestData.heap(i, RECORD)));
+                locs.add(TestData.published(store, store.appendEvictable(1, i, TestData.heap(i, RECORD))));
             }
         }
         TestData.RecordingRelocator relocator = new TestData.RecordingRelocator();
@@ -287,12 +300,19 @@ class EvictionTest {
         Map<Long, Location> current = new ConcurrentHashMap<>();
         ExtentRelocator tracking = new ExtentRelocator() {
             @Override
-            public void dropped(Location clean) {
+            public List<Location> referencedIn(int dir, long segmentId) {
+                return List.of();
             }
 
             @Override
-            public void relocated(Location from, Location to) {
+            public Outcome dropped(Location clean) {
+                return Outcome.APPLIED;
+            }
+
+            @Override
+            public Outcome relocated(Location from, Location to) {
                 current.replaceAll((k, v) -> v.equals(from) ? to : v);
+                return Outcome.APPLIED;
             }
         };
         LogStoreConfig cfg = TestData.config(dir, 1 << 20, 64 << 10).withWatermarks(0.4, 0.6)
@@ -302,7 +322,7 @@ class EvictionTest {
             List<Location> all = new CopyOnWriteList();
             PinnedReservation r = store.reservePinned(8 * RECORD);
             for (long i = 0; i < 8; i++) {
-                Location loc = store.appendPinned(r, 2, i, TestData.heap(i, RECORD));
+                Location loc = TestData.published(store, store.appendPinned(r, 2, i, TestData.heap(i, RECORD)));
                 current.put(i, loc);
             }
             r.close();
@@ -346,7 +366,7 @@ class EvictionTest {
             long deadline = System.nanoTime() + Duration.ofMillis(1500).toNanos();
             long seed = 100;
             while (System.nanoTime() < deadline) {
-                Location loc = store.appendEvictable(1, seed, TestData.heap(seed, RECORD));
+                Location loc = TestData.published(store, store.appendEvictable(1, seed, TestData.heap(seed, RECORD)));
                 seedOf.put(loc, seed);
                 all.add(loc);
                 seed++;
@@ -366,6 +386,130 @@ class EvictionTest {
             for (long i = 0; i < 8; i++) {
                 assertThat(TestData.array(store.read(current.get(i)))).isEqualTo(TestData.bytes(i, RECORD));
             }
+        }
+    }
+
+    /** Compaction-ready store: 64 KiB segments, compaction below half live. */
+    private LogStoreConfig compacting() {
+        return TestData.config(dir, 64 << 20, 64 << 10).withCompactionThreshold(0.5)
+                .withReclaimInterval(Duration.ofHours(1));
+    }
+
+    @Test
+    void segmentWithAnExtentItsWriterHasNotRecordedYetIsLeftAlone() {
+        TestData.RecordingRelocator relocator = new TestData.RecordingRelocator();
+        try (LogStore store = LogStore.open(compacting(), relocator)) {
+            store.restore(List.of());
+            Location pending = store.appendEvictable(1, 0, TestData.heap(0, RECORD));
+            Location gone1 = TestData.published(store, store.appendEvictable(1, 1, TestData.heap(1, RECORD)));
+            Location gone2 = TestData.published(store, store.appendEvictable(1, 2, TestData.heap(2, RECORD)));
+            store.appendEvictable(1, 3, TestData.heap(3, RECORD));
+            store.release(gone1);
+            store.release(gone2);
+
+            assertThat(store.reclaimNow().compactedSegments()).isZero();
+            assertThat(relocator.relocated).isEmpty();
+            assertThat(TestData.array(store.read(pending))).isEqualTo(TestData.bytes(0, RECORD));
+
+            store.published(List.of(pending));
+            assertThat(store.reclaimNow().compactedSegments()).isEqualTo(1);
+            assertThat(relocator.relocated).extracting(m -> m[0]).containsExactly(pending);
+        }
+    }
+
+    @Test
+    void segmentTheIndexStillReferencesIsKeptAndTheMismatchCounted() {
+        AtomicReference<Location> referenced = new AtomicReference<>();
+        ExtentRelocator index = new ExtentRelocator() {
+            @Override
+            public Outcome dropped(Location clean) {
+                return Outcome.APPLIED;
+            }
+
+            @Override
+            public Outcome relocated(Location from, Location to) {
+                return Outcome.APPLIED;
+            }
+
+            @Override
+            public List<Location> referencedIn(int d, long segmentId) {
+                Location l = referenced.get();
+                return l != null && l.segmentId() == segmentId ? List.of(l) : List.of();
+            }
+        };
+        try (LogStore store = LogStore.open(compacting(), index)) {
+            store.restore(List.of());
+            // The ledger believes this record dead, the index still points at it: a disagreement.
+            Location stray = TestData.published(store, store.appendEvictable(1, 0, TestData.heap(0, RECORD)));
+            Location dead1 = store.appendEvictable(1, 1, TestData.heap(1, RECORD));
+            Location dead2 = store.appendEvictable(1, 2, TestData.heap(2, RECORD));
+            store.appendEvictable(1, 3, TestData.heap(3, RECORD));
+            store.release(dead1);
+            store.release(dead2);
+            store.release(stray);
+            referenced.set(stray);
+
+            store.reclaimNow();
+
+            assertThat(Files.exists(dir.resolve(Segment.fileName(stray.segmentId())))).isTrue();
+            assertThat(TestData.array(store.read(stray))).isEqualTo(TestData.bytes(0, RECORD));
+            assertThat(store.counters().segmentDeletesRefused.get()).isEqualTo(1);
+            assertThat(store.regionOf(stray)).as("live again, so a later pass moves it").isEqualTo(Region.PINNED);
+        }
+    }
+
+    @Test
+    void moveOfBytesTheIndexNoLongerReferencesLeavesNoLiveCopy() {
+        ExtentRelocator index = new ExtentRelocator() {
+            @Override
+            public Outcome dropped(Location clean) {
+                return Outcome.UNREFERENCED;
+            }
+
+            @Override
+            public Outcome relocated(Location from, Location to) {
+                return Outcome.UNREFERENCED;
+            }
+
+            @Override
+            public List<Location> referencedIn(int d, long segmentId) {
+                return List.of();
+            }
+        };
+        try (LogStore store = LogStore.open(compacting(), index)) {
+            store.restore(List.of());
+            Location old = TestData.published(store, store.appendEvictable(1, 0, TestData.heap(0, RECORD)));
+            Location gone1 = TestData.published(store, store.appendEvictable(1, 1, TestData.heap(1, RECORD)));
+            Location gone2 = TestData.published(store, store.appendEvictable(1, 2, TestData.heap(2, RECORD)));
+            store.appendEvictable(1, 3, TestData.heap(3, RECORD));
+            store.release(gone1);
+            store.release(gone2);
+            long evictable = store.stats().evictableBytes();
+
+            assertThat(store.reclaimNow().compactedSegments()).isEqualTo(1);
+            assertThat(store.regionOf(old)).isNull();
+            assertThat(store.stats().evictableBytes()).as("the copy is dead too").isEqualTo(evictable - RECORD);
+        }
+    }
+
+    @Test
+    void leaseReadsRecordsAfterTheirSegmentWasCompactedAway() {
+        TestData.RecordingRelocator relocator = new TestData.RecordingRelocator();
+        try (LogStore store = LogStore.open(compacting(), relocator)) {
+            store.restore(List.of());
+            Location kept = TestData.published(store, store.appendEvictable(1, 0, TestData.heap(0, RECORD)));
+            Location gone1 = TestData.published(store, store.appendEvictable(1, 1, TestData.heap(1, RECORD)));
+            Location gone2 = TestData.published(store, store.appendEvictable(1, 2, TestData.heap(2, RECORD)));
+            store.appendEvictable(1, 3, TestData.heap(3, RECORD));
+            try (LogStore.Lease lease = store.lease(List.of(kept))) {
+                store.release(gone1);
+                store.release(gone2);
+                assertThat(store.reclaimNow().compactedSegments()).isEqualTo(1);
+                assertThat(Files.exists(dir.resolve(Segment.fileName(kept.segmentId())))).isFalse();
+                assertThatThrownBy(() -> store.read(kept)).isInstanceOf(WcacheException.NotFound.class);
+                assertThat(TestData.array(lease.read(kept, 0, RECORD))).isEqualTo(TestData.bytes(0, RECORD));
+            }
+            assertThatThrownBy(() -> store.lease(List.of(kept))).isInstanceOf(WcacheException.NotFound.class);
         }
     }
 

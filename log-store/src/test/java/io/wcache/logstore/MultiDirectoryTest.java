@@ -22,7 +22,7 @@ class MultiDirectoryTest {
         List<Location> locs = new ArrayList<>();
         try (LogStore store = LogStore.open(cfg, ExtentRelocator.NONE)) {
             for (int i = 0; i < 40; i++) {
-                locs.add(store.appendEvictable(1, i, TestData.heap(i, 50_000)));
+                locs.add(TestData.published(store, store.appendEvictable(1, i, TestData.heap(i, 50_000))));
             }
             store.sync();
             assertThat(locs.stream().filter(l -> l.dir() == 0).count()).isBetween(15L, 25L);
@@ -50,7 +50,7 @@ class MultiDirectoryTest {
         try (LogStore store = LogStore.open(cfg, relocator)) {
             store.restore(List.of());
             for (int i = 0; i < 55; i++) {
-                store.appendEvictable(1, i, TestData.heap(i, 16 << 10));
+                TestData.published(store, store.appendEvictable(1, i, TestData.heap(i, 16 << 10)));
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             while (store.stats().usedBytes() > 0.5 * (1 << 20) && System.nanoTime() < deadline) {

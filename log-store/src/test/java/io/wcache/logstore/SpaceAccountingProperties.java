@@ -52,17 +52,24 @@ class SpaceAccountingProperties {
         final Map<Location, long[]> live = new HashMap<>();
 
         @Override
-        public synchronized void dropped(Location clean) {
-            long[] e = live.remove(clean);
-            assertThat(e).as("dropped an extent the index holds").isNotNull();
-            assertThat(e[0]).as("only clean extents are dropped").isEqualTo(Region.EVICTABLE.ordinal());
+        public List<Location> referencedIn(int dir, long segmentId) {
+            return List.of();
         }
 
         @Override
-        public synchronized void relocated(Location from, Location to) {
+        public synchronized Outcome dropped(Location clean) {
+            long[] e = live.remove(clean);
+            assertThat(e).as("dropped an extent the index holds").isNotNull();
+            assertThat(e[0]).as("only clean extents are dropped").isEqualTo(Region.EVICTABLE.ordinal());
+            return Outcome.APPLIED;
+        }
+
+        @Override
+        public synchronized Outcome relocated(Location from, Location to) {
             long[] e = live.remove(from);
             assertThat(e).as("relocated an extent the index holds").isNotNull();
             live.put(to, e);
+            return Outcome.APPLIED;
         }
 
         synchronized long bytes(Region r) {
@@ -101,8 +108,8 @@ class SpaceAccountingProperties {
                         boolean pinned = op.kind() == Kind.APPEND_PINNED;
                         try (PinnedReservation r = pinned ? store.reservePinned(op.size()) : null) {
                             Location loc = pinned
-                                    ? store.appendPinned(r, 1, seed, TestData.heap(seed, op.size()))
-                                    : store.appendEvictable(1, seed, TestData.heap(seed, op.size()));
+                                    ? TestData.published(store, store.appendPinned(r, 1, seed, TestData.heap(seed, op.size())))
+                                    : TestData.published(store, store.appendEvictable(1, seed, TestData.heap(seed, op.size())));
                             synchronized (model) {
                                 model.live.put(loc, new long[] {(pinned ? Region.PINNED : Region.EVICTABLE).ordinal(), seed});
                             }

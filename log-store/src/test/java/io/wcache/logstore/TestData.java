@@ -38,6 +38,12 @@ final class TestData {
         return out;
     }
 
+    /** As a writer whose index has recorded the location: lets the reclaimer move it. */
+    static Location published(LogStore store, Location loc) {
+        store.published(List.of(loc));
+        return loc;
+    }
+
     static LogStoreConfig config(Path dir, long capacity, long segmentSize) {
         return LogStoreConfig.of(dir, capacity).withSegmentSize(segmentSize);
     }
@@ -49,13 +55,20 @@ final class TestData {
         final List<Location> lost = new ArrayList<>();
 
         @Override
-        public synchronized void dropped(Location clean) {
-            dropped.add(clean);
+        public List<Location> referencedIn(int dir, long segmentId) {
+            return List.of();
         }
 
         @Override
-        public synchronized void relocated(Location from, Location to) {
+        public synchronized Outcome dropped(Location clean) {
+            dropped.add(clean);
+            return Outcome.APPLIED;
+        }
+
+        @Override
+        public synchronized Outcome relocated(Location from, Location to) {
             relocated.add(new Location[] {from, to});
+            return Outcome.APPLIED;
         }
 
         @Override

@@ -25,8 +25,9 @@ public final class WcacheMetaData {
      * 3: File gains part_sizes. 4: File and MultipartUpload gain standard_headers. 5: MultipartUpload
      * gains last_part_time_ms and the completed_* fields (idempotent completion, orphan sweep).
      * 6: File gains damage.
+     * 7: Extents are indexed by location.
      */
-    public static final int VERSION = 6;
+    public static final int VERSION = 7;
 
     /** Committed and writing files by (state, path): listings and per-path look-ups of sessions. */
     public static final String FILE_BY_STATE_PATH = "File$state_path";
@@ -40,6 +41,11 @@ public final class WcacheMetaData {
     public static final String FILE_BY_OWNER = "File$owner";
     /** Files by id: from a file id (in the log or a task) back to its path. */
     public static final String FILE_BY_ID = "File$fileId";
+    /**
+     * Extents by (worker, segment, position): which file bytes a log-store location holds, for
+     * relocation by eviction and compaction and for the check before a segment file is deleted.
+     */
+    public static final String EXTENT_BY_LOCATION = "Extent$location";
     /** The persist queue: tasks by next attempt time (a claimed task's next attempt is its lease expiry). */
     public static final String TASK_BY_NEXT_ATTEMPT = "PersistTask$nextAttempt";
 
@@ -72,6 +78,7 @@ public final class WcacheMetaData {
         index(b, "File", FILE_BY_OWNER, concat(field("owner_worker"), field("path")), 1);
         index(b, "File", FILE_BY_ID, field("file_id"), 1);
         index(b, "PersistTask", TASK_BY_NEXT_ATTEMPT, field("next_attempt_time_ms"), 1);
+        index(b, "Extent", EXTENT_BY_LOCATION, concat(field("worker"), field("segment"), field("position")), 7);
 
         b.setStoreRecordVersions(false);
         b.setVersion(VERSION);

@@ -21,7 +21,7 @@ import io.wcache.worker.cache.Refreshing;
 import io.wcache.worker.persist.AsyncPersister;
 import io.wcache.worker.recovery.RestartRecovery;
 import io.wcache.worker.space.CatalogExtentRelocator;
-import io.wcache.worker.space.ExtentDirectory;
+import io.wcache.worker.sweep.UploadingSessions;
 import io.wcache.worker.sweep.SessionSweeper;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -64,6 +64,7 @@ public final class Worker implements AutoCloseable {
     private Refreshing<MountTable> mounts;
     private UfsRouter ufs;
     private ReaderPins pins;
+    private UploadingSessions uploading;
     private FileUploader uploader;
     private WorkerCacheService cacheService;
     private SessionSweeper sweeper;
@@ -93,16 +94,15 @@ public final class Worker implements AutoCloseable {
         closeables.add(engine);
         catalog = Catalog.open(engine.recordDatabase(), CATALOG_NAME);
         closeables.add(catalog);
-        ExtentDirectory directory = new ExtentDirectory();
         List<Path> dirs = config.cacheDirs();
         long perDir = config.cacheCapacityBytes() / dirs.size();
         List<LogStoreConfig.CacheDir> cacheDirs = dirs.stream().map(d -> new LogStoreConfig.CacheDir(d, perDir)).toList();
         LogStoreConfig lsc = LogStoreConfig.of(cacheDirs).withSegmentSize(options.segmentSize())
                 .withPinnedRatio(config.get(ConfigKeys.PINNED_CAPACITY_RATIO));
         Catalog cat = catalog;
-        store = LogStore.open(lsc, new CatalogExtentRelocator(() -> cat, directory));
+        store = LogStore.open(lsc, new CatalogExtentRelocator(() -> cat, options.workerId()));
         closeables.add(store);
-        recovery = RestartRecovery.run(catalog, store, directory, options.workerId());
+        recovery = RestartRecovery.run(catalog, store, options.workerId());
         pipeline = WritePipeline.start(new PipelineConfig(options.ringSize(), options.workerId()), MeteredJournal.wrap(Journal.of(store)),
                 Index.of(catalog));
         closeables.add(pipeline);
@@ -110,7 +110,7 @@ public final class Worker implements AutoCloseable {
         mounts = new Refreshing<>(() -> mergedMounts(configured), MOUNTS_TTL_NANOS);
         ufs = new UfsRouter(mounts::get);
         closeables.add(ufs);
-        pins = new ReaderPins(store, directory);
+        pins = new ReaderPins(store);
         uploader = new FileUploader(catalog, store, options.workerId(), ufs, pins);
         AtomicInteger n = new AtomicInteger();
         io = Executors.newFixedThreadPool(Math.max(4, Runtime.getRuntime().availableProcessors() * 2), r -> {
@@ -120,10 +120,12 @@ public final class Worker implements AutoCloseable {
         });
         Path spool = dirs.get(0).resolve("spool");
         cleanSpool(spool);
+        uploading = new UploadingSessions(catalog, config.danglingSessionTimeout());
+        closeables.add(uploading);
         cacheService = new WorkerCacheService(options.workerId(), catalog, store, pipeline, ufs, uploader, pins,
-                directory, config.pathConfigDefaults(), spool, io, options.readThroughMaxBytes());
+                uploading, config.pathConfigDefaults(), spool, io, options.readThroughMaxBytes());
         sweeper = new SessionSweeper(catalog, pins, config.danglingSessionTimeout(), config.orphanSessionTimeout(),
-                Clock.systemUTC());
+                Clock.systemUTC(), uploading);
         sweeper.start(config.get(ConfigKeys.FILE_CHECK_PERIOD));
         closeables.add(sweeper);
         if (options.persistDrain()) {

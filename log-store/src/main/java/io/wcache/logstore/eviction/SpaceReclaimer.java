@@ -168,11 +168,17 @@ public final class SpaceReclaimer implements AutoCloseable {
     }
 
     /**
-     * Empties one segment and deletes it. Returns null when the segment had to stay (the
-     * relocator failed), after undoing the ledger changes it had not yet been told about.
+     * Empties one segment and deletes it. Returns null when the segment has to stay: a writer has
+     * not yet recorded one of its extents in the index, the index refused a drop or failed, or the
+     * index still references bytes in it at delete time. Ledger changes the index was not told
+     * about are undone first.
      */
     private ReclaimResult evacuate(Segment segment, boolean keepClean) {
         SpaceLedger ledger = space.ledger();
+        if (ledger.pendingExtents(segment.id()) > 0) {
+            // Moving such an extent would leave its writer recording the old location afterwards.
+            return null;
+        }
         List<LiveExtent> extents = ledger.liveExtents(segment.id());
         List<Move> copies = new ArrayList<>();
         List<Location> drops = new ArrayList<>();
@@ -215,12 +221,17 @@ public final class SpaceReclaimer implements AutoCloseable {
                 LOG.error("event=pinned_extent_lost location={} reason=crc_mismatch", l);
             }
         }
+        int relocated = 0;
         for (int i = 0; i < committed.size(); i++) {
             Move m = committed.get(i);
+            ExtentRelocator.Outcome outcome;
             try {
-                relocator.relocated(m.from(), m.to());
+                outcome = relocator.relocated(m.from(), m.to());
             } catch (RuntimeException ex) {
+                outcome = null;
                 LOG.warn("event=relocation_callback_failed segment={} location={} error={}", segment, m.from(), ex.toString());
+            }
+            if (outcome == null || outcome == ExtentRelocator.Outcome.REFUSED) {
                 for (Move undo : committed.subList(i, committed.size())) {
                     ledger.revertRelocation(undo.from(), undo.to());
                 }
@@ -229,16 +240,33 @@ public final class SpaceReclaimer implements AutoCloseable {
                 }
                 return null;
             }
+            if (outcome == ExtentRelocator.Outcome.UNREFERENCED) {
+                // Dead to the index (superseded or deleted; a reader may still read the old copy
+                // through its lease): the new copy is dead too.
+                ledger.release(m.to());
+            } else {
+                relocated++;
+            }
         }
+        int droppedCount = 0;
+        boolean refused = false;
         for (int i = 0; i < dropped.size(); i++) {
+            Location d = dropped.get(i);
+            ExtentRelocator.Outcome outcome;
             try {
-                relocator.dropped(dropped.get(i));
+                outcome = relocator.dropped(d);
             } catch (RuntimeException ex) {
-                LOG.warn("event=drop_callback_failed segment={} location={} error={}", segment, dropped.get(i), ex.toString());
-                for (Location d : dropped.subList(i, dropped.size())) {
-                    ledger.addLive(d, Region.EVICTABLE, false);
+                LOG.warn("event=drop_callback_failed segment={} location={} error={}", segment, d, ex.toString());
+                for (Location undo : dropped.subList(i, dropped.size())) {
+                    ledger.addLive(undo, Region.EVICTABLE, false);
                 }
                 return null;
+            }
+            if (outcome == ExtentRelocator.Outcome.REFUSED) {
+                ledger.addLive(d, Region.EVICTABLE, false);
+                refused = true;
+            } else {
+                droppedCount++;
             }
         }
         for (Location l : lost) {
@@ -248,15 +276,47 @@ public final class SpaceReclaimer implements AutoCloseable {
                 LOG.warn("event=lost_callback_failed location={} error={}", l, ex.toString());
             }
         }
-        if (ledger.usage(segment.id()).extents() > 0) {
-            // An extent became live after the snapshot (a restore racing the pass); keep the file.
+        if (refused || ledger.usage(segment.id()).extents() > 0) {
+            // Bytes the UFS does not hold yet, or an extent that became live after the snapshot
+            // (a restore racing the pass): keep the file.
+            return null;
+        }
+        if (!safeToDelete(segment)) {
             return null;
         }
         long freed = segment.size();
         space.delete(segment);
-        counters.relocatedExtents.getAndAdd(committed.size());
-        counters.droppedExtents.getAndAdd(dropped.size());
-        return new ReclaimResult(0, 0, committed.size(), dropped.size(), freed);
+        counters.relocatedExtents.getAndAdd(relocated);
+        counters.droppedExtents.getAndAdd(droppedCount);
+        return new ReclaimResult(0, 0, relocated, droppedCount, freed);
+    }
+
+    /**
+     * The check at delete time: the index must reference nothing in the segment. A reference
+     * there means the ledger and the index disagree; deleting would lose acknowledged bytes, so
+     * the file stays, the disagreement is logged and counted, and the referenced locations become
+     * live again (pinned, the safe region) so a later pass moves them through the index.
+     */
+    private boolean safeToDelete(Segment segment) {
+        List<Location> referenced;
+        try {
+            referenced = relocator.referencedIn(segment.dir(), segment.id());
+        } catch (RuntimeException ex) {
+            LOG.warn("event=segment_delete_check_failed segment={} error={}", segment, ex.toString());
+            return false;
+        }
+        if (referenced.isEmpty()) {
+            return true;
+        }
+        counters.segmentDeletesRefused.increment();
+        LOG.error("event=segment_delete_refused segment={} referenced_extents={} first={} reason=index_references_segment",
+                segment, referenced.size(), referenced.get(0));
+        for (Location l : referenced) {
+            if (space.ledger().regionOf(l) == null) {
+                space.ledger().addLive(l, Region.PINNED, false);
+            }
+        }
+        return false;
     }
 
     @Override

@@ -26,6 +26,8 @@ public final class LogStoreCounters {
     public final AtomicCounter droppedExtents;
     public final AtomicCounter corruptionsSeen;
     public final AtomicCounter recoveredTruncatedBytes;
+    /** Segment deletions refused because the index still referenced bytes in the file (a bug made loud). */
+    public final AtomicCounter segmentDeletesRefused;
 
     public LogStoreCounters() {
         AtomicBuffer metadata = new UnsafeBuffer(ByteBuffer.allocateDirect(MAX_COUNTERS * CountersReader.METADATA_LENGTH));
@@ -39,6 +41,7 @@ public final class LogStoreCounters {
         droppedExtents = manager.newCounter("logstore.dropped.extents");
         corruptionsSeen = manager.newCounter("logstore.corruptions");
         recoveredTruncatedBytes = manager.newCounter("logstore.recovery.truncated.bytes");
+        segmentDeletesRefused = manager.newCounter("logstore.segment.deletes.refused");
     }
 
     /** All counters with their labels, for export. */

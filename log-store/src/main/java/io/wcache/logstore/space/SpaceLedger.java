@@ -39,6 +39,8 @@ public final class SpaceLedger {
     /** Live payload bytes and live extents of one segment. */
     private static final class SegmentUsage {
         final Map<Long, LiveExtent> live = new HashMap<>();
+        /** Positions of live extents appended but not yet recorded by the index (see {@link #addPending}). */
+        final java.util.Set<Long> pending = new java.util.HashSet<>();
         long pinned;
         long evictable;
     }
@@ -143,6 +145,29 @@ public final class SpaceLedger {
         }
     }
 
+    /**
+     * Marks a freshly appended location live and pending: its writer has not yet recorded it in the
+     * index, so the reclaimer may neither move nor drop it (the index would learn of the old
+     * location after the move). {@link #published} ends the window; a release ends it too.
+     */
+    public synchronized void addPending(Location loc, Region region, boolean fromReservation) {
+        addLive(loc, region, fromReservation);
+        segments.get(loc.segmentId()).pending.add(loc.position());
+    }
+
+    /** The index now records {@code loc}: the reclaimer may move it. False if it was not live and pending. */
+    public synchronized boolean published(Location loc) {
+        Location current = follow(loc);
+        SegmentUsage u = segments.get(current.segmentId());
+        return u != null && u.pending.remove(current.position());
+    }
+
+    /** Live extents of a segment that their writers have not yet recorded in the index. */
+    public synchronized int pendingExtents(long segmentId) {
+        SegmentUsage u = segments.get(segmentId);
+        return u == null ? 0 : u.pending.size();
+    }
+
     /** The extent is deleted or superseded: its bytes become dead. Returns false if it was not live. */
     public synchronized boolean release(Location loc) {
         Location current = follow(loc);
@@ -152,6 +177,7 @@ public final class SpaceLedger {
             return false;
         }
         u.live.remove(current.position());
+        u.pending.remove(current.position());
         subtract(u, e);
         return true;
     }
@@ -189,7 +215,11 @@ public final class SpaceLedger {
             return null;
         }
         subtract(u, e);
-        addLive(to, e.region(), false);
+        if (u.pending.remove(from.position())) {
+            addPending(to, e.region(), false);
+        } else {
+            addLive(to, e.region(), false);
+        }
         forwarding.put(from, to);
         return e.region();
     }
@@ -213,6 +243,7 @@ public final class SpaceLedger {
             return false;
         }
         u.live.remove(loc.position());
+        u.pending.remove(loc.position());
         subtract(u, e);
         return true;
     }

@@ -5,6 +5,7 @@ import io.wcache.logstore.Location;
 import io.wcache.logstore.LogStore;
 import io.wcache.schema.catalog.Extent;
 import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 
@@ -33,6 +34,37 @@ public interface LocalExtents {
     }
 
     /**
+     * A view of {@code extents} that stays readable until closed, even if eviction or compaction
+     * moves them meanwhile (an upload must not lose its bytes half-way). Throws
+     * {@link WcacheException.NotFound} when one of them is already gone: the caller reads the
+     * layout again from the Catalog. By default the view is this object, with nothing held.
+     */
+    default Leased lease(List<Extent> extents) {
+        LocalExtents self = this;
+        return new Leased() {
+            @Override
+            public ByteBuffer read(Extent extent, long offset, int length) {
+                return self.read(extent, offset, length);
+            }
+
+            @Override
+            public void markPersisted(Extent extent) {
+                self.markPersisted(extent);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    /** Extents held readable for one upload (see {@link #lease}). */
+    interface Leased extends LocalExtents, AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
      * Extents of {@code worker} in {@code store}; an extent held by another worker is
      * {@link WcacheException.Unavailable} (its owner persists it).
      */
@@ -55,6 +87,32 @@ public interface LocalExtents {
                 if (worker.equals(extent.worker())) {
                     store.markPersisted(locator.apply(extent));
                 }
+            }
+
+            @Override
+            public Leased lease(List<Extent> extents) {
+                List<Location> mine = extents.stream().filter(e -> worker.equals(e.worker())).map(locator).toList();
+                LogStore.Lease lease = store.lease(mine);
+                LocalExtents outer = this;
+                return new Leased() {
+                    @Override
+                    public ByteBuffer read(Extent extent, long offset, int length) {
+                        if (!worker.equals(extent.worker())) {
+                            return outer.read(extent, offset, length);
+                        }
+                        return lease.read(locator.apply(extent), offset, length);
+                    }
+
+                    @Override
+                    public void markPersisted(Extent extent) {
+                        outer.markPersisted(extent);
+                    }
+
+                    @Override
+                    public void close() {
+                        lease.close();
+                    }
+                };
             }
         };
     }

@@ -507,7 +507,23 @@ public final class Persister implements AutoCloseable {
         PersistOutcome outcome;
         local.pin(f.fileId());
         try {
-            ufs.put(key, new ExtentUploadSource(extents, f.size(), local), new PutOptions(f.contentType(), f.userMetadata(), f.standardHeaders()));
+            LocalExtents.Leased leased;
+            try {
+                leased = local.lease(extents);
+            } catch (WcacheException.NotFound moved) {
+                // Compaction or eviction moved the extents since the layout was read: the Catalog has them now.
+                layout = catalog.layout(path);
+                if (layout.isEmpty() || layout.get().file().fileId() != f.fileId()) {
+                    skipSuperseded(task);
+                    return;
+                }
+                extents = layout.get().extents();
+                leased = local.lease(extents);
+            }
+            try (LocalExtents.Leased reads = leased) {
+                ufs.put(key, new ExtentUploadSource(extents, f.size(), reads),
+                        new PutOptions(f.contentType(), f.userMetadata(), f.standardHeaders()));
+            }
             outcome = catalog.markPersisted(task);
         } finally {
             local.unpin(f.fileId());

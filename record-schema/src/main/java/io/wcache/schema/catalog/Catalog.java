@@ -146,6 +146,7 @@ public final class Catalog implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("event=catalog_marker_cleanup_failed catalog={} error={}", name, e.toString());
         }
+        ensureLocationIndexReadable();
     }
 
     public String name() {
@@ -222,6 +223,102 @@ public final class Catalog implements AutoCloseable {
             }
             return true;
         });
+    }
+
+    // ---------------------------------------------------------------- extents by location
+
+    /**
+     * The extent that names {@code worker}'s log-store location ({@code segment}, {@code position}),
+     * if any: the Catalog is the one record of which file bytes a location holds.
+     */
+    public Optional<Extent> extentAt(String worker, long segment, long position) {
+        return txNow(t -> Optional.ofNullable(t.extentAt(worker, segment, position)));
+    }
+
+    /**
+     * Extents of {@code worker} stored in {@code segment}, in position order, at most {@code limit}:
+     * what must not be in a segment file that is about to be deleted.
+     */
+    public List<Extent> extentsInSegment(String worker, long segment, int limit) {
+        return txNow(t -> {
+            List<Extent> out = new ArrayList<>();
+            try (RecordCursor<FDBIndexedRecord<Message>> cursor = t.store.scanIndexRecords(
+                    WcacheMetaData.EXTENT_BY_LOCATION, IndexScanType.BY_VALUE, TupleRange.allOf(Tuple.from(worker, segment)),
+                    null, limit(limit))) {
+                RecordCursorIterator<FDBIndexedRecord<Message>> it = cursor.asIterator();
+                while (it.hasNext()) {
+                    out.add(RecordMapping.extent(as(it.next().getRecord(), WcacheRecords.Extent.getDefaultInstance())));
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Points the extent that names ({@code worker}, {@code segment}, {@code position}) at its copy
+     * ({@code toSegment}, {@code toPosition}), in one transaction with the look-up. The extent is
+     * found by its location whatever file id it belongs to now (a completed multipart upload moves
+     * part extents to the new version's file id). {@code UNREFERENCED} when no extent names the
+     * location; an extent of another length there is corruption of the Catalog and throws.
+     */
+    public LocationUpdate relocateExtent(String worker, long segment, long position, long length, long toSegment,
+                                         long toPosition) {
+        return txNow(t -> {
+            Extent cur = t.extentAt(worker, segment, position);
+            if (cur == null) {
+                return LocationUpdate.UNREFERENCED;
+            }
+            t.requireLength(cur, length);
+            t.store.saveRecord(RecordMapping.extent(new Extent(cur.fileId(), cur.offset(), cur.worker(), toSegment,
+                    toPosition, cur.length(), cur.crc32c())));
+            return LocationUpdate.APPLIED;
+        });
+    }
+
+    /**
+     * Forgets the extent that names ({@code worker}, {@code segment}, {@code position}) because
+     * eviction drops those bytes; readers then fetch the file from the UFS. Only the extent of a
+     * committed version that is {@code PERSISTED} may go: an extent of a session (a
+     * {@code WRITE_THROUGH} write still uploading, a read-through load) or of a version not yet in
+     * the UFS is {@code REFUSED}, whatever the log store believes its region to be.
+     */
+    public LocationUpdate dropExtent(String worker, long segment, long position, long length) {
+        return txNow(t -> {
+            Extent cur = t.extentAt(worker, segment, position);
+            if (cur == null) {
+                return LocationUpdate.UNREFERENCED;
+            }
+            t.requireLength(cur, length);
+            WcacheRecords.File f = t.fileById(cur.fileId());
+            if (f == null || f.getState() != WcacheRecords.FileState.COMMITTED
+                    || f.getPersistState() != WcacheRecords.PersistState.PERSISTED) {
+                return LocationUpdate.REFUSED;
+            }
+            t.store.deleteRecord(Tuple.from(extentType, cur.fileId(), cur.offset()));
+            return LocationUpdate.APPLIED;
+        });
+    }
+
+    /**
+     * Makes the location index readable in a store created before it existed (meta-data version 7):
+     * the Record Layer leaves a new index on a large store write-only until it is built.
+     */
+    private void ensureLocationIndexReadable() {
+        boolean readable = txNow(t -> t.store.isIndexReadable(WcacheMetaData.EXTENT_BY_LOCATION));
+        if (readable) {
+            return;
+        }
+        LOG.info("event=index_build_started catalog={} index={}", name, WcacheMetaData.EXTENT_BY_LOCATION);
+        try (com.apple.foundationdb.record.provider.foundationdb.OnlineIndexer indexer =
+                     com.apple.foundationdb.record.provider.foundationdb.OnlineIndexer.newBuilder()
+                             .setDatabase(database)
+                             .setRecordStoreBuilder(FDBRecordStore.newBuilder().setMetaDataProvider(metaData)
+                                     .setKeySpacePath(recordsPath))
+                             .setIndex(WcacheMetaData.EXTENT_BY_LOCATION)
+                             .build()) {
+            indexer.buildIndex();
+        }
+        LOG.info("event=index_build_done catalog={} index={}", name, WcacheMetaData.EXTENT_BY_LOCATION);
     }
 
     /** Opens a write session with an id from {@link #reserveFileId()}. */
@@ -1127,6 +1224,32 @@ public final class Catalog implements AutoCloseable {
                 store.deleteRecord(Tuple.from(extentType, e.fileId(), e.offset()));
             }
             return ext;
+        }
+
+        Extent extentAt(String worker, long segment, long position) {
+            try (RecordCursor<FDBIndexedRecord<Message>> cursor = store.scanIndexRecords(
+                    WcacheMetaData.EXTENT_BY_LOCATION, IndexScanType.BY_VALUE,
+                    TupleRange.allOf(Tuple.from(worker, segment, position)), null, limit(1))) {
+                RecordCursorIterator<FDBIndexedRecord<Message>> it = cursor.asIterator();
+                return it.hasNext()
+                        ? RecordMapping.extent(as(it.next().getRecord(), WcacheRecords.Extent.getDefaultInstance()))
+                        : null;
+            }
+        }
+
+        void requireLength(Extent e, long length) {
+            if (e.length() != length) {
+                throw new WcacheException.Corruption("file " + e.fileId(), "extent at offset " + e.offset()
+                        + " names a location of " + length + " bytes but covers " + e.length());
+            }
+        }
+
+        WcacheRecords.File fileById(long fileId) {
+            try (RecordCursor<FDBIndexedRecord<Message>> cursor = store.scanIndexRecords(WcacheMetaData.FILE_BY_ID,
+                    IndexScanType.BY_VALUE, TupleRange.allOf(Tuple.from(fileId)), null, limit(1))) {
+                RecordCursorIterator<FDBIndexedRecord<Message>> it = cursor.asIterator();
+                return it.hasNext() ? as(it.next().getRecord(), WcacheRecords.File.getDefaultInstance()) : null;
+            }
         }
 
         WcacheRecords.Tombstone tombstone(String path) {

@@ -52,4 +52,9 @@ public final class MeteredJournal implements Journal {
     public void release(Location location) {
         delegate.release(location);
     }
+
+    @Override
+    public void published(Location location) {
+        delegate.published(location);
+    }
 }

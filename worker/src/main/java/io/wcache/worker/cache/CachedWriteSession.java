@@ -8,14 +8,12 @@ import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.logstore.space.PinnedReservation;
 import io.wcache.persister.ufs.PutOptions;
-import io.wcache.pipeline.ExtentCodec;
 import io.wcache.pipeline.PipelineOp;
 import io.wcache.pipeline.PipelineSession;
 import io.wcache.pipeline.WritePipeline;
 import io.wcache.schema.catalog.AbortResult;
 import io.wcache.schema.catalog.CommitRequest;
 import io.wcache.schema.catalog.CommitResult;
-import io.wcache.schema.catalog.Extent;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -153,9 +151,6 @@ final class CachedWriteSession implements WriteSession {
                 if (r != null) {
                     r.close();
                 }
-                if (v instanceof Extent ext) {
-                    svc.directory().put(ExtentCodec.toLocation(ext), ext);
-                }
             });
         }
         return futures;
@@ -198,9 +193,18 @@ final class CachedWriteSession implements WriteSession {
             // Upload and commit run inside the persister's order for the path: an older WRITE_BACK
             // upload still queued sees this newer generation (the commit's event reaches the
             // persister before the path is released) and is skipped instead of landing after it.
-            committed = data.thenCompose(v -> lock.acquire())
-                    .thenApplyAsync(v -> {
-                        try {
+            // From the moment the data is in, the session is marked uploading: while it waits for
+            // the path and uploads, no byte is appended, and the sweep must not take it for dangling.
+            committed = data.thenApplyAsync(v -> svc.uploading().mark(ps.ref()), svc.ioExecutor())
+                    .thenCompose(mark -> lock.acquire().handle((v, e) -> {
+                        if (e != null) {
+                            mark.close();
+                            throw e instanceof RuntimeException re ? re : new java.util.concurrent.CompletionException(e);
+                        }
+                        return mark;
+                    }))
+                    .thenApplyAsync(mark -> {
+                        try (mark) {
                             return svc.inPersistOrder(ps.path(), () -> {
                                 // Under the path's lock: no other commit of the path from this worker
                                 // can come between this check and the commit; the commit checks again.

@@ -15,14 +15,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Reads one committed version from its extents in the local log store. The version's file id is
  * pinned in {@link ReaderPins} for the reader's life, so an overwrite or delete cannot release its
- * bytes while it reads.
+ * bytes while it reads, and its segments are leased ({@link LogStore#lease}), so eviction and
+ * compaction cannot take them away mid-body either.
  */
 final class LocalObjectReader implements ObjectReader {
 
     private final ObjectInfo info;
     private final List<Extent> extents;
     private final long fileId;
-    private final LogStore store;
+    private final LogStore.Lease lease;
     private final ReaderPins pins;
     private final Executor io;
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -33,29 +34,32 @@ final class LocalObjectReader implements ObjectReader {
     static final int READ_ON_OPEN_MAX = 64 * 1024;
 
     /**
-     * Opens a reader on a pinned version; the caller's pin passes to the reader. An object of at most
+     * Opens a reader on a pinned version with a lease on its segments; the caller's pin and lease
+     * pass to the reader (and are given back if the open fails). An object of at most
      * {@link #READ_ON_OPEN_MAX} bytes is read here, on the opening thread, so a small GET does not hop
      * to the I/O pool again for its bytes, and a damaged record fails the open, before any response.
      */
-    static LocalObjectReader open(ObjectInfo info, List<Extent> extents, long fileId, LogStore store, ReaderPins pins, Executor io) {
+    static LocalObjectReader open(ObjectInfo info, List<Extent> extents, long fileId, LogStore.Lease lease, ReaderPins pins,
+                                  Executor io) {
         ByteBuffer whole = null;
         if (info.size() <= READ_ON_OPEN_MAX) {
             try {
-                whole = ExtentReads.read(store, extents, 0, (int) info.size());
+                whole = ExtentReads.read(lease, extents, 0, (int) info.size());
             } catch (RuntimeException e) {
+                lease.close();
                 pins.unpin(fileId);
                 throw e;
             }
         }
-        return new LocalObjectReader(info, extents, fileId, store, pins, io, whole);
+        return new LocalObjectReader(info, extents, fileId, lease, pins, io, whole);
     }
 
-    private LocalObjectReader(ObjectInfo info, List<Extent> extents, long fileId, LogStore store, ReaderPins pins, Executor io,
-                              ByteBuffer whole) {
+    private LocalObjectReader(ObjectInfo info, List<Extent> extents, long fileId, LogStore.Lease lease, ReaderPins pins,
+                              Executor io, ByteBuffer whole) {
         this.info = info;
         this.extents = List.copyOf(extents);
         this.fileId = fileId;
-        this.store = store;
+        this.lease = lease;
         this.pins = pins;
         this.io = io;
         this.whole = whole;
@@ -82,12 +86,13 @@ final class LocalObjectReader implements ObjectReader {
         if (whole != null) {
             return CompletableFuture.completedFuture(whole.slice((int) offset, n));
         }
-        return CompletableFuture.supplyAsync(() -> ExtentReads.read(store, extents, offset, n), io);
+        return CompletableFuture.supplyAsync(() -> ExtentReads.read(lease, extents, offset, n), io);
     }
 
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            lease.close();
             pins.unpin(fileId);
         }
     }

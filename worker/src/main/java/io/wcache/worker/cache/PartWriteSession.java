@@ -96,7 +96,6 @@ final class PartWriteSession implements WriteSession {
                 long crc = WritePipeline.crc32c(body);
                 Location loc = svc.store().append(new Chunk(fileId, offset, new ByteBuffer[] {body}, reservation));
                 Extent ext = ExtentCodec.toExtent(fileId, offset, svc.workerId(), loc, crc);
-                svc.directory().put(loc, ext);
                 synchronized (this) {
                     extents.add(ext);
                 }
@@ -131,6 +130,8 @@ final class PartWriteSession implements WriteSession {
                 mine = List.copyOf(extents);
             }
             List<Extent> replaced = svc.catalog().putPart(uploadId, partNumber, fileId, mine, size, etag);
+            // The Catalog records the part's locations now: until here the reclaimer left them where they are.
+            svc.store().published(mine.stream().map(ExtentCodec::toLocation).toList());
             if (!replaced.isEmpty()) {
                 svc.pins().retire(replaced.get(0).fileId(), replaced);
             }

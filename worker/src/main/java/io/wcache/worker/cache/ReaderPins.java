@@ -1,10 +1,8 @@
 package io.wcache.worker.cache;
 
-import io.wcache.logstore.Location;
 import io.wcache.logstore.LogStore;
 import io.wcache.pipeline.ExtentCodec;
 import io.wcache.schema.catalog.Extent;
-import io.wcache.worker.space.ExtentDirectory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,12 +21,10 @@ public final class ReaderPins {
     }
 
     private final LogStore store;
-    private final ExtentDirectory directory;
     private final ConcurrentHashMap<Long, Pin> pins = new ConcurrentHashMap<>();
 
-    public ReaderPins(LogStore store, ExtentDirectory directory) {
+    public ReaderPins(LogStore store) {
         this.store = store;
-        this.directory = directory;
     }
 
     public void pin(long fileId) {
@@ -79,9 +75,7 @@ public final class ReaderPins {
 
     private void releaseAll(List<Extent> extents) {
         for (Extent e : extents) {
-            Location loc = ExtentCodec.toLocation(e);
-            directory.remove(loc);
-            store.release(loc);
+            store.release(ExtentCodec.toLocation(e));
         }
     }
 }

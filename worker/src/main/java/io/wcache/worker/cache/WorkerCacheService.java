@@ -43,7 +43,6 @@ import io.wcache.schema.catalog.UfsReplacement;
 import io.wcache.schema.catalog.WriteCondition;
 import io.wcache.worker.persist.ExtentReads;
 import io.wcache.worker.persist.FileUploader;
-import io.wcache.worker.space.ExtentDirectory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -82,7 +81,7 @@ public final class WorkerCacheService implements CacheService {
     private final UfsRouter ufs;
     private final FileUploader uploader;
     private final ReaderPins pins;
-    private final ExtentDirectory directory;
+    private final io.wcache.worker.sweep.UploadingSessions uploading;
     private final Path spoolDir;
     private final ExecutorService io;
     private final long readThroughMaxBytes;
@@ -91,8 +90,9 @@ public final class WorkerCacheService implements CacheService {
 
     public WorkerCacheService(String workerId, Catalog catalog, LogStore store, WritePipeline pipeline,
                               UfsRouter ufs, FileUploader uploader, ReaderPins pins,
-                              ExtentDirectory directory, PathConfig baseConfig, Path spoolDir, ExecutorService io,
-                              long readThroughMaxBytes) {
+                              io.wcache.worker.sweep.UploadingSessions uploading, PathConfig baseConfig, Path spoolDir,
+                              ExecutorService io, long readThroughMaxBytes) {
+        this.uploading = uploading;
         this.workerId = workerId;
         this.catalog = catalog;
         this.store = store;
@@ -100,7 +100,6 @@ public final class WorkerCacheService implements CacheService {
         this.ufs = ufs;
         this.uploader = uploader;
         this.pins = pins;
-        this.directory = directory;
         this.pathConfig = new Refreshing<>(() -> catalog.pathConfig(baseConfig), PATH_CONFIG_TTL_NANOS);
         this.spoolDir = spoolDir;
         this.io = io;
@@ -125,8 +124,8 @@ public final class WorkerCacheService implements CacheService {
         return pins;
     }
 
-    ExtentDirectory directory() {
-        return directory;
+    io.wcache.worker.sweep.UploadingSessions uploading() {
+        return uploading;
     }
 
     /**
@@ -366,8 +365,16 @@ public final class WorkerCacheService implements CacheService {
                 for (Extent e : extents) {
                     ok &= store.regionOf(ExtentCodec.toLocation(e)) != null;
                 }
+                LogStore.Lease lease = null;
                 if (ok) {
-                    return LocalObjectReader.open(toInfo(v), extents, v.fileId(), store, pins, io);
+                    try {
+                        lease = store.lease(extents.stream().map(ExtentCodec::toLocation).toList());
+                    } catch (WcacheException.NotFound moved) {
+                        // Compaction or eviction moved them since the look-up: the Catalog has where they are now.
+                        pins.unpin(v.fileId());
+                        continue;
+                    }
+                    return LocalObjectReader.open(toInfo(v), extents, v.fileId(), lease, pins, io);
                 }
                 pins.unpin(v.fileId());
                 if (v.persistState() == PersistState.PERSISTED) {
@@ -425,10 +432,7 @@ public final class WorkerCacheService implements CacheService {
                 pending.addAll(pipeline.publish(List.of(new PipelineOp.Begin(ps))));
             }
             for (CompletableFuture<Object> f : pending) {
-                Object r = f.join();
-                if (r instanceof Extent e) {
-                    directory.put(ExtentCodec.toLocation(e), e);
-                }
+                f.join();
             }
         } catch (IOException | RuntimeException e) {
             LOG.debug("event=read_through_failed path={} error={}", path, e.toString());
@@ -721,13 +725,6 @@ public final class WorkerCacheService implements CacheService {
                 } catch (WcacheException.NotFound e) {
                     // A concurrent completion of the same upload won: answer as it did, if the parts agree.
                     return completedAgain(path, uploadId, parts);
-                }
-                // The parts' records now back the new file id: the directory must say so before anything
-                // (eviction, compaction) looks a location up, or a relocation would miss the Catalog.
-                for (Extent e : result.assembledExtents()) {
-                    if (e.worker().equals(workerId)) {
-                        directory.put(ExtentCodec.toLocation(e), e);
-                    }
                 }
                 retireByFile(result.discardedExtents());
                 ObjectInfo info = onCommitted(result.commit());

@@ -46,6 +46,11 @@ public final class AsyncPersister implements io.wcache.worker.Persister {
             }
 
             @Override
+            public Leased lease(List<Extent> extents) {
+                return base.lease(extents);
+            }
+
+            @Override
             public void pin(long fileId) {
                 pins.pin(fileId);
             }

@@ -12,8 +12,12 @@ public final class ExtentReads {
     private ExtentReads() {
     }
 
-    /** Up to {@code length} bytes from {@code offset}; fewer at the end of the extents. */
-    public static ByteBuffer read(LogStore store, List<Extent> extents, long offset, int length) {
+    /**
+     * Up to {@code length} bytes from {@code offset}; fewer at the end of the extents. Reads go
+     * through {@code lease}, so they see the bytes even if their segment was compacted or evicted
+     * after the lease was taken.
+     */
+    public static ByteBuffer read(LogStore.Lease lease, List<Extent> extents, long offset, int length) {
         ByteBuffer out = ByteBuffer.allocate(length);
         int i = find(extents, offset);
         long pos = offset;
@@ -22,7 +26,7 @@ public final class ExtentReads {
             long within = pos - e.offset();
             int n = (int) Math.min(out.remaining(), e.length() - within);
             ByteBuffer slice = out.slice().limit(n);
-            store.read(ExtentCodec.toLocation(e), within, slice);
+            lease.read(ExtentCodec.toLocation(e), within, slice);
             out.position(out.position() + n);
             pos += n;
             i++;

@@ -51,24 +51,38 @@ public final class FileUploader {
 
     /** Streams {@code extents} (covering {@code [0, version.size())}) to the UFS object of the version's path. */
     public UfsObject upload(FileVersion version, List<Extent> extents) {
-        if (!ExtentReads.covers(extents, version.size())) {
-            throw new WcacheException.Corruption(version.path().toString(),
-                    "extents of file " + version.fileId() + " do not cover its " + version.size() + " bytes");
-        }
         PutOptions options = new PutOptions(version.contentType(), version.userMetadata(), version.standardHeaders());
-        UfsObject o = ufs.ufsFor(version.path()).put(version.path().relativeToMount(),
-                new io.wcache.persister.async.ExtentUploadSource(extents, version.size(), local), options);
+        UfsObject o = upload(version.path(), extents, version.size(), options);
         LOG.debug("event=uploaded path={} file={} bytes={}", version.path(), version.fileId(), version.size());
         return o;
     }
 
-    /** Streams a session's extents (covering {@code [0, size)}) to the UFS object of {@code path}, before its commit. */
+    /**
+     * Streams a file's extents (covering {@code [0, size)}) to the UFS object of {@code path}: a
+     * committed version's, or a session's before its commit. The extents' segments are leased for
+     * the upload, so eviction and compaction cannot take its bytes half-way; extents that moved
+     * before the lease are read again from the Catalog, which has where they are now.
+     */
     public UfsObject upload(NamespacePath path, List<Extent> extents, long size, PutOptions options) {
         if (!ExtentReads.covers(extents, size)) {
             throw new WcacheException.Corruption(path.toString(), "extents do not cover the " + size + " bytes written");
         }
-        return ufs.ufsFor(path).put(path.relativeToMount(), new io.wcache.persister.async.ExtentUploadSource(extents, size, local),
-                options);
+        List<Extent> current = extents;
+        io.wcache.persister.async.LocalExtents.Leased leased;
+        try {
+            leased = local.lease(current);
+        } catch (WcacheException.NotFound moved) {
+            current = catalog.extents(extents.get(0).fileId());
+            if (!ExtentReads.covers(current, size)) {
+                throw new WcacheException.Conflict(path.toString(), "file " + extents.get(0).fileId()
+                        + " changed while its upload started");
+            }
+            leased = local.lease(current);
+        }
+        try (io.wcache.persister.async.LocalExtents.Leased reads = leased) {
+            return ufs.ufsFor(path).put(path.relativeToMount(),
+                    new io.wcache.persister.async.ExtentUploadSource(current, size, reads), options);
+        }
     }
 
     /**

@@ -16,7 +16,6 @@ import io.wcache.schema.catalog.ListPage;
 import io.wcache.schema.catalog.ListRequest;
 import io.wcache.schema.catalog.PartInfo;
 import io.wcache.schema.catalog.PersistState;
-import io.wcache.worker.space.ExtentDirectory;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -59,7 +58,7 @@ public final class RestartRecovery {
     private RestartRecovery() {
     }
 
-    public static Outcome run(Catalog catalog, LogStore store, ExtentDirectory directory, String workerId) {
+    public static Outcome run(Catalog catalog, LogStore store, String workerId) {
         Map<Long, FileVersion> files = new HashMap<>();
         ListRequest req = ListRequest.of("", "", ListRequest.MAX_LIMIT);
         while (true) {
@@ -114,7 +113,6 @@ public final class RestartRecovery {
                 damaged.putIfAbsent(e.fileId(), "record failed its CRC32C or framing check at restart (or its segment is gone): offset " + e.offset() + " at " + bad);
             }
         }
-        byLocation.forEach(directory::put);
         int markedDamaged = 0;
         int dropped = 0;
         int partsLost = 0;
@@ -124,9 +122,7 @@ public final class RestartRecovery {
             if (part != null) {
                 // The part's bytes are gone: forget the part, so a completion naming it is refused.
                 for (Extent e : catalog.dropPart(part.uploadId(), part.partNumber(), fileId)) {
-                    Location loc = ExtentCodec.toLocation(e);
-                    directory.remove(loc);
-                    store.release(loc);
+                    store.release(ExtentCodec.toLocation(e));
                 }
                 partsLost++;
                 LOG.warn("event=part_dropped upload={} part={} file={} reason=\"{}\"", part.uploadId(),
@@ -138,7 +134,7 @@ public final class RestartRecovery {
                 continue; // aborted below with the other sessions
             }
             if (v.persistState() == PersistState.PERSISTED) {
-                dropped += dropLocalExtents(catalog, store, directory, fileId);
+                dropped += dropLocalExtents(catalog, store, fileId);
                 LOG.warn("event=damaged_version_served_from_ufs path={} file={} generation={} damage=\"{}\"", v.path(),
                         fileId, v.generation(), d.getValue());
                 continue;
@@ -149,13 +145,11 @@ public final class RestartRecovery {
             Optional<List<Extent>> removed = catalog.markDamaged(v.ref(), d.getValue());
             if (removed.isEmpty()) {
                 // Persisted or superseded meanwhile (another worker's persister): its bytes are elsewhere.
-                dropped += dropLocalExtents(catalog, store, directory, fileId);
+                dropped += dropLocalExtents(catalog, store, fileId);
                 continue;
             }
             for (Extent e : removed.get()) {
-                Location loc = ExtentCodec.toLocation(e);
-                directory.remove(loc);
-                store.release(loc);
+                store.release(ExtentCodec.toLocation(e));
             }
             markedDamaged++;
             LOG.error("event=version_damaged path={} file={} generation={} persist_state={} damage=\"{}\" "
@@ -171,7 +165,6 @@ public final class RestartRecovery {
                 AbortResult r = catalog.abort(s.ref());
                 for (Extent e : r.extents()) {
                     Location loc = ExtentCodec.toLocation(e);
-                    directory.remove(loc);
                     store.release(loc);
                 }
                 aborted++;
@@ -188,12 +181,11 @@ public final class RestartRecovery {
     }
 
     /** Removes this file's extent records (its bytes are read from the UFS from now on); returns how many. */
-    private static int dropLocalExtents(Catalog catalog, LogStore store, ExtentDirectory directory, long fileId) {
+    private static int dropLocalExtents(Catalog catalog, LogStore store, long fileId) {
         int n = 0;
         for (Extent e : catalog.extents(fileId)) {
             Location loc = ExtentCodec.toLocation(e);
             catalog.replaceExtent(e, null);
-            directory.remove(loc);
             store.release(loc);
             n++;
         }

@@ -5,54 +5,72 @@ import io.wcache.logstore.Location;
 import io.wcache.pipeline.ExtentCodec;
 import io.wcache.schema.catalog.Catalog;
 import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.LocationUpdate;
+import java.util.List;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The log store's eviction and compaction callback, implemented against the Catalog with
- * compare-and-set updates: an evicted clean extent is removed from its file (readers then fetch
- * that file from the UFS, which holds it), a relocated extent is pointed at its copy. Both only
- * apply if the Catalog still points at the old location. An exception here makes the store undo
- * the move and keep the old segment.
+ * The log store's eviction and compaction callback, applied to the Catalog by location: the
+ * Catalog is the one record of which file bytes a location holds, whichever file id they belong
+ * to now (a completed multipart upload moves its parts' extents to the new version) and whoever
+ * wrote them. Each move is one transaction that finds the extent naming the old location and
+ * points it at the copy; a drop applies only to a committed, persisted version's extent. Nothing
+ * is kept in memory, so there is nothing that can disagree with the Catalog. An exception here
+ * makes the store undo the move and keep the old segment.
  */
 public final class CatalogExtentRelocator implements ExtentRelocator {
 
     private static final Logger LOG = LoggerFactory.getLogger(CatalogExtentRelocator.class);
+    /** How many references the check before a segment delete reports at most. */
+    private static final int REFERENCE_SAMPLE = 16;
 
     private final Supplier<Catalog> catalog;
-    private final ExtentDirectory directory;
+    private final String workerId;
 
     /** The catalog is supplied lazily: the log store is opened (and may call back) before wiring completes. */
-    public CatalogExtentRelocator(Supplier<Catalog> catalog, ExtentDirectory directory) {
+    public CatalogExtentRelocator(Supplier<Catalog> catalog, String workerId) {
         this.catalog = catalog;
-        this.directory = directory;
+        this.workerId = workerId;
     }
 
     @Override
-    public void dropped(Location clean) {
-        Extent e = directory.remove(clean);
-        if (e != null) {
-            boolean applied = catalog.get().replaceExtent(e, null);
-            LOG.debug("event=extent_dropped location={} file={} offset={} applied={}", clean, e.fileId(), e.offset(), applied);
-        }
+    public Outcome dropped(Location clean) {
+        LocationUpdate u = catalog.get().dropExtent(workerId, segment(clean), clean.position(), clean.length());
+        LOG.debug("event=extent_dropped location={} outcome={}", clean, u);
+        return outcome(u);
     }
 
     @Override
-    public void relocated(Location from, Location to) {
-        Extent e = directory.get(from);
-        if (e == null) {
-            return;
-        }
-        Extent moved = ExtentCodec.moved(e, to);
-        catalog.get().replaceExtent(e, moved);
-        directory.remove(from);
-        directory.put(to, moved);
+    public Outcome relocated(Location from, Location to) {
+        LocationUpdate u = catalog.get().relocateExtent(workerId, segment(from), from.position(), from.length(),
+                segment(to), to.position());
+        LOG.debug("event=extent_relocated from={} to={} outcome={}", from, to, u);
+        return outcome(u);
+    }
+
+    @Override
+    public List<Location> referencedIn(int dir, long segmentId) {
+        return catalog.get().extentsInSegment(workerId, ExtentCodec.segment(dir, segmentId), REFERENCE_SAMPLE).stream()
+                .map(ExtentCodec::toLocation).toList();
     }
 
     @Override
     public void lost(Location pinned) {
-        Extent e = directory.get(pinned);
-        LOG.error("event=pinned_extent_lost location={} file={}", pinned, e == null ? -1 : e.fileId());
+        long fileId = catalog.get().extentAt(workerId, segment(pinned), pinned.position()).map(Extent::fileId).orElse(-1L);
+        LOG.error("event=pinned_extent_lost location={} file={}", pinned, fileId);
+    }
+
+    private static long segment(Location l) {
+        return ExtentCodec.segment(l.dir(), l.segmentId());
+    }
+
+    private static Outcome outcome(LocationUpdate u) {
+        return switch (u) {
+            case APPLIED -> Outcome.APPLIED;
+            case UNREFERENCED -> Outcome.UNREFERENCED;
+            case REFUSED -> Outcome.REFUSED;
+        };
     }
 }

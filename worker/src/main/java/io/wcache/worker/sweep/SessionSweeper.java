@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * or an acknowledged part) for the orphan timeout are orphans too: they are aborted and their
  * parts' pinned space returned. Records of completed uploads, kept to answer a retried
  * completion, are forgotten after the same timeout. Runs every
- * {@code write.cache.async.file.check.period}, and on demand ({@link #sweepNow()}).
+ * {@code write.cache.async.file.check.period}, and on demand ({@link #sweepNow()}). A session
+ * this worker is uploading ({@link UploadingSessions}) is busy, never dangling, and is skipped.
  */
 public final class SessionSweeper implements AutoCloseable {
 
@@ -44,6 +45,7 @@ public final class SessionSweeper implements AutoCloseable {
     private final Duration dangling;
     private final Duration orphan;
     private final Clock clock;
+    private final UploadingSessions uploading;
     private ScheduledExecutorService timer;
     // Totals since start, for /metrics.
     private final java.util.concurrent.atomic.AtomicLong sweeps = new java.util.concurrent.atomic.AtomicLong();
@@ -53,6 +55,12 @@ public final class SessionSweeper implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicLong uploadsAborted = new java.util.concurrent.atomic.AtomicLong();
 
     public SessionSweeper(Catalog catalog, ReaderPins pins, Duration dangling, Duration orphan, Clock clock) {
+        this(catalog, pins, dangling, orphan, clock, null);
+    }
+
+    public SessionSweeper(Catalog catalog, ReaderPins pins, Duration dangling, Duration orphan, Clock clock,
+                          UploadingSessions uploading) {
+        this.uploading = uploading;
         this.catalog = catalog;
         this.pins = pins;
         this.dangling = dangling;
@@ -135,19 +143,27 @@ public final class SessionSweeper implements AutoCloseable {
     }
 
     private long abortAll(Map<Long, FileVersion> sessions) {
-        long bytes = 0;
-        for (FileVersion v : sessions.values()) {
-            try {
-                AbortResult r = catalog.abort(v.ref());
-                pins.retire(v.fileId(), r.extents());
-                for (var e : r.extents()) {
-                    bytes += e.length();
+        long[] bytes = new long[1];
+        for (java.util.Iterator<FileVersion> it = sessions.values().iterator(); it.hasNext(); ) {
+            FileVersion v = it.next();
+            Runnable abort = () -> {
+                try {
+                    AbortResult r = catalog.abort(v.ref());
+                    pins.retire(v.fileId(), r.extents());
+                    for (var e : r.extents()) {
+                        bytes[0] += e.length();
+                    }
+                } catch (WcacheException.NotFound | WcacheException.Conflict e) {
+                    // committed or aborted meanwhile
                 }
-            } catch (WcacheException.NotFound | WcacheException.Conflict e) {
-                // committed or aborted meanwhile
+            };
+            if (uploading == null) {
+                abort.run();
+            } else if (!uploading.abortUnlessUploading(v.fileId(), abort)) {
+                it.remove(); // busy uploading: not dangling, not counted
             }
         }
-        return bytes;
+        return bytes[0];
     }
 
     /** Every sweep since start added up: {@code dangling}, {@code orphans} and bytes reclaimed. */

@@ -99,7 +99,7 @@ class MultipartLifecycleTest {
     }
 
     @Test
-    void completionPointsTheExtentDirectoryAtTheNewFileId() {
+    void completionLeavesEveryPartRecordFoundByItsLocationUnderTheNewFileId() {
         worker = TestWorkers.start(root);
         CacheFixture f = new CacheFixture(worker);
         NamespacePath path = p("/m/assembled");
@@ -114,7 +114,8 @@ class MultipartLifecycleTest {
         assertThat(extents).isNotEmpty();
         for (Extent e : extents) {
             Location loc = ExtentCodec.toLocation(e);
-            assertThat(f.cache.directory().get(loc)).as("directory entry of %s", loc).isEqualTo(e);
+            assertThat(worker.catalog().extentAt(worker.options().workerId(), ExtentCodec.segment(loc.dir(), loc.segmentId()),
+                    loc.position())).as("the Catalog's extent at %s", loc).contains(e);
         }
     }
 
