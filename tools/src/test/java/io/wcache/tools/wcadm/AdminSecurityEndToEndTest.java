@@ -201,6 +201,19 @@ class AdminSecurityEndToEndTest {
         assertThat(inUri.code()).isEqualTo(Wcadm.SERVER_ERROR);
         assertThat(inUri.err()).contains("credentials in the URI");
 
+        // An upload through the mount with the bad option fails, and its error is kept and shown.
+        try (S3Client client = S3Client.builder().endpointOverride(URI.create(s3)).region(Region.US_EAST_1)
+                .forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("tester", FRONTEND_SECRET)))
+                .build()) {
+            client.putObject(b -> b.bucket("vault2").key("fails.csv"), RequestBody.fromString("never uploaded"));
+        }
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!wcadm(concat(tls, "async-persist", "list", "--json")).out().contains("bogus.option")) {
+            assertThat(System.nanoTime()).as("no failed upload recorded in 30s: " + log()).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+
         JsonNode mounts = wcadm(concat(tls, "mount", "list", "--json")).json();
         assertThat(mounts.findValues("secret.key")).isNotEmpty().allSatisfy(v -> assertThat(v.asText()).isEqualTo("***"));
         assertThat(wcadm(concat(tls, "mount", "list")).out()).contains("/vault", "/vault2");
