@@ -64,7 +64,7 @@ class WriteThroughOrderingTest {
 
     /**
      * Holds {@code path} as a running background upload would, starts {@code write} meanwhile, and
-     * checks it is still waiting (nothing in the UFS at {@code ufsKey}) after 700 ms; returns the write.
+     * checks it waits in the path's order (nothing in the UFS at {@code ufsKey}); returns the write.
      */
     private CompletableFuture<ObjectInfo> startWhileHeld(Worker w, NamespacePath path, String ufsKey,
                                                          java.util.function.Supplier<CompletableFuture<ObjectInfo>> write,
@@ -78,8 +78,14 @@ class WriteThroughOrderingTest {
                     result.complete(r);
                 }
             }));
-            sleep(700);
+            // The write either finished (it skipped the order) or now waits in the path's order.
+            var persister = ((io.wcache.worker.persist.AsyncPersister) w.persister()).persister();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (!result.isDone() && persister.waitingWriters(path) == 0 && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
             assertThat(result).as(waits).isNotDone();
+            assertThat(persister.waitingWriters(path)).as(waits).isEqualTo(1);
             assertThat(Files.exists(TestWorkers.ufsDir(root).resolve(ufsKey))).isFalse();
             return null;
         });
@@ -91,11 +97,4 @@ class WriteThroughOrderingTest {
                 s.append(ByteBuffer.wrap(body.getBytes(StandardCharsets.UTF_8))).thenCompose(v -> s.commit()));
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }
