@@ -6,6 +6,7 @@ import io.wcache.schema.catalog.CommitResult;
 import io.wcache.schema.catalog.DeleteResult;
 import io.wcache.schema.catalog.Extent;
 import io.wcache.schema.catalog.OpOutcome;
+import io.wcache.schema.catalog.PartResult;
 import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -46,7 +47,11 @@ final class Completion {
             if (error == null && slot.op instanceof PipelineOp.Commit c && c.session().failure() != null) {
                 // The Catalog took the commit while the sync of its data failed: undo it, never acknowledge.
                 error = c.session().failure();
-                rollBack(c, (CommitResult) slot.result);
+                if (c.session().isPart()) {
+                    rollBackPart(c.session());
+                } else {
+                    rollBack(c, (CommitResult) slot.result);
+                }
             }
             if (slot.location != null && slot.error == null && slot.indexError == null) {
                 // The Catalog records this location now: eviction and compaction may move it.
@@ -58,7 +63,7 @@ final class Completion {
                 return;
             }
             ChangeEvent event = null;
-            if (slot.op instanceof PipelineOp.Commit c) {
+            if (slot.op instanceof PipelineOp.Commit c && !c.session().isPart()) {
                 CommitResult r = (CommitResult) slot.result;
                 event = new ChangeEvent.CommittedEvent(r.committed(), c.session().extents(), r.superseded(),
                         r.supersededExtents(), r.persistQueued());
@@ -110,6 +115,21 @@ final class Completion {
             LOG.warn("event=commit_rolled_back path={} file={} reason=log_sync_failed", path, r.committed().fileId());
         } catch (RuntimeException e) {
             LOG.error("event=commit_rollback_failed path={} file={} error={}", path, r.committed().fileId(), e.toString());
+        }
+    }
+
+    /** Drops a part whose data could not be made durable: its record (if it names this copy) and its extents. */
+    private void rollBackPart(PipelineSession s) {
+        try {
+            OpOutcome o = index.apply(List.of(new CatalogOp.AbortPart(s.uploadId(), s.partNumber(), s.fileId()))).get(0);
+            for (Extent e : o.get(PartResult.class).released()) {
+                journal.release(ExtentCodec.toLocation(e));
+            }
+            LOG.warn("event=part_rolled_back upload={} part={} file={} reason=log_sync_failed", s.uploadId(),
+                    s.partNumber(), s.fileId());
+        } catch (RuntimeException e) {
+            LOG.error("event=part_rollback_failed upload={} part={} file={} error={}", s.uploadId(), s.partNumber(),
+                    s.fileId(), e.toString());
         }
     }
 

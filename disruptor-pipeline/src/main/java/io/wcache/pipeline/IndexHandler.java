@@ -74,7 +74,9 @@ final class IndexHandler implements EventHandler<RingSlot> {
         }
         CatalogOp op;
         PipelineOp p = slot.op;
-        if (p instanceof PipelineOp.Begin b) {
+        if (session != null && session.isPart()) {
+            op = partOp(slot, session, p);
+        } else if (p instanceof PipelineOp.Begin b) {
             op = new CatalogOp.Begin(b.session().request(), b.session().fileId());
         } else if (p instanceof PipelineOp.Append a) {
             Extent e = ExtentCodec.toExtent(a.session().fileId(), a.offset(), worker, slot.location, a.crc32c());
@@ -89,6 +91,20 @@ final class IndexHandler implements EventHandler<RingSlot> {
         }
         slots.add(slot);
         ops.add(op);
+    }
+
+    /** The Catalog op of a part session's request: the same route, recorded as the upload's part. */
+    private CatalogOp partOp(RingSlot slot, PipelineSession s, PipelineOp p) {
+        if (p instanceof PipelineOp.Begin) {
+            return new CatalogOp.BeginPart(s.uploadId(), s.fileId());
+        } else if (p instanceof PipelineOp.Append a) {
+            Extent e = ExtentCodec.toExtent(s.fileId(), a.offset(), worker, slot.location, a.crc32c());
+            slot.result = e;
+            return new CatalogOp.AddPartExtents(s.uploadId(), s.fileId(), List.of(e));
+        } else if (p instanceof PipelineOp.Commit c) {
+            return new CatalogOp.PutPart(s.uploadId(), s.partNumber(), s.fileId(), c.request().size(), c.request().etag());
+        }
+        return new CatalogOp.AbortPart(s.uploadId(), s.partNumber(), s.fileId());
     }
 
     private void flush() {

@@ -11,7 +11,9 @@ import java.util.List;
 /**
  * One write session as the pipeline sees it: the Begin request, the file id reserved for it before
  * anything was published (so the journal frames its records with the final id), and the extents
- * the journal wrote for it. A failure of any of its operations poisons the session: later
+ * the journal wrote for it. A part session writes part {@link #partNumber()} of a multipart upload:
+ * the same route (reserve, append, group sync, Catalog batch), but the index stage records it as
+ * the upload's part instead of a version of the path. A failure of any of its operations poisons the session: later
  * operations of it fail with the same error instead of leaving a gap in the file.
  *
  * <p>Threading: {@link #extents} is appended to only by the journal thread; other threads read it
@@ -23,13 +25,36 @@ public final class PipelineSession {
     private final BeginRequest request;
     private final long fileId;
     private final SessionRef ref;
+    /** Set for a part of a multipart upload: its ops become the Catalog's part ops. */
+    private final String uploadId;
+    private final int partNumber;
     private final List<Extent> extents = new ArrayList<>();
     private volatile WcacheException failure;
 
     PipelineSession(BeginRequest request, long fileId) {
+        this(request, fileId, null, 0);
+    }
+
+    PipelineSession(BeginRequest request, long fileId, String uploadId, int partNumber) {
         this.request = request;
         this.fileId = fileId;
         this.ref = new SessionRef(request.path(), fileId);
+        this.uploadId = uploadId;
+        this.partNumber = partNumber;
+    }
+
+    /** Whether this session writes a part of a multipart upload rather than a version of its path. */
+    public boolean isPart() {
+        return uploadId != null;
+    }
+
+    /** The multipart upload this session writes a part of, or null. */
+    public String uploadId() {
+        return uploadId;
+    }
+
+    public int partNumber() {
+        return partNumber;
     }
 
     public BeginRequest request() {

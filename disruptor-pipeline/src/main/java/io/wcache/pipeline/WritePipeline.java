@@ -14,6 +14,7 @@ import io.wcache.schema.catalog.CommitResult;
 import io.wcache.schema.catalog.DeleteResult;
 import io.wcache.schema.catalog.Extent;
 import io.wcache.schema.catalog.FileVersion;
+import io.wcache.schema.catalog.PartResult;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,6 +107,16 @@ public final class WritePipeline implements AutoCloseable {
     }
 
     /**
+     * A new session writing part {@code partNumber} of multipart upload {@code uploadId} of
+     * {@code request.path()}. Its Begin checks the upload, its appends record extents under the
+     * part's own file id, its Commit records the part ({@link #commitPart}) and its Abort drops the
+     * copy ({@link #abortPart}).
+     */
+    public PipelineSession newPartSession(BeginRequest request, String uploadId, int partNumber) {
+        return new PipelineSession(request, index.reserveFileId(request), uploadId, partNumber);
+    }
+
+    /**
      * Registers a subscriber to committed and deleted changes. It is called on the sync or the index
      * thread (whichever completes the request), possibly from both at once, so it must be thread-safe
      * and short. Changes of one path arrive in commit order as long as writers of a path wait for one
@@ -173,6 +184,24 @@ public final class WritePipeline implements AutoCloseable {
 
     public CompletableFuture<AbortResult> abort(PipelineSession session) {
         return one(new PipelineOp.Abort(session)).thenApply(AbortResult.class::cast);
+    }
+
+    /** Records a part session as its upload's part; completes with the replaced copy's extents. */
+    public CompletableFuture<PartResult> commitPart(PipelineSession session, CommitRequest request) {
+        requirePart(session);
+        return one(new PipelineOp.Commit(session, request)).thenApply(PartResult.class::cast);
+    }
+
+    /** Drops an unacknowledged part session's extents; completes with them, for release. */
+    public CompletableFuture<PartResult> abortPart(PipelineSession session) {
+        requirePart(session);
+        return one(new PipelineOp.Abort(session)).thenApply(PartResult.class::cast);
+    }
+
+    private static void requirePart(PipelineSession session) {
+        if (!session.isPart()) {
+            throw new IllegalArgumentException(session + " is not a part session");
+        }
     }
 
     public CompletableFuture<DeleteResult> delete(NamespacePath path) {

@@ -279,4 +279,47 @@ class WritePipelineTest {
         ChangeEvent.DeletedEvent del = (ChangeEvent.DeletedEvent) events.get(2);
         assertThat(del.result().removed().orElseThrow().fileId()).isEqualTo(b.fileId());
     }
+
+    @Test
+    void aPartSessionTakesTheSameRouteAndIsRecordedAsItsUploadsPart() throws Exception {
+        start(64);
+        NamespacePath path = p("/m/mp");
+        BeginRequest request = BeginRequest.of(path, WritePolicy.WRITE_BACK, "w1");
+        String upload = catalog.createUpload(request).uploadId();
+        PipelineSession part = pipeline.newPartSession(request, upload, 1);
+        assertThat(part.isPart()).isTrue();
+        byte[] body = "part one".getBytes(StandardCharsets.UTF_8);
+        List<CompletableFuture<Object>> f = pipeline.publish(List.of(new PipelineOp.Begin(part),
+                new PipelineOp.Append(part, 0, ByteBuffer.wrap(body), null, WritePipeline.crc32c(ByteBuffer.wrap(body)))));
+        Extent written = (Extent) f.get(1).get(10, TimeUnit.SECONDS);
+        // Recorded as it lands, under the part's own file id: a relocation of the record finds it in the Catalog.
+        assertThat(catalog.extents(part.fileId())).containsExactly(written);
+        assertThat(catalog.parts(upload)).isEmpty();
+        int syncsBefore = syncs.get();
+        assertThat(pipeline.commitPart(part, new CommitRequest(body.length, "e1", 0)).get(10, TimeUnit.SECONDS).released())
+                .isEmpty();
+        assertThat(syncs.get()).as("an empty commit needs no sync of its own").isEqualTo(syncsBefore);
+        assertThat(catalog.parts(upload)).singleElement().satisfies(pi -> {
+            assertThat(pi.fileId()).isEqualTo(part.fileId());
+            assertThat(pi.size()).isEqualTo(body.length);
+        });
+
+        // A second copy of part 1 replaces the first, whose extents come back for release.
+        PipelineSession again = pipeline.newPartSession(request, upload, 1);
+        List<CompletableFuture<Object>> g = pipeline.publish(List.of(new PipelineOp.Begin(again),
+                new PipelineOp.Append(again, 0, ByteBuffer.wrap(body), null, WritePipeline.crc32c(ByteBuffer.wrap(body))),
+                new PipelineOp.Commit(again, new CommitRequest(body.length, "e2", 0))));
+        assertThat(((io.wcache.schema.catalog.PartResult) g.get(2).get(10, TimeUnit.SECONDS)).released())
+                .containsExactly(written);
+
+        // A copy of a part of an upload aborted meanwhile fails, and its abort drops its extents.
+        PipelineSession late = pipeline.newPartSession(request, upload, 2);
+        pipeline.publish(List.of(new PipelineOp.Begin(late))).get(0).get(10, TimeUnit.SECONDS);
+        catalog.abortUpload(upload);
+        CompletableFuture<Object> refused = pipeline.publish(List.of(new PipelineOp.Append(late, 0, ByteBuffer.wrap(body),
+                null, WritePipeline.crc32c(ByteBuffer.wrap(body))))).get(0);
+        assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(WcacheException.NotFound.class);
+        assertThat(pipeline.abortPart(late).get(10, TimeUnit.SECONDS).released()).isEmpty();
+        assertThat(catalog.extents(late.fileId())).isEmpty();
+    }
 }

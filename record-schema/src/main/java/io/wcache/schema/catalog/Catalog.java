@@ -655,35 +655,7 @@ public final class Catalog implements AutoCloseable {
         if (partNumber < 1 || partNumber > 10_000) {
             throw new WcacheException.InvalidArgument(uploadId, "part number " + partNumber + " is out of range 1..10000");
         }
-        return txNow(t -> {
-            WcacheRecords.MultipartUpload u = t.requireUpload(uploadId);
-            SessionRef ref = new SessionRef(NamespacePath.of(u.getPath()), fileId);
-            long covered = 0;
-            for (Extent e : extents) {
-                e.validateFor(ref);
-                if (e.offset() != covered) {
-                    throw new WcacheException.InvalidArgument(uploadId, "extents of part " + partNumber
-                            + " leave a gap or overlap at offset " + covered);
-                }
-                covered = e.end();
-            }
-            if (covered != size) {
-                throw new WcacheException.InvalidArgument(uploadId, "part " + partNumber + " says " + size
-                        + " bytes but its extents cover " + covered);
-            }
-            List<Extent> replaced = List.of();
-            WcacheRecords.Part old = t.part(uploadId, partNumber);
-            if (old != null) {
-                replaced = t.deleteExtents(old.getFileId());
-            }
-            for (Extent e : extents) {
-                t.store.saveRecord(RecordMapping.extent(e));
-            }
-            t.store.saveRecord(WcacheRecords.Part.newBuilder().setUploadId(uploadId).setPartNumber(partNumber)
-                    .setFileId(fileId).setSize(size).setEtag(etag == null ? "" : etag).setCreatedTimeMs(t.now).build());
-            t.store.saveRecord(u.toBuilder().setLastPartTimeMs(t.now).build());
-            return replaced;
-        });
+        return txNow(t -> t.putPart(uploadId, partNumber, fileId, extents, size, etag));
     }
 
     /**
@@ -1370,6 +1342,70 @@ public final class Catalog implements AutoCloseable {
             return r == null ? null : as(r.getRecord(), WcacheRecords.Part.getDefaultInstance());
         }
 
+        MultipartUploadInfo beginPart(String uploadId) {
+            WcacheRecords.MultipartUpload touched = requireUpload(uploadId).toBuilder().setLastPartTimeMs(now).build();
+            store.saveRecord(touched);
+            return RecordMapping.upload(touched);
+        }
+
+        List<Extent> addPartExtents(String uploadId, long fileId, List<Extent> extents) {
+            WcacheRecords.MultipartUpload u = requireUpload(uploadId);
+            SessionRef ref = new SessionRef(NamespacePath.of(u.getPath()), fileId);
+            for (Extent e : extents) {
+                e.validateFor(ref);
+                store.saveRecord(RecordMapping.extent(e));
+            }
+            return extents;
+        }
+
+        /**
+         * Records part {@code partNumber}: with {@code extents} given, they are stored now; with null,
+         * the extents already recorded under {@code fileId} (written through the pipeline) are used.
+         */
+        List<Extent> putPart(String uploadId, int partNumber, long fileId, List<Extent> extents, long size, String etag) {
+            if (partNumber < 1 || partNumber > 10_000) {
+                throw new WcacheException.InvalidArgument(uploadId, "part number " + partNumber + " is out of range 1..10000");
+            }
+            WcacheRecords.MultipartUpload u = requireUpload(uploadId);
+            SessionRef ref = new SessionRef(NamespacePath.of(u.getPath()), fileId);
+            List<Extent> mine = extents == null ? extents(fileId) : extents;
+            long covered = 0;
+            for (Extent e : mine) {
+                e.validateFor(ref);
+                if (e.offset() != covered) {
+                    throw new WcacheException.InvalidArgument(uploadId, "extents of part " + partNumber
+                            + " leave a gap or overlap at offset " + covered);
+                }
+                covered = e.end();
+            }
+            if (covered != size) {
+                throw new WcacheException.InvalidArgument(uploadId, "part " + partNumber + " says " + size
+                        + " bytes but its extents cover " + covered);
+            }
+            List<Extent> replaced = List.of();
+            WcacheRecords.Part old = part(uploadId, partNumber);
+            if (old != null && old.getFileId() != fileId) {
+                replaced = deleteExtents(old.getFileId());
+            }
+            if (extents != null) {
+                for (Extent e : extents) {
+                    store.saveRecord(RecordMapping.extent(e));
+                }
+            }
+            store.saveRecord(WcacheRecords.Part.newBuilder().setUploadId(uploadId).setPartNumber(partNumber)
+                    .setFileId(fileId).setSize(size).setEtag(etag == null ? "" : etag).setCreatedTimeMs(now).build());
+            store.saveRecord(u.toBuilder().setLastPartTimeMs(now).build());
+            return replaced;
+        }
+
+        PartResult abortPart(String uploadId, int partNumber, long fileId) {
+            WcacheRecords.Part p = part(uploadId, partNumber);
+            if (p != null && p.getFileId() == fileId) {
+                store.deleteRecord(Tuple.from(partType, uploadId, partNumber));
+            }
+            return new PartResult(deleteExtents(fileId));
+        }
+
         List<Extent> abortUpload(String uploadId) {
             List<Extent> out = new ArrayList<>();
             for (WcacheRecords.Part p : parts(uploadId)) {
@@ -1696,6 +1732,14 @@ public final class Catalog implements AutoCloseable {
                         result = commit(c.session(), c.request());
                     } else if (op instanceof CatalogOp.Abort a) {
                         result = abort(a.session());
+                    } else if (op instanceof CatalogOp.BeginPart b) {
+                        result = beginPart(b.uploadId());
+                    } else if (op instanceof CatalogOp.AddPartExtents a) {
+                        result = addPartExtents(a.uploadId(), a.fileId(), a.extents());
+                    } else if (op instanceof CatalogOp.PutPart p) {
+                        result = new PartResult(putPart(p.uploadId(), p.partNumber(), p.fileId(), null, p.size(), p.etag()));
+                    } else if (op instanceof CatalogOp.AbortPart a) {
+                        result = abortPart(a.uploadId(), a.partNumber(), a.fileId());
                     } else {
                         result = delete(((CatalogOp.Delete) op).path());
                     }

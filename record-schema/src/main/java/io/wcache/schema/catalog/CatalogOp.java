@@ -44,4 +44,36 @@ public sealed interface CatalogOp {
     /** Delete a path; succeeds with a {@link DeleteResult}. */
     record Delete(NamespacePath path) implements CatalogOp {
     }
+
+    /*
+     * A part of a multipart upload written through the pipeline: its bytes live under their own file
+     * id, which no file of the namespace has; its extents are recorded as they are written (so a
+     * relocation of its records finds them), and become the part only when PutPart records it.
+     */
+
+    /** A part starts: the upload must be in progress; it counts as activity. Succeeds with its {@link MultipartUploadInfo}. */
+    record BeginPart(String uploadId, long fileId) implements CatalogOp {
+    }
+
+    /** Record extents of a part being written; succeeds with the extents. Fails if the upload is gone. */
+    record AddPartExtents(String uploadId, long fileId, List<Extent> extents) implements CatalogOp {
+        public AddPartExtents {
+            extents = List.copyOf(extents);
+        }
+    }
+
+    /**
+     * Make the part's recorded extents, which must cover {@code [0, size)}, part {@code partNumber}
+     * of the upload, replacing an earlier copy; succeeds with a {@link PartResult} of the replaced copy.
+     */
+    record PutPart(String uploadId, int partNumber, long fileId, long size, String etag) implements CatalogOp {
+    }
+
+    /**
+     * Drop a copy of a part that was not acknowledged: its extents, and the part record if it names
+     * this copy's file id (a commit rolled back); succeeds with a {@link PartResult}. Works after
+     * the upload is gone.
+     */
+    record AbortPart(String uploadId, int partNumber, long fileId) implements CatalogOp {
+    }
 }

@@ -645,8 +645,9 @@ public final class WorkerCacheService implements CacheService {
                         + " is out of range 1..10000");
             }
             var u = requireUpload(path, uploadId);
-            return (WriteSession) new PartWriteSession(this, path, uploadId, partNumber, u.policy(),
-                    catalog.reserveFileId());
+            return (WriteSession) new PartWriteSession(this, pipeline.newPartSession(new BeginRequest(path, u.policy(),
+                    u.writeReplicas(), workerId, List.of(), u.contentType(), u.userMetadata(), u.standardHeaders()),
+                    uploadId, partNumber));
         }, io);
     }
 

@@ -16,6 +16,7 @@ import io.wcache.pipeline.ExtentCodec;
 import io.wcache.schema.catalog.Extent;
 import io.wcache.worker.TestWorkers;
 import io.wcache.worker.Worker;
+import io.wcache.worker.WorkerOptions;
 import io.wcache.worker.sweep.SessionSweeper;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -117,6 +118,45 @@ class MultipartLifecycleTest {
             assertThat(worker.catalog().extentAt(worker.options().workerId(), ExtentCodec.segment(loc.dir(), loc.segmentId()),
                     loc.position())).as("the Catalog's extent at %s", loc).contains(e);
         }
+    }
+
+    @Test
+    void aPartWhoseRecordsAreCompactedWhileItIsUploadedCompletesByteIdentical() {
+        // 8 MiB segments: one 1 MiB record of a part among 7 MiB of deleted objects is far below the compaction threshold.
+        worker = Worker.start(TestWorkers.config(root), WorkerOptions.defaults().withPersistDrain(false)
+                .withSegmentSize(8L << 20), List.of());
+        CacheFixture f = new CacheFixture(worker);
+        for (int i = 0; i < 5; i++) {
+            f.write("/m/junk/a" + i, bytes(1024 * 1024, 100 + i));
+        }
+        NamespacePath path = p("/m/moved-part");
+        String id = WorkerCacheService.await(f.cache.createMultipart(path, WriteOptions.defaults())).uploadId();
+        PartWriteSession part = (PartWriteSession) WorkerCacheService.await(f.cache.uploadPart(path, id, 1));
+        byte[] body = bytes(1536 * 1024, 7);
+        WorkerCacheService.await(part.append(ByteBuffer.wrap(body, 0, 1024 * 1024)));
+        WorkerCacheService.await(part.published());
+        long segment = worker.logStore().scanRecords().stream().filter(r -> r.fileOffset() == 0)
+                .map(r -> r.location().segmentId()).filter(s -> s >= 0).max(Long::compare).orElseThrow();
+        for (int i = 0; i < 4; i++) {
+            f.write("/m/junk/b" + i, bytes(1024 * 1024, 200 + i));
+        }
+        for (int i = 0; i < 5; i++) {
+            assertThat(WorkerCacheService.await(f.cache.delete(p("/m/junk/a" + i)))).isTrue();
+        }
+        assertThat(WorkerCacheService.await(f.cache.delete(p("/m/junk/b0")))).isTrue();
+        var reclaimed = worker.logStore().reclaimNow();
+        assertThat(reclaimed.compactedSegments()).as("the segment holding the part's first record was compacted")
+                .isPositive();
+        assertThat(worker.logStore().scanRecords()).noneMatch(r -> r.location().segmentId() == segment);
+
+        WorkerCacheService.await(part.append(ByteBuffer.wrap(body, 1024 * 1024, body.length - 1024 * 1024)));
+        String etag = WorkerCacheService.await(part.commit()).etag();
+        WorkerCacheService.await(f.cache.completeMultipart(path, id, List.of(new PartRef(1, etag))));
+        assertThat(f.read("/m/moved-part")).isEqualTo(body);
+        // And the Catalog, not only this process, knows where the bytes are: after a restart they still read back.
+        worker.close();
+        worker = TestWorkers.start(root);
+        assertThat(new CacheFixture(worker).read("/m/moved-part")).isEqualTo(body);
     }
 
     @Test
