@@ -63,6 +63,7 @@ public final class AdminServer implements Frontend {
     private final MeterRegistry registry;
     private final AdminGuard guard;
     private final boolean tls;
+    private final Map<String, Handler> handlers;
 
     private AdminServer(HttpServer http, ExecutorService threads, AdminApi api, PrometheusMeterRegistry prometheus,
                         AdminGuard guard, boolean tls) {
@@ -73,6 +74,7 @@ public final class AdminServer implements Frontend {
         this.registry = prometheus;
         this.guard = guard;
         this.tls = tls;
+        this.handlers = handlers();
     }
 
     /** A factory binding {@code admin.address} from the worker's config, with the process environment. */
@@ -214,104 +216,83 @@ public final class AdminServer implements Frontend {
         }
     }
 
-    private static String operationTag(String method, String route) {
+    private String operationTag(String method, String route) {
         // Only known routes become tag values, so a scan of random URLs cannot grow the registry.
-        return ROUTES.contains(route) ? method + " " + route : "other";
+        return handlers.containsKey(method + " " + route) ? method + " " + route : "other";
     }
 
-    private static final java.util.Set<String> ROUTES = java.util.Set.of("/metrics", "/health", "/api/v1/info",
-            "/api/v1/cache/stat", "/api/v1/pathconfig", "/api/v1/pathconfig/rule", "/api/v1/pathconfig/resolve",
-            "/api/v1/async-persist/stat", "/api/v1/async-persist/list", "/api/v1/fs/ls", "/api/v1/fs/stat",
-            "/api/v1/fs/rm", "/api/v1/fs/free", "/api/v1/orphans", "/api/v1/orphans/clean", "/api/v1/mounts");
+    /** One endpoint: answers the exchange and returns the status it sent. */
+    @FunctionalInterface
+    private interface Handler {
+        int handle(HttpExchange ex, Map<String, String> query) throws IOException;
+    }
+
+    /** Every endpoint by {@code "METHOD /path"}; docs/ADMIN.md describes each. */
+    private Map<String, Handler> handlers() {
+        Map<String, Handler> h = new LinkedHashMap<>();
+        h.put("GET /metrics", (ex, q) -> metrics(ex));
+        h.put("GET /health", (ex, q) -> send(ex, 200, Map.of("status", "ok")));
+        h.put("GET /api/v1/info", (ex, q) -> send(ex, 200, api.info()));
+        h.put("GET /api/v1/cache/stat", (ex, q) -> send(ex, 200, api.cacheStat()));
+        h.put("GET /api/v1/pathconfig", (ex, q) -> send(ex, 200, api.pathConfig()));
+        h.put("PUT /api/v1/pathconfig", (ex, q) -> send(ex, 200, api.importDocument(text(body(ex), "document"))));
+        h.put("PUT /api/v1/pathconfig/rule", (ex, q) -> {
+            JsonNode body = body(ex);
+            Integer replicas = body.hasNonNull("writeReplicas") ? body.get("writeReplicas").asInt() : null;
+            return send(ex, 200, api.setRule(text(body, "path"), text(body, "policy"), replicas));
+        });
+        h.put("DELETE /api/v1/pathconfig/rule", (ex, q) -> send(ex, 200, api.unsetRule(required(q, "path"))));
+        h.put("GET /api/v1/pathconfig/resolve", (ex, q) -> send(ex, 200, api.resolve(required(q, "path"))));
+        h.put("GET /api/v1/async-persist/stat", (ex, q) -> send(ex, 200, api.persistStat()));
+        h.put("GET /api/v1/async-persist/list", (ex, q) -> send(ex, 200, api.persistList(intParam(q, "limit", 1000))));
+        h.put("GET /api/v1/fs/ls", (ex, q) -> send(ex, 200, api.list(required(q, "path"), bool(q, "recursive"))));
+        h.put("GET /api/v1/fs/stat", (ex, q) -> send(ex, 200, api.stat(required(q, "path"))));
+        h.put("POST /api/v1/fs/rm", (ex, q) -> {
+            String path = required(q, "path");
+            boolean recursive = bool(q, "recursive");
+            return stream(ex, sink -> api.remove(path, recursive, sink));
+        });
+        h.put("POST /api/v1/fs/free", (ex, q) -> {
+            String path = required(q, "path");
+            return stream(ex, sink -> api.free(path, sink));
+        });
+        h.put("GET /api/v1/orphans", (ex, q) -> send(ex, 200, api.orphans(duration(q, "olderThan"))));
+        h.put("POST /api/v1/orphans/clean", (ex, q) -> {
+            Duration d = duration(q, "olderThan");
+            return stream(ex, sink -> api.cleanOrphans(d, sink));
+        });
+        h.put("GET /api/v1/mounts", (ex, q) -> send(ex, 200, api.mounts()));
+        h.put("POST /api/v1/mounts", (ex, q) -> {
+            JsonNode body = body(ex);
+            Map<String, String> options = new LinkedHashMap<>();
+            if (body.has("options")) {
+                body.get("options").fields().forEachRemaining(e -> options.put(e.getKey(), e.getValue().asText()));
+            }
+            return send(ex, 200, api.addMount(text(body, "path"), text(body, "ufs"), options));
+        });
+        h.put("DELETE /api/v1/mounts", (ex, q) -> send(ex, 200, api.removeMount(required(q, "path"))));
+        return Map.copyOf(h);
+    }
 
     private int route(HttpExchange ex, String method, String route, Map<String, String> q) throws IOException {
-        switch (method + " " + route) {
-            case "GET /metrics" -> {
-                byte[] body = prometheus.scrape().getBytes(StandardCharsets.UTF_8);
-                ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-                ex.sendResponseHeaders(200, body.length);
-                ex.getResponseBody().write(body);
-                return 200;
-            }
-            case "GET /health" -> {
-                return send(ex, 200, Map.of("status", "ok"));
-            }
-            case "GET /api/v1/info" -> {
-                return send(ex, 200, api.info());
-            }
-            case "GET /api/v1/cache/stat" -> {
-                return send(ex, 200, api.cacheStat());
-            }
-            case "GET /api/v1/pathconfig" -> {
-                return send(ex, 200, api.pathConfig());
-            }
-            case "PUT /api/v1/pathconfig" -> {
-                return send(ex, 200, api.importDocument(text(body(ex), "document")));
-            }
-            case "PUT /api/v1/pathconfig/rule" -> {
-                JsonNode body = body(ex);
-                String path = text(body, "path");
-                String policy = text(body, "policy");
-                Integer replicas = body.hasNonNull("writeReplicas") ? body.get("writeReplicas").asInt() : null;
-                return send(ex, 200, api.setRule(path, policy, replicas));
-            }
-            case "DELETE /api/v1/pathconfig/rule" -> {
-                return send(ex, 200, api.unsetRule(required(q, "path")));
-            }
-            case "GET /api/v1/pathconfig/resolve" -> {
-                return send(ex, 200, api.resolve(required(q, "path")));
-            }
-            case "GET /api/v1/async-persist/stat" -> {
-                return send(ex, 200, api.persistStat());
-            }
-            case "GET /api/v1/async-persist/list" -> {
-                return send(ex, 200, api.persistList(intParam(q, "limit", 1000)));
-            }
-            case "GET /api/v1/fs/ls" -> {
-                return send(ex, 200, api.list(required(q, "path"), bool(q, "recursive")));
-            }
-            case "GET /api/v1/fs/stat" -> {
-                return send(ex, 200, api.stat(required(q, "path")));
-            }
-            case "POST /api/v1/fs/rm" -> {
-                String path = required(q, "path");
-                boolean recursive = bool(q, "recursive");
-                return stream(ex, sink -> api.remove(path, recursive, sink));
-            }
-            case "POST /api/v1/fs/free" -> {
-                String path = required(q, "path");
-                return stream(ex, sink -> api.free(path, sink));
-            }
-            case "GET /api/v1/orphans" -> {
-                return send(ex, 200, api.orphans(duration(q, "olderThan")));
-            }
-            case "POST /api/v1/orphans/clean" -> {
-                Duration d = duration(q, "olderThan");
-                return stream(ex, sink -> api.cleanOrphans(d, sink));
-            }
-            case "GET /api/v1/mounts" -> {
-                return send(ex, 200, api.mounts());
-            }
-            case "POST /api/v1/mounts" -> {
-                JsonNode body = body(ex);
-                Map<String, String> options = new LinkedHashMap<>();
-                if (body.has("options")) {
-                    body.get("options").fields().forEachRemaining(e -> options.put(e.getKey(), e.getValue().asText()));
-                }
-                return send(ex, 200, api.addMount(text(body, "path"), text(body, "ufs"), options));
-            }
-            case "DELETE /api/v1/mounts" -> {
-                return send(ex, 200, api.removeMount(required(q, "path")));
-            }
-            default -> {
-                if (ROUTES.contains(route)) {
-                    throw new AdminException(405, "METHOD_NOT_ALLOWED", method + " is not allowed on " + route,
-                            "see docs/ADMIN.md for the methods of each endpoint");
-                }
-                throw new AdminException(404, "NO_SUCH_ENDPOINT", "no endpoint " + route,
-                        "endpoints are under /api/v1 (docs/ADMIN.md); is the wcadm version the worker's?");
-            }
+        Handler handler = handlers.get(method + " " + route);
+        if (handler != null) {
+            return handler.handle(ex, q);
         }
+        if (handlers.keySet().stream().anyMatch(k -> k.endsWith(" " + route))) {
+            throw new AdminException(405, "METHOD_NOT_ALLOWED", method + " is not allowed on " + route,
+                    "see docs/ADMIN.md for the methods of each endpoint");
+        }
+        throw new AdminException(404, "NO_SUCH_ENDPOINT", "no endpoint " + route,
+                "endpoints are under /api/v1 (docs/ADMIN.md); is the wcadm version the worker's?");
+    }
+
+    private int metrics(HttpExchange ex) throws IOException {
+        byte[] body = prometheus.scrape().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        ex.sendResponseHeaders(200, body.length);
+        ex.getResponseBody().write(body);
+        return 200;
     }
 
     /**

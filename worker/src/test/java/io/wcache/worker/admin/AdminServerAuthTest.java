@@ -101,6 +101,12 @@ class AdminServerAuthTest {
             Answer ok = raw(s, "GET /api/v1/info HTTP/1.1\r\n" + host(s) + "\r\nAuthorization: Bearer " + token, "");
             assertThat(ok.status()).isEqualTo(200);
             assertThat(ok.body()).contains("\"metadataEngine\"");
+            Answer wrongMethod = raw(s, "DELETE /api/v1/info HTTP/1.1\r\n" + host(s) + "\r\nAuthorization: Bearer " + token, "");
+            assertThat(wrongMethod.status()).isEqualTo(405);
+            assertThat(wrongMethod.body()).contains("METHOD_NOT_ALLOWED");
+            Answer unknown = raw(s, "GET /api/v1/nope HTTP/1.1\r\n" + host(s) + "\r\nAuthorization: Bearer " + token, "");
+            assertThat(unknown.status()).isEqualTo(404);
+            assertThat(unknown.body()).contains("NO_SUCH_ENDPOINT");
             // Read-only routes without secrets need no token.
             assertThat(raw(s, "GET /metrics HTTP/1.1\r\n" + host(s), "").status()).isEqualTo(200);
             Answer health = raw(s, "GET /health HTTP/1.1\r\n" + host(s), "");
