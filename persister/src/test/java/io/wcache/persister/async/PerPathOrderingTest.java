@@ -104,7 +104,12 @@ class PerPathOrderingTest {
         rig.writeBack("d/x", new PatternSource(5000, 1), "1");
         await(uploading);
         rig.delete("d/x");
-        Thread.sleep(300);
+        // The delete is handed to the path's lane at once and queued behind the running upload.
+        assertThat(rig.persister.pending(10)).filteredOn(p -> p.path().equals(PersistRig.path("d/x")))
+                .singleElement().satisfies(p -> {
+                    assertThat(p.kind()).isEqualTo(io.wcache.schema.catalog.TaskKind.DELETE);
+                    assertThat(p.state()).isEqualTo(PendingPersist.State.QUEUED);
+                });
         assertThat(ufs.ops("d/x")).isEmpty(); // the delete has not overtaken the upload
         release.countDown();
 
