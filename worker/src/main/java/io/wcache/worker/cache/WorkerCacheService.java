@@ -335,11 +335,45 @@ public final class WorkerCacheService implements CacheService {
         return CompletableFuture.supplyAsync(() -> openNow(path), io);
     }
 
+    /**
+     * A read met a record of {@code v} that failed its check. A persisted version is read from the
+     * UFS from now on (its local extents are dropped); any other is marked damaged in the Catalog
+     * and the read fails saying so. Nothing in the UFS is touched either way.
+     */
+    private ObjectReader corruptRead(FileVersion v, List<Extent> extents, UnderFileSystem u, String key,
+                                     WcacheException.Corruption c) {
+        if (v.persistState() == PersistState.PERSISTED) {
+            for (Extent e : extents) {
+                if (catalog.replaceExtent(e, null)) {
+                    store.release(ExtentCodec.toLocation(e));
+                }
+            }
+            LOG.warn("event=damaged_version_served_from_ufs path={} file={} generation={} damage=\"{}\"", v.path(),
+                    v.fileId(), v.generation(), c.getMessage());
+            return new UfsObjectReader(toInfo(v), u, key, io);
+        }
+        String damage = "record failed its check on read: " + c.getMessage();
+        Optional<List<Extent>> removed = catalog.markDamaged(v.ref(), damage);
+        if (removed.isPresent()) {
+            for (Extent e : removed.get()) {
+                store.release(ExtentCodec.toLocation(e));
+            }
+            LOG.error("event=version_damaged path={} file={} generation={} persist_state={} damage=\"{}\" "
+                    + "action=\"reads fail until the object is deleted or overwritten\"", v.path(), v.fileId(),
+                    v.generation(), v.persistState(), damage);
+        }
+        throw damaged(v, damage);
+    }
+
     /** The error a read of a damaged version answers (S3 500 InternalError, FUSE EIO). */
-    static WcacheException.Corruption damaged(FileVersion v) {
+    static WcacheException.Corruption damaged(FileVersion v, String damage) {
         return new WcacheException.Corruption(v.path().toString(), "the cached bytes of " + v.path() + " (generation "
                 + v.generation() + ") are damaged and this version was not persisted to the UFS; delete or overwrite"
-                + " the object (" + v.damage() + ")");
+                + " the object (" + damage + ")");
+    }
+
+    static WcacheException.Corruption damaged(FileVersion v) {
+        return damaged(v, v.damage());
     }
 
     /** {@code TRANSIENT} paths are read from the cache only: what the cache does not hold does not exist. */
@@ -374,7 +408,12 @@ public final class WorkerCacheService implements CacheService {
                         pins.unpin(v.fileId());
                         continue;
                     }
-                    return LocalObjectReader.open(toInfo(v), extents, v.fileId(), lease, pins, io);
+                    try {
+                        return LocalObjectReader.open(toInfo(v), extents, v.fileId(), lease, pins, io,
+                                c -> corruptRead(v, extents, u, key, c));
+                    } catch (WcacheException.Corruption c) {
+                        return corruptRead(v, extents, u, key, c); // open gave back the pin and the lease
+                    }
                 }
                 pins.unpin(v.fileId());
                 if (v.persistState() == PersistState.PERSISTED) {

@@ -159,6 +159,50 @@ class DamagedRecordRecoveryTest {
         assertThat(Files.readAllBytes(ufsFile(victim))).isEqualTo(bytes(SIZE, victim));
     }
 
+    @Test
+    void flipsInASealedSegmentFoundByReadsServeThePersistedVersionFromTheUfsAndMarkTheOtherDamaged() throws Exception {
+        worker = TestWorkers.start(root);
+        CacheFixture f = new CacheFixture(worker);
+        f.write(path(0), bytes(SIZE, 0), SIZE);
+        assertThat(f.drain()).isEqualTo(1);
+        f.write(path(1), bytes(SIZE, 1), SIZE);
+        Location persisted = onlyExtent(worker, path(0));
+        Location unpersisted = onlyExtent(worker, path(1));
+        for (int i = 0; i < 5; i++) {
+            f.write("/m/fill-" + i, bytes(1 << 20, 50 + i));
+        }
+        assertThat(onlyExtentSegment(worker, "/m/fill-4")).as("the first segment was rolled and sealed")
+                .isNotEqualTo(persisted.segmentId());
+        worker.close();
+        worker = null;
+        flip(persisted.segmentId(), persisted.position() + SegmentFormat.RECORD_HEADER_SIZE + 10);
+        flip(unpersisted.segmentId(), unpersisted.position() + SegmentFormat.RECORD_HEADER_SIZE + SIZE - 1);
+
+        worker = TestWorkers.start(root);
+        f = new CacheFixture(worker);
+        assertThat(worker.recovery().versionsDamaged()).as("a sealed segment is not scanned at open").isZero();
+        assertThat(f.read(path(0))).as("read from the UFS").isEqualTo(bytes(SIZE, 0));
+        assertThat(worker.catalog().extents(worker.catalog().lookup(p(path(0))).orElseThrow().fileId())).isEmpty();
+        assertThat(f.read(path(0))).isEqualTo(bytes(SIZE, 0));
+        CacheFixture reader = f;
+        assertThatThrownBy(() -> reader.read(path(1))).isInstanceOf(WcacheException.Corruption.class)
+                .hasMessageContaining("damaged");
+        assertThat(worker.catalog().lookup(p(path(1))).orElseThrow().damaged()).isTrue();
+        assertThat(WorkerCacheService.await(f.cache.stat(p(path(1)))).orElseThrow().persistStatus())
+                .isEqualTo(PersistStatus.DAMAGED);
+        for (int i = 0; i < 5; i++) {
+            assertThat(f.read("/m/fill-" + i)).isEqualTo(bytes(1 << 20, 50 + i));
+        }
+        f.drain();
+        assertThat(Files.exists(ufsFile(1))).as("never uploaded").isFalse();
+        assertThat(Files.readAllBytes(ufsFile(0))).isEqualTo(bytes(SIZE, 0));
+    }
+
+    private static long onlyExtentSegment(Worker w, String path) {
+        List<Extent> extents = w.catalog().layout(p(path)).orElseThrow().extents();
+        return ExtentCodec.toLocation(extents.get(extents.size() - 1)).segmentId();
+    }
+
     private static String path(int i) {
         return "/m/obj-" + i;
     }
