@@ -67,6 +67,8 @@ final class S3Route implements AutoCloseable {
                     yield "OK " + size + " " + Bodies.md5(got);
                 }
                 case "MPUT" -> "OK " + multipart(c[1], Integer.parseInt(c[2]), Long.parseLong(c[3]));
+                case "MPARTS" -> "OK " + uploadParts(c[1], Integer.parseInt(c[2]), Long.parseLong(c[3]));
+                case "MCOMPLETE" -> "OK " + complete(c[1], c[2], c[3]);
                 case "HEAD" -> {
                     HeadObjectResponse r = client.headObject(b -> b.bucket(BUCKET).key(c[1]));
                     yield "OK " + r.contentLength() + " " + unquote(r.eTag());
@@ -147,6 +149,55 @@ final class S3Route implements AutoCloseable {
                 // the upload may already be gone (completed as the failure arrived, or the worker refused it)
             }
             throw e;
+        }
+    }
+
+    /**
+     * Starts a multipart upload of the body (seed, size) and uploads its parts without completing
+     * it: {@code <uploadId> <n>:<etag>,...}. Aborted if any step fails, so a refusal leaves nothing pinned.
+     */
+    private String uploadParts(String key, int size, long seed) {
+        byte[] body = Bodies.bytes(seed, size);
+        String uploadId = client.createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId();
+        try {
+            List<String> parts = new ArrayList<>();
+            int n = 1;
+            for (int off = 0; off < body.length || n == 1; off += Bodies.PART_SIZE, n++) {
+                int len = Math.min(Bodies.PART_SIZE, body.length - off);
+                int part = n;
+                String etag = client.uploadPart(b -> b.bucket(BUCKET).key(key).uploadId(uploadId).partNumber(part),
+                        RequestBody.fromBytes(java.util.Arrays.copyOfRange(body, off, off + len))).eTag();
+                parts.add(part + ":" + unquote(etag));
+            }
+            return uploadId + " " + String.join(",", parts);
+        } catch (RuntimeException e) {
+            abortQuietly(key, uploadId);
+            throw e;
+        }
+    }
+
+    /** Completes an upload from {@link #uploadParts} (parts as {@code <n>:<etag>,...}); aborted if that fails. */
+    private String complete(String key, String uploadId, String partList) {
+        List<software.amazon.awssdk.services.s3.model.CompletedPart> parts = new ArrayList<>();
+        for (String p : partList.split(",")) {
+            int colon = p.indexOf(':');
+            parts.add(software.amazon.awssdk.services.s3.model.CompletedPart.builder()
+                    .partNumber(Integer.parseInt(p.substring(0, colon))).eTag("\"" + p.substring(colon + 1) + "\"").build());
+        }
+        try {
+            return unquote(client.completeMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(uploadId)
+                    .multipartUpload(u -> u.parts(parts))).eTag());
+        } catch (RuntimeException e) {
+            abortQuietly(key, uploadId);
+            throw e;
+        }
+    }
+
+    private void abortQuietly(String key, String uploadId) {
+        try {
+            client.abortMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(uploadId));
+        } catch (RuntimeException ignored) {
+            // the upload may already be gone (completed as the failure arrived, or the worker refused it)
         }
     }
 

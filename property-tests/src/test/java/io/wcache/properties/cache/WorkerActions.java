@@ -88,6 +88,35 @@ final class WorkerActions {
     }
 
     /**
+     * A multipart upload whose parts are all acknowledged, then the worker is killed (SIGKILL) and
+     * restarted, then the upload is completed: the parts survived, the completion answers the
+     * multipart ETag of the whole body and the object reads back as the model says.
+     */
+    record MultipartAcrossCrash(String key, int size, long seed) implements Action<WorkerSystem> {
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            Model m = s.model;
+            Version v = new Version(seed, size, m.policyOf(key), true);
+            String parts = s.send("MPARTS " + key + " " + size + " " + seed, true);
+            if (!parts.startsWith("OK ")) {
+                applyPut(m, key, v, parts);
+                return s;
+            }
+            s.crashAndRestart();
+            String[] f = parts.split(" ");
+            String r = s.send("MCOMPLETE " + key + " " + f[1] + " " + f[2], true);
+            assertThat(r).as("completing %s after a restart", key).doesNotContain("NoSuchUpload", "InvalidPart");
+            applyPut(m, key, v, r);
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return "S3 multipart parts " + key + " " + size + "B seed=" + seed + ", SIGKILL worker and restart, complete";
+        }
+    }
+
+    /**
      * Writes 1.5 MiB objects to the WRITE_BACK and TRANSIENT keys (12 MiB in all, past the 8 MiB
      * pinned cap) until one is refused: a refusal must come, be OUT_OF_SPACE, and harm nothing.
      */

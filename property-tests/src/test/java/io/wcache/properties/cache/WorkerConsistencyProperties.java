@@ -117,6 +117,10 @@ class WorkerConsistencyProperties {
                 Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.integers().between(0, 3000)),
                         Tuple.of(1, Arbitraries.integers().between(Bodies.PART_SIZE, Bodies.PART_SIZE + 300_000))),
                 seeds()).as(WorkerActions.MultipartPut::new);
+        Arbitrary<Action<WorkerSystem>> multipartAcrossCrash = Combinators.combine(keys(),
+                Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.integers().between(0, 3000)),
+                        Tuple.of(1, Arbitraries.integers().between(Bodies.PART_SIZE, Bodies.PART_SIZE + 300_000))),
+                seeds()).as(WorkerActions.MultipartAcrossCrash::new);
         Arbitrary<Action<WorkerSystem>> concurrent = Combinators.combine(keys(), sizes(),
                 seeds().list().ofMinSize(2).ofMaxSize(4).uniqueElements()).as(ConcurrentPuts::new);
         Arbitrary<Action<WorkerSystem>> flip = Arbitraries.of(WritePolicy.WRITE_BACK, WritePolicy.WRITE_THROUGH)
@@ -131,7 +135,7 @@ class WorkerConsistencyProperties {
                 Tuple.of(8, put), Tuple.of(4, getWhole), Tuple.of(2, get), Tuple.of(2, head), Tuple.of(2, delete),
                 Tuple.of(1, deleteObjects), Tuple.of(3, list), Tuple.of(2, concurrent), Tuple.of(1, flip),
                 Tuple.of(1, crash), Tuple.of(1, crashDuringPut), Tuple.of(2, outage), Tuple.of(2, drain),
-                Tuple.of(1, deleteAll), Tuple.of(1, multipart),
+                Tuple.of(1, deleteAll), Tuple.of(1, multipart), Tuple.of(1, multipartAcrossCrash),
                 Tuple.of(1, seeds().map(WorkerActions.ExhaustPinned::new)));
     }
 }

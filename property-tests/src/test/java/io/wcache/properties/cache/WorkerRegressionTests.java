@@ -74,4 +74,15 @@ class WorkerRegressionTests {
             replay(new Put("tr/a", 1_000_000, 1, false), new ExhaustPinned(1));
         }
     }
+
+    /**
+     * Acknowledged parts of a multipart upload, the worker SIGKILLed and restarted, then the
+     * upload completed: restart recovery reclaimed the parts' records as unreferenced, and the
+     * completion failed ("extents cover 0"). Two 5 MiB+ parts on a WRITE_BACK key, then a read.
+     */
+    @Example
+    void partsAcknowledgedBeforeASigkillCompleteAfterTheRestart() {
+        replay(new WorkerActions.MultipartAcrossCrash("wb/a", Bodies.PART_SIZE + 1000, 7), new Head("wb/a", true),
+                new WorkerActions.Get("wb/a", 0, 1, true));
+    }
 }

@@ -179,4 +179,24 @@ class MultipartLifecycleTest {
         f.write("/m/retried", bytes(10, 3));
         assertThat(WorkerCacheService.await(f.cache.completeMultipart(path, id, parts)).etag()).isEqualTo(first.etag());
     }
+
+    @Test
+    void theSweepForgetsACompletedUploadAfterTheOrphanTimeout() {
+        worker = TestWorkers.start(root, "write.cache.async.check.orphan.timeout=1ms", "write.cache.async.file.check.period=1h");
+        CacheFixture f = new CacheFixture(worker);
+        NamespacePath path = p("/m/forgotten");
+        String id = WorkerCacheService.await(f.cache.createMultipart(path, WriteOptions.defaults())).uploadId();
+        List<PartRef> parts = List.of(new PartRef(1, uploadPart(f.cache, path, id, 1, bytes(100, 1))));
+        String etag = WorkerCacheService.await(f.cache.completeMultipart(path, id, parts)).etag();
+        assertThat(WorkerCacheService.await(f.cache.completeMultipart(path, id, parts)).etag()).isEqualTo(etag);
+        Instant completed = Instant.now();
+        for (int i = 0; i < 1_000_000 && !Instant.now().isAfter(completed.plusMillis(2)); i++) {
+            Thread.onSpinWait();
+        }
+        worker.sweeper().sweepNow();
+        assertThat(worker.catalog().completedUpload(id)).isEmpty();
+        assertThatThrownBy(() -> WorkerCacheService.await(f.cache.completeMultipart(path, id, parts)))
+                .isInstanceOf(WcacheException.NotFound.class);
+        assertThat(f.read("/m/forgotten")).isEqualTo(bytes(100, 1));
+    }
 }
