@@ -29,7 +29,8 @@ public final class S3ErrorTable {
             + " it is deleted or overwritten.";
 
     public static S3Error toS3(WcacheException e, ErrorContext context, String resource) {
-        String message = e.getMessage();
+        // Core messages may name UFS roots or cache directories: those never reach a client.
+        String message = ServerPaths.redact(e.getMessage(), resource);
         return switch (e.kind()) {
             case NOT_FOUND -> S3Error.of(isBucketPath(e.subject()) ? S3ErrorCode.NO_SUCH_BUCKET : switch (context) {
                 case BUCKET -> S3ErrorCode.NO_SUCH_BUCKET;

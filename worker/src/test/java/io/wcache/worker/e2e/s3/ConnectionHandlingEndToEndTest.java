@@ -298,4 +298,20 @@ class ConnectionHandlingEndToEndTest {
             client.abortMultipartUpload(b -> b.bucket(S3Rig.BUCKET).key("l/mp").uploadId(uploadId));
         }
     }
+
+    @Test
+    void errorTextsNameNoServerPath() throws Exception {
+        Path ufs = java.nio.file.Files.createDirectories(io.wcache.worker.TestWorkers.ufsDir(root));
+        Path outside = java.nio.file.Files.createDirectories(root.resolve("outside"));
+        java.nio.file.Files.writeString(outside.resolve("secret.txt"), "outside the UFS");
+        java.nio.file.Files.createSymbolicLink(ufs.resolve("escape"), outside);
+        for (String target : List.of("/m/escape/secret.txt", "/m/escape/")) {
+            try (Socket s = connect(rig)) {
+                s.getOutputStream().write(ascii("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n"));
+                RawHttp.Response r = RawHttp.read(s.getInputStream(), false);
+                assertThat(r.status()).as(r.text()).isBetween(400, 499);
+                assertThat(r.text()).doesNotContain(root.toString()).doesNotContain("file:");
+            }
+        }
+    }
 }
