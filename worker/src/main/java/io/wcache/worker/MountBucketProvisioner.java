@@ -18,8 +18,9 @@ import java.util.concurrent.Executor;
  * {@code {bucket}} replaced by {@code b} and {@code ${data.dir}} by the data directory (a local directory is created; an {@code s3://} template
  * opens with no options, so the default AWS credential chain and region apply). The mount is kept
  * in the Catalog like one added with {@code wcadm mount add}. DeleteBucket removes such a mount
- * when the bucket lists no object (in the cache or the UFS) and no delete of it is still on its
- * way to the UFS ({@code OperationAborted} until then); the UFS location itself is left as it is. Mounts from the config file are never removed.
+ * when the bucket lists no object (in the cache or the UFS), at once: UFS deletes of its objects
+ * still queued finish in the background through the mount's client, which the UFS router keeps
+ * for a removed mount; the UFS location itself is left as it is. Mounts from the config file are never removed.
  */
 final class MountBucketProvisioner implements BucketProvisioner {
 
@@ -66,9 +67,9 @@ final class MountBucketProvisioner implements BucketProvisioner {
                 throw new S3Exception(S3ErrorCode.BUCKET_NOT_EMPTY, "The bucket you tried to delete is not empty.");
             }
             if (!worker.catalog().tombstones("/" + bucket + "/", "", 1).isEmpty()) {
-                // Its UFS deletes still run through the mount; removing it now would strand them.
-                throw new S3Exception(S3ErrorCode.OPERATION_ABORTED, "Objects deleted from bucket " + bucket
-                        + " are still being deleted from its store; try again in a moment.");
+                // UFS deletes of objects just removed are still queued: they finish in the background through
+                // the mount's UFS client, which the router keeps for a removed mount. Open it now so it is there.
+                worker.ufs().ufsFor(NamespacePath.of("/" + bucket + "/x"));
             }
             admin.removeMount("/" + bucket);
         }, executor);

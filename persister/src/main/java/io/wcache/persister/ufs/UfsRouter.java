@@ -8,6 +8,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -23,7 +24,10 @@ import org.slf4j.LoggerFactory;
  * for a second and is invalidated by its own mount changes), and the client is checked against
  * the mount it was opened for: a mount removed and added again with another UFS URI or other
  * options gets a new client, so a re-pointed mount never writes to its old UFS. A replaced client
- * is not closed at once (a reader may still stream from it); it is closed with the router.
+ * is not closed at once (a reader may still stream from it); it is closed with the router. A
+ * removed mount keeps its open client, so the UFS deletes queued before a bucket was deleted
+ * still finish (after a restart they wait until a mount of that name exists again; the
+ * Catalog's tombstones keep those objects hidden meanwhile).
  */
 public final class UfsRouter implements AutoCloseable {
 
@@ -66,7 +70,13 @@ public final class UfsRouter implements AutoCloseable {
         if (o != null && o.mount() == null) {
             return o.ufs();
         }
-        Mount mount = mounts.get().find(name).orElseThrow(() ->
+        Optional<Mount> found = mounts.get().find(name);
+        if (found.isEmpty() && o != null) {
+            // A removed mount (a deleted bucket): the UFS deletes still queued for it finish through the
+            // client it had; nothing else reaches here, since reads and writes resolve the mount first.
+            return o.ufs();
+        }
+        Mount mount = found.orElseThrow(() ->
                 new WcacheException.NotFound(path.toString(), "no mount (bucket) named '" + name + "'"));
         if (o != null && o.mount().equals(mount)) {
             return o.ufs();

@@ -27,6 +27,22 @@ public enum S3Operation {
     ABORT_MULTIPART_UPLOAD,
     LIST_PARTS,
     LIST_MULTIPART_UPLOADS,
+    /** {@code GET ?versions}: every object as its {@code null} version (versioning is never enabled). */
+    LIST_OBJECT_VERSIONS,
+    GET_BUCKET_VERSIONING,
+    PUT_BUCKET_VERSIONING,
+    GET_BUCKET_ACL,
+    PUT_BUCKET_ACL,
+    /** {@code GET} of a bucket configuration wcache does not keep ({@code ?policy}, {@code ?cors}, ...): its "none" answer. */
+    GET_BUCKET_CONFIG,
+    /** {@code DELETE} of a bucket configuration wcache does not keep: nothing to delete, {@code 204}. */
+    DELETE_BUCKET_CONFIG,
+    GET_OBJECT_TAGGING,
+    PUT_OBJECT_TAGGING,
+    DELETE_OBJECT_TAGGING,
+    GET_OBJECT_ACL,
+    PUT_OBJECT_ACL,
+    GET_OBJECT_ATTRIBUTES,
     NOT_IMPLEMENTED;
 
     /** Whether the request carries a payload that is the object's (or part's) data. */
@@ -36,6 +52,7 @@ public enum S3Operation {
 
     /** Whether the request carries a small XML body that the frontend parses itself. */
     public boolean hasXmlBody() {
-        return this == DELETE_OBJECTS || this == COMPLETE_MULTIPART_UPLOAD;
+        return this == DELETE_OBJECTS || this == COMPLETE_MULTIPART_UPLOAD || this == PUT_OBJECT_TAGGING
+                || this == PUT_OBJECT_ACL || this == PUT_BUCKET_ACL || this == PUT_BUCKET_VERSIONING;
     }
 }

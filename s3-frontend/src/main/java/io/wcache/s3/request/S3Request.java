@@ -2,6 +2,7 @@ package io.wcache.s3.request;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import io.wcache.core.cache.StandardHeaders;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -120,10 +121,11 @@ public record S3Request(
         if (v == null) {
             return Optional.empty();
         }
-        String kept = java.util.Arrays.stream(v.split(","))
-                .map(String::trim)
-                .filter(t -> !t.isEmpty() && !t.equalsIgnoreCase("aws-chunked"))
-                .collect(java.util.stream.Collectors.joining(","));
+        // As S3: the value is kept verbatim ("deflate, gzip" stays so); only an aws-chunked token goes.
+        List<String> tokens = java.util.Arrays.stream(v.split(",")).map(String::trim).toList();
+        String kept = tokens.stream().noneMatch(t -> t.equalsIgnoreCase("aws-chunked")) ? v.trim()
+                : tokens.stream().filter(t -> !t.isEmpty() && !t.equalsIgnoreCase("aws-chunked"))
+                        .collect(java.util.stream.Collectors.joining(", "));
         return kept.isEmpty() ? Optional.empty() : Optional.of(kept);
     }
 

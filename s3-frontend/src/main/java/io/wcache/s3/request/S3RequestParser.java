@@ -30,6 +30,11 @@ public final class S3RequestParser {
             "intelligent-tiering", "accelerate", "requestPayment", "ownershipControls", "publicAccessBlock",
             "renameObject");
 
+    /** Bucket configurations wcache does not keep: GET answers their "none" (mostly a 404 NoSuch...), DELETE 204. */
+    public static final Set<String> BUCKET_CONFIGS = Set.of("policy", "policyStatus", "cors", "lifecycle", "encryption",
+            "tagging", "website", "logging", "notification", "replication", "object-lock", "ownershipControls",
+            "publicAccessBlock", "requestPayment", "accelerate");
+
     private final Set<String> serviceHosts;
 
     /**
@@ -81,6 +86,7 @@ public final class S3RequestParser {
         }
 
         S3Operation op = operation(m, bucketOpt.isPresent(), keyOpt.isPresent(), query, headers);
+        checkAcl(op, headers);
         if (op == S3Operation.CREATE_BUCKET) {
             checkBucketName(bucket);
         }
@@ -88,6 +94,7 @@ public final class S3RequestParser {
         Optional<ListParams> list = switch (op) {
             case LIST_OBJECTS, LIST_OBJECTS_V2 -> Optional.of(listParams(query, op == S3Operation.LIST_OBJECTS_V2));
             case LIST_MULTIPART_UPLOADS -> Optional.of(uploadListParams(query));
+            case LIST_OBJECT_VERSIONS -> Optional.of(versionListParams(query));
             case LIST_PARTS -> Optional.of(partListParams(query));
             default -> Optional.empty();
         };
@@ -176,25 +183,42 @@ public final class S3RequestParser {
             throw methodNotAllowed(m);
         }
         if (!hasKey) {
+            boolean config = q.values().keySet().stream().anyMatch(BUCKET_CONFIGS::contains);
             return switch (m) {
                 case "GET" -> q.has("uploads") ? S3Operation.LIST_MULTIPART_UPLOADS
                         : q.has("location") ? S3Operation.GET_BUCKET_LOCATION
+                        : q.has("versions") ? S3Operation.LIST_OBJECT_VERSIONS
+                        : q.has("versioning") ? S3Operation.GET_BUCKET_VERSIONING
+                        : q.has("acl") ? S3Operation.GET_BUCKET_ACL
+                        : config ? S3Operation.GET_BUCKET_CONFIG
                         : subresource ? S3Operation.NOT_IMPLEMENTED
                         : "2".equals(q.first("list-type").orElse(null)) ? S3Operation.LIST_OBJECTS_V2
                         : S3Operation.LIST_OBJECTS;
                 case "HEAD" -> S3Operation.HEAD_BUCKET;
-                case "PUT" -> subresource ? S3Operation.NOT_IMPLEMENTED : S3Operation.CREATE_BUCKET;
-                case "DELETE" -> subresource ? S3Operation.NOT_IMPLEMENTED : S3Operation.DELETE_BUCKET;
+                case "PUT" -> q.has("acl") ? S3Operation.PUT_BUCKET_ACL
+                        : q.has("versioning") ? S3Operation.PUT_BUCKET_VERSIONING
+                        : subresource ? S3Operation.NOT_IMPLEMENTED : S3Operation.CREATE_BUCKET;
+                case "DELETE" -> config ? S3Operation.DELETE_BUCKET_CONFIG
+                        : subresource ? S3Operation.NOT_IMPLEMENTED : S3Operation.DELETE_BUCKET;
                 case "POST" -> q.has("delete") ? S3Operation.DELETE_OBJECTS : S3Operation.NOT_IMPLEMENTED;
                 default -> throw methodNotAllowed(m);
             };
         }
         boolean copy = h.contains("x-amz-copy-source");
         return switch (m) {
-            case "GET" -> subresource ? S3Operation.NOT_IMPLEMENTED
+            case "GET" -> q.has("tagging") ? S3Operation.GET_OBJECT_TAGGING
+                    : q.has("acl") ? S3Operation.GET_OBJECT_ACL
+                    : q.has("attributes") ? S3Operation.GET_OBJECT_ATTRIBUTES
+                    : subresource ? S3Operation.NOT_IMPLEMENTED
                     : q.has("uploadId") ? S3Operation.LIST_PARTS : S3Operation.GET_OBJECT;
             case "HEAD" -> S3Operation.HEAD_OBJECT;
             case "PUT" -> {
+                if (q.has("tagging")) {
+                    yield S3Operation.PUT_OBJECT_TAGGING;
+                }
+                if (q.has("acl")) {
+                    yield S3Operation.PUT_OBJECT_ACL;
+                }
                 if (subresource) {
                     yield S3Operation.NOT_IMPLEMENTED;
                 }
@@ -210,7 +234,8 @@ public final class S3RequestParser {
             case "POST" -> q.has("uploads") ? S3Operation.CREATE_MULTIPART_UPLOAD
                     : q.has("uploadId") ? S3Operation.COMPLETE_MULTIPART_UPLOAD
                     : S3Operation.NOT_IMPLEMENTED;
-            case "DELETE" -> subresource ? S3Operation.NOT_IMPLEMENTED
+            case "DELETE" -> q.has("tagging") ? S3Operation.DELETE_OBJECT_TAGGING
+                    : subresource ? S3Operation.NOT_IMPLEMENTED
                     : q.has("uploadId") ? S3Operation.ABORT_MULTIPART_UPLOAD : S3Operation.DELETE_OBJECT;
             default -> throw methodNotAllowed(m);
         };
@@ -281,6 +306,40 @@ public final class S3RequestParser {
                 maxKeys(q, "max-uploads"), q.first("key-marker"), q.first("upload-id-marker"),
                 Optional.empty(), encodingUrl(q), false);
     }
+
+    /** ListObjectVersions: {@code marker} is the key-marker, {@code continuationToken} the version-id-marker. */
+    private static ListParams versionListParams(QueryParams q) {
+        return new ListParams(q.first("prefix").orElse(""), q.first("delimiter").filter(d -> !d.isEmpty()),
+                maxKeys(q, "max-keys"), q.first("key-marker").filter(k -> !k.isEmpty()),
+                q.first("version-id-marker").filter(v -> !v.isEmpty()), Optional.empty(), encodingUrl(q), false);
+    }
+
+    /**
+     * ACLs as an unconfigured bucket with one owner has them: PutObjectAcl and PutBucketAcl accept
+     * the canned ACLs that grant the owner alone ({@code private}, {@code bucket-owner-full-control});
+     * any other canned ACL or an {@code x-amz-grant-*} header there is {@code 501 NotImplemented}.
+     */
+    private static void checkAcl(S3Operation op, HttpHeaders headers) {
+        if (op != S3Operation.PUT_OBJECT_ACL && op != S3Operation.PUT_BUCKET_ACL) {
+            // On creation (PutObject, CopyObject, CreateMultipartUpload, CreateBucket) a canned ACL is accepted
+            // and has no effect: the ACL is always the owner's FULL_CONTROL, as GetObjectAcl shows.
+            return;
+        }
+        String acl = headers.get("x-amz-acl");
+        if (acl != null && !OWNER_ONLY_ACLS.contains(acl.trim().toLowerCase(Locale.ROOT))) {
+            throw new S3Exception(S3ErrorCode.NOT_IMPLEMENTED, "The canned ACL '" + truncate(acl.trim())
+                    + "' is not implemented: wcache buckets have one owner; only 'private' (and"
+                    + " 'bucket-owner-full-control') are accepted");
+        }
+        for (String name : headers.names()) {
+            if (name.toLowerCase(Locale.ROOT).startsWith("x-amz-grant-")) {
+                throw new S3Exception(S3ErrorCode.NOT_IMPLEMENTED, "ACL grants (" + name
+                        + ") are not implemented: wcache buckets have one owner with FULL_CONTROL");
+            }
+        }
+    }
+
+    private static final Set<String> OWNER_ONLY_ACLS = Set.of("private", "bucket-owner-full-control");
 
     private static ListParams partListParams(QueryParams q) {
         Optional<String> marker = q.first("part-number-marker");

@@ -177,6 +177,10 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
                         r.partNumber().orElseThrow()));
                 case DELETE_OBJECTS -> new CollectingSink(x, body -> ops(x).deleteObjects(body));
                 case COMPLETE_MULTIPART_UPLOAD -> new CollectingSink(x, body -> ops(x).completeMultipart(body));
+                case LIST_OBJECT_VERSIONS, GET_BUCKET_VERSIONING, PUT_BUCKET_VERSIONING, GET_BUCKET_ACL, PUT_BUCKET_ACL,
+                        GET_BUCKET_CONFIG, DELETE_BUCKET_CONFIG, GET_OBJECT_TAGGING, PUT_OBJECT_TAGGING,
+                        DELETE_OBJECT_TAGGING, GET_OBJECT_ACL, PUT_OBJECT_ACL, GET_OBJECT_ATTRIBUTES ->
+                        new CollectingSink(x, body -> new S3SubResources(shared, x, this).run(body));
                 default -> new CollectingSink(x, body -> ops(x).run());
             };
         } catch (RuntimeException e) {
@@ -595,6 +599,10 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
                 return CompletableFuture.completedFuture(null);
             }
             return cache.stat(objectPath(r)).thenApply(cur -> {
+                if (cur.isEmpty() && !c.ifMatch().isEmpty()) {
+                    // As S3: If-Match on a key that does not exist is 404 NoSuchKey, not a failed precondition.
+                    throw new S3Exception(S3Error.of(S3ErrorCode.NO_SUCH_KEY, null, r.resource()));
+                }
                 if (c.evaluateWrite(cur.map(ObjectInfo::etag)) != Conditions.Outcome.PROCEED) {
                     throw new S3Exception(S3Error.of(S3ErrorCode.PRECONDITION_FAILED, null, r.resource()));
                 }

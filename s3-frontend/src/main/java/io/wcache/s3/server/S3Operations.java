@@ -146,7 +146,7 @@ final class S3Operations {
             var page = S3Handler.page(List.of(), List.of(), false, Optional.empty());
             return done(S3Handler.xml(HttpResponseStatus.OK, v2
                     ? S3XmlWriter.listObjectsV2(bucket(), p, page, Optional.of(S3Handler.OWNER))
-                    : S3XmlWriter.listObjectsV1(bucket(), p, page)));
+                    : S3XmlWriter.listObjectsV1(bucket(), p, page, Optional.of(S3Handler.OWNER))));
         }
         String after;
         Optional<String> token;
@@ -254,6 +254,12 @@ final class S3Operations {
     private record Selection(HttpResponseStatus status, long start, long length, Map<String, String> headers) {
     }
 
+    /** As S3 (ceph/s3-tests test_multipart_get_part): a part number beyond the parts is 400 InvalidPart. */
+    private static String beyondParts(int partNumber, int parts) {
+        return "The requested partnumber is not satisfiable: part " + partNumber + " of an object of " + parts
+                + (parts == 1 ? " part" : " parts");
+    }
+
     private Selection select(ObjectInfo info) {
         long size = info.size();
         if (r.partNumber().isPresent()) {
@@ -261,12 +267,13 @@ final class S3Operations {
             List<Long> parts = info.partSizes();
             if (parts.isEmpty()) {
                 if (pn != 1) {
-                    throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_PART_NUMBER, null, r.resource()));
+                    throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_PART, beyondParts(pn, 1), r.resource()));
                 }
                 return new Selection(HttpResponseStatus.OK, 0, size, Map.of());
             }
             if (pn > parts.size()) {
-                throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_PART_NUMBER, null, r.resource()));
+                throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_PART, beyondParts(pn, parts.size()),
+                        r.resource()));
             }
             long start = 0;
             for (int i = 0; i < pn - 1; i++) {
@@ -477,6 +484,10 @@ final class S3Operations {
             return CompletableFuture.completedFuture(null);
         }
         return cache.stat(path).thenApply(cur -> {
+            if (cur.isEmpty() && !c.ifMatch().isEmpty()) {
+                // As S3: If-Match on a key that does not exist is 404 NoSuchKey, not a failed precondition.
+                throw new S3Exception(S3Error.of(S3ErrorCode.NO_SUCH_KEY, null, r.resource()));
+            }
             if (c.evaluateWrite(cur.map(ObjectInfo::etag)) != Conditions.Outcome.PROCEED) {
                 throw new S3Exception(S3Error.of(S3ErrorCode.PRECONDITION_FAILED, null, r.resource()));
             }

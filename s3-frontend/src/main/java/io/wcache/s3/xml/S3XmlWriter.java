@@ -38,11 +38,17 @@ public final class S3XmlWriter {
         return w.end().end().toBytes();
     }
 
-    /** ListBucketResult of ListObjects (v1). */
+    /** ListBucketResult of ListObjects (v1), without owners. */
     public static byte[] listObjectsV1(String bucket, ListParams p, ListPage page) {
+        return listObjectsV1(bucket, p, page, Optional.empty());
+    }
+
+    /** ListBucketResult of ListObjects (v1); S3 names each object's owner in a v1 listing. */
+    public static byte[] listObjectsV1(String bucket, ListParams p, ListPage page, Optional<Owner> owner) {
         UnaryOperator<String> enc = encoder(p.urlEncoded());
+        // As S3: a v1 listing's own Prefix is not URL-encoded (botocore decodes only the others).
         XmlWriter w = new XmlWriter().root("ListBucketResult").element("Name", bucket)
-                .element("Prefix", enc.apply(p.prefix()))
+                .element("Prefix", p.prefix())
                 .element("Marker", enc.apply(p.marker().orElse("")));
         if (page.truncated() && page.next().isPresent() && p.delimiter().isPresent()) {
             w.element("NextMarker", enc.apply(page.next().get()));
@@ -53,7 +59,7 @@ public final class S3XmlWriter {
             w.element("EncodingType", "url");
         }
         w.element("IsTruncated", page.truncated());
-        contents(w, page, enc, Optional.empty());
+        contents(w, page, enc, owner);
         return w.end().toBytes();
     }
 

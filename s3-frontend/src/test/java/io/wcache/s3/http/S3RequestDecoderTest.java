@@ -188,7 +188,7 @@ class S3RequestDecoderTest {
     @Test
     void authenticatedUnsupportedSubresourceIsNotImplemented() {
         EmbeddedChannel ch = channel(1 << 20, 1 << 10);
-        SdkSigned s = SdkSigned.sign(SdkHttpMethod.GET, "http://127.0.0.1:9000/bucket?versioning", Map.of(), null,
+        SdkSigned s = SdkSigned.sign(SdkHttpMethod.GET, "http://127.0.0.1:9000/bucket?analytics", Map.of(), null,
                 SdkSigned.Options.plain(T));
         ch.writeInbound(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, s.uri(),
                 new DefaultHttpHeaders().add(s.headers())));

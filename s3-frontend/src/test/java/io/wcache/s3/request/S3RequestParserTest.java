@@ -10,6 +10,7 @@ import io.wcache.s3.error.S3Exception;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -41,6 +42,20 @@ class S3RequestParserTest {
         throw new AssertionError("accepted " + method + " " + uri);
     }
 
+    @Test
+    void cannedAclsOtherThanTheOwnersAndGrantHeadersAreNotImplemented() {
+        assertThat(parse("PUT", "/b/k?acl", "Content-Length", "0", "x-amz-acl", "private").cannedAcl()).contains("private");
+        parse("PUT", "/b?acl", "Content-Length", "0", "x-amz-acl", "bucket-owner-full-control");
+        // accepted on creation, without effect
+        parse("PUT", "/b/k", "Content-Length", "0", "x-amz-acl", "public-read");
+        for (String[] h : List.of(new String[] {"x-amz-acl", "public-read"}, new String[] {"x-amz-acl", "authenticated-read"},
+                new String[] {"x-amz-grant-read", "id=someone"})) {
+            assertThatThrownBy(() -> parse("PUT", "/b/k?acl", "Content-Length", "0", h[0], h[1]))
+                    .isInstanceOfSatisfying(S3Exception.class,
+                            e -> assertThat(e.error().code()).isEqualTo(S3ErrorCode.NOT_IMPLEMENTED));
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1} -> {2}")
     @CsvSource({
             "GET, /, LIST_BUCKETS",
@@ -62,12 +77,25 @@ class S3RequestParserTest {
             "POST, /b/k?uploadId=u1, COMPLETE_MULTIPART_UPLOAD",
             "DELETE, /b/k?uploadId=u1, ABORT_MULTIPART_UPLOAD",
             "GET, /b/k?uploadId=u1, LIST_PARTS",
-            "GET, /b?acl, NOT_IMPLEMENTED",
-            "PUT, /b/k?tagging, NOT_IMPLEMENTED",
-            "GET, /b?versioning, NOT_IMPLEMENTED",
+            "GET, /b?acl, GET_BUCKET_ACL",
+            "PUT, /b?acl, PUT_BUCKET_ACL",
+            "GET, /b/k?acl, GET_OBJECT_ACL",
+            "PUT, /b/k?acl, PUT_OBJECT_ACL",
+            "PUT, /b/k?tagging, PUT_OBJECT_TAGGING",
+            "GET, /b/k?tagging, GET_OBJECT_TAGGING",
+            "DELETE, /b/k?tagging, DELETE_OBJECT_TAGGING",
+            "GET, /b/k?attributes, GET_OBJECT_ATTRIBUTES",
+            "GET, /b?versioning, GET_BUCKET_VERSIONING",
+            "PUT, /b?versioning, PUT_BUCKET_VERSIONING",
+            "GET, /b?versions, LIST_OBJECT_VERSIONS",
+            "GET, /b?policy, GET_BUCKET_CONFIG",
+            "GET, /b?tagging, GET_BUCKET_CONFIG",
+            "DELETE, /b?cors, DELETE_BUCKET_CONFIG",
+            "PUT, /b?cors, NOT_IMPLEMENTED",
+            "GET, /b/k?retention, NOT_IMPLEMENTED",
             "POST, /b/k?restore, NOT_IMPLEMENTED"})
     void operationIsDecidedFromMethodAddressingAndSubresources(String method, String uri, S3Operation op) {
-        String[] kv = method.equals("PUT") && !uri.equals("/bucket") && !uri.contains("tagging")
+        String[] kv = method.equals("PUT")
                 ? new String[] {"Content-Length", "0"} : new String[0];
         assertThat(parse(method, uri, kv).operation()).isEqualTo(op);
     }
@@ -213,10 +241,10 @@ class S3RequestParserTest {
                 "X-Amz-Meta-raw", rawUtf8AsLatin1,
                 "x-amz-meta-q", "=?utf-8?Q?caf=C3=A9_au_lait?=",
                 "x-amz-meta-plain", "ascii text",
-                "x-amz-acl", "public-read");
+                "x-amz-acl", "private");
         assertThat(r.userMetadata()).containsExactlyInAnyOrderEntriesOf(Map.of(
                 "city", "Zürich ☃", "raw", "Zürich ☃", "q", "café au lait", "plain", "ascii text"));
-        assertThat(r.cannedAcl()).contains("public-read");
+        assertThat(r.cannedAcl()).contains("private");
         assertThat(UserMetadata.decodeValue(UserMetadata.encodeValue("Zürich ☃"))).isEqualTo("Zürich ☃");
         assertThat(UserMetadata.encodeValue("ascii")).isEqualTo("ascii");
         assertThat(error("PUT", "/b/k", "Content-Length", "0", "x-amz-meta-big", "x".repeat(2100)))

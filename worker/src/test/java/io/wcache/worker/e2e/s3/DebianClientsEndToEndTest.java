@@ -110,6 +110,24 @@ class DebianClientsEndToEndTest {
     }
 
     @Test
+    void awscliCopiesALargeObjectBetweenKeysReadingItsTags() throws Exception {
+        // awscli reads the source's tags (GetObjectTagging) before a multipart copy of 8 MiB or more: it failed
+        // with NotImplemented before.
+        byte[] big = new byte[9 * 1024 * 1024 + 7];
+        new Random(9).nextBytes(big);
+        aws("s3", "cp", Files.write(work.resolve("nine.bin"), big).toString(), "s3://m/cp/nine.bin");
+        aws("s3", "cp", "s3://m/cp/nine.bin", "s3://m/cp/copy.bin");
+        aws("s3", "cp", "s3://m/cp/copy.bin", work.resolve("copy.bin").toString());
+        assertThat(Files.readAllBytes(work.resolve("copy.bin"))).isEqualTo(big);
+        assertThat(aws("s3api", "get-object-tagging", "--bucket", "m", "--key", "cp/copy.bin").out())
+                .contains("\"TagSet\": []");
+        assertThat(aws("s3api", "list-object-versions", "--bucket", "m", "--prefix", "cp/").out())
+                .contains("\"VersionId\": \"null\"").contains("cp/copy.bin");
+        aws("s3api", "get-bucket-versioning", "--bucket", "m");
+        aws("s3", "rm", "--recursive", "s3://m/cp/");
+    }
+
+    @Test
     void boto3ScriptWorksWithDefaults() throws Exception {
         String script = """
                 import os, boto3, hashlib

@@ -1,0 +1,338 @@
+package io.wcache.s3.server;
+
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.wcache.core.cache.CacheService;
+import io.wcache.core.cache.ListResult;
+import io.wcache.core.cache.ObjectInfo;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.s3.error.S3Error;
+import io.wcache.s3.error.S3ErrorCode;
+import io.wcache.s3.error.S3Exception;
+import io.wcache.s3.request.ListParams;
+import io.wcache.s3.request.S3Request;
+import io.wcache.s3.request.S3RequestParser;
+import io.wcache.s3.xml.S3Timestamps;
+import io.wcache.s3.xml.S3XmlWriter;
+import io.wcache.s3.xml.XmlWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The sub-resources S3 clients probe, answered as an AWS bucket with nothing configured answers
+ * them (docs/S3-COMPATIBILITY.md): versioning never enabled, every object its {@code null}
+ * version, one owner with {@code FULL_CONTROL}, no policy, CORS, lifecycle, encryption, website
+ * or bucket tags, and object attributes from the stored object.
+ */
+final class S3SubResources {
+    private final S3Handler.Exchange x;
+    private final S3Request r;
+    private final S3Handler handler;
+    private final CacheService cache;
+
+    S3SubResources(S3Handler.Shared shared, S3Handler.Exchange x, S3Handler handler) {
+        this.x = x;
+        this.r = x.request;
+        this.handler = handler;
+        this.cache = shared.cache();
+    }
+
+    CompletableFuture<FullHttpResponse> run(byte[] body) {
+        return switch (r.operation()) {
+            case LIST_OBJECT_VERSIONS -> listVersions();
+            case GET_BUCKET_VERSIONING -> {
+                handler.requireBucket(bucket());
+                yield done(xml(new XmlWriter().root("VersioningConfiguration").end()));
+            }
+            case PUT_BUCKET_VERSIONING -> putVersioning(body);
+            case GET_BUCKET_ACL -> {
+                handler.requireBucket(bucket());
+                yield done(xml(ownerOnlyAcl()));
+            }
+            case PUT_BUCKET_ACL -> {
+                handler.requireBucket(bucket());
+                checkAclBody(body);
+                yield done(S3Handler.empty(HttpResponseStatus.OK));
+            }
+            case GET_BUCKET_CONFIG -> bucketConfig();
+            case DELETE_BUCKET_CONFIG -> {
+                handler.requireBucket(bucket());
+                yield done(S3Handler.empty(HttpResponseStatus.NO_CONTENT));
+            }
+            case GET_OBJECT_TAGGING -> existing().thenApply(info -> xml(new XmlWriter().root("Tagging")
+                    .start("TagSet").end().end()));
+            case PUT_OBJECT_TAGGING -> CompletableFuture.failedFuture(new S3Exception(S3ErrorCode.NOT_IMPLEMENTED,
+                    "Object tags are not stored by wcache"));
+            case DELETE_OBJECT_TAGGING -> existing().thenApply(info -> S3Handler.empty(HttpResponseStatus.NO_CONTENT));
+            case GET_OBJECT_ACL -> existing().thenApply(info -> xml(ownerOnlyAcl()));
+            case PUT_OBJECT_ACL -> {
+                checkAclBody(body);
+                yield existing().thenApply(info -> S3Handler.empty(HttpResponseStatus.OK));
+            }
+            case GET_OBJECT_ATTRIBUTES -> existing().thenApply(this::attributes);
+            default -> CompletableFuture.failedFuture(new S3Exception(S3ErrorCode.NOT_IMPLEMENTED,
+                    "Operation " + r.operation() + " is not implemented"));
+        };
+    }
+
+    private String bucket() {
+        return r.bucket().orElse("");
+    }
+
+    private static <T> CompletableFuture<T> done(T v) {
+        return CompletableFuture.completedFuture(v);
+    }
+
+    private static FullHttpResponse xml(XmlWriter w) {
+        return S3Handler.xml(HttpResponseStatus.OK, w.toBytes());
+    }
+
+    private static FullHttpResponse xml(byte[] body) {
+        return S3Handler.xml(HttpResponseStatus.OK, body);
+    }
+
+    /** The object the request names; {@code 404 NoSuchKey} when there is none. */
+    private CompletableFuture<ObjectInfo> existing() {
+        NamespacePath path = handler.objectPath(r);
+        return cache.stat(path).thenApply(o -> o.orElseThrow(() -> new S3Exception(S3Error.of(S3ErrorCode.NO_SUCH_KEY,
+                null, r.resource()))));
+    }
+
+    // ------------------------------------------------------------------ versioning
+
+    private static final Pattern STATUS = Pattern.compile("<Status>\\s*([A-Za-z]*)\\s*</Status>");
+
+    /** Suspended (what a never-versioned bucket is, as far as writes go) is accepted; Enabled is not implemented. */
+    private CompletableFuture<FullHttpResponse> putVersioning(byte[] body) {
+        handler.requireBucket(bucket());
+        String text = new String(body == null ? new byte[0] : body, StandardCharsets.UTF_8);
+        Matcher m = STATUS.matcher(text);
+        if (!text.contains("VersioningConfiguration")) {
+            throw new S3Exception(S3ErrorCode.MALFORMED_XML, null);
+        }
+        if (m.find() && m.group(1).equals("Enabled")) {
+            throw new S3Exception(S3ErrorCode.NOT_IMPLEMENTED, "Bucket versioning is not implemented by wcache:"
+                    + " every object has one version, the null version");
+        }
+        if (text.contains("<MfaDelete>Enabled")) {
+            throw new S3Exception(S3ErrorCode.NOT_IMPLEMENTED, "MFA delete is not implemented by wcache");
+        }
+        return done(S3Handler.empty(HttpResponseStatus.OK));
+    }
+
+    private CompletableFuture<FullHttpResponse> listVersions() {
+        handler.requireBucket(bucket());
+        ListParams p = r.list().orElseThrow();
+        NamespacePath mount = NamespacePath.of("/" + bucket());
+        String after = p.marker().orElse("");
+        if (p.delimiter().isPresent() && !after.isEmpty() && after.startsWith(p.prefix())
+                && after.endsWith(p.delimiter().get())) {
+            after = after + "\uffff";
+        }
+        if (p.maxKeys() == 0) {
+            return done(xml(versions(p, new ListResult(List.of(), List.of(), Optional.empty()))));
+        }
+        return cache.list(S3Handler.listQuery(mount, p, after, Optional.empty()))
+                .thenApply(l -> xml(versions(p, l)));
+    }
+
+    private byte[] versions(ListParams p, ListResult l) {
+        UnaryOperator<String> enc = p.urlEncoded() ? S3XmlWriter::encodeKey : UnaryOperator.identity();
+        boolean truncated = l.continuation().isPresent();
+        String last = null;
+        for (ObjectInfo o : l.objects()) {
+            last = max(last, o.path().relativeToMount());
+        }
+        for (String cp : l.commonPrefixes()) {
+            last = max(last, cp);
+        }
+        XmlWriter w = new XmlWriter().root("ListVersionsResult").element("Name", bucket())
+                .element("Prefix", enc.apply(p.prefix()))
+                .element("KeyMarker", enc.apply(p.marker().orElse("")))
+                .element("VersionIdMarker", p.continuationToken().orElse(""));
+        if (truncated && last != null) {
+            w.element("NextKeyMarker", enc.apply(last)).element("NextVersionIdMarker", "null");
+        }
+        w.element("MaxKeys", p.maxKeys());
+        p.delimiter().ifPresent(d -> w.element("Delimiter", enc.apply(d)));
+        if (p.urlEncoded()) {
+            w.element("EncodingType", "url");
+        }
+        w.element("IsTruncated", truncated);
+        for (ObjectInfo o : l.objects()) {
+            w.start("Version").element("Key", enc.apply(o.path().relativeToMount())).element("VersionId", "null")
+                    .element("IsLatest", true).element("LastModified", S3Timestamps.iso8601(o.lastModified()))
+                    .element("ETag", S3Handler.quote(o.etag())).element("Size", o.size())
+                    .element("StorageClass", "STANDARD");
+            w.start("Owner").element("ID", S3Handler.OWNER.id()).element("DisplayName", S3Handler.OWNER.displayName())
+                    .end();
+            w.end();
+        }
+        for (String cp : l.commonPrefixes()) {
+            w.start("CommonPrefixes").element("Prefix", enc.apply(cp)).end();
+        }
+        return w.end().toBytes();
+    }
+
+    private static String max(String a, String b) {
+        return a == null || NamespacePath.compareCodePoints(b, a) > 0 ? b : a;
+    }
+
+    // ------------------------------------------------------------------ ACLs
+
+    /** The one ACL every bucket and object has: the owner with FULL_CONTROL. */
+    private static byte[] ownerOnlyAcl() {
+        String id = escape(S3Handler.OWNER.id());
+        String name = escape(S3Handler.OWNER.displayName());
+        String doc = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<AccessControlPolicy xmlns=\"" + XmlWriter.S3_NS
+                + "\"><Owner><ID>" + id + "</ID><DisplayName>" + name + "</DisplayName></Owner><AccessControlList>"
+                + "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">"
+                + "<ID>" + id + "</ID><DisplayName>" + name + "</DisplayName></Grantee>"
+                + "<Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>";
+        return doc.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static final Pattern GRANT = Pattern.compile("<Grant>(.*?)</Grant>", Pattern.DOTALL);
+    private static final Pattern GRANTEE_ID = Pattern.compile("<ID>\\s*([^<]*?)\\s*</ID>");
+    private static final Pattern PERMISSION = Pattern.compile("<Permission>\\s*([A-Z_]*)\\s*</Permission>");
+
+    /**
+     * A PUT ACL body may only restate the owner-only ACL (what {@code s3cmd setacl --acl-private}
+     * and SDKs copying an ACL send); anything granting someone else is {@code NotImplemented}.
+     * Without a body the canned {@code x-amz-acl} header (already checked by the parser) decides.
+     */
+    private static void checkAclBody(byte[] body) {
+        if (body == null || body.length == 0) {
+            return;
+        }
+        String text = new String(body, StandardCharsets.UTF_8);
+        if (!text.contains("AccessControlPolicy")) {
+            throw new S3Exception(S3ErrorCode.MALFORMED_XML, null);
+        }
+        Matcher g = GRANT.matcher(text);
+        Set<String> others = new LinkedHashSet<>();
+        while (g.find()) {
+            String grant = g.group(1);
+            Matcher id = GRANTEE_ID.matcher(grant);
+            Matcher perm = PERMISSION.matcher(grant);
+            String who = id.find() ? id.group(1) : "(a group or e-mail grantee)";
+            String what = perm.find() ? perm.group(1) : "";
+            if (!who.equals(S3Handler.OWNER.id()) || !what.equals("FULL_CONTROL")) {
+                others.add(what + " for " + who);
+            }
+        }
+        if (!others.isEmpty()) {
+            throw new S3Exception(S3ErrorCode.NOT_IMPLEMENTED, "ACL grants other than the owner's FULL_CONTROL are"
+                    + " not implemented by wcache: " + String.join(", ", others));
+        }
+    }
+
+    // ------------------------------------------------------------------ bucket configurations
+
+    private CompletableFuture<FullHttpResponse> bucketConfig() {
+        handler.requireBucket(bucket());
+        String which = r.query().values().keySet().stream().filter(S3RequestParser.BUCKET_CONFIGS::contains)
+                .findFirst().orElse("");
+        S3ErrorCode none = switch (which) {
+            case "policy", "policyStatus" -> S3ErrorCode.NO_SUCH_BUCKET_POLICY;
+            case "cors" -> S3ErrorCode.NO_SUCH_CORS_CONFIGURATION;
+            case "lifecycle" -> S3ErrorCode.NO_SUCH_LIFECYCLE_CONFIGURATION;
+            case "encryption" -> S3ErrorCode.SERVER_SIDE_ENCRYPTION_CONFIGURATION_NOT_FOUND;
+            case "tagging" -> S3ErrorCode.NO_SUCH_TAG_SET;
+            case "website" -> S3ErrorCode.NO_SUCH_WEBSITE_CONFIGURATION;
+            case "replication" -> S3ErrorCode.REPLICATION_CONFIGURATION_NOT_FOUND;
+            case "object-lock" -> S3ErrorCode.OBJECT_LOCK_CONFIGURATION_NOT_FOUND;
+            case "ownershipControls" -> S3ErrorCode.OWNERSHIP_CONTROLS_NOT_FOUND;
+            case "publicAccessBlock" -> S3ErrorCode.NO_SUCH_PUBLIC_ACCESS_BLOCK_CONFIGURATION;
+            default -> null;
+        };
+        if (none != null) {
+            throw new S3Exception(S3Error.of(none, null, "/" + bucket()));
+        }
+        XmlWriter w = switch (which) {
+            case "logging" -> new XmlWriter().root("BucketLoggingStatus").end();
+            case "notification" -> new XmlWriter().root("NotificationConfiguration").end();
+            case "requestPayment" -> new XmlWriter().root("RequestPaymentConfiguration")
+                    .element("Payer", "BucketOwner").end();
+            case "accelerate" -> new XmlWriter().root("AccelerateConfiguration").end();
+            default -> throw new S3Exception(S3ErrorCode.NOT_IMPLEMENTED, "?" + which + " is not implemented");
+        };
+        return done(xml(w));
+    }
+
+    // ------------------------------------------------------------------ attributes
+
+    /** GetObjectAttributes: the attributes named in {@code x-amz-object-attributes} that wcache keeps. */
+    private FullHttpResponse attributes(ObjectInfo info) {
+        // SDKs send the list as one comma-separated value or as one header line per attribute
+        String asked = String.join(",", r.headers().getAll("x-amz-object-attributes"));
+        if (asked == null || asked.isBlank()) {
+            throw new S3Exception(S3ErrorCode.INVALID_ARGUMENT,
+                    "The x-amz-object-attributes header specifying the attributes to be retrieved is either missing"
+                            + " or empty");
+        }
+        Set<String> want = new LinkedHashSet<>();
+        for (String a : asked.split(",")) {
+            String t = a.trim();
+            if (!Set.of("ETag", "Checksum", "ObjectParts", "StorageClass", "ObjectSize").contains(t)) {
+                throw new S3Exception(S3ErrorCode.INVALID_ARGUMENT, "Invalid attribute name specified: " + t);
+            }
+            want.add(t);
+        }
+        XmlWriter w = new XmlWriter().root("GetObjectAttributesOutput");
+        if (want.contains("ETag")) {
+            w.element("ETag", info.etag());
+        }
+        if (want.contains("ObjectParts") && !info.partSizes().isEmpty()) {
+            List<Long> parts = info.partSizes();
+            int max = intParam("x-amz-max-parts", 1000);
+            int marker = intParam("x-amz-part-number-marker", 0);
+            List<Integer> shown = new ArrayList<>();
+            for (int i = marker; i < parts.size() && shown.size() < max; i++) {
+                shown.add(i + 1);
+            }
+            boolean truncated = !shown.isEmpty() && shown.get(shown.size() - 1) < parts.size();
+            w.start("ObjectParts").element("TotalPartsCount", parts.size())
+                    .element("PartNumberMarker", marker)
+                    .element("NextPartNumberMarker", shown.isEmpty() ? marker : shown.get(shown.size() - 1))
+                    .element("MaxParts", max).element("IsTruncated", truncated);
+            for (int n : shown) {
+                w.start("Part").element("PartNumber", n).element("Size", parts.get(n - 1)).end();
+            }
+            w.end();
+        }
+        if (want.contains("StorageClass")) {
+            w.element("StorageClass", "STANDARD");
+        }
+        if (want.contains("ObjectSize")) {
+            w.element("ObjectSize", info.size());
+        }
+        FullHttpResponse resp = S3Handler.xml(HttpResponseStatus.OK, w.end().toBytes());
+        resp.headers().set(HttpHeaderNames.LAST_MODIFIED, S3Timestamps.rfc1123(info.lastModified()));
+        return resp;
+    }
+
+    private int intParam(String header, int dflt) {
+        String v = r.headers().get(header);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        if (!v.trim().matches("\\d{1,5}")) {
+            throw new S3Exception(S3ErrorCode.INVALID_ARGUMENT, "Invalid " + header + ": " + v.trim());
+        }
+        return Integer.parseInt(v.trim());
+    }
+
+    private static String escape(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}
