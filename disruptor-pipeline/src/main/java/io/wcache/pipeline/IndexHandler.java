@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Second stage, after the journal stage has synced the batch: turns a batch into one Catalog transaction ({@code apply})
  * holding the batch's session opens, extents, commits, aborts and deletes, in ring order, then
- * arrives at every slot of the batch. It sees a slot only once the journal stage has made its data
+ * completes every slot of the batch ({@link Completion}). It sees a slot only once the journal stage has made its data
  * durable; a session whose sync failed is poisoned and is never committed. An operation the Catalog refuses fails
  * alone (and poisons its session); a transaction that fails as a whole fails every request of the
  * batch.
@@ -54,7 +54,7 @@ final class IndexHandler implements EventHandler<RingSlot> {
                 }
             } finally {
                 for (RingSlot s : batch) {
-                    completion.arrive(s);
+                    completion.complete(s);
                 }
                 batch.clear();
                 slots.clear();

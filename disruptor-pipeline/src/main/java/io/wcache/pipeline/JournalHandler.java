@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * First stage: writes the payloads of a batch's appends to the log store and makes them durable
- * with one shared sync at the end of the batch (group commit), then arrives at every slot of the
- * batch. Writing and syncing on one thread spares a hand-off per request; the next batch gathers
+ * with one shared sync at the end of the batch (group commit), then passes the batch on to the
+ * index stage. Writing and syncing on one thread spares a hand-off per request; the next batch gathers
  * in the ring while this one syncs. An append refused by the store (out of space, bad chunk)
  * fails only its own request and poisons its session. Because slots are passed in ring order, a
  * slot passed here has every earlier append synced (or failed). A failed sync fails every append
@@ -24,15 +24,13 @@ final class JournalHandler implements EventHandler<RingSlot> {
     private static final Logger LOG = LoggerFactory.getLogger(JournalHandler.class);
 
     private final Journal journal;
-    private final Completion completion;
     // Reused across batches: the journal thread is their only user.
     private final List<RingSlot> batch = new ArrayList<>();
     private final List<RingSlot> pending = new ArrayList<>();
     private final List<Chunk> chunks = new ArrayList<>();
 
-    JournalHandler(Journal journal, Completion completion) {
+    JournalHandler(Journal journal) {
         this.journal = journal;
-        this.completion = completion;
     }
 
     @Override
@@ -53,9 +51,6 @@ final class JournalHandler implements EventHandler<RingSlot> {
                 }
                 sync();
             } finally {
-                for (RingSlot s : batch) {
-                    completion.arrive(s);
-                }
                 batch.clear();
                 pending.clear();
                 chunks.clear();

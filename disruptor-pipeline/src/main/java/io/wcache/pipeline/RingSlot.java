@@ -3,20 +3,15 @@ package io.wcache.pipeline;
 import io.wcache.core.error.WcacheException;
 import io.wcache.logstore.Location;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A pre-allocated ring entry. A producer fills {@link #op} and {@link #future} and arms
- * {@link #arrivals}; the journal stage sets {@link #location} (or {@link #error}) and, after the
- * batch's sync, {@link #syncError}; after it the index stage ({@link #result}, {@link #indexError});
- * each writes only its own fields; the one that arrives last completes the slot. Fields of
- * earlier stages are ordered by the Disruptor's sequence barriers, and the two stages also see
- * each other's fields through the {@link #arrivals} counter.
+ * A pre-allocated ring entry. A producer fills {@link #op} and {@link #future}; the journal stage
+ * sets {@link #location} (or {@link #error}) and, after the batch's sync, {@link #syncError}; then
+ * the index stage sets {@link #result} (or {@link #indexError}) and completes the slot. Each stage
+ * writes only its own fields; the Disruptor's sequence barrier orders the journal stage's writes
+ * before the index stage's reads.
  */
 final class RingSlot {
-    /** Stages that must pass a slot before it is completed: journal (with its sync) and index. */
-    static final int STAGES = 2;
-
     PipelineOp op;
     CompletableFuture<Object> future;
     // Journal stage.
@@ -27,7 +22,6 @@ final class RingSlot {
     // Index stage.
     Object result;
     WcacheException indexError;
-    final AtomicInteger arrivals = new AtomicInteger();
 
     /** Journal stage only: the append was refused or its session was already poisoned. */
     void fail(WcacheException e) {

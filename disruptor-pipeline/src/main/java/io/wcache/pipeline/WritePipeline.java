@@ -63,8 +63,8 @@ public final class WritePipeline implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }, ProducerType.MULTI, new ParkingWaitStrategy());
-        Completion completion = new Completion(journal, index, subscribers);
-        JournalHandler journalHandler = new JournalHandler(journal, completion);
+        Completion completion = new Completion(journal, subscribers);
+        JournalHandler journalHandler = new JournalHandler(journal);
         IndexHandler indexHandler = new IndexHandler(index, completion, config.workerId());
         disruptor.setDefaultExceptionHandler(new ExceptionHandler<>() {
             @Override
@@ -85,8 +85,7 @@ public final class WritePipeline implements AutoCloseable {
         });
         // The Catalog commit of a batch runs only after its log sync: metadata must never point at
         // bytes that could vanish. Overlapping them would leave, after a failed sync or a power
-        // loss, a commit that already replaced the previous (acknowledged) version and can only be
-        // rolled back by deleting the path; see the README.
+        // loss, a commit that already replaced the previous (acknowledged) version; see the README.
         disruptor.handleEventsWith(journalHandler).then(indexHandler);
         this.ring = disruptor.start();
         LOG.info("event=pipeline_started ring_size={} worker={}", config.ringSize(), config.workerId());
@@ -153,7 +152,6 @@ public final class WritePipeline implements AutoCloseable {
                 CompletableFuture<Object> f = new CompletableFuture<>();
                 slot.op = ops.get(i);
                 slot.future = f;
-                slot.arrivals.set(RingSlot.STAGES);
                 futures.add(f);
             }
             ring.publish(lo, hi);

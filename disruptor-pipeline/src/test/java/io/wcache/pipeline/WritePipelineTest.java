@@ -46,6 +46,10 @@ class WritePipelineTest {
     final AtomicBoolean failSync = new AtomicBoolean();
     final AtomicInteger syncs = new AtomicInteger();
     volatile CountDownLatch syncGate;
+    /** Counted down when a sync starts, before it waits on {@link #syncGate}. */
+    final CountDownLatch syncStarted = new CountDownLatch(1);
+    /** What the stages did, in order: "sync_started", "sync_done", "catalog". */
+    final List<String> order = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void open() {
@@ -56,15 +60,17 @@ class WritePipelineTest {
     }
 
     private void start(int ringSize) {
-        Journal real = Journal.of(store);
+        Journal realJournal = Journal.of(store);
         Journal faulty = new Journal() {
             @Override
             public List<io.wcache.logstore.Location> append(List<io.wcache.logstore.Chunk> chunks) {
-                return real.append(chunks);
+                return realJournal.append(chunks);
             }
 
             @Override
             public void sync() {
+                order.add("sync_started");
+                syncStarted.countDown();
                 CountDownLatch gate = syncGate;
                 if (gate != null) {
                     try {
@@ -77,20 +83,34 @@ class WritePipelineTest {
                 if (failSync.get()) {
                     throw new WcacheException.Unavailable("disk", "injected fdatasync failure", null);
                 }
-                real.sync();
+                realJournal.sync();
+                order.add("sync_done");
             }
 
             @Override
             public void release(io.wcache.logstore.Location location) {
-                real.release(location);
+                realJournal.release(location);
             }
 
             @Override
             public void published(io.wcache.logstore.Location location) {
-                real.published(location);
+                realJournal.published(location);
             }
         };
-        pipeline = WritePipeline.start(new PipelineConfig(ringSize, "w1"), faulty, Index.of(catalog));
+        Index real = Index.of(catalog);
+        Index recording = new Index() {
+            @Override
+            public long reserveFileId(BeginRequest request) {
+                return real.reserveFileId(request);
+            }
+
+            @Override
+            public List<io.wcache.schema.catalog.OpOutcome> apply(List<io.wcache.schema.catalog.CatalogOp> ops) {
+                order.add("catalog");
+                return real.apply(ops);
+            }
+        };
+        pipeline = WritePipeline.start(new PipelineConfig(ringSize, "w1"), faulty, recording);
     }
 
     @AfterEach
@@ -159,16 +179,18 @@ class WritePipelineTest {
         start(64);
         syncGate = new CountDownLatch(1);
         List<ChangeEvent> events = new CopyOnWriteArrayList<>();
-        pipeline.subscribe(events::add);
+        pipeline.subscribe(e -> {
+            order.add("event");
+            events.add(e);
+        });
         PipelineSession s = pipeline.newSession(BeginRequest.of(p("/m/o"), WritePolicy.WRITE_BACK, "w1"));
         List<CompletableFuture<Object>> f = smallWrite(s, new byte[1000]);
+        f.get(2).whenComplete((r, e) -> order.add("ack"));
 
-        // The sync is held: metadata must not point at bytes that are not durable yet, so nothing
-        // reaches the Catalog, and nothing is acknowledged or announced.
-        Thread.sleep(300);
-        assertThat(catalog.lookup(p("/m/o"))).isEmpty();
+        // Held inside the sync: metadata must not point at bytes that are not durable yet, so
+        // nothing has reached the Catalog, been acknowledged or announced.
+        assertThat(syncStarted.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(f).noneMatch(CompletableFuture::isDone);
-        assertThat(events).isEmpty();
 
         syncGate.countDown();
         CommitResult r = (CommitResult) f.get(2).get(10, TimeUnit.SECONDS);
@@ -176,6 +198,9 @@ class WritePipelineTest {
         assertThat(catalog.lookup(p("/m/o"))).isPresent();
         assertThat(events).hasSize(1);
         assertThat(syncs.get()).isEqualTo(1);
+        // The Catalog transaction of the batch starts only after its sync returned; the change is
+        // announced before the writer is acknowledged.
+        assertThat(order).containsExactly("sync_started", "sync_done", "catalog", "event", "ack");
     }
 
     @Test
@@ -238,9 +263,15 @@ class WritePipelineTest {
             t.start();
             threads.add(t);
         }
-        // 12 writes of 3 slots each cannot all fit a ring of 8 while the first sync is held.
-        Thread.sleep(300);
-        assertThat(threads.stream().filter(Thread::isAlive).count()).isGreaterThan(0);
+        // 12 writes of 3 slots each cannot all fit a ring of 8 while the first sync is held: two
+        // are published, the other ten producers wait inside the ring's claim for free slots.
+        assertThat(syncStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!(commits.size() == 2 && threads.stream().filter(WritePipelineTest::claimingRingSlots).count() == writers - 2)) {
+            assertThat(System.nanoTime()).as("two writes published, ten producers waiting for slots").isLessThan(deadline);
+            Thread.onSpinWait();
+            Thread.yield();
+        }
         assertThat(commits).allMatch(c -> !c.isDone());
         syncGate.countDown();
         for (Thread t : threads) {
@@ -253,6 +284,17 @@ class WritePipelineTest {
         for (int i = 0; i < writers; i++) {
             assertThat(catalog.lookup(p("/m/f" + i))).isPresent();
         }
+    }
+
+    /** The thread is inside a Disruptor sequencer's {@code next}, waiting for ring slots to free. */
+    private static boolean claimingRingSlots(Thread t) {
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getClassName().startsWith("com.lmax.disruptor.") && e.getClassName().endsWith("Sequencer")
+                    && e.getMethodName().equals("next")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Test

@@ -33,8 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The write pipeline alone (no worker, no CacheService): 10 KiB BEGIN+APPEND+COMMIT writes at 1
  * and 16 producers, beside its two parts measured in the same run on the same engine and
  * directory: the log store's raw 10 KiB append + sync, and one Catalog transaction holding a
- * begin and a commit. With the sync and the Catalog commit overlapped, a write should cost about
- * the slower of the two plus thread hand-offs. Not a test.
+ * begin and a commit. The sync and the Catalog commit run in series, so a write should cost about
+ * the sum of the two plus thread hand-offs. Not a test.
  *
  * <pre>
  * mvn -B -ntp -o -q -pl disruptor-pipeline test-compile exec:java -Dexec.classpathScope=test \
