@@ -514,6 +514,25 @@ public final class Catalog implements AutoCloseable {
         return txNow(t -> t.markDamaged(ref, damage));
     }
 
+    /**
+     * {@link #markDamaged(SessionRef, String)} of the committed version with file id {@code fileId}
+     * (as the log store knows a record: by its file id). Empty when no committed, unpersisted
+     * version has that id (a part of a multipart upload, a session, a persisted version).
+     */
+    public Optional<Map.Entry<FileVersion, List<Extent>>> markDamaged(long fileId, String damage) {
+        if (damage == null || damage.isEmpty()) {
+            throw new IllegalArgumentException("a damage description is required");
+        }
+        return txNow(t -> {
+            WcacheRecords.File f = t.fileById(fileId);
+            if (f == null) {
+                return Optional.empty();
+            }
+            FileVersion v = RecordMapping.file(f);
+            return t.markDamaged(v.ref(), damage).map(ext -> Map.entry(v, ext));
+        });
+    }
+
     public List<Extent> extents(long fileId) {
         return txNow(t -> t.extents(fileId));
     }

@@ -60,6 +60,16 @@ public final class CatalogExtentRelocator implements ExtentRelocator {
     public void lost(Location pinned) {
         long fileId = catalog.get().extentAt(workerId, segment(pinned), pinned.position()).map(Extent::fileId).orElse(-1L);
         LOG.error("event=pinned_extent_lost location={} file={}", pinned, fileId);
+        if (fileId < 0) {
+            return;
+        }
+        // An acknowledged version the UFS does not hold lost bytes: say so (reads fail, fs ls shows
+        // DAMAGED) instead of leaving a version whose reads answer "not found".
+        String damage = "record failed its CRC32C when compaction or eviction moved it: " + pinned;
+        catalog.get().markDamaged(fileId, damage).ifPresent(d -> LOG.error("event=version_damaged path={} file={} "
+                        + "generation={} persist_state={} damage=\"{}\" action=\"reads fail until the object is deleted or "
+                        + "overwritten\"", d.getKey().path(), fileId, d.getKey().generation(), d.getKey().persistState(),
+                damage));
     }
 
     private static long segment(Location l) {

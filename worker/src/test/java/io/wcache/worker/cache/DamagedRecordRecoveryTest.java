@@ -198,6 +198,35 @@ class DamagedRecordRecoveryTest {
         assertThat(Files.readAllBytes(ufsFile(0))).isEqualTo(bytes(SIZE, 0));
     }
 
+    @Test
+    void compactionThatMeetsAFlippedByteOfAnUnpersistedVersionMarksItDamagedInsteadOfLeavingA404() throws Exception {
+        worker = TestWorkers.start(root);
+        CacheFixture f = new CacheFixture(worker);
+        f.write(path(0), bytes(SIZE, 0), SIZE);
+        Location victim = onlyExtent(worker, path(0));
+        List<String> fillers = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            fillers.add("/m/fill-" + i);
+            f.write("/m/fill-" + i, bytes(1 << 20, 60 + i));
+        }
+        assertThat(onlyExtentSegment(worker, "/m/fill-3")).as("the victim's segment is sealed")
+                .isNotEqualTo(victim.segmentId());
+        for (String filler : fillers) {
+            assertThat(f.cache.delete(p(filler)).join()).isTrue();
+        }
+        flip(victim.segmentId(), victim.position() + SegmentFormat.RECORD_HEADER_SIZE + 99);
+
+        worker.logStore().reclaimNow();
+
+        FileVersion v = worker.catalog().lookup(p(path(0))).orElseThrow();
+        assertThat(v.damaged()).as("reported, not a version whose reads answer 404").isTrue();
+        CacheFixture reader = f;
+        assertThatThrownBy(() -> reader.read(path(0))).isInstanceOf(WcacheException.Corruption.class)
+                .hasMessageContaining("damaged");
+        assertThat(WorkerCacheService.await(f.cache.stat(p(path(0)))).orElseThrow().persistStatus())
+                .isEqualTo(PersistStatus.DAMAGED);
+    }
+
     private static long onlyExtentSegment(Worker w, String path) {
         List<Extent> extents = w.catalog().layout(p(path)).orElseThrow().extents();
         return ExtentCodec.toLocation(extents.get(extents.size() - 1)).segmentId();
