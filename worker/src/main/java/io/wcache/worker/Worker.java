@@ -12,6 +12,7 @@ import io.wcache.pipeline.PipelineConfig;
 import io.wcache.pipeline.WritePipeline;
 import io.wcache.schema.catalog.Catalog;
 import io.wcache.worker.admin.MeteredJournal;
+import io.wcache.worker.admin.StageMetrics;
 import io.wcache.worker.cache.ReaderPins;
 import io.wcache.worker.cache.WorkerCacheService;
 import io.wcache.worker.persist.FileUploader;
@@ -103,6 +104,7 @@ public final class Worker implements AutoCloseable {
         store = LogStore.open(lsc, new CatalogExtentRelocator(() -> cat, options.workerId()));
         closeables.add(store);
         recovery = RestartRecovery.run(catalog, store, options.workerId());
+        StageMetrics.installGlobal();
         pipeline = WritePipeline.start(new PipelineConfig(options.ringSize(), options.workerId()), MeteredJournal.wrap(Journal.of(store)),
                 Index.of(catalog));
         closeables.add(pipeline);

@@ -1,5 +1,7 @@
 package io.wcache.persister.async;
 
+import io.wcache.core.metrics.Stage;
+import io.wcache.core.metrics.Stages;
 import io.wcache.core.error.WcacheException;
 import io.wcache.persister.ufs.UploadSource;
 import io.wcache.schema.catalog.Extent;
@@ -86,7 +88,9 @@ public final class ExtentUploadSource implements UploadSource {
             long within = pos - e.offset();
             int n = (int) Math.min(Math.min(SLICE, e.end() - pos), end - pos);
             try {
+                long start = System.nanoTime();
                 slice = local.read(e, within, n);
+                Stages.since(Stage.UPLOAD_READ, start);
             } catch (WcacheException ex) {
                 // The UFS client reports an unreadable source as Unavailable; keep the cause.
                 throw new IOException("cannot read file " + e.fileId() + " at offset " + pos + ": " + ex.getMessage(), ex);

@@ -1,5 +1,7 @@
 package io.wcache.persister.async;
 
+import io.wcache.core.metrics.Stage;
+import io.wcache.core.metrics.Stages;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
@@ -520,11 +522,15 @@ public final class Persister implements AutoCloseable {
                 extents = layout.get().extents();
                 leased = local.lease(extents);
             }
+            long start = System.nanoTime();
             try (LocalExtents.Leased reads = leased) {
                 ufs.put(key, new ExtentUploadSource(extents, f.size(), reads),
                         new PutOptions(f.contentType(), f.userMetadata(), f.standardHeaders()));
             }
+            long uploaded = System.nanoTime();
+            Stages.record(Stage.UPLOAD_UFS, uploaded - start);
             outcome = catalog.markPersisted(task);
+            Stages.since(Stage.UPLOAD_MARK_PERSISTED, uploaded);
         } finally {
             local.unpin(f.fileId());
         }

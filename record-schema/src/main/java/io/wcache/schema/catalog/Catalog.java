@@ -1,5 +1,7 @@
 package io.wcache.schema.catalog;
 
+import io.wcache.core.metrics.Stage;
+import io.wcache.core.metrics.Stages;
 import com.apple.foundationdb.MutationType;
 import com.apple.foundationdb.record.EndpointType;
 import com.apple.foundationdb.record.ExecuteProperties;
@@ -375,11 +377,15 @@ public final class Catalog implements AutoCloseable {
     }
 
     public List<OpOutcome> apply(List<CatalogOp> ops) {
+        long start = System.nanoTime();
         AppliedBatch batch = new AppliedBatch(ops, freshIds(ops));
         boolean ok = false;
         try {
             List<OpOutcome> out = txNow(batch::attempt);
             ok = true;
+            long end = System.nanoTime();
+            Stages.record(Stage.ENGINE_COMMIT, end - batch.bodyEndNanos);
+            Stages.record(Stage.CATALOG_TXN, end - start);
             return out;
         } finally {
             batch.finished(ok);
@@ -403,6 +409,8 @@ public final class Catalog implements AutoCloseable {
         private final Map<Integer, List<OpOutcome>> byAttempt = new java.util.concurrent.ConcurrentHashMap<>();
         private final List<Tuple> clearing;
         private final AtomicInteger attempts = new AtomicInteger();
+        /** When the last attempt's body ended: the rest of the transaction is the engine's commit. */
+        private volatile long bodyEndNanos;
 
         AppliedBatch(List<CatalogOp> ops, long[] ids) {
             this.ops = ops;
@@ -424,6 +432,7 @@ public final class Catalog implements AutoCloseable {
                 }
                 LOG.warn("event=catalog_batch_already_committed catalog={} ops={} attempt={} landed_attempt={}",
                         name, ops.size(), attempt, which);
+                bodyEndNanos = System.nanoTime();
                 return out;
             }
             List<OpOutcome> out = t.apply(ops, ids);
@@ -432,6 +441,7 @@ public final class Catalog implements AutoCloseable {
                 t.ctx.ensureActive().clear(counters(t.ctx).pack(old));
             }
             byAttempt.put(attempt, out);
+            bodyEndNanos = System.nanoTime();
             return out;
         }
 

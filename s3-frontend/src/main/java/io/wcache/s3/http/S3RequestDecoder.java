@@ -1,5 +1,7 @@
 package io.wcache.s3.http;
 
+import io.wcache.core.metrics.Stage;
+import io.wcache.core.metrics.Stages;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -117,8 +119,12 @@ public final class S3RequestDecoder extends ChannelInboundHandlerAdapter {
         S3Request request;
         AuthResult auth;
         try {
+            long t0 = System.nanoTime();
             request = parser.parse(req.method().name(), req.uri(), req.headers());
+            long t1 = System.nanoTime();
             auth = verifier.verify(request);
+            Stages.record(Stage.S3_PARSE, t1 - t0);
+            Stages.since(Stage.S3_AUTH, t1);
             RequestLimits.check(request);
             if (request.operation() == io.wcache.s3.request.S3Operation.NOT_IMPLEMENTED) {
                 throw new S3Exception(S3Error.of(S3ErrorCode.NOT_IMPLEMENTED,

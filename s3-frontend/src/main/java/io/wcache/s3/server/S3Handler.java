@@ -1,5 +1,7 @@
 package io.wcache.s3.server;
 
+import io.wcache.core.metrics.Stage;
+import io.wcache.core.metrics.Stages;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 import java.util.concurrent.TimeUnit;
@@ -263,6 +265,7 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
 
     /** Answers with a complete response (XML or empty). Must run on the event loop. */
     void respond(Exchange x, FullHttpResponse resp) {
+        long t0 = System.nanoTime();
         if (x.answered) {
             resp.release();
             return;
@@ -285,6 +288,7 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
         if (!keepAlive(x)) {
             f.addListener(ChannelFutureListener.CLOSE);
         }
+        Stages.since(Stage.S3_RESPONSE, t0);
     }
 
     /** Starts a streamed response: the head now, the body from {@code reader} as the channel drains. */
@@ -570,6 +574,7 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void end(S3Message.End end) {
+            Stages.since(Stage.S3_BODY, x.startNanos);
             flush();
             finished = true;
             S3Request r = x.request;

@@ -1,5 +1,7 @@
 package io.wcache.worker.admin;
 
+import io.wcache.core.metrics.Stage;
+import io.wcache.core.metrics.Stages;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
@@ -35,7 +37,12 @@ public final class MeteredJournal implements Journal {
     @Override
     public List<Location> append(List<Chunk> chunks) {
         batchChunks.record(chunks.size());
-        return delegate.append(chunks);
+        long start = System.nanoTime();
+        try {
+            return delegate.append(chunks);
+        } finally {
+            Stages.since(Stage.LOG_APPEND, start);
+        }
     }
 
     @Override
@@ -44,7 +51,9 @@ public final class MeteredJournal implements Journal {
         try {
             delegate.sync();
         } finally {
-            syncLatency.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            long nanos = System.nanoTime() - start;
+            syncLatency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            Stages.record(Stage.LOG_SYNC, nanos);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.wcache.worker.persist;
 
+import io.wcache.core.metrics.Stage;
+import io.wcache.core.metrics.Stages;
 import io.wcache.core.error.WcacheException;
 import io.wcache.logstore.Location;
 import io.wcache.logstore.LogStore;
@@ -108,8 +110,12 @@ public final class FileUploader {
         long fileId = layout.file().fileId();
         pins.pin(fileId);
         try {
+            long start = System.nanoTime();
             upload(layout.file(), layout.extents());
+            long uploaded = System.nanoTime();
+            Stages.record(Stage.UPLOAD_UFS, uploaded - start);
             PersistOutcome outcome = catalog.markPersisted(task);
+            Stages.since(Stage.UPLOAD_MARK_PERSISTED, uploaded);
             if (outcome == PersistOutcome.PERSISTED) {
                 for (Extent e : layout.extents()) {
                     Location loc = io.wcache.pipeline.ExtentCodec.toLocation(e);
