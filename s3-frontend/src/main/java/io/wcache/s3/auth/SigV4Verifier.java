@@ -131,13 +131,15 @@ public final class SigV4Verifier {
         Instant requestTime = S3Timestamps.parseAmzDate(timestamp)
                 .orElseThrow(() -> queryError("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\""));
         String expiresRaw = q.first("X-Amz-Expires").orElseThrow(() -> queryError("X-Amz-Expires must be present"));
-        if (!expiresRaw.matches("\\d{1,9}")) {
+        // As S3: an X-Amz-Expires out of range (zero, negative, more than a week) is 403 AccessDenied.
+        if (!expiresRaw.matches("-?\\d{1,9}")) {
             throw queryError("X-Amz-Expires should be a number");
         }
         long expires = Long.parseLong(expiresRaw);
         if (expires < 1 || expires > MAX_PRESIGN_EXPIRY.toSeconds()) {
-            throw queryError(expires < 1 ? "X-Amz-Expires must be non-negative"
-                    : "X-Amz-Expires must be less than a week (in seconds) that is 604800");
+            throw new S3Exception(S3Error.of(S3ErrorCode.ACCESS_DENIED, expires < 1
+                    ? "X-Amz-Expires must be non-negative"
+                    : "X-Amz-Expires must be less than a week (in seconds) that is 604800", request.resource()));
         }
         String signature = q.first("X-Amz-Signature").orElseThrow(() -> queryError("X-Amz-Signature must be present"));
         List<String> signedHeaders = List.of(q.first("X-Amz-SignedHeaders").orElse("")
