@@ -126,6 +126,7 @@ public final class BenchReport {
                         c.msPerOp(c.totalCores())));
             }
         }
+        sb.append(stageTable(r));
         if (!r.targets().isEmpty()) {
             sb.append("\n| target | measured | limit | ratio | met |\n| --- | ---: | ---: | ---: | --- |\n");
             for (TargetCheck t : r.targets()) {
@@ -138,6 +139,35 @@ public final class BenchReport {
             for (String n : r.notes()) {
                 sb.append("- ").append(n).append('\n');
             }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Per-stage p50 / p99 of the worker in each PUT run (from its {@code /metrics} histograms): one
+     * row per stage, one column pair per run. Empty when no stage was read.
+     */
+    static String stageTable(BenchResults r) {
+        if (r.stages() == null || r.stages().isEmpty()) {
+            return "";
+        }
+        java.util.LinkedHashSet<String> names = new java.util.LinkedHashSet<>();
+        r.stages().forEach(run -> run.stages().forEach(s -> names.add(s.stage())));
+        StringBuilder sb = new StringBuilder("\n| stage (worker /metrics), p50 / p99 ms |");
+        StringBuilder rule = new StringBuilder("| --- |");
+        for (BenchResults.StageRun run : r.stages()) {
+            sb.append(' ').append(run.key()).append(" |");
+            rule.append(" ---: |");
+        }
+        sb.append('\n').append(rule).append('\n');
+        for (String name : names) {
+            sb.append("| ").append(name).append(" |");
+            for (BenchResults.StageRun run : r.stages()) {
+                var s = run.stages().stream().filter(x -> x.stage().equals(name)).findFirst();
+                sb.append(s.map(x -> String.format(Locale.ROOT, " %s / %s |", stageNum(x.p50Ms()), stageNum(x.p99Ms())))
+                        .orElse(" |"));
+            }
+            sb.append('\n');
         }
         return sb.toString();
     }
@@ -168,6 +198,10 @@ public final class BenchReport {
                 .append(rate).append(" | ").append(baseline).append(" | ")
                 .append(Double.isNaN(ratio) || Double.isInfinite(ratio) ? "" : String.format(Locale.ROOT, "%.2f", ratio))
                 .append(" | ").append(ref).append(" |\n");
+    }
+
+    private static String stageNum(double ms) {
+        return ms < 1 ? String.format(Locale.ROOT, "%.3f", ms) : num(ms);
     }
 
     private static String num(double ms) {

@@ -12,7 +12,22 @@ import java.util.Map;
  */
 public record BenchResults(String startedAt, String command, Machine machine, Settings settings, Floors floors,
                            List<Latency> latencies, List<Bandwidth> bandwidths, Persistence persistence,
-                           List<TargetCheck> targets, List<String> notes, List<CpuUse> cpu) {
+                           List<TargetCheck> targets, List<String> notes, List<CpuUse> cpu, List<StageRun> stages) {
+
+    public BenchResults(String startedAt, String command, Machine machine, Settings settings, Floors floors,
+                        List<Latency> latencies, List<Bandwidth> bandwidths, Persistence persistence,
+                        List<TargetCheck> targets, List<String> notes, List<CpuUse> cpu) {
+        this(startedAt, command, machine, settings, floors, latencies, bandwidths, persistence, targets, notes, cpu,
+                List.of());
+    }
+
+    /** One stage of the worker during one run ({@link StageTimes}): operations counted, p50 and p99 in ms. */
+    public record StageLatency(String stage, long count, double p50Ms, double p99Ms) {
+    }
+
+    /** The worker's stages during the run with {@code key} (a latency run's key). */
+    public record StageRun(String key, List<StageLatency> stages) {
+    }
 
     /** Where the run happened; the load average is read at the start and at the end. */
     public record Machine(int cores, long memoryBytes, String os, String java, String loadAverageStart,
@@ -100,10 +115,12 @@ public record BenchResults(String startedAt, String command, Machine machine, Se
         final List<TargetCheck> targets = new ArrayList<>();
         final List<String> notes = new ArrayList<>();
         final List<CpuUse> cpu = new ArrayList<>();
+        final List<StageRun> stages = new ArrayList<>();
 
         public BenchResults build() {
             return new BenchResults(startedAt, command, machine, settings, floors, List.copyOf(latencies),
-                    List.copyOf(bandwidths), persistence, List.copyOf(targets), List.copyOf(notes), List.copyOf(cpu));
+                    List.copyOf(bandwidths), persistence, List.copyOf(targets), List.copyOf(notes), List.copyOf(cpu),
+                    List.copyOf(stages));
         }
     }
 

@@ -53,6 +53,9 @@ public final class BenchRig implements AutoCloseable {
     private EmbeddedS3Server s3proxy;
     private Worker worker;
     private URI workerEndpoint;
+    private io.wcache.worker.admin.AdminServer admin;
+    private final java.net.http.HttpClient metricsHttp = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(java.time.Duration.ofSeconds(5)).build();
     private S3Client workerClient;
     private S3Client directClient;
     private Path fuseMount;
@@ -106,6 +109,9 @@ public final class BenchRig implements AutoCloseable {
         WcacheConfig config = WcacheConfig.fromYaml(yaml.toString(), "benchmark config", List.of());
         List<Frontend.Factory> frontends = new ArrayList<>();
         frontends.add(S3Frontend.fromConfig());
+        // /metrics, read before and after each PUT run for the per-stage table (auth is not needed for it).
+        frontends.add(w -> admin = io.wcache.worker.admin.AdminServer.start(w, Map.of(),
+                io.wcache.worker.admin.WorkerMetrics.newRegistry()));
         if (fuseMountPoint != null) {
             Files.createDirectories(fuseMountPoint);
             frontends.add(w -> {
@@ -191,6 +197,17 @@ public final class BenchRig implements AutoCloseable {
     /** Where the FUSE mount is, or null when none was requested or mounting failed. */
     public Path fuseMountPoint() {
         return fuseMount;
+    }
+
+    /** The worker's {@code /metrics} text (Prometheus exposition format). */
+    public String scrapeMetrics() throws java.io.IOException, InterruptedException {
+        URI uri = URI.create("http://127.0.0.1:" + admin.address().getPort() + "/metrics");
+        var r = metricsHttp.send(java.net.http.HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofSeconds(30))
+                .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new java.io.IOException("GET " + uri + " answered " + r.statusCode());
+        }
+        return r.body();
     }
 
     public URI workerEndpoint() {

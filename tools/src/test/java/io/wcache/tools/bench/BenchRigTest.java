@@ -36,4 +36,23 @@ class BenchRigTest {
             assertThat(s3.getObjectAsBytes(b -> b.bucket(BenchRig.BUCKET).key("cold/x")).asByteArray()).isEqualTo(body);
         }
     }
+
+    /** The stage table reads the worker's /metrics: a WRITE_BACK PUT and its upload count in every stage. */
+    @Test
+    void aPutAndItsUploadShowInEveryStageReadFromMetrics(@TempDir Path dir) throws Exception {
+        try (BenchRig rig = BenchRig.start(dir, 4, null)) {
+            StageTimes.Scrape before = StageTimes.parse(rig.scrapeMetrics());
+            rig.workerClient().putObject(b -> b.bucket(BenchRig.BUCKET).key("wb/staged"),
+                    RequestBody.fromBytes(new byte[10 * 1024]));
+            assertThat(rig.awaitPersisted(Duration.ofSeconds(30), Duration.ofMillis(50))).isZero();
+            var stages = StageTimes.between(before, StageTimes.parse(rig.scrapeMetrics()));
+            assertThat(stages).extracting(BenchResults.StageLatency::stage).containsAll(
+                    java.util.Arrays.stream(io.wcache.core.metrics.Stage.values()).map(io.wcache.core.metrics.Stage::label)
+                            .toList());
+            assertThat(stages).allSatisfy(s -> {
+                assertThat(s.count()).isPositive();
+                assertThat(s.p50Ms()).isPositive().isLessThanOrEqualTo(s.p99Ms());
+            });
+        }
+    }
 }

@@ -436,11 +436,33 @@ public final class EndToEndBenchmark implements Callable<Integer> {
 
     private void measure(BenchRig rig, String key, String name, int c, ClosedLoop.Op op) throws InterruptedException {
         // Cap the count so WRITE_BACK runs leave a backlog the persister can clear between phases.
+        boolean stages = key.startsWith("put.") && !key.startsWith("put.direct");
+        StageTimes.Scrape stagesBefore = stages ? scrapeStages(rig) : null;
         CpuMeter.Snapshot before = cpu.snapshot();
         LatencySummary s = ClosedLoop.run(name, c, dur(warmup), dur(seconds), 0, op);
         out.cpu.add(CpuMeter.between(key, before, cpu.snapshot(), s.opsPerSecond()));
         out.latencies.add(Latency.of(key, s));
         logLatency(s);
+        if (stagesBefore != null) {
+            // The window includes the run's warm-up second and the uploads it queued that ran meanwhile.
+            StageTimes.Scrape after = scrapeStages(rig);
+            if (after != null) {
+                var run = new BenchResults.StageRun(key, StageTimes.between(stagesBefore, after));
+                out.stages.add(run);
+                for (var st : run.stages()) {
+                    log("  stage %-22s n=%,d p50 %.3f ms p99 %.3f ms", st.stage(), st.count(), st.p50Ms(), st.p99Ms());
+                }
+            }
+        }
+    }
+
+    private StageTimes.Scrape scrapeStages(BenchRig rig) {
+        try {
+            return StageTimes.parse(rig.scrapeMetrics());
+        } catch (Exception e) {
+            log("reading /metrics failed, no stage table for this run: %s", e);
+            return null;
+        }
     }
 
     private void recordPartly(String key, String name, ClosedLoop.PartlyTimedOp op) throws InterruptedException {
