@@ -81,9 +81,12 @@ public final class FileUploader {
             }
             leased = local.lease(current);
         }
+        long start = System.nanoTime();
         try (io.wcache.persister.async.LocalExtents.Leased reads = leased) {
             return ufs.ufsFor(path).put(path.relativeToMount(),
                     new io.wcache.persister.async.ExtentUploadSource(current, size, reads), options);
+        } finally {
+            Stages.since(Stage.UPLOAD_UFS, start);
         }
     }
 
@@ -110,10 +113,8 @@ public final class FileUploader {
         long fileId = layout.file().fileId();
         pins.pin(fileId);
         try {
-            long start = System.nanoTime();
             upload(layout.file(), layout.extents());
             long uploaded = System.nanoTime();
-            Stages.record(Stage.UPLOAD_UFS, uploaded - start);
             PersistOutcome outcome = catalog.markPersisted(task);
             Stages.since(Stage.UPLOAD_MARK_PERSISTED, uploaded);
             if (outcome == PersistOutcome.PERSISTED) {
