@@ -18,7 +18,7 @@ import io.wcache.worker.cache.WorkerCacheService;
 import io.wcache.worker.persist.FileUploader;
 import io.wcache.persister.async.PersisterConfig;
 import io.wcache.persister.ufs.UfsRouter;
-import io.wcache.worker.cache.Refreshing;
+import io.wcache.worker.cache.TtlCache;
 import io.wcache.worker.persist.AsyncPersister;
 import io.wcache.worker.recovery.RestartRecovery;
 import io.wcache.worker.space.CatalogExtentRelocator;
@@ -62,7 +62,7 @@ public final class Worker implements AutoCloseable {
     private Catalog catalog;
     private LogStore store;
     private WritePipeline pipeline;
-    private Refreshing<MountTable> mounts;
+    private TtlCache<MountTable> mounts;
     private UfsRouter ufs;
     private ReaderPins pins;
     private UploadingSessions uploading;
@@ -109,7 +109,7 @@ public final class Worker implements AutoCloseable {
                 Index.of(catalog));
         closeables.add(pipeline);
         MountTable configured = config.mounts();
-        mounts = new Refreshing<>(() -> mergedMounts(configured), MOUNTS_TTL_NANOS);
+        mounts = new TtlCache<>(() -> mergedMounts(configured), MOUNTS_TTL_NANOS);
         ufs = new UfsRouter(mounts::get);
         closeables.add(ufs);
         pins = new ReaderPins(store);

@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * What happens to a write under a path (DESIGN §3). The policy is resolved when a write
+ * What happens to a write under a path (the policies are described in {@code core/README.md}). The policy is resolved when a write
  * starts; a change to the path config applies to writes that start after it.
  */
 public enum WritePolicy {

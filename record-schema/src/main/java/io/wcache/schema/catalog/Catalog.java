@@ -1332,7 +1332,7 @@ public final class Catalog implements AutoCloseable {
                 return new PathStatus.Live(live.get());
             }
             WcacheRecords.Tombstone tomb = tombstone(path.toString());
-            return tomb == null ? new PathStatus.Unknown() : new PathStatus.Deleted(RecordMapping.tombstone(tomb));
+            return tomb == null ? new PathStatus.NotCached() : new PathStatus.Deleted(RecordMapping.tombstone(tomb));
         }
 
         WcacheRecords.File requireSession(SessionRef ref) {

@@ -13,6 +13,7 @@ public sealed interface PathStatus {
     record Deleted(Tombstone tombstone) implements PathStatus {
     }
 
-    record Unknown() implements PathStatus {
+    /** Nothing about the path is cached: neither a version nor a pending delete. */
+    record NotCached() implements PathStatus {
     }
 }

@@ -491,7 +491,7 @@ class CatalogTest {
     }
 
     @Test
-    void statusTellsLiveDeletedAndUnknownPathsApart() {
+    void statusTellsLiveDeletedAndNotCachedPathsApart() {
         write(catalog, "/s3/live", WritePolicy.WRITE_BACK, 2, 5);
         write(catalog, "/s3/gone", WritePolicy.WRITE_BACK, 1, 5);
         catalog.delete(p("/s3/gone"));
@@ -499,7 +499,7 @@ class CatalogTest {
                 l -> assertThat(l.layout().extents()).hasSize(2));
         assertThat(catalog.status(p("/s3/gone"))).isInstanceOfSatisfying(PathStatus.Deleted.class,
                 d -> assertThat(d.tombstone().generation()).isEqualTo(2));
-        assertThat(catalog.status(p("/s3/never"))).isInstanceOf(PathStatus.Unknown.class);
+        assertThat(catalog.status(p("/s3/never"))).isInstanceOf(PathStatus.NotCached.class);
     }
 
     @Test

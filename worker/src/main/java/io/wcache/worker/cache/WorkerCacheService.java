@@ -86,7 +86,7 @@ public final class WorkerCacheService implements CacheService {
     private final ExecutorService io;
     private final long readThroughMaxBytes;
     private final PathLocks locks = new PathLocks(1024);
-    private final Refreshing<PathConfig> pathConfig;
+    private final TtlCache<PathConfig> pathConfig;
 
     public WorkerCacheService(String workerId, Catalog catalog, LogStore store, WritePipeline pipeline,
                               UfsRouter ufs, FileUploader uploader, ReaderPins pins,
@@ -100,7 +100,7 @@ public final class WorkerCacheService implements CacheService {
         this.ufs = ufs;
         this.uploader = uploader;
         this.pins = pins;
-        this.pathConfig = new Refreshing<>(() -> catalog.pathConfig(baseConfig), PATH_CONFIG_TTL_NANOS);
+        this.pathConfig = new TtlCache<>(() -> catalog.pathConfig(baseConfig), PATH_CONFIG_TTL_NANOS);
         this.spoolDir = spoolDir;
         this.io = io;
         this.readThroughMaxBytes = readThroughMaxBytes;
@@ -481,7 +481,7 @@ public final class WorkerCacheService implements CacheService {
         PathLocks.Mutex lock = locks.of(path);
         lock.acquire().join();
         try {
-            if (!(catalog.status(path) instanceof PathStatus.Unknown)) {
+            if (!(catalog.status(path) instanceof PathStatus.NotCached)) {
                 abortQuietly(ps, true);
                 return true; // someone else installed a version; the caller looks again
             }

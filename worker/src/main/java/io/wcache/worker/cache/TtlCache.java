@@ -9,7 +9,7 @@ import java.util.function.Supplier;
  * worker's own change). A load that raced an invalidation is returned to its caller but not kept,
  * so a change is never hidden behind a table read just before it.
  */
-public final class Refreshing<T> {
+public final class TtlCache<T> {
 
     private record Loaded<T>(T value, long at, long generation) {
     }
@@ -19,7 +19,7 @@ public final class Refreshing<T> {
     private final AtomicLong generation = new AtomicLong();
     private volatile Loaded<T> loaded;
 
-    public Refreshing(Supplier<T> source, long ttlNanos) {
+    public TtlCache(Supplier<T> source, long ttlNanos) {
         this.source = source;
         this.ttlNanos = ttlNanos;
     }

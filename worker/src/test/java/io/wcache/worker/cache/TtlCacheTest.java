@@ -6,13 +6,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-class RefreshingTest {
+class TtlCacheTest {
 
     @Test
     void aLoadThatRacedAnInvalidationIsNotKept() {
         AtomicInteger loads = new AtomicInteger();
-        AtomicReference<Refreshing<Integer>> self = new AtomicReference<>();
-        Refreshing<Integer> r = new Refreshing<>(() -> {
+        AtomicReference<TtlCache<Integer>> self = new AtomicReference<>();
+        TtlCache<Integer> r = new TtlCache<>(() -> {
             int n = loads.incrementAndGet();
             if (n == 1) {
                 self.get().invalidate(); // a change lands while the first load reads the old value
