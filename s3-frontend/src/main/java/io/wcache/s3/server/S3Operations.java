@@ -168,7 +168,7 @@ final class S3Operations {
                     : Optional.empty());
             return S3Handler.xml(HttpResponseStatus.OK, v2
                     ? S3XmlWriter.listObjectsV2(bucket(), p, page, Optional.of(S3Handler.OWNER))
-                    : S3XmlWriter.listObjectsV1(bucket(), p, page));
+                    : S3XmlWriter.listObjectsV1(bucket(), p, page, Optional.of(S3Handler.OWNER)));
         });
     }
 

@@ -237,9 +237,13 @@ public final class WorkerCacheService implements CacheService {
             throw new WcacheException.AlreadyExists(path.toString(), "object exists");
         }
         WriteCondition c = conditionOf(options);
-        if (!c.etagMatch().isEmpty() && (etag.isEmpty() || !c.matches(etag.get()))) {
-            throw new WcacheException.Conflict(path.toString(), etag.isEmpty() ? "no object to match If-Match"
-                    : "object's ETag is " + etag.get() + ", not one of " + c.etagMatch());
+        if (!c.etagMatch().isEmpty() && etag.isEmpty()) {
+            // As S3: If-Match on a key that does not exist is 404 NoSuchKey, not a failed precondition.
+            throw new WcacheException.NotFound(path.toString(), "no object to match If-Match");
+        }
+        if (!c.etagMatch().isEmpty() && !c.matches(etag.get())) {
+            throw new WcacheException.Conflict(path.toString(), "object's ETag is " + etag.get() + ", not one of "
+                    + c.etagMatch());
         }
     }
 
