@@ -130,7 +130,7 @@ public final class Worker implements AutoCloseable {
                 Clock.systemUTC(), uploading);
         sweeper.start(config.get(ConfigKeys.FILE_CHECK_PERIOD));
         closeables.add(sweeper);
-        if (options.persistDrain()) {
+        if (options.runPersister()) {
             persister = new AsyncPersister(catalog, store, pins, ufs, pipeline,
                     PersisterConfig.from(options.workerId(), config).withPollInterval(options.persistPollInterval()));
             persister.start(options.persistPollInterval());
@@ -223,7 +223,7 @@ public final class Worker implements AutoCloseable {
         return sweeper;
     }
 
-    /** The running persister, or null when {@link WorkerOptions#persistDrain()} is off. */
+    /** The running persister, or null when {@link WorkerOptions#runPersister()} is off. */
     public Persister persister() {
         return persister;
     }

@@ -52,7 +52,7 @@ class S3ExposureTest {
     @Test
     void aWorkerOnAPublicAddressWithAuthNoneDoesNotStart() {
         assertThatThrownBy(() -> Worker.start(TestWorkers.config(root, "s3.address=0.0.0.0:0", "s3.auth=none"),
-                WorkerOptions.defaults().withPersistDrain(false), List.of(S3Frontend.fromConfig())).close())
+                WorkerOptions.defaults().withPersister(false), List.of(S3Frontend.fromConfig())).close())
                 .hasStackTraceContaining("s3.auth is none");
     }
 
@@ -63,7 +63,7 @@ class S3ExposureTest {
         Path junk = java.nio.file.Files.writeString(root.resolve("junk.pem"), "not a certificate");
         assertThatThrownBy(() -> Worker.start(TestWorkers.config(root, "s3.address=127.0.0.1:0", "s3.auth=none",
                         "s3.tls.cert=" + junk, "s3.tls.key=" + junk),
-                WorkerOptions.defaults().withPersistDrain(false), List.of(S3Frontend.fromConfig())).close())
+                WorkerOptions.defaults().withPersister(false), List.of(S3Frontend.fromConfig())).close())
                 .hasStackTraceContaining("cannot load the TLS certificate " + junk);
     }
 }

@@ -30,7 +30,7 @@ public final class TestWorkers {
 
     /** A worker without the background persist drain: tests drive persistence themselves. */
     public static Worker start(Path root, String... sets) {
-        return Worker.start(config(root, sets), WorkerOptions.defaults().withPersistDrain(false).withSegmentSize(4L << 20),
+        return Worker.start(config(root, sets), WorkerOptions.defaults().withPersister(false).withSegmentSize(4L << 20),
                 List.of());
     }
 

@@ -212,7 +212,7 @@ class BitFlipProperties {
                 + "path.default.policy: WRITE_BACK\n"
                 + "mounts:\n  - path: /m\n    ufs: " + root.resolve("ufs").toAbsolutePath().toUri() + "\n";
         WcacheConfig config = WcacheConfig.fromYaml(yaml, "bit flip property", List.of());
-        return Worker.start(config, WorkerOptions.defaults().withPersistDrain(false).withSegmentSize(256 << 10),
+        return Worker.start(config, WorkerOptions.defaults().withPersister(false).withSegmentSize(256 << 10),
                 List.of());
     }
 

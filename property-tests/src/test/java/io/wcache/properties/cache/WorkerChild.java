@@ -89,7 +89,7 @@ public final class WorkerChild {
         Path root = Path.of(args[0]);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Worker worker = Worker.start(config(root, args[1], args[2], args[3], args[4]),
-                WorkerOptions.defaults().withPersistDrain(false).withSegmentSize(4L << 20),
+                WorkerOptions.defaults().withPersister(false).withSegmentSize(4L << 20),
                 List.of(io.wcache.worker.S3Frontend.fromConfig()));
         WorkerChild child = new WorkerChild(worker);
         int port = worker.frontends().stream().filter(f -> f instanceof io.wcache.worker.S3Frontend)

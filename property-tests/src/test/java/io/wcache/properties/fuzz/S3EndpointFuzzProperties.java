@@ -103,7 +103,7 @@ class S3EndpointFuzzProperties {
         WcacheConfig cfg = WcacheConfig.fromYaml(yaml, "fuzz config", List.of(sets));
         var factory = S3Frontend.customized(c -> c.withIdleTimeout(Duration.ofSeconds(2))
                 .withRequestHeaderTimeout(Duration.ofSeconds(5)));
-        return Worker.start(cfg, WorkerOptions.defaults().withPersistDrain(false).withSegmentSize(4L << 20),
+        return Worker.start(cfg, WorkerOptions.defaults().withPersister(false).withSegmentSize(4L << 20),
                 List.of(w -> {
                     S3Frontend f = (S3Frontend) factory.start(w);
                     ports[slot] = f.address().getPort();

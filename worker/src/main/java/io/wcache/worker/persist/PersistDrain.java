@@ -15,8 +15,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A simple, correct, single-threaded persister: it claims due tasks from the Catalog's persist
  * queue and performs them one at a time with {@link FileUploader} (uploads and UFS deletes in the
- * queue's per-path order), rescheduling failures with exponential backoff. The asynchronous
- * persister (parallel uploads, stats) replaces it through {@link io.wcache.worker.Persister}.
+ * queue's per-path order), rescheduling failures with exponential backoff. Only tests build it,
+ * to drain the queue by hand; a running worker runs {@link AsyncPersister} (parallel uploads,
+ * stats), switched by {@link io.wcache.worker.WorkerOptions#runPersister()}.
  */
 public final class PersistDrain implements io.wcache.worker.Persister {
 

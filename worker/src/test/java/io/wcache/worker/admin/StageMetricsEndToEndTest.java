@@ -45,7 +45,7 @@ class StageMetricsEndToEndTest {
         Frontend.Factory s3Factory = S3Frontend.customized(c -> c);
         try (Worker w = Worker.start(TestWorkers.config(root, "s3.address=127.0.0.1:0",
                         "s3.credentials=[{accessKey: ak, secretKey: sk}]", "admin.address=127.0.0.1:0"),
-                WorkerOptions.defaults().withPersistDrain(false).withSegmentSize(8L << 20),
+                WorkerOptions.defaults().withPersister(false).withSegmentSize(8L << 20),
                 List.of(x -> s3[0] = (S3Frontend) s3Factory.start(x),
                         x -> admin[0] = AdminServer.start(x, Map.of(), WorkerMetrics.newRegistry())));
              S3Client client = S3Client.builder()

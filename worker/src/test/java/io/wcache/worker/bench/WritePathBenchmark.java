@@ -45,7 +45,7 @@ public final class WritePathBenchmark {
         WcacheConfig cfg = WcacheConfig.fromYaml(yaml, "bench", List.of());
         byte[] body = new byte[SIZE];
         new Random(1).nextBytes(body);
-        try (Worker w = Worker.start(cfg, WorkerOptions.defaults().withPersistDrain(false), List.of())) {
+        try (Worker w = Worker.start(cfg, WorkerOptions.defaults().withPersister(false), List.of())) {
             WorkerCacheService cache = w.cacheService();
             LogStore store = w.logStore();
             // Warm-up: JIT, Record Layer caches, first segment.

@@ -123,7 +123,7 @@ class MultipartLifecycleTest {
     @Test
     void aPartWhoseRecordsAreCompactedWhileItIsUploadedCompletesByteIdentical() {
         // 8 MiB segments: one 1 MiB record of a part among 7 MiB of deleted objects is far below the compaction threshold.
-        worker = Worker.start(TestWorkers.config(root), WorkerOptions.defaults().withPersistDrain(false)
+        worker = Worker.start(TestWorkers.config(root), WorkerOptions.defaults().withPersister(false)
                 .withSegmentSize(8L << 20), List.of());
         CacheFixture f = new CacheFixture(worker);
         for (int i = 0; i < 5; i++) {

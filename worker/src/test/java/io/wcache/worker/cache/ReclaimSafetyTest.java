@@ -64,7 +64,7 @@ class ReclaimSafetyTest {
 
     private void start(long segmentSize, String... sets) {
         worker = Worker.start(TestWorkers.config(root, sets),
-                WorkerOptions.defaults().withPersistDrain(false).withSegmentSize(segmentSize), List.of());
+                WorkerOptions.defaults().withPersister(false).withSegmentSize(segmentSize), List.of());
         f = new CacheFixture(worker);
         for (WritePolicy policy : WritePolicy.values()) {
             worker.catalog().putPathRule(new PathRule(p("/m/" + policy.name().toLowerCase()), policy, 1));

@@ -39,7 +39,7 @@ public final class MultipartCrashChild {
         NamespacePath path = NamespacePath.of(args[1]);
         int parts = Integer.parseInt(args[2]);
         PrintStream out = System.out;
-        Worker worker = Worker.start(TestWorkers.config(root), WorkerOptions.defaults().withPersistDrain(false)
+        Worker worker = Worker.start(TestWorkers.config(root), WorkerOptions.defaults().withPersister(false)
                 .withSegmentSize(4L << 20), List.of());
         WorkerCacheService cache = worker.cacheService();
         String uploadId = WorkerCacheService.await(cache.createMultipart(path, WriteOptions.defaults())).uploadId();

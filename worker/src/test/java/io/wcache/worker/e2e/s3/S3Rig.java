@@ -39,7 +39,7 @@ final class S3Rig implements AutoCloseable {
         S3Frontend[] started = new S3Frontend[1];
         Frontend.Factory factory = S3Frontend.customized(c -> tweak.apply(c.withIdleTimeout(Duration.ofSeconds(3))));
         worker = Worker.start(TestWorkers.config(root, all.toArray(String[]::new)),
-                WorkerOptions.defaults().withPersistDrain(false).withSegmentSize(8L << 20),
+                WorkerOptions.defaults().withPersister(false).withSegmentSize(8L << 20),
                 List.of(w -> started[0] = (S3Frontend) factory.start(w)));
         s3 = started[0];
         endpoint = URI.create("http://127.0.0.1:" + s3.address().getPort());

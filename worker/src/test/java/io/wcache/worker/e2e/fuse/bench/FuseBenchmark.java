@@ -59,7 +59,7 @@ public final class FuseBenchmark {
         HttpClient http = HttpClient.newHttpClient();
         try (Worker worker = Worker.start(TestWorkers.config(root, "cache.capacity=" + Math.max(8, 5L * mib * 3 / 1024 + 4) + "GiB",
                         "s3.address=127.0.0.1:0", "s3.auth=none"),
-                WorkerOptions.defaults().withPersistDrain(false).withSegmentSize(64L << 20),
+                WorkerOptions.defaults().withPersister(false).withSegmentSize(64L << 20),
                 List.of(s3Factory, FuseFrontend.at(mnt, registry)))) {
             CacheService cache = worker.cacheService();
             String endpoint = "http://127.0.0.1:" + s3.get().address().getPort() + "/m/";

@@ -44,7 +44,7 @@ public final class S3ApiBenchmark {
         Frontend.Factory f = S3Frontend.fromConfig();
         try (Worker w = Worker.start(TestWorkers.config(dir.resolve("wcache"), "s3.address=127.0.0.1:0",
                         "s3.credentials=[{accessKey: k, secretKey: s}]", "cache.capacity=4GiB"),
-                WorkerOptions.defaults().withPersistDrain(false), List.of(x -> fe[0] = (S3Frontend) f.start(x)));
+                WorkerOptions.defaults().withPersister(false), List.of(x -> fe[0] = (S3Frontend) f.start(x)));
              EmbeddedS3Server proxy = EmbeddedS3Server.start(dir.resolve("s3proxy"))) {
             proxy.createBucket("bench");
             S3Client ours = client(URI.create("http://127.0.0.1:" + fe[0].address().getPort()), "k", "s");
