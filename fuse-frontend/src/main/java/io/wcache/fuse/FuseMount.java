@@ -54,7 +54,7 @@ public final class FuseMount implements AutoCloseable {
             sleep(20);
         }
         widenReadahead(dir);
-        log.info("fuse mounted dir={} interceptor={} cacheTimeout={}", dir, options.sillyRenameInterceptor(),
+        log.info("event=fuse_mounted dir={} interceptor={} cache_timeout={}", dir, options.sillyRenameInterceptor(),
                 options.cacheTimeout());
         return new FuseMount(dir, fs);
     }

@@ -165,7 +165,7 @@ public final class Persister implements AutoCloseable {
             }
         }
         poller.start();
-        LOG.info("event=persisterStarted owner={} threads={} resumed={} retryInitial={} retryMax={}",
+        LOG.info("event=persister_started owner={} threads={} resumed={} retry_initial={} retry_max={}",
                 config.owner(), config.threads(), resumed, config.backoff().initial(), config.backoff().max());
     }
 
@@ -488,7 +488,7 @@ public final class Persister implements AutoCloseable {
             catalog.markPersisted(task);
             deleted.incrementAndGet();
             rate.record(clock.millis(), 0);
-            LOG.debug("event=ufsDeleted path={} generation={}", path, task.generation());
+            LOG.debug("event=ufs_deleted path={} generation={}", path, task.generation());
             return;
         }
         // A retry or a claimed task re-reads the layout: extents may have moved, the path moved on.
@@ -540,7 +540,7 @@ public final class Persister implements AutoCloseable {
                     local.markPersisted(e);
                 } catch (RuntimeException ex) {
                     // The Catalog already counts the bytes evictable; a restart restores regions from it.
-                    LOG.warn("event=markEvictableFailed path={} fileId={} offset={} error={}", path, e.fileId(), e.offset(), ex.toString());
+                    LOG.warn("event=mark_evictable_failed path={} file_id={} offset={} error={}", path, e.fileId(), e.offset(), ex.toString());
                 }
             }
             persisted.incrementAndGet();
@@ -548,7 +548,7 @@ public final class Persister implements AutoCloseable {
             LOG.debug("event=uploaded path={} generation={} size={}", path, task.generation(), f.size());
         } else {
             superseded.incrementAndGet();
-            LOG.debug("event=uploadSuperseded path={} generation={}", path, task.generation());
+            LOG.debug("event=upload_superseded path={} generation={}", path, task.generation());
         }
     }
 
@@ -566,7 +566,7 @@ public final class Persister implements AutoCloseable {
             catalog.markPersisted(task); // not current: gives the lease back so the newer task is due at once
         }
         superseded.incrementAndGet();
-        LOG.debug("event=persistSkipped reason=superseded path={} kind={} generation={}", task.path(), task.kind(), task.generation());
+        LOG.debug("event=persist_skipped reason=superseded path={} kind={} generation={}", task.path(), task.kind(), task.generation());
     }
 
     /** Records a failed attempt in the Catalog; the task to retry, or null if it was superseded meanwhile. */
@@ -595,11 +595,11 @@ public final class Persister implements AutoCloseable {
         long now = clock.millis();
         long last = lastWarnMs.get();
         if (now - last >= WARN_INTERVAL_MS && lastWarnMs.compareAndSet(last, now)) {
-            LOG.warn("event=persistFailed path={} kind={} attempt={} nextAttempt={} error=\"{}\" suppressedSinceLast={}",
+            LOG.warn("event=persist_failed path={} kind={} attempt={} next_attempt={} error=\"{}\" suppressed_since_last={}",
                     task.path(), task.kind(), attempt, next, error, suppressedWarns.getAndSet(0));
         } else {
             suppressedWarns.incrementAndGet();
-            LOG.debug("event=persistFailed path={} kind={} attempt={} nextAttempt={} error=\"{}\"",
+            LOG.debug("event=persist_failed path={} kind={} attempt={} next_attempt={} error=\"{}\"",
                     task.path(), task.kind(), attempt, next, error);
         }
     }
@@ -613,7 +613,7 @@ public final class Persister implements AutoCloseable {
                     continue; // a full batch: there may be more right away
                 }
             } catch (RuntimeException e) {
-                LOG.warn("event=persistPollFailed error={}", e.toString());
+                LOG.warn("event=persist_poll_failed error={}", e.toString());
             }
             try {
                 if (pollNow.tryAcquire(config.pollInterval().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -665,7 +665,7 @@ public final class Persister implements AutoCloseable {
                 taken++;
             }
         }
-        LOG.debug("event=persistClaimed claimed={} new={}", claimed.size(), taken);
+        LOG.debug("event=persist_claimed claimed={} new={}", claimed.size(), taken);
         return claimed.size() >= config.claimBatch();
     }
 
@@ -782,7 +782,7 @@ public final class Persister implements AutoCloseable {
             Thread.currentThread().interrupt();
             uploads.shutdownNow();
         }
-        LOG.info("event=persisterStopped owner={} persisted={} deleted={} failedAttempts={}",
+        LOG.info("event=persister_stopped owner={} persisted={} deleted={} failed_attempts={}",
                 config.owner(), persisted.get(), deleted.get(), failedAttempts.get());
     }
 }

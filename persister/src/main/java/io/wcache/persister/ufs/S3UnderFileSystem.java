@@ -335,10 +335,10 @@ public final class S3UnderFileSystem implements UnderFileSystem {
     private void abort(String key, String fullKey, String uploadId) {
         try {
             s3.abortMultipartUpload(b -> b.bucket(config.bucket()).key(fullKey).uploadId(uploadId));
-            LOG.debug("event=s3_multipart_aborted key={} uploadId={}", key, uploadId);
+            LOG.debug("event=s3_multipart_aborted key={} upload_id={}", key, uploadId);
         } catch (RuntimeException e) {
             // The bucket's lifecycle rule for incomplete uploads is the backstop; say which upload leaked.
-            LOG.warn("event=s3_multipart_abort_failed uri={} key={} uploadId={} error={}", uri, key, uploadId, e.toString());
+            LOG.warn("event=s3_multipart_abort_failed uri={} key={} upload_id={} error={}", uri, key, uploadId, e.toString());
         }
     }
 

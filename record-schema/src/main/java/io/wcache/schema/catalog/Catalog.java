@@ -1100,7 +1100,7 @@ public final class Catalog implements AutoCloseable {
                 });
                 nextId = start;
                 idLimit = start + ID_BLOCK;
-                LOG.debug("event=fileIdBlockReserved catalog={} first={} count={}", name, start, ID_BLOCK);
+                LOG.debug("event=file_id_block_reserved catalog={} first={} count={}", name, start, ID_BLOCK);
             }
             ids[i] = nextId++;
         }
