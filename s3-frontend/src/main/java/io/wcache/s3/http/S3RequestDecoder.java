@@ -59,6 +59,7 @@ public final class S3RequestDecoder extends ChannelInboundHandlerAdapter {
 
     private final S3RequestParser parser;
     private final SigV4Verifier verifier;
+    private java.util.function.Predicate<String> bucketExists = b -> true;
     private final long highWatermark;
     private final long lowWatermark;
 
@@ -74,6 +75,26 @@ public final class S3RequestDecoder extends ChannelInboundHandlerAdapter {
 
     public S3RequestDecoder(S3RequestParser parser, SigV4Verifier verifier) {
         this(parser, verifier, DEFAULT_HIGH_WATERMARK, DEFAULT_LOW_WATERMARK);
+    }
+
+    /**
+     * Sets how the decoder learns whether a bucket exists, so that an unsigned request to a bucket
+     * that does not exist is answered {@code 404 NoSuchBucket}, as S3 does, rather than
+     * {@code 403 AccessDenied}. Without it every bucket is taken to exist.
+     */
+    public S3RequestDecoder withBucketCheck(java.util.function.Predicate<String> exists) {
+        this.bucketExists = exists;
+        return this;
+    }
+
+    private S3Error unsignedToMissingBucket(S3Request request, S3Error error) {
+        if (request == null || error.code() != S3ErrorCode.ACCESS_DENIED || request.bucket().isEmpty()
+                || request.headers().contains("Authorization") || request.query().has("X-Amz-Signature")
+                || request.query().has("Signature")) {
+            return error;
+        }
+        String bucket = request.bucket().get();
+        return bucketExists.test(bucket) ? error : S3Error.of(S3ErrorCode.NO_SUCH_BUCKET, null, "/" + bucket);
     }
 
     public S3RequestDecoder(S3RequestParser parser, SigV4Verifier verifier, long highWatermark, long lowWatermark) {
@@ -116,7 +137,7 @@ public final class S3RequestDecoder extends ChannelInboundHandlerAdapter {
             rejectHead(ctx, req, S3Error.of(S3ErrorCode.INVALID_REQUEST, "Malformed HTTP request"));
             return;
         }
-        S3Request request;
+        S3Request request = null;
         AuthResult auth;
         try {
             long t0 = System.nanoTime();
@@ -138,7 +159,7 @@ public final class S3RequestDecoder extends ChannelInboundHandlerAdapter {
                     ? new AwsChunkedDecoder(auth.payloadMode(), auth.streamingSigner(), request.decodedContentLength())
                     : null;
         } catch (S3Exception e) {
-            rejectHead(ctx, req, e.error());
+            rejectHead(ctx, req, unsignedToMissingBucket(request, e.error()));
             return;
         }
         state = State.BODY;

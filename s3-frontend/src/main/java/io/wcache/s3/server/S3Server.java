@@ -94,7 +94,8 @@ public final class S3Server implements AutoCloseable {
                         ch.pipeline().addLast("idle", new IdleStateHandler(true, 0, 0, idle, TimeUnit.MILLISECONDS))
                                 .addLast("http", http)
                                 .addLast("exchanges", new ExchangeGate(deadline))
-                                .addLast("s3-decoder", new S3RequestDecoder(parser, verifier))
+                                .addLast("s3-decoder", new S3RequestDecoder(parser, verifier)
+                                        .withBucketCheck(b -> cache.mounts().find(b).isPresent()))
                                 .addLast("s3", new S3Handler(shared));
                     }
                 });

@@ -112,6 +112,19 @@ class SubResourcesEndToEndTest {
     }
 
     @Test
+    void anUnsignedRequestToABucketThatDoesNotExistIsNoSuchBucket() throws Exception {
+        // as S3 (ceph/s3-tests test_object_raw_get_bucket_gone): 404 NoSuchBucket; it was 403
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        var gone = http.send(java.net.http.HttpRequest.newBuilder(rig.endpoint.resolve("/no-such-bucket/k")).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(gone.statusCode()).isEqualTo(404);
+        assertThat(gone.body()).contains("<Code>NoSuchBucket</Code>");
+        var existing = http.send(java.net.http.HttpRequest.newBuilder(rig.endpoint.resolve("/" + BUCKET + "/sub/one"))
+                .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(existing.statusCode()).isEqualTo(403);
+    }
+
+    @Test
     void aVersionOneListingNamesEachObjectsOwner() {
         // ceph/s3-tests test_bucket_list_return_data: S3's v1 listing has an Owner per object (it had none)
         assertThat(s3.listObjects(b -> b.bucket(BUCKET).prefix("sub/")).contents()).isNotEmpty()
