@@ -1,9 +1,8 @@
 package io.wcache.fuse;
 
 import io.wcache.core.error.ErrorKind;
+import io.wcache.core.error.FailureCause;
 import io.wcache.core.error.WcacheException;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import ru.serce.jnrfuse.ErrorCodes;
 
 /**
@@ -50,11 +49,7 @@ public final class ErrnoTable {
 
     /** Strips the wrappers futures put around the real failure. */
     static Throwable unwrap(Throwable failure) {
-        Throwable t = failure;
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
+        return FailureCause.of(failure);
     }
 
     /** The symbolic name of an errno ({@code ENOENT}), for metrics tags and logs. */

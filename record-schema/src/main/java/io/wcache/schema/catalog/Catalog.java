@@ -1,5 +1,6 @@
 package io.wcache.schema.catalog;
 
+import io.wcache.core.error.FailureCause;
 import io.wcache.core.metrics.Stage;
 import io.wcache.core.metrics.Stages;
 import com.apple.foundationdb.MutationType;
@@ -51,7 +52,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -1080,10 +1080,7 @@ public final class Catalog implements AutoCloseable {
                 return w;
             }
         }
-        Throwable root = e;
-        while ((root instanceof CompletionException || root instanceof ExecutionException) && root.getCause() != null) {
-            root = root.getCause();
-        }
+        Throwable root = FailureCause.of(e);
         return new WcacheException.Unavailable("metadata", "metadata transaction failed: " + root, root);
     }
 

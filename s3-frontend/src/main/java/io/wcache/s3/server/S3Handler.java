@@ -1,5 +1,6 @@
 package io.wcache.s3.server;
 
+import io.wcache.core.error.FailureCause;
 import io.wcache.core.metrics.Stage;
 import io.wcache.core.metrics.Stages;
 import io.micrometer.core.instrument.Metrics;
@@ -55,8 +56,6 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -386,11 +385,7 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
     }
 
     static Throwable unwrap(Throwable e) {
-        Throwable x = e;
-        while ((x instanceof CompletionException || x instanceof ExecutionException) && x.getCause() != null) {
-            x = x.getCause();
-        }
-        return x;
+        return FailureCause.of(e);
     }
 
     /** Runs {@code then} on this connection's event loop when {@code f} completes. */

@@ -11,6 +11,7 @@ import io.wcache.core.cache.PartRef;
 import io.wcache.core.cache.PersistStatus;
 import io.wcache.core.cache.WriteOptions;
 import io.wcache.core.cache.WriteSession;
+import io.wcache.core.error.FailureCause;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.mount.MountTable;
 import io.wcache.core.path.NamespacePath;
@@ -56,7 +57,6 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -902,11 +902,7 @@ public final class WorkerCacheService implements CacheService {
 
     /** The cause of a failed future's exception. */
     public static Throwable unwrap(Throwable e) {
-        Throwable x = e;
-        while ((x instanceof CompletionException || x instanceof ExecutionException) && x.getCause() != null) {
-            x = x.getCause();
-        }
-        return x;
+        return FailureCause.of(e);
     }
 
     /**
