@@ -1,5 +1,6 @@
 package io.wcache.persister.ufs;
 
+import io.wcache.core.digest.Md5;
 import io.wcache.core.error.WcacheException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +24,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -594,11 +594,7 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
     }
 
     private static MessageDigest md5() {
-        try {
-            return MessageDigest.getInstance("MD5");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("MD5 is required of every JVM", e);
-        }
+        return Md5.newDigest();
     }
 
     private WcacheException failure(String op, String subject, IOException e) {

@@ -1,6 +1,7 @@
 package io.wcache.persister.ufs;
 
 import io.wcache.core.cache.StandardHeaders;
+import io.wcache.core.digest.Md5;
 import io.wcache.core.error.WcacheException;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -557,11 +557,7 @@ public final class S3UnderFileSystem implements UnderFileSystem {
     }
 
     private static MessageDigest md5() {
-        try {
-            return MessageDigest.getInstance("MD5");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("MD5 is required of every JVM", e);
-        }
+        return Md5.newDigest();
     }
 
     // ---- streams ----

@@ -1,6 +1,7 @@
 package io.wcache.persister.ufs;
 
 import io.wcache.core.error.WcacheException;
+import io.wcache.core.path.NamespacePath;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -108,17 +109,6 @@ public final class UfsKeys {
     /** Compares two keys in S3 order: by their UTF-8 bytes, unsigned. */
     static int compareUtf8(String a, String b) {
         // Code-point order equals UTF-8 byte order; UTF-16 char order differs above U+FFFF.
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
-            if (ca != cb) {
-                return Integer.compare(ca, cb);
-            }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
+        return NamespacePath.compareCodePoints(a, b);
     }
 }

@@ -1,9 +1,9 @@
 package io.wcache.s3.etag;
 
+import io.wcache.core.digest.Md5;
 import io.wcache.s3.error.S3ErrorCode;
 import io.wcache.s3.error.S3Exception;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -61,10 +61,6 @@ public final class ETags {
     }
 
     private static MessageDigest md5() {
-        try {
-            return MessageDigest.getInstance("MD5");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("MD5 is required by the Java platform", e);
-        }
+        return Md5.newDigest();
     }
 }

@@ -4,6 +4,7 @@ import io.wcache.core.cache.ObjectInfo;
 import io.wcache.core.cache.PersistStatus;
 import io.wcache.core.cache.WriteOptions;
 import io.wcache.core.cache.WriteSession;
+import io.wcache.core.digest.Md5;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
@@ -61,8 +62,8 @@ final class NoCacheWriteSession implements WriteSession {
         try {
             Files.createDirectories(spoolDir);
             this.channel = FileChannel.open(spool, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            this.md5 = MessageDigest.getInstance("MD5");
-        } catch (IOException | java.security.NoSuchAlgorithmException e) {
+            this.md5 = Md5.newDigest();
+        } catch (IOException e) {
             throw new WcacheException.Unavailable(spoolDir.toString(), "cannot create spool file: " + e, e);
         }
     }

@@ -1,8 +1,8 @@
 package io.wcache.worker.cache;
 
+import io.wcache.core.digest.Md5;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.function.Consumer;
 
 /**
@@ -23,11 +23,7 @@ final class RecordStager {
     private boolean filledOne;
 
     RecordStager() {
-        try {
-            this.md5 = MessageDigest.getInstance("MD5");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        this.md5 = Md5.newDigest();
     }
 
     /** Copies {@code chunk}'s remaining bytes (its position is not moved); hands each full record to {@code full}. */

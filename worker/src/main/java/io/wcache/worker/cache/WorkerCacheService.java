@@ -11,6 +11,7 @@ import io.wcache.core.cache.PartRef;
 import io.wcache.core.cache.PersistStatus;
 import io.wcache.core.cache.WriteOptions;
 import io.wcache.core.cache.WriteSession;
+import io.wcache.core.digest.Md5;
 import io.wcache.core.error.FailureCause;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.mount.MountTable;
@@ -710,12 +711,7 @@ public final class WorkerCacheService implements CacheService {
             for (var p : catalog.parts(uploadId)) {
                 stored.put(p.partNumber(), p);
             }
-            java.security.MessageDigest md5;
-            try {
-                md5 = java.security.MessageDigest.getInstance("MD5");
-            } catch (java.security.NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
+            java.security.MessageDigest md5 = Md5.newDigest();
             List<io.wcache.schema.catalog.CompletedPart> named = new ArrayList<>();
             int previous = 0;
             for (int i = 0; i < parts.size(); i++) {
