@@ -74,6 +74,10 @@ public final class Persister implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final Thread poller;
     private final Semaphore pollNow = new Semaphore(0);
+    // Passes of the durable-queue poller begun and ended, for observers that must know a pass
+    // started after some commit has run (pollPassesBegun / pollPassesEnded).
+    private final java.util.concurrent.atomic.AtomicLong pollPassesBegun = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong pollPassesEnded = new java.util.concurrent.atomic.AtomicLong();
     /** Poller thread only: the first look at the durable queue after start claims even young tasks. */
     private boolean firstPass = true;
 
@@ -608,12 +612,15 @@ public final class Persister implements AutoCloseable {
 
     private void pollLoop() {
         while (!closed) {
+            pollPassesBegun.incrementAndGet();
             try {
                 if (pollOnce()) {
                     continue; // a full batch: there may be more right away
                 }
             } catch (RuntimeException e) {
                 LOG.warn("event=persist_poll_failed error={}", e.toString());
+            } finally {
+                pollPassesEnded.incrementAndGet();
             }
             try {
                 if (pollNow.tryAcquire(config.pollInterval().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -672,6 +679,16 @@ public final class Persister implements AutoCloseable {
     /** Asks the poller to look at the durable queue now instead of at its next interval. */
     public void pollDurableQueue() {
         pollNow.release();
+    }
+
+    /** Passes over the durable queue the poller has begun. */
+    public long pollPassesBegun() {
+        return pollPassesBegun.get();
+    }
+
+    /** Passes over the durable queue the poller has finished. */
+    public long pollPassesEnded() {
+        return pollPassesEnded.get();
     }
 
     // ---------------------------------------------------------------- observation

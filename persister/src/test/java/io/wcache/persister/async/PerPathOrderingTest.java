@@ -199,8 +199,10 @@ class PerPathOrderingTest {
         // Committed without telling the persister: to the poller it looks like a write whose
         // fast-path event is still on its way.
         rig.writeBack("young/a", new PatternSource(1000, 1), "1", false);
+        // Wait for a whole poller pass that began after the commit (not for a guessed time).
+        long begun = rig.persister.pollPassesBegun();
         rig.persister.pollDurableQueue();
-        Thread.sleep(300);
+        WriteBackPersistenceTest.waitUntil(() -> rig.persister.pollPassesEnded() > begun);
         assertThat(rig.catalog.pendingTasks(10)).singleElement()
                 .satisfies(t -> assertThat(t.leaseOwner()).as("not claimed while younger than a poll interval").isEmpty());
         assertThat(ufs.ops("young/a")).isEmpty();
