@@ -51,6 +51,28 @@ public final class RequestLimits {
         });
     }
 
+    /**
+     * @throws S3Exception {@code EntityTooLarge} when the parts a completion names add up to more than an
+     *         object may hold: each part is within its own limit, their sum need not be
+     */
+    public static void checkAssembledSize(long totalBytes, String resource) {
+        if (totalBytes > MAX_OBJECT_BYTES) {
+            throw new S3Exception(S3Error.of(S3ErrorCode.ENTITY_TOO_LARGE, "The parts add up to " + totalBytes
+                    + " bytes, more than the maximum allowed object size (" + MAX_OBJECT_BYTES + " bytes)", resource));
+        }
+    }
+
+    /**
+     * @throws S3Exception {@code InvalidRequest} when a CopyObject source is larger than S3 copies in one
+     *         request (5 GiB); larger objects are copied with UploadPartCopy, as on S3
+     */
+    public static void checkCopySourceSize(long sourceBytes, String resource) {
+        if (sourceBytes > MAX_PART_BYTES) {
+            throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_REQUEST, "The specified copy source is larger than"
+                    + " the maximum allowable size for a copy source: " + MAX_PART_BYTES, resource));
+        }
+    }
+
     /** The error for a payload beyond {@code max} bytes. */
     public static S3Exception tooLarge(S3Request r, long max) {
         return new S3Exception(S3Error.of(S3ErrorCode.ENTITY_TOO_LARGE, "Your proposed upload exceeds the maximum"

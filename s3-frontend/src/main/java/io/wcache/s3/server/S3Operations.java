@@ -23,6 +23,7 @@ import io.wcache.s3.request.ByteRange;
 import io.wcache.s3.request.Conditions;
 import io.wcache.s3.request.CopySource;
 import io.wcache.s3.request.ListParams;
+import io.wcache.s3.request.RequestLimits;
 import io.wcache.s3.request.S3Request;
 import io.wcache.s3.xml.S3XmlModel.CompleteMultipartUpload;
 import io.wcache.s3.xml.S3XmlModel.CompletedPart;
@@ -351,6 +352,7 @@ final class S3Operations {
             try {
                 ObjectInfo info = reader.info();
                 checkCopySource(info);
+                RequestLimits.checkCopySourceSize(info.size(), r.resource());
                 // COPY keeps the source's content type, user metadata and standard headers; REPLACE takes the request's.
                 WriteOptions opts = r.replaceMetadata() ? S3Handler.writeOptions(r)
                         : new WriteOptions(info.contentType(), info.userMetadata(), Optional.empty(),
@@ -467,6 +469,8 @@ final class S3Operations {
                 refs.add(new PartRef(cp.partNumber(), p.etag()));
             }
             // As S3: every named part must exist before sizes are judged.
+            RequestLimits.checkAssembledSize(parts.stream().mapToLong(cp -> byNumber.get(cp.partNumber()).size()).sum(),
+                    r.resource());
             for (int i = 0; i < parts.size() - 1; i++) {
                 if (byNumber.get(parts.get(i).partNumber()).size() < MIN_PART_BYTES) {
                     throw new S3Exception(S3Error.of(S3ErrorCode.ENTITY_TOO_SMALL, null, r.resource()));
