@@ -3,15 +3,20 @@ package io.wcache.pipeline;
 import io.wcache.logstore.Chunk;
 import io.wcache.logstore.Location;
 import io.wcache.logstore.LogStore;
+import io.wcache.logstore.space.PinnedReservation;
 import java.util.List;
 
 /**
- * The journal handler's view of the log store: append a batch, make it durable with one shared
- * sync, say when the Catalog records an appended location, and give back the space of records
- * that will never be referenced. {@link #of} adapts the
+ * The pipeline's view of the log store: reserve pinned space for a write about to be accepted
+ * (the {@link SegmentWriter}), append a batch, make it durable with one shared sync, say when the
+ * Catalog records an appended location, and give back the space of records that will never be
+ * referenced. {@link #of} adapts the
  * real {@link LogStore}; tests wrap it to inject faults.
  */
 public interface Journal {
+
+    /** Reserves pinned space for bytes about to be appended (see {@link LogStore#reservePinned}). */
+    PinnedReservation reservePinned(long bytes);
 
     List<Location> append(List<Chunk> chunks);
 
@@ -24,6 +29,11 @@ public interface Journal {
 
     static Journal of(LogStore store) {
         return new Journal() {
+            @Override
+            public PinnedReservation reservePinned(long bytes) {
+                return store.reservePinned(bytes);
+            }
+
             @Override
             public List<Location> append(List<Chunk> chunks) {
                 return store.append(chunks);

@@ -36,9 +36,11 @@ import org.slf4j.LoggerFactory;
  * its {@link ChangeEvent}. A request's future completes only after its data is fsynced and its
  * metadata committed; when the ring is full, producers wait, and nothing is dropped.
  *
+ * <p>Writers hand over bytes through a {@link SegmentWriter}, which builds the ops:
+ *
  * <pre>{@code
- * PipelineSession s = pipeline.newSession(BeginRequest.of(path, WRITE_BACK, "w1"));
- * pipeline.publish(List.of(new PipelineOp.Begin(s), append, new PipelineOp.Commit(s, req)));
+ * SegmentWriter w = pipeline.openWriter(BeginRequest.of(path, WRITE_BACK, "w1"));
+ * CommitResult r = w.commit(body, new CommitRequest(len, md5Hex, crc)).join(); // BEGIN+APPEND+COMMIT, one batch
  * }</pre>
  */
 public final class WritePipeline implements AutoCloseable {
@@ -46,6 +48,7 @@ public final class WritePipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WritePipeline.class);
 
     private final PipelineConfig config;
+    private final Journal journal;
     private final Index index;
     private final Disruptor<RingSlot> disruptor;
     private final RingBuffer<RingSlot> ring;
@@ -56,6 +59,7 @@ public final class WritePipeline implements AutoCloseable {
 
     private WritePipeline(PipelineConfig config, Journal journal, Index index) {
         this.config = config;
+        this.journal = journal;
         this.index = index;
         AtomicInteger n = new AtomicInteger();
         this.disruptor = new Disruptor<>(RingSlot::new, config.ringSize(), r -> {
@@ -98,6 +102,23 @@ public final class WritePipeline implements AutoCloseable {
 
     public PipelineConfig config() {
         return config;
+    }
+
+    Journal journal() {
+        return journal;
+    }
+
+    /**
+     * Opens a write of a version of {@code request.path()}: a {@link SegmentWriter} over a new
+     * session whose file id is reserved now (nothing is published until its first record or commit).
+     */
+    public SegmentWriter openWriter(BeginRequest request) {
+        return new SegmentWriter(this, newSession(request));
+    }
+
+    /** Opens a write of part {@code partNumber} of multipart upload {@code uploadId} (see {@link #newPartSession}). */
+    public SegmentWriter openPartWriter(BeginRequest request, String uploadId, int partNumber) {
+        return new SegmentWriter(this, newPartSession(request, uploadId, partNumber));
     }
 
     /** A new session for {@code request}, with its file id reserved now (no Catalog write yet). */

@@ -63,6 +63,11 @@ class WritePipelineTest {
         Journal realJournal = Journal.of(store);
         Journal faulty = new Journal() {
             @Override
+            public io.wcache.logstore.space.PinnedReservation reservePinned(long bytes) {
+                return realJournal.reservePinned(bytes);
+            }
+
+            @Override
             public List<io.wcache.logstore.Location> append(List<io.wcache.logstore.Chunk> chunks) {
                 return realJournal.append(chunks);
             }
@@ -363,5 +368,74 @@ class WritePipelineTest {
         assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(WcacheException.NotFound.class);
         assertThat(pipeline.abortPart(late).get(10, TimeUnit.SECONDS).released()).isEmpty();
         assertThat(catalog.extents(late.fileId())).isEmpty();
+    }
+
+    @Test
+    void aSegmentWriterPublishesASmallWriteAsOneBatchAndGivesItsPinnedReservationBack() throws Exception {
+        start(64);
+        SegmentWriter w = pipeline.openWriter(BeginRequest.of(p("/m/w"), WritePolicy.WRITE_BACK, "w1"));
+        byte[] body = "handed over".getBytes(StandardCharsets.UTF_8);
+        CommitResult r = w.commit(ByteBuffer.wrap(body), new CommitRequest(body.length, "", 0)).get(10, TimeUnit.SECONDS);
+
+        // BEGIN, APPEND and COMMIT built by the writer land in one batch: one sync, one Catalog transaction.
+        assertThat(syncs.get()).isEqualTo(1);
+        assertThat(order.stream().filter("catalog"::equals)).hasSize(1);
+        assertThat(r.committed().fileId()).isEqualTo(w.fileId());
+        Extent e = catalog.layout(p("/m/w")).orElseThrow().extents().get(0);
+        assertThat(StandardCharsets.UTF_8.decode(store.read(ExtentCodec.toLocation(e))).toString()).isEqualTo("handed over");
+        // WRITE_BACK pins its bytes; the reservation taken for the record is closed once it is live.
+        assertThat(store.stats().pinnedBytes()).isEqualTo(body.length);
+        assertThat(store.stats().pinnedReservedBytes()).isZero();
+    }
+
+    @Test
+    void aSegmentWriterPlacesRecordsAtConsecutiveOffsetsAndCommitsAfterAFlush() throws Exception {
+        start(64);
+        SegmentWriter w = pipeline.openWriter(BeginRequest.of(p("/m/t"), WritePolicy.WRITE_THROUGH, "w1"));
+        Extent first = w.append(ByteBuffer.wrap(new byte[300])).get(10, TimeUnit.SECONDS);
+        w.flush(ByteBuffer.wrap(new byte[200])).get(10, TimeUnit.SECONDS);
+        assertThat(first.offset()).isZero();
+        assertThat(w.extents()).extracting(Extent::offset).containsExactly(0L, 300L);
+        assertThat(catalog.lookup(p("/m/t"))).as("flushed, not committed").isEmpty();
+        // WRITE_THROUGH data is evictable: no pinned space was taken.
+        assertThat(store.stats().pinnedBytes()).isZero();
+
+        CommitResult r = w.commit(new CommitRequest(500, "", 0)).get(10, TimeUnit.SECONDS);
+        assertThat(r.committed().size()).isEqualTo(500);
+        assertThat(catalog.layout(p("/m/t")).orElseThrow().extents()).containsExactlyElementsOf(w.extents());
+    }
+
+    @Test
+    void aSegmentWriterAbortPublishesNothingBeforeItsFirstRecordAndReturnsTheExtentsAfter() throws Exception {
+        start(64);
+        SegmentWriter idle = pipeline.openWriter(BeginRequest.of(p("/m/i"), WritePolicy.WRITE_BACK, "w1"));
+        assertThat(idle.abort().get(10, TimeUnit.SECONDS)).isNull();
+        assertThat(order).isEmpty();
+
+        SegmentWriter w = pipeline.openWriter(BeginRequest.of(p("/m/b"), WritePolicy.WRITE_BACK, "w1"));
+        Extent e = w.append(ByteBuffer.wrap(new byte[64])).get(10, TimeUnit.SECONDS);
+        assertThat(w.begun()).isTrue();
+        assertThat(w.abort().get(10, TimeUnit.SECONDS).extents()).containsExactly(e);
+        assertThat(catalog.lookup(p("/m/b"))).isEmpty();
+        assertThatThrownBy(() -> w.abortPart()).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aPartWriterRecordsItsUploadsPartAndRefusesAnObjectCommit() throws Exception {
+        start(64);
+        NamespacePath path = p("/m/pw");
+        BeginRequest request = BeginRequest.of(path, WritePolicy.WRITE_BACK, "w1");
+        String upload = catalog.createUpload(request).uploadId();
+        SegmentWriter part = pipeline.openPartWriter(request, upload, 3);
+        assertThat(part.session().isPart()).isTrue();
+        assertThatThrownBy(() -> part.commit(new CommitRequest(0, "", 0))).isInstanceOf(IllegalStateException.class);
+        byte[] body = "part three".getBytes(StandardCharsets.UTF_8);
+        assertThat(part.commitPart(ByteBuffer.wrap(body), new CommitRequest(body.length, "e3", 0))
+                .get(10, TimeUnit.SECONDS).released()).isEmpty();
+        assertThat(catalog.parts(upload)).singleElement().satisfies(pi -> {
+            assertThat(pi.fileId()).isEqualTo(part.fileId());
+            assertThat(pi.size()).isEqualTo(body.length);
+        });
+        assertThat(catalog.extents(part.fileId())).containsExactlyElementsOf(part.extents());
     }
 }

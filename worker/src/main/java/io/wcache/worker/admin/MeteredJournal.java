@@ -35,6 +35,11 @@ public final class MeteredJournal implements Journal {
     }
 
     @Override
+    public io.wcache.logstore.space.PinnedReservation reservePinned(long bytes) {
+        return delegate.reservePinned(bytes);
+    }
+
+    @Override
     public List<Location> append(List<Chunk> chunks) {
         batchChunks.record(chunks.size());
         long start = System.nanoTime();

@@ -6,11 +6,8 @@ import io.wcache.core.cache.WriteSession;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
-import io.wcache.logstore.space.PinnedReservation;
 import io.wcache.persister.ufs.PutOptions;
-import io.wcache.pipeline.PipelineOp;
-import io.wcache.pipeline.PipelineSession;
-import io.wcache.pipeline.WritePipeline;
+import io.wcache.pipeline.SegmentWriter;
 import io.wcache.schema.catalog.AbortResult;
 import io.wcache.schema.catalog.CommitRequest;
 import io.wcache.schema.catalog.CommitResult;
@@ -23,16 +20,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.zip.CRC32C;
 
 /**
- * A write under {@code WRITE_BACK}, {@code TRANSIENT} or {@code WRITE_THROUGH}: bytes go through
- * the write pipeline into the log store and the session's extents into the Catalog.
+ * A write under {@code WRITE_BACK}, {@code TRANSIENT} or {@code WRITE_THROUGH}: hands its bytes
+ * and, at the end, its size, ETag, CRC and condition to a {@link SegmentWriter}, which builds the
+ * pipeline's ops and reserves pinned space; this class never builds an op nor calls the log store.
  *
- * <p>Appends are copied by a {@link RecordStager} and each full record (1 MiB) is published as
- * one log record; up to {@link #IN_FLIGHT} published records may be on their way to the log
- * while the caller goes on appending. Nothing is published before the first full record or the
- * commit: a small object publishes BEGIN, APPEND and COMMIT together and lands in one ring batch
- * (one log sync, one Catalog transaction). {@code WRITE_THROUGH} publishes its data, uploads it
- * from the log to the UFS, and only then commits. Pinned space is reserved per record; a refusal
- * fails the append or commit with {@code OutOfSpace} and aborts the session.
+ * <p>Appends are copied by a {@link RecordStager} and each full record (1 MiB) is handed to the
+ * writer as one log record; up to {@link #IN_FLIGHT} records may be on their way to the log
+ * while the caller goes on appending. Nothing is handed over before the first full record or the
+ * commit: a small object's record and commit go to the writer together and land in one ring batch
+ * (one log sync, one Catalog transaction). {@code WRITE_THROUGH} flushes its data, uploads it
+ * from the log to the UFS, and only then commits. A refusal of pinned space fails the append or
+ * commit with {@code OutOfSpace} and aborts the session.
  */
 final class CachedWriteSession implements WriteSession {
 
@@ -45,30 +43,28 @@ final class CachedWriteSession implements WriteSession {
     private final WriteOptions options;
     /** What a {@code WRITE_THROUGH} upload stores besides the bytes, validated when the session was created. */
     private final PutOptions put;
-    private final PipelineSession ps;
+    private final SegmentWriter writer;
     private final CRC32C crc = new CRC32C();
     // Guarded by this.
     private final RecordStager stager = new RecordStager();
     private State state = State.OPEN;
-    private boolean begun;
-    private long published;
-    private final java.util.ArrayDeque<CompletableFuture<Object>> inFlight = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<CompletableFuture<?>> inFlight = new java.util.ArrayDeque<>();
 
-    CachedWriteSession(WorkerCacheService svc, PipelineSession ps, WriteOptions options, PutOptions put) {
+    CachedWriteSession(WorkerCacheService svc, SegmentWriter writer, WriteOptions options, PutOptions put) {
         this.svc = svc;
-        this.ps = ps;
+        this.writer = writer;
         this.options = options;
         this.put = put;
     }
 
     @Override
     public NamespacePath path() {
-        return ps.path();
+        return writer.path();
     }
 
     @Override
     public WritePolicy policy() {
-        return ps.request().policy();
+        return writer.policy();
     }
 
     @Override
@@ -77,7 +73,7 @@ final class CachedWriteSession implements WriteSession {
     }
 
     long fileId() {
-        return ps.fileId();
+        return writer.fileId();
     }
 
     @Override
@@ -86,15 +82,12 @@ final class CachedWriteSession implements WriteSession {
             return CompletableFuture.failedFuture(new WcacheException.Conflict(path().toString(),
                     "write session is " + (state == State.DONE ? "finished" : "committing") + "; no more appends"));
         }
-        if (ps.failure() != null) {
-            return CompletableFuture.failedFuture(ps.failure());
+        if (writer.failure() != null) {
+            return CompletableFuture.failedFuture(writer.failure());
         }
         crc.update(chunk.duplicate());
         try {
-            stager.append(chunk, record -> {
-                List<CompletableFuture<Object>> f = publish(record, List.of());
-                inFlight.addLast(f.get(f.size() - 1));
-            });
+            stager.append(chunk, record -> inFlight.addLast(writer.append(record)));
         } catch (RuntimeException e) {
             return failAndAbort(e);
         }
@@ -105,55 +98,11 @@ final class CachedWriteSession implements WriteSession {
             inFlight.removeFirst();
         }
         if (inFlight.size() <= IN_FLIGHT) {
-            CompletableFuture<Object> failed = inFlight.stream().filter(CompletableFuture::isCompletedExceptionally)
+            CompletableFuture<?> failed = inFlight.stream().filter(CompletableFuture::isCompletedExceptionally)
                     .findFirst().orElse(null);
             return failed == null ? CompletableFuture.completedFuture(null) : failed.thenApply(x -> null);
         }
         return inFlight.peekFirst().thenApply(x -> null);
-    }
-
-    /**
-     * Publishes BEGIN (first time), {@code body} as the next record (if not null) and
-     * {@code extra}, together. Returns the futures of all published ops.
-     */
-    private List<CompletableFuture<Object>> publish(ByteBuffer body, List<PipelineOp> extra) {
-        List<PipelineOp> ops = new ArrayList<>(3);
-        if (!begun) {
-            ops.add(new PipelineOp.Begin(ps));
-        }
-        PinnedReservation reservation = null;
-        int appendIndex = -1;
-        if (body != null) {
-            if (policy().pinsData()) {
-                reservation = svc.store().reservePinned(body.remaining());
-            }
-            appendIndex = ops.size();
-            ops.add(new PipelineOp.Append(ps, published, body, reservation, WritePipeline.crc32c(body)));
-            published += body.remaining();
-        }
-        ops.addAll(extra);
-        if (ops.isEmpty()) {
-            return List.of(CompletableFuture.completedFuture(null));
-        }
-        List<CompletableFuture<Object>> futures;
-        try {
-            futures = svc.pipeline().publish(ops);
-        } catch (RuntimeException e) {
-            if (reservation != null) {
-                reservation.close();
-            }
-            throw e;
-        }
-        begun = true;
-        if (appendIndex >= 0) {
-            PinnedReservation r = reservation;
-            futures.get(appendIndex).whenComplete((v, e) -> {
-                if (r != null) {
-                    r.close();
-                }
-            });
-        }
-        return futures;
     }
 
     @Override
@@ -178,13 +127,13 @@ final class CachedWriteSession implements WriteSession {
         }
         CommitRequest request = new CommitRequest(size, etag, crcValue, WorkerCacheService.conditionOf(options));
         PathLocks.Mutex lock = svc.locks().of(path());
-        CompletableFuture<Object> committed;
+        CompletableFuture<CommitResult> committed;
         if (policy() == WritePolicy.WRITE_THROUGH) {
             CompletableFuture<Object> data;
             synchronized (this) {
                 try {
-                    List<CompletableFuture<Object>> f = new ArrayList<>(inFlight);
-                    f.addAll(publish(stager.take(), List.of()));
+                    List<CompletableFuture<?>> f = new ArrayList<>(inFlight);
+                    f.add(writer.flush(stager.take()));
                     data = CompletableFuture.allOf(f.toArray(CompletableFuture[]::new)).thenApply(v -> null);
                 } catch (RuntimeException e) {
                     return failAndAbort(e);
@@ -195,7 +144,7 @@ final class CachedWriteSession implements WriteSession {
             // persister before the path is released) and is skipped instead of landing after it.
             // From the moment the data is in, the session is marked uploading: while it waits for
             // the path and uploads, no byte is appended, and the sweep must not take it for dangling.
-            committed = data.thenApplyAsync(v -> svc.uploading().mark(ps.ref()), svc.ioExecutor())
+            committed = data.thenApplyAsync(v -> svc.uploading().mark(writer.session().ref()), svc.ioExecutor())
                     .thenCompose(mark -> lock.acquire().handle((v, e) -> {
                         if (e != null) {
                             mark.close();
@@ -205,12 +154,12 @@ final class CachedWriteSession implements WriteSession {
                     }))
                     .thenApplyAsync(mark -> {
                         try (mark) {
-                            return svc.inPersistOrder(ps.path(), () -> {
+                            return svc.inPersistOrder(path(), () -> {
                                 // Under the path's lock: no other commit of the path from this worker
                                 // can come between this check and the commit; the commit checks again.
-                                svc.checkWriteConditions(ps.path(), options);
-                                svc.uploader().upload(ps.path(), ps.extents(), size, put);
-                                return (Object) svc.pipeline().commit(ps, request).join();
+                                svc.checkWriteConditions(path(), options);
+                                svc.uploader().upload(path(), writer.extents(), size, put);
+                                return writer.commit(request).join();
                             });
                         } finally {
                             lock.release();
@@ -220,9 +169,7 @@ final class CachedWriteSession implements WriteSession {
             committed = lock.acquire().thenCompose(v -> {
                 synchronized (this) {
                     try {
-                        List<CompletableFuture<Object>> f = publish(stager.take(),
-                                List.of(new PipelineOp.Commit(ps, request)));
-                        return f.get(f.size() - 1).whenComplete((r, e) -> lock.release());
+                        return writer.commit(stager.take(), request).whenComplete((r, e) -> lock.release());
                     } catch (RuntimeException e) {
                         lock.release();
                         throw e;
@@ -240,7 +187,7 @@ final class CachedWriteSession implements WriteSession {
             synchronized (this) {
                 state = State.DONE;
             }
-            return CompletableFuture.completedFuture(svc.onCommitted((CommitResult) r));
+            return CompletableFuture.completedFuture(svc.onCommitted(r));
         }).thenCompose(f -> f);
     }
 
@@ -251,21 +198,16 @@ final class CachedWriteSession implements WriteSession {
 
     @Override
     public CompletableFuture<Void> abort() {
-        boolean publishAbort;
         synchronized (this) {
             if (state == State.DONE) {
                 return CompletableFuture.completedFuture(null);
             }
             state = State.DONE;
             stager.discard();
-            publishAbort = begun;
         }
-        if (!publishAbort) {
-            return CompletableFuture.completedFuture(null);
-        }
-        return svc.pipeline().abort(ps).handle((AbortResult r, Throwable e) -> {
+        return writer.abort().handle((AbortResult r, Throwable e) -> {
             if (r != null) {
-                svc.pins().retire(ps.fileId(), r.extents());
+                svc.pins().retire(writer.fileId(), r.extents());
             }
             return null;
         });

@@ -6,25 +6,22 @@ import io.wcache.core.cache.WriteSession;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
-import io.wcache.logstore.space.PinnedReservation;
-import io.wcache.pipeline.PipelineOp;
-import io.wcache.pipeline.PipelineSession;
-import io.wcache.pipeline.WritePipeline;
+import io.wcache.pipeline.SegmentWriter;
 import io.wcache.schema.catalog.CommitRequest;
 import io.wcache.schema.catalog.Extent;
 import io.wcache.schema.catalog.PartResult;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Writes one part of a multipart upload through the write pipeline, the route every cached byte
- * takes: records of at most {@link RecordStager#RECORD} bytes with pinned space reserved per
+ * Writes one part of a multipart upload through a part {@link SegmentWriter}, the route every
+ * cached byte takes (this class hands over bytes; the writer builds the ops and reserves pinned
+ * space): records of at most {@link RecordStager#RECORD} bytes with pinned space reserved per
  * record, appended and synced by the journal stage (group commit shared with object writes), their
  * extents recorded in the Catalog by the index stage as they land (under the part's own file id, so
  * a relocation of its records finds them, and the log store may move them from then on). The
@@ -40,27 +37,25 @@ final class PartWriteSession implements WriteSession {
     private enum State { OPEN, COMMITTING, DONE }
 
     private final WorkerCacheService svc;
-    private final PipelineSession ps;
+    private final SegmentWriter writer;
     // Guarded by this.
     private final RecordStager stager = new RecordStager();
     private State state = State.OPEN;
-    private boolean begun;
-    private long published;
-    private final ArrayDeque<CompletableFuture<Object>> inFlight = new ArrayDeque<>();
+    private final ArrayDeque<CompletableFuture<?>> inFlight = new ArrayDeque<>();
 
-    PartWriteSession(WorkerCacheService svc, PipelineSession ps) {
+    PartWriteSession(WorkerCacheService svc, SegmentWriter writer) {
         this.svc = svc;
-        this.ps = ps;
+        this.writer = writer;
     }
 
     @Override
     public NamespacePath path() {
-        return ps.path();
+        return writer.path();
     }
 
     @Override
     public WritePolicy policy() {
-        return ps.request().policy();
+        return writer.policy();
     }
 
     @Override
@@ -74,14 +69,11 @@ final class PartWriteSession implements WriteSession {
             return CompletableFuture.failedFuture(new WcacheException.Conflict(path().toString(),
                     "part session is finished; no more appends"));
         }
-        if (ps.failure() != null) {
-            return CompletableFuture.failedFuture(ps.failure());
+        if (writer.failure() != null) {
+            return CompletableFuture.failedFuture(writer.failure());
         }
         try {
-            stager.append(chunk, record -> {
-                List<CompletableFuture<Object>> f = publish(record, List.of());
-                inFlight.addLast(f.get(f.size() - 1));
-            });
+            stager.append(chunk, record -> inFlight.addLast(writer.append(record)));
         } catch (RuntimeException e) {
             return failAndAbort(e);
         }
@@ -90,7 +82,7 @@ final class PartWriteSession implements WriteSession {
             inFlight.removeFirst();
         }
         if (inFlight.size() <= CachedWriteSession.IN_FLIGHT) {
-            CompletableFuture<Object> failed = inFlight.stream().filter(CompletableFuture::isCompletedExceptionally)
+            CompletableFuture<?> failed = inFlight.stream().filter(CompletableFuture::isCompletedExceptionally)
                     .findFirst().orElse(null);
             return failed == null ? CompletableFuture.completedFuture(null) : failed.thenApply(x -> null);
         }
@@ -102,50 +94,9 @@ final class PartWriteSession implements WriteSession {
         return CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new));
     }
 
-    /** Publishes BEGIN (first time), {@code body} as the next record (if not null) and {@code extra}, together. Caller holds the lock. */
-    private List<CompletableFuture<Object>> publish(ByteBuffer body, List<PipelineOp> extra) {
-        List<PipelineOp> ops = new ArrayList<>(3);
-        if (!begun) {
-            ops.add(new PipelineOp.Begin(ps));
-        }
-        PinnedReservation reservation = null;
-        int appendIndex = -1;
-        if (body != null) {
-            if (policy().pinsData()) {
-                reservation = svc.store().reservePinned(body.remaining());
-            }
-            appendIndex = ops.size();
-            ops.add(new PipelineOp.Append(ps, published, body, reservation, WritePipeline.crc32c(body)));
-            published += body.remaining();
-        }
-        ops.addAll(extra);
-        if (ops.isEmpty()) {
-            return List.of(CompletableFuture.completedFuture(null));
-        }
-        List<CompletableFuture<Object>> futures;
-        try {
-            futures = svc.pipeline().publish(ops);
-        } catch (RuntimeException e) {
-            if (reservation != null) {
-                reservation.close();
-            }
-            throw e;
-        }
-        begun = true;
-        if (appendIndex >= 0) {
-            PinnedReservation r = reservation;
-            futures.get(appendIndex).whenComplete((v, e) -> {
-                if (r != null) {
-                    r.close();
-                }
-            });
-        }
-        return futures;
-    }
-
     @Override
     public CompletableFuture<ObjectInfo> commit() {
-        CompletableFuture<Object> committed;
+        CompletableFuture<PartResult> committed;
         String etag;
         long size;
         synchronized (this) {
@@ -157,9 +108,7 @@ final class PartWriteSession implements WriteSession {
             etag = HexFormat.of().formatHex(stager.digest());
             size = stager.written();
             try {
-                List<CompletableFuture<Object>> f = publish(stager.take(),
-                        List.of(new PipelineOp.Commit(ps, new CommitRequest(size, etag, 0L))));
-                committed = f.get(f.size() - 1);
+                committed = writer.commitPart(stager.take(), new CommitRequest(size, etag, 0L));
             } catch (RuntimeException e) {
                 return failAndAbort(e);
             }
@@ -174,7 +123,7 @@ final class PartWriteSession implements WriteSession {
             synchronized (this) {
                 state = State.DONE;
             }
-            List<Extent> replaced = ((PartResult) r).released();
+            List<Extent> replaced = r.released();
             if (!replaced.isEmpty()) {
                 svc.pins().retire(replaced.get(0).fileId(), replaced);
             }
@@ -191,22 +140,17 @@ final class PartWriteSession implements WriteSession {
 
     @Override
     public CompletableFuture<Void> abort() {
-        boolean publishAbort;
         synchronized (this) {
             if (state == State.DONE) {
                 return CompletableFuture.completedFuture(null);
             }
             state = State.DONE;
             stager.discard();
-            publishAbort = begun;
-        }
-        if (!publishAbort) {
-            return CompletableFuture.completedFuture(null);
         }
         // The copy was never acknowledged: its records go back (at once, or when the last reader lets go).
-        return svc.pipeline().abortPart(ps).handle((PartResult r, Throwable e) -> {
+        return writer.abortPart().handle((PartResult r, Throwable e) -> {
             if (r != null) {
-                svc.pins().retire(ps.fileId(), r.released());
+                svc.pins().retire(writer.fileId(), r.released());
             }
             return null;
         });

@@ -21,8 +21,7 @@ import io.wcache.core.policy.Resolution;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.logstore.LogStore;
 import io.wcache.pipeline.ExtentCodec;
-import io.wcache.pipeline.PipelineOp;
-import io.wcache.pipeline.PipelineSession;
+import io.wcache.pipeline.SegmentWriter;
 import io.wcache.pipeline.WritePipeline;
 import io.wcache.persister.ufs.PutOptions;
 import io.wcache.persister.ufs.UfsKeys;
@@ -108,14 +107,6 @@ public final class WorkerCacheService implements CacheService {
     }
 
     // ---------------------------------------------------------------- collaborators for sessions
-
-    LogStore store() {
-        return store;
-    }
-
-    WritePipeline pipeline() {
-        return pipeline;
-    }
 
     FileUploader uploader() {
         return uploader;
@@ -206,9 +197,9 @@ public final class WorkerCacheService implements CacheService {
         if (policy == WritePolicy.NO_CACHE) {
             return new NoCacheWriteSession(this, path, options, put, ufs.ufsFor(path), spoolDir);
         }
-        PipelineSession ps = pipeline.newSession(new BeginRequest(path, policy, r.writeReplicas(), workerId,
+        SegmentWriter writer = pipeline.openWriter(new BeginRequest(path, policy, r.writeReplicas(), workerId,
                 List.of(), options.contentType(), options.userMetadata(), options.standardHeaders()));
-        return new CachedWriteSession(this, ps, options, put);
+        return new CachedWriteSession(this, writer, options, put);
     }
 
     private static boolean conditional(WriteOptions options) {
@@ -449,10 +440,10 @@ public final class WorkerCacheService implements CacheService {
      * (checked under the path's lock, so a load never overwrites a newer write).
      */
     private boolean loadFromUfs(NamespacePath path, UfsObject head, UnderFileSystem u) {
-        PipelineSession ps = pipeline.newSession(new BeginRequest(path, WritePolicy.WRITE_THROUGH, 1, workerId, List.of(),
-                head.contentType(), head.userMetadata(), head.standardHeaders()));
-        List<CompletableFuture<Object>> pending = new ArrayList<>();
-        boolean begun = false;
+        // Evictable data: a WRITE_THROUGH writer reserves no pinned space.
+        SegmentWriter writer = pipeline.openWriter(new BeginRequest(path, WritePolicy.WRITE_THROUGH, 1, workerId,
+                List.of(), head.contentType(), head.userMetadata(), head.standardHeaders()));
+        List<CompletableFuture<?>> pending = new ArrayList<>();
         long offset = 0;
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         try (InputStream in = u.get(head.key(), 0, head.size())) {
@@ -462,54 +453,46 @@ public final class WorkerCacheService implements CacheService {
                     throw new IOException("UFS object ended early at " + offset);
                 }
                 crc.update(buf);
-                ByteBuffer b = ByteBuffer.wrap(buf);
-                List<PipelineOp> ops = new ArrayList<>();
-                if (!begun) {
-                    ops.add(new PipelineOp.Begin(ps));
-                    begun = true;
-                }
-                ops.add(new PipelineOp.Append(ps, offset, b, null, WritePipeline.crc32c(b)));
-                pending.addAll(pipeline.publish(ops));
+                pending.add(writer.append(ByteBuffer.wrap(buf)));
                 offset += buf.length;
             }
-            if (!begun) {
-                pending.addAll(pipeline.publish(List.of(new PipelineOp.Begin(ps))));
-            }
-            for (CompletableFuture<Object> f : pending) {
+            pending.add(writer.flush(null));
+            for (CompletableFuture<?> f : pending) {
                 f.join();
             }
         } catch (IOException | RuntimeException e) {
             LOG.debug("event=read_through_failed path={} error={}", path, e.toString());
-            abortQuietly(ps, begun);
+            abortQuietly(writer);
             return false;
         }
         PathLocks.Mutex lock = locks.of(path);
         lock.acquire().join();
         try {
             if (!(catalog.status(path) instanceof PathStatus.NotCached)) {
-                abortQuietly(ps, true);
+                abortQuietly(writer);
                 return true; // someone else installed a version; the caller looks again
             }
-            CommitResult r = pipeline.commit(ps, new CommitRequest(head.size(), head.etag(), crc.getValue())).join();
+            CommitResult r = writer.commit(new CommitRequest(head.size(), head.etag(), crc.getValue())).join();
             onCommitted(r);
             LOG.debug("event=read_through_loaded path={} bytes={}", path, head.size());
             return true;
         } catch (RuntimeException e) {
-            abortQuietly(ps, true);
+            abortQuietly(writer);
             return false;
         } finally {
             lock.release();
         }
     }
 
-    private void abortQuietly(PipelineSession ps, boolean begun) {
-        if (!begun) {
-            return;
-        }
+    private void abortQuietly(SegmentWriter writer) {
         try {
-            pipeline.abort(ps).thenAccept(r -> pins.retire(ps.fileId(), r.extents())).exceptionally(e -> null);
+            writer.abort().thenAccept(r -> {
+                if (r != null) {
+                    pins.retire(writer.fileId(), r.extents());
+                }
+            }).exceptionally(e -> null);
         } catch (RuntimeException e) {
-            LOG.debug("event=abort_failed session={} error={}", ps, e.toString());
+            LOG.debug("event=abort_failed session={} error={}", writer.session(), e.toString());
         }
     }
 
@@ -689,7 +672,7 @@ public final class WorkerCacheService implements CacheService {
                         + " is out of range 1..10000");
             }
             var u = requireUpload(path, uploadId);
-            return (WriteSession) new PartWriteSession(this, pipeline.newPartSession(new BeginRequest(path, u.policy(),
+            return (WriteSession) new PartWriteSession(this, pipeline.openPartWriter(new BeginRequest(path, u.policy(),
                     u.writeReplicas(), workerId, List.of(), u.contentType(), u.userMetadata(), u.standardHeaders()),
                     uploadId, partNumber));
         }, io);
