@@ -25,9 +25,9 @@ public final class WcacheMetaData {
      * 3: File gains part_sizes. 4: File and MultipartUpload gain standard_headers. 5: MultipartUpload
      * gains last_part_time_ms and the completed_* fields (idempotent completion, orphan sweep).
      * 6: File gains damage.
-     * 7: Extents are indexed by location.
+     * 7: Extents are indexed by location. 8: File and MultipartUpload gain tags.
      */
-    public static final int VERSION = 7;
+    public static final int VERSION = 8;
 
     /** Committed and writing files by (state, path): listings and per-path look-ups of sessions. */
     public static final String FILE_BY_STATE_PATH = "File$state_path";

@@ -4,6 +4,7 @@ import io.wcache.core.mount.MountTable;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.Resolution;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -51,6 +52,16 @@ public interface CacheService {
      * uploads. Completes with whether the path existed.
      */
     CompletableFuture<Boolean> delete(NamespacePath path);
+
+    /**
+     * Replaces the tags of the committed object at {@code path} (an empty map removes them); its
+     * bytes and ETag are unchanged. Fails with {@code NotFound} when the cache holds no committed
+     * version of the path, and {@code InvalidArgument} where tags cannot be stored.
+     */
+    default CompletableFuture<ObjectInfo> setTags(NamespacePath path, Map<String, String> tags) {
+        return CompletableFuture.failedFuture(new io.wcache.core.error.WcacheException.InvalidArgument(path.toString(),
+                "object tags are not stored by this cache"));
+    }
 
     /** Starts a multipart upload of {@code path}; the object appears only on completion. */
     CompletableFuture<MultipartUpload> createMultipart(NamespacePath path, WriteOptions options);

@@ -12,11 +12,13 @@ import java.util.Objects;
  * quotes (hex MD5, or {@code md5-of-md5s-N} for multipart objects); {@code partSizes} is
  * non-empty only for objects completed from a multipart upload (S3's {@code partNumber} reads);
  * {@code standardHeaders} are the {@link StandardHeaders} stored with the object, keyed in lower
- * case (empty in listings).
+ * case (empty in listings); {@code tags} are the object's S3 tags, sorted by key (empty in listings and
+ * for objects known only from the UFS).
  */
 public record ObjectInfo(NamespacePath path, long size, String etag, Instant lastModified, String contentType,
                          Map<String, String> userMetadata, PersistStatus persistStatus, WritePolicy policy,
-                         long generation, List<Long> partSizes, Map<String, String> standardHeaders) {
+                         long generation, List<Long> partSizes, Map<String, String> standardHeaders,
+                         Map<String, String> tags) {
 
     public ObjectInfo {
         Objects.requireNonNull(path, "path");
@@ -27,6 +29,15 @@ public record ObjectInfo(NamespacePath path, long size, String etag, Instant las
         Objects.requireNonNull(persistStatus, "persistStatus");
         partSizes = List.copyOf(partSizes);
         standardHeaders = StandardHeaders.of(standardHeaders);
+        tags = tags == null ? Map.of() : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tags));
+    }
+
+    /** Information without tags. */
+    public ObjectInfo(NamespacePath path, long size, String etag, Instant lastModified, String contentType,
+                      Map<String, String> userMetadata, PersistStatus persistStatus, WritePolicy policy,
+                      long generation, List<Long> partSizes, Map<String, String> standardHeaders) {
+        this(path, size, etag, lastModified, contentType, userMetadata, persistStatus, policy, generation, partSizes,
+                standardHeaders, Map.of());
     }
 
     /** Information without standard headers. */

@@ -11,17 +11,30 @@ import java.util.Optional;
  * *}; FUSE's {@code O_EXCL}), the {@link StandardHeaders standard headers} stored with the object
  * ({@code Cache-Control}, {@code Content-Disposition}, ...; validated, keyed in lower case), and
  * {@code ifMatch}: the ETags one of which the current object must have (S3's {@code If-Match};
- * empty: no condition). Both conditions are checked again when the write commits, atomically with
+ * empty: no condition), and {@code tags}: the object's S3 tags (already validated by the frontend). Both conditions are checked again when the write commits, atomically with
  * it: of concurrent conditional writers of one path, exactly those the condition admits win.
  */
 public record WriteOptions(String contentType, Map<String, String> userMetadata, Optional<byte[]> expectedMd5,
-                           boolean ifNoneMatch, Map<String, String> standardHeaders, List<String> ifMatch) {
+                           boolean ifNoneMatch, Map<String, String> standardHeaders, List<String> ifMatch,
+                           Map<String, String> tags) {
 
     public WriteOptions {
         userMetadata = Map.copyOf(userMetadata);
         expectedMd5 = expectedMd5 == null ? Optional.empty() : expectedMd5;
         standardHeaders = StandardHeaders.of(standardHeaders);
         ifMatch = ifMatch == null ? List.of() : List.copyOf(ifMatch);
+        tags = tags == null ? Map.of() : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tags));
+    }
+
+    /** Options without tags. */
+    public WriteOptions(String contentType, Map<String, String> userMetadata, Optional<byte[]> expectedMd5,
+                        boolean ifNoneMatch, Map<String, String> standardHeaders, List<String> ifMatch) {
+        this(contentType, userMetadata, expectedMd5, ifNoneMatch, standardHeaders, ifMatch, Map.of());
+    }
+
+    /** The same options with {@code tags} (S3 object tags) instead. */
+    public WriteOptions withTags(Map<String, String> newTags) {
+        return new WriteOptions(contentType, userMetadata, expectedMd5, ifNoneMatch, standardHeaders, ifMatch, newTags);
     }
 
     /** Options without an {@code If-Match} condition. */

@@ -10,11 +10,11 @@ import java.util.Objects;
 /**
  * What a write session is opened with: the path, the policy resolved when the write started
  * (one of the caching policies), the workers that will hold its bytes, and the object's content
- * type, user metadata and {@link StandardHeaders standard headers}, which the committed version keeps.
+ * type, user metadata, {@link StandardHeaders standard headers} and tags (S3 object tagging), which the committed version keeps.
  */
 public record BeginRequest(NamespacePath path, WritePolicy policy, int writeReplicas, String ownerWorker,
                            List<String> replicaWorkers, String contentType, Map<String, String> userMetadata,
-                           Map<String, String> standardHeaders) {
+                           Map<String, String> standardHeaders, Map<String, String> tags) {
 
     public BeginRequest {
         Objects.requireNonNull(path, "path");
@@ -24,6 +24,15 @@ public record BeginRequest(NamespacePath path, WritePolicy policy, int writeRepl
         contentType = contentType == null ? "" : contentType;
         userMetadata = Map.copyOf(userMetadata);
         standardHeaders = StandardHeaders.of(standardHeaders);
+        tags = tags == null ? Map.of() : new java.util.TreeMap<>(tags);
+    }
+
+    /** A request without tags. */
+    public BeginRequest(NamespacePath path, WritePolicy policy, int writeReplicas, String ownerWorker,
+                        List<String> replicaWorkers, String contentType, Map<String, String> userMetadata,
+                        Map<String, String> standardHeaders) {
+        this(path, policy, writeReplicas, ownerWorker, replicaWorkers, contentType, userMetadata, standardHeaders,
+                Map.of());
     }
 
     /** A request without standard headers. */

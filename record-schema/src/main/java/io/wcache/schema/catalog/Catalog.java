@@ -543,6 +543,24 @@ public final class Catalog implements AutoCloseable {
         });
     }
 
+    /**
+     * Replaces the tags of the committed version of {@code path} (S3's PutObjectTagging; an empty
+     * map deletes them). The version's bytes, generation and persist state are unchanged. Empty when
+     * the path has no committed version in the catalog.
+     */
+    public CompletableFuture<Optional<FileVersion>> setTagsAsync(NamespacePath path, Map<String, String> tags) {
+        return tx(t -> {
+            WcacheRecords.File f = t.committed(t.filesAt(path.toString()));
+            if (f == null) {
+                return Optional.<FileVersion>empty();
+            }
+            WcacheRecords.File updated = f.toBuilder().clearTags()
+                    .addAllTags(RecordMapping.keyValues(tags)).build();
+            t.store.saveRecord(updated);
+            return Optional.of(RecordMapping.file(updated));
+        });
+    }
+
     public List<Extent> extents(long fileId) {
         return txNow(t -> t.extents(fileId));
     }
@@ -651,6 +669,7 @@ public final class Catalog implements AutoCloseable {
                     .setPath(request.path().toString()).setCreatedTimeMs(t.now).setOwnerWorker(request.ownerWorker())
                     .setContentType(request.contentType()).addAllUserMetadata(RecordMapping.keyValues(request.userMetadata()))
                     .addAllStandardHeaders(RecordMapping.keyValues(request.standardHeaders()))
+                    .addAllTags(RecordMapping.keyValues(request.tags()))
                     .setPolicy(request.policy().name()).setWriteReplicas(request.writeReplicas())
                     .addAllReplicaWorkers(request.replicaWorkers()).build();
             t.store.saveRecord(u);
@@ -1474,7 +1493,8 @@ public final class Catalog implements AutoCloseable {
             NamespacePath path = NamespacePath.of(u.getPath());
             BeginRequest request = new BeginRequest(path, WritePolicy.valueOf(u.getPolicy()),
                     Math.max(1, u.getWriteReplicas()), u.getOwnerWorker(), u.getReplicaWorkersList(), u.getContentType(),
-                    RecordMapping.map(u.getUserMetadataList()), RecordMapping.map(u.getStandardHeadersList()));
+                    RecordMapping.map(u.getUserMetadataList()), RecordMapping.map(u.getStandardHeadersList()),
+                    RecordMapping.map(u.getTagsList()));
             FileVersion session = begin(request, fileId);
             long offset = 0;
             java.util.Set<Integer> used = new java.util.HashSet<>();
@@ -1537,7 +1557,8 @@ public final class Catalog implements AutoCloseable {
                     .setPersistState(WcacheRecords.PersistState.NOT_PERSISTED).setPolicy(req.policy().name())
                     .setWriteReplicas(req.writeReplicas()).setSize(0).setContentType(req.contentType())
                     .addAllUserMetadata(RecordMapping.keyValues(req.userMetadata()))
-                    .addAllStandardHeaders(RecordMapping.keyValues(req.standardHeaders())).setCreatedTimeMs(now)
+                    .addAllStandardHeaders(RecordMapping.keyValues(req.standardHeaders()))
+                    .addAllTags(RecordMapping.keyValues(req.tags())).setCreatedTimeMs(now)
                     .setLastWriteTimeMs(now).setOwnerWorker(req.ownerWorker())
                     .addAllReplicaWorkers(req.replicaWorkers()).build();
             if (defer) {

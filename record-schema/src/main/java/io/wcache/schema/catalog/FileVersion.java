@@ -14,7 +14,7 @@ import java.util.Optional;
  * path (a session carries a provisional one until it commits); {@code fileId} is unique across
  * the whole catalog and never reused. {@code partSizes} lists the part sizes of an object completed
  * from a multipart upload (empty otherwise). {@code standardHeaders} are the object's stored
- * {@link StandardHeaders} (Cache-Control, ...), keyed in lower case. {@code damage} is empty unless
+ * {@link StandardHeaders} (Cache-Control, ...), keyed in lower case; {@code tags} its S3 object tags. {@code damage} is empty unless
  * the version's cached bytes failed their checksum while the UFS does not hold it (see
  * {@link Catalog#markDamaged}); it then says what failed, and reads of the version fail.
  */
@@ -23,7 +23,7 @@ public record FileVersion(NamespacePath path, long fileId, long generation, File
                           String etag, long crc32c, String contentType, Map<String, String> userMetadata,
                           Instant createdTime, Instant lastWriteTime, Optional<Instant> committedTime,
                           String ownerWorker, List<String> replicaWorkers, List<Long> partSizes,
-                          Map<String, String> standardHeaders, String damage) {
+                          Map<String, String> standardHeaders, String damage, Map<String, String> tags) {
 
     public FileVersion {
         damage = damage == null ? "" : damage;
@@ -31,6 +31,19 @@ public record FileVersion(NamespacePath path, long fileId, long generation, File
         replicaWorkers = List.copyOf(replicaWorkers);
         partSizes = partSizes == null ? List.of() : List.copyOf(partSizes);
         standardHeaders = StandardHeaders.of(standardHeaders);
+        tags = tags == null ? Map.of() : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tags));
+    }
+
+    /** A version without tags. */
+    public FileVersion(NamespacePath path, long fileId, long generation, FileState state,
+                       PersistState persistState, WritePolicy policy, int writeReplicas, long size,
+                       String etag, long crc32c, String contentType, Map<String, String> userMetadata,
+                       Instant createdTime, Instant lastWriteTime, Optional<Instant> committedTime,
+                       String ownerWorker, List<String> replicaWorkers, List<Long> partSizes,
+                       Map<String, String> standardHeaders, String damage) {
+        this(path, fileId, generation, state, persistState, policy, writeReplicas, size, etag, crc32c, contentType,
+                userMetadata, createdTime, lastWriteTime, committedTime, ownerWorker, replicaWorkers, partSizes,
+                standardHeaders, damage, Map.of());
     }
 
     /** An intact version. */

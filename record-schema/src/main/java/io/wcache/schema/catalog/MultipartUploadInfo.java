@@ -10,16 +10,26 @@ import java.util.Map;
 /**
  * An S3 multipart upload in progress: the path it will create, the policy resolved when it was
  * created, the workers holding its parts and the object's content type, user metadata and
- * {@link StandardHeaders standard headers} (the completed object keeps them, as in S3).
+ * {@link StandardHeaders standard headers} and tags (the completed object keeps them, as in S3).
  */
 public record MultipartUploadInfo(String uploadId, NamespacePath path, WritePolicy policy, int writeReplicas,
                                   String ownerWorker, List<String> replicaWorkers, String contentType,
                                   Map<String, String> userMetadata, Instant createdTime,
-                                  Map<String, String> standardHeaders) {
+                                  Map<String, String> standardHeaders, Map<String, String> tags) {
     public MultipartUploadInfo {
         replicaWorkers = List.copyOf(replicaWorkers);
         userMetadata = Map.copyOf(userMetadata);
         standardHeaders = StandardHeaders.of(standardHeaders);
+        tags = tags == null ? Map.of() : new java.util.TreeMap<>(tags);
+    }
+
+    /** An upload without tags. */
+    public MultipartUploadInfo(String uploadId, NamespacePath path, WritePolicy policy, int writeReplicas,
+                               String ownerWorker, List<String> replicaWorkers, String contentType,
+                               Map<String, String> userMetadata, Instant createdTime,
+                               Map<String, String> standardHeaders) {
+        this(uploadId, path, policy, writeReplicas, ownerWorker, replicaWorkers, contentType, userMetadata, createdTime,
+                standardHeaders, Map.of());
     }
 
     /** An upload without standard headers. */

@@ -61,7 +61,8 @@ final class RecordMapping {
                 f.getEtag(), f.getCrc32C(), f.getContentType(), map(f.getUserMetadataList()),
                 Instant.ofEpochMilli(f.getCreatedTimeMs()), Instant.ofEpochMilli(f.getLastWriteTimeMs()),
                 f.hasCommittedTimeMs() ? Optional.of(Instant.ofEpochMilli(f.getCommittedTimeMs())) : Optional.empty(),
-                f.getOwnerWorker(), f.getReplicaWorkersList(), f.getPartSizesList(), map(f.getStandardHeadersList()), f.getDamage());
+                f.getOwnerWorker(), f.getReplicaWorkersList(), f.getPartSizesList(), map(f.getStandardHeadersList()), f.getDamage(),
+                map(f.getTagsList()));
     }
 
     static Extent extent(WcacheRecords.Extent e) {
@@ -97,7 +98,8 @@ final class RecordMapping {
     static MultipartUploadInfo upload(WcacheRecords.MultipartUpload u) {
         return new MultipartUploadInfo(u.getUploadId(), NamespacePath.of(u.getPath()), WritePolicy.valueOf(u.getPolicy()),
                 Math.max(1, u.getWriteReplicas()), u.getOwnerWorker(), u.getReplicaWorkersList(), u.getContentType(),
-                map(u.getUserMetadataList()), Instant.ofEpochMilli(u.getCreatedTimeMs()), map(u.getStandardHeadersList()));
+                map(u.getUserMetadataList()), Instant.ofEpochMilli(u.getCreatedTimeMs()), map(u.getStandardHeadersList()),
+                map(u.getTagsList()));
     }
 
     static PartInfo part(WcacheRecords.Part p) {

@@ -226,7 +226,8 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
     static WriteOptions writeOptions(S3Request r) {
         boolean ifNoneMatchAny = r.conditions().ifNoneMatch().contains("*");
         return new WriteOptions(r.contentType().orElse(null), storedMetadata(r.userMetadata()), Optional.empty(),
-                ifNoneMatchAny, r.standardHeaders(), r.conditions().ifMatch());
+                ifNoneMatchAny, r.standardHeaders(), r.conditions().ifMatch(),
+                S3Tags.fromHeader(r.headers().get("x-amz-tagging")));
     }
 
     /**
@@ -666,6 +667,9 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
         }
         info.standardHeaders().forEach((name, value) -> h.set(RESPONSE_NAMES.get(name),
                 name.equals(StandardHeaders.EXPIRES) ? expires(value) : value));
+        if (!info.tags().isEmpty()) {
+            h.set("x-amz-tagging-count", info.tags().size());
+        }
     }
 
     /** Header names as S3 writes them, by {@link StandardHeaders} name. */

@@ -347,6 +347,12 @@ final class S3Operations {
                             + " the object's metadata, storage class, website redirect location or encryption"
                             + " attributes."));
         }
+        String tagDirective = r.headers().get("x-amz-tagging-directive");
+        if (tagDirective != null && !tagDirective.equalsIgnoreCase("COPY") && !tagDirective.equalsIgnoreCase("REPLACE")) {
+            return CompletableFuture.failedFuture(new S3Exception(S3ErrorCode.INVALID_ARGUMENT,
+                    "Unknown tagging directive: " + tagDirective));
+        }
+        boolean replaceTags = tagDirective != null && tagDirective.equalsIgnoreCase("REPLACE");
         return cache.open(src).thenCompose(reader -> {
             CompletableFuture<ObjectInfo> copied;
             try {
@@ -358,6 +364,9 @@ final class S3Operations {
                         : new WriteOptions(info.contentType(), info.userMetadata(), Optional.empty(),
                                 S3Handler.writeOptions(r).ifNoneMatch(), info.standardHeaders(),
                                 S3Handler.writeOptions(r).ifMatch());
+                // Tags follow x-amz-tagging-directive alike: COPY (the default) keeps the source's,
+                // REPLACE takes x-amz-tagging (none if absent).
+                opts = opts.withTags(replaceTags ? S3Handler.writeOptions(r).tags() : info.tags());
                 copied = cache.create(dst, opts).thenCompose(s -> copyInto(reader, s, 0, info.size()));
             } catch (RuntimeException e) {
                 copied = CompletableFuture.failedFuture(e);
@@ -371,6 +380,12 @@ final class S3Operations {
         NamespacePath dst = handler.objectPath(r);
         CopySource cs = r.copySource().orElseThrow();
         NamespacePath src = handler.objectPath(cs.bucket(), cs.key());
+        String tagDirective = r.headers().get("x-amz-tagging-directive");
+        if (tagDirective != null && !tagDirective.equalsIgnoreCase("COPY") && !tagDirective.equalsIgnoreCase("REPLACE")) {
+            return CompletableFuture.failedFuture(new S3Exception(S3ErrorCode.INVALID_ARGUMENT,
+                    "Unknown tagging directive: " + tagDirective));
+        }
+        boolean replaceTags = tagDirective != null && tagDirective.equalsIgnoreCase("REPLACE");
         return cache.open(src).thenCompose(reader -> {
             CompletableFuture<ObjectInfo> copied;
             try {

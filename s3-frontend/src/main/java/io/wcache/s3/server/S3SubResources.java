@@ -15,6 +15,7 @@ import io.wcache.s3.request.S3Request;
 import io.wcache.s3.request.S3RequestParser;
 import io.wcache.s3.xml.S3Timestamps;
 import io.wcache.s3.xml.S3XmlWriter;
+import io.wcache.s3.xml.S3XmlParser;
 import io.wcache.s3.xml.XmlWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -68,11 +69,15 @@ final class S3SubResources {
                 handler.requireBucket(bucket());
                 yield done(S3Handler.empty(HttpResponseStatus.NO_CONTENT));
             }
-            case GET_OBJECT_TAGGING -> existing().thenApply(info -> xml(new XmlWriter().root("Tagging")
-                    .start("TagSet").end().end()));
-            case PUT_OBJECT_TAGGING -> CompletableFuture.failedFuture(new S3Exception(S3ErrorCode.NOT_IMPLEMENTED,
-                    "Object tags are not stored by wcache"));
-            case DELETE_OBJECT_TAGGING -> existing().thenApply(info -> S3Handler.empty(HttpResponseStatus.NO_CONTENT));
+            case GET_OBJECT_TAGGING -> existing().thenApply(info -> xml(S3Tags.xml(info.tags())));
+            case PUT_OBJECT_TAGGING -> {
+                java.util.Map<String, String> tags = S3Tags.validate(S3XmlParser.parseTagging(body));
+                yield existing().thenCompose(info -> cache.setTags(handler.objectPath(r), tags))
+                        .thenApply(info -> S3Handler.empty(HttpResponseStatus.OK));
+            }
+            case DELETE_OBJECT_TAGGING -> existing().thenCompose(info -> info.tags().isEmpty()
+                            ? done(info) : cache.setTags(handler.objectPath(r), java.util.Map.of()))
+                    .thenApply(info -> S3Handler.empty(HttpResponseStatus.NO_CONTENT));
             case GET_OBJECT_ACL -> existing().thenApply(info -> xml(ownerOnlyAcl()));
             case PUT_OBJECT_ACL -> {
                 checkAclBody(body);

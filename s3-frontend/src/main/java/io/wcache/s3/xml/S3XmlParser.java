@@ -117,6 +117,40 @@ public final class S3XmlParser {
         return new DeleteRequest(objects, quiet);
     }
 
+    /**
+     * Parses a Tagging (PutObjectTagging) body into its tags, in document order. Limits are checked
+     * by the caller; a repeated key is {@code InvalidTag} here.
+     *
+     * @throws S3Exception {@code MalformedXML} for another root, a missing {@code TagSet} or a tag without a key
+     */
+    public static java.util.Map<String, String> parseTagging(byte[] body) {
+        Node root = parse(body);
+        if (!root.name.equals("Tagging")) {
+            throw malformed();
+        }
+        Node set = null;
+        for (Node child : root.children) {
+            if (child.name.equals("TagSet")) {
+                set = child;
+            }
+        }
+        if (set == null) {
+            throw malformed();
+        }
+        java.util.Map<String, String> tags = new java.util.LinkedHashMap<>();
+        for (Node tag : set.children) {
+            if (!tag.name.equals("Tag")) {
+                throw malformed();
+            }
+            String key = tag.childText("Key").orElseThrow(S3XmlParser::malformed);
+            String value = tag.childText("Value").orElse("");
+            if (tags.put(key, value) != null) {
+                throw new S3Exception(S3ErrorCode.INVALID_TAG, "Cannot provide multiple Tags with the same key");
+            }
+        }
+        return tags;
+    }
+
     private static int partNumber(String s) {
         String t = s.trim();
         if (t.matches("\\d{1,5}")) {

@@ -198,7 +198,7 @@ public final class WorkerCacheService implements CacheService {
             return new NoCacheWriteSession(this, path, options, put, ufs.ufsFor(path), spoolDir);
         }
         SegmentWriter writer = pipeline.openWriter(new BeginRequest(path, policy, r.writeReplicas(), workerId,
-                List.of(), options.contentType(), options.userMetadata(), options.standardHeaders()));
+                List.of(), options.contentType(), options.userMetadata(), options.standardHeaders(), options.tags()));
         return new CachedWriteSession(this, writer, options, put);
     }
 
@@ -323,6 +323,40 @@ public final class WorkerCacheService implements CacheService {
                 return Optional.<ObjectInfo>empty();
             }
             return ufs.ufsFor(path).head(path.relativeToMount()).map(o -> ufsInfo(path, o));
+        }, io);
+    }
+
+    /**
+     * Tags are stored with the committed version in the Catalog. An object known only to the UFS is
+     * first read through into the cache (as a read would), so that its tags have a version to live
+     * with; one that cannot be (a {@code NO_CACHE} path, or larger than the read-through limit) is
+     * refused with {@code InvalidArgument}.
+     */
+    @Override
+    public CompletableFuture<ObjectInfo> setTags(NamespacePath path, Map<String, String> tags) {
+        return CompletableFuture.supplyAsync(() -> {
+            requireObjectPath(path);
+            for (int attempt = 0; attempt < 2; attempt++) {
+                Optional<FileVersion> v = catalog.setTagsAsync(path, tags).join();
+                if (v.isPresent()) {
+                    return toInfo(v.get());
+                }
+                if (attempt > 0 || catalog.tombstone(path).isPresent() || cacheOnly(path)) {
+                    break;
+                }
+                UnderFileSystem u = ufs.ufsFor(path);
+                Optional<UfsObject> head = u.head(path.relativeToMount());
+                if (head.isEmpty()) {
+                    break;
+                }
+                if (resolvePolicy(path).policy() == WritePolicy.NO_CACHE || head.get().size() > readThroughMaxBytes) {
+                    throw new WcacheException.InvalidArgument(path.toString(),
+                            "tags are stored with the cached version; this object is read from the UFS only"
+                                    + " (NO_CACHE path or larger than the read-through limit)");
+                }
+                loadFromUfs(path, head.get(), u);
+            }
+            throw new WcacheException.NotFound(path.toString(), "no such object");
         }, io);
     }
 
@@ -658,7 +692,7 @@ public final class WorkerCacheService implements CacheService {
             }
             new PutOptions(options.contentType(), options.userMetadata(), options.standardHeaders());
             var u = catalog.createUpload(new BeginRequest(path, r.policy(), r.writeReplicas(), workerId, List.of(),
-                    options.contentType(), options.userMetadata(), options.standardHeaders()));
+                    options.contentType(), options.userMetadata(), options.standardHeaders(), options.tags()));
             return new MultipartUpload(path, u.uploadId(), u.createdTime());
         }, io);
     }
@@ -754,7 +788,7 @@ public final class WorkerCacheService implements CacheService {
                 List<Long> sizes = named.stream().map(c -> stored.get(c.partNumber()).size()).toList();
                 return new ObjectInfo(info.path(), info.size(), info.etag(), info.lastModified(), info.contentType(),
                         info.userMetadata(), info.persistStatus(), info.policy(), info.generation(), sizes,
-                        info.standardHeaders());
+                        info.standardHeaders(), info.tags());
             } finally {
                 lock.release();
             }
@@ -871,7 +905,7 @@ public final class WorkerCacheService implements CacheService {
         };
         return new ObjectInfo(v.path(), v.size(), v.etag(), v.committedTime().orElse(v.lastWriteTime()),
                 v.contentType().isEmpty() ? null : v.contentType(), v.userMetadata(), status, v.policy(),
-                v.generation(), v.partSizes(), v.standardHeaders());
+                v.generation(), v.partSizes(), v.standardHeaders(), v.tags());
     }
 
     private ObjectInfo ufsInfo(NamespacePath path, UfsObject o) {

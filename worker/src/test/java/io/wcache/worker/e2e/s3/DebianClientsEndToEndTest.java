@@ -128,6 +128,27 @@ class DebianClientsEndToEndTest {
     }
 
     @Test
+    void awscliPutsAndGetsObjectTagsAndALargeCopyKeepsThem() throws Exception {
+        // PutObjectTagging answered 501 NotImplemented and GetObjectTagging an empty set before.
+        byte[] big = new byte[9 * 1024 * 1024 + 3];
+        new Random(11).nextBytes(big);
+        aws("s3", "cp", Files.write(work.resolve("tagged.bin"), big).toString(), "s3://m/tags/src.bin");
+        aws("s3api", "put-object-tagging", "--bucket", "m", "--key", "tags/src.bin",
+                "--tagging", "TagSet=[{Key=team,Value=blue green},{Key=tier,Value=1}]");
+        assertThat(aws("s3api", "get-object-tagging", "--bucket", "m", "--key", "tags/src.bin").out())
+                .contains("\"Key\": \"team\"").contains("\"Value\": \"blue green\"")
+                .contains("\"Key\": \"tier\"");
+        // a multipart copy of 8 MiB and more reads the source's tags and sends them with CreateMultipartUpload
+        aws("s3", "cp", "s3://m/tags/src.bin", "s3://m/tags/copy.bin");
+        assertThat(aws("s3api", "get-object-tagging", "--bucket", "m", "--key", "tags/copy.bin").out())
+                .contains("\"Value\": \"blue green\"").contains("\"Key\": \"tier\"");
+        aws("s3api", "delete-object-tagging", "--bucket", "m", "--key", "tags/src.bin");
+        assertThat(aws("s3api", "get-object-tagging", "--bucket", "m", "--key", "tags/src.bin").out())
+                .contains("\"TagSet\": []");
+        aws("s3", "rm", "--recursive", "s3://m/tags/");
+    }
+
+    @Test
     void boto3ScriptWorksWithDefaults() throws Exception {
         String script = """
                 import os, boto3, hashlib

@@ -141,6 +141,84 @@ class SubResourcesEndToEndTest {
         assertThat(attrs.eTag()).isEqualTo(s3.headObject(b -> b.bucket(BUCKET).key("sub/one")).eTag().replace("\"", ""));
     }
 
+    private java.util.Map<String, String> tagsOf(String key) {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        s3.getObjectTagging(b -> b.bucket(BUCKET).key(key)).tagSet().forEach(t -> m.put(t.key(), t.value()));
+        return m;
+    }
+
+    private static software.amazon.awssdk.services.s3.model.Tag tag(String k, String v) {
+        return software.amazon.awssdk.services.s3.model.Tag.builder().key(k).value(v).build();
+    }
+
+    @Test
+    void objectTagsAreStoredWithTheVersion() {
+        // PutObjectTagging answered 501 and x-amz-tagging was ignored before: GetObjectTagging was always empty.
+        s3.putObject(b -> b.bucket(BUCKET).key("tag/put").tagging("a=1&b%20c=d%26e&empty="), RequestBody.fromString("x"));
+        assertThat(tagsOf("tag/put")).containsExactly(java.util.Map.entry("a", "1"), java.util.Map.entry("b c", "d&e"),
+                java.util.Map.entry("empty", ""));
+        assertThat(s3.headObject(b -> b.bucket(BUCKET).key("tag/put")).sdkHttpResponse()
+                .firstMatchingHeader("x-amz-tagging-count")).contains("3");
+        assertThat(s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("tag/put")).response().tagCount()).isEqualTo(3);
+
+        s3.putObjectTagging(b -> b.bucket(BUCKET).key("tag/put").tagging(t -> t.tagSet(tag("k", "v"))));
+        assertThat(tagsOf("tag/put")).containsExactly(java.util.Map.entry("k", "v"));
+        assertThat(s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("tag/put")).asUtf8String()).isEqualTo("x");
+
+        // CopyObject: COPY (the default) keeps the source's tags, REPLACE takes x-amz-tagging
+        s3.copyObject(b -> b.sourceBucket(BUCKET).sourceKey("tag/put").destinationBucket(BUCKET).destinationKey("tag/copy"));
+        assertThat(tagsOf("tag/copy")).containsExactly(java.util.Map.entry("k", "v"));
+        s3.copyObject(b -> b.sourceBucket(BUCKET).sourceKey("tag/put").destinationBucket(BUCKET).destinationKey("tag/repl")
+                .taggingDirective(software.amazon.awssdk.services.s3.model.TaggingDirective.REPLACE).tagging("n=2"));
+        assertThat(tagsOf("tag/repl")).containsExactly(java.util.Map.entry("n", "2"));
+
+        // multipart: the tags given at creation are the completed object's
+        String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key("tag/mpu").tagging("m=p")).uploadId();
+        String etag = s3.uploadPart(b -> b.bucket(BUCKET).key("tag/mpu").uploadId(id).partNumber(1),
+                RequestBody.fromString("part")).eTag();
+        s3.completeMultipartUpload(b -> b.bucket(BUCKET).key("tag/mpu").uploadId(id)
+                .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(etag).build())));
+        assertThat(tagsOf("tag/mpu")).containsExactly(java.util.Map.entry("m", "p"));
+
+        // a new version of the key starts without the old one's tags; DELETE ?tagging removes them
+        s3.putObject(b -> b.bucket(BUCKET).key("tag/copy"), RequestBody.fromString("y"));
+        assertThat(tagsOf("tag/copy")).isEmpty();
+        assertThat(s3.headObject(b -> b.bucket(BUCKET).key("tag/copy")).sdkHttpResponse()
+                .firstMatchingHeader("x-amz-tagging-count")).isEmpty();
+        s3.deleteObjectTagging(b -> b.bucket(BUCKET).key("tag/put"));
+        assertThat(tagsOf("tag/put")).isEmpty();
+        fails(() -> s3.putObjectTagging(b -> b.bucket(BUCKET).key("tag/missing").tagging(t -> t.tagSet(tag("k", "v")))),
+                404, "NoSuchKey");
+    }
+
+    @Test
+    void tagsBeyondS3sLimitsAreInvalidTagAndNothingIsStored() {
+        s3.putObject(b -> b.bucket(BUCKET).key("tag/limits").tagging("keep=1"), RequestBody.fromString("x"));
+        java.util.List<software.amazon.awssdk.services.s3.model.Tag> eleven = new java.util.ArrayList<>();
+        for (int i = 0; i < 11; i++) {
+            eleven.add(tag("k" + i, "v"));
+        }
+        fails(() -> s3.putObjectTagging(b -> b.bucket(BUCKET).key("tag/limits").tagging(t -> t.tagSet(eleven))),
+                400, "InvalidTag");
+        fails(() -> s3.putObjectTagging(b -> b.bucket(BUCKET).key("tag/limits")
+                .tagging(t -> t.tagSet(tag("k".repeat(129), "v")))), 400, "InvalidTag");
+        fails(() -> s3.putObjectTagging(b -> b.bucket(BUCKET).key("tag/limits")
+                .tagging(t -> t.tagSet(tag("k", "v".repeat(257))))), 400, "InvalidTag");
+        fails(() -> s3.putObject(b -> b.bucket(BUCKET).key("tag/limits2").tagging("a=1&a=2"), RequestBody.fromString("x")),
+                400, "InvalidTag");
+        // the limits themselves are accepted
+        java.util.List<software.amazon.awssdk.services.s3.model.Tag> ten = new java.util.ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            ten.add(tag("k" + i, "v"));
+        }
+        ten.add(tag("k".repeat(128), "v".repeat(256)));
+        assertThat(tagsOf("tag/limits")).containsExactly(java.util.Map.entry("keep", "1"));
+        s3.putObjectTagging(b -> b.bucket(BUCKET).key("tag/limits").tagging(t -> t.tagSet(ten)));
+        assertThat(tagsOf("tag/limits")).hasSize(10).containsEntry("k".repeat(128), "v".repeat(256));
+        assertThatThrownBy(() -> s3.headObject(b -> b.bucket(BUCKET).key("tag/limits2")))
+                .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(404));
+    }
+
     @Test
     void errorCodesAsS3s() {
         // If-Match on a key that does not exist: 404 NoSuchKey (it was 412)
