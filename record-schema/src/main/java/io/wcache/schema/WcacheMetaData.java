@@ -26,8 +26,9 @@ public final class WcacheMetaData {
      * gains last_part_time_ms and the completed_* fields (idempotent completion, orphan sweep).
      * 6: File gains damage.
      * 7: Extents are indexed by location. 8: File and MultipartUpload gain tags.
+     * 9: Mount gains created_time_ms; MountSeen records when configured mounts were first seen.
      */
-    public static final int VERSION = 8;
+    public static final int VERSION = 9;
 
     /** Committed and writing files by (state, path): listings and per-path look-ups of sessions. */
     public static final String FILE_BY_STATE_PATH = "File$state_path";
@@ -70,6 +71,8 @@ public final class WcacheMetaData {
         pk(b, "MultipartUpload", field("upload_id"));
         pk(b, "Part", field("upload_id"), field("part_number"));
         pk(b, "Worker", field("id"));
+        pk(b, "MountSeen", field("path"));
+        b.getRecordType("MountSeen").setSinceVersion(9);
 
         index(b, "File", FILE_BY_STATE_PATH, concat(field("state"), field("path")), 1);
         index(b, "File", FILE_BY_STATE_LAST_WRITE, concat(field("state"), field("last_write_time_ms")), 1);

@@ -140,6 +140,8 @@ public final class Worker implements AutoCloseable {
         LOG.info("event=worker_started worker={} metadata={} cache_dirs={} capacity_bytes={} pinned_cap_bytes={} mounts={}",
                 options.workerId(), config.metadataEngine(), dirs, config.cacheCapacityBytes(),
                 store.stats().pinnedCapBytes(), mergedMounts(configured).mounts());
+        // A configured mount's bucket creation date is when it was first seen: note it now, kept from then on.
+        catalog.mountCreationTimes(mergedMounts(configured).mounts().stream().map(m -> m.name()).toList());
         for (Frontend.Factory f : frontendFactories) {
             Frontend fe = f.start(this);
             frontends.add(fe);

@@ -23,6 +23,15 @@ public interface CacheService {
     /** The mounts (the S3 buckets): top-level names of the namespace. */
     MountTable mounts();
 
+    /**
+     * When each mount (bucket) was created: for a mount made through the admin API or CreateBucket,
+     * its creation; for a configured mount, when it was first seen. Kept across restarts. A mount
+     * missing from the map has no known date.
+     */
+    default CompletableFuture<Map<String, java.time.Instant>> mountCreationTimes() {
+        return CompletableFuture.completedFuture(Map.of());
+    }
+
     /** Which write policy and replica count apply to a path now, and which rule decided it. */
     Resolution resolvePolicy(NamespacePath path);
 

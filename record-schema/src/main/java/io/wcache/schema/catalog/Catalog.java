@@ -99,6 +99,7 @@ public final class Catalog implements AutoCloseable {
     private final Object extentType;
     private final Object policyType;
     private final Object mountType;
+    private final Object mountSeenType;
     private final Object taskType;
     private final Object tombstoneType;
     private final Object workerType;
@@ -138,6 +139,7 @@ public final class Catalog implements AutoCloseable {
         this.extentType = metaData.getRecordType("Extent").getRecordTypeKey();
         this.policyType = metaData.getRecordType("PathPolicy").getRecordTypeKey();
         this.mountType = metaData.getRecordType("Mount").getRecordTypeKey();
+        this.mountSeenType = metaData.getRecordType("MountSeen").getRecordTypeKey();
         this.taskType = metaData.getRecordType("PersistTask").getRecordTypeKey();
         this.tombstoneType = metaData.getRecordType("Tombstone").getRecordTypeKey();
         this.workerType = metaData.getRecordType("Worker").getRecordTypeKey();
@@ -967,7 +969,9 @@ public final class Catalog implements AutoCloseable {
                 throw new WcacheException.AlreadyExists(mount.path().toString(), "mount " + mount.path() + " already exists");
             }
             t.store.saveRecord(WcacheRecords.Mount.newBuilder().setPath(mount.path().toString())
-                    .setUfsUri(mount.ufsUri().toString()).addAllOptions(RecordMapping.keyValues(mount.options())).build());
+                    .setUfsUri(mount.ufsUri().toString()).addAllOptions(RecordMapping.keyValues(mount.options()))
+                    .setCreatedTimeMs(t.now).build());
+            t.store.deleteRecord(Tuple.from(mountSeenType, mount.path().toString()));
             t.bumpConfigVersion();
             return null;
         });
@@ -976,6 +980,7 @@ public final class Catalog implements AutoCloseable {
     /** @throws WcacheException.NotFound if there is no such mount */
     public void removeMount(String mountName) {
         txNow(t -> {
+            t.store.deleteRecord(Tuple.from(mountSeenType, "/" + mountName));
             if (!t.store.deleteRecord(Tuple.from(mountType, "/" + mountName))) {
                 throw new WcacheException.NotFound(mountName, "no mount (bucket) named '" + mountName + "'");
             }
@@ -990,6 +995,41 @@ public final class Catalog implements AutoCloseable {
      */
     public long configVersion() {
         return txNow(t -> t.readCounterKey(Tuple.from("configVersion")));
+    }
+
+    /**
+     * The creation times of the named mounts (bucket creation dates), in one transaction: a Mount
+     * record's creation time, or else when the mount was first seen here (a configured mount),
+     * recorded now if it was never seen before and kept from then on. A Mount record from before
+     * creation times were kept gets the time it is first asked about.
+     */
+    public Map<String, Instant> mountCreationTimes(java.util.Collection<String> mountNames) {
+        return txNow(t -> {
+            Map<String, Instant> out = new java.util.TreeMap<>();
+            for (String name : mountNames) {
+                String path = "/" + name;
+                FDBStoredRecord<Message> m = t.store.loadRecord(Tuple.from(mountType, path));
+                if (m != null) {
+                    WcacheRecords.Mount r = as(m.getRecord(), WcacheRecords.Mount.getDefaultInstance());
+                    if (r.getCreatedTimeMs() <= 0) {
+                        r = r.toBuilder().setCreatedTimeMs(t.now).build();
+                        t.store.saveRecord(r);
+                    }
+                    out.put(name, Instant.ofEpochMilli(r.getCreatedTimeMs()));
+                    continue;
+                }
+                FDBStoredRecord<Message> seen = t.store.loadRecord(Tuple.from(mountSeenType, path));
+                long ms;
+                if (seen == null) {
+                    ms = t.now;
+                    t.store.saveRecord(WcacheRecords.MountSeen.newBuilder().setPath(path).setFirstSeenTimeMs(ms).build());
+                } else {
+                    ms = as(seen.getRecord(), WcacheRecords.MountSeen.getDefaultInstance()).getFirstSeenTimeMs();
+                }
+                out.put(name, Instant.ofEpochMilli(ms));
+            }
+            return out;
+        });
     }
 
     public MountTable mountTable() {

@@ -71,8 +71,9 @@ final class S3Operations {
     /** Operations without a body of their own. */
     CompletableFuture<FullHttpResponse> run() {
         return switch (r.operation()) {
-            case LIST_BUCKETS -> done(S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.listBuckets(S3Handler.OWNER,
-                    cache.mounts().mounts().stream().map(m -> S3Handler.bucketEntry(m.name(), shared.startedAt()))
+            case LIST_BUCKETS -> cache.mountCreationTimes().thenApply(created -> S3Handler.xml(HttpResponseStatus.OK,
+                    S3XmlWriter.listBuckets(S3Handler.OWNER, cache.mounts().mounts().stream()
+                            .map(m -> S3Handler.bucketEntry(m.name(), created.getOrDefault(m.name(), shared.startedAt())))
                             .toList())));
             case HEAD_BUCKET -> {
                 handler.requireBucket(bucket());

@@ -152,6 +152,12 @@ public final class WorkerCacheService implements CacheService {
     }
 
     @Override
+    public CompletableFuture<Map<String, java.time.Instant>> mountCreationTimes() {
+        List<String> names = mounts().mounts().stream().map(m -> m.name()).toList();
+        return CompletableFuture.supplyAsync(() -> catalog.mountCreationTimes(names), io);
+    }
+
+    @Override
     public Resolution resolvePolicy(NamespacePath path) {
         return pathConfig.get().resolve(path);
     }
