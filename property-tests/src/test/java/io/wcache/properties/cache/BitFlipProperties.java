@@ -20,16 +20,12 @@ import io.wcache.worker.Worker;
 import io.wcache.worker.WorkerOptions;
 import io.wcache.worker.cache.WorkerCacheService;
 import io.wcache.worker.persist.PersistDrain;
-import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.Stream;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -125,7 +121,7 @@ class BitFlipProperties {
                 worker[0] = null;
             });
 
-            List<Path> segments = segments(root);
+            List<Path> segments = SegmentFiles.list(root.resolve("cache"));
             boolean[] touched = new boolean[n];
             // Flips of one byte combine (two equal flips cancel out): a byte is touched if it changed.
             java.util.Map<java.util.Map.Entry<Path, Long>, Integer> changes = new java.util.LinkedHashMap<>();
@@ -141,8 +137,8 @@ class BitFlipProperties {
                 }
                 Path seg = c.getKey().getKey();
                 long at = c.getKey().getValue();
-                long segmentId = Long.parseLong(seg.getFileName().toString().replace(".seg", ""), 16);
-                flip(seg, at, (byte) (int) c.getValue());
+                long segmentId = SegmentFiles.id(seg);
+                SegmentFiles.flip(seg, at, (byte) (int) c.getValue());
                 for (int i = 0; i < n; i++) {
                     for (Location l : records[i]) {
                         if (l.segmentId() == segmentId && at >= l.position()
@@ -248,21 +244,6 @@ class BitFlipProperties {
                 Duration.ofHours(1));
         for (int pass = 0; pass < 5 && d.drainOnce() > 0; pass++) {
             // a failed task is retried an hour later: one pass attempts each task once
-        }
-    }
-
-    private static List<Path> segments(Path root) throws IOException {
-        try (Stream<Path> s = Files.walk(root.resolve("cache"))) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".seg")).sorted().toList();
-        }
-    }
-
-    private static void flip(Path file, long at, byte xor) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ByteBuffer one = ByteBuffer.allocate(1);
-            ch.read(one, at);
-            one.put(0, (byte) (one.get(0) ^ xor)).flip();
-            ch.write(one, at);
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.wcache.properties.cache;
 
 import io.wcache.core.policy.WritePolicy;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -51,6 +52,12 @@ final class Model {
     final Set<String> unpersisted = new HashSet<>();
     /** The seeded, never-changing content of the READ_ONLY prefix. */
     final Map<String, Version> readOnly = new TreeMap<>();
+    /**
+     * Keys whose current version lost a record to corruption before it was persisted: reads fail
+     * saying so until the key is overwritten or deleted. The value is the key's UFS ETag when the
+     * damage happened (null: not in the UFS), which the UFS must keep.
+     */
+    final Map<String, String> damaged = new HashMap<>();
     WritePolicy flipPolicy = WritePolicy.WRITE_BACK;
     boolean ufsDown;
 
@@ -74,6 +81,7 @@ final class Model {
 
     void set(String key, Version v) {
         keys.put(key, new LinkedHashSet<>(List.of(v)));
+        damaged.remove(key);
         if (!v.absent() && v.policy() == WritePolicy.WRITE_BACK) {
             unpersisted.add(key);
         } else {
@@ -91,12 +99,16 @@ final class Model {
         return keys.values().stream().anyMatch(s -> s.size() > 1);
     }
 
-    /** Bytes the worker must hold pinned: current TRANSIENT versions and undrained WRITE_BACK ones. */
+    /**
+     * Bytes the worker must hold pinned: current TRANSIENT versions and undrained WRITE_BACK ones.
+     * A damaged version holds none: recovery skipped the record that failed its CRC, so it is not
+     * live in the log store (the version stays in the Catalog, marked damaged).
+     */
     long pinnedBytes() {
         long sum = 0;
         for (Map.Entry<String, Set<Version>> e : keys.entrySet()) {
             Version v = e.getValue().iterator().next();
-            if (v.absent()) {
+            if (v.absent() || damaged.containsKey(e.getKey())) {
                 continue;
             }
             if (v.policy() == WritePolicy.TRANSIENT || unpersisted.contains(e.getKey())) {
@@ -121,6 +133,7 @@ final class Model {
 
     @Override
     public String toString() {
-        return "Model" + keys + (ufsDown ? " ufs=down" : "") + " flip=" + flipPolicy;
+        return "Model" + keys + (ufsDown ? " ufs=down" : "") + " flip=" + flipPolicy
+                + (damaged.isEmpty() ? "" : " damaged=" + damaged.keySet());
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.wcache.core.policy.WritePolicy;
+import io.wcache.logstore.segment.SegmentFormat;
 import io.wcache.properties.cache.Model.Version;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -176,6 +177,7 @@ final class WorkerActions {
             }
             if (!won.isEmpty()) {
                 m.keys.put(key, new LinkedHashSet<>(won));
+                m.damaged.remove(key);
                 if (policy == WritePolicy.WRITE_BACK) {
                     m.unpersisted.add(key);
                 } else {
@@ -245,6 +247,12 @@ final class WorkerActions {
                 narrow(m, key, Version.ABSENT);
             }
             case "UNAVAILABLE" -> assertThat(m.ufsDown).as("get %s: %s with the UFS up", key, r).isTrue();
+            case "CORRUPTION" -> {
+                assertThat(m.damaged).as("get %s failed as damaged: %s (model %s)", key, r, m).containsKey(key);
+                assertThat(r).as("the error says the object is damaged").contains("damaged");
+            }
+            // Through S3 a damaged object is a 500 InternalError (the S3 error table's corruption row).
+            case "S3-InternalError" -> assertThat(m.damaged).as("get %s: %s (model %s)", key, r, m).containsKey(key);
             default -> fail("get %s: unexpected %s", key, r);
         }
     }
@@ -505,13 +513,18 @@ final class WorkerActions {
             }
             String r = WorkerSystem.expectOk(s.send("DRAIN 40"));
             assertThat(r).as("persist queue drained").isEqualTo("OK 0");
-            m.unpersisted.clear();
+            // A damaged version never uploads: its key keeps what the UFS held when the damage happened.
+            m.unpersisted.retainAll(m.damaged.keySet());
             Map<String, String> ufs = s.ufsObjects();
             Map<String, String> expected = new java.util.TreeMap<>();
             m.readOnly.forEach((k, v) -> expected.put(k, Bodies.md5(v.bytes())));
             m.keys.forEach((k, c) -> {
                 Version v = c.iterator().next();
-                if (!v.absent() && v.policy() != WritePolicy.TRANSIENT) {
+                if (m.damaged.containsKey(k)) {
+                    if (m.damaged.get(k) != null) {
+                        expected.put(k, m.damaged.get(k));
+                    }
+                } else if (!v.absent() && v.policy() != WritePolicy.TRANSIENT) {
                     expected.put(k, Bodies.md5(v.bytes()));
                 }
             });
@@ -549,6 +562,129 @@ final class WorkerActions {
         @Override
         public String toString() {
             return "delete everything, drain, expect zero pinned bytes";
+        }
+    }
+
+    /**
+     * Corruption: the worker is stopped, one byte inside the payload of one record of a key's
+     * current version is flipped in its segment file, and the worker is started again. The key is
+     * picked at run time among the keys holding one known, non-empty version ({@code pick} is a
+     * fraction of that list), as are the record and the byte. Afterwards: a persisted version reads
+     * back whole (from the UFS); an unpersisted one is damaged (reads fail saying so, never an
+     * older version, never not-found); every other object reads back unchanged; restart recovery
+     * changed nothing in the UFS.
+     */
+    record Corrupt(double pick, double record, double at, byte xor) implements Action<WorkerSystem> {
+        @Override
+        public boolean precondition(WorkerSystem s) {
+            return !s.model.ufsDown;
+        }
+
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            Model m = s.model;
+            List<String> eligible = m.keys.entrySet().stream()
+                    .filter(e -> e.getValue().size() == 1 && !e.getValue().iterator().next().absent()
+                            && e.getValue().iterator().next().size() > 0 && !m.damaged.containsKey(e.getKey()))
+                    .map(Map.Entry::getKey).toList();
+            if (eligible.isEmpty()) {
+                return s;
+            }
+            String key = eligible.get(Math.min(eligible.size() - 1, (int) (pick * eligible.size())));
+            Version v = m.candidates(key).iterator().next();
+            String located = WorkerSystem.expectOk(s.send("LOCATE " + key)).substring(2).trim();
+            if (located.isEmpty()) {
+                // Every record of the version was evicted: there is nothing in the cache to damage.
+                return s;
+            }
+            String[] records = located.split(",");
+            String[] r = records[Math.min(records.length - 1, (int) (record * records.length))].split(":");
+            long segment = Long.parseLong(r[0]);
+            long length = Long.parseLong(r[2]);
+            long offset = Long.parseLong(r[1]) + SegmentFormat.RECORD_HEADER_SIZE + Math.min(length - 1, (long) (at * length));
+            boolean persisted = v.policy() == WritePolicy.WRITE_THROUGH
+                    || (v.policy() == WritePolicy.WRITE_BACK && !m.unpersisted.contains(key));
+            Map<String, String> ufsBefore = s.ufsObjects();
+            s.stopAndRestart(() -> SegmentFiles.flip(SegmentFiles.of(s.cacheDir(), segment), offset, xor));
+            if (WorkerSystem.TRACE) {
+                System.err.printf("corrupted %s (%s, %s) at segment %d offset %d%n", key, v,
+                        persisted ? "persisted" : "unpersisted", segment, offset);
+            }
+            assertThat(s.ufsObjects()).as("restart recovery changed nothing in the UFS").isEqualTo(ufsBefore);
+            if (!persisted) {
+                m.damaged.put(key, ufsBefore.get(key));
+            }
+            for (String k : new ArrayList<>(m.keys.keySet())) {
+                observe(s, k, 0, 1);
+            }
+            for (String k : m.readOnly.keySet()) {
+                observe(s, k, 0, 1);
+            }
+            return s;
+        }
+
+        @Override
+        public String toString() {
+            return String.format("stop worker, flip a payload byte (xor %02x) of key #%.2f record #%.2f at %.2f, start",
+                    xor, pick, record, at);
+        }
+    }
+
+    /**
+     * Cache pressure: 2 MiB WRITE_THROUGH fillers past the cache's high watermark (interleaved
+     * with 1 MiB pinned writes to the model's WRITE_BACK and TRANSIENT keys through S3, which may
+     * be refused with SlowDown), an eviction and compaction pass, the fillers deleted, another
+     * pass. Eviction and compaction must both have run, and every object of the model reads back
+     * as the model says.
+     */
+    record CachePressure(long seed) implements Action<WorkerSystem> {
+        static final int FILLER = 2 << 20;
+        static final int FILLERS = 16;
+        static final int PINNED = 1 << 20;
+
+        @Override
+        public boolean precondition(WorkerSystem s) {
+            return !s.model.ufsDown;
+        }
+
+        @Override
+        public WorkerSystem run(WorkerSystem s) {
+            Model m = s.model;
+            long[] before = counters(s.send("RECLAIMS"));
+            List<String> pinnedKeys = List.of("wb/a", "tr/b", "wb/c/d", "tr/c/e");
+            for (int i = 0; i < FILLERS; i++) {
+                WorkerSystem.expectOk(s.send("PUT wt/pressure/" + i + " " + FILLER + " " + (seed + i)));
+                if (i % 4 == 3) {
+                    String key = pinnedKeys.get(i / 4);
+                    Version v = new Version(seed + 100 + i, PINNED, m.policyOf(key));
+                    applyPut(m, key, v, s.send("PUT " + key + " " + PINNED + " " + v.seed(), true));
+                }
+            }
+            long[] afterFill = counters(WorkerSystem.expectOk(s.send("RECLAIM")));
+            assertThat(afterFill[0]).as("segments evicted past the high watermark").isGreaterThan(before[0]);
+            for (int i = 0; i < FILLERS; i++) {
+                assertThat(WorkerSystem.expectOk(s.send("DEL wt/pressure/" + i))).isEqualTo("OK true");
+            }
+            long[] afterDelete = counters(WorkerSystem.expectOk(s.send("RECLAIM")));
+            assertThat(afterDelete[1]).as("segments compacted once the fillers are deleted").isGreaterThan(before[1]);
+            for (String k : new ArrayList<>(m.keys.keySet())) {
+                observe(s, k, 0, 1);
+            }
+            for (String k : m.readOnly.keySet()) {
+                observe(s, k, 0, 1);
+            }
+            return s;
+        }
+
+        private static long[] counters(String reply) {
+            String[] p = WorkerSystem.expectOk(reply).split(" ");
+            return new long[] {Long.parseLong(p[1]), Long.parseLong(p[2])};
+        }
+
+        @Override
+        public String toString() {
+            return "cache pressure (" + FILLERS + " x 2 MiB WRITE_THROUGH fillers, S3 pinned puts, evict, delete fillers,"
+                    + " compact; seeds from " + seed + ")";
         }
     }
 }

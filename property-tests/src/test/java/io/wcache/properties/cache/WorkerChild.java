@@ -12,6 +12,8 @@ import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.PathRule;
 import io.wcache.core.policy.WritePolicy;
+import io.wcache.logstore.Location;
+import io.wcache.pipeline.ExtentCodec;
 import io.wcache.worker.Worker;
 import io.wcache.worker.WorkerOptions;
 import io.wcache.worker.cache.WorkerCacheService;
@@ -48,6 +50,9 @@ import java.util.concurrent.TimeUnit;
  * POLICY prefix POLICY           -> OK
  * DRAIN seconds                  -> OK remaining
  * STATS                          -> OK pinned pinnedCap evictable
+ * LOCATE key                     -> OK segment:position:length,...  (the current version's records)
+ * RECLAIM                        -> OK evictions compactions  (one eviction and compaction pass now; counters since start)
+ * RECLAIMS                       -> OK evictions compactions  (the counters only)
  * </pre>
  */
 public final class WorkerChild {
@@ -70,8 +75,8 @@ public final class WorkerChild {
         String yaml = "data.dir: " + root.toAbsolutePath() + "\n"
                 + "metadata.engine: embedded:" + root.resolve("meta").toAbsolutePath() + "\n"
                 + "cache.dirs: [" + root.resolve("cache").toAbsolutePath() + "]\n"
-                + "cache.capacity: 64MiB\n"
-                + "worker.page.store.pinned.file.capacity.limit.ratio: 0.125\n"
+                + "cache.capacity: 32MiB\n"
+                + "worker.page.store.pinned.file.capacity.limit.ratio: 0.25\n"
                 + "worker.write.cache.async.persist.retry.initial.interval: 50ms\n"
                 + "worker.write.cache.async.persist.retry.max.interval: 200ms\n"
                 + "path.default.policy: WRITE_BACK\n"
@@ -182,9 +187,27 @@ public final class WorkerChild {
                 var s = worker.logStore().stats();
                 return "OK " + s.pinnedBytes() + " " + s.pinnedCapBytes() + " " + s.evictableBytes();
             }
+            case "LOCATE": {
+                List<String> out = new ArrayList<>();
+                worker.catalog().layout(path(c[1])).ifPresent(l -> l.extents().forEach(e -> {
+                    Location at = ExtentCodec.toLocation(e);
+                    out.add(at.segmentId() + ":" + at.position() + ":" + at.length());
+                }));
+                return "OK " + String.join(",", out);
+            }
+            case "RECLAIM":
+                worker.logStore().reclaimNow();
+                return reclaims();
+            case "RECLAIMS":
+                return reclaims();
             default:
                 return "ERR INVALID_ARGUMENT unknown command " + c[0];
         }
+    }
+
+    private String reclaims() {
+        var counters = worker.logStore().counters();
+        return "OK " + counters.evictions.get() + " " + counters.compactions.get();
     }
 
     private ObjectInfo put(String key, int size, long seed) {
@@ -232,7 +255,7 @@ public final class WorkerChild {
         Instant deadline = Instant.now().plus(limit);
         while (Instant.now().isBefore(deadline)) {
             d.drainOnce();
-            if (worker.catalog().pendingTasks(1).isEmpty()) {
+            if (undamagedPending() == 0) {
                 return 0;
             }
             try {
@@ -242,6 +265,12 @@ public final class WorkerChild {
                 break;
             }
         }
-        return worker.catalog().pendingTasks(1000).size();
+        return undamagedPending();
+    }
+
+    /** Pending uploads, not counting those of damaged versions (they fail until the path is overwritten or deleted). */
+    private int undamagedPending() {
+        return (int) worker.catalog().pendingTasks(1000).stream()
+                .filter(t -> worker.catalog().lookup(t.path()).map(v -> !v.damaged()).orElse(true)).count();
     }
 }

@@ -36,7 +36,9 @@ import net.jqwik.api.stateful.ActionSequence;
  * persister, CacheService) in a child JVM with s3proxy as its UFS, driven by random action
  * sequences (puts small and large, concurrent puts to one key, whole and ranged gets, heads,
  * deletes, listings by prefix/delimiter/page size, path-config changes, SIGKILL and restart,
- * SIGKILL in the middle of a put, UFS outages, drains, deleting everything) and compared with
+ * SIGKILL in the middle of a put, multipart parts across a SIGKILL, pinned-space exhaustion, a
+ * byte flipped in a record's payload while the worker is stopped, cache pressure that makes
+ * eviction and compaction run, UFS outages, drains, deleting everything) and compared with
  * {@link Model} after every action. Shrinking removes actions and simplifies their arguments, so
  * a failure reads as a short script of steps.
  */
@@ -131,11 +133,14 @@ class WorkerConsistencyProperties {
         Arbitrary<Action<WorkerSystem>> outage = Arbitraries.of(true, false).map(UfsOutage::new);
         Arbitrary<Action<WorkerSystem>> drain = Arbitraries.just(new Drain());
         Arbitrary<Action<WorkerSystem>> deleteAll = Arbitraries.just(new DeleteEverything());
+        Arbitrary<Action<WorkerSystem>> corrupt = Combinators.combine(fraction, fraction, fraction,
+                Arbitraries.bytes().filter(b -> b != 0)).as(WorkerActions.Corrupt::new);
         return Arbitraries.frequencyOf(
                 Tuple.of(8, put), Tuple.of(4, getWhole), Tuple.of(2, get), Tuple.of(2, head), Tuple.of(2, delete),
                 Tuple.of(1, deleteObjects), Tuple.of(3, list), Tuple.of(2, concurrent), Tuple.of(1, flip),
                 Tuple.of(1, crash), Tuple.of(1, crashDuringPut), Tuple.of(2, outage), Tuple.of(2, drain),
                 Tuple.of(1, deleteAll), Tuple.of(1, multipart), Tuple.of(1, multipartAcrossCrash),
-                Tuple.of(1, seeds().map(WorkerActions.ExhaustPinned::new)));
+                Tuple.of(1, seeds().map(WorkerActions.ExhaustPinned::new)),
+                Tuple.of(1, corrupt), Tuple.of(1, seeds().map(WorkerActions.CachePressure::new)));
     }
 }

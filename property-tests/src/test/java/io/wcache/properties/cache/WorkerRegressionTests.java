@@ -1,7 +1,10 @@
 package io.wcache.properties.cache;
 
 import io.wcache.persister.testing.EmbeddedS3Server;
+import io.wcache.properties.cache.WorkerActions.DeleteEverything;
+import io.wcache.properties.cache.WorkerActions.Drain;
 import io.wcache.properties.cache.WorkerActions.ExhaustPinned;
+import io.wcache.properties.cache.WorkerActions.Get;
 import io.wcache.properties.cache.WorkerActions.Head;
 import io.wcache.properties.cache.WorkerActions.ListKeys;
 import io.wcache.properties.cache.WorkerActions.Put;
@@ -84,5 +87,29 @@ class WorkerRegressionTests {
     void partsAcknowledgedBeforeASigkillCompleteAfterTheRestart() {
         replay(new WorkerActions.MultipartAcrossCrash("wb/a", Bodies.PART_SIZE + 1000, 7), new Head("wb/a", true),
                 new WorkerActions.Get("wb/a", 0, 1, true));
+    }
+
+    /** A flipped byte in an unpersisted WRITE_BACK version: damaged, the other objects intact, the UFS keeps v1. */
+    @Example
+    void corruptedUnpersistedVersionIsDamagedAndTheUfsKeepsThePersistedOne() {
+        replay(new Put("wb/a", 3000, 1, false), new Put("wb/b", 2000, 2, false), new Drain(),
+                new Put("wb/a", 2500, 3, false), new WorkerActions.Corrupt(0, 0, 0.5, (byte) 1),
+                new Get("wb/a", 0, 1, true), new Head("wb/a", false), new Drain(),
+                new Put("wb/a", 100, 4, false), new Get("wb/a", 0, 1, false), new DeleteEverything());
+    }
+
+    /** A flipped byte in a persisted version: it reads back from the UFS. */
+    @Example
+    void corruptedPersistedVersionReadsFromTheUfs() {
+        replay(new Put("wt/a", 3000, 1, false), new Put("tr/a", 2000, 2, false),
+                new WorkerActions.Corrupt(0.9, 0, 0.1, (byte) 0x40), new Drain(), new DeleteEverything());
+    }
+
+    /** Eviction and compaction run while the model's objects exist, pinned writes meet the cap. */
+    @Example
+    void cachePressureEvictsAndCompactsAndLosesNothing() {
+        replay(new Put("wb/a", 3000, 1, false), new Put("wt/b", 2_000_000, 2, false), new Put("tr/c/d", 1_500_000, 3, false),
+                new Put("wb/c/e", 3_000_000, 4, false), new Drain(), new Put("wb/b", 2_500_000, 5, false),
+                new WorkerActions.CachePressure(10), new ListKeys("", "", 1000, false), new Drain(), new DeleteEverything());
     }
 }

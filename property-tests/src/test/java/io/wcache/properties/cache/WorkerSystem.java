@@ -104,6 +104,27 @@ final class WorkerSystem implements AutoCloseable {
         startChild();
     }
 
+    /** The worker's cache directory (its segment files). */
+    Path cacheDir() {
+        return root.resolve("cache");
+    }
+
+    /** Something done to the worker's files while it is stopped. */
+    interface WhileStopped {
+        void run() throws Exception;
+    }
+
+    /** Stops the worker cleanly, runs {@code whileStopped} on its files, and starts it again. */
+    void stopAndRestart(WhileStopped whileStopped) {
+        child.close();
+        try {
+            whileStopped.run();
+        } catch (Exception e) {
+            throw new AssertionError("cannot change the stopped worker's files", e);
+        }
+        startChild();
+    }
+
     /** Starts a write and kills the worker while it may still be running. */
     void crashDuringPut(String key, int size, long seed, int delayMillis) {
         String r = send("PUTASYNC " + key + " " + size + " " + seed);
