@@ -141,6 +141,7 @@ class WorkerConsistencyProperties {
                 Tuple.of(1, crash), Tuple.of(1, crashDuringPut), Tuple.of(2, outage), Tuple.of(2, drain),
                 Tuple.of(1, deleteAll), Tuple.of(1, multipart), Tuple.of(1, multipartAcrossCrash),
                 Tuple.of(1, seeds().map(WorkerActions.ExhaustPinned::new)),
-                Tuple.of(1, corrupt), Tuple.of(1, seeds().map(WorkerActions.CachePressure::new)));
+                // Weighted so that the CI tries (48 actions) run each about three times.
+                Tuple.of(3, corrupt), Tuple.of(3, seeds().map(WorkerActions.CachePressure::new)));
     }
 }
