@@ -89,6 +89,17 @@ class WorkerRegressionTests {
                 new WorkerActions.Get("wb/a", 0, 1, true));
     }
 
+    /**
+     * A 1-byte part of a WRITE_THROUGH upload acknowledged, the worker SIGKILLed and restarted,
+     * then the upload completed (uploaded to the UFS, committed persisted): restart recovery had
+     * restored the part's record as pinned whatever the upload's policy, so the worker went on
+     * counting 1 pinned byte where a WRITE_THROUGH part is evictable, as it is without a restart.
+     */
+    @Example
+    void writeThroughPartsAcknowledgedBeforeASigkillAreNotPinnedAfterTheRestart() {
+        replay(new WorkerActions.MultipartAcrossCrash("wt/a", 1, 7), new Head("wt/a", false));
+    }
+
     /** A flipped byte in an unpersisted WRITE_BACK version: damaged, the other objects intact, the UFS keeps v1. */
     @Example
     void corruptedUnpersistedVersionIsDamagedAndTheUfsKeepsThePersistedOne() {

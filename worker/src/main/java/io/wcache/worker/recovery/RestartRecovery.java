@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * an older version is never served in its place. Recovery never deletes or overwrites anything in
  * the UFS: it writes no tombstone, no UFS delete and no commit. Write sessions this worker owned
  * are aborted: their writers died with the process. Acknowledged parts of multipart uploads in
- * progress are kept, pinned, exactly like a committed unpersisted version; a part whose bytes did
+ * progress are kept, pinned like a committed unpersisted version when their upload's policy pins
+ * data, evictable otherwise ({@code WRITE_THROUGH}, as when they were written); a part whose bytes did
  * not survive loses its record, so completion refuses it ({@code InvalidPart}) instead of
  * assembling a hole. Records of parts that were never acknowledged are unreferenced and reclaimed.
  */
@@ -80,6 +81,7 @@ public final class RestartRecovery {
         for (PartInfo p : catalog.allParts(Integer.MAX_VALUE)) {
             parts.put(p.fileId(), p);
         }
+        Map<String, Boolean> uploadPins = new HashMap<>();
         List<LiveExtent> live = new ArrayList<>();
         Map<Location, Extent> byLocation = new HashMap<>();
         int unreferenced = 0;
@@ -94,7 +96,9 @@ public final class RestartRecovery {
                 continue;
             }
             Location loc = ExtentCodec.toLocation(e);
-            boolean clean = v != null && v.state() == FileState.COMMITTED && v.persistState() == PersistState.PERSISTED;
+            boolean clean = v == null
+                    ? !partPinned(catalog, parts.get(e.fileId()), uploadPins)
+                    : v.state() == FileState.COMMITTED && v.persistState() == PersistState.PERSISTED;
             live.add(new LiveExtent(loc, clean ? Region.EVICTABLE : Region.PINNED));
             byLocation.put(loc, e);
         }
@@ -178,6 +182,16 @@ public final class RestartRecovery {
                 o.liveExtents(), report.missing().size(), report.damaged().size(), o.unreferencedExtentRecords(),
                 o.sessionsAborted(), o.versionsDamaged(), o.extentsDroppedToUfs(), parts.size() - partsLost, partsLost);
         return o;
+    }
+
+    /**
+     * Whether a part's records are pinned: as when it was written, by the policy its upload
+     * resolved at creation (a {@code WRITE_THROUGH} part is evictable, its completion uploads it
+     * synchronously and unpins nothing). An upload that cannot be found keeps its parts pinned.
+     */
+    private static boolean partPinned(Catalog catalog, PartInfo part, Map<String, Boolean> uploadPins) {
+        return uploadPins.computeIfAbsent(part.uploadId(),
+                id -> catalog.upload(id).map(u -> u.policy().pinsData()).orElse(true));
     }
 
     /** Removes this file's extent records (its bytes are read from the UFS from now on); returns how many. */

@@ -9,6 +9,8 @@ import io.wcache.core.cache.PartRef;
 import io.wcache.core.cache.WriteOptions;
 import io.wcache.core.cache.WriteSession;
 import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.PathRule;
+import io.wcache.core.policy.WritePolicy;
 import io.wcache.worker.TestWorkers;
 import io.wcache.worker.Worker;
 import io.wcache.worker.cache.WorkerCacheService;
@@ -59,6 +61,36 @@ class MultipartRestartTest {
             }
         }
         completeAfterRestart(uploadId, etags, false);
+    }
+
+    /**
+     * A part of a WRITE_THROUGH upload is evictable when written; restart recovery restored it
+     * pinned whatever the upload's policy, and the completion (uploaded, committed persisted)
+     * unpinned nothing: the worker counted its bytes as pinned for good.
+     */
+    @Test
+    void writeThroughPartsAreNotPinnedAfterACleanStopNorAfterTheirCompletion() throws Exception {
+        NamespacePath path = NamespacePath.of("/m/wt/object.bin");
+        byte[] body = MultipartCrashChild.part(1);
+        String uploadId;
+        String etag;
+        try (Worker w = TestWorkers.start(root)) {
+            w.catalog().putPathRule(new PathRule(NamespacePath.of("/m/wt"), WritePolicy.WRITE_THROUGH, 1));
+            WorkerCacheService cache = w.cacheService();
+            uploadId = WorkerCacheService.await(cache.createMultipart(path, WriteOptions.defaults())).uploadId();
+            WriteSession s = WorkerCacheService.await(cache.uploadPart(path, uploadId, 1));
+            WorkerCacheService.await(s.append(ByteBuffer.wrap(body)));
+            etag = WorkerCacheService.await(s.commit()).etag();
+            assertThat(w.logStore().stats().pinnedBytes()).isZero();
+        }
+        try (Worker w = TestWorkers.start(root)) {
+            assertThat(w.logStore().stats().pinnedBytes()).as("after the restart").isZero();
+            ObjectInfo done = WorkerCacheService.await(w.cacheService().completeMultipart(path, uploadId,
+                    List.of(new PartRef(1, etag))));
+            assertThat(done.size()).isEqualTo(body.length);
+            assertThat(Files.readAllBytes(TestWorkers.ufsDir(root).resolve("wt/object.bin"))).isEqualTo(body);
+            assertThat(w.logStore().stats().pinnedBytes()).as("after the completion").isZero();
+        }
     }
 
     @Test
