@@ -47,20 +47,25 @@ public interface ExtentRelocator {
     }
 
     /** A relocator for stores that hold no indexed data (benchmarks): every move applies, nothing is referenced. */
-    ExtentRelocator NONE = new ExtentRelocator() {
-        @Override
-        public Outcome dropped(Location clean) {
-            return Outcome.APPLIED;
-        }
+    ExtentRelocator NONE = answering(Outcome.APPLIED);
 
-        @Override
-        public Outcome relocated(Location from, Location to) {
-            return Outcome.APPLIED;
-        }
+    /** A relocator that answers every move and drop with {@code outcome} and references nothing. */
+    static ExtentRelocator answering(Outcome outcome) {
+        return new ExtentRelocator() {
+            @Override
+            public Outcome dropped(Location clean) {
+                return outcome;
+            }
 
-        @Override
-        public List<Location> referencedIn(int dir, long segmentId) {
-            return List.of();
-        }
-    };
+            @Override
+            public Outcome relocated(Location from, Location to) {
+                return outcome;
+            }
+
+            @Override
+            public List<Location> referencedIn(int dir, long segmentId) {
+                return List.of();
+            }
+        };
+    }
 }

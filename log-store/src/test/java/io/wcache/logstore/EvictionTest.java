@@ -460,22 +460,7 @@ class EvictionTest {
 
     @Test
     void moveOfBytesTheIndexNoLongerReferencesLeavesNoLiveCopy() {
-        ExtentRelocator index = new ExtentRelocator() {
-            @Override
-            public Outcome dropped(Location clean) {
-                return Outcome.UNREFERENCED;
-            }
-
-            @Override
-            public Outcome relocated(Location from, Location to) {
-                return Outcome.UNREFERENCED;
-            }
-
-            @Override
-            public List<Location> referencedIn(int d, long segmentId) {
-                return List.of();
-            }
-        };
+        ExtentRelocator index = ExtentRelocator.answering(ExtentRelocator.Outcome.UNREFERENCED);
         try (LogStore store = LogStore.open(compacting(), index)) {
             store.restore(List.of());
             Location old = TestData.published(store, store.appendEvictable(1, 0, TestData.heap(0, RECORD)));

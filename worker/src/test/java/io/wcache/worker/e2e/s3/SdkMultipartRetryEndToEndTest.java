@@ -7,10 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -50,22 +47,12 @@ class SdkMultipartRetryEndToEndTest {
         rig.close();
     }
 
-    static byte[] bytes(int size, long seed) {
-        byte[] b = new byte[size];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
-    static String md5(byte[] b) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(b));
-    }
-
     @Test
     void aRetriedCompletionAnswersOkWithTheSameEtag() throws Exception {
         String key = "retry/complete.bin";
         String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId();
-        byte[] one = bytes(5 * 1024 * 1024, 1);
-        byte[] two = bytes(1234, 2);
+        byte[] one = SdkS3EndToEndTest.bytes(5 * 1024 * 1024, 1);
+        byte[] two = SdkS3EndToEndTest.bytes(1234, 2);
         String e1 = s3.uploadPart(b -> b.bucket(BUCKET).key(key).uploadId(id).partNumber(1), RequestBody.fromBytes(one)).eTag();
         String e2 = s3.uploadPart(b -> b.bucket(BUCKET).key(key).uploadId(id).partNumber(2), RequestBody.fromBytes(two)).eTag();
         List<CompletedPart> parts = List.of(CompletedPart.builder().partNumber(1).eTag(e1).build(),
@@ -88,8 +75,8 @@ class SdkMultipartRetryEndToEndTest {
     void aPartResentWhileItsFirstCopyIsInFlightEndsWithTheCopyThatFinishedLast() throws Exception {
         String key = "retry/part.bin";
         String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key(key)).uploadId();
-        byte[] slow = bytes(1024 * 1024, 10);
-        byte[] fast = bytes(1024 * 1024, 11);
+        byte[] slow = SdkS3EndToEndTest.bytes(1024 * 1024, 10);
+        byte[] fast = SdkS3EndToEndTest.bytes(1024 * 1024, 11);
         CountDownLatch halfSent = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         // The first copy sends half its body, then waits until the second copy has been acknowledged.
@@ -129,10 +116,10 @@ class SdkMultipartRetryEndToEndTest {
         assertThat(halfSent.await(60, TimeUnit.SECONDS)).isTrue();
         String fastEtag = s3.uploadPart(b -> b.bucket(BUCKET).key(key).uploadId(id).partNumber(1),
                 RequestBody.fromBytes(fast)).eTag();
-        assertThat(fastEtag).isEqualTo("\"" + md5(fast) + "\"");
+        assertThat(fastEtag).isEqualTo("\"" + SdkS3EndToEndTest.md5Hex(fast) + "\"");
         release.countDown();
         String slowEtag = first.get(60, TimeUnit.SECONDS);
-        assertThat(slowEtag).isEqualTo("\"" + md5(slow) + "\"");
+        assertThat(slowEtag).isEqualTo("\"" + SdkS3EndToEndTest.md5Hex(slow) + "\"");
 
         var listed = s3.listParts(b -> b.bucket(BUCKET).key(key).uploadId(id)).parts();
         assertThat(listed).hasSize(1);
