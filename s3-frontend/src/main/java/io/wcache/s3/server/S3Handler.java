@@ -40,7 +40,6 @@ import io.wcache.s3.error.S3Exception;
 import io.wcache.s3.http.S3Message;
 import io.wcache.s3.http.S3RequestDecoder;
 import io.wcache.s3.request.ByteRange;
-import io.wcache.s3.request.Conditions;
 import io.wcache.s3.request.ListParams;
 import io.wcache.s3.request.S3Request;
 import io.wcache.s3.request.UserMetadata;
@@ -173,9 +172,14 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
         Exchange x = new Exchange(head);
         try {
             sink = switch (r.operation()) {
-                case PUT_OBJECT -> new UploadSink(x, cache.create(objectPath(r), writeOptions(r)));
-                case UPLOAD_PART -> new UploadSink(x, cache.uploadPart(objectPath(r), r.uploadId().orElseThrow(),
-                        r.partNumber().orElseThrow()));
+                case PUT_OBJECT -> {
+                    S3Operations op = ops(x);
+                    yield new UploadSink(x, op, op.openPutObject());
+                }
+                case UPLOAD_PART -> {
+                    S3Operations op = ops(x);
+                    yield new UploadSink(x, op, op.openUploadPart());
+                }
                 case DELETE_OBJECTS -> new CollectingSink(x, body -> ops(x).deleteObjects(body));
                 case COMPLETE_MULTIPART_UPLOAD -> new CollectingSink(x, body -> ops(x).completeMultipart(body));
                 case LIST_OBJECT_VERSIONS, GET_BUCKET_VERSIONING, PUT_BUCKET_VERSIONING, GET_BUCKET_ACL, PUT_BUCKET_ACL,
@@ -509,7 +513,9 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Streams a PutObject or UploadPart payload into a write session: slices are coalesced into
+     * Streams a PutObject or UploadPart payload into the write session its operation opened
+     * ({@link S3Operations#openPutObject}, {@link S3Operations#openUploadPart}) and has the
+     * operation commit it ({@link S3Operations#commitUpload}): slices are coalesced into
      * appends of about {@link #APPEND_BYTES}, chained one after another; each slice is released
      * and reported consumed (re-enabling socket reads) once its append completed. Nothing is
      * committed before {@code End}: until then slices are provisional (an aws-chunked chunk's
@@ -517,13 +523,15 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
      */
     private final class UploadSink implements BodySink {
         private final Exchange x;
+        private final S3Operations op;
         private final CompletableFuture<WriteSession> opened;
         private CompletableFuture<WriteSession> tail;
         private CompositeByteBuf pending;
         private boolean finished;
 
-        UploadSink(Exchange x, CompletableFuture<WriteSession> opened) {
+        UploadSink(Exchange x, S3Operations op, CompletableFuture<WriteSession> opened) {
             this.x = x;
+            this.op = op;
             this.opened = opened;
             this.tail = opened;
         }
@@ -573,42 +581,15 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
             Stages.since(Stage.S3_BODY, x.startNanos);
             flush();
             finished = true;
-            S3Request r = x.request;
-            CompletableFuture<ObjectInfo> committed = tail.thenCompose(s -> writePreconditions(r)
-                    .thenCompose(v -> s.commit()));
-            committed.whenCompleteAsync((info, e) -> {
+            CompletableFuture<FullHttpResponse> committed = tail.thenCompose(s -> op.commitUpload(s, end.payload()));
+            committed.whenCompleteAsync((resp, e) -> {
                 if (e != null) {
                     abortQuietly();
                     respondError(x, e);
                     return;
                 }
-                FullHttpResponse resp = empty(HttpResponseStatus.OK);
-                resp.headers().set(HttpHeaderNames.ETAG, quote(info.etag()));
-                end.payload().checksum().ifPresent(c -> resp.headers().set(c.algorithm().headerName(), c.base64()));
                 respond(x, resp);
             }, ctx.executor());
-        }
-
-        /**
-         * Conditional writes, checked early (also against an object only in the UFS) so a refused
-         * write answers at once; the commit checks them again atomically (see WriteOptions).
-         */
-        private CompletableFuture<Void> writePreconditions(S3Request r) {
-            Conditions c = r.conditions();
-            if (r.operation() != io.wcache.s3.request.S3Operation.PUT_OBJECT
-                    || (c.ifMatch().isEmpty() && c.ifNoneMatch().isEmpty())) {
-                return CompletableFuture.completedFuture(null);
-            }
-            return cache.stat(objectPath(r)).thenApply(cur -> {
-                if (cur.isEmpty() && !c.ifMatch().isEmpty()) {
-                    // As S3: If-Match on a key that does not exist is 404 NoSuchKey, not a failed precondition.
-                    throw new S3Exception(S3Error.of(S3ErrorCode.NO_SUCH_KEY, null, r.resource()));
-                }
-                if (c.evaluateWrite(cur.map(ObjectInfo::etag)) != Conditions.Outcome.PROCEED) {
-                    throw new S3Exception(S3Error.of(S3ErrorCode.PRECONDITION_FAILED, null, r.resource()));
-                }
-                return null;
-            });
         }
 
         @Override

@@ -16,6 +16,7 @@ import io.wcache.core.cache.WriteSession;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.mount.Mount;
 import io.wcache.core.path.NamespacePath;
+import io.wcache.s3.checksum.VerifiedPayload;
 import io.wcache.s3.error.S3Error;
 import io.wcache.s3.error.S3ErrorCode;
 import io.wcache.s3.error.S3Exception;
@@ -24,6 +25,7 @@ import io.wcache.s3.request.Conditions;
 import io.wcache.s3.request.CopySource;
 import io.wcache.s3.request.ListParams;
 import io.wcache.s3.request.RequestLimits;
+import io.wcache.s3.request.S3Operation;
 import io.wcache.s3.request.S3Request;
 import io.wcache.s3.xml.S3XmlModel.CompleteMultipartUpload;
 import io.wcache.s3.xml.S3XmlModel.CompletedPart;
@@ -297,6 +299,59 @@ final class S3Operations {
         return new Selection(HttpResponseStatus.OK, 0, size, Map.of());
     }
 
+    // ------------------------------------------------------------------ put object and upload part
+
+    /**
+     * PutObject: the write session its body streams into (the handler appends the payload, then
+     * calls {@link #commitUpload}).
+     */
+    CompletableFuture<WriteSession> openPutObject() {
+        return cache.create(handler.objectPath(r), S3Handler.writeOptions(r));
+    }
+
+    /** UploadPart: the part's write session its body streams into, as {@link #openPutObject}. */
+    CompletableFuture<WriteSession> openUploadPart() {
+        return cache.uploadPart(handler.objectPath(r), r.uploadId().orElseThrow(), r.partNumber().orElseThrow());
+    }
+
+    /**
+     * Commits a PutObject or UploadPart whose whole body was appended and verified, and answers
+     * with its ETag and the checksum the client sent. PutObject's conditions are checked first.
+     */
+    CompletableFuture<FullHttpResponse> commitUpload(WriteSession s, VerifiedPayload payload) {
+        CompletableFuture<Void> conditions = r.operation() == S3Operation.PUT_OBJECT
+                ? writeConditions(s.path()) : done(null);
+        return conditions.thenCompose(v -> s.commit()).thenApply(info -> {
+            FullHttpResponse resp = S3Handler.empty(HttpResponseStatus.OK);
+            resp.headers().set(HttpHeaderNames.ETAG, S3Handler.quote(info.etag()));
+            payload.checksum().ifPresent(c -> resp.headers().set(c.algorithm().headerName(), c.base64()));
+            return resp;
+        });
+    }
+
+    /**
+     * Conditional writes (PutObject, CompleteMultipartUpload), checked early (also against an
+     * object only in the UFS) so a refused write answers at once; the commit checks them again
+     * atomically (see WriteOptions).
+     */
+    private CompletableFuture<Void> writeConditions(NamespacePath path) {
+        Conditions c = r.conditions();
+        if (c.ifMatch().isEmpty() && c.ifNoneMatch().isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return cache.stat(path).thenApply(cur -> {
+            if (cur.isEmpty() && !c.ifMatch().isEmpty()) {
+                // As S3: If-Match on a key that does not exist is 404 NoSuchKey, not a failed precondition.
+                throw new S3Exception(S3Error.of(S3ErrorCode.NO_SUCH_KEY, null, r.resource()));
+            }
+            if (c.evaluateWrite(cur.map(ObjectInfo::etag)) != Conditions.Outcome.PROCEED) {
+                throw new S3Exception(S3Error.of(S3ErrorCode.PRECONDITION_FAILED, null, r.resource()));
+            }
+            return null;
+        });
+    }
+
+
     // ------------------------------------------------------------------ delete objects
 
     CompletableFuture<FullHttpResponse> deleteObjects(byte[] body) {
@@ -496,23 +551,6 @@ final class S3Operations {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-    }
-
-    private CompletableFuture<Void> writeConditions(NamespacePath path) {
-        Conditions c = r.conditions();
-        if (c.ifMatch().isEmpty() && c.ifNoneMatch().isEmpty()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        return cache.stat(path).thenApply(cur -> {
-            if (cur.isEmpty() && !c.ifMatch().isEmpty()) {
-                // As S3: If-Match on a key that does not exist is 404 NoSuchKey, not a failed precondition.
-                throw new S3Exception(S3Error.of(S3ErrorCode.NO_SUCH_KEY, null, r.resource()));
-            }
-            if (c.evaluateWrite(cur.map(ObjectInfo::etag)) != Conditions.Outcome.PROCEED) {
-                throw new S3Exception(S3Error.of(S3ErrorCode.PRECONDITION_FAILED, null, r.resource()));
-            }
-            return null;
-        });
     }
 
     private CompletableFuture<FullHttpResponse> listParts() {
