@@ -2,6 +2,7 @@ package io.wcache.s3.request;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.wcache.core.cache.MultipartParts;
 import io.wcache.s3.error.S3ErrorCode;
 import io.wcache.s3.error.S3Exception;
 import io.wcache.s3.error.S3ErrorTable;
@@ -377,7 +378,7 @@ public final class S3RequestParser {
     private static int parsePartNumber(String s) {
         if (s.matches("\\d{1,5}")) {
             int n = Integer.parseInt(s);
-            if (n >= 1 && n <= 10_000) {
+            if (MultipartParts.validPartNumber(n)) {
                 return n;
             }
         }

@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.wcache.core.cache.CacheService;
 import io.wcache.core.cache.ListResult;
+import io.wcache.core.cache.MultipartParts;
 import io.wcache.core.cache.MultipartUpload;
 import io.wcache.core.cache.ObjectInfo;
 import io.wcache.core.cache.ObjectReader;
@@ -28,7 +29,6 @@ import io.wcache.s3.request.RequestLimits;
 import io.wcache.s3.request.S3Operation;
 import io.wcache.s3.request.S3Request;
 import io.wcache.s3.xml.S3XmlModel.CompleteMultipartUpload;
-import io.wcache.s3.xml.S3XmlModel.CompletedPart;
 import io.wcache.s3.xml.S3XmlModel.DeleteError;
 import io.wcache.s3.xml.S3XmlModel.DeleteRequest;
 import io.wcache.s3.xml.S3XmlModel.DeleteResult;
@@ -52,8 +52,6 @@ import java.util.concurrent.CompletableFuture;
  * {@code null}.
  */
 final class S3Operations {
-    /** S3's minimum size of every part but the last. */
-    static final long MIN_PART_BYTES = 5L * 1024 * 1024;
     private static final int COPY_PIECE = 1 << 20;
 
     private final S3Handler.Shared shared;
@@ -528,25 +526,19 @@ final class S3Operations {
         try {
             Map<Integer, PartInfo> byNumber = new HashMap<>();
             stored.forEach(p -> byNumber.put(p.partNumber(), p));
-            List<PartRef> refs = new ArrayList<>();
-            List<CompletedPart> parts = req.parts();
-            for (int i = 0; i < parts.size(); i++) {
-                CompletedPart cp = parts.get(i);
-                PartInfo p = byNumber.get(cp.partNumber());
-                String etag = Conditions.unquote(cp.etag());
-                if (p == null || !p.etag().equalsIgnoreCase(etag)) {
-                    throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_PART, null, r.resource()));
-                }
-                refs.add(new PartRef(cp.partNumber(), p.etag()));
+            List<PartRef> named = req.parts().stream()
+                    .map(cp -> new PartRef(cp.partNumber(), Conditions.unquote(cp.etag()))).toList();
+            // As S3: every named part must exist (InvalidPart) before sizes are judged, the whole first.
+            if (MultipartParts.namingViolation(named, byNumber).isPresent()) {
+                throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_PART, null, r.resource()));
             }
-            // As S3: every named part must exist before sizes are judged.
-            RequestLimits.checkAssembledSize(parts.stream().mapToLong(cp -> byNumber.get(cp.partNumber()).size()).sum(),
+            RequestLimits.checkAssembledSize(named.stream().mapToLong(p -> byNumber.get(p.partNumber()).size()).sum(),
                     r.resource());
-            for (int i = 0; i < parts.size() - 1; i++) {
-                if (byNumber.get(parts.get(i).partNumber()).size() < MIN_PART_BYTES) {
-                    throw new S3Exception(S3Error.of(S3ErrorCode.ENTITY_TOO_SMALL, null, r.resource()));
-                }
+            if (MultipartParts.sizeViolation(named, byNumber).isPresent()) {
+                throw new S3Exception(S3Error.of(S3ErrorCode.ENTITY_TOO_SMALL, null, r.resource()));
             }
+            List<PartRef> refs = named.stream()
+                    .map(p -> new PartRef(p.partNumber(), byNumber.get(p.partNumber()).etag())).toList();
             return writeConditions(path).thenCompose(v -> cache.completeMultipart(path, uploadId, refs));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);

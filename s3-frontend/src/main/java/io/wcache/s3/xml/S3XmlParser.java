@@ -1,5 +1,6 @@
 package io.wcache.s3.xml;
 
+import io.wcache.core.cache.MultipartParts;
 import io.wcache.s3.checksum.ChecksumAlgorithm;
 import io.wcache.s3.error.S3ErrorCode;
 import io.wcache.s3.error.S3Exception;
@@ -30,8 +31,6 @@ public final class S3XmlParser {
     public static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
     /** S3's limit on keys per DeleteObjects request. */
     public static final int MAX_DELETE_KEYS = 1000;
-    /** S3's limit on parts per upload. */
-    public static final int MAX_PARTS = 10_000;
     private static final int MAX_DEPTH = 8;
     private static final int MAX_ELEMENTS = 100_000;
 
@@ -57,7 +56,7 @@ public final class S3XmlParser {
             if (!part.name.equals("Part")) {
                 continue;
             }
-            if (parts.size() == MAX_PARTS) {
+            if (parts.size() == MultipartParts.MAX_PART_NUMBER) {
                 throw malformed();
             }
             String number = part.childText("PartNumber").orElseThrow(S3XmlParser::malformed);
@@ -155,7 +154,7 @@ public final class S3XmlParser {
         String t = s.trim();
         if (t.matches("\\d{1,5}")) {
             int n = Integer.parseInt(t);
-            if (n >= 1 && n <= MAX_PARTS) {
+            if (MultipartParts.validPartNumber(n)) {
                 return n;
             }
         }
