@@ -4,6 +4,7 @@ import com.lmax.disruptor.EventHandler;
 import io.wcache.core.error.WcacheException;
 import io.wcache.schema.catalog.CatalogOp;
 import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.schema.catalog.OpOutcome;
 import java.util.ArrayList;
 import java.util.List;

@@ -14,6 +14,7 @@ import io.wcache.logstore.space.PinnedReservation;
 import io.wcache.schema.catalog.BeginRequest;
 import io.wcache.schema.catalog.Catalog;
 import io.wcache.schema.catalog.CommitRequest;
+import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.schema.catalog.CommitResult;
 import io.wcache.schema.catalog.Extent;
 import io.wcache.schema.catalog.FileLayout;

@@ -4,6 +4,7 @@ import io.wcache.core.error.WcacheException;
 import io.wcache.logstore.Location;
 import io.wcache.logstore.LogStore;
 import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.ExtentCodec;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
@@ -11,9 +12,8 @@ import java.util.function.Function;
 
 /**
  * This worker's copy of committed bytes, as the persister sees it: verified reads of an extent and
- * the move of a persisted extent from pinned to evictable. {@link #of} adapts a {@link LogStore};
- * how a Catalog {@link Extent} names a log-store {@link Location} is the write path's encoding, so
- * it is passed in rather than assumed here.
+ * the move of a persisted extent from pinned to evictable. {@link #of} adapts a {@link LogStore},
+ * finding each {@link Extent}'s {@link Location} by {@link ExtentCodec}.
  */
 public interface LocalExtents {
 
@@ -68,10 +68,10 @@ public interface LocalExtents {
      * Extents of {@code worker} in {@code store}; an extent held by another worker is
      * {@link WcacheException.Unavailable} (its owner persists it).
      */
-    static LocalExtents of(LogStore store, String worker, Function<Extent, Location> locator) {
+    static LocalExtents of(LogStore store, String worker) {
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(worker, "worker");
-        Objects.requireNonNull(locator, "locator");
+        Function<Extent, Location> locator = ExtentCodec::toLocation;
         return new LocalExtents() {
             @Override
             public ByteBuffer read(Extent extent, long offset, int length) {

@@ -19,6 +19,7 @@ import io.wcache.schema.catalog.CommitRequest;
 import io.wcache.schema.catalog.CommitResult;
 import io.wcache.schema.catalog.DeleteResult;
 import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.schema.catalog.FileVersion;
 import java.io.IOException;
 import java.io.InputStream;
@@ -61,12 +62,11 @@ public final class PersistRig implements AutoCloseable {
         }
         logStore.restore(live);
         this.router = UfsRouter.of(Map.of(MOUNT, ufs));
-        this.persister = new Persister(catalog, LocalExtents.of(logStore, WORKER, PersistRig::location), router, config);
+        this.persister = new Persister(catalog, LocalExtents.of(logStore, WORKER), router, config);
     }
 
-    /** The rig's extent encoding: one cache directory, so the segment id is the extent's segment. */
     static Location location(Extent e) {
-        return new Location(0, e.segment(), e.position(), (int) e.length());
+        return ExtentCodec.toLocation(e);
     }
 
     static NamespacePath path(String key) {

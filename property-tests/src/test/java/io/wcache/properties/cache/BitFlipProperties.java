@@ -13,7 +13,7 @@ import io.wcache.core.path.NamespacePath;
 import io.wcache.logstore.Location;
 import io.wcache.logstore.segment.SegmentFormat;
 import io.wcache.persister.testing.TempDirs;
-import io.wcache.pipeline.ExtentCodec;
+import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.properties.support.Bounded;
 import io.wcache.properties.support.SoakTries;
 import io.wcache.worker.Worker;

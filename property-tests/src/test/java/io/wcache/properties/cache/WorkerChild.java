@@ -13,7 +13,7 @@ import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.PathRule;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.logstore.Location;
-import io.wcache.pipeline.ExtentCodec;
+import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.worker.Worker;
 import io.wcache.worker.WorkerOptions;
 import io.wcache.worker.cache.WorkerCacheService;

@@ -20,7 +20,7 @@ import io.wcache.core.policy.PathConfig;
 import io.wcache.core.policy.Resolution;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.logstore.LogStore;
-import io.wcache.pipeline.ExtentCodec;
+import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.pipeline.SegmentWriter;
 import io.wcache.pipeline.WritePipeline;
 import io.wcache.persister.ufs.PutOptions;

@@ -8,7 +8,6 @@ import io.wcache.persister.async.Persister;
 import io.wcache.persister.async.PersisterConfig;
 import io.wcache.persister.ufs.UfsRouter;
 import io.wcache.pipeline.ChangeEvent;
-import io.wcache.pipeline.ExtentCodec;
 import io.wcache.pipeline.WritePipeline;
 import io.wcache.schema.catalog.Catalog;
 import io.wcache.schema.catalog.Extent;
@@ -33,7 +32,7 @@ public final class AsyncPersister implements io.wcache.worker.Persister {
                           PersisterConfig config) {
         this.config = config;
         this.pipeline = pipeline;
-        LocalExtents base = LocalExtents.of(store, config.owner(), ExtentCodec::toLocation);
+        LocalExtents base = LocalExtents.of(store, config.owner());
         LocalExtents local = new LocalExtents() {
             @Override
             public ByteBuffer read(Extent extent, long offset, int length) {

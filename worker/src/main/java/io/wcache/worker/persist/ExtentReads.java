@@ -1,7 +1,7 @@
 package io.wcache.worker.persist;
 
 import io.wcache.logstore.LogStore;
-import io.wcache.pipeline.ExtentCodec;
+import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.schema.catalog.Extent;
 import java.nio.ByteBuffer;
 import java.util.List;

@@ -46,7 +46,7 @@ public final class FileUploader {
     public FileUploader(Catalog catalog, LogStore store, String workerId, UfsRouter ufs, ReaderPins pins) {
         this.catalog = catalog;
         this.store = store;
-        this.local = io.wcache.persister.async.LocalExtents.of(store, workerId, io.wcache.pipeline.ExtentCodec::toLocation);
+        this.local = io.wcache.persister.async.LocalExtents.of(store, workerId);
         this.ufs = ufs;
         this.pins = pins;
     }
@@ -119,7 +119,7 @@ public final class FileUploader {
             Stages.since(Stage.UPLOAD_MARK_PERSISTED, uploaded);
             if (outcome == PersistOutcome.PERSISTED) {
                 for (Extent e : layout.extents()) {
-                    Location loc = io.wcache.pipeline.ExtentCodec.toLocation(e);
+                    Location loc = io.wcache.schema.catalog.ExtentCodec.toLocation(e);
                     store.markPersisted(loc);
                 }
                 persistedFiles.increment();

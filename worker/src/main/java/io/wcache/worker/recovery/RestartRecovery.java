@@ -6,7 +6,7 @@ import io.wcache.logstore.Location;
 import io.wcache.logstore.LogStore;
 import io.wcache.logstore.Region;
 import io.wcache.logstore.RestoreReport;
-import io.wcache.pipeline.ExtentCodec;
+import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.schema.catalog.AbortResult;
 import io.wcache.schema.catalog.Catalog;
 import io.wcache.schema.catalog.Extent;

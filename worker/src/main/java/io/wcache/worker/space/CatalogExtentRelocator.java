@@ -2,7 +2,7 @@ package io.wcache.worker.space;
 
 import io.wcache.logstore.ExtentRelocator;
 import io.wcache.logstore.Location;
-import io.wcache.pipeline.ExtentCodec;
+import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.schema.catalog.Catalog;
 import io.wcache.schema.catalog.Extent;
 import io.wcache.schema.catalog.LocationUpdate;

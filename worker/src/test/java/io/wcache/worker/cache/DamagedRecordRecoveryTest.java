@@ -10,7 +10,7 @@ import io.wcache.core.error.WcacheException;
 import io.wcache.logstore.Location;
 import io.wcache.logstore.segment.Segment;
 import io.wcache.logstore.segment.SegmentFormat;
-import io.wcache.pipeline.ExtentCodec;
+import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.schema.catalog.Extent;
 import io.wcache.schema.catalog.FileVersion;
 import io.wcache.schema.catalog.PersistState;

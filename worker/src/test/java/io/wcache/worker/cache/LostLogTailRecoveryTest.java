@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.wcache.core.error.WcacheException;
 import io.wcache.logstore.Location;
 import io.wcache.logstore.segment.Segment;
-import io.wcache.pipeline.ExtentCodec;
+import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.schema.catalog.Extent;
 import io.wcache.worker.TestWorkers;
 import io.wcache.worker.Worker;

@@ -12,7 +12,7 @@ import io.wcache.core.cache.WriteSession;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.logstore.Location;
-import io.wcache.pipeline.ExtentCodec;
+import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.schema.catalog.Extent;
 import io.wcache.worker.TestWorkers;
 import io.wcache.worker.Worker;

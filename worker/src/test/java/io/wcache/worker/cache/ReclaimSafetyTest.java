@@ -15,7 +15,7 @@ import io.wcache.core.policy.WritePolicy;
 import io.wcache.logstore.Location;
 import io.wcache.logstore.eviction.ReclaimResult;
 import io.wcache.logstore.segment.Segment;
-import io.wcache.pipeline.ExtentCodec;
+import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.schema.catalog.Extent;
 import io.wcache.schema.catalog.FileLayout;
 import io.wcache.schema.catalog.FileState;
@@ -199,8 +199,7 @@ class ReclaimSafetyTest {
         WorkerCacheService.await(s.commit());
         FileLayout layout = worker.catalog().layout(p("/m/write_back/lease")).orElseThrow();
         List<Location> locations = layout.extents().stream().map(ExtentCodec::toLocation).toList();
-        var local = io.wcache.persister.async.LocalExtents.of(worker.logStore(), worker.options().workerId(),
-                ExtentCodec::toLocation);
+        var local = io.wcache.persister.async.LocalExtents.of(worker.logStore(), worker.options().workerId());
         try (var leased = local.lease(layout.extents())) {
             deleteAllAndSeal(fillers);
             assertThat(worker.logStore().reclaimNow().compactedSegments()).isPositive();

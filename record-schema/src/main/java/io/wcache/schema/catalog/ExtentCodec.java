@@ -1,12 +1,13 @@
-package io.wcache.pipeline;
+package io.wcache.schema.catalog;
 
 import io.wcache.logstore.Location;
-import io.wcache.schema.catalog.Extent;
 
 /**
- * Maps log-store {@link Location}s to Catalog {@link Extent}s and back. The Extent record has no
- * field for the cache directory, so its {@code segment} packs the directory index into the top 16
- * bits and the segment id (unique across the store's directories) into the low 48.
+ * How a Catalog {@link Extent} records the log-store {@link Location} of its bytes, and back; the
+ * write path, restart recovery, eviction and the persister all read extents through it. The
+ * Extent record has no field for the cache directory, so its {@code segment} packs the directory
+ * index into the top 16 bits and the segment id (unique across the store's directories) into the
+ * low 48.
  */
 public final class ExtentCodec {
 
