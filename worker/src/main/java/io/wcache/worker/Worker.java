@@ -11,6 +11,9 @@ import io.wcache.pipeline.Journal;
 import io.wcache.pipeline.PipelineConfig;
 import io.wcache.pipeline.WritePipeline;
 import io.wcache.schema.catalog.Catalog;
+import io.wcache.schema.catalog.Membership;
+import io.wcache.worker.cluster.ClusterControl;
+import io.wcache.worker.cluster.MembershipLease;
 import io.wcache.worker.admin.MeteredJournal;
 import io.wcache.worker.admin.StageMetrics;
 import io.wcache.worker.cache.ReaderPins;
@@ -72,15 +75,31 @@ public final class Worker implements AutoCloseable {
     private Persister persister;
     private ExecutorService io;
     private RestartRecovery.Outcome recovery;
+    /** The engine of a one-process cluster, shared by its workers and closed by the cluster; else null. */
+    private final MetadataEngine sharedEngine;
+    private Membership membership;
+    private MembershipLease lease;
+    private volatile ClusterControl clusterControl;
 
-    private Worker(WcacheConfig config, WorkerOptions options) {
+    private Worker(WcacheConfig config, WorkerOptions options, MetadataEngine sharedEngine) {
         this.config = config;
         this.options = options;
+        this.sharedEngine = sharedEngine;
     }
 
     /** Opens and wires every part, reconciles after a restart, then starts the frontends. */
     public static Worker start(WcacheConfig config, WorkerOptions options, List<Frontend.Factory> frontendFactories) {
-        Worker w = new Worker(config, options);
+        return start(config, options, frontendFactories, null);
+    }
+
+    /**
+     * As {@link #start(WcacheConfig, WorkerOptions, List)}, on a metadata engine the caller opened
+     * and closes ({@code null}: the worker opens {@code metadata.engine} itself): how the workers
+     * of a one-process cluster share the embedded engine.
+     */
+    public static Worker start(WcacheConfig config, WorkerOptions options, List<Frontend.Factory> frontendFactories,
+                               MetadataEngine sharedEngine) {
+        Worker w = new Worker(config, options, sharedEngine);
         try {
             w.open(frontendFactories);
             return w;
@@ -91,8 +110,12 @@ public final class Worker implements AutoCloseable {
     }
 
     private void open(List<Frontend.Factory> frontendFactories) {
-        engine = MetadataEngine.open(config.metadataEngine());
-        closeables.add(engine);
+        if (sharedEngine != null) {
+            engine = sharedEngine;
+        } else {
+            engine = MetadataEngine.open(config.metadataEngine());
+            closeables.add(engine);
+        }
         catalog = Catalog.open(engine.recordDatabase(), CATALOG_NAME);
         closeables.add(catalog);
         List<Path> dirs = config.cacheDirs();
@@ -112,7 +135,7 @@ public final class Worker implements AutoCloseable {
         mounts = new TtlCache<>(() -> mergedMounts(configured), MOUNTS_TTL_NANOS);
         ufs = new UfsRouter(mounts::get);
         closeables.add(ufs);
-        pins = new ReaderPins(store);
+        pins = new ReaderPins(store, options.workerId());
         uploader = new FileUploader(catalog, store, options.workerId(), ufs, pins);
         AtomicInteger n = new AtomicInteger();
         io = Executors.newFixedThreadPool(Math.max(4, Runtime.getRuntime().availableProcessors() * 2), r -> {
@@ -147,6 +170,24 @@ public final class Worker implements AutoCloseable {
             frontends.add(fe);
             LOG.info("event=frontend_started {}", fe.describe());
         }
+        membership = new Membership(engine.recordDatabase(), CATALOG_NAME, Clock.systemUTC());
+        lease = MembershipLease.start(membership, options.workerId(), addresses(), config.cacheCapacityBytes(),
+                config.get(ConfigKeys.CLUSTER_LEASE_DURATION), config.get(ConfigKeys.CLUSTER_HEARTBEAT_INTERVAL),
+                m -> { });
+    }
+
+    /** Where this worker serves: the bound frontend addresses, else the configured ones. */
+    private Membership.Addresses addresses() {
+        String s3 = config.s3Address().toString();
+        String admin = config.adminAddress().toString();
+        for (Frontend f : frontends) {
+            if (f instanceof S3Frontend s) {
+                s3 = s.address().getHostString() + ":" + s.address().getPort();
+            } else if (f instanceof io.wcache.worker.admin.AdminServer a) {
+                admin = a.address().getHostString() + ":" + a.address().getPort();
+            }
+        }
+        return new Membership.Addresses(s3, admin, "");
     }
 
     private MountTable mergedMounts(MountTable configured) {
@@ -242,9 +283,47 @@ public final class Worker implements AutoCloseable {
         return recovery;
     }
 
-    /** Stops frontends, then background work, the pipeline (draining it), the log store and metadata. */
+    /** Cluster membership: every worker sharing this worker's metadata, with its lease. */
+    public Membership membership() {
+        return membership;
+    }
+
+    /** The one-process cluster this worker belongs to, if any (kill and start of its workers). */
+    public java.util.Optional<ClusterControl> clusterControl() {
+        return java.util.Optional.ofNullable(clusterControl);
+    }
+
+    /** Set by a one-process cluster on each of its workers. */
+    public void attachCluster(ClusterControl control) {
+        this.clusterControl = control;
+    }
+
+    /**
+     * Crash-stops the worker in place, for the one-process cluster's failover tests: its lease stops
+     * being renewed (the others see it dead when it lapses; nothing is handed over), its sockets
+     * are cut, and its threads and files are released; nothing is flushed that the log had not
+     * already made durable, and the next start recovers from the directory as after a crash. The
+     * shared metadata engine stays open.
+     */
+    public void crashStop() {
+        if (lease != null) {
+            lease.cut();
+        }
+        shutdown();
+        LOG.warn("event=worker_crash_stopped worker={}", options.workerId());
+    }
+
+    /** Ends the membership lease, then stops frontends, background work, the pipeline (draining it), the log store and metadata. */
     @Override
     public void close() {
+        if (lease != null) {
+            lease.leave();
+        }
+        shutdown();
+        LOG.info("event=worker_stopped worker={}", options.workerId());
+    }
+
+    private void shutdown() {
         for (Frontend f : frontends) {
             try {
                 f.close();
@@ -271,7 +350,6 @@ public final class Worker implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        LOG.info("event=worker_stopped worker={}", options.workerId());
     }
 
     private static int rank(AutoCloseable c) {

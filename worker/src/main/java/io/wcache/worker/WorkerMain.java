@@ -55,6 +55,11 @@ public final class WorkerMain implements Runnable {
                 description = "Also mount the namespace at DIR with FUSE (unmounted on shutdown)")
         Path fuseMount;
 
+        @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
+                description = "Run N workers in this process sharing the embedded metadata engine (worker-0 .. worker-(N-1);"
+                        + " worker i listens on the configured ports + 10*i); default ${DEFAULT-VALUE}")
+        int workers;
+
         @Option(names = "--port-file", paramLabel = "FILE",
                 description = "Once serving, write the bound addresses (e.g. admin=127.0.0.1:9001) to FILE")
         Path portFile;
@@ -79,15 +84,31 @@ public final class WorkerMain implements Runnable {
             if (fuseMount != null) {
                 frontends.add(FuseFrontend.at(fuseMount));
             }
-            Worker worker;
+            if (workers < 1) {
+                System.err.println("wcache serve: --workers must be at least 1, not " + workers);
+                return 2;
+            }
+            AutoCloseable running;
+            List<Worker> started;
             try {
-                worker = Worker.start(cfg, WorkerOptions.defaults(), frontends);
-            } catch (IllegalStateException e) {
+                if (workers == 1) {
+                    Worker w = Worker.start(cfg, WorkerOptions.defaults(), frontends);
+                    running = w;
+                    started = List.of(w);
+                } else {
+                    // The FUSE mount, if any, is served by worker-0 only: one mount point, forwarded like S3.
+                    List<Frontend.Factory> others = new ArrayList<>(FRONTENDS);
+                    io.wcache.worker.cluster.LocalCluster c = io.wcache.worker.cluster.LocalCluster.start(cfg, workers,
+                            WorkerOptions.defaults(), frontends, others);
+                    running = c;
+                    started = c.workers();
+                }
+            } catch (IllegalStateException | WcacheException e) {
                 System.err.println("wcache serve: " + e.getMessage());
                 return 2;
             }
             if (portFile != null) {
-                writePortFile(portFile, worker);
+                writePortFile(portFile, started);
             }
             LOG.info("event=serving data_dir={} metadata={} cache_dirs={}", cfg.dataDir().toAbsolutePath(),
                     cfg.metadataEngine(), cfg.cacheDirs());
@@ -99,28 +120,46 @@ public final class WorkerMain implements Runnable {
             }
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 LOG.info("event=shutdown_requested");
-                worker.close();
+                try {
+                    running.close();
+                } catch (Exception e) {
+                    LOG.warn("event=shutdown_failed error={}", e.toString());
+                }
                 stopped.countDown();
             }, "wcache-shutdown"));
             stopped.await();
             return 0;
         }
 
-        /** One {@code name=host:port} line per frontend that listens, written atomically (tests and scripts read it). */
-        private static void writePortFile(Path file, Worker worker) throws java.io.IOException {
+        /**
+         * One {@code name=host:port} line per frontend that listens, written atomically (tests and
+         * scripts read it); in a cluster, worker i's lines are prefixed {@code worker-i.} after
+         * worker-0's unprefixed ones.
+         */
+        private static void writePortFile(Path file, List<Worker> workers) throws java.io.IOException {
             StringBuilder sb = new StringBuilder();
-            for (Frontend f : worker.frontends()) {
-                String name = null;
-                String address = null;
-                for (String kv : f.describe().split(" ")) {
-                    if (kv.startsWith("frontend=")) {
-                        name = kv.substring("frontend=".length());
-                    } else if (kv.startsWith("address=")) {
-                        address = kv.substring("address=".length());
+            for (Worker worker : workers) {
+                boolean first = worker == workers.get(0);
+                for (Frontend f : worker.frontends()) {
+                    String name = null;
+                    String address = null;
+                    for (String kv : f.describe().split(" ")) {
+                        if (kv.startsWith("frontend=")) {
+                            name = kv.substring("frontend=".length());
+                        } else if (kv.startsWith("address=")) {
+                            address = kv.substring("address=".length());
+                        }
                     }
-                }
-                if (name != null && address != null) {
-                    sb.append(name).append('=').append(address).append('\n');
+                    if (name == null || address == null) {
+                        continue;
+                    }
+                    if (first) {
+                        sb.append(name).append('=').append(address).append('\n');
+                    }
+                    if (workers.size() > 1) {
+                        sb.append(worker.options().workerId()).append('.').append(name).append('=').append(address)
+                                .append('\n');
+                    }
                 }
             }
             Path abs = file.toAbsolutePath();

@@ -18,6 +18,10 @@ public record WorkerOptions(String workerId, int ringSize, long segmentSize, boo
         return new WorkerOptions(workerId, ringSize, segmentSize, enabled, persistPollInterval, readThroughMaxBytes);
     }
 
+    public WorkerOptions withWorkerId(String id) {
+        return new WorkerOptions(id, ringSize, segmentSize, runPersister, persistPollInterval, readThroughMaxBytes);
+    }
+
     public WorkerOptions withSegmentSize(long bytes) {
         return new WorkerOptions(workerId, ringSize, bytes, runPersister, persistPollInterval, readThroughMaxBytes);
     }

@@ -109,6 +109,14 @@ public final class ConfigKeys {
             "How long the kernel may cache FUSE attributes and entries: a change committed elsewhere (S3, another "
                     + "mount) becomes visible through the mount within this time.");
 
+    public static final ConfigKey<Duration> CLUSTER_LEASE_DURATION = new ConfigKey<>("cluster.lease.duration",
+            ConfigType.DURATION, "10s",
+            "How long a worker's membership lease lasts unless renewed: a worker that has not renewed it for this "
+                    + "long is dead for every other worker (its paths go to the others, or answer 503 until it returns).");
+    public static final ConfigKey<Duration> CLUSTER_HEARTBEAT_INTERVAL = new ConfigKey<>("cluster.heartbeat.interval",
+            ConfigType.DURATION, "2s",
+            "How often a worker renews its membership lease; must be well under cluster.lease.duration.");
+
     /** All keys, in the order of the reference table. */
     public static final List<ConfigKey<?>> ALL = List.of(DATA_DIR, METADATA_ENGINE, CACHE_DIRS, CACHE_CAPACITY,
             S3_ADDRESS, S3_AUTH, S3_CREDENTIALS, S3_CREATE_BUCKET_UFS, S3_REQUEST_HEADER_TIMEOUT,
@@ -117,7 +125,7 @@ public final class ConfigKeys {
             PATH_DEFAULT_POLICY,
             PATH_DEFAULT_WRITE_REPLICAS, ORPHAN_TIMEOUT, FILE_CHECK_PERIOD, PINNED_CAPACITY_RATIO,
             MARK_WRITING_DURATION, PERSIST_RETRY_INITIAL, PERSIST_RETRY_MAX, PERSIST_THREADS, FUSE_SILLY_RENAME,
-            FUSE_CACHE_TIMEOUT);
+            FUSE_CACHE_TIMEOUT, CLUSTER_LEASE_DURATION, CLUSTER_HEARTBEAT_INTERVAL);
 
     private static final Map<String, ConfigKey<?>> BY_NAME;
 

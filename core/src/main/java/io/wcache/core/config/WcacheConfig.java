@@ -292,6 +292,21 @@ public final class WcacheConfig {
         return new WcacheConfig(values, sources, other);
     }
 
+    /**
+     * This config with one key set to {@code value} (already typed), its source recorded as
+     * {@code source}: how one config is derived for each worker of a one-process cluster.
+     */
+    public <T> WcacheConfig with(ConfigKey<T> key, T value, String source) {
+        if (ConfigKeys.byName(key.name()).isEmpty()) {
+            throw new IllegalArgumentException("undeclared config key " + key.name());
+        }
+        Map<String, Object> v = new LinkedHashMap<>(values);
+        v.put(key.name(), value);
+        Map<String, String> src = new LinkedHashMap<>(sources);
+        src.put(key.name(), source);
+        return new WcacheConfig(v, src, mounts);
+    }
+
     /** The path config's global default from this config, with no rules (rules live in metadata). */
     public PathConfig pathConfigDefaults() {
         return PathConfig.of(get(ConfigKeys.PATH_DEFAULT_POLICY), get(ConfigKeys.PATH_DEFAULT_WRITE_REPLICAS),

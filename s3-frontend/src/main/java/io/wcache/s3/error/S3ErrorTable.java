@@ -51,7 +51,8 @@ public final class S3ErrorTable {
                 case CONDITIONAL_OBJECT -> S3ErrorCode.PRECONDITION_FAILED;
                 case OBJECT, MULTIPART_UPLOAD -> S3ErrorCode.CONDITIONAL_REQUEST_CONFLICT;
             }, null, resource);
-            case UNAVAILABLE -> S3Error.of(S3ErrorCode.SERVICE_UNAVAILABLE, null, resource);
+            // The message says what is unavailable (the UFS, or the worker that alone holds the object).
+            case UNAVAILABLE -> S3Error.of(S3ErrorCode.SERVICE_UNAVAILABLE, message, resource);
             // Never echo corruption details (internal paths, segment ids) to clients; say what it is.
             case CORRUPTION -> S3Error.of(S3ErrorCode.INTERNAL_ERROR, CORRUPTION_MESSAGE, resource);
         };

@@ -58,6 +58,8 @@ class S3ErrorTableTest {
                 .isEqualTo(S3ErrorCode.BUCKET_NOT_EMPTY);
         assertThat(map(new WcacheException.Unavailable("ufs", "down", null), ErrorContext.OBJECT).code())
                 .isEqualTo(S3ErrorCode.SERVICE_UNAVAILABLE);
+        assertThat(map(new WcacheException.Unavailable("/m/k", "held only by worker-1, which is dead", null),
+                ErrorContext.OBJECT).message()).contains("worker-1");
         S3Error corruption = map(new WcacheException.Corruption("/seg/17", "crc mismatch at 4096"), ErrorContext.OBJECT);
         assertThat(corruption.code()).isEqualTo(S3ErrorCode.INTERNAL_ERROR);
         assertThat(corruption.message()).doesNotContain("seg").doesNotContain("4096").contains("checksum").contains("DAMAGED");

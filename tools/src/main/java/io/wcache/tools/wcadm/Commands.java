@@ -480,4 +480,57 @@ final class Commands {
             return 0;
         }
     }
+
+    // ---------------------------------------------------------------- worker
+
+    @Command(name = "worker", mixinStandardHelpOptions = true, description = "The workers of the cluster.",
+            subcommands = {WorkerList.class, WorkerKill.class, WorkerStart.class})
+    static final class WorkerCmd extends Group {
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Name, S3 and admin addresses, state, last heartbeat, share of the ring, pinned bytes.")
+    static final class WorkerList extends Common {
+        @Override
+        public Integer call() {
+            JsonNode n = client().get("/api/v1/workers", null);
+            if (json()) {
+                printJson(n);
+                return 0;
+            }
+            List<List<String>> rows = new ArrayList<>();
+            for (JsonNode w : n) {
+                rows.add(List.of(text(w, "name"), text(w, "s3Address"), text(w, "adminAddress"), text(w, "state"),
+                        text(w, "lastHeartbeat"),
+                        String.format(java.util.Locale.ROOT, "%.1f%%", 100 * w.path("ringShare").asDouble()),
+                        bytes(w.path("pinnedBytes").asLong())));
+            }
+            table(List.of("NAME", "S3", "ADMIN", "STATE", "LAST HEARTBEAT", "RING", "PINNED"), rows);
+            return 0;
+        }
+    }
+
+    @Command(name = "kill", mixinStandardHelpOptions = true,
+            description = "Crash-stop a worker of a one-process cluster (wcache serve --workers N): no flush, no handover.")
+    static final class WorkerKill extends Common {
+        @Parameters(index = "0", paramLabel = "NAME", description = "e.g. worker-1")
+        String name;
+
+        @Override
+        public Integer call() {
+            return done(client().send("POST", "/api/v1/workers/kill", AdminClient.params("name", name), null, null));
+        }
+    }
+
+    @Command(name = "start", mixinStandardHelpOptions = true,
+            description = "Start a crash-stopped worker of a one-process cluster again from its directory.")
+    static final class WorkerStart extends Common {
+        @Parameters(index = "0", paramLabel = "NAME", description = "e.g. worker-1")
+        String name;
+
+        @Override
+        public Integer call() {
+            return done(client().send("POST", "/api/v1/workers/start", AdminClient.params("name", name), null, null));
+        }
+    }
 }

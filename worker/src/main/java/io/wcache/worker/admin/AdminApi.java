@@ -101,6 +101,43 @@ public final class AdminApi {
                 worker.options().workerId(), workers, mounts(), cacheStat());
     }
 
+    // ---------------------------------------------------------------- cluster
+
+    /** Every registered worker with its state, ring share and pinned bytes (docs/CLUSTER.md). */
+    public List<AdminViews.ClusterWorkerView> workers() {
+        List<io.wcache.schema.catalog.Membership.Member> members = worker.membership().members();
+        var ring = io.wcache.worker.cluster.HashRing.of(members.stream()
+                .filter(m -> m.state() == io.wcache.schema.catalog.Membership.Member.State.LIVE)
+                .map(io.wcache.schema.catalog.Membership.Member::id).toList());
+        Map<String, Double> shares = ring.shares();
+        var control = worker.clusterControl();
+        List<AdminViews.ClusterWorkerView> out = new ArrayList<>();
+        for (var m : members) {
+            out.add(new AdminViews.ClusterWorkerView(m.id(), m.addresses().s3(), m.addresses().admin(),
+                    m.state().name().toLowerCase(java.util.Locale.ROOT), str(m.heartbeatTime()), str(m.leaseExpiry()),
+                    shares.getOrDefault(m.id(), 0.0), worker.catalog().spaceUsage(m.id()).pinnedBytes(),
+                    control.map(c -> c.running(m.id())).orElse(null)));
+        }
+        return out;
+    }
+
+    /** Crash-stops a worker of this one-process cluster (refused on a worker running alone). */
+    public Updated killWorker(String name) {
+        clusterOnly("kill").kill(name);
+        return new Updated(name + " crash-stopped; it is dead for the others once its lease lapses");
+    }
+
+    /** Starts a crash-stopped worker of this one-process cluster again from its directory. */
+    public Updated startWorker(String name) {
+        clusterOnly("start").start(name);
+        return new Updated(name + " started");
+    }
+
+    private io.wcache.worker.cluster.ClusterControl clusterOnly(String what) {
+        return worker.clusterControl().orElseThrow(() -> new WcacheException.InvalidArgument("worker " + what,
+                "`worker " + what + "` works only in a one-process cluster (wcache serve --workers N)"));
+    }
+
     public CacheStat cacheStat() {
         LogStoreStats s = worker.logStore().stats();
         List<DirStat> dirs = new ArrayList<>();

@@ -261,6 +261,9 @@ public final class AdminServer implements Frontend {
             Duration d = duration(q, "olderThan");
             return stream(ex, sink -> api.cleanOrphans(d, sink));
         });
+        h.put("GET /api/v1/workers", (ex, q) -> send(ex, 200, api.workers()));
+        h.put("POST /api/v1/workers/kill", (ex, q) -> send(ex, 200, api.killWorker(required(q, "name"))));
+        h.put("POST /api/v1/workers/start", (ex, q) -> send(ex, 200, api.startWorker(required(q, "name"))));
         h.put("GET /api/v1/mounts", (ex, q) -> send(ex, 200, api.mounts()));
         h.put("POST /api/v1/mounts", (ex, q) -> {
             JsonNode body = body(ex);

@@ -19,6 +19,16 @@ public final class AdminViews {
     public record WorkerView(String id, String address, long capacityBytes, String heartbeat, String started) {
     }
 
+    /**
+     * One cluster member as {@code wcadm worker list} shows it: state is {@code live}, {@code draining}
+     * or {@code dead} (lease lapsed); ringShare is its share of the hash ring (0 unless live);
+     * running is whether it runs in this process, for a one-process cluster (null otherwise).
+     */
+    public record ClusterWorkerView(String name, String s3Address, String adminAddress, String state,
+                                    String lastHeartbeat, String leaseExpiry, double ringShare, long pinnedBytes,
+                                    Boolean running) {
+    }
+
     public record MountView(String path, String ufs, Map<String, String> options, String source) {
     }
 

@@ -6,6 +6,7 @@ import io.wcache.schema.catalog.Extent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Reference counts of open readers (and uploads) per file id, so that the extents of a version
@@ -21,10 +22,28 @@ public final class ReaderPins {
     }
 
     private final LogStore store;
+    private final String workerId;
     private final ConcurrentHashMap<Long, Pin> pins = new ConcurrentHashMap<>();
+    private volatile Consumer<List<Extent>> foreign = extents -> { };
 
+    /** Pins over a log store shared by no other worker: every extent handed to it is its own. */
     public ReaderPins(LogStore store) {
+        this(store, null);
+    }
+
+    /**
+     * Pins over {@code workerId}'s log store. Extents of other workers (a version held by another
+     * worker of the cluster, superseded or deleted through this one) are never released here: their
+     * locations name another worker's segments. They go to {@link #onForeignRetired} instead.
+     */
+    public ReaderPins(LogStore store, String workerId) {
         this.store = store;
+        this.workerId = workerId;
+    }
+
+    /** Where retired extents of other workers go (the cluster tells their holder); dropped by default. */
+    public void onForeignRetired(Consumer<List<Extent>> sink) {
+        this.foreign = sink;
     }
 
     public void pin(long fileId) {
@@ -74,8 +93,19 @@ public final class ReaderPins {
     }
 
     private void releaseAll(List<Extent> extents) {
+        List<Extent> others = null;
         for (Extent e : extents) {
-            store.release(ExtentCodec.toLocation(e));
+            if (workerId == null || workerId.equals(e.worker())) {
+                store.release(ExtentCodec.toLocation(e));
+            } else {
+                if (others == null) {
+                    others = new ArrayList<>();
+                }
+                others.add(e);
+            }
+        }
+        if (others != null) {
+            foreign.accept(others);
         }
     }
 }

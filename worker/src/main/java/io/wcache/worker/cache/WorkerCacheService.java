@@ -430,6 +430,9 @@ public final class WorkerCacheService implements CacheService {
                     throw damaged(v);
                 }
                 List<Extent> extents = live.layout().extents();
+                if (!heldHere(v, extents)) {
+                    return new UfsObjectReader(toInfo(v), u, key, io); // persisted: the UFS has it too
+                }
                 pins.pin(v.fileId());
                 boolean ok = ExtentReads.covers(extents, v.size());
                 for (Extent e : extents) {
@@ -472,6 +475,26 @@ public final class WorkerCacheService implements CacheService {
             }
         }
         throw new WcacheException.NotFound(path.toString(), "no such object");
+    }
+
+    /**
+     * Bytes held by another worker's log store are read through that worker (the cluster forwards
+     * the read there); this store's segment numbers mean nothing for them, so a local read would
+     * return the wrong bytes. False for a persisted version held elsewhere (read it from the UFS);
+     * Unavailable, naming the worker, for an unpersisted one.
+     */
+    private boolean heldHere(FileVersion v, List<Extent> extents) {
+        for (Extent e : extents) {
+            if (!workerId.equals(e.worker())) {
+                if (v.persistState() == PersistState.PERSISTED) {
+                    return false;
+                }
+                throw new WcacheException.Unavailable(v.path().toString(), "generation " + v.generation() + " of "
+                        + v.path() + " is not persisted yet and is held by worker " + e.worker() + ", not by "
+                        + workerId, null);
+            }
+        }
+        return true;
     }
 
     /**

@@ -1,0 +1,134 @@
+package io.wcache.worker.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.wcache.core.config.ConfigKeys;
+import io.wcache.core.config.HostPort;
+import io.wcache.core.config.WcacheConfig;
+import io.wcache.persister.testing.TempDirs;
+import io.wcache.schema.catalog.Membership;
+import io.wcache.worker.TestWorkers;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/**
+ * {@code wcache serve --workers N} as a {@link LocalCluster}: named workers on shifted ports with
+ * their own cache directories, membership leases that make a crash-stopped worker dead for the
+ * others, and a restart from the worker's directory.
+ */
+class LocalClusterTest {
+
+    private Path root;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        root = TempDirs.create("cluster-");
+    }
+
+    @AfterEach
+    void tearDown() {
+        TempDirs.delete(root);
+    }
+
+    @Test
+    void workerIListensOnTheConfiguredPortsPlusTenTimesIAndKeepsItsCacheInItsOwnDirectory() {
+        WcacheConfig base = TestWorkers.config(root, "s3.address=127.0.0.1:19000", "admin.address=127.0.0.1:19001");
+        WcacheConfig w2 = LocalCluster.configOf(base, 2);
+        assertThat(w2.s3Address()).isEqualTo(new HostPort("127.0.0.1", 19020));
+        assertThat(w2.adminAddress()).isEqualTo(new HostPort("127.0.0.1", 19021));
+        assertThat(w2.cacheDirs()).containsExactly(root.resolve("cache").toAbsolutePath().resolve("worker-2"));
+        assertThat(w2.source(ConfigKeys.S3_ADDRESS)).contains("--workers");
+        assertThat(LocalCluster.configOf(base, 0).s3Address()).isEqualTo(base.s3Address());
+    }
+
+    @Test
+    void everyWorkerJoinsAndACrashStoppedWorkerIsDeadForTheOthersUntilItStartsAgain() throws Exception {
+        try (ClusterRig rig = new ClusterRig(root, 3)) {
+            Membership m = rig.worker(0).membership();
+            assertThat(m.alive()).extracting(Membership.Member::id).containsExactly("worker-0", "worker-1", "worker-2");
+            for (Membership.Member member : m.members()) {
+                int i = Integer.parseInt(member.id().substring("worker-".length()));
+                assertThat(member.addresses().s3()).endsWith(":" + rig.s3Port(i));
+            }
+            Map<String, Double> shares = HashRing.of(List.of("worker-0", "worker-1", "worker-2")).shares();
+            assertThat(shares.values().stream().mapToDouble(Double::doubleValue).sum()).isCloseTo(1.0,
+                    org.assertj.core.data.Offset.offset(1e-9));
+            Instant firstStart = m.member("worker-1").orElseThrow().startedTime();
+            int port = rig.s3Port(1);
+
+            rig.cluster.kill("worker-1");
+            assertThat(connects(port)).as("a crash-stopped worker's S3 socket is closed").isFalse();
+            awaitTrue(() -> m.member("worker-1").orElseThrow().state() == Membership.Member.State.DEAD,
+                    "worker-1's lease lapses");
+            assertThat(m.alive()).extracting(Membership.Member::id).containsExactly("worker-0", "worker-2");
+            assertThatThrownBy(() -> rig.cluster.kill("worker-1")).hasMessageContaining("not running");
+            assertThatThrownBy(() -> rig.cluster.kill("worker-7")).hasMessageContaining("no worker named worker-7");
+
+            rig.cluster.start("worker-1");
+            Membership.Member back = m.member("worker-1").orElseThrow();
+            assertThat(back.state()).isEqualTo(Membership.Member.State.LIVE);
+            assertThat(back.startedTime()).isAfterOrEqualTo(firstStart);
+            rig.client(1).putObject(b -> b.bucket(ClusterRig.BUCKET).key("after-restart"),
+                    RequestBody.fromString("x"));
+        }
+        // A clean stop ends every lease at once.
+        try (var engine = io.wcache.fdb.MetadataEngine.open(TestWorkers.config(root).metadataEngine())) {
+            Membership m = new Membership(engine.recordDatabase(), io.wcache.worker.Worker.CATALOG_NAME,
+                    java.time.Clock.systemUTC());
+            assertThat(m.alive()).isEmpty();
+            assertThat(m.members()).hasSize(3);
+        }
+    }
+
+    @Test
+    void anUnpersistedObjectHeldOnlyByADeadWorkerIs503NamingItNever404AndReadsBackAfterItsRestart() throws Exception {
+        // Uploads below /m/held fail while a regular file stands where their directory should be.
+        Files.createDirectories(TestWorkers.ufsDir(root));
+        Files.writeString(TestWorkers.ufsDir(root).resolve("held"), "blocked");
+        try (ClusterRig rig = new ClusterRig(root, 3)) {
+            rig.client(1).putObject(b -> b.bucket(ClusterRig.BUCKET).key("held/a"), RequestBody.fromString("one"));
+            rig.cluster.kill("worker-1");
+            S3Exception e = (S3Exception) org.assertj.core.api.Assertions.catchThrowable(() -> rig.client(0)
+                    .getObjectAsBytes(b -> b.bucket(ClusterRig.BUCKET).key("held/a")));
+            assertThat(e).as("GET of an object only a dead worker holds").isNotNull();
+            assertThat(e.statusCode()).isEqualTo(503);
+            assertThat(e.awsErrorDetails().errorMessage()).contains("worker-1");
+
+            rig.cluster.start("worker-1");
+            assertThat(rig.client(1).getObjectAsBytes(b -> b.bucket(ClusterRig.BUCKET).key("held/a")).asString(
+                    StandardCharsets.UTF_8)).isEqualTo("one");
+        }
+    }
+
+    private static boolean connects(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Waits for a condition the cluster reaches by itself (a lease lapsing), up to 15 s. */
+    static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("timed out waiting until " + what).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+}
