@@ -21,12 +21,12 @@ public interface Index {
         return new Index() {
             @Override
             public long reserveFileId(BeginRequest request) {
-                return catalog.reserveFileId();
+                return catalog.files().reserveFileId();
             }
 
             @Override
             public List<OpOutcome> apply(List<CatalogOp> ops) {
-                return catalog.apply(ops);
+                return catalog.files().apply(ops);
             }
         };
     }

@@ -128,7 +128,6 @@ class WritePipelineTest {
             pipeline.close();
         }
         store.close();
-        catalog.close();
         engine.close();
     }
 
@@ -154,7 +153,7 @@ class WritePipelineTest {
 
         assertThat(syncs.get()).isEqualTo(1);
         assertThat(r.committed().fileId()).isEqualTo(s.fileId());
-        FileLayout layout = catalog.layout(p("/m/a")).orElseThrow();
+        FileLayout layout = catalog.files().layout(p("/m/a")).orElseThrow();
         assertThat(layout.extents()).hasSize(1);
         Extent e = layout.extents().get(0);
         ByteBuffer read = store.read(ExtentCodec.toLocation(e));
@@ -170,14 +169,14 @@ class WritePipelineTest {
         List<CompletableFuture<Object>> f = smallWrite(s, new byte[100]);
         assertThatThrownBy(() -> f.get(2).get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                 .cause().isInstanceOf(WcacheException.Unavailable.class).hasMessageContaining("durable");
-        assertThat(catalog.lookup(p("/m/x"))).isEmpty();
+        assertThat(catalog.files().lookup(p("/m/x"))).isEmpty();
         // The refused bytes do not stay pinned.
         assertThat(store.stats().pinnedBytes()).isZero();
 
         failSync.set(false);
         PipelineSession s2 = pipeline.newSession(BeginRequest.of(p("/m/x"), WritePolicy.WRITE_BACK, "w1"));
         smallWrite(s2, new byte[50]).get(2).get(10, TimeUnit.SECONDS);
-        assertThat(catalog.lookup(p("/m/x")).orElseThrow().size()).isEqualTo(50);
+        assertThat(catalog.files().lookup(p("/m/x")).orElseThrow().size()).isEqualTo(50);
     }
 
     @Test
@@ -201,7 +200,7 @@ class WritePipelineTest {
         syncGate.countDown();
         CommitResult r = (CommitResult) f.get(2).get(10, TimeUnit.SECONDS);
         assertThat(r.committed().size()).isEqualTo(1000);
-        assertThat(catalog.lookup(p("/m/o"))).isPresent();
+        assertThat(catalog.files().lookup(p("/m/o"))).isPresent();
         assertThat(events).hasSize(1);
         assertThat(syncs.get()).isEqualTo(1);
         // The Catalog transaction of the batch starts only after its sync returned; the change is
@@ -224,8 +223,8 @@ class WritePipelineTest {
                 .isInstanceOf(WcacheException.Unavailable.class).hasMessageContaining("durable");
 
         // The write that failed was never acknowledged; the one that was stays current, whole.
-        assertThat(catalog.lookup(p("/m/r")).orElseThrow().size()).isEqualTo(300);
-        assertThat(catalog.lookup(p("/m/r")).orElseThrow().fileId()).isEqualTo(first.fileId());
+        assertThat(catalog.files().lookup(p("/m/r")).orElseThrow().size()).isEqualTo(300);
+        assertThat(catalog.files().lookup(p("/m/r")).orElseThrow().fileId()).isEqualTo(first.fileId());
         assertThat(store.stats().pinnedBytes()).isEqualTo(300);
         // Subscribers (the persister) hear of neither a commit nor a delete.
         assertThat(events).isEmpty();
@@ -248,7 +247,7 @@ class WritePipelineTest {
         assertThatThrownBy(() -> f.get(2).get(10, TimeUnit.SECONDS)).cause()
                 .isInstanceOf(WcacheException.InvalidPath.class);
         assertThat(((CommitResult) f.get(5).get(10, TimeUnit.SECONDS)).committed().path()).isEqualTo(p("/m/ok"));
-        assertThat(catalog.lookup(p("/m/ok"))).isPresent();
+        assertThat(catalog.files().lookup(p("/m/ok"))).isPresent();
         // Only the committed write's bytes are still pinned; the refused one's record was released.
         assertThat(store.stats().pinnedBytes()).isEqualTo(10);
     }
@@ -288,7 +287,7 @@ class WritePipelineTest {
             c.get(20, TimeUnit.SECONDS);
         }
         for (int i = 0; i < writers; i++) {
-            assertThat(catalog.lookup(p("/m/f" + i))).isPresent();
+            assertThat(catalog.files().lookup(p("/m/f" + i))).isPresent();
         }
     }
 
@@ -333,7 +332,7 @@ class WritePipelineTest {
         start(64);
         NamespacePath path = p("/m/mp");
         BeginRequest request = BeginRequest.of(path, WritePolicy.WRITE_BACK, "w1");
-        String upload = catalog.createUpload(request).uploadId();
+        String upload = catalog.multipart().createUpload(request).uploadId();
         PipelineSession part = pipeline.newPartSession(request, upload, 1);
         assertThat(part.isPart()).isTrue();
         byte[] body = "part one".getBytes(StandardCharsets.UTF_8);
@@ -341,13 +340,13 @@ class WritePipelineTest {
                 new PipelineOp.Append(part, 0, ByteBuffer.wrap(body), null, WritePipeline.crc32c(ByteBuffer.wrap(body)))));
         Extent written = (Extent) f.get(1).get(10, TimeUnit.SECONDS);
         // Recorded as it lands, under the part's own file id: a relocation of the record finds it in the Catalog.
-        assertThat(catalog.extents(part.fileId())).containsExactly(written);
-        assertThat(catalog.parts(upload)).isEmpty();
+        assertThat(catalog.files().extents(part.fileId())).containsExactly(written);
+        assertThat(catalog.multipart().parts(upload)).isEmpty();
         int syncsBefore = syncs.get();
         assertThat(pipeline.commitPart(part, new CommitRequest(body.length, "e1", 0)).get(10, TimeUnit.SECONDS).released())
                 .isEmpty();
         assertThat(syncs.get()).as("an empty commit needs no sync of its own").isEqualTo(syncsBefore);
-        assertThat(catalog.parts(upload)).singleElement().satisfies(pi -> {
+        assertThat(catalog.multipart().parts(upload)).singleElement().satisfies(pi -> {
             assertThat(pi.fileId()).isEqualTo(part.fileId());
             assertThat(pi.size()).isEqualTo(body.length);
         });
@@ -363,12 +362,12 @@ class WritePipelineTest {
         // A copy of a part of an upload aborted meanwhile fails, and its abort drops its extents.
         PipelineSession late = pipeline.newPartSession(request, upload, 2);
         pipeline.publish(List.of(new PipelineOp.Begin(late))).get(0).get(10, TimeUnit.SECONDS);
-        catalog.abortUpload(upload);
+        catalog.multipart().abortUpload(upload);
         CompletableFuture<Object> refused = pipeline.publish(List.of(new PipelineOp.Append(late, 0, ByteBuffer.wrap(body),
                 null, WritePipeline.crc32c(ByteBuffer.wrap(body))))).get(0);
         assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(WcacheException.NotFound.class);
         assertThat(pipeline.abortPart(late).get(10, TimeUnit.SECONDS).released()).isEmpty();
-        assertThat(catalog.extents(late.fileId())).isEmpty();
+        assertThat(catalog.files().extents(late.fileId())).isEmpty();
     }
 
     @Test
@@ -382,7 +381,7 @@ class WritePipelineTest {
         assertThat(syncs.get()).isEqualTo(1);
         assertThat(order.stream().filter("catalog"::equals)).hasSize(1);
         assertThat(r.committed().fileId()).isEqualTo(w.fileId());
-        Extent e = catalog.layout(p("/m/w")).orElseThrow().extents().get(0);
+        Extent e = catalog.files().layout(p("/m/w")).orElseThrow().extents().get(0);
         assertThat(StandardCharsets.UTF_8.decode(store.read(ExtentCodec.toLocation(e))).toString()).isEqualTo("handed over");
         // WRITE_BACK pins its bytes; the reservation taken for the record is closed once it is live.
         assertThat(store.stats().pinnedBytes()).isEqualTo(body.length);
@@ -397,13 +396,13 @@ class WritePipelineTest {
         w.flush(ByteBuffer.wrap(new byte[200])).get(10, TimeUnit.SECONDS);
         assertThat(first.offset()).isZero();
         assertThat(w.extents()).extracting(Extent::offset).containsExactly(0L, 300L);
-        assertThat(catalog.lookup(p("/m/t"))).as("flushed, not committed").isEmpty();
+        assertThat(catalog.files().lookup(p("/m/t"))).as("flushed, not committed").isEmpty();
         // WRITE_THROUGH data is evictable: no pinned space was taken.
         assertThat(store.stats().pinnedBytes()).isZero();
 
         CommitResult r = w.commit(new CommitRequest(500, "", 0)).get(10, TimeUnit.SECONDS);
         assertThat(r.committed().size()).isEqualTo(500);
-        assertThat(catalog.layout(p("/m/t")).orElseThrow().extents()).containsExactlyElementsOf(w.extents());
+        assertThat(catalog.files().layout(p("/m/t")).orElseThrow().extents()).containsExactlyElementsOf(w.extents());
     }
 
     @Test
@@ -417,7 +416,7 @@ class WritePipelineTest {
         Extent e = w.append(ByteBuffer.wrap(new byte[64])).get(10, TimeUnit.SECONDS);
         assertThat(w.begun()).isTrue();
         assertThat(w.abort().get(10, TimeUnit.SECONDS).extents()).containsExactly(e);
-        assertThat(catalog.lookup(p("/m/b"))).isEmpty();
+        assertThat(catalog.files().lookup(p("/m/b"))).isEmpty();
         assertThatThrownBy(() -> w.abortPart()).isInstanceOf(IllegalStateException.class);
     }
 
@@ -426,17 +425,17 @@ class WritePipelineTest {
         start(64);
         NamespacePath path = p("/m/pw");
         BeginRequest request = BeginRequest.of(path, WritePolicy.WRITE_BACK, "w1");
-        String upload = catalog.createUpload(request).uploadId();
+        String upload = catalog.multipart().createUpload(request).uploadId();
         SegmentWriter part = pipeline.openPartWriter(request, upload, 3);
         assertThat(part.session().isPart()).isTrue();
         assertThatThrownBy(() -> part.commit(new CommitRequest(0, "", 0))).isInstanceOf(IllegalStateException.class);
         byte[] body = "part three".getBytes(StandardCharsets.UTF_8);
         assertThat(part.commitPart(ByteBuffer.wrap(body), new CommitRequest(body.length, "e3", 0))
                 .get(10, TimeUnit.SECONDS).released()).isEmpty();
-        assertThat(catalog.parts(upload)).singleElement().satisfies(pi -> {
+        assertThat(catalog.multipart().parts(upload)).singleElement().satisfies(pi -> {
             assertThat(pi.fileId()).isEqualTo(part.fileId());
             assertThat(pi.size()).isEqualTo(body.length);
         });
-        assertThat(catalog.extents(part.fileId())).containsExactlyElementsOf(part.extents());
+        assertThat(catalog.files().extents(part.fileId())).containsExactlyElementsOf(part.extents());
     }
 }

@@ -66,7 +66,7 @@ final class MountBucketProvisioner implements BucketProvisioner {
             if (!page.objects().isEmpty() || !page.commonPrefixes().isEmpty()) {
                 throw new S3Exception(S3ErrorCode.BUCKET_NOT_EMPTY, "The bucket you tried to delete is not empty.");
             }
-            if (!worker.catalog().tombstones("/" + bucket + "/", "", 1).isEmpty()) {
+            if (!worker.catalog().files().tombstones("/" + bucket + "/", "", 1).isEmpty()) {
                 // UFS deletes of objects just removed are still queued: they finish in the background through
                 // the mount's UFS client, which the router keeps for a removed mount. Open it now so it is there.
                 worker.ufs().ufsFor(NamespacePath.of("/" + bucket + "/x"));

@@ -117,7 +117,6 @@ public final class Worker implements AutoCloseable {
             closeables.add(engine);
         }
         catalog = Catalog.open(engine.recordDatabase(), CATALOG_NAME);
-        closeables.add(catalog);
         List<Path> dirs = config.cacheDirs();
         long perDir = config.cacheCapacityBytes() / dirs.size();
         List<LogStoreConfig.CacheDir> cacheDirs = dirs.stream().map(d -> new LogStoreConfig.CacheDir(d, perDir)).toList();
@@ -164,7 +163,7 @@ public final class Worker implements AutoCloseable {
                 options.workerId(), config.metadataEngine(), dirs, config.cacheCapacityBytes(),
                 store.stats().pinnedCapBytes(), mergedMounts(configured).mounts());
         // A configured mount's bucket creation date is when it was first seen: note it now, kept from then on.
-        catalog.mountCreationTimes(mergedMounts(configured).mounts().stream().map(m -> m.name()).toList());
+        catalog.cluster().mountCreationTimes(mergedMounts(configured).mounts().stream().map(m -> m.name()).toList());
         for (Frontend.Factory f : frontendFactories) {
             Frontend fe = f.start(this);
             frontends.add(fe);
@@ -192,7 +191,7 @@ public final class Worker implements AutoCloseable {
 
     private MountTable mergedMounts(MountTable configured) {
         MountTable t = configured;
-        for (var m : catalog.mountTable().mounts()) {
+        for (var m : catalog.cluster().mountTable().mounts()) {
             if (t.find(m.name()).isEmpty()) {
                 t = t.with(m);
             }

@@ -81,7 +81,6 @@ public final class WritePipelineBenchmark {
                         pct(one, 50) / (double) pct(raw, 50), pct(one, 50) / (double) pct(tx, 50), n16 / (double) n1,
                         syncs / (double) n16);
             }
-            catalog.close();
         }
     }
 
@@ -121,7 +120,7 @@ public final class WritePipelineBenchmark {
         for (int i = 0; System.nanoTime() < end; i++) {
             PipelineSession s = pipeline.newSession(BeginRequest.of(NamespacePath.of("/b/tx/" + i), WritePolicy.TRANSIENT, "w1"));
             long t0 = System.nanoTime();
-            catalog.apply(List.of(new CatalogOp.Begin(s.request(), s.fileId()),
+            catalog.files().apply(List.of(new CatalogOp.Begin(s.request(), s.fileId()),
                     new CatalogOp.Commit(s.ref(), new CommitRequest(0, "", 0))));
             h.add(System.nanoTime() - t0);
         }

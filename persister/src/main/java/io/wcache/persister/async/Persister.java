@@ -162,7 +162,7 @@ public final class Persister implements AutoCloseable {
         started = true;
         Instant now = clock.instant();
         int resumed = 0;
-        for (PersistTask t : catalog.pendingTasks(config.maxTrackedPaths())) {
+        for (PersistTask t : catalog.persistQueue().pendingTasks(config.maxTrackedPaths())) {
             if (t.leaseOwner().filter(config.owner()::equals).isPresent()
                     && t.leaseExpiry().filter(now::isBefore).isPresent() && submit(t)) {
                 resumed++;
@@ -489,14 +489,14 @@ public final class Persister implements AutoCloseable {
             }
             UnderFileSystem ufs = router.ufsFor(path);
             ufs.delete(key);
-            catalog.markPersisted(task);
+            catalog.persistQueue().markPersisted(task);
             deleted.incrementAndGet();
             rate.record(clock.millis(), 0);
             LOG.debug("event=ufs_deleted path={} generation={}", path, task.generation());
             return;
         }
         // A retry or a claimed task re-reads the layout: extents may have moved, the path moved on.
-        Optional<FileLayout> layout = known != null ? Optional.of(known) : catalog.layout(path);
+        Optional<FileLayout> layout = known != null ? Optional.of(known) : catalog.files().layout(path);
         FileVersion f = layout.map(FileLayout::file).orElse(null);
         if (f == null || f.fileId() != task.fileId() || f.generation() != task.generation()) {
             skipSuperseded(task);
@@ -518,7 +518,7 @@ public final class Persister implements AutoCloseable {
                 leased = local.lease(extents);
             } catch (WcacheException.NotFound moved) {
                 // Compaction or eviction moved the extents since the layout was read: the Catalog has them now.
-                layout = catalog.layout(path);
+                layout = catalog.files().layout(path);
                 if (layout.isEmpty() || layout.get().file().fileId() != f.fileId()) {
                     skipSuperseded(task);
                     return;
@@ -533,7 +533,7 @@ public final class Persister implements AutoCloseable {
             }
             long uploaded = System.nanoTime();
             Stages.record(Stage.UPLOAD_UFS, uploaded - start);
-            outcome = catalog.markPersisted(task);
+            outcome = catalog.persistQueue().markPersisted(task);
             Stages.since(Stage.UPLOAD_MARK_PERSISTED, uploaded);
         } finally {
             local.unpin(f.fileId());
@@ -562,12 +562,12 @@ public final class Persister implements AutoCloseable {
      * {@code TRANSIENT} commit keeps it (its version never reaches the UFS, the old object must go).
      */
     private boolean stillDeleted(PersistTask task) {
-        return catalog.tombstone(task.path()).filter(t -> t.generation() == task.generation()).isPresent();
+        return catalog.files().tombstone(task.path()).filter(t -> t.generation() == task.generation()).isPresent();
     }
 
     private void skipSuperseded(PersistTask task) {
         if (task.leaseOwner().isPresent()) {
-            catalog.markPersisted(task); // not current: gives the lease back so the newer task is due at once
+            catalog.persistQueue().markPersisted(task); // not current: gives the lease back so the newer task is due at once
         }
         superseded.incrementAndGet();
         LOG.debug("event=persist_skipped reason=superseded path={} kind={} generation={}", task.path(), task.kind(), task.generation());
@@ -581,7 +581,7 @@ public final class Persister implements AutoCloseable {
         String error = e instanceof WcacheException w ? w.kind() + ": " + w.getMessage() : e.toString();
         warnLimited(task, attempt, next, error);
         try {
-            Optional<PersistTask> updated = catalog.reschedule(task, next, error);
+            Optional<PersistTask> updated = catalog.persistQueue().reschedule(task, next, error);
             if (updated.isEmpty()) {
                 superseded.incrementAndGet();
                 return null;
@@ -638,7 +638,7 @@ public final class Persister implements AutoCloseable {
      */
     private boolean pollOnce() {
         Instant now = clock.instant();
-        List<PersistTask> due = catalog.dueTasks(now, config.claimBatch());
+        List<PersistTask> due = catalog.persistQueue().dueTasks(now, config.claimBatch());
         boolean first = firstPass;
         firstPass = false;
         if (due.isEmpty() || closed) {
@@ -665,7 +665,7 @@ public final class Persister implements AutoCloseable {
         if (!unknown) {
             return false;
         }
-        List<PersistTask> claimed = catalog.claimTasks(config.owner(), config.lease(), config.claimBatch());
+        List<PersistTask> claimed = catalog.persistQueue().claimTasks(config.owner(), config.lease(), config.claimBatch());
         int taken = 0;
         for (PersistTask t : claimed) {
             if (submit(t)) {
@@ -726,7 +726,7 @@ public final class Persister implements AutoCloseable {
 
     /** The Catalog's pending tasks in path order, at most {@code limit}, with what this persister is doing with each. */
     public List<PendingPersist> pending(int limit) {
-        List<PersistTask> tasks = catalog.pendingTasks(limit);
+        List<PersistTask> tasks = catalog.persistQueue().pendingTasks(limit);
         List<PendingPersist> rows = new ArrayList<>(tasks.size());
         lock.lock();
         try {
@@ -761,7 +761,7 @@ public final class Persister implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
-            if (empty && catalog.pendingTasks(1).isEmpty()) {
+            if (empty && catalog.persistQueue().pendingTasks(1).isEmpty()) {
                 return true;
             }
             Thread.sleep(20);

@@ -89,7 +89,7 @@ class PerPathOrderingTest {
         }
         assertThat(ufs.maxConcurrentPerKey()).isEqualTo(1);
         assertThat(rig.persister.stats().superseded()).isPositive();
-        assertThat(rig.catalog.tombstone(PersistRig.path("p/0"))).isEmpty();
+        assertThat(rig.catalog.files().tombstone(PersistRig.path("p/0"))).isEmpty();
     }
 
     @Test
@@ -116,7 +116,7 @@ class PerPathOrderingTest {
         assertThat(rig.persister.awaitDrained(Duration.ofSeconds(20))).isTrue();
         assertThat(ufs.ops("d/x")).extracting(FaultyUfs.Op::kind).containsExactly("put", "delete");
         assertThat(ufs.head("d/x")).isEmpty();
-        assertThat(rig.catalog.tombstone(PersistRig.path("d/x"))).isEmpty();
+        assertThat(rig.catalog.files().tombstone(PersistRig.path("d/x"))).isEmpty();
     }
 
     @Test
@@ -203,7 +203,7 @@ class PerPathOrderingTest {
         long begun = rig.persister.pollPassesBegun();
         rig.persister.pollDurableQueue();
         WriteBackPersistenceTest.waitUntil(() -> rig.persister.pollPassesEnded() > begun);
-        assertThat(rig.catalog.pendingTasks(10)).singleElement()
+        assertThat(rig.catalog.persistQueue().pendingTasks(10)).singleElement()
                 .satisfies(t -> assertThat(t.leaseOwner()).as("not claimed while younger than a poll interval").isEmpty());
         assertThat(ufs.ops("young/a")).isEmpty();
 

@@ -57,7 +57,7 @@ public final class PersistRig implements AutoCloseable {
         this.catalog = Catalog.open(engine.recordDatabase(), "persist");
         this.logStore = LogStore.open(LogStoreConfig.of(dir.resolve("cache"), 2L << 30), ExtentRelocator.NONE);
         List<LiveExtent> live = new ArrayList<>();
-        for (Extent e : catalog.allExtents(Integer.MAX_VALUE)) {
+        for (Extent e : catalog.locations().allExtents(Integer.MAX_VALUE)) {
             live.add(new LiveExtent(location(e), Region.PINNED));
         }
         logStore.restore(live);
@@ -88,7 +88,7 @@ public final class PersistRig implements AutoCloseable {
         BeginRequest begin = BeginRequest.of(path, policy, WORKER);
         begin = new BeginRequest(begin.path(), begin.policy(), begin.writeReplicas(), begin.ownerWorker(),
                 begin.replicaWorkers(), "application/octet-stream", Map.of("v", version));
-        FileVersion session = catalog.begin(begin);
+        FileVersion session = catalog.files().begin(begin);
         List<Extent> extents = new ArrayList<>();
         CRC32C whole = new CRC32C();
         long size = body.length();
@@ -106,9 +106,9 @@ public final class PersistRig implements AutoCloseable {
         }
         logStore.sync();
         if (!extents.isEmpty()) {
-            catalog.addExtents(session.ref(), extents);
+            catalog.files().addExtents(session.ref(), extents);
         }
-        CommitResult c = catalog.commit(session.ref(), new CommitRequest(size, "etag-" + session.fileId(), whole.getValue()));
+        CommitResult c = catalog.files().commit(session.ref(), new CommitRequest(size, "etag-" + session.fileId(), whole.getValue()));
         for (Extent e : c.supersededExtents()) {
             logStore.release(location(e));
         }
@@ -120,7 +120,7 @@ public final class PersistRig implements AutoCloseable {
 
     /** Deletes {@code key} in the Catalog and tells the persister. */
     DeleteResult delete(String key) {
-        DeleteResult d = catalog.delete(path(key));
+        DeleteResult d = catalog.files().delete(path(key));
         for (Extent e : d.extents()) {
             logStore.release(location(e));
         }
@@ -133,7 +133,6 @@ public final class PersistRig implements AutoCloseable {
         persister.close();
         router.close();
         logStore.close();
-        catalog.close();
         engine.close();
     }
 }

@@ -56,7 +56,7 @@ class PersisterRestartTest {
             PersisterConfig config = PersisterConfig.of(PersistRig.WORKER, 4,
                     new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1))).withPollInterval(Duration.ofMillis(100));
             try (PersistRig rig = new PersistRig(worker, ufs, config)) {
-                List<PersistTask> left = rig.catalog.pendingTasks(1000);
+                List<PersistTask> left = rig.catalog.persistQueue().pendingTasks(1000);
                 assertThat(left).hasSize(OBJECTS);
                 assertThat(left).anySatisfy(t -> assertThat(t.leaseOwner()).contains(PersistRig.WORKER));
 
@@ -69,7 +69,7 @@ class PersisterRestartTest {
                     try (InputStream in = ufs.get(key)) {
                         assertThat(PatternSource.sha256(in)).as(key).isEqualTo(body.sha256());
                     }
-                    assertThat(rig.catalog.lookup(PersistRig.path(key)).orElseThrow().persistState())
+                    assertThat(rig.catalog.files().lookup(PersistRig.path(key)).orElseThrow().persistState())
                             .isEqualTo(PersistState.PERSISTED);
                 }
                 // Claimed tasks came back at once through the lease owner, not after the lease expired.

@@ -44,7 +44,7 @@ public final class RestartChild {
             rig.writeBack("r/" + i, new PatternSource(size, i), "1", i < 2);
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (rig.persister.stats().inFlight() < 3 || rig.catalog.pendingTasks(count).stream()
+        while (rig.persister.stats().inFlight() < 3 || rig.catalog.persistQueue().pendingTasks(count).stream()
                 .noneMatch(t -> t.leaseOwner().isPresent())) {
             if (System.nanoTime() > deadline) {
                 System.out.println("NOT-READY " + rig.persister.stats());

@@ -48,9 +48,9 @@ class StaleDeleteTest {
     void aClaimedDeleteOvertakenByAWriteThroughCommitLeavesTheNewObjectInTheUfs() throws Exception {
         start();
         rig.writeBack("k", new PatternSource(1000, 1), "1", false);
-        rig.catalog.delete(PersistRig.path("k"));
+        rig.catalog.files().delete(PersistRig.path("k"));
         // The durable queue's delete is claimed (as the poller does) but not yet handed to its lane...
-        List<PersistTask> claimed = rig.catalog.claimTasks(PersistRig.WORKER, Duration.ofMinutes(1), 10);
+        List<PersistTask> claimed = rig.catalog.persistQueue().claimTasks(PersistRig.WORKER, Duration.ofMinutes(1), 10);
         assertThat(claimed).singleElement().extracting(PersistTask::kind).isEqualTo(TaskKind.DELETE);
 
         // ...when a WRITE_THROUGH write of the path uploads and commits a newer generation in the
@@ -84,6 +84,6 @@ class StaleDeleteTest {
         rig.delete("gone");
         assertThat(rig.persister.awaitDrained(Duration.ofSeconds(30))).isTrue();
         assertThat(ufs.head("gone")).isEmpty();
-        assertThat(rig.catalog.tombstone(PersistRig.path("gone"))).isEmpty();
+        assertThat(rig.catalog.files().tombstone(PersistRig.path("gone"))).isEmpty();
     }
 }

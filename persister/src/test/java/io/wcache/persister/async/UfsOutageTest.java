@@ -68,7 +68,7 @@ class UfsOutageTest {
 
             waitUntil(() -> rig.persister.stats().failedAttempts() >= OBJECTS, () -> rig.persister.stats().toString());
             // Wait for a retry after a backoff, so the bound on attempts below covers a real retry.
-            waitUntil(() -> rig.catalog.pendingTasks(1000).stream().mapToInt(PersistTask::attempts).max().orElse(0) >= 2,
+            waitUntil(() -> rig.catalog.persistQueue().pendingTasks(1000).stream().mapToInt(PersistTask::attempts).max().orElse(0) >= 2,
                     () -> rig.persister.stats().toString());
             long outageMs = (System.nanoTime() - stormStart) / 1_000_000;
             PersistStats during = rig.persister.stats();
@@ -80,7 +80,7 @@ class UfsOutageTest {
             long maxAttemptsPerObject = outageMs / backoff.initial().toMillis() / 2 + 2;
             assertThat(during.failedAttempts()).isLessThanOrEqualTo(OBJECTS * maxAttemptsPerObject);
 
-            List<PersistTask> durable = rig.catalog.pendingTasks(1000);
+            List<PersistTask> durable = rig.catalog.persistQueue().pendingTasks(1000);
             assertThat(durable).hasSize(OBJECTS);
             assertThat(durable).allSatisfy(t -> {
                 assertThat(t.lastError()).hasValueSatisfying(e -> assertThat(e).startsWith("UNAVAILABLE"));

@@ -77,19 +77,19 @@ class WriteBackPersistenceTest {
             } else {
                 assertThat(head.etag()).as(key).doesNotContain("-");
             }
-            FileVersion now = rig.catalog.lookup(PersistRig.path(key)).orElseThrow();
+            FileVersion now = rig.catalog.files().lookup(PersistRig.path(key)).orElseThrow();
             assertThat(now.persistState()).as(key).isEqualTo(PersistState.PERSISTED);
-            for (Extent x : rig.catalog.extents(committed.get(key).fileId())) {
+            for (Extent x : rig.catalog.files().extents(committed.get(key).fileId())) {
                 assertThat(rig.logStore.regionOf(PersistRig.location(x))).as(key).isEqualTo(Region.EVICTABLE);
             }
             total += body.length();
         }
-        assertThat(rig.catalog.spaceUsage(PersistRig.WORKER)).isEqualTo(new SpaceUsage(0, total));
+        assertThat(rig.catalog.cluster().spaceUsage(PersistRig.WORKER)).isEqualTo(new SpaceUsage(0, total));
         PersistStats stats = rig.persister.stats();
         assertThat(stats.persisted()).isEqualTo(4);
         assertThat(stats.pending()).isZero();
         assertThat(stats.failedAttempts()).isZero();
-        assertThat(rig.catalog.pendingTasks(10)).isEmpty();
+        assertThat(rig.catalog.persistQueue().pendingTasks(10)).isEmpty();
     }
 
     @Test

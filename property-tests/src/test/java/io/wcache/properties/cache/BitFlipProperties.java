@@ -114,7 +114,7 @@ class BitFlipProperties {
                     }
                 }
                 for (int i = 0; i < n; i++) {
-                    records[i] = worker[0].catalog().layout(path(i)).orElseThrow().extents().stream()
+                    records[i] = worker[0].catalog().files().layout(path(i)).orElseThrow().extents().stream()
                             .map(ExtentCodec::toLocation).toArray(Location[]::new);
                 }
                 worker[0].close();

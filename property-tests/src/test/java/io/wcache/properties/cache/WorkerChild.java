@@ -178,7 +178,7 @@ public final class WorkerChild {
             case "LIST":
                 return "OK " + list(dash(c[1]), dash(c[2]), Integer.parseInt(c[3]));
             case "POLICY":
-                worker.catalog().putPathRule(new PathRule(path(c[1]), WritePolicy.valueOf(c[2]), 1));
+                worker.catalog().cluster().putPathRule(new PathRule(path(c[1]), WritePolicy.valueOf(c[2]), 1));
                 cache.refreshPathConfig();
                 return "OK";
             case "DRAIN":
@@ -189,7 +189,7 @@ public final class WorkerChild {
             }
             case "LOCATE": {
                 List<String> out = new ArrayList<>();
-                worker.catalog().layout(path(c[1])).ifPresent(l -> l.extents().forEach(e -> {
+                worker.catalog().files().layout(path(c[1])).ifPresent(l -> l.extents().forEach(e -> {
                     Location at = ExtentCodec.toLocation(e);
                     out.add(at.segmentId() + ":" + at.position() + ":" + at.length());
                 }));
@@ -270,7 +270,7 @@ public final class WorkerChild {
 
     /** Pending uploads, not counting those of damaged versions (they fail until the path is overwritten or deleted). */
     private int undamagedPending() {
-        return (int) worker.catalog().pendingTasks(1000).stream()
-                .filter(t -> worker.catalog().lookup(t.path()).map(v -> !v.damaged()).orElse(true)).count();
+        return (int) worker.catalog().persistQueue().pendingTasks(1000).stream()
+                .filter(t -> worker.catalog().files().lookup(t.path()).map(v -> !v.damaged()).orElse(true)).count();
     }
 }

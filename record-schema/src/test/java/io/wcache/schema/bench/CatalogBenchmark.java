@@ -57,8 +57,8 @@ public final class CatalogBenchmark {
         Path dir = Files.createTempDirectory(root, "catalog-bench");
         List<Result> results = new ArrayList<>();
         results.add(rawFsync(dir.resolve("fsync.bin")));
-        try (MetadataEngine engine = MetadataEngine.open("embedded:" + dir.resolve("meta"));
-             Catalog catalog = Catalog.open(engine.recordDatabase(), "bench")) {
+        try (MetadataEngine engine = MetadataEngine.open("embedded:" + dir.resolve("meta"))) {
+            Catalog catalog = Catalog.open(engine.recordDatabase(), "bench");
             // Warm up: store creation, JIT, id blocks.
             runSessions(catalog, "warmup", 1, 1, 1_000_000_000L);
             results.add(emptyTransactions(engine));
@@ -131,7 +131,7 @@ public final class CatalogBenchmark {
                 while (System.nanoTime() - start < runNanos) {
                     List<CatalogOp> ops = new ArrayList<>(perTxn * 3);
                     for (int k = 0; k < perTxn; k++) {
-                        long id = catalog.reserveFileId();
+                        long id = catalog.files().reserveFileId();
                         NamespacePath path = NamespacePath.of("/bench/" + name.charAt(0) + "/c" + client + "/o" + (i++ % 5000));
                         SessionRef ref = new SessionRef(path, id);
                         ops.add(new CatalogOp.Begin(BeginRequest.of(path, WritePolicy.WRITE_BACK, "w1"), id));
@@ -139,7 +139,7 @@ public final class CatalogBenchmark {
                         ops.add(new CatalogOp.Commit(ref, new CommitRequest(4096, "etag", id)));
                     }
                     long t0 = System.nanoTime();
-                    List<OpOutcome> out = catalog.apply(ops);
+                    List<OpOutcome> out = catalog.files().apply(ops);
                     lat.add(System.nanoTime() - t0);
                     for (OpOutcome o : out) {
                         if (o instanceof OpOutcome.Failure f) {

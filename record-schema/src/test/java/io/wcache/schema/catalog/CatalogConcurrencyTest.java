@@ -34,16 +34,18 @@ class CatalogConcurrencyTest {
 
     private final TestClock clock = new TestClock();
     private final Catalog catalog = CatalogFixture.newCatalog(clock);
+    /** Two threads, so that the two operations of a race run at the same time. */
+    private final ExecutorService racers = Executors.newFixedThreadPool(2);
 
     @AfterEach
     void close() {
-        catalog.close();
+        racers.shutdownNow();
     }
 
     /** A session whose extents carry its file id, so a reader can tell versions apart. */
     private FileVersion openSession(int chunks) {
-        FileVersion s = catalog.begin(BeginRequest.of(PATH, WritePolicy.WRITE_BACK, "w1"));
-        catalog.addExtents(s.ref(), extents(s.fileId(), chunks, 10));
+        FileVersion s = catalog.files().begin(BeginRequest.of(PATH, WritePolicy.WRITE_BACK, "w1"));
+        catalog.files().addExtents(s.ref(), extents(s.fileId(), chunks, 10));
         return s;
     }
 
@@ -54,7 +56,7 @@ class CatalogConcurrencyTest {
         AtomicInteger reads = new AtomicInteger();
         Thread reader = new Thread(() -> {
             while (!stop.get() && readerFailure.get() == null) {
-                Optional<FileLayout> l = catalog.layout(PATH);
+                Optional<FileLayout> l = catalog.files().layout(PATH);
                 if (l.isPresent()) {
                     FileVersion f = l.get().file();
                     long total = 0;
@@ -77,9 +79,11 @@ class CatalogConcurrencyTest {
             for (int round = 0; round < ROUNDS; round++) {
                 FileVersion a = openSession(1 + round % 3);
                 FileVersion b = openSession(2 + round % 2);
-                FileVersion before = catalog.lookup(PATH).orElse(null);
-                CompletableFuture<CommitResult> fa = catalog.commitAsync(a.ref(), new CommitRequest(10L * (1 + round % 3), "a", 0));
-                CompletableFuture<CommitResult> fb = catalog.commitAsync(b.ref(), new CommitRequest(10L * (2 + round % 2), "b", 0));
+                FileVersion before = catalog.files().lookup(PATH).orElse(null);
+                CommitRequest ca = new CommitRequest(10L * (1 + round % 3), "a", 0);
+                CommitRequest cb = new CommitRequest(10L * (2 + round % 2), "b", 0);
+                CompletableFuture<CommitResult> fa = CompletableFuture.supplyAsync(() -> catalog.files().commit(a.ref(), ca), racers);
+                CompletableFuture<CommitResult> fb = CompletableFuture.supplyAsync(() -> catalog.files().commit(b.ref(), cb), racers);
                 CommitResult ra = fa.join();
                 CommitResult rb = fb.join();
                 CommitResult earlier = ra.committed().generation() < rb.committed().generation() ? ra : rb;
@@ -94,11 +98,11 @@ class CatalogConcurrencyTest {
                 }
                 assertThat(earlier.committed().generation()).isGreaterThan(lastGeneration);
                 lastGeneration = later.committed().generation();
-                FileVersion current = catalog.lookup(PATH).orElseThrow();
+                FileVersion current = catalog.files().lookup(PATH).orElseThrow();
                 assertThat(current.fileId()).as("the later commit wins").isEqualTo(later.committed().fileId());
-                assertThat(catalog.extents(earlier.committed().fileId())).isEmpty();
-                assertThat(catalog.spaceUsage("w1").pinnedBytes()).isEqualTo(current.size());
-                assertThat(catalog.pendingTasks(10)).singleElement()
+                assertThat(catalog.files().extents(earlier.committed().fileId())).isEmpty();
+                assertThat(catalog.cluster().spaceUsage("w1").pinnedBytes()).isEqualTo(current.size());
+                assertThat(catalog.persistQueue().pendingTasks(10)).singleElement()
                         .satisfies(t -> assertThat(t.generation()).isEqualTo(current.generation()));
             }
         } finally {
@@ -114,22 +118,23 @@ class CatalogConcurrencyTest {
         List<String> orders = new ArrayList<>();
         for (int round = 0; round < ROUNDS; round++) {
             FileVersion old = openSession(1);
-            CommitResult v1 = catalog.commit(old.ref(), new CommitRequest(10, "v1", 0));
+            CommitResult v1 = catalog.files().commit(old.ref(), new CommitRequest(10, "v1", 0));
             FileVersion s = openSession(2);
-            CompletableFuture<CommitResult> commit = catalog.commitAsync(s.ref(), new CommitRequest(20, "v2", 0));
-            CompletableFuture<DeleteResult> delete = catalog.deleteAsync(PATH);
+            CompletableFuture<CommitResult> commit = CompletableFuture.supplyAsync(
+                    () -> catalog.files().commit(s.ref(), new CommitRequest(20, "v2", 0)), racers);
+            CompletableFuture<DeleteResult> delete = CompletableFuture.supplyAsync(() -> catalog.files().delete(PATH), racers);
             CommitResult c = commit.join();
             DeleteResult d = delete.join();
-            Optional<FileVersion> now = catalog.lookup(PATH);
+            Optional<FileVersion> now = catalog.files().lookup(PATH);
             if (now.isEmpty()) {
                 // commit, then delete: the delete removed the new version.
                 orders.add("commit-delete");
                 assertThat(c.superseded()).contains(v1.committed());
                 assertThat(d.removed()).contains(c.committed());
                 assertThat(d.tombstone().generation()).isEqualTo(c.committed().generation() + 1);
-                assertThat(catalog.tombstone(PATH)).isPresent();
-                assertThat(catalog.pendingTasks(10)).singleElement().satisfies(t -> assertThat(t.kind()).isEqualTo(TaskKind.DELETE));
-                assertThat(catalog.spaceUsage("w1").pinnedBytes()).isZero();
+                assertThat(catalog.files().tombstone(PATH)).isPresent();
+                assertThat(catalog.persistQueue().pendingTasks(10)).singleElement().satisfies(t -> assertThat(t.kind()).isEqualTo(TaskKind.DELETE));
+                assertThat(catalog.cluster().spaceUsage("w1").pinnedBytes()).isZero();
             } else {
                 // delete, then commit: the delete removed v1 and the commit made the path live again.
                 orders.add("delete-commit");
@@ -137,16 +142,16 @@ class CatalogConcurrencyTest {
                 assertThat(d.removed()).contains(v1.committed());
                 assertThat(c.superseded()).isEmpty();
                 assertThat(c.committed().generation()).isEqualTo(d.tombstone().generation() + 1);
-                assertThat(catalog.tombstone(PATH)).isEmpty();
-                assertThat(catalog.pendingTasks(10)).singleElement().satisfies(t -> assertThat(t.kind()).isEqualTo(TaskKind.UPLOAD));
-                assertThat(catalog.spaceUsage("w1").pinnedBytes()).isEqualTo(20);
+                assertThat(catalog.files().tombstone(PATH)).isEmpty();
+                assertThat(catalog.persistQueue().pendingTasks(10)).singleElement().satisfies(t -> assertThat(t.kind()).isEqualTo(TaskKind.UPLOAD));
+                assertThat(catalog.cluster().spaceUsage("w1").pinnedBytes()).isEqualTo(20);
             }
             // Reset to a known state for the next round.
-            catalog.delete(PATH);
-            for (PersistTask t : catalog.claimTasks("p", Duration.ofMinutes(1), 10)) {
-                catalog.markPersisted(t);
+            catalog.files().delete(PATH);
+            for (PersistTask t : catalog.persistQueue().claimTasks("p", Duration.ofMinutes(1), 10)) {
+                catalog.persistQueue().markPersisted(t);
             }
-            assertThat(catalog.pendingTasks(10)).isEmpty();
+            assertThat(catalog.persistQueue().pendingTasks(10)).isEmpty();
         }
         assertThat(orders).hasSize(ROUNDS);
     }
@@ -166,13 +171,12 @@ class CatalogConcurrencyTest {
             try {
                 claimWhileEnqueuing(single);
             } finally {
-                single.close();
             }
         }
     }
 
     private static void claimWhileEnqueuing(Catalog catalog) throws Exception {
-        catalog.persistQueueStats(); // creates the store before anything races on it
+        catalog.persistQueue().stats(); // creates the store before anything races on it
         int writers = 4;
         int perWriter = 60;
         ExecutorService pool = Executors.newFixedThreadPool(writers);
@@ -181,9 +185,9 @@ class CatalogConcurrencyTest {
             int writer = w;
             writes.add(pool.submit(() -> {
                 for (int i = 0; i < perWriter; i++) {
-                    long id = catalog.reserveFileId();
+                    long id = catalog.files().reserveFileId();
                     SessionRef ref = new SessionRef(NamespacePath.of("/s3/q/" + writer + "/" + i), id);
-                    List<OpOutcome> out = catalog.apply(List.of(
+                    List<OpOutcome> out = catalog.files().apply(List.of(
                             new CatalogOp.Begin(BeginRequest.of(ref.path(), WritePolicy.WRITE_BACK, "w1"), id),
                             new CatalogOp.AddExtents(ref, extents(id, 1, 10)),
                             new CatalogOp.Commit(ref, new CommitRequest(10, "e", 0))));
@@ -197,7 +201,7 @@ class CatalogConcurrencyTest {
         try {
             while (claimed.size() < writers * perWriter && System.nanoTime() < deadline) {
                 boolean writing = !writes.stream().allMatch(Future::isDone);
-                List<PersistTask> got = catalog.claimTasks("p1", Duration.ofMinutes(5), 8);
+                List<PersistTask> got = catalog.persistQueue().claimTasks("p1", Duration.ofMinutes(5), 8);
                 for (PersistTask t : got) {
                     assertThat(claimed.add(t.path().toString())).as("claimed once: %s", t.path()).isTrue();
                 }

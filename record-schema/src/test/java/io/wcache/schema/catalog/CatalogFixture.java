@@ -38,9 +38,9 @@ final class CatalogFixture {
 
     /** Writes a whole object as one session with {@code chunks} extents of {@code chunkSize} bytes. */
     static CommitResult write(Catalog catalog, String path, WritePolicy policy, int chunks, long chunkSize) {
-        FileVersion s = catalog.begin(BeginRequest.of(NamespacePath.of(path), policy, "w1"));
-        catalog.addExtents(s.ref(), extents(s.fileId(), chunks, chunkSize));
-        return catalog.commit(s.ref(), new CommitRequest(chunks * chunkSize, "etag-" + s.fileId(), s.fileId()));
+        FileVersion s = catalog.files().begin(BeginRequest.of(NamespacePath.of(path), policy, "w1"));
+        catalog.files().addExtents(s.ref(), extents(s.fileId(), chunks, chunkSize));
+        return catalog.files().commit(s.ref(), new CommitRequest(chunks * chunkSize, "etag-" + s.fileId(), s.fileId()));
     }
 
     static List<Extent> extents(long fileId, int chunks, long chunkSize) {

@@ -203,62 +203,61 @@ class CatalogModelProperties {
     @Property(tries = 60, shrinking = ShrinkingMode.BOUNDED)
     void catalogAgreesWithTheModel(@ForAll("ops") @Size(max = 30) List<Op> ops) {
         TestClock clock = new TestClock();
-        try (Catalog catalog = CatalogFixture.newCatalog(clock)) {
-            Model model = new Model();
-            List<MSession> open = new ArrayList<>();
-            List<PersistTask> held = new ArrayList<>();
-            int owners = 0;
-            for (Op op : ops) {
-                long now = clock.millis();
-                if (op instanceof Write w) {
-                    MSession s = begin(catalog, KEYS.get(w.key()), POLICIES.get(w.policy()));
-                    commit(catalog, model, s, w.chunks(), now);
-                } else if (op instanceof Begin b) {
-                    open.add(begin(catalog, KEYS.get(b.key()), POLICIES.get(b.policy())));
-                } else if (op instanceof CommitOpen c && !open.isEmpty()) {
-                    commit(catalog, model, open.remove(c.session() % open.size()), c.chunks(), now);
-                } else if (op instanceof AbortOpen a && !open.isEmpty()) {
-                    MSession s = open.remove(a.session() % open.size());
-                    catalog.abort(new SessionRef(NamespacePath.of(s.path()), s.fileId()));
-                } else if (op instanceof Delete d) {
-                    String path = "/m/" + KEYS.get(d.key());
-                    catalog.delete(NamespacePath.of(path));
-                    model.delete(path, now);
-                } else if (op instanceof Claim) {
-                    String owner = "p" + owners++;
-                    List<PersistTask> claimed = catalog.claimTasks(owner, LEASE, 1000);
-                    var expected = model.tasks.entrySet().stream().filter(e -> e.getValue().nextAttempt() <= now)
-                            .map(e -> e.getKey() + "@" + e.getValue().generation()).collect(Collectors.toSet());
-                    assertThat(claimed.stream().map(t -> t.path() + "@" + t.generation()).collect(Collectors.toSet()))
-                            .isEqualTo(expected);
-                    for (PersistTask t : claimed) {
-                        String path = t.path().toString();
-                        MTask m = model.tasks.get(path);
-                        model.tasks.put(path, new MTask(m.kind(), m.fileId(), m.generation(), now + LEASE.toMillis(), owner,
-                                now + LEASE.toMillis()));
-                        MFile f = model.files.get(path);
-                        if (t.kind() == TaskKind.UPLOAD && f != null && f.fileId() == t.fileId()) {
-                            model.files.put(path, new MFile(f.fileId(), f.generation(), f.size(), PersistState.PERSISTING));
-                        }
-                        held.add(t);
+        Catalog catalog = CatalogFixture.newCatalog(clock);
+        Model model = new Model();
+        List<MSession> open = new ArrayList<>();
+        List<PersistTask> held = new ArrayList<>();
+        int owners = 0;
+        for (Op op : ops) {
+            long now = clock.millis();
+            if (op instanceof Write w) {
+                MSession s = begin(catalog, KEYS.get(w.key()), POLICIES.get(w.policy()));
+                commit(catalog, model, s, w.chunks(), now);
+            } else if (op instanceof Begin b) {
+                open.add(begin(catalog, KEYS.get(b.key()), POLICIES.get(b.policy())));
+            } else if (op instanceof CommitOpen c && !open.isEmpty()) {
+                commit(catalog, model, open.remove(c.session() % open.size()), c.chunks(), now);
+            } else if (op instanceof AbortOpen a && !open.isEmpty()) {
+                MSession s = open.remove(a.session() % open.size());
+                catalog.files().abort(new SessionRef(NamespacePath.of(s.path()), s.fileId()));
+            } else if (op instanceof Delete d) {
+                String path = "/m/" + KEYS.get(d.key());
+                catalog.files().delete(NamespacePath.of(path));
+                model.delete(path, now);
+            } else if (op instanceof Claim) {
+                String owner = "p" + owners++;
+                List<PersistTask> claimed = catalog.persistQueue().claimTasks(owner, LEASE, 1000);
+                var expected = model.tasks.entrySet().stream().filter(e -> e.getValue().nextAttempt() <= now)
+                        .map(e -> e.getKey() + "@" + e.getValue().generation()).collect(Collectors.toSet());
+                assertThat(claimed.stream().map(t -> t.path() + "@" + t.generation()).collect(Collectors.toSet()))
+                        .isEqualTo(expected);
+                for (PersistTask t : claimed) {
+                    String path = t.path().toString();
+                    MTask m = model.tasks.get(path);
+                    model.tasks.put(path, new MTask(m.kind(), m.fileId(), m.generation(), now + LEASE.toMillis(), owner,
+                            now + LEASE.toMillis()));
+                    MFile f = model.files.get(path);
+                    if (t.kind() == TaskKind.UPLOAD && f != null && f.fileId() == t.fileId()) {
+                        model.files.put(path, new MFile(f.fileId(), f.generation(), f.size(), PersistState.PERSISTING));
                     }
-                } else if (op instanceof FinishHeld f && !held.isEmpty()) {
-                    PersistTask t = held.remove(f.held() % held.size());
-                    assertThat(catalog.markPersisted(t)).isEqualTo(model.finish(t, now));
-                } else if (op instanceof FailHeld f && !held.isEmpty()) {
-                    PersistTask t = held.remove(f.held() % held.size());
-                    Instant next = clock.instant().plusSeconds(f.delaySeconds());
-                    assertThat(catalog.reschedule(t, next, "boom").isPresent()).isEqualTo(model.fail(t, now, next.toEpochMilli()));
-                } else if (op instanceof Advance a) {
-                    clock.advance(Duration.ofSeconds(a.seconds()));
+                    held.add(t);
                 }
+            } else if (op instanceof FinishHeld f && !held.isEmpty()) {
+                PersistTask t = held.remove(f.held() % held.size());
+                assertThat(catalog.persistQueue().markPersisted(t)).isEqualTo(model.finish(t, now));
+            } else if (op instanceof FailHeld f && !held.isEmpty()) {
+                PersistTask t = held.remove(f.held() % held.size());
+                Instant next = clock.instant().plusSeconds(f.delaySeconds());
+                assertThat(catalog.persistQueue().reschedule(t, next, "boom").isPresent()).isEqualTo(model.fail(t, now, next.toEpochMilli()));
+            } else if (op instanceof Advance a) {
+                clock.advance(Duration.ofSeconds(a.seconds()));
             }
-            check(catalog, model, clock);
         }
+        check(catalog, model, clock);
     }
 
     private static MSession begin(Catalog catalog, String key, WritePolicy policy) {
-        FileVersion s = catalog.begin(BeginRequest.of(NamespacePath.of("/m/" + key), policy, "w1"));
+        FileVersion s = catalog.files().begin(BeginRequest.of(NamespacePath.of("/m/" + key), policy, "w1"));
         return new MSession(s.path().toString(), s.fileId(), policy);
     }
 
@@ -266,7 +265,7 @@ class CatalogModelProperties {
         SessionRef ref = new SessionRef(NamespacePath.of(s.path()), s.fileId());
         List<Extent> ext = CatalogFixture.extents(s.fileId(), chunks, 7);
         // Exercise the batch path: extents and commit in one transaction.
-        List<OpOutcome> out = catalog.apply(List.of(new CatalogOp.AddExtents(ref, ext),
+        List<OpOutcome> out = catalog.files().apply(List.of(new CatalogOp.AddExtents(ref, ext),
                 new CatalogOp.Commit(ref, new CommitRequest(chunks * 7L, "", 0))));
         CommitResult r = out.get(1).get(CommitResult.class);
         model.commit(s, chunks * 7L, now);
@@ -278,7 +277,7 @@ class CatalogModelProperties {
         long evictable = 0;
         for (String key : KEYS) {
             String path = "/m/" + key;
-            Optional<FileVersion> actual = catalog.lookup(NamespacePath.of(path));
+            Optional<FileVersion> actual = catalog.files().lookup(NamespacePath.of(path));
             MFile expected = model.files.get(path);
             if (expected == null) {
                 assertThat(actual).as(path).isEmpty();
@@ -291,20 +290,20 @@ class CatalogModelProperties {
                     pinned += expected.size();
                 }
             }
-            assertThat(catalog.tombstone(NamespacePath.of(path)).map(Tombstone::generation))
+            assertThat(catalog.files().tombstone(NamespacePath.of(path)).map(Tombstone::generation))
                     .as("tombstone " + path).isEqualTo(Optional.ofNullable(model.tombstones.get(path)));
         }
-        assertThat(catalog.spaceUsage("w1")).isEqualTo(new SpaceUsage(pinned, evictable));
+        assertThat(catalog.cluster().spaceUsage("w1")).isEqualTo(new SpaceUsage(pinned, evictable));
 
         Map<String, String> pending = new TreeMap<>();
-        for (PersistTask t : catalog.pendingTasks(1000)) {
+        for (PersistTask t : catalog.persistQueue().pendingTasks(1000)) {
             pending.put(t.path().toString(), t.kind() + "@" + t.generation() + "@" + t.nextAttemptTime().toEpochMilli());
         }
         Map<String, String> expectedPending = new TreeMap<>();
         model.tasks.forEach((p, t) -> expectedPending.put(p, t.kind() + "@" + t.generation() + "@" + t.nextAttempt()));
         assertThat(pending).isEqualTo(expectedPending);
         long now = clock.millis();
-        assertThat(catalog.dueTasks(clock.instant(), 1000).stream().map(t -> t.path().toString()).collect(Collectors.toSet()))
+        assertThat(catalog.persistQueue().dueTasks(clock.instant(), 1000).stream().map(t -> t.path().toString()).collect(Collectors.toSet()))
                 .isEqualTo(model.tasks.entrySet().stream().filter(e -> e.getValue().nextAttempt() <= now)
                         .map(Map.Entry::getKey).collect(Collectors.toSet()));
 
@@ -340,7 +339,7 @@ class CatalogModelProperties {
         List<String> out = new ArrayList<>();
         ListRequest req = ListRequest.of(prefix, delimiter, pageSize);
         for (int pages = 0; pages < 100; pages++) {
-            ListPage page = catalog.list(req);
+            ListPage page = catalog.files().list(req);
             assertThat(page.files().size() + page.commonPrefixes().size()).isLessThanOrEqualTo(pageSize);
             List<String> entries = new ArrayList<>();
             page.files().forEach(f -> entries.add(f.path().toString()));

@@ -12,7 +12,6 @@ import com.apple.foundationdb.record.provider.foundationdb.FDBStoreTimer;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.schema.WcacheMetaData;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,11 +24,6 @@ class CatalogStoreStateCacheTest {
     private final TestClock clock = new TestClock();
     private final Catalog catalog = CatalogFixture.newCatalog(clock);
     private final FDBDatabase database = CatalogFixture.engine().recordDatabase();
-
-    @AfterEach
-    void close() {
-        catalog.close();
-    }
 
     private FDBRecordStore.Builder builder(FDBRecordContext ctx) {
         return FDBRecordStore.newBuilder().setMetaDataProvider(WcacheMetaData.metaData()).setContext(ctx)
@@ -53,13 +47,13 @@ class CatalogStoreStateCacheTest {
     @Test
     void aStateChangeMadeOutsideTheCatalogIsSeenByItsNextTransaction() {
         write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
-        assertThat(catalog.dueTasks(Instant.now().plusSeconds(60), 10)).hasSize(1);
+        assertThat(catalog.persistQueue().dueTasks(Instant.now().plusSeconds(60), 10)).hasSize(1);
 
         // Another process disables the index the persist queue is scanned by. A stale cached state
         // would still call it readable and scan it.
         database.run(ctx -> builder(ctx).open().markIndexDisabled(WcacheMetaData.TASK_BY_NEXT_ATTEMPT).join());
 
-        assertThatThrownBy(() -> catalog.dueTasks(Instant.now().plusSeconds(60), 10))
+        assertThatThrownBy(() -> catalog.persistQueue().dueTasks(Instant.now().plusSeconds(60), 10))
                 .hasStackTraceContaining("non-readable index");
     }
 }

@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class CatalogTest {
@@ -26,28 +25,23 @@ class CatalogTest {
     private final TestClock clock = new TestClock();
     private final Catalog catalog = CatalogFixture.newCatalog(clock);
 
-    @AfterEach
-    void close() {
-        catalog.close();
-    }
-
     private static NamespacePath p(String s) {
         return NamespacePath.of(s);
     }
 
     @Test
     void sessionIsInvisibleUntilCommittedThenIsTheCurrentVersion() {
-        FileVersion s = catalog.begin(new BeginRequest(p("/s3/a"), WritePolicy.WRITE_BACK, 2, "w1", List.of("w2"),
+        FileVersion s = catalog.files().begin(new BeginRequest(p("/s3/a"), WritePolicy.WRITE_BACK, 2, "w1", List.of("w2"),
                 "text/plain", Map.of("k", "v")));
         assertThat(s.state()).isEqualTo(FileState.WRITING);
-        assertThat(catalog.lookup(p("/s3/a"))).isEmpty();
-        catalog.addExtents(s.ref(), extents(s.fileId(), 3, 100));
-        assertThat(catalog.lookup(p("/s3/a"))).isEmpty();
+        assertThat(catalog.files().lookup(p("/s3/a"))).isEmpty();
+        catalog.files().addExtents(s.ref(), extents(s.fileId(), 3, 100));
+        assertThat(catalog.files().lookup(p("/s3/a"))).isEmpty();
 
-        CommitResult r = catalog.commit(s.ref(), new CommitRequest(300, "md5", 7));
+        CommitResult r = catalog.files().commit(s.ref(), new CommitRequest(300, "md5", 7));
         assertThat(r.superseded()).isEmpty();
         assertThat(r.persistQueued()).isTrue();
-        FileLayout layout = catalog.layout(p("/s3/a")).orElseThrow();
+        FileLayout layout = catalog.files().layout(p("/s3/a")).orElseThrow();
         assertThat(layout.file().fileId()).isEqualTo(s.fileId());
         assertThat(layout.file().generation()).isEqualTo(1);
         assertThat(layout.file().state()).isEqualTo(FileState.COMMITTED);
@@ -65,15 +59,15 @@ class CatalogTest {
     void standardHeadersTravelFromTheSessionIntoTheCommittedVersion() {
         Map<String, String> headers = Map.of("Cache-Control", "max-age=60", "content-disposition", "attachment",
                 "content-encoding", "gzip", "content-language", "de-CH", "expires", "Wed, 01 Dec 2094 16:00:00 GMT");
-        FileVersion s = catalog.begin(new BeginRequest(p("/s3/h"), WritePolicy.WRITE_BACK, 1, "w1", List.of(),
+        FileVersion s = catalog.files().begin(new BeginRequest(p("/s3/h"), WritePolicy.WRITE_BACK, 1, "w1", List.of(),
                 "text/plain", Map.of(), headers));
         assertThat(s.standardHeaders()).containsEntry("cache-control", "max-age=60").hasSize(5);
-        catalog.addExtents(s.ref(), extents(s.fileId(), 1, 10));
-        CommitResult r = catalog.commit(s.ref(), new CommitRequest(10, "md5", 1));
+        catalog.files().addExtents(s.ref(), extents(s.fileId(), 1, 10));
+        CommitResult r = catalog.files().commit(s.ref(), new CommitRequest(10, "md5", 1));
         assertThat(r.committed().standardHeaders()).containsExactlyInAnyOrderEntriesOf(java.util.Map.of(
                 "cache-control", "max-age=60", "content-disposition", "attachment", "content-encoding", "gzip",
                 "content-language", "de-CH", "expires", "Wed, 01 Dec 2094 16:00:00 GMT"));
-        assertThat(catalog.lookup(p("/s3/h")).orElseThrow().standardHeaders()).isEqualTo(r.committed().standardHeaders());
+        assertThat(catalog.files().lookup(p("/s3/h")).orElseThrow().standardHeaders()).isEqualTo(r.committed().standardHeaders());
         // A later version without headers does not inherit them.
         CommitResult plain = write(catalog, "/s3/h", WritePolicy.WRITE_BACK, 1, 4);
         assertThat(plain.committed().standardHeaders()).isEmpty();
@@ -103,51 +97,51 @@ class CatalogTest {
         assertThat(second.superseded()).contains(first.committed());
         assertThat(second.supersededExtents()).hasSize(2).allMatch(e -> e.fileId() == first.committed().fileId());
         assertThat(second.committed().generation()).isEqualTo(2);
-        assertThat(catalog.extents(first.committed().fileId())).isEmpty();
-        assertThat(catalog.lookup(p("/s3/a")).orElseThrow().size()).isEqualTo(5);
+        assertThat(catalog.files().extents(first.committed().fileId())).isEmpty();
+        assertThat(catalog.files().lookup(p("/s3/a")).orElseThrow().size()).isEqualTo(5);
     }
 
     @Test
     void commitWhoseExtentsDoNotCoverTheSizeIsRefusedAndChangesNothing() {
-        FileVersion s = catalog.begin(BeginRequest.of(p("/s3/a"), WritePolicy.WRITE_BACK, "w1"));
-        catalog.addExtents(s.ref(), List.of(new Extent(s.fileId(), 0, "w1", 1, 0, 10, 0),
+        FileVersion s = catalog.files().begin(BeginRequest.of(p("/s3/a"), WritePolicy.WRITE_BACK, "w1"));
+        catalog.files().addExtents(s.ref(), List.of(new Extent(s.fileId(), 0, "w1", 1, 0, 10, 0),
                 new Extent(s.fileId(), 20, "w1", 1, 10, 10, 0)));
-        assertThatThrownBy(() -> catalog.commit(s.ref(), new CommitRequest(30, "", 0)))
+        assertThatThrownBy(() -> catalog.files().commit(s.ref(), new CommitRequest(30, "", 0)))
                 .isInstanceOf(WcacheException.InvalidArgument.class).hasMessageContaining("gap at offset 10");
-        assertThatThrownBy(() -> catalog.commit(s.ref(), new CommitRequest(25, "", 0)))
+        assertThatThrownBy(() -> catalog.files().commit(s.ref(), new CommitRequest(25, "", 0)))
                 .isInstanceOf(WcacheException.InvalidArgument.class);
-        assertThat(catalog.session(s.ref()).orElseThrow().state()).isEqualTo(FileState.WRITING);
-        assertThat(catalog.lookup(p("/s3/a"))).isEmpty();
-        assertThat(catalog.dueTasks(clock.instant(), 10)).isEmpty();
+        assertThat(catalog.files().session(s.ref()).orElseThrow().state()).isEqualTo(FileState.WRITING);
+        assertThat(catalog.files().lookup(p("/s3/a"))).isEmpty();
+        assertThat(catalog.persistQueue().dueTasks(clock.instant(), 10)).isEmpty();
     }
 
     @Test
     void badExtentsAndBadSessionsAreTypedErrors() {
-        FileVersion s = catalog.begin(BeginRequest.of(p("/s3/a"), WritePolicy.WRITE_BACK, "w1"));
-        assertThatThrownBy(() -> catalog.addExtents(s.ref(), List.of(new Extent(s.fileId() + 1, 0, "w1", 0, 0, 1, 0))))
+        FileVersion s = catalog.files().begin(BeginRequest.of(p("/s3/a"), WritePolicy.WRITE_BACK, "w1"));
+        assertThatThrownBy(() -> catalog.files().addExtents(s.ref(), List.of(new Extent(s.fileId() + 1, 0, "w1", 0, 0, 1, 0))))
                 .isInstanceOf(WcacheException.InvalidArgument.class);
-        assertThatThrownBy(() -> catalog.addExtents(s.ref(), List.of(new Extent(s.fileId(), 0, "w1", 0, 0, 0, 0))))
+        assertThatThrownBy(() -> catalog.files().addExtents(s.ref(), List.of(new Extent(s.fileId(), 0, "w1", 0, 0, 0, 0))))
                 .isInstanceOf(WcacheException.InvalidArgument.class);
-        assertThatThrownBy(() -> catalog.addExtents(new SessionRef(p("/s3/a"), 999_999), List.of()))
+        assertThatThrownBy(() -> catalog.files().addExtents(new SessionRef(p("/s3/a"), 999_999), List.of()))
                 .isInstanceOf(WcacheException.NotFound.class);
-        assertThatThrownBy(() -> catalog.begin(BeginRequest.of(p("/s3/b"), WritePolicy.READ_ONLY, "w1")))
+        assertThatThrownBy(() -> catalog.files().begin(BeginRequest.of(p("/s3/b"), WritePolicy.READ_ONLY, "w1")))
                 .isInstanceOf(WcacheException.InvalidArgument.class);
-        assertThatThrownBy(() -> catalog.begin(BeginRequest.of(p("/s3"), WritePolicy.WRITE_BACK, "w1")))
+        assertThatThrownBy(() -> catalog.files().begin(BeginRequest.of(p("/s3"), WritePolicy.WRITE_BACK, "w1")))
                 .isInstanceOf(WcacheException.InvalidPath.class);
-        catalog.commit(s.ref(), new CommitRequest(0, "", 0));
-        assertThatThrownBy(() -> catalog.commit(s.ref(), new CommitRequest(0, "", 0)))
+        catalog.files().commit(s.ref(), new CommitRequest(0, "", 0));
+        assertThatThrownBy(() -> catalog.files().commit(s.ref(), new CommitRequest(0, "", 0)))
                 .isInstanceOf(WcacheException.Conflict.class);
     }
 
     @Test
     void abortDropsTheSessionAndReturnsItsExtents() {
-        FileVersion s = catalog.begin(BeginRequest.of(p("/s3/a"), WritePolicy.WRITE_BACK, "w1"));
-        catalog.addExtents(s.ref(), extents(s.fileId(), 2, 8));
-        AbortResult r = catalog.abort(s.ref());
+        FileVersion s = catalog.files().begin(BeginRequest.of(p("/s3/a"), WritePolicy.WRITE_BACK, "w1"));
+        catalog.files().addExtents(s.ref(), extents(s.fileId(), 2, 8));
+        AbortResult r = catalog.files().abort(s.ref());
         assertThat(r.extents()).hasSize(2);
-        assertThat(catalog.session(s.ref())).isEmpty();
-        assertThat(catalog.extents(s.fileId())).isEmpty();
-        assertThatThrownBy(() -> catalog.commit(s.ref(), new CommitRequest(16, "", 0)))
+        assertThat(catalog.files().session(s.ref())).isEmpty();
+        assertThat(catalog.files().extents(s.fileId())).isEmpty();
+        assertThatThrownBy(() -> catalog.files().commit(s.ref(), new CommitRequest(16, "", 0)))
                 .isInstanceOf(WcacheException.NotFound.class);
     }
 
@@ -157,103 +151,102 @@ class CatalogTest {
         Set<Long> ids = new HashSet<>();
         for (int i = 0; i < 30; i++) {
             Catalog c = i % 2 == 0 ? catalog : other;
-            assertThat(ids.add(c.begin(BeginRequest.of(p("/s3/f" + i), WritePolicy.TRANSIENT, "w1")).fileId())).isTrue();
+            assertThat(ids.add(c.files().begin(BeginRequest.of(p("/s3/f" + i), WritePolicy.TRANSIENT, "w1")).fileId())).isTrue();
         }
-        other.close();
     }
 
     @Test
     void writeBackIsQueuedAndMarkedPersistedMovingBytesFromPinnedToEvictable() {
         CommitResult r = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 100);
-        assertThat(catalog.spaceUsage("w1")).isEqualTo(new SpaceUsage(100, 0));
-        List<PersistTask> due = catalog.dueTasks(clock.instant(), 10);
+        assertThat(catalog.cluster().spaceUsage("w1")).isEqualTo(new SpaceUsage(100, 0));
+        List<PersistTask> due = catalog.persistQueue().dueTasks(clock.instant(), 10);
         assertThat(due).singleElement().satisfies(t -> {
             assertThat(t.kind()).isEqualTo(TaskKind.UPLOAD);
             assertThat(t.generation()).isEqualTo(r.committed().generation());
             assertThat(t.size()).isEqualTo(100);
         });
-        List<PersistTask> claimed = catalog.claimTasks("p1", Duration.ofMinutes(1), 10);
+        List<PersistTask> claimed = catalog.persistQueue().claimTasks("p1", Duration.ofMinutes(1), 10);
         assertThat(claimed).hasSize(1);
-        assertThat(catalog.lookup(p("/s3/a")).orElseThrow().persistState()).isEqualTo(PersistState.PERSISTING);
-        assertThat(catalog.dueTasks(clock.instant(), 10)).as("claimed task is leased").isEmpty();
-        assertThat(catalog.markPersisted(claimed.get(0))).isEqualTo(PersistOutcome.PERSISTED);
-        assertThat(catalog.lookup(p("/s3/a")).orElseThrow().persistState()).isEqualTo(PersistState.PERSISTED);
-        assertThat(catalog.pendingTasks(10)).isEmpty();
-        assertThat(catalog.spaceUsage("w1")).isEqualTo(new SpaceUsage(0, 100));
+        assertThat(catalog.files().lookup(p("/s3/a")).orElseThrow().persistState()).isEqualTo(PersistState.PERSISTING);
+        assertThat(catalog.persistQueue().dueTasks(clock.instant(), 10)).as("claimed task is leased").isEmpty();
+        assertThat(catalog.persistQueue().markPersisted(claimed.get(0))).isEqualTo(PersistOutcome.PERSISTED);
+        assertThat(catalog.files().lookup(p("/s3/a")).orElseThrow().persistState()).isEqualTo(PersistState.PERSISTED);
+        assertThat(catalog.persistQueue().pendingTasks(10)).isEmpty();
+        assertThat(catalog.cluster().spaceUsage("w1")).isEqualTo(new SpaceUsage(0, 100));
     }
 
     @Test
     void uploadOfASupersededGenerationIsNotMarkedPersistedAndTheNewerTaskWaitsForTheLease() {
         write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
-        PersistTask old = catalog.claimTasks("p1", Duration.ofMinutes(1), 10).get(0);
+        PersistTask old = catalog.persistQueue().claimTasks("p1", Duration.ofMinutes(1), 10).get(0);
         CommitResult newer = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 20);
-        assertThat(catalog.dueTasks(clock.instant(), 10)).as("newer task waits for the in-flight lease").isEmpty();
-        assertThat(catalog.markPersisted(old)).isEqualTo(PersistOutcome.SUPERSEDED);
-        assertThat(catalog.lookup(p("/s3/a")).orElseThrow().persistState()).isEqualTo(PersistState.NOT_PERSISTED);
-        assertThat(catalog.dueTasks(clock.instant(), 10)).as("lease released: newer task due now").singleElement()
+        assertThat(catalog.persistQueue().dueTasks(clock.instant(), 10)).as("newer task waits for the in-flight lease").isEmpty();
+        assertThat(catalog.persistQueue().markPersisted(old)).isEqualTo(PersistOutcome.SUPERSEDED);
+        assertThat(catalog.files().lookup(p("/s3/a")).orElseThrow().persistState()).isEqualTo(PersistState.NOT_PERSISTED);
+        assertThat(catalog.persistQueue().dueTasks(clock.instant(), 10)).as("lease released: newer task due now").singleElement()
                 .satisfies(t -> assertThat(t.generation()).isEqualTo(newer.committed().generation()));
-        assertThat(catalog.spaceUsage("w1")).isEqualTo(new SpaceUsage(20, 0));
+        assertThat(catalog.cluster().spaceUsage("w1")).isEqualTo(new SpaceUsage(20, 0));
     }
 
     @Test
     void expiredLeaseMakesTheTaskDueAgain() {
         write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
-        catalog.claimTasks("p1", Duration.ofSeconds(30), 10);
-        assertThat(catalog.claimTasks("p2", Duration.ofSeconds(30), 10)).isEmpty();
+        catalog.persistQueue().claimTasks("p1", Duration.ofSeconds(30), 10);
+        assertThat(catalog.persistQueue().claimTasks("p2", Duration.ofSeconds(30), 10)).isEmpty();
         clock.advance(Duration.ofSeconds(31));
-        assertThat(catalog.claimTasks("p2", Duration.ofSeconds(30), 10)).singleElement()
+        assertThat(catalog.persistQueue().claimTasks("p2", Duration.ofSeconds(30), 10)).singleElement()
                 .satisfies(t -> assertThat(t.leaseOwner()).contains("p2"));
     }
 
     @Test
     void rescheduleCountsAttemptsKeepsTheLastErrorAndDelaysTheTask() {
         write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
-        PersistTask t = catalog.claimTasks("p1", Duration.ofMinutes(1), 10).get(0);
-        PersistTask r = catalog.reschedule(t, clock.instant().plusSeconds(5), "503 SlowDown").orElseThrow();
+        PersistTask t = catalog.persistQueue().claimTasks("p1", Duration.ofMinutes(1), 10).get(0);
+        PersistTask r = catalog.persistQueue().reschedule(t, clock.instant().plusSeconds(5), "503 SlowDown").orElseThrow();
         assertThat(r.attempts()).isEqualTo(1);
         assertThat(r.lastError()).contains("503 SlowDown");
         assertThat(r.leaseOwner()).isEmpty();
-        assertThat(catalog.lookup(p("/s3/a")).orElseThrow().persistState()).isEqualTo(PersistState.NOT_PERSISTED);
-        assertThat(catalog.dueTasks(clock.instant(), 10)).isEmpty();
+        assertThat(catalog.files().lookup(p("/s3/a")).orElseThrow().persistState()).isEqualTo(PersistState.NOT_PERSISTED);
+        assertThat(catalog.persistQueue().dueTasks(clock.instant(), 10)).isEmpty();
         clock.advance(Duration.ofSeconds(5));
-        PersistTask again = catalog.claimTasks("p1", Duration.ofMinutes(1), 10).get(0);
-        assertThat(catalog.reschedule(again, clock.instant().plusSeconds(10), "timeout").orElseThrow().attempts()).isEqualTo(2);
+        PersistTask again = catalog.persistQueue().claimTasks("p1", Duration.ofMinutes(1), 10).get(0);
+        assertThat(catalog.persistQueue().reschedule(again, clock.instant().plusSeconds(10), "timeout").orElseThrow().attempts()).isEqualTo(2);
     }
 
     @Test
     void deleteLeavesATombstoneAndAUfsDeleteTaskUntilTheDeleteIsDone() {
         CommitResult w = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
-        DeleteResult d = catalog.delete(p("/s3/a"));
+        DeleteResult d = catalog.files().delete(p("/s3/a"));
         assertThat(d.removed()).contains(w.committed());
         assertThat(d.extents()).hasSize(1);
-        assertThat(catalog.lookup(p("/s3/a"))).isEmpty();
-        assertThat(catalog.list(ListRequest.of("/s3/", "", 100)).files()).isEmpty();
-        assertThat(catalog.tombstone(p("/s3/a"))).hasValueSatisfying(t -> assertThat(t.generation()).isEqualTo(2));
-        assertThat(catalog.spaceUsage("w1")).isEqualTo(new SpaceUsage(0, 0));
-        PersistTask task = catalog.claimTasks("p1", Duration.ofMinutes(1), 10).get(0);
+        assertThat(catalog.files().lookup(p("/s3/a"))).isEmpty();
+        assertThat(catalog.files().list(ListRequest.of("/s3/", "", 100)).files()).isEmpty();
+        assertThat(catalog.files().tombstone(p("/s3/a"))).hasValueSatisfying(t -> assertThat(t.generation()).isEqualTo(2));
+        assertThat(catalog.cluster().spaceUsage("w1")).isEqualTo(new SpaceUsage(0, 0));
+        PersistTask task = catalog.persistQueue().claimTasks("p1", Duration.ofMinutes(1), 10).get(0);
         assertThat(task.kind()).isEqualTo(TaskKind.DELETE);
-        assertThat(catalog.markPersisted(task)).isEqualTo(PersistOutcome.PERSISTED);
-        assertThat(catalog.tombstone(p("/s3/a"))).isEmpty();
+        assertThat(catalog.persistQueue().markPersisted(task)).isEqualTo(PersistOutcome.PERSISTED);
+        assertThat(catalog.files().tombstone(p("/s3/a"))).isEmpty();
     }
 
     @Test
     void deleteOfAPathMetadataNeverSawStillHidesTheUfsObject() {
-        DeleteResult d = catalog.delete(p("/s3/only-in-ufs"));
+        DeleteResult d = catalog.files().delete(p("/s3/only-in-ufs"));
         assertThat(d.removed()).isEmpty();
         assertThat(d.tombstone().fileId()).isZero();
-        assertThat(catalog.dueTasks(clock.instant(), 10)).singleElement()
+        assertThat(catalog.persistQueue().dueTasks(clock.instant(), 10)).singleElement()
                 .satisfies(t -> assertThat(t.kind()).isEqualTo(TaskKind.DELETE));
     }
 
     @Test
     void commitAfterDeleteContinuesTheGenerationAndReplacesTheDelete() {
         write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
-        catalog.delete(p("/s3/a"));
+        catalog.files().delete(p("/s3/a"));
         CommitResult again = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
         assertThat(again.committed().generation()).isEqualTo(3);
         assertThat(again.superseded()).isEmpty();
-        assertThat(catalog.tombstone(p("/s3/a"))).isEmpty();
-        assertThat(catalog.pendingTasks(10)).singleElement().satisfies(t -> assertThat(t.kind()).isEqualTo(TaskKind.UPLOAD));
+        assertThat(catalog.files().tombstone(p("/s3/a"))).isEmpty();
+        assertThat(catalog.persistQueue().pendingTasks(10)).singleElement().satisfies(t -> assertThat(t.kind()).isEqualTo(TaskKind.UPLOAD));
     }
 
     @Test
@@ -264,66 +257,66 @@ class CatalogTest {
         assertThat(w.persistQueued()).isFalse();
         assertThat(t.committed().persistState()).isEqualTo(PersistState.TRANSIENT);
         assertThat(w.committed().persistState()).isEqualTo(PersistState.PERSISTED);
-        assertThat(catalog.pendingTasks(10)).isEmpty();
-        assertThat(catalog.spaceUsage("w1")).isEqualTo(new SpaceUsage(10, 20));
-        catalog.adjustSpace("w1", 0, -20);
-        assertThat(catalog.spaceUsage("w1")).isEqualTo(new SpaceUsage(10, 0));
+        assertThat(catalog.persistQueue().pendingTasks(10)).isEmpty();
+        assertThat(catalog.cluster().spaceUsage("w1")).isEqualTo(new SpaceUsage(10, 20));
+        catalog.cluster().adjustSpace("w1", 0, -20);
+        assertThat(catalog.cluster().spaceUsage("w1")).isEqualTo(new SpaceUsage(10, 0));
     }
 
     @Test
     void sweepsFindIdleAndOldSessions() {
-        FileVersion a = catalog.begin(BeginRequest.of(p("/s3/a"), WritePolicy.WRITE_BACK, "w1"));
+        FileVersion a = catalog.files().begin(BeginRequest.of(p("/s3/a"), WritePolicy.WRITE_BACK, "w1"));
         clock.advance(Duration.ofMinutes(5));
-        FileVersion b = catalog.begin(BeginRequest.of(p("/s3/b"), WritePolicy.WRITE_BACK, "w1"));
+        FileVersion b = catalog.files().begin(BeginRequest.of(p("/s3/b"), WritePolicy.WRITE_BACK, "w1"));
         clock.advance(Duration.ofMinutes(6));
-        catalog.addExtents(a.ref(), extents(a.fileId(), 1, 1));
+        catalog.files().addExtents(a.ref(), extents(a.fileId(), 1, 1));
         write(catalog, "/s3/c", WritePolicy.WRITE_BACK, 1, 1);
         // a: created 11 min ago, written now; b: created and last written 6 min ago.
-        assertThat(catalog.idleSessions(clock.instant().minus(Duration.ofMinutes(5)), 10))
+        assertThat(catalog.files().idleSessions(clock.instant().minus(Duration.ofMinutes(5)), 10))
                 .extracting(FileVersion::fileId).containsExactly(b.fileId());
-        assertThat(catalog.sessionsCreatedBefore(clock.instant().minus(Duration.ofMinutes(10)), 10))
+        assertThat(catalog.files().sessionsCreatedBefore(clock.instant().minus(Duration.ofMinutes(10)), 10))
                 .extracting(FileVersion::fileId).containsExactly(a.fileId());
-        assertThat(catalog.sessionsCreatedBefore(clock.instant().plusSeconds(1), 10)).hasSize(2);
+        assertThat(catalog.files().sessionsCreatedBefore(clock.instant().plusSeconds(1), 10)).hasSize(2);
     }
 
     @Test
     void pathRulesMountsAndWorkersArePersisted() {
-        long v0 = catalog.configVersion();
-        catalog.putPathRule(new PathRule(p("/s3/tmp"), WritePolicy.TRANSIENT, 2));
-        catalog.putPathRule(new PathRule(p("/s3"), WritePolicy.WRITE_BACK, 1));
-        assertThat(catalog.configVersion()).isEqualTo(v0 + 2);
-        PathConfig config = catalog.pathConfig(PathConfig.defaults());
+        long v0 = catalog.cluster().configVersion();
+        catalog.cluster().putPathRule(new PathRule(p("/s3/tmp"), WritePolicy.TRANSIENT, 2));
+        catalog.cluster().putPathRule(new PathRule(p("/s3"), WritePolicy.WRITE_BACK, 1));
+        assertThat(catalog.cluster().configVersion()).isEqualTo(v0 + 2);
+        PathConfig config = catalog.cluster().pathConfig(PathConfig.defaults());
         assertThat(config.resolve(p("/s3/tmp/x")).policy()).isEqualTo(WritePolicy.TRANSIENT);
-        assertThat(catalog.removePathRule(p("/s3/tmp"))).isTrue();
-        assertThat(catalog.removePathRule(p("/s3/tmp"))).isFalse();
-        assertThat(catalog.pathRules()).containsExactly(new PathRule(p("/s3"), WritePolicy.WRITE_BACK, 1));
+        assertThat(catalog.cluster().removePathRule(p("/s3/tmp"))).isTrue();
+        assertThat(catalog.cluster().removePathRule(p("/s3/tmp"))).isFalse();
+        assertThat(catalog.cluster().pathRules()).containsExactly(new PathRule(p("/s3"), WritePolicy.WRITE_BACK, 1));
 
-        catalog.addMount(Mount.of("/s3", "s3://bucket/pre", Map.of("ufs.s3.region", "eu")));
-        assertThatThrownBy(() -> catalog.addMount(Mount.of("/s3", "file:///x", Map.of())))
+        catalog.cluster().addMount(Mount.of("/s3", "s3://bucket/pre", Map.of("ufs.s3.region", "eu")));
+        assertThatThrownBy(() -> catalog.cluster().addMount(Mount.of("/s3", "file:///x", Map.of())))
                 .isInstanceOf(WcacheException.AlreadyExists.class);
-        assertThat(catalog.mountTable().resolve(p("/s3/k")).options()).containsEntry("ufs.s3.region", "eu");
-        long v1 = catalog.configVersion();
-        catalog.removeMount("s3");
-        assertThatThrownBy(() -> catalog.removeMount("s3")).isInstanceOf(WcacheException.NotFound.class);
-        assertThat(catalog.configVersion()).isEqualTo(v1 + 1);
+        assertThat(catalog.cluster().mountTable().resolve(p("/s3/k")).options()).containsEntry("ufs.s3.region", "eu");
+        long v1 = catalog.cluster().configVersion();
+        catalog.cluster().removeMount("s3");
+        assertThatThrownBy(() -> catalog.cluster().removeMount("s3")).isInstanceOf(WcacheException.NotFound.class);
+        assertThat(catalog.cluster().configVersion()).isEqualTo(v1 + 1);
 
-        WorkerInfo first = catalog.heartbeat("w1", "127.0.0.1:9000", 1000);
+        WorkerInfo first = catalog.cluster().heartbeat("w1", "127.0.0.1:9000", 1000);
         clock.advance(Duration.ofSeconds(20));
-        WorkerInfo second = catalog.heartbeat("w1", "127.0.0.1:9000", 1000);
+        WorkerInfo second = catalog.cluster().heartbeat("w1", "127.0.0.1:9000", 1000);
         assertThat(second.startedTime()).isEqualTo(first.startedTime());
         assertThat(second.heartbeatTime()).isEqualTo(clock.instant());
-        catalog.heartbeat("w2", "127.0.0.1:9002", 1000);
+        catalog.cluster().heartbeat("w2", "127.0.0.1:9002", 1000);
         clock.advance(Duration.ofSeconds(15));
-        catalog.heartbeat("w2", "127.0.0.1:9002", 1000);
-        assertThat(catalog.liveWorkers(Duration.ofSeconds(10))).extracting(WorkerInfo::id).containsExactly("w2");
-        assertThat(catalog.workers()).hasSize(2);
+        catalog.cluster().heartbeat("w2", "127.0.0.1:9002", 1000);
+        assertThat(catalog.cluster().liveWorkers(Duration.ofSeconds(10))).extracting(WorkerInfo::id).containsExactly("w2");
+        assertThat(catalog.cluster().workers()).hasSize(2);
     }
 
     @Test
     void batchAppliesEveryOperationInOneTransactionAndIsolatesFailures() {
-        FileVersion s1 = catalog.begin(BeginRequest.of(p("/s3/one"), WritePolicy.WRITE_BACK, "w1"));
-        FileVersion s2 = catalog.begin(BeginRequest.of(p("/s3/two"), WritePolicy.WRITE_BACK, "w1"));
-        List<OpOutcome> out = catalog.apply(List.of(
+        FileVersion s1 = catalog.files().begin(BeginRequest.of(p("/s3/one"), WritePolicy.WRITE_BACK, "w1"));
+        FileVersion s2 = catalog.files().begin(BeginRequest.of(p("/s3/two"), WritePolicy.WRITE_BACK, "w1"));
+        List<OpOutcome> out = catalog.files().apply(List.of(
                 new CatalogOp.AddExtents(s1.ref(), extents(s1.fileId(), 1, 10)),
                 new CatalogOp.Commit(s1.ref(), new CommitRequest(10, "e1", 0)),
                 new CatalogOp.Commit(s2.ref(), new CommitRequest(99, "e2", 0)),
@@ -336,9 +329,9 @@ class CatalogTest {
         FileVersion three = out.get(3).get(FileVersion.class);
         assertThat(out.get(4)).isInstanceOfSatisfying(OpOutcome.Failure.class,
                 f -> assertThat(f.error()).isInstanceOf(WcacheException.NotFound.class));
-        assertThat(catalog.lookup(p("/s3/one"))).isPresent();
-        assertThat(catalog.session(s2.ref()).orElseThrow().state()).isEqualTo(FileState.WRITING);
-        assertThat(catalog.session(three.ref())).isPresent();
+        assertThat(catalog.files().lookup(p("/s3/one"))).isPresent();
+        assertThat(catalog.files().session(s2.ref()).orElseThrow().state()).isEqualTo(FileState.WRITING);
+        assertThat(catalog.files().session(three.ref())).isPresent();
     }
 
     @Test
@@ -347,45 +340,45 @@ class CatalogTest {
             write(catalog, "/s3/" + k, WritePolicy.WRITE_BACK, 1, 1);
         }
         write(catalog, "/other/z", WritePolicy.WRITE_BACK, 1, 1);
-        catalog.begin(BeginRequest.of(p("/s3/writing"), WritePolicy.WRITE_BACK, "w1"));
+        catalog.files().begin(BeginRequest.of(p("/s3/writing"), WritePolicy.WRITE_BACK, "w1"));
 
-        ListPage all = catalog.list(ListRequest.of("/s3/", "/", 100));
+        ListPage all = catalog.files().list(ListRequest.of("/s3/", "/", 100));
         assertThat(all.files()).extracting(f -> f.path().toString()).containsExactly("/s3/a", "/s3/c", "/s3/e");
         assertThat(all.commonPrefixes()).containsExactly("/s3/b/", "/s3/d/");
         assertThat(all.truncated()).isFalse();
 
-        ListPage p1 = catalog.list(ListRequest.of("/s3/", "/", 2));
+        ListPage p1 = catalog.files().list(ListRequest.of("/s3/", "/", 2));
         assertThat(p1.files()).extracting(f -> f.path().toString()).containsExactly("/s3/a");
         assertThat(p1.commonPrefixes()).containsExactly("/s3/b/");
-        ListPage p2 = catalog.list(ListRequest.of("/s3/", "/", 2).withContinuation(p1.continuation().orElseThrow()));
+        ListPage p2 = catalog.files().list(ListRequest.of("/s3/", "/", 2).withContinuation(p1.continuation().orElseThrow()));
         assertThat(p2.files()).extracting(f -> f.path().toString()).containsExactly("/s3/c");
         assertThat(p2.commonPrefixes()).containsExactly("/s3/d/");
-        ListPage p3 = catalog.list(ListRequest.of("/s3/", "/", 2).withContinuation(p2.continuation().orElseThrow()));
+        ListPage p3 = catalog.files().list(ListRequest.of("/s3/", "/", 2).withContinuation(p2.continuation().orElseThrow()));
         assertThat(p3.files()).extracting(f -> f.path().toString()).containsExactly("/s3/e");
         assertThat(p3.truncated()).isFalse();
 
-        ListPage flat = catalog.list(new ListRequest("/s3/b", "", "/s3/b/1", 100, Optional.empty()));
+        ListPage flat = catalog.files().list(new ListRequest("/s3/b", "", "/s3/b/1", 100, Optional.empty()));
         assertThat(flat.files()).extracting(f -> f.path().toString()).containsExactly("/s3/b/2", "/s3/b/3");
 
-        assertThatThrownBy(() -> catalog.list(ListRequest.of("/s3/", "/", 2).withContinuation("garbage!")))
+        assertThatThrownBy(() -> catalog.files().list(ListRequest.of("/s3/", "/", 2).withContinuation("garbage!")))
                 .isInstanceOf(WcacheException.InvalidArgument.class);
-        assertThatThrownBy(() -> catalog.list(ListRequest.of("/zzz/", "/", 2).withContinuation(p1.continuation().get())))
+        assertThatThrownBy(() -> catalog.files().list(ListRequest.of("/zzz/", "/", 2).withContinuation(p1.continuation().get())))
                 .isInstanceOf(WcacheException.InvalidArgument.class);
         assertThatThrownBy(() -> ListRequest.of("/s3/", "/", 0)).isInstanceOf(WcacheException.InvalidArgument.class);
     }
 
     @Test
     void successorIsTheFirstStringAfterAllExtensions() {
-        assertThat(Catalog.successor("/s3/b/")).isEqualTo("/s3/b0");
-        assertThat(Catalog.successor("a\uD7FF")).isEqualTo("a\uE000");
-        assertThat(Catalog.successor("a" + new String(Character.toChars(Character.MAX_CODE_POINT)))).isEqualTo("b");
-        assertThat(Catalog.successor("")).isNull();
+        assertThat(CommittedListing.successor("/s3/b/")).isEqualTo("/s3/b0");
+        assertThat(CommittedListing.successor("a\uD7FF")).isEqualTo("a\uE000");
+        assertThat(CommittedListing.successor("a" + new String(Character.toChars(Character.MAX_CODE_POINT)))).isEqualTo("b");
+        assertThat(CommittedListing.successor("")).isNull();
     }
 
     @Test
     void reservedFileIdOpensExactlyOneSession() {
-        long id = catalog.reserveFileId();
-        List<OpOutcome> out = catalog.apply(List.of(
+        long id = catalog.files().reserveFileId();
+        List<OpOutcome> out = catalog.files().apply(List.of(
                 new CatalogOp.Begin(BeginRequest.of(p("/s3/r"), WritePolicy.WRITE_BACK, "w1"), id),
                 new CatalogOp.Begin(BeginRequest.of(p("/s3/q"), WritePolicy.WRITE_BACK, "w1"), id),
                 new CatalogOp.Begin(BeginRequest.of(p("/s3/q"), WritePolicy.WRITE_BACK, "w1"))));
@@ -401,13 +394,13 @@ class CatalogTest {
      */
     @Test
     void sessionsOpenedAndCommittedInOneBatchLeaveTheSameRecordsAsSeparateTransactions() {
-        long ok = catalog.reserveFileId();
-        long refused = catalog.reserveFileId();
-        long aborted = catalog.reserveFileId();
+        long ok = catalog.files().reserveFileId();
+        long refused = catalog.files().reserveFileId();
+        long aborted = catalog.files().reserveFileId();
         SessionRef okRef = new SessionRef(p("/s3/ok"), ok);
         SessionRef refusedRef = new SessionRef(p("/s3/refused"), refused);
         SessionRef abortedRef = new SessionRef(p("/s3/aborted"), aborted);
-        List<OpOutcome> out = catalog.apply(List.of(
+        List<OpOutcome> out = catalog.files().apply(List.of(
                 new CatalogOp.Begin(BeginRequest.of(p("/s3/ok"), WritePolicy.WRITE_BACK, "w1"), ok),
                 new CatalogOp.Begin(BeginRequest.of(p("/s3/refused"), WritePolicy.WRITE_BACK, "w1"), refused),
                 new CatalogOp.Begin(BeginRequest.of(p("/s3/aborted"), WritePolicy.WRITE_BACK, "w1"), aborted),
@@ -428,60 +421,60 @@ class CatalogTest {
         assertThat(out.get(10)).isInstanceOfSatisfying(OpOutcome.Failure.class,
                 f -> assertThat(f.error()).isInstanceOf(WcacheException.NotFound.class));
 
-        assertThat(catalog.lookup(p("/s3/ok")).orElseThrow().fileId()).isEqualTo(ok);
-        assertThat(catalog.session(okRef)).as("the committed session is no longer WRITING")
+        assertThat(catalog.files().lookup(p("/s3/ok")).orElseThrow().fileId()).isEqualTo(ok);
+        assertThat(catalog.files().session(okRef)).as("the committed session is no longer WRITING")
                 .hasValueSatisfying(v -> assertThat(v.state()).isEqualTo(FileState.COMMITTED));
-        assertThat(catalog.extents(ok)).hasSize(2);
-        assertThat(catalog.session(refusedRef)).as("a refused commit leaves its session open")
+        assertThat(catalog.files().extents(ok)).hasSize(2);
+        assertThat(catalog.files().session(refusedRef)).as("a refused commit leaves its session open")
                 .hasValueSatisfying(v -> assertThat(v.state()).isEqualTo(FileState.WRITING));
-        assertThat(catalog.extents(refused)).hasSize(1);
-        assertThat(catalog.abort(refusedRef).extents()).hasSize(1);
-        assertThat(catalog.session(abortedRef)).isEmpty();
-        assertThat(catalog.extents(aborted)).isEmpty();
-        assertThat(catalog.lookup(p("/s3/aborted"))).isEmpty();
+        assertThat(catalog.files().extents(refused)).hasSize(1);
+        assertThat(catalog.files().abort(refusedRef).extents()).hasSize(1);
+        assertThat(catalog.files().session(abortedRef)).isEmpty();
+        assertThat(catalog.files().extents(aborted)).isEmpty();
+        assertThat(catalog.files().lookup(p("/s3/aborted"))).isEmpty();
     }
 
     @Test
     void appendsMoveTheLastWriteTimeInStepsOfTheGranularity() {
-        FileVersion s = catalog.begin(BeginRequest.of(p("/s3/busy"), WritePolicy.WRITE_BACK, "w1"));
+        FileVersion s = catalog.files().begin(BeginRequest.of(p("/s3/busy"), WritePolicy.WRITE_BACK, "w1"));
         Instant opened = s.lastWriteTime();
-        clock.advance(Duration.ofMillis(Catalog.LAST_WRITE_GRANULARITY_MS / 2));
-        catalog.addExtents(s.ref(), List.of(new Extent(s.fileId(), 0, "w1", 1, 0, 10, 1)));
-        assertThat(catalog.session(s.ref()).orElseThrow().lastWriteTime()).as("within the step").isEqualTo(opened);
-        clock.advance(Duration.ofMillis(Catalog.LAST_WRITE_GRANULARITY_MS));
-        catalog.addExtents(s.ref(), List.of(new Extent(s.fileId(), 10, "w1", 1, 10, 10, 2)));
-        assertThat(catalog.session(s.ref()).orElseThrow().lastWriteTime()).as("a step later")
-                .isEqualTo(opened.plusMillis(Catalog.LAST_WRITE_GRANULARITY_MS * 3 / 2));
-        assertThat(catalog.extents(s.fileId())).hasSize(2);
+        clock.advance(Duration.ofMillis(SessionWrites.LAST_WRITE_GRANULARITY_MS / 2));
+        catalog.files().addExtents(s.ref(), List.of(new Extent(s.fileId(), 0, "w1", 1, 0, 10, 1)));
+        assertThat(catalog.files().session(s.ref()).orElseThrow().lastWriteTime()).as("within the step").isEqualTo(opened);
+        clock.advance(Duration.ofMillis(SessionWrites.LAST_WRITE_GRANULARITY_MS));
+        catalog.files().addExtents(s.ref(), List.of(new Extent(s.fileId(), 10, "w1", 1, 10, 10, 2)));
+        assertThat(catalog.files().session(s.ref()).orElseThrow().lastWriteTime()).as("a step later")
+                .isEqualTo(opened.plusMillis(SessionWrites.LAST_WRITE_GRANULARITY_MS * 3 / 2));
+        assertThat(catalog.files().extents(s.fileId())).hasSize(2);
     }
 
     @Test
     void replaceExtentIsACompareAndSetOnTheStoredLocation() {
         CommitResult w = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 2, 10);
-        Extent first = catalog.extents(w.committed().fileId()).get(0);
+        Extent first = catalog.files().extents(w.committed().fileId()).get(0);
         Extent moved = new Extent(first.fileId(), first.offset(), "w1", 99, 0, first.length(), first.crc32c());
-        assertThat(catalog.replaceExtent(first, moved)).isTrue();
-        assertThat(catalog.replaceExtent(first, moved)).as("stale expectation").isFalse();
-        assertThat(catalog.extents(w.committed().fileId()).get(0).segment()).isEqualTo(99);
-        assertThatThrownBy(() -> catalog.replaceExtent(moved,
+        assertThat(catalog.locations().replaceExtent(first, moved)).isTrue();
+        assertThat(catalog.locations().replaceExtent(first, moved)).as("stale expectation").isFalse();
+        assertThat(catalog.files().extents(w.committed().fileId()).get(0).segment()).isEqualTo(99);
+        assertThatThrownBy(() -> catalog.locations().replaceExtent(moved,
                 new Extent(first.fileId(), first.offset() + 1, "w1", 1, 1, 1, 1)))
                 .isInstanceOf(WcacheException.InvalidArgument.class);
-        assertThat(catalog.replaceExtent(moved, null)).isTrue();
-        assertThat(catalog.allExtents(100)).singleElement().satisfies(e -> assertThat(e.offset()).isEqualTo(10));
+        assertThat(catalog.locations().replaceExtent(moved, null)).isTrue();
+        assertThat(catalog.locations().allExtents(100)).singleElement().satisfies(e -> assertThat(e.offset()).isEqualTo(10));
     }
 
     @Test
     void persistQueueStatsCountPendingLeasedRetryingAndBytes() {
-        assertThat(catalog.persistQueueStats()).isEqualTo(new PersistQueueStats(0, 0, 0, 0, 0, Optional.empty()));
+        assertThat(catalog.persistQueue().stats()).isEqualTo(new PersistQueueStats(0, 0, 0, 0, 0, Optional.empty()));
         write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 100);
         java.time.Instant first = clock.instant();
         clock.advance(Duration.ofSeconds(1));
         write(catalog, "/s3/b", WritePolicy.WRITE_BACK, 1, 50);
-        catalog.delete(p("/s3/c"));
-        PersistTask a = catalog.claimTasks("p1", Duration.ofMinutes(1), 10).stream()
+        catalog.files().delete(p("/s3/c"));
+        PersistTask a = catalog.persistQueue().claimTasks("p1", Duration.ofMinutes(1), 10).stream()
                 .filter(t -> t.path().equals(p("/s3/a"))).findFirst().orElseThrow();
-        catalog.reschedule(a, clock.instant().plusSeconds(30), "boom");
-        PersistQueueStats stats = catalog.persistQueueStats();
+        catalog.persistQueue().reschedule(a, clock.instant().plusSeconds(30), "boom");
+        PersistQueueStats stats = catalog.persistQueue().stats();
         assertThat(stats.pending()).isEqualTo(3);
         assertThat(stats.leased()).isEqualTo(2);
         assertThat(stats.retrying()).isEqualTo(1);
@@ -494,23 +487,23 @@ class CatalogTest {
     void statusTellsLiveDeletedAndNotCachedPathsApart() {
         write(catalog, "/s3/live", WritePolicy.WRITE_BACK, 2, 5);
         write(catalog, "/s3/gone", WritePolicy.WRITE_BACK, 1, 5);
-        catalog.delete(p("/s3/gone"));
-        assertThat(catalog.status(p("/s3/live"))).isInstanceOfSatisfying(PathStatus.Live.class,
+        catalog.files().delete(p("/s3/gone"));
+        assertThat(catalog.files().status(p("/s3/live"))).isInstanceOfSatisfying(PathStatus.Live.class,
                 l -> assertThat(l.layout().extents()).hasSize(2));
-        assertThat(catalog.status(p("/s3/gone"))).isInstanceOfSatisfying(PathStatus.Deleted.class,
+        assertThat(catalog.files().status(p("/s3/gone"))).isInstanceOfSatisfying(PathStatus.Deleted.class,
                 d -> assertThat(d.tombstone().generation()).isEqualTo(2));
-        assertThat(catalog.status(p("/s3/never"))).isInstanceOf(PathStatus.NotCached.class);
+        assertThat(catalog.files().status(p("/s3/never"))).isInstanceOf(PathStatus.NotCached.class);
     }
 
     @Test
     void tombstonesAreListedByPrefixInPathOrder() {
         for (String k : List.of("/s3/a/1", "/s3/a/2", "/s3/ab", "/s3/b", "/t/x")) {
-            catalog.delete(p(k));
+            catalog.files().delete(p(k));
         }
-        assertThat(catalog.tombstones("/s3/a", "", 100)).extracting(t -> t.path().toString())
+        assertThat(catalog.files().tombstones("/s3/a", "", 100)).extracting(t -> t.path().toString())
                 .containsExactly("/s3/a/1", "/s3/a/2", "/s3/ab");
-        assertThat(catalog.tombstones("/s3/", "/s3/a/2", 100)).extracting(t -> t.path().toString())
+        assertThat(catalog.files().tombstones("/s3/", "/s3/a/2", 100)).extracting(t -> t.path().toString())
                 .containsExactly("/s3/ab", "/s3/b");
-        assertThat(catalog.tombstones("", "", 2)).hasSize(2);
+        assertThat(catalog.files().tombstones("", "", 2)).hasSize(2);
     }
 }

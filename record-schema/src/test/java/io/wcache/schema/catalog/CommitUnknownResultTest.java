@@ -33,7 +33,6 @@ class CommitUnknownResultTest {
 
     @AfterEach
     void close() {
-        catalog.close();
         engine.close();
     }
 
@@ -46,65 +45,64 @@ class CommitUnknownResultTest {
 
     @Test
     void aBatchWhoseCommitLandedButWhoseReplyWasLostSucceedsOnce() {
-        long fileId = catalog.reserveFileId();
+        long fileId = catalog.files().reserveFileId();
         engine.loseNextCommits(1, true);
-        List<OpOutcome> out = catalog.apply(putBatch("/m/landed", fileId, 3));
+        List<OpOutcome> out = catalog.files().apply(putBatch("/m/landed", fileId, 3));
 
         assertThat(engine.lost()).isEqualTo(1);
         assertThat(out).as("the retry answers the landed attempt's outcomes").allMatch(o -> o instanceof OpOutcome.Success);
         CommitResult commit = out.get(2).get(CommitResult.class);
         assertThat(commit.committed().fileId()).isEqualTo(fileId);
         assertThat(commit.persistQueued()).isTrue();
-        FileVersion v = catalog.lookup(NamespacePath.of("/m/landed")).orElseThrow();
+        FileVersion v = catalog.files().lookup(NamespacePath.of("/m/landed")).orElseThrow();
         assertThat(v.fileId()).isEqualTo(fileId);
         assertThat(v.generation()).as("applied once").isEqualTo(1);
-        assertThat(catalog.extents(fileId)).hasSize(3);
-        assertThat(catalog.pendingTasks(10)).singleElement().extracting(PersistTask::generation).isEqualTo(1L);
+        assertThat(catalog.files().extents(fileId)).hasSize(3);
+        assertThat(catalog.persistQueue().pendingTasks(10)).singleElement().extracting(PersistTask::generation).isEqualTo(1L);
     }
 
     @Test
     void aDeleteWhoseReplyWasLostReportsTheRemovedVersionOnce() {
         CatalogFixture.write(catalog, "/m/gone", WritePolicy.WRITE_BACK, 2, 100);
         engine.loseNextCommits(1, true);
-        List<OpOutcome> out = catalog.apply(List.of(new CatalogOp.Delete(NamespacePath.of("/m/gone"))));
+        List<OpOutcome> out = catalog.files().apply(List.of(new CatalogOp.Delete(NamespacePath.of("/m/gone"))));
 
         DeleteResult d = out.get(0).get(DeleteResult.class);
         assertThat(d.removed()).as("the version the landed delete removed, so its extents are released").isPresent();
         assertThat(d.extents()).hasSize(2);
         assertThat(d.tombstone().generation()).isEqualTo(2);
-        assertThat(catalog.tombstone(NamespacePath.of("/m/gone")).orElseThrow().generation()).isEqualTo(2);
+        assertThat(catalog.files().tombstone(NamespacePath.of("/m/gone")).orElseThrow().generation()).isEqualTo(2);
     }
 
     @Test
     void aBatchThatDidNotLandIsAppliedByTheRetry() {
-        long fileId = catalog.reserveFileId();
+        long fileId = catalog.files().reserveFileId();
         engine.loseNextCommits(1, false);
-        List<OpOutcome> out = catalog.apply(putBatch("/m/retried", fileId, 2));
+        List<OpOutcome> out = catalog.files().apply(putBatch("/m/retried", fileId, 2));
 
         assertThat(engine.lost()).isEqualTo(1);
         assertThat(out).allMatch(o -> o instanceof OpOutcome.Success);
-        assertThat(catalog.lookup(NamespacePath.of("/m/retried")).orElseThrow().fileId()).isEqualTo(fileId);
+        assertThat(catalog.files().lookup(NamespacePath.of("/m/retried")).orElseThrow().fileId()).isEqualTo(fileId);
     }
 
     @Test
     void twoLostRepliesInARowStillAnswerTheAttemptThatLanded() {
-        long fileId = catalog.reserveFileId();
+        long fileId = catalog.files().reserveFileId();
         engine.loseNextCommits(2, true);
-        List<OpOutcome> out = catalog.applyAsync(putBatch("/m/twice", fileId, 1)).join();
+        List<OpOutcome> out = catalog.files().apply(putBatch("/m/twice", fileId, 1));
 
         assertThat(out).allMatch(o -> o instanceof OpOutcome.Success);
-        assertThat(catalog.lookup(NamespacePath.of("/m/twice")).orElseThrow().generation()).isEqualTo(1);
+        assertThat(catalog.files().lookup(NamespacePath.of("/m/twice")).orElseThrow().generation()).isEqualTo(1);
     }
 
     @Test
     void markersOfAnsweredBatchesAreClearedByLaterBatchesAndAtOpen() {
         for (int i = 0; i < 5; i++) {
-            catalog.apply(putBatch("/m/f" + i, catalog.reserveFileId(), 1));
+            catalog.files().apply(putBatch("/m/f" + i, catalog.files().reserveFileId(), 1));
         }
-        assertThat(catalog.storedBatchMarkers()).as("each batch clears the markers of those answered before it").isEqualTo(1);
-        clock.advance(Catalog.MARKER_TTL.plus(Duration.ofMinutes(1)));
+        assertThat(catalog.files().storedBatchMarkers()).as("each batch clears the markers of those answered before it").isEqualTo(1);
+        clock.advance(AppliedBatch.MARKER_TTL.plus(Duration.ofMinutes(1)));
         Catalog reopened = new Catalog(engine.recordDatabase(), "lost-replies", clock);
-        assertThat(reopened.storedBatchMarkers()).as("a marker older than the TTL is cleared at open").isZero();
-        reopened.close();
+        assertThat(reopened.files().storedBatchMarkers()).as("a marker older than the TTL is cleared at open").isZero();
     }
 }

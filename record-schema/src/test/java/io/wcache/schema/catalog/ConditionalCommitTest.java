@@ -12,7 +12,6 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** A commit's {@link WriteCondition} is checked in its own transaction: racing conditional writers have one winner. */
@@ -20,13 +19,8 @@ class ConditionalCommitTest {
 
     private final Catalog catalog = CatalogFixture.newCatalog(new TestClock());
 
-    @AfterEach
-    void close() {
-        catalog.close();
-    }
-
     private List<CatalogOp> create(String path, WriteCondition condition) {
-        long id = catalog.reserveFileId();
+        long id = catalog.files().reserveFileId();
         SessionRef s = new SessionRef(NamespacePath.of(path), id);
         return List.of(new CatalogOp.Begin(BeginRequest.of(NamespacePath.of(path), WritePolicy.WRITE_BACK, "w1"), id),
                 new CatalogOp.AddExtents(s, CatalogFixture.extents(id, 1, 10)),
@@ -44,7 +38,7 @@ class ConditionalCommitTest {
                 List<CatalogOp> batch = create("/m/race", WriteCondition.absent());
                 commits.add(CompletableFuture.supplyAsync(() -> {
                     await(start);
-                    return catalog.apply(batch).get(2);
+                    return catalog.files().apply(batch).get(2);
                 }, pool));
             }
             List<OpOutcome> out = new ArrayList<>();
@@ -56,8 +50,8 @@ class ConditionalCommitTest {
             assertThat(out).filteredOn(o -> o instanceof OpOutcome.Failure)
                     .allMatch(o -> ((OpOutcome.Failure) o).error() instanceof WcacheException.AlreadyExists);
             long winner = won.get(0).get(CommitResult.class).committed().fileId();
-            assertThat(catalog.lookup(NamespacePath.of("/m/race")).orElseThrow().fileId()).isEqualTo(winner);
-            assertThat(catalog.lookup(NamespacePath.of("/m/race")).orElseThrow().generation()).isEqualTo(1);
+            assertThat(catalog.files().lookup(NamespacePath.of("/m/race")).orElseThrow().fileId()).isEqualTo(winner);
+            assertThat(catalog.files().lookup(NamespacePath.of("/m/race")).orElseThrow().generation()).isEqualTo(1);
         } finally {
             pool.shutdownNow();
         }
@@ -68,7 +62,7 @@ class ConditionalCommitTest {
         List<CatalogOp> batch = new ArrayList<>(create("/m/batch", WriteCondition.absent()));
         batch.addAll(create("/m/batch", WriteCondition.absent()));
         batch.addAll(create("/m/other", WriteCondition.absent()));
-        List<OpOutcome> out = catalog.apply(batch);
+        List<OpOutcome> out = catalog.files().apply(batch);
 
         assertThat(out.subList(0, 3)).allMatch(o -> o instanceof OpOutcome.Success);
         assertThat(out.get(3)).isInstanceOf(OpOutcome.Success.class);
@@ -76,7 +70,7 @@ class ConditionalCommitTest {
         assertThat(((OpOutcome.Failure) out.get(5)).error()).isInstanceOf(WcacheException.AlreadyExists.class);
         assertThat(out.subList(6, 9)).allMatch(o -> o instanceof OpOutcome.Success);
         long first = ((CatalogOp.Begin) batch.get(0)).reservedFileId();
-        assertThat(catalog.lookup(NamespacePath.of("/m/batch")).orElseThrow().fileId()).isEqualTo(first);
+        assertThat(catalog.files().lookup(NamespacePath.of("/m/batch")).orElseThrow().fileId()).isEqualTo(first);
     }
 
     @Test
@@ -85,15 +79,15 @@ class ConditionalCommitTest {
         String etag = v1.committed().etag();
         List<CatalogOp> a = create("/m/match", WriteCondition.ifMatch(List.of("\"" + etag + "\"")));
         List<CatalogOp> b = create("/m/match", WriteCondition.ifMatch(List.of(etag)));
-        assertThat(catalog.apply(a).get(2)).isInstanceOf(OpOutcome.Success.class);
-        OpOutcome late = catalog.apply(b).get(2);
+        assertThat(catalog.files().apply(a).get(2)).isInstanceOf(OpOutcome.Success.class);
+        OpOutcome late = catalog.files().apply(b).get(2);
         assertThat(((OpOutcome.Failure) late).error()).as("the ETag it matched was replaced meanwhile")
                 .isInstanceOf(WcacheException.Conflict.class);
 
-        catalog.delete(NamespacePath.of("/m/match"));
-        OpOutcome deleted = catalog.apply(create("/m/match", WriteCondition.ifMatch(List.of("*")))).get(2);
+        catalog.files().delete(NamespacePath.of("/m/match"));
+        OpOutcome deleted = catalog.files().apply(create("/m/match", WriteCondition.ifMatch(List.of("*")))).get(2);
         assertThat(((OpOutcome.Failure) deleted).error()).isInstanceOf(WcacheException.Conflict.class);
-        assertThat(catalog.apply(create("/m/match", WriteCondition.absent())).get(2)).isInstanceOf(OpOutcome.Success.class);
+        assertThat(catalog.files().apply(create("/m/match", WriteCondition.absent())).get(2)).isInstanceOf(OpOutcome.Success.class);
     }
 
     private static void await(CyclicBarrier b) {

@@ -133,9 +133,9 @@ public final class BenchRig implements AutoCloseable {
                 .map(f -> ((S3Frontend) f).address()).findFirst().orElseThrow();
         workerEndpoint = URI.create("http://127.0.0.1:" + s3.getPort());
         var catalog = worker.catalog();
-        catalog.putPathRule(new PathRule(NamespacePath.of("/" + BUCKET + "/wb"), WritePolicy.WRITE_BACK, 1));
-        catalog.putPathRule(new PathRule(NamespacePath.of("/" + BUCKET + "/wt"), WritePolicy.WRITE_THROUGH, 1));
-        catalog.putPathRule(new PathRule(NamespacePath.of("/" + BUCKET + "/fuse"), WritePolicy.TRANSIENT, 1));
+        catalog.cluster().putPathRule(new PathRule(NamespacePath.of("/" + BUCKET + "/wb"), WritePolicy.WRITE_BACK, 1));
+        catalog.cluster().putPathRule(new PathRule(NamespacePath.of("/" + BUCKET + "/wt"), WritePolicy.WRITE_THROUGH, 1));
+        catalog.cluster().putPathRule(new PathRule(NamespacePath.of("/" + BUCKET + "/fuse"), WritePolicy.TRANSIENT, 1));
         worker.cacheService().refreshPathConfig();
         workerClient = client(workerEndpoint, ACCESS_KEY, SECRET_KEY);
         closeables.add(workerClient);
@@ -216,7 +216,7 @@ public final class BenchRig implements AutoCloseable {
 
     /** The durable persist queue's counts right now (scans the queue; call sparingly). */
     public PersistQueueStats persistQueue() {
-        return worker.catalog().persistQueueStats();
+        return worker.catalog().persistQueue().stats();
     }
 
     /**

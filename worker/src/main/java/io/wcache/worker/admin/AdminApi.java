@@ -89,7 +89,7 @@ public final class AdminApi {
     // ---------------------------------------------------------------- info and cache
 
     public Info info() {
-        List<WorkerView> workers = worker.catalog().workers().stream()
+        List<WorkerView> workers = worker.catalog().cluster().workers().stream()
                 .map(w -> new WorkerView(w.id(), w.address(), w.capacityBytes(), str(w.heartbeatTime()), str(w.startedTime())))
                 .toList();
         if (workers.isEmpty()) {
@@ -115,7 +115,7 @@ public final class AdminApi {
         for (var m : members) {
             out.add(new AdminViews.ClusterWorkerView(m.id(), m.addresses().s3(), m.addresses().admin(),
                     m.state().name().toLowerCase(java.util.Locale.ROOT), str(m.heartbeatTime()), str(m.leaseExpiry()),
-                    shares.getOrDefault(m.id(), 0.0), worker.catalog().spaceUsage(m.id()).pinnedBytes(),
+                    shares.getOrDefault(m.id(), 0.0), worker.catalog().cluster().spaceUsage(m.id()).pinnedBytes(),
                     control.map(c -> c.running(m.id())).orElse(null)));
         }
         return out;
@@ -162,7 +162,7 @@ public final class AdminApi {
     // ---------------------------------------------------------------- path config
 
     private PathConfig pathConfigNow() {
-        return worker.catalog().pathConfig(worker.config().pathConfigDefaults());
+        return worker.catalog().cluster().pathConfig(worker.config().pathConfigDefaults());
     }
 
     public PathConfigView pathConfig() {
@@ -177,7 +177,7 @@ public final class AdminApi {
         NamespacePath p = NamespacePath.of(path);
         WritePolicy wp = WritePolicy.parse("policy", policy);
         PathRule rule = new PathRule(p, wp, replicas == null ? 1 : replicas);
-        worker.catalog().putPathRule(rule);
+        worker.catalog().cluster().putPathRule(rule);
         cache().refreshPathConfig();
         LOG.info("event=path_rule_set rule=\"{}\"", rule);
         return new Updated("Update successful!");
@@ -185,7 +185,7 @@ public final class AdminApi {
 
     public Updated unsetRule(String path) {
         NamespacePath p = NamespacePath.of(path);
-        if (!worker.catalog().removePathRule(p)) {
+        if (!worker.catalog().cluster().removePathRule(p)) {
             throw new WcacheException.NotFound(path, "no path rule for " + path);
         }
         cache().refreshPathConfig();
@@ -218,13 +218,13 @@ public final class AdminApi {
         for (PathRule r : wanted.rules()) {
             keep.add(r.prefix());
         }
-        for (PathRule old : worker.catalog().pathRules()) {
+        for (PathRule old : worker.catalog().cluster().pathRules()) {
             if (!keep.contains(old.prefix())) {
-                worker.catalog().removePathRule(old.prefix());
+                worker.catalog().cluster().removePathRule(old.prefix());
             }
         }
         for (PathRule r : wanted.rules()) {
-            worker.catalog().putPathRule(r);
+            worker.catalog().cluster().putPathRule(r);
         }
         cache().refreshPathConfig();
         LOG.info("event=path_config_imported rules={}", wanted.rules().size());
@@ -234,7 +234,7 @@ public final class AdminApi {
     // ---------------------------------------------------------------- async persist
 
     public PersistStat persistStat() {
-        PersistQueueStats s = worker.catalog().persistQueueStats();
+        PersistQueueStats s = worker.catalog().persistQueue().stats();
         Double oldest = s.oldestEnqueued()
                 .map(t -> Math.max(0, Duration.between(t, clock.instant()).toMillis()) / 1000.0).orElse(null);
         if (worker.persister() instanceof AsyncPersister ap) {
@@ -252,7 +252,7 @@ public final class AdminApi {
 
     public List<PendingRow> persistList(int limit) {
         List<PendingRow> rows = new ArrayList<>();
-        for (PersistTask t : worker.catalog().pendingTasks(Math.max(1, Math.min(limit, 10_000)))) {
+        for (PersistTask t : worker.catalog().persistQueue().pendingTasks(Math.max(1, Math.min(limit, 10_000)))) {
             rows.add(new PendingRow(t.path().toString(), t.kind().name(), t.size(), t.attempts(), str(t.nextAttemptTime()),
                     t.lastError().orElse(null), t.leaseOwner().orElse(null), str(t.enqueuedTime())));
         }
@@ -391,7 +391,7 @@ public final class AdminApi {
         String prefix = p.toString();
         List<FileVersion> single = new ArrayList<>();
         if (p.depth() >= 2) {
-            worker.catalog().lookup(p).ifPresent(single::add);
+            worker.catalog().files().lookup(p).ifPresent(single::add);
         }
         long files = 0;
         long bytes = 0;
@@ -403,7 +403,7 @@ public final class AdminApi {
             if (firstPage && !single.isEmpty()) {
                 page = single;
             } else {
-                var lp = worker.catalog().list(new ListRequest(prefix.endsWith("/") ? prefix : prefix + "/", "", startAfter,
+                var lp = worker.catalog().files().list(new ListRequest(prefix.endsWith("/") ? prefix : prefix + "/", "", startAfter,
                         BATCH, Optional.empty()));
                 page = lp.files();
             }
@@ -419,8 +419,8 @@ public final class AdminApi {
                     continue;
                 }
                 List<Extent> dropped = new ArrayList<>();
-                for (Extent e : worker.catalog().extents(v.fileId())) {
-                    if (worker.catalog().replaceExtent(e, null)) {
+                for (Extent e : worker.catalog().files().extents(v.fileId())) {
+                    if (worker.catalog().locations().replaceExtent(e, null)) {
                         dropped.add(e);
                         bytes += e.length();
                     }
@@ -459,14 +459,14 @@ public final class AdminApi {
     public List<SessionView> orphans(Duration olderThan) {
         Instant before = clock.instant().minus(orphanAge(olderThan));
         List<SessionView> out = new ArrayList<>();
-        for (FileVersion v : worker.catalog().sessionsCreatedBefore(before, 10_000)) {
+        for (FileVersion v : worker.catalog().files().sessionsCreatedBefore(before, 10_000)) {
             out.add(new SessionView(v.path().toString(), v.fileId(), v.size(), str(v.createdTime()), str(v.lastWriteTime()),
                     v.ownerWorker(), null));
         }
-        for (var u : worker.catalog().uploadsIdleSince(before, 10_000)) {
+        for (var u : worker.catalog().multipart().uploadsIdleSince(before, 10_000)) {
             List<io.wcache.schema.catalog.PartInfo> parts;
             try {
-                parts = worker.catalog().parts(u.uploadId());
+                parts = worker.catalog().multipart().parts(u.uploadId());
             } catch (WcacheException.NotFound e) {
                 continue; // completed or aborted meanwhile
             }
@@ -496,14 +496,14 @@ public final class AdminApi {
         long aborted = 0;
         long bytes = 0;
         while (true) {
-            List<FileVersion> batch = worker.catalog().sessionsCreatedBefore(before, BATCH);
+            List<FileVersion> batch = worker.catalog().files().sessionsCreatedBefore(before, BATCH);
             if (batch.isEmpty()) {
                 break;
             }
             long progressBefore = aborted;
             for (FileVersion v : batch) {
                 try {
-                    AbortResult r = worker.catalog().abort(v.ref());
+                    AbortResult r = worker.catalog().files().abort(v.ref());
                     worker.readerPins().retire(v.fileId(), r.extents());
                     for (Extent e : r.extents()) {
                         bytes += e.length();
@@ -556,7 +556,7 @@ public final class AdminApi {
                 throw new WcacheException.InvalidArgument(uri, "cannot create " + m.localDirectory() + ": " + e.getMessage());
             }
         }
-        worker.catalog().addMount(m);
+        worker.catalog().cluster().addMount(m);
         worker.refreshMounts();
         LOG.info("event=mount_added path={} ufs={}", m.path(), m.printableUri());
         return new Updated("Mount " + m.path() + " added.");
@@ -573,7 +573,7 @@ public final class AdminApi {
                         + " comes from the worker config file; remove it there and restart the worker");
             }
         }
-        worker.catalog().removeMount(p.mountName());
+        worker.catalog().cluster().removeMount(p.mountName());
         worker.refreshMounts();
         LOG.info("event=mount_removed path={}", p);
         return new Updated("Mount " + p + " removed.");

@@ -91,7 +91,7 @@ public final class WorkerMetrics {
     private synchronized PersistQueueStats queue() {
         long now = System.nanoTime();
         if (queue == null || now - queueAt > QUEUE_STATS_TTL_NANOS) {
-            queue = worker.catalog().persistQueueStats();
+            queue = worker.catalog().persistQueue().stats();
             queueAt = now;
         }
         return queue;

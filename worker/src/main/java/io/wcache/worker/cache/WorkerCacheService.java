@@ -100,7 +100,7 @@ public final class WorkerCacheService implements CacheService {
         this.ufs = ufs;
         this.uploader = uploader;
         this.pins = pins;
-        this.pathConfig = new TtlCache<>(() -> catalog.pathConfig(baseConfig), PATH_CONFIG_TTL_NANOS);
+        this.pathConfig = new TtlCache<>(() -> catalog.cluster().pathConfig(baseConfig), PATH_CONFIG_TTL_NANOS);
         this.spoolDir = spoolDir;
         this.io = io;
         this.readThroughMaxBytes = readThroughMaxBytes;
@@ -154,7 +154,7 @@ public final class WorkerCacheService implements CacheService {
     @Override
     public CompletableFuture<Map<String, java.time.Instant>> mountCreationTimes() {
         List<String> names = mounts().mounts().stream().map(m -> m.name()).toList();
-        return CompletableFuture.supplyAsync(() -> catalog.mountCreationTimes(names), io);
+        return CompletableFuture.supplyAsync(() -> catalog.cluster().mountCreationTimes(names), io);
     }
 
     @Override
@@ -247,11 +247,11 @@ public final class WorkerCacheService implements CacheService {
 
     /** The ETag of the path's current object: the Catalog's version, none if deleted, else the UFS object's. */
     private Optional<String> currentEtag(NamespacePath path) {
-        Optional<FileVersion> v = catalog.lookup(path);
+        Optional<FileVersion> v = catalog.files().lookup(path);
         if (v.isPresent()) {
             return Optional.of(v.get().etag());
         }
-        if (catalog.tombstone(path).isPresent()) {
+        if (catalog.files().tombstone(path).isPresent()) {
             return Optional.empty();
         }
         return ufs.ufsFor(path).head(path.relativeToMount()).map(UfsObject::etag);
@@ -264,7 +264,7 @@ public final class WorkerCacheService implements CacheService {
      * queued upload brings the older object back.
      */
     void replacedInUfs(NamespacePath path) {
-        UfsReplacement r = catalog.replacedInUfs(path);
+        UfsReplacement r = catalog.files().replacedInUfs(path);
         r.dropped().ifPresent(old -> pins.retire(old.fileId(), r.extents()));
         io.wcache.worker.Persister p = persister;
         if (p != null) {
@@ -291,7 +291,7 @@ public final class WorkerCacheService implements CacheService {
                 throw new WcacheException.ReadOnly(path.toString(), "path is READ_ONLY (" + r.explanation() + ")");
             }
             UnderFileSystem u = ufs.ufsFor(path);
-            if (r.policy() == WritePolicy.NO_CACHE && catalog.lookup(path).isEmpty()) {
+            if (r.policy() == WritePolicy.NO_CACHE && catalog.files().lookup(path).isEmpty()) {
                 // In the path's persist order, like a NO_CACHE write: a running upload finishes first.
                 return CompletableFuture.completedFuture(inPersistOrder(path, () -> {
                     boolean existed = u.head(path.relativeToMount()).isPresent();
@@ -299,7 +299,7 @@ public final class WorkerCacheService implements CacheService {
                     return existed;
                 }));
             }
-            boolean inUfs = catalog.tombstone(path).isEmpty() && u.head(path.relativeToMount()).isPresent();
+            boolean inUfs = catalog.files().tombstone(path).isEmpty() && u.head(path.relativeToMount()).isPresent();
             PathLocks.Mutex lock = locks.of(path);
             return lock.acquire().thenCompose(v -> {
                 try {
@@ -321,11 +321,11 @@ public final class WorkerCacheService implements CacheService {
     public CompletableFuture<Optional<ObjectInfo>> stat(NamespacePath path) {
         return CompletableFuture.supplyAsync(() -> {
             requireObjectPath(path);
-            Optional<FileVersion> v = catalog.lookup(path);
+            Optional<FileVersion> v = catalog.files().lookup(path);
             if (v.isPresent()) {
                 return v.map(this::toInfo);
             }
-            if (catalog.tombstone(path).isPresent() || cacheOnly(path)) {
+            if (catalog.files().tombstone(path).isPresent() || cacheOnly(path)) {
                 return Optional.<ObjectInfo>empty();
             }
             return ufs.ufsFor(path).head(path.relativeToMount()).map(o -> ufsInfo(path, o));
@@ -343,11 +343,11 @@ public final class WorkerCacheService implements CacheService {
         return CompletableFuture.supplyAsync(() -> {
             requireObjectPath(path);
             for (int attempt = 0; attempt < 2; attempt++) {
-                Optional<FileVersion> v = catalog.setTagsAsync(path, tags).join();
+                Optional<FileVersion> v = catalog.files().setTags(path, tags);
                 if (v.isPresent()) {
                     return toInfo(v.get());
                 }
-                if (attempt > 0 || catalog.tombstone(path).isPresent() || cacheOnly(path)) {
+                if (attempt > 0 || catalog.files().tombstone(path).isPresent() || cacheOnly(path)) {
                     break;
                 }
                 UnderFileSystem u = ufs.ufsFor(path);
@@ -380,7 +380,7 @@ public final class WorkerCacheService implements CacheService {
                                      WcacheException.Corruption c) {
         if (v.persistState() == PersistState.PERSISTED) {
             for (Extent e : extents) {
-                if (catalog.replaceExtent(e, null)) {
+                if (catalog.locations().replaceExtent(e, null)) {
                     store.release(ExtentCodec.toLocation(e));
                 }
             }
@@ -389,7 +389,7 @@ public final class WorkerCacheService implements CacheService {
             return new UfsObjectReader(toInfo(v), u, key, io);
         }
         String damage = "record failed its check on read: " + c.getMessage();
-        Optional<List<Extent>> removed = catalog.markDamaged(v.ref(), damage);
+        Optional<List<Extent>> removed = catalog.files().markDamaged(v.ref(), damage);
         if (removed.isPresent()) {
             for (Extent e : removed.get()) {
                 store.release(ExtentCodec.toLocation(e));
@@ -423,7 +423,7 @@ public final class WorkerCacheService implements CacheService {
         String key = path.relativeToMount();
         for (int attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
             // One transaction tells a cached version (with its extents) from a pending delete and from nothing.
-            PathStatus status = catalog.status(path);
+            PathStatus status = catalog.files().status(path);
             if (status instanceof PathStatus.Live live) {
                 FileVersion v = live.layout().file();
                 if (v.damaged()) {
@@ -531,7 +531,7 @@ public final class WorkerCacheService implements CacheService {
         PathLocks.Mutex lock = locks.of(path);
         lock.acquire().join();
         try {
-            if (!(catalog.status(path) instanceof PathStatus.NotCached)) {
+            if (!(catalog.files().status(path) instanceof PathStatus.NotCached)) {
                 abortQuietly(writer);
                 return true; // someone else installed a version; the caller looks again
             }
@@ -592,7 +592,7 @@ public final class WorkerCacheService implements CacheService {
         // key -> ObjectInfo (object) or String (common prefix); the Catalog is authoritative for what it knows.
         TreeMap<String, Object> merged = new TreeMap<>(NamespacePath::compareCodePoints);
         String catalogBound = null;
-        ListPage page = catalog.list(new ListRequest(base + q.prefix(), q.delimiter(), after.isEmpty() ? "" : base + after,
+        ListPage page = catalog.files().list(new ListRequest(base + q.prefix(), q.delimiter(), after.isEmpty() ? "" : base + after,
                 max, Optional.empty()));
         for (FileVersion f : page.files()) {
             merged.put(f.path().relativeToMount(), toInfo(f));
@@ -621,7 +621,7 @@ public final class WorkerCacheService implements CacheService {
                 } catch (WcacheException e) {
                     continue;
                 }
-                if (catalog.tombstone(p).isPresent() || catalog.lookup(p).isPresent()) {
+                if (catalog.files().tombstone(p).isPresent() || catalog.files().lookup(p).isPresent()) {
                     continue;
                 }
                 merged.put(o.key(), ufsInfo(p, o));
@@ -699,7 +699,7 @@ public final class WorkerCacheService implements CacheService {
     public static final long MIN_PART_BYTES = 5L * 1024 * 1024;
 
     private io.wcache.schema.catalog.MultipartUploadInfo requireUpload(NamespacePath path, String uploadId) {
-        var u = catalog.upload(uploadId).orElseThrow(() -> new WcacheException.NotFound(uploadId,
+        var u = catalog.multipart().upload(uploadId).orElseThrow(() -> new WcacheException.NotFound(uploadId,
                 "no multipart upload " + uploadId + " in progress"));
         if (!u.path().equals(path)) {
             throw new WcacheException.NotFound(uploadId, "upload " + uploadId + " is not an upload of " + path);
@@ -720,7 +720,7 @@ public final class WorkerCacheService implements CacheService {
                         + r.policy() + " applies (" + r.explanation() + ")");
             }
             new PutOptions(options.contentType(), options.userMetadata(), options.standardHeaders());
-            var u = catalog.createUpload(new BeginRequest(path, r.policy(), r.writeReplicas(), workerId, List.of(),
+            var u = catalog.multipart().createUpload(new BeginRequest(path, r.policy(), r.writeReplicas(), workerId, List.of(),
                     options.contentType(), options.userMetadata(), options.standardHeaders(), options.tags()));
             return new MultipartUpload(path, u.uploadId(), u.createdTime());
         }, io);
@@ -745,7 +745,7 @@ public final class WorkerCacheService implements CacheService {
     public CompletableFuture<ObjectInfo> completeMultipart(NamespacePath path, String uploadId, List<PartRef> parts) {
         return CompletableFuture.supplyAsync(() -> {
             requireObjectPath(path);
-            var inProgress = catalog.upload(uploadId);
+            var inProgress = catalog.multipart().upload(uploadId);
             if (inProgress.isEmpty()) {
                 return completedAgain(path, uploadId, parts);
             }
@@ -754,7 +754,7 @@ public final class WorkerCacheService implements CacheService {
                 throw new WcacheException.InvalidArgument(uploadId, "a multipart upload needs at least one part");
             }
             Map<Integer, io.wcache.schema.catalog.PartInfo> stored = new java.util.HashMap<>();
-            for (var p : catalog.parts(uploadId)) {
+            for (var p : catalog.multipart().parts(uploadId)) {
                 stored.put(p.partNumber(), p);
             }
             java.security.MessageDigest md5 = Md5.newDigest();
@@ -784,7 +784,7 @@ public final class WorkerCacheService implements CacheService {
             if (through) {
                 for (var c : named) {
                     var p = stored.get(c.partNumber());
-                    for (Extent e : catalog.extents(p.fileId())) {
+                    for (Extent e : catalog.files().extents(p.fileId())) {
                         stitched.add(new Extent(p.fileId(), offset + e.offset(), e.worker(), e.segment(), e.position(),
                                 e.length(), e.crc32c()));
                     }
@@ -805,9 +805,9 @@ public final class WorkerCacheService implements CacheService {
                             ? inPersistOrder(path, () -> {
                                 uploader.upload(path, stitched, total,
                                         new PutOptions(u.contentType(), u.userMetadata(), u.standardHeaders()));
-                                return catalog.completeUpload(uploadId, named, etag, 0L);
+                                return catalog.multipart().completeUpload(uploadId, named, etag, 0L);
                             })
-                            : catalog.completeUpload(uploadId, named, etag, 0L);
+                            : catalog.multipart().completeUpload(uploadId, named, etag, 0L);
                 } catch (WcacheException.NotFound e) {
                     // A concurrent completion of the same upload won: answer as it did, if the parts agree.
                     return completedAgain(path, uploadId, parts);
@@ -830,7 +830,7 @@ public final class WorkerCacheService implements CacheService {
      * retried CompleteMultipartUpload; otherwise the upload does not exist.
      */
     private ObjectInfo completedAgain(NamespacePath path, String uploadId, List<PartRef> parts) {
-        var done = catalog.completedUpload(uploadId).filter(c -> c.path().equals(path)).orElseThrow(() ->
+        var done = catalog.multipart().completedUpload(uploadId).filter(c -> c.path().equals(path)).orElseThrow(() ->
                 new WcacheException.NotFound(uploadId, "no multipart upload " + uploadId + " in progress"));
         List<io.wcache.schema.catalog.CompletedPart> named = parts.stream()
                 .map(p -> new io.wcache.schema.catalog.CompletedPart(p.partNumber(), p.etag())).toList();
@@ -838,7 +838,7 @@ public final class WorkerCacheService implements CacheService {
             throw new WcacheException.NotFound(uploadId, "upload " + uploadId
                     + " was completed with a different part list; it is no longer in progress");
         }
-        Optional<FileVersion> current = catalog.lookup(path);
+        Optional<FileVersion> current = catalog.files().lookup(path);
         if (current.isPresent() && current.get().fileId() == done.fileId()) {
             return toInfo(current.get());
         }
@@ -854,7 +854,7 @@ public final class WorkerCacheService implements CacheService {
         return CompletableFuture.runAsync(() -> {
             requireObjectPath(path);
             requireUpload(path, uploadId);
-            retireByFile(catalog.abortUpload(uploadId));
+            retireByFile(catalog.multipart().abortUpload(uploadId));
         }, io);
     }
 
@@ -872,7 +872,7 @@ public final class WorkerCacheService implements CacheService {
         return CompletableFuture.supplyAsync(() -> {
             requireObjectPath(path);
             requireUpload(path, uploadId);
-            return catalog.parts(uploadId).stream()
+            return catalog.multipart().parts(uploadId).stream()
                     .map(p -> new PartInfo(p.partNumber(), p.size(), p.etag(), p.createdTime()))
                     .toList();
         }, io);
@@ -880,7 +880,7 @@ public final class WorkerCacheService implements CacheService {
 
     @Override
     public CompletableFuture<List<MultipartUpload>> listMultipartUploads(String prefix) {
-        return CompletableFuture.supplyAsync(() -> catalog.uploads(prefix, 10_000).stream()
+        return CompletableFuture.supplyAsync(() -> catalog.multipart().uploads(prefix, 10_000).stream()
                 .map(u -> new MultipartUpload(u.path(), u.uploadId(), u.createdTime()))
                 .toList(), io);
     }
@@ -902,7 +902,7 @@ public final class WorkerCacheService implements CacheService {
      * past {@code 10,000} tombstoned keys the prefix is shown until the deletes are done.
      */
     private boolean ufsPrefixVisible(UnderFileSystem u, String base, String commonPrefix) {
-        if (catalog.tombstones(base + commonPrefix, "", 1).isEmpty()) {
+        if (catalog.files().tombstones(base + commonPrefix, "", 1).isEmpty()) {
             return true;
         }
         String continuation = null;
@@ -916,7 +916,7 @@ public final class WorkerCacheService implements CacheService {
                 } catch (WcacheException e) {
                     continue;
                 }
-                if (catalog.tombstone(p).isEmpty() || ++seen >= 10_000) {
+                if (catalog.files().tombstone(p).isEmpty() || ++seen >= 10_000) {
                     return true;
                 }
             }

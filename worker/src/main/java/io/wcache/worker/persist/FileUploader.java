@@ -74,7 +74,7 @@ public final class FileUploader {
         try {
             leased = local.lease(current);
         } catch (WcacheException.NotFound moved) {
-            current = catalog.extents(extents.get(0).fileId());
+            current = catalog.files().extents(extents.get(0).fileId());
             if (!ExtentReads.covers(current, size)) {
                 throw new WcacheException.Conflict(path.toString(), "file " + extents.get(0).fileId()
                         + " changed while its upload started");
@@ -98,11 +98,11 @@ public final class FileUploader {
     public PersistOutcome perform(PersistTask task) {
         if (task.kind() == TaskKind.DELETE) {
             ufs.ufsFor(task.path()).delete(task.path().relativeToMount());
-            return catalog.markPersisted(task);
+            return catalog.persistQueue().markPersisted(task);
         }
-        FileLayout layout = catalog.layout(task.path()).orElse(null);
+        FileLayout layout = catalog.files().layout(task.path()).orElse(null);
         if (layout == null || layout.file().fileId() != task.fileId()) {
-            return catalog.markPersisted(task);
+            return catalog.persistQueue().markPersisted(task);
         }
         if (layout.file().damaged()) {
             // Never upload (or delete anything for) a damaged version: retried with backoff until a
@@ -115,7 +115,7 @@ public final class FileUploader {
         try {
             upload(layout.file(), layout.extents());
             long uploaded = System.nanoTime();
-            PersistOutcome outcome = catalog.markPersisted(task);
+            PersistOutcome outcome = catalog.persistQueue().markPersisted(task);
             Stages.since(Stage.UPLOAD_MARK_PERSISTED, uploaded);
             if (outcome == PersistOutcome.PERSISTED) {
                 for (Extent e : layout.extents()) {

@@ -62,7 +62,7 @@ public final class PersistDrain implements io.wcache.worker.Persister {
 
     /** Claims and performs the tasks due now; returns how many were attempted. */
     public synchronized int drainOnce() {
-        List<PersistTask> tasks = catalog.claimTasks(owner, LEASE, 32);
+        List<PersistTask> tasks = catalog.persistQueue().claimTasks(owner, LEASE, 32);
         for (PersistTask t : tasks) {
             try {
                 uploader.perform(t);
@@ -71,7 +71,7 @@ public final class PersistDrain implements io.wcache.worker.Persister {
                 Instant next = clock.instant().plusMillis(backoff);
                 LOG.warn("event=persist_failed path={} kind={} attempts={} retry_at={} error={}", t.path(), t.kind(),
                         t.attempts() + 1, next, e.toString());
-                catalog.reschedule(t, next, e.toString());
+                catalog.persistQueue().reschedule(t, next, e.toString());
             }
         }
         return tasks.size();

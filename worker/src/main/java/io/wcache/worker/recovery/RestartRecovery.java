@@ -63,7 +63,7 @@ public final class RestartRecovery {
         Map<Long, FileVersion> files = new HashMap<>();
         ListRequest req = ListRequest.of("", "", ListRequest.MAX_LIMIT);
         while (true) {
-            ListPage page = catalog.list(req);
+            ListPage page = catalog.files().list(req);
             for (FileVersion f : page.files()) {
                 files.put(f.fileId(), f);
             }
@@ -72,26 +72,26 @@ public final class RestartRecovery {
             }
             req = req.withContinuation(page.continuation().get());
         }
-        List<FileVersion> sessions = catalog.sessionsCreatedBefore(Instant.now().plus(3650, ChronoUnit.DAYS), Integer.MAX_VALUE);
+        List<FileVersion> sessions = catalog.files().sessionsCreatedBefore(Instant.now().plus(3650, ChronoUnit.DAYS), Integer.MAX_VALUE);
         for (FileVersion s : sessions) {
             files.put(s.fileId(), s);
         }
         // Parts are not files of the namespace: their file ids are known only to their Part records.
         Map<Long, PartInfo> parts = new HashMap<>();
-        for (PartInfo p : catalog.allParts(Integer.MAX_VALUE)) {
+        for (PartInfo p : catalog.multipart().allParts(Integer.MAX_VALUE)) {
             parts.put(p.fileId(), p);
         }
         Map<String, Boolean> uploadPins = new HashMap<>();
         List<LiveExtent> live = new ArrayList<>();
         Map<Location, Extent> byLocation = new HashMap<>();
         int unreferenced = 0;
-        for (Extent e : catalog.allExtents(Integer.MAX_VALUE)) {
+        for (Extent e : catalog.locations().allExtents(Integer.MAX_VALUE)) {
             if (!e.worker().equals(workerId)) {
                 continue;
             }
             FileVersion v = files.get(e.fileId());
             if (v == null && !parts.containsKey(e.fileId())) {
-                catalog.replaceExtent(e, null);
+                catalog.locations().replaceExtent(e, null);
                 unreferenced++;
                 continue;
             }
@@ -125,7 +125,7 @@ public final class RestartRecovery {
             PartInfo part = parts.get(fileId);
             if (part != null) {
                 // The part's bytes are gone: forget the part, so a completion naming it is refused.
-                for (Extent e : catalog.dropPart(part.uploadId(), part.partNumber(), fileId)) {
+                for (Extent e : catalog.multipart().dropPart(part.uploadId(), part.partNumber(), fileId)) {
                     store.release(ExtentCodec.toLocation(e));
                 }
                 partsLost++;
@@ -146,7 +146,7 @@ public final class RestartRecovery {
             // Acknowledged and not in the UFS: keep the version, say it is damaged. Its extent
             // records go (their bytes are unusable); the path keeps this version, so an older one
             // in the UFS is never served in its place, and no UFS delete is queued.
-            Optional<List<Extent>> removed = catalog.markDamaged(v.ref(), d.getValue());
+            Optional<List<Extent>> removed = catalog.files().markDamaged(v.ref(), d.getValue());
             if (removed.isEmpty()) {
                 // Persisted or superseded meanwhile (another worker's persister): its bytes are elsewhere.
                 dropped += dropLocalExtents(catalog, store, fileId);
@@ -166,7 +166,7 @@ public final class RestartRecovery {
                 continue;
             }
             try {
-                AbortResult r = catalog.abort(s.ref());
+                AbortResult r = catalog.files().abort(s.ref());
                 for (Extent e : r.extents()) {
                     Location loc = ExtentCodec.toLocation(e);
                     store.release(loc);
@@ -191,15 +191,15 @@ public final class RestartRecovery {
      */
     private static boolean partPinned(Catalog catalog, PartInfo part, Map<String, Boolean> uploadPins) {
         return uploadPins.computeIfAbsent(part.uploadId(),
-                id -> catalog.upload(id).map(u -> u.policy().pinsData()).orElse(true));
+                id -> catalog.multipart().upload(id).map(u -> u.policy().pinsData()).orElse(true));
     }
 
     /** Removes this file's extent records (its bytes are read from the UFS from now on); returns how many. */
     private static int dropLocalExtents(Catalog catalog, LogStore store, long fileId) {
         int n = 0;
-        for (Extent e : catalog.extents(fileId)) {
+        for (Extent e : catalog.files().extents(fileId)) {
             Location loc = ExtentCodec.toLocation(e);
-            catalog.replaceExtent(e, null);
+            catalog.locations().replaceExtent(e, null);
             store.release(loc);
             n++;
         }

@@ -37,14 +37,14 @@ public final class CatalogExtentRelocator implements ExtentRelocator {
 
     @Override
     public Outcome dropped(Location clean) {
-        LocationUpdate u = catalog.get().dropExtent(workerId, segment(clean), clean.position(), clean.length());
+        LocationUpdate u = catalog.get().locations().dropExtent(workerId, segment(clean), clean.position(), clean.length());
         LOG.debug("event=extent_dropped location={} outcome={}", clean, u);
         return outcome(u);
     }
 
     @Override
     public Outcome relocated(Location from, Location to) {
-        LocationUpdate u = catalog.get().relocateExtent(workerId, segment(from), from.position(), from.length(),
+        LocationUpdate u = catalog.get().locations().relocateExtent(workerId, segment(from), from.position(), from.length(),
                 segment(to), to.position());
         LOG.debug("event=extent_relocated from={} to={} outcome={}", from, to, u);
         return outcome(u);
@@ -52,13 +52,13 @@ public final class CatalogExtentRelocator implements ExtentRelocator {
 
     @Override
     public List<Location> referencedIn(int dir, long segmentId) {
-        return catalog.get().extentsInSegment(workerId, ExtentCodec.segment(dir, segmentId), REFERENCE_SAMPLE).stream()
+        return catalog.get().locations().extentsInSegment(workerId, ExtentCodec.segment(dir, segmentId), REFERENCE_SAMPLE).stream()
                 .map(ExtentCodec::toLocation).toList();
     }
 
     @Override
     public void lost(Location pinned) {
-        long fileId = catalog.get().extentAt(workerId, segment(pinned), pinned.position()).map(Extent::fileId).orElse(-1L);
+        long fileId = catalog.get().locations().extentAt(workerId, segment(pinned), pinned.position()).map(Extent::fileId).orElse(-1L);
         LOG.error("event=pinned_extent_lost location={} file={}", pinned, fileId);
         if (fileId < 0) {
             return;
@@ -66,7 +66,7 @@ public final class CatalogExtentRelocator implements ExtentRelocator {
         // An acknowledged version the UFS does not hold lost bytes: say so (reads fail, fs ls shows
         // DAMAGED) instead of leaving a version whose reads answer "not found".
         String damage = "record failed its CRC32C when compaction or eviction moved it: " + pinned;
-        catalog.get().markDamaged(fileId, damage).ifPresent(d -> LOG.error("event=version_damaged path={} file={} "
+        catalog.get().files().markDamaged(fileId, damage).ifPresent(d -> LOG.error("event=version_damaged path={} file={} "
                         + "generation={} persist_state={} damage=\"{}\" action=\"reads fail until the object is deleted or "
                         + "overwritten\"", d.getKey().path(), fileId, d.getKey().generation(), d.getKey().persistState(),
                 damage));

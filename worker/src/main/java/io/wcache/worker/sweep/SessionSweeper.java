@@ -87,11 +87,11 @@ public final class SessionSweeper implements AutoCloseable {
     public SweepResult sweepNow() {
         var now = clock.instant();
         Map<Long, FileVersion> orphans = new LinkedHashMap<>();
-        for (FileVersion v : catalog.sessionsCreatedBefore(now.minus(orphan), BATCH)) {
+        for (FileVersion v : catalog.files().sessionsCreatedBefore(now.minus(orphan), BATCH)) {
             orphans.put(v.fileId(), v);
         }
         Map<Long, FileVersion> idle = new LinkedHashMap<>();
-        for (FileVersion v : catalog.idleSessions(now.minus(dangling), BATCH)) {
+        for (FileVersion v : catalog.files().idleSessions(now.minus(dangling), BATCH)) {
             if (!orphans.containsKey(v.fileId())) {
                 idle.put(v.fileId(), v);
             }
@@ -99,7 +99,7 @@ public final class SessionSweeper implements AutoCloseable {
         long bytes = abortAll(orphans) + abortAll(idle);
         long[] uploads = abandonUploads(now.minus(orphan));
         bytes += uploads[1];
-        int forgotten = catalog.forgetCompletedUploads(now.minus(orphan), BATCH);
+        int forgotten = catalog.multipart().forgetCompletedUploads(now.minus(orphan), BATCH);
         if (!orphans.isEmpty() || !idle.isEmpty() || uploads[0] > 0) {
             LOG.info("event=sessions_swept dangling={} orphans={} abandoned_uploads={} bytes_reclaimed={}", idle.size(),
                     orphans.size(), uploads[0], bytes);
@@ -123,8 +123,8 @@ public final class SessionSweeper implements AutoCloseable {
     public long[] abandonUploads(Instant before) {
         long count = 0;
         long bytes = 0;
-        for (MultipartUploadInfo u : catalog.uploadsIdleSince(before, BATCH)) {
-            Optional<List<Extent>> freed = catalog.abortUploadIfIdleSince(u.uploadId(), before);
+        for (MultipartUploadInfo u : catalog.multipart().uploadsIdleSince(before, BATCH)) {
+            Optional<List<Extent>> freed = catalog.multipart().abortUploadIfIdleSince(u.uploadId(), before);
             if (freed.isEmpty()) {
                 continue;
             }
@@ -148,7 +148,7 @@ public final class SessionSweeper implements AutoCloseable {
             FileVersion v = it.next();
             Runnable abort = () -> {
                 try {
-                    AbortResult r = catalog.abort(v.ref());
+                    AbortResult r = catalog.files().abort(v.ref());
                     pins.retire(v.fileId(), r.extents());
                     for (var e : r.extents()) {
                         bytes[0] += e.length();

@@ -53,7 +53,7 @@ public final class UploadingSessions implements AutoCloseable {
             uploading.put(session.fileId(), session);
         }
         try {
-            catalog.addExtents(session, List.of());
+            catalog.files().addExtents(session, List.of());
         } catch (RuntimeException e) {
             uploading.remove(session.fileId());
             throw e;
@@ -80,7 +80,7 @@ public final class UploadingSessions implements AutoCloseable {
     private void touchAll() {
         for (SessionRef s : uploading.values()) {
             try {
-                catalog.addExtents(s, List.of());
+                catalog.files().addExtents(s, List.of());
             } catch (RuntimeException e) {
                 LOG.debug("event=upload_heartbeat_failed session={} error={}", s, e.toString());
             }

@@ -70,7 +70,7 @@ class DamagedRecordRecoveryTest {
             f.write(path(i), bytes(SIZE, 100 + i), SIZE);
         }
         f.drain();
-        assertThat(worker.catalog().pendingTasks(100)).as("the UFS is down: nothing uploads").hasSize(OBJECTS);
+        assertThat(worker.catalog().persistQueue().pendingTasks(100)).as("the UFS is down: nothing uploads").hasSize(OBJECTS);
         int victim = 4;
         Location damagedAt = onlyExtent(worker, path(victim));
         worker.close();
@@ -88,7 +88,7 @@ class DamagedRecordRecoveryTest {
                 assertThat(f.read(path(i))).as("object %d is untouched", i).isEqualTo(bytes(SIZE, 100 + i));
             }
         }
-        FileVersion v = worker.catalog().lookup(p(path(victim))).orElseThrow();
+        FileVersion v = worker.catalog().files().lookup(p(path(victim))).orElseThrow();
         assertThat(v.damaged()).as("reported, not rolled back").isTrue();
         assertThat(v.generation()).as("still the acknowledged version").isEqualTo(2);
         assertThat(v.damage()).contains("CRC32C");
@@ -110,7 +110,7 @@ class DamagedRecordRecoveryTest {
             byte[] expected = i == victim ? bytes(SIZE, i) : bytes(SIZE, 100 + i);
             assertThat(Files.readAllBytes(ufsFile(i))).as("UFS copy of object %d", i).isEqualTo(expected);
         }
-        assertThat(worker.catalog().pendingTasks(100)).singleElement().satisfies(t -> {
+        assertThat(worker.catalog().persistQueue().pendingTasks(100)).singleElement().satisfies(t -> {
             assertThat(t.path()).isEqualTo(p(path(victim)));
             assertThat(t.lastError().orElseThrow()).contains("damaged");
         });
@@ -152,10 +152,10 @@ class DamagedRecordRecoveryTest {
         for (int i = 0; i < OBJECTS; i++) {
             assertThat(f.read(path(i))).as("object %d", i).isEqualTo(bytes(SIZE, i));
         }
-        FileVersion v = worker.catalog().lookup(p(path(victim))).orElseThrow();
+        FileVersion v = worker.catalog().files().lookup(p(path(victim))).orElseThrow();
         assertThat(v.persistState()).isEqualTo(PersistState.PERSISTED);
         assertThat(v.damaged()).isFalse();
-        assertThat(worker.catalog().extents(v.fileId())).as("served from the UFS from now on").isEmpty();
+        assertThat(worker.catalog().files().extents(v.fileId())).as("served from the UFS from now on").isEmpty();
         assertThat(Files.readAllBytes(ufsFile(victim))).isEqualTo(bytes(SIZE, victim));
     }
 
@@ -182,12 +182,12 @@ class DamagedRecordRecoveryTest {
         f = new CacheFixture(worker);
         assertThat(worker.recovery().versionsDamaged()).as("a sealed segment is not scanned at open").isZero();
         assertThat(f.read(path(0))).as("read from the UFS").isEqualTo(bytes(SIZE, 0));
-        assertThat(worker.catalog().extents(worker.catalog().lookup(p(path(0))).orElseThrow().fileId())).isEmpty();
+        assertThat(worker.catalog().files().extents(worker.catalog().files().lookup(p(path(0))).orElseThrow().fileId())).isEmpty();
         assertThat(f.read(path(0))).isEqualTo(bytes(SIZE, 0));
         CacheFixture reader = f;
         assertThatThrownBy(() -> reader.read(path(1))).isInstanceOf(WcacheException.Corruption.class)
                 .hasMessageContaining("damaged");
-        assertThat(worker.catalog().lookup(p(path(1))).orElseThrow().damaged()).isTrue();
+        assertThat(worker.catalog().files().lookup(p(path(1))).orElseThrow().damaged()).isTrue();
         assertThat(WorkerCacheService.await(f.cache.stat(p(path(1)))).orElseThrow().persistStatus())
                 .isEqualTo(PersistStatus.DAMAGED);
         for (int i = 0; i < 5; i++) {
@@ -218,7 +218,7 @@ class DamagedRecordRecoveryTest {
 
         worker.logStore().reclaimNow();
 
-        FileVersion v = worker.catalog().lookup(p(path(0))).orElseThrow();
+        FileVersion v = worker.catalog().files().lookup(p(path(0))).orElseThrow();
         assertThat(v.damaged()).as("reported, not a version whose reads answer 404").isTrue();
         CacheFixture reader = f;
         assertThatThrownBy(() -> reader.read(path(0))).isInstanceOf(WcacheException.Corruption.class)
@@ -228,7 +228,7 @@ class DamagedRecordRecoveryTest {
     }
 
     private static long onlyExtentSegment(Worker w, String path) {
-        List<Extent> extents = w.catalog().layout(p(path)).orElseThrow().extents();
+        List<Extent> extents = w.catalog().files().layout(p(path)).orElseThrow().extents();
         return ExtentCodec.toLocation(extents.get(extents.size() - 1)).segmentId();
     }
 
@@ -256,7 +256,7 @@ class DamagedRecordRecoveryTest {
     }
 
     private static Location onlyExtent(Worker w, String path) {
-        List<Extent> extents = w.catalog().layout(p(path)).orElseThrow().extents();
+        List<Extent> extents = w.catalog().files().layout(p(path)).orElseThrow().extents();
         assertThat(extents).hasSize(1);
         return ExtentCodec.toLocation(extents.get(0));
     }

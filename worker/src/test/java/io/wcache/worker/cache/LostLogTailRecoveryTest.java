@@ -65,7 +65,7 @@ class LostLogTailRecoveryTest {
         worker = TestWorkers.start(root);
         f = new CacheFixture(worker);
         assertThat(worker.recovery().versionsDamaged()).isEqualTo(1);
-        assertThat(worker.catalog().lookup(p("/m/lost")).orElseThrow().damage()).contains("missing");
+        assertThat(worker.catalog().files().lookup(p("/m/lost")).orElseThrow().damage()).contains("missing");
         CacheFixture reader = f;
         assertThatThrownBy(() -> reader.read("/m/lost")).isInstanceOf(WcacheException.Corruption.class)
                 .hasMessageContaining("damaged");
@@ -93,8 +93,8 @@ class LostLogTailRecoveryTest {
         worker = TestWorkers.start(root);
         f = new CacheFixture(worker);
         assertThat(worker.recovery().versionsDamaged()).isEqualTo(1);
-        assertThat(worker.catalog().lookup(p("/m/obj")).orElseThrow().generation()).isEqualTo(2);
-        assertThat(worker.catalog().tombstone(p("/m/obj"))).as("no delete").isEmpty();
+        assertThat(worker.catalog().files().lookup(p("/m/obj")).orElseThrow().generation()).isEqualTo(2);
+        assertThat(worker.catalog().files().tombstone(p("/m/obj"))).as("no delete").isEmpty();
         f.drain();
         assertThat(Files.readAllBytes(TestWorkers.ufsDir(root).resolve("obj"))).as("UFS copy kept").isEqualTo(v1);
         CacheFixture reader = f;
@@ -103,7 +103,7 @@ class LostLogTailRecoveryTest {
     }
 
     private static Location location(Worker w, String path) {
-        List<Extent> extents = w.catalog().layout(p(path)).orElseThrow().extents();
+        List<Extent> extents = w.catalog().files().layout(p(path)).orElseThrow().extents();
         assertThat(extents).hasSize(1);
         return ExtentCodec.toLocation(extents.get(0));
     }

@@ -111,11 +111,11 @@ class MultipartLifecycleTest {
         String e2 = uploadPart(f.cache, path, id, 2, two);
         WorkerCacheService.await(f.cache.completeMultipart(path, id, List.of(new PartRef(1, e1), new PartRef(2, e2))));
 
-        List<Extent> extents = worker.catalog().layout(path).orElseThrow().extents();
+        List<Extent> extents = worker.catalog().files().layout(path).orElseThrow().extents();
         assertThat(extents).isNotEmpty();
         for (Extent e : extents) {
             Location loc = ExtentCodec.toLocation(e);
-            assertThat(worker.catalog().extentAt(worker.options().workerId(), ExtentCodec.segment(loc.dir(), loc.segmentId()),
+            assertThat(worker.catalog().locations().extentAt(worker.options().workerId(), ExtentCodec.segment(loc.dir(), loc.segmentId()),
                     loc.position())).as("the Catalog's extent at %s", loc).contains(e);
         }
     }
@@ -194,7 +194,7 @@ class MultipartLifecycleTest {
             Thread.onSpinWait();
         }
         worker.sweeper().sweepNow();
-        assertThat(worker.catalog().completedUpload(id)).isEmpty();
+        assertThat(worker.catalog().multipart().completedUpload(id)).isEmpty();
         assertThatThrownBy(() -> WorkerCacheService.await(f.cache.completeMultipart(path, id, parts)))
                 .isInstanceOf(WcacheException.NotFound.class);
         assertThat(f.read("/m/forgotten")).isEqualTo(bytes(100, 1));

@@ -45,7 +45,7 @@ class NoCacheOrderingTest {
             // Hold the path as a running upload would: v1's upload is queued behind the hold.
             w.persister().exclusive(path, () -> {
                 put(cache, path, "old WRITE_BACK version").join();
-                w.catalog().putPathRule(new PathRule(NamespacePath.of("/m/p"), WritePolicy.NO_CACHE, 1));
+                w.catalog().cluster().putPathRule(new PathRule(NamespacePath.of("/m/p"), WritePolicy.NO_CACHE, 1));
                 cache.refreshPathConfig();
                 CompletableFuture.runAsync(() -> put(cache, path, "new NO_CACHE version").whenComplete((r, e) -> {
                     if (e != null) {
@@ -70,8 +70,8 @@ class NoCacheOrderingTest {
                 assertThat(StandardCharsets.UTF_8.decode(r.read(0, 100).get(30, TimeUnit.SECONDS)).toString())
                         .as("a read sees the NO_CACHE write, not the cached older version").isEqualTo("new NO_CACHE version");
             }
-            assertThat(w.catalog().lookup(path)).isEmpty();
-            assertThat(w.catalog().pendingTasks(10)).isEmpty();
+            assertThat(w.catalog().files().lookup(path)).isEmpty();
+            assertThat(w.catalog().persistQueue().pendingTasks(10)).isEmpty();
         }
     }
 

@@ -52,12 +52,12 @@ class PinnedCapTest {
             assertThat(f.read("/m/cap/" + i)).isEqualTo(bytes(1024 * 1024, i));
         }
         assertThat(worker.logStore().stats().pinnedBytes()).isEqualTo(4L * mib.length);
-        assertThat(worker.catalog().spaceUsage(worker.options().workerId()).pinnedBytes()).isEqualTo(4L * mib.length);
+        assertThat(worker.catalog().cluster().spaceUsage(worker.options().workerId()).pinnedBytes()).isEqualTo(4L * mib.length);
         assertThatThrownBy(() -> f.write("/m/cap/again", mib)).isInstanceOf(WcacheException.OutOfSpace.class);
 
         f.drain();
         assertThat(worker.logStore().stats().pinnedBytes()).isZero();
-        assertThat(worker.catalog().spaceUsage(worker.options().workerId()).pinnedBytes()).isZero();
+        assertThat(worker.catalog().cluster().spaceUsage(worker.options().workerId()).pinnedBytes()).isZero();
         f.write("/m/cap/again", mib);
         assertThat(f.read("/m/cap/again")).isEqualTo(mib);
         for (int i = 0; i < accepted; i++) {

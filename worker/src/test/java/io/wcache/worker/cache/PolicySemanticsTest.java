@@ -35,7 +35,7 @@ class PolicySemanticsTest {
         worker = TestWorkers.start(root, sets);
         f = new CacheFixture(worker);
         for (WritePolicy policy : WritePolicy.values()) {
-            worker.catalog().putPathRule(new PathRule(p("/m/" + policy.name().toLowerCase()), policy, 1));
+            worker.catalog().cluster().putPathRule(new PathRule(p("/m/" + policy.name().toLowerCase()), policy, 1));
         }
         f.cache.refreshPathConfig();
     }
@@ -80,7 +80,7 @@ class PolicySemanticsTest {
         assertThat(Files.readAllBytes(ufs("write_through/b"))).isEqualTo(body);
         assertThat(worker.logStore().stats().pinnedBytes()).isZero();
         assertThat(f.read("/m/write_through/b")).isEqualTo(body);
-        assertThat(worker.catalog().pendingTasks(10)).isEmpty();
+        assertThat(worker.catalog().persistQueue().pendingTasks(10)).isEmpty();
     }
 
     @Test
@@ -128,14 +128,14 @@ class PolicySemanticsTest {
 
         assertThat(info.policy()).isEqualTo(WritePolicy.NO_CACHE);
         assertThat(Files.readAllBytes(ufs("no_cache/d"))).isEqualTo(body);
-        assertThat(worker.catalog().lookup(p("/m/no_cache/d"))).isEmpty();
+        assertThat(worker.catalog().files().lookup(p("/m/no_cache/d"))).isEmpty();
         assertThat(worker.logStore().stats().appends()).isEqualTo(appendsBefore);
         try (var spool = Files.list(root.resolve("cache").resolve("spool"))) {
             assertThat(spool.toList()).isEmpty();
         }
         // Reads of NO_CACHE paths go to the UFS and are not loaded into the cache either.
         assertThat(f.read("/m/no_cache/d")).isEqualTo(body);
-        assertThat(worker.catalog().lookup(p("/m/no_cache/d"))).isEmpty();
+        assertThat(worker.catalog().files().lookup(p("/m/no_cache/d"))).isEmpty();
     }
 
     @Test

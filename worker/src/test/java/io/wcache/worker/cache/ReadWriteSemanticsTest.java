@@ -98,7 +98,7 @@ class ReadWriteSemanticsTest {
         assertThatThrownBy(() -> f.read("/m/pending")).isInstanceOf(WcacheException.NotFound.class);
         WorkerCacheService.await(s.abort());
         assertThat(worker.logStore().stats().pinnedBytes()).isZero();
-        assertThat(worker.catalog().idleSessions(java.time.Instant.now().plusSeconds(60), 10)).isEmpty();
+        assertThat(worker.catalog().files().idleSessions(java.time.Instant.now().plusSeconds(60), 10)).isEmpty();
     }
 
     @Test
@@ -218,7 +218,7 @@ class ReadWriteSemanticsTest {
 
         ObjectInfo cached = f.cache.stat(p("/m/rt/obj")).join().orElseThrow();
         assertThat(cached.persistStatus()).isEqualTo(PersistStatus.PERSISTED);
-        assertThat(worker.catalog().lookup(p("/m/rt/obj"))).isPresent();
+        assertThat(worker.catalog().files().lookup(p("/m/rt/obj"))).isPresent();
         assertThat(worker.logStore().stats().evictableBytes()).isEqualTo(body.length);
         assertThat(worker.logStore().stats().pinnedBytes()).isZero();
         assertThat(f.drain()).as("a loaded object is never uploaded back").isZero();

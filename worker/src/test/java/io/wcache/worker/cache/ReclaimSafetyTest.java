@@ -67,7 +67,7 @@ class ReclaimSafetyTest {
                 WorkerOptions.defaults().withPersister(false).withSegmentSize(segmentSize), List.of());
         f = new CacheFixture(worker);
         for (WritePolicy policy : WritePolicy.values()) {
-            worker.catalog().putPathRule(new PathRule(p("/m/" + policy.name().toLowerCase()), policy, 1));
+            worker.catalog().cluster().putPathRule(new PathRule(p("/m/" + policy.name().toLowerCase()), policy, 1));
         }
         f.cache.refreshPathConfig();
     }
@@ -128,13 +128,13 @@ class ReclaimSafetyTest {
         }
         ObjectInfo info = f.cache.completeMultipart(path, uploadId, parts).join();
         assertThat(info.size()).isEqualTo(10L * MIB);
-        FileLayout before = worker.catalog().layout(path).orElseThrow();
+        FileLayout before = worker.catalog().files().layout(path).orElseThrow();
 
         deleteAllAndSeal(fillers);
         ReclaimResult r = worker.logStore().reclaimNow();
 
         assertThat(r.compactedSegments()).as("the parts' segments were compacted").isPositive();
-        FileLayout after = worker.catalog().layout(path).orElseThrow();
+        FileLayout after = worker.catalog().files().layout(path).orElseThrow();
         assertThat(after.file().state()).isEqualTo(FileState.COMMITTED);
         Set<Long> deleted = segmentsOf(before.extents()).stream().filter(id -> !segmentFileExists(id))
                 .collect(Collectors.toSet());
@@ -155,7 +155,7 @@ class ReclaimSafetyTest {
         WriteSession s = f.open("/m/write_back/big");
         List<String> fillers = interleave(s, body, "/m/write_back/fill", 4, 3);
         WorkerCacheService.await(s.commit());
-        List<Extent> before = worker.catalog().layout(p("/m/write_back/big")).orElseThrow().extents();
+        List<Extent> before = worker.catalog().files().layout(p("/m/write_back/big")).orElseThrow().extents();
 
         try (ObjectReader reader = WorkerCacheService.await(f.cache.open(p("/m/write_back/big")))) {
             // The first MiB is read before the move, the rest after it: one GET cut by compaction.
@@ -181,7 +181,7 @@ class ReclaimSafetyTest {
         List<String> fillers = interleave(s, body, "/m/write_back/fill", 4, 4);
         WorkerCacheService.await(s.commit());
         // The layout an upload started from (as a commit event hands it over), then compaction.
-        FileLayout stale = worker.catalog().layout(p("/m/write_back/up")).orElseThrow();
+        FileLayout stale = worker.catalog().files().layout(p("/m/write_back/up")).orElseThrow();
         deleteAllAndSeal(fillers);
         assertThat(worker.logStore().reclaimNow().compactedSegments()).isPositive();
 
@@ -197,7 +197,7 @@ class ReclaimSafetyTest {
         WriteSession s = f.open("/m/write_back/lease");
         List<String> fillers = interleave(s, body, "/m/write_back/fill", 4, 5);
         WorkerCacheService.await(s.commit());
-        FileLayout layout = worker.catalog().layout(p("/m/write_back/lease")).orElseThrow();
+        FileLayout layout = worker.catalog().files().layout(p("/m/write_back/lease")).orElseThrow();
         List<Location> locations = layout.extents().stream().map(ExtentCodec::toLocation).toList();
         var local = io.wcache.persister.async.LocalExtents.of(worker.logStore(), worker.options().workerId());
         try (var leased = local.lease(layout.extents())) {

@@ -54,7 +54,7 @@ class ReclaimUnderPressureTest {
                 WorkerOptions.defaults().withSegmentSize(8L << 20), List.of())) {
             CacheFixture f = new CacheFixture(worker);
             for (WritePolicy policy : List.of(WritePolicy.WRITE_BACK, WritePolicy.WRITE_THROUGH, WritePolicy.TRANSIENT)) {
-                worker.catalog().putPathRule(new PathRule(p("/m/" + policy.name().toLowerCase()), policy, 1));
+                worker.catalog().cluster().putPathRule(new PathRule(p("/m/" + policy.name().toLowerCase()), policy, 1));
             }
             f.cache.refreshPathConfig();
             Map<String, byte[]> acknowledged = new ConcurrentHashMap<>();

@@ -75,7 +75,7 @@ class MultipartRestartTest {
         String uploadId;
         String etag;
         try (Worker w = TestWorkers.start(root)) {
-            w.catalog().putPathRule(new PathRule(NamespacePath.of("/m/wt"), WritePolicy.WRITE_THROUGH, 1));
+            w.catalog().cluster().putPathRule(new PathRule(NamespacePath.of("/m/wt"), WritePolicy.WRITE_THROUGH, 1));
             WorkerCacheService cache = w.cacheService();
             uploadId = WorkerCacheService.await(cache.createMultipart(path, WriteOptions.defaults())).uploadId();
             WriteSession s = WorkerCacheService.await(cache.uploadPart(path, uploadId, 1));

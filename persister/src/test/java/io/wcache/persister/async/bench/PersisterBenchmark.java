@@ -98,7 +98,7 @@ public final class PersisterBenchmark {
         for (int i = 0; i < objects; i++) {
             FileVersion v = rig.writeBack("bench/" + tag + "/" + i, new PatternSource(SIZE, 1), "1", false);
             committed.add(v);
-            extents.add(rig.catalog.extents(v.fileId()));
+            extents.add(rig.catalog.files().extents(v.fileId()));
         }
         long t0 = System.nanoTime();
         for (int i = 0; i < objects; i++) {

@@ -52,9 +52,9 @@ class FuseMountEndToEndTest {
         Files.createDirectories(TestWorkers.ufsDir(root));
         worker = Worker.start(TestWorkers.config(root, "cache.capacity=8GiB"),
                 WorkerOptions.defaults().withSegmentSize(64L << 20), List.of(FuseFrontend.at(mnt, registry)));
-        worker.catalog().putPathRule(new PathRule(NamespacePath.of("/m/tr"), WritePolicy.TRANSIENT, 1));
-        worker.catalog().putPathRule(new PathRule(NamespacePath.of("/m/ro"), WritePolicy.READ_ONLY, 1));
-        worker.catalog().putPathRule(new PathRule(NamespacePath.of("/m/nc"), WritePolicy.NO_CACHE, 1));
+        worker.catalog().cluster().putPathRule(new PathRule(NamespacePath.of("/m/tr"), WritePolicy.TRANSIENT, 1));
+        worker.catalog().cluster().putPathRule(new PathRule(NamespacePath.of("/m/ro"), WritePolicy.READ_ONLY, 1));
+        worker.catalog().cluster().putPathRule(new PathRule(NamespacePath.of("/m/nc"), WritePolicy.NO_CACHE, 1));
         worker.cacheService().refreshPathConfig();
         interceptorMount = FuseMount.mount(worker.cacheService(),
                 FuseMountOptions.at(hiddenMnt).withSillyRenameInterceptor(true),
@@ -155,7 +155,7 @@ class FuseMountEndToEndTest {
         assertThat(stat("/m/tr/t")).get().extracting(ObjectInfo::persistStatus).isEqualTo(PersistStatus.TRANSIENT);
         // The commit of a TRANSIENT file queues no upload (the decision is in the commit's own
         // transaction), and the write-back file written after it has already been uploaded.
-        assertThat(worker.catalog().pendingTasks(1000)).noneMatch(t -> t.path().toString().equals("/m/tr/t"));
+        assertThat(worker.catalog().persistQueue().pendingTasks(1000)).noneMatch(t -> t.path().toString().equals("/m/tr/t"));
         assertThat(Files.exists(TestWorkers.ufsDir(root).resolve("tr/t"))).isFalse();
         assertThat(sh(mnt, "cat m/tr/t").out()).isEqualTo("kept-local\n");
     }

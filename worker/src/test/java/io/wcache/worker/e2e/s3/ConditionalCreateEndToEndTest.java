@@ -45,9 +45,9 @@ class ConditionalCreateEndToEndTest {
     @BeforeEach
     void start() {
         rig = new S3Rig(root);
-        rig.worker.catalog().putPathRule(new PathRule(NamespacePath.of("/m/wt"), WritePolicy.WRITE_THROUGH, 1));
-        rig.worker.catalog().putPathRule(new PathRule(NamespacePath.of("/m/nc"), WritePolicy.NO_CACHE, 1));
-        rig.worker.catalog().putPathRule(new PathRule(NamespacePath.of("/m/tr"), WritePolicy.TRANSIENT, 1));
+        rig.worker.catalog().cluster().putPathRule(new PathRule(NamespacePath.of("/m/wt"), WritePolicy.WRITE_THROUGH, 1));
+        rig.worker.catalog().cluster().putPathRule(new PathRule(NamespacePath.of("/m/nc"), WritePolicy.NO_CACHE, 1));
+        rig.worker.catalog().cluster().putPathRule(new PathRule(NamespacePath.of("/m/tr"), WritePolicy.TRANSIENT, 1));
         rig.worker.cacheService().refreshPathConfig();
         s3 = rig.client();
         pool = Executors.newFixedThreadPool(CREATORS);

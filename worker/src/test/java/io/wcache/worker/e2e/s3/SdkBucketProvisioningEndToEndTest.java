@@ -76,7 +76,7 @@ class SdkBucketProvisioningEndToEndTest {
         // ... and the queued UFS delete still finishes, through the removed mount's client: nothing is stranded
         assertThat(TestWorkers.drain(rig.worker)).isPositive();
         assertThat(buckets.resolve("made-by-s3/dir/obj.txt")).doesNotExist();
-        assertThat(rig.worker.catalog().tombstones("/made-by-s3/", "", 10)).isEmpty();
+        assertThat(rig.worker.catalog().files().tombstones("/made-by-s3/", "", 10)).isEmpty();
     }
 
     @Test

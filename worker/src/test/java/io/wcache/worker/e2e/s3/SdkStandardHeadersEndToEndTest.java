@@ -142,7 +142,7 @@ class SdkStandardHeadersEndToEndTest {
         assertThat(s3.headObject(b -> b.bucket(BUCKET).key("h/odd-expires")).expiresString()).isEqualTo("0");
         // S3-compatible stores refuse such a value, so the upload leaves it out rather than fail for ever.
         drain();
-        assertThat(rig.worker.catalog().lookup(NamespacePath.of("/s/h/odd-expires")).orElseThrow()
+        assertThat(rig.worker.catalog().files().lookup(NamespacePath.of("/s/h/odd-expires")).orElseThrow()
                 .persistState()).isEqualTo(io.wcache.schema.catalog.PersistState.PERSISTED);
         HeadObjectResponse stored = ufs.headObject(b -> b.bucket(UFS_BUCKET).key("pre/h/odd-expires"));
         assertThat(stored.expiresString()).isNull();
@@ -202,8 +202,8 @@ class SdkStandardHeadersEndToEndTest {
 
     @Test
     void writeThroughAndNoCachePutsCarryTheHeadersToTheUfsBeforeTheyAnswer() {
-        rig.worker.catalog().putPathRule(new PathRule(NamespacePath.of("/s/wt"), WritePolicy.WRITE_THROUGH, 1));
-        rig.worker.catalog().putPathRule(new PathRule(NamespacePath.of("/s/nc"), WritePolicy.NO_CACHE, 1));
+        rig.worker.catalog().cluster().putPathRule(new PathRule(NamespacePath.of("/s/wt"), WritePolicy.WRITE_THROUGH, 1));
+        rig.worker.catalog().cluster().putPathRule(new PathRule(NamespacePath.of("/s/nc"), WritePolicy.NO_CACHE, 1));
         rig.worker.cacheService().refreshPathConfig();
 
         String key = "wt/multipart";

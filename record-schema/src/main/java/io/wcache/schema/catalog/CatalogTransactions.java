@@ -1,0 +1,111 @@
+package io.wcache.schema.catalog;
+
+import com.apple.foundationdb.record.provider.foundationdb.FDBDatabase;
+import com.apple.foundationdb.record.provider.foundationdb.FDBRecordContext;
+import com.apple.foundationdb.record.provider.foundationdb.FDBRecordStore;
+import com.apple.foundationdb.record.provider.foundationdb.keyspace.KeySpacePath;
+import com.apple.foundationdb.record.provider.foundationdb.storestate.FDBRecordStoreStateCache;
+import com.apple.foundationdb.record.provider.foundationdb.storestate.MetaDataVersionStampStoreStateCacheFactory;
+import com.apple.foundationdb.subspace.Subspace;
+import io.wcache.core.error.FailureCause;
+import io.wcache.core.error.WcacheException;
+import java.time.Clock;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * The one transaction runner every part of the {@link Catalog} shares: it runs a body in one
+ * Record Layer transaction on the calling thread, retried on conflicts by
+ * {@link FDBDatabase#run}, with the record store opened for it, and maps every failure to a
+ * {@link WcacheException} (a refused precondition stays its typed error, an engine failure is
+ * {@code Unavailable}).
+ */
+final class CatalogTransactions {
+
+    private final FDBDatabase database;
+    private final String name;
+    private final KeySpacePath recordsPath;
+    private final KeySpacePath countersPath;
+    private final Clock clock;
+    private final FDBRecordStoreStateCache storeStateCache;
+    private volatile Subspace counters;
+
+    CatalogTransactions(FDBDatabase database, String name, Clock clock) {
+        this.database = database;
+        this.name = name;
+        this.recordsPath = CatalogKeySpace.records(name);
+        this.countersPath = CatalogKeySpace.counters(name);
+        this.clock = clock;
+        this.storeStateCache = MetaDataVersionStampStoreStateCacheFactory.newInstance().getCache(database);
+    }
+
+    String name() {
+        return name;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    FDBDatabase database() {
+        return database;
+    }
+
+    KeySpacePath recordsPath() {
+        return recordsPath;
+    }
+
+    FDBRecordStoreStateCache storeStateCache() {
+        return storeStateCache;
+    }
+
+    /** Runs {@code body} in one transaction with the record store open, and waits for it. */
+    <T> T run(Function<Tx, T> body) {
+        try {
+            return database.run(ctx -> body.apply(new Tx(ctx, store(ctx).createOrOpen(), counters(ctx), clock.millis())));
+        } catch (RuntimeException e) {
+            throw mapError(e);
+        }
+    }
+
+    /** Runs {@code body} in one transaction on the counters subspace only (no record store opened). */
+    <T> T runOnCounters(BiFunction<FDBRecordContext, Subspace, T> body) {
+        try {
+            return database.run(ctx -> body.apply(ctx, counters(ctx)));
+        } catch (RuntimeException e) {
+            throw mapError(e);
+        }
+    }
+
+    /**
+     * The record store in a transaction. Its state (header, index states) is cached across
+     * transactions and checked against the database's meta-data version stamp, which the Record
+     * Layer bumps whenever a cacheable store's state changes: an open is then one snapshot read of
+     * that key instead of reading the header and every index state. Stores are made cacheable on
+     * their first open.
+     */
+    private FDBRecordStore.Builder store(FDBRecordContext ctx) {
+        return FDBRecordStore.newBuilder().setMetaDataProvider(RecordTypes.META_DATA).setContext(ctx)
+                .setKeySpacePath(recordsPath).setStoreStateCache(storeStateCache)
+                .setStateCacheabilityOnOpen(FDBRecordStore.StateCacheabilityOnOpen.CACHEABLE);
+    }
+
+    private Subspace counters(FDBRecordContext ctx) {
+        Subspace s = counters;
+        if (s == null) {
+            s = countersPath.toSubspace(ctx);
+            counters = s;
+        }
+        return s;
+    }
+
+    static RuntimeException mapError(Throwable e) {
+        for (Throwable x = e; x != null; x = x.getCause()) {
+            if (x instanceof WcacheException w) {
+                return w;
+            }
+        }
+        Throwable root = FailureCause.of(e);
+        return new WcacheException.Unavailable("metadata", "metadata transaction failed: " + root, root);
+    }
+}

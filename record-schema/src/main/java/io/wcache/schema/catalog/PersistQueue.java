@@ -1,0 +1,91 @@
+package io.wcache.schema.catalog;
+
+import com.apple.foundationdb.record.IsolationLevel;
+import io.wcache.schema.proto.WcacheRecords;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The Catalog's persist queue ({@link Catalog#persistQueue()}): the UFS work (uploads of
+ * {@code WRITE_BACK} versions, deletes) that commits and deletes leave, at most one task per path,
+ * claimed under a lease by a persister and finished or rescheduled by it. Each method is one
+ * transaction.
+ */
+public final class PersistQueue {
+
+    private final CatalogTransactions transactions;
+
+    PersistQueue(CatalogTransactions transactions) {
+        this.transactions = transactions;
+    }
+
+    /** Tasks whose next attempt is due at {@code now}, oldest first. */
+    public List<PersistTask> dueTasks(Instant now, int limit) {
+        return transactions.run(t -> t.tasks.due(now.toEpochMilli(), limit, IsolationLevel.SERIALIZABLE).stream()
+                .map(RecordMapping::task).toList());
+    }
+
+    /**
+     * Claims up to {@code limit} due tasks for {@code owner} until {@code now + lease}: they are not
+     * due again before the lease expires, and an upload's file becomes {@code PERSISTING}.
+     */
+    public List<PersistTask> claimTasks(String owner, Duration lease, int limit) {
+        return transactions.run(t -> t.tasks.claim(owner, lease, limit));
+    }
+
+    /**
+     * Records that a claimed task's UFS work is done. An upload marks the file {@code PERSISTED},
+     * and moves its bytes from pinned to evictable, only if its generation is still the path's
+     * current one; otherwise the outcome is {@code SUPERSEDED} and the newer task stays queued.
+     */
+    public PersistOutcome markPersisted(PersistTask task) {
+        return transactions.run(t -> t.tasks.markPersisted(task));
+    }
+
+    /**
+     * Records a failed attempt: the task's attempt count grows, it is due again at
+     * {@code nextAttempt}, and {@code error} is kept as its last error. Empty if the task was
+     * superseded meanwhile.
+     */
+    public Optional<PersistTask> reschedule(PersistTask task, Instant nextAttempt, String error) {
+        return transactions.run(t -> t.tasks.reschedule(task, nextAttempt, error));
+    }
+
+    /** Every pending task in path order (for {@code wcadm async-persist list}), at most {@code limit}. */
+    public List<PersistTask> pendingTasks(int limit) {
+        return transactions.run(t -> t.tasks.all(limit).stream().map(RecordMapping::task).toList());
+    }
+
+    /**
+     * Counts over the whole queue (one scan of the task records, so its cost grows with the queue;
+     * meant for operators, not for a hot path).
+     */
+    public PersistQueueStats stats() {
+        return transactions.run(t -> {
+            long pending = 0;
+            long leased = 0;
+            long retrying = 0;
+            long bytes = 0;
+            long failed = 0;
+            long oldest = Long.MAX_VALUE;
+            for (WcacheRecords.PersistTask task : t.tasks.all(Integer.MAX_VALUE)) {
+                pending++;
+                boolean isLeased = task.hasLeaseExpiryMs() && task.getLeaseExpiryMs() > t.now;
+                if (isLeased) {
+                    leased++;
+                } else if (task.getAttempts() > 0) {
+                    retrying++;
+                }
+                if (task.getKind() == WcacheRecords.TaskKind.UPLOAD) {
+                    bytes += task.getSize();
+                }
+                failed += task.getAttempts();
+                oldest = Math.min(oldest, task.getEnqueuedTimeMs());
+            }
+            return new PersistQueueStats(pending, leased, retrying, bytes, failed,
+                    oldest == Long.MAX_VALUE ? Optional.empty() : Optional.of(Instant.ofEpochMilli(oldest)));
+        });
+    }
+}

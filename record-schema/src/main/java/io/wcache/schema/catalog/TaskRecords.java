@@ -1,0 +1,160 @@
+package io.wcache.schema.catalog;
+
+import static io.wcache.schema.catalog.RecordTypes.as;
+
+import com.apple.foundationdb.record.EndpointType;
+import com.apple.foundationdb.record.ExecuteProperties;
+import com.apple.foundationdb.record.IsolationLevel;
+import com.apple.foundationdb.record.ScanProperties;
+import com.apple.foundationdb.record.TupleRange;
+import com.apple.foundationdb.tuple.Tuple;
+import com.google.protobuf.Message;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.schema.WcacheMetaData;
+import io.wcache.schema.proto.WcacheRecords;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The persist queue's records within one transaction: at most one task per path (the newest
+ * work), due by its next-attempt time, claimed under a lease, and finished or rescheduled by
+ * its claimer. A finished task whose path moved on meanwhile is superseded, never applied.
+ */
+final class TaskRecords {
+
+    private static final int MAX_ERROR_CHARS = 2000;
+
+    private final Tx t;
+
+    TaskRecords(Tx t) {
+        this.t = t;
+    }
+
+    WcacheRecords.PersistTask task(String path) {
+        return t.load(Tuple.from(RecordTypes.TASK, path), WcacheRecords.PersistTask.getDefaultInstance());
+    }
+
+    /** Deletes the path's task; false if there was none. */
+    boolean delete(String path) {
+        return t.store.deleteRecord(Tuple.from(RecordTypes.TASK, path));
+    }
+
+    /** Queues the path's newest UFS work, replacing {@code existing} but keeping its lease while it is in flight. */
+    void upsert(String path, TaskKind kind, long fileId, long generation, long size, WcacheRecords.PersistTask existing) {
+        WcacheRecords.PersistTask.Builder b = WcacheRecords.PersistTask.newBuilder().setPath(path)
+                .setKind(kind == TaskKind.DELETE ? WcacheRecords.TaskKind.UFS_DELETE : WcacheRecords.TaskKind.UPLOAD)
+                .setFileId(fileId).setGeneration(generation).setSize(size).setAttempts(0).setEnqueuedTimeMs(t.now);
+        if (existing != null && existing.hasLeaseExpiryMs() && existing.getLeaseExpiryMs() > t.now) {
+            // The older task is still in flight: keep its lease so the newer work waits for it.
+            b.setLeaseOwner(existing.getLeaseOwner()).setLeaseExpiryMs(existing.getLeaseExpiryMs())
+                    .setNextAttemptTimeMs(existing.getLeaseExpiryMs());
+        } else {
+            b.setNextAttemptTimeMs(t.now);
+        }
+        t.store.saveRecord(b.build());
+    }
+
+    List<WcacheRecords.PersistTask> all(int limit) {
+        List<WcacheRecords.PersistTask> out = new ArrayList<>();
+        for (Message m : t.scanType(RecordTypes.TASK, limit)) {
+            out.add(as(m, WcacheRecords.PersistTask.getDefaultInstance()));
+        }
+        return out;
+    }
+
+    List<WcacheRecords.PersistTask> due(long nowMs, int max, IsolationLevel isolation) {
+        TupleRange range = new TupleRange(null, Tuple.from(nowMs), EndpointType.TREE_START, EndpointType.RANGE_INCLUSIVE);
+        ScanProperties props = new ScanProperties(ExecuteProperties.newBuilder().setReturnedRowLimit(max)
+                .setIsolationLevel(isolation).build());
+        return t.indexScan(WcacheMetaData.TASK_BY_NEXT_ATTEMPT, range, props,
+                WcacheRecords.PersistTask.getDefaultInstance());
+    }
+
+    List<PersistTask> claim(String owner, Duration lease, int max) {
+        long expiry = t.now + lease.toMillis();
+        List<PersistTask> out = new ArrayList<>();
+        // The queue is scanned without a read conflict on its range: every commit enqueues a
+        // task into it, so a serializable scan made a claim conflict with all concurrent writes
+        // and starve under load. Only the claimed tasks themselves must not have changed (another
+        // claimer, a newer version replacing the task): their keys are read conflicts.
+        for (WcacheRecords.PersistTask task : due(t.now, max, IsolationLevel.SNAPSHOT)) {
+            t.store.addRecordReadConflict(Tuple.from(RecordTypes.TASK, task.getPath()));
+            WcacheRecords.PersistTask claimed = task.toBuilder().setLeaseOwner(owner).setLeaseExpiryMs(expiry)
+                    .setNextAttemptTimeMs(expiry).build();
+            t.store.saveRecord(claimed);
+            if (task.getKind() == WcacheRecords.TaskKind.UPLOAD) {
+                setPersistState(task, WcacheRecords.PersistState.PERSISTING);
+            }
+            out.add(RecordMapping.task(claimed));
+        }
+        return out;
+    }
+
+    PersistOutcome markPersisted(PersistTask task) {
+        String p = task.path().toString();
+        WcacheRecords.PersistTask stored = task(p);
+        if (!isCurrent(stored, task)) {
+            releaseLease(stored, task);
+            return PersistOutcome.SUPERSEDED;
+        }
+        if (task.kind() == TaskKind.UPLOAD) {
+            WcacheRecords.File f = t.files.load(task.path(), task.fileId());
+            if (f == null || f.getState() != WcacheRecords.FileState.COMMITTED || f.getGeneration() != task.generation()) {
+                delete(p);
+                return PersistOutcome.SUPERSEDED;
+            }
+            WcacheRecords.File persisted = f.toBuilder().setPersistState(WcacheRecords.PersistState.PERSISTED).build();
+            t.store.saveRecord(persisted);
+            t.space.account(RecordMapping.file(f), -1);
+            t.space.account(RecordMapping.file(persisted), +1);
+        } else {
+            WcacheRecords.Tombstone tomb = t.files.tombstone(p);
+            if (tomb != null && tomb.getGeneration() == task.generation()) {
+                t.files.deleteTombstone(p);
+            }
+        }
+        delete(p);
+        return PersistOutcome.PERSISTED;
+    }
+
+    Optional<PersistTask> reschedule(PersistTask task, Instant nextAttempt, String error) {
+        String p = task.path().toString();
+        WcacheRecords.PersistTask stored = task(p);
+        if (!isCurrent(stored, task)) {
+            releaseLease(stored, task);
+            return Optional.empty();
+        }
+        String err = error == null ? "" : error.length() > MAX_ERROR_CHARS ? error.substring(0, MAX_ERROR_CHARS) : error;
+        WcacheRecords.PersistTask updated = stored.toBuilder().setAttempts(stored.getAttempts() + 1)
+                .setNextAttemptTimeMs(nextAttempt.toEpochMilli()).setLastError(err)
+                .clearLeaseOwner().clearLeaseExpiryMs().build();
+        t.store.saveRecord(updated);
+        if (task.kind() == TaskKind.UPLOAD) {
+            setPersistState(stored, WcacheRecords.PersistState.NOT_PERSISTED);
+        }
+        return Optional.of(RecordMapping.task(updated));
+    }
+
+    private void setPersistState(WcacheRecords.PersistTask task, WcacheRecords.PersistState state) {
+        WcacheRecords.File f = t.files.load(NamespacePath.of(task.getPath()), task.getFileId());
+        if (f != null && f.getState() == WcacheRecords.FileState.COMMITTED && f.getPersistState() != state) {
+            t.store.saveRecord(f.toBuilder().setPersistState(state).build());
+        }
+    }
+
+    private static boolean isCurrent(WcacheRecords.PersistTask stored, PersistTask task) {
+        return stored != null && stored.getGeneration() == task.generation() && stored.getFileId() == task.fileId()
+                && (stored.getKind() == WcacheRecords.TaskKind.UFS_DELETE) == (task.kind() == TaskKind.DELETE);
+    }
+
+    /** A superseded task's holder gives its lease back so the newer task becomes due now. */
+    private void releaseLease(WcacheRecords.PersistTask stored, PersistTask finished) {
+        if (stored != null && finished.leaseOwner().isPresent() && stored.hasLeaseOwner()
+                && stored.getLeaseOwner().equals(finished.leaseOwner().get())) {
+            t.store.saveRecord(stored.toBuilder().clearLeaseOwner().clearLeaseExpiryMs().setNextAttemptTimeMs(t.now).build());
+        }
+    }
+}
