@@ -19,8 +19,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code wcache} command: {@code wcache serve [--config FILE] [--set key=value ...]} starts a
- * worker and runs until Ctrl-C or SIGTERM, then stops it cleanly. Without {@code --config} the
+ * The {@code wcache} command: {@code wcache serve [--config FILE] [--set key=value ...] [--name NAME]}
+ * starts a worker and runs until Ctrl-C or SIGTERM, then stops it cleanly. Without {@code --config} the
  * shipped config is used (everything under {@code ./data}).
  */
 @Command(name = "wcache", mixinStandardHelpOptions = true, subcommands = {WorkerMain.Serve.class},
@@ -28,6 +28,9 @@ import picocli.CommandLine.Option;
 public final class WorkerMain implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerMain.class);
+
+    /** What {@code serve --name} accepts: names that are safe in keys, logs and file names. */
+    static final java.util.regex.Pattern WORKER_NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
     /** Frontends to start with every worker; the S3 and FUSE frontends register here when they exist. */
     static final List<Frontend.Factory> FRONTENDS = List.of(S3Frontend.fromConfig(),
@@ -54,6 +57,11 @@ public final class WorkerMain implements Runnable {
         @Option(names = "--fuse-mount", paramLabel = "DIR",
                 description = "Also mount the namespace at DIR with FUSE (unmounted on shutdown)")
         Path fuseMount;
+
+        @Option(names = "--name", paramLabel = "NAME",
+                description = "This worker's name in the cluster: unique among the workers sharing the metadata, and"
+                        + " kept across restarts (its extents and sessions are recorded under it); default worker-1")
+        String name;
 
         @Option(names = "--workers", paramLabel = "N", defaultValue = "1",
                 description = "Run N workers in this process sharing the embedded metadata engine (worker-0 .. worker-(N-1);"
@@ -88,11 +96,23 @@ public final class WorkerMain implements Runnable {
                 System.err.println("wcache serve: --workers must be at least 1, not " + workers);
                 return 2;
             }
+            if (name != null && workers > 1) {
+                System.err.println("wcache serve: --name names a single worker; the workers of --workers " + workers
+                        + " are named worker-0 .. worker-" + (workers - 1));
+                return 2;
+            }
+            if (name != null && !WORKER_NAME.matcher(name).matches()) {
+                System.err.println("wcache serve: --name '" + name + "' is not a worker name: 1 to 128 letters, digits,"
+                        + " '.', '_' or '-', starting with a letter or digit (a Kubernetes pod or node name fits)");
+                return 2;
+            }
             AutoCloseable running;
             List<Worker> started;
             try {
                 if (workers == 1) {
-                    Worker w = Worker.start(cfg, WorkerOptions.defaults(), frontends);
+                    WorkerOptions options = name == null ? WorkerOptions.defaults()
+                            : WorkerOptions.defaults().withWorkerId(name);
+                    Worker w = Worker.start(cfg, options, frontends);
                     running = w;
                     started = List.of(w);
                 } else {

@@ -323,6 +323,43 @@ class KubernetesManifestsTest {
         }
     }
 
+    @Test
+    void eachWorkerHasItsOwnStableNameInTheCluster() throws Exception {
+        // Workers sharing one metadata store must not share a name: extents and sessions are recorded under it.
+        Set<String> names = new java.util.HashSet<>();
+        Pattern workerName = (Pattern) accessible(WorkerMain.class.getDeclaredField("WORKER_NAME")).get(null);
+        for (WorkerContainer w : workerContainers()) {
+            // A StatefulSet pod keeps its name (wcache-N); a DaemonSet pod gets a new random one when re-created.
+            String prefix = w.owner().node().at("/metadata/name").asText() + "-";
+            boolean stable = w.owner().node().path("kind").asText().equals("StatefulSet");
+            Map<String, String> podA = Map.of("metadata.name", prefix + (stable ? "0" : "b7k2q"),
+                    "spec.nodeName", "node-1", "status.podIP", "10.0.0.1");
+            Map<String, String> podB = Map.of("metadata.name", prefix + (stable ? "1" : "x9p4d"),
+                    "spec.nodeName", "node-2", "status.podIP", "10.0.0.2");
+            Map<String, String> recreated = Map.of("metadata.name", prefix + (stable ? "0" : "m3z8w"),
+                    "spec.nodeName", "node-1", "status.podIP", "10.0.0.9");
+            String a = nameOf(w, podA);
+            String b = nameOf(w, podB);
+            assertThat(a).as("%s names its worker", w.owner()).isNotNull().isNotEqualTo(b);
+            assertThat(workerName.matcher(a).matches()).as("%s: '%s' is a worker name", w.owner(), a).isTrue();
+            // A pod re-created on the same node (DaemonSet) or with the same ordinal (StatefulSet)
+            // finds its own cache again only under the same name.
+            assertThat(nameOf(w, recreated)).isEqualTo(a);
+            assertThat(names.add(a)).as("%s's worker names differ from the others'", w.owner()).isTrue();
+            assertThat(names.add(b)).isTrue();
+        }
+    }
+
+    private static String nameOf(WorkerContainer w, Map<String, String> fields) throws IOException {
+        List<String> args = expand(w.container().getArgs(), w.container(), exampleSecrets(), fields);
+        return parseArgs(args).subcommand().matchedOptionValue("--name", null);
+    }
+
+    private static <T extends java.lang.reflect.AccessibleObject> T accessible(T member) {
+        member.setAccessible(true);
+        return member;
+    }
+
     // ---------------------------------------------------------------- wiring between objects
 
     @Test
@@ -488,12 +525,24 @@ class KubernetesManifestsTest {
 
     /** Kubernetes' $(VAR) expansion of command arguments from the container's env ($$ escapes). */
     static List<String> expand(List<String> args, Container c, Map<String, String> secrets) {
+        return expand(args, c, secrets, SAMPLE_POD_FIELDS);
+    }
+
+    /** Pod fields as the downward API gives them, for a sample pod of each kind. */
+    static final Map<String, String> SAMPLE_POD_FIELDS = Map.of("metadata.name", "wcache-2", "spec.nodeName",
+            "node-7.example.internal", "status.podIP", "10.0.0.7");
+
+    static List<String> expand(List<String> args, Container c, Map<String, String> secrets, Map<String, String> fields) {
         Map<String, String> env = new LinkedHashMap<>();
         for (EnvVar e : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
             if (e.getValue() != null) {
                 env.put(e.getName(), e.getValue());
             } else if (e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null) {
                 env.put(e.getName(), secrets.get(e.getValueFrom().getSecretKeyRef().getKey()));
+            } else if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
+                String path = e.getValueFrom().getFieldRef().getFieldPath();
+                assertThat(fields).as("a sample value of the pod field %s", path).containsKey(path);
+                env.put(e.getName(), fields.get(path));
             }
         }
         Pattern ref = Pattern.compile("\\$\\$|\\$\\(([A-Za-z_][A-Za-z0-9_]*)\\)");
