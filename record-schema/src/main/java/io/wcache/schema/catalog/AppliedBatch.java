@@ -67,7 +67,9 @@ final class AppliedBatch {
     List<OpOutcome> attempt(Tx t) {
         int attempt = attempts.incrementAndGet();
         byte[] key = t.counters.pack(marker);
-        byte[] landed = t.ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_LOAD_RECORD, t.ctx.ensureActive().get(key));
+        // The first attempt has no earlier one that could have landed: only a retry reads the marker.
+        byte[] landed = attempt == 1 ? null
+                : t.ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_LOAD_RECORD, t.ctx.ensureActive().get(key));
         if (landed != null) {
             return landedOutcomes((int) Tuple.fromBytes(landed).getLong(0), attempt);
         }

@@ -60,6 +60,11 @@ public final class Catalog {
         locations.ensureIndexReadable();
     }
 
+    /** Counts the reads of every transaction in {@code timer} from now on; null stops (tests). */
+    void countReads(com.apple.foundationdb.record.provider.foundationdb.FDBStoreTimer timer) {
+        transactions.countReads(timer);
+    }
+
     public String name() {
         return transactions.name();
     }

@@ -3,6 +3,7 @@ package io.wcache.schema.catalog;
 import com.apple.foundationdb.record.provider.foundationdb.FDBDatabase;
 import com.apple.foundationdb.record.provider.foundationdb.FDBRecordContext;
 import com.apple.foundationdb.record.provider.foundationdb.FDBRecordStore;
+import com.apple.foundationdb.record.provider.foundationdb.FDBStoreTimer;
 import com.apple.foundationdb.record.provider.foundationdb.keyspace.KeySpacePath;
 import com.apple.foundationdb.record.provider.foundationdb.storestate.FDBRecordStoreStateCache;
 import com.apple.foundationdb.record.provider.foundationdb.storestate.MetaDataVersionStampStoreStateCacheFactory;
@@ -29,6 +30,8 @@ final class CatalogTransactions {
     private final Clock clock;
     private final FDBRecordStoreStateCache storeStateCache;
     private volatile Subspace counters;
+    /** When set (tests), transactions count their reads here. */
+    private volatile FDBStoreTimer readTimer;
 
     CatalogTransactions(FDBDatabase database, String name, Clock clock) {
         this.database = database;
@@ -37,6 +40,11 @@ final class CatalogTransactions {
         this.countersPath = CatalogKeySpace.counters(name);
         this.clock = clock;
         this.storeStateCache = MetaDataVersionStampStoreStateCacheFactory.newInstance().getCache(database);
+    }
+
+    /** Counts the reads of every transaction in {@code timer} from now on; null stops (tests). */
+    void countReads(FDBStoreTimer timer) {
+        this.readTimer = timer;
     }
 
     String name() {
@@ -62,7 +70,10 @@ final class CatalogTransactions {
     /** Runs {@code body} in one transaction with the record store open, and waits for it. */
     <T> T run(Function<Tx, T> body) {
         try {
-            return database.run(ctx -> body.apply(new Tx(ctx, store(ctx).createOrOpen(), counters(ctx), clock.millis())));
+            FDBStoreTimer timer = readTimer;
+            Function<FDBRecordContext, T> run =
+                    ctx -> body.apply(new Tx(ctx, store(ctx).createOrOpen(), counters(ctx), clock.millis()));
+            return timer == null ? database.run(run) : database.run(timer, null, run);
         } catch (RuntimeException e) {
             throw mapError(e);
         }

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The writes that change which version a path has, within one transaction: opening a write
@@ -35,6 +36,23 @@ final class SessionWrites {
      */
     private final Map<Long, WcacheRecords.File> deferred = new HashMap<>();
 
+    /**
+     * The extents added by this transaction to each session in {@link #deferred}, by offset: such
+     * a session was opened by this transaction with a reserved id no record uses, so these are
+     * all of its extents, and its commit checks them here instead of scanning them back.
+     */
+    private final Map<Long, TreeMap<Long, Extent>> deferredExtents = new HashMap<>();
+
+    /**
+     * Each path's committed version and tombstone as this transaction read them, kept from a
+     * session's open to its commit in the same batch; dropped whenever a write here changes
+     * either (a commit, a delete, a UFS replacement, damage, tags).
+     */
+    private final Map<String, PathState> pathStates = new HashMap<>();
+
+    private record PathState(WcacheRecords.File current, WcacheRecords.Tombstone tomb) {
+    }
+
     SessionWrites(Tx t) {
         this.t = t;
     }
@@ -56,7 +74,8 @@ final class SessionWrites {
                     + " is out of range 1.." + PathRule.MAX_WRITE_REPLICAS);
         }
         String p = path.toString();
-        long generation = FileRecords.nextGeneration(t.files.committedAt(p), t.files.tombstone(p));
+        PathState st = pathState(p);
+        long generation = FileRecords.nextGeneration(st.current(), st.tomb());
         WcacheRecords.File rec = WcacheRecords.File.newBuilder().setPath(p).setFileId(fileId)
                 .setGeneration(generation).setState(WcacheRecords.FileState.WRITING)
                 .setPersistState(WcacheRecords.PersistState.NOT_PERSISTED).setPolicy(req.policy().name())
@@ -68,6 +87,7 @@ final class SessionWrites {
                 .addAllReplicaWorkers(req.replicaWorkers()).build();
         if (defer) {
             deferred.put(fileId, rec);
+            deferredExtents.put(fileId, new TreeMap<>());
         } else {
             t.store.saveRecord(rec);
         }
@@ -91,6 +111,16 @@ final class SessionWrites {
             t.store.saveRecord(session);
         }
         deferred.clear();
+        deferredExtents.clear();
+    }
+
+    private PathState pathState(String p) {
+        PathState st = pathStates.get(p);
+        if (st == null) {
+            st = new PathState(t.files.committedAt(p), t.files.tombstone(p));
+            pathStates.put(p, st);
+        }
+        return st;
     }
 
     FileVersion addExtents(SessionRef ref, List<Extent> extents) {
@@ -98,8 +128,12 @@ final class SessionWrites {
         for (Extent e : extents) {
             e.validateFor(ref);
         }
+        TreeMap<Long, Extent> here = deferredExtents.get(ref.fileId());
         for (Extent e : extents) {
             t.files.saveExtent(e);
+            if (here != null) {
+                here.put(e.offset(), e);
+            }
         }
         if (t.now - s.getLastWriteTimeMs() < LAST_WRITE_GRANULARITY_MS) {
             // Written a moment ago: rewriting the session record (and its six index entries) for
@@ -119,13 +153,15 @@ final class SessionWrites {
         WcacheRecords.File s = requireSession(ref);
         String p = ref.path().toString();
         requireCoverage(ref, req.size());
-        WcacheRecords.File current = t.files.committedAt(p);
-        WcacheRecords.Tombstone tomb = t.files.tombstone(p);
+        PathState st = pathState(p);
+        WcacheRecords.File current = st.current();
+        WcacheRecords.Tombstone tomb = st.tomb();
         checkCondition(p, req.condition(), current, tomb);
         WcacheRecords.PersistTask existingTask = t.tasks.task(p);
         long generation = FileRecords.nextGeneration(current, tomb);
         WritePolicy policy = WritePolicy.valueOf(s.getPolicy());
         // All preconditions hold: from here on, only writes.
+        pathStates.remove(p);
         Optional<FileVersion> superseded = Optional.empty();
         List<Extent> supersededExtents = List.of();
         if (current != null) {
@@ -147,7 +183,8 @@ final class SessionWrites {
     private void requireCoverage(SessionRef ref, long size) {
         String p = ref.path().toString();
         long covered = 0;
-        for (Extent e : t.files.extents(ref.fileId())) {
+        TreeMap<Long, Extent> here = deferredExtents.remove(ref.fileId());
+        for (Extent e : here != null ? here.values() : t.files.extents(ref.fileId())) {
             if (e.offset() != covered) {
                 throw new WcacheException.InvalidArgument(p, "extents of session " + ref.fileId()
                         + (e.offset() > covered ? " leave a gap" : " overlap") + " at offset " + covered);
@@ -226,6 +263,7 @@ final class SessionWrites {
     AbortResult abort(SessionRef ref) {
         WcacheRecords.File s = requireSession(ref);
         List<Extent> ext = t.files.deleteExtents(ref.fileId());
+        deferredExtents.remove(ref.fileId());
         if (deferred.remove(ref.fileId()) == null) {
             t.files.delete(ref.path().toString(), ref.fileId());
         }
@@ -254,6 +292,7 @@ final class SessionWrites {
         WcacheRecords.Tombstone tomb = t.files.tombstone(p);
         WcacheRecords.PersistTask existingTask = t.tasks.task(p);
         long generation = FileRecords.nextGeneration(current, tomb);
+        pathStates.remove(p);
         Optional<FileVersion> removed = Optional.empty();
         List<Extent> ext = List.of();
         if (current != null) {
@@ -272,6 +311,7 @@ final class SessionWrites {
     UfsReplacement replacedInUfs(NamespacePath path) {
         String p = path.toString();
         WcacheRecords.File current = t.files.committedAt(p);
+        pathStates.remove(p);
         Optional<FileVersion> dropped = Optional.empty();
         List<Extent> ext = List.of();
         if (current != null) {
@@ -290,6 +330,7 @@ final class SessionWrites {
                 || f.getPersistState() == WcacheRecords.PersistState.PERSISTED) {
             return Optional.empty();
         }
+        pathStates.remove(ref.path().toString());
         t.store.saveRecord(f.toBuilder().setDamage(damage).build());
         return Optional.of(t.files.deleteExtents(f.getFileId()));
     }
@@ -300,6 +341,7 @@ final class SessionWrites {
         if (f == null) {
             return Optional.empty();
         }
+        pathStates.remove(path.toString());
         WcacheRecords.File updated = f.toBuilder().clearTags().addAllTags(RecordMapping.keyValues(tags)).build();
         t.store.saveRecord(updated);
         return Optional.of(RecordMapping.file(updated));
