@@ -105,9 +105,28 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     @Option(names = "--quick", description = "A short smoke run: 1 s runs, 500 persisted objects, 64 MiB FUSE")
     boolean quick;
 
+    @Option(names = "--phases", split = ",", description = "Phases to run, in their fixed order: floors, warmup, "
+            + "small (10 KiB PUTs), get (GET after write, cold GET), large, persist, fuse (default: all)")
+    java.util.Set<String> phases = new java.util.LinkedHashSet<>(PHASES);
+
+    @Option(names = "--put-targets", split = ",", description = "Targets of the small-PUT runs: direct (s3proxy), wt "
+            + "(WRITE_THROUGH), wb (WRITE_BACK), tr (TRANSIENT) (default: all)")
+    java.util.Set<String> putTargets = new java.util.LinkedHashSet<>(PUT_TARGETS);
+
+    @Option(names = "--rounds", description = "Rounds of the small-PUT and GET-after-write runs, interleaved; "
+            + "with more than one, the medians of the rounds are reported (default: ${DEFAULT-VALUE})")
+    int rounds = 1;
+
+    static final List<String> PHASES = List.of("floors", "warmup", "small", "get", "large", "persist", "fuse");
+    static final List<String> PUT_TARGETS = List.of("direct", "wt", "wb", "tr");
+
     private final BenchResults.Builder out = new BenchResults.Builder();
     private final CpuMeter cpu = new CpuMeter();
     private Path runDir;
+    private int round = 1;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
         int code = new CommandLine(new EndToEndBenchmark()).execute(args);
@@ -125,6 +144,21 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             jitWarmup = Math.min(jitWarmup, 2);
             persistObjects = Math.min(persistObjects, 500);
             fuseMib = Math.min(fuseMib, 64);
+        }
+        for (String p : phases) {
+            if (!PHASES.contains(p)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--phases: unknown phase '" + p
+                        + "' (known: " + String.join(", ", PHASES) + ")");
+            }
+        }
+        for (String t : putTargets) {
+            if (!PUT_TARGETS.contains(t)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--put-targets: unknown target '" + t
+                        + "' (known: " + String.join(", ", PUT_TARGETS) + ")");
+            }
+        }
+        if (rounds < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--rounds must be at least 1");
         }
         Instant started = Instant.now();
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(started);
@@ -148,13 +182,17 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             out.notes.add("persister: " + rig.persisterName());
             log("worker S3 endpoint %s, s3proxy %s, FUSE %s", rig.workerEndpoint(), rig.s3proxy().endpoint(),
                     rig.fuseMountPoint() == null ? "off" : rig.fuseMountPoint());
-            phase("floors", () -> floors(rig));
-            phase("JIT warm-up", () -> jitWarmUp(rig));
-            phase("small PUTs", () -> smallPuts(rig));
-            phase("GET after write", () -> getAfterWrite(rig));
-            phase("large PUTs", () -> largePuts(rig));
-            phase("persistence", () -> persistence(rig));
-            phase("FUSE", () -> fuse(rig));
+            phase("floors", "floors", () -> floors(rig));
+            phase("warmup", "JIT warm-up", () -> jitWarmUp(rig));
+            for (int r = 1; r <= rounds; r++) {
+                round = r;
+                phase("small", "small PUTs", () -> smallPuts(rig));
+                phase("get", "GET after write", () -> getAfterWrite(rig));
+            }
+            round = 1;
+            phase("large", "large PUTs", () -> largePuts(rig));
+            phase("persist", "persistence", () -> persistence(rig));
+            phase("fuse", "FUSE", () -> fuse(rig));
         } finally {
             if (jfr != null) {
                 Path file = runDir.resolve("profile.jfr");
@@ -165,6 +203,9 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             if (!keepWork) {
                 TempDirs.delete(work);
             }
+        }
+        if (rounds > 1) {
+            roundMedians();
         }
         out.machine = new BenchResults.Machine(Runtime.getRuntime().availableProcessors(), totalMemory(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " (" + osRelease() + ")",
@@ -227,16 +268,24 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         String run = Long.toString(System.nanoTime(), 36);
         for (int c : concurrency) {
             // Interleaved by concurrency so that drift of the shared machine hits all three alike.
-            measure(rig, "put.direct.c" + c, "PUT 10 KiB s3proxy direct", c,
-                    seq -> put(rig.directClient(), BenchRig.DIRECT_BUCKET, "p/" + run + "/" + c + "/" + seq, body));
-            measure(rig, "put.wt.c" + c, "PUT 10 KiB WRITE_THROUGH", c,
-                    seq -> put(rig.workerClient(), BenchRig.BUCKET, BenchRig.WRITE_THROUGH_PREFIX + run + "/" + c + "/" + seq, body));
-            measure(rig, "put.wb.c" + c, "PUT 10 KiB WRITE_BACK", c,
-                    seq -> put(rig.workerClient(), BenchRig.BUCKET, BenchRig.WRITE_BACK_PREFIX + run + "/" + c + "/" + seq, body));
+            if (putTargets.contains("direct")) {
+                measure(rig, "put.direct.c" + c, "PUT 10 KiB s3proxy direct", c,
+                        seq -> put(rig.directClient(), BenchRig.DIRECT_BUCKET, "p/" + run + "/" + c + "/" + seq, body));
+            }
+            if (putTargets.contains("wt")) {
+                measure(rig, "put.wt.c" + c, "PUT 10 KiB WRITE_THROUGH", c,
+                        seq -> put(rig.workerClient(), BenchRig.BUCKET, BenchRig.WRITE_THROUGH_PREFIX + run + "/" + c + "/" + seq, body));
+            }
+            if (putTargets.contains("wb")) {
+                measure(rig, "put.wb.c" + c, "PUT 10 KiB WRITE_BACK", c,
+                        seq -> put(rig.workerClient(), BenchRig.BUCKET, BenchRig.WRITE_BACK_PREFIX + run + "/" + c + "/" + seq, body));
+            }
             // The worker alone: no upload follows, so this is what it takes in when the UFS's work
             // does not share the machine's cores.
-            measure(rig, "put.tr.c" + c, "PUT 10 KiB TRANSIENT (no UFS work)", c,
-                    seq -> put(rig.workerClient(), BenchRig.BUCKET, BenchRig.TRANSIENT_PREFIX + "p/" + run + "/" + c + "/" + seq, body));
+            if (putTargets.contains("tr")) {
+                measure(rig, "put.tr.c" + c, "PUT 10 KiB TRANSIENT (no UFS work)", c,
+                        seq -> put(rig.workerClient(), BenchRig.BUCKET, BenchRig.TRANSIENT_PREFIX + "p/" + run + "/" + c + "/" + seq, body));
+            }
             drain(rig, "after PUT c=" + c);
         }
     }
@@ -295,7 +344,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         double secs = (System.nanoTime() - from) / 1e9;
         LatencySummary s = new LatencySummary("GET 10 KiB cold (read-through from the UFS)", 1, h.h.getTotalCount(),
                 errors, secs, firstError, h.h);
-        out.latencies.add(Latency.of("get.cold", s));
+        out.latencies.add(Latency.of(roundKey("get.cold"), s));
         logLatency(s);
         drain(rig, "after GET");
     }
@@ -424,8 +473,14 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         void run() throws Exception;
     }
 
-    /** Runs one phase; a failure is reported in the results and the run goes on with the next phase. */
-    private void phase(String name, Phase p) {
+    /**
+     * Runs one phase if {@code --phases} selected it; a failure is reported in the results and the
+     * run goes on with the next phase.
+     */
+    private void phase(String id, String name, Phase p) {
+        if (!phases.contains(id)) {
+            return;
+        }
         try {
             p.run();
         } catch (Exception e) {
@@ -440,6 +495,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         StageTimes.Scrape stagesBefore = stages ? scrapeStages(rig) : null;
         CpuMeter.Snapshot before = cpu.snapshot();
         LatencySummary s = ClosedLoop.run(name, c, dur(warmup), dur(seconds), 0, op);
+        key = roundKey(key);
         out.cpu.add(CpuMeter.between(key, before, cpu.snapshot(), s.opsPerSecond()));
         out.latencies.add(Latency.of(key, s));
         logLatency(s);
@@ -456,6 +512,66 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         }
     }
 
+    /**
+     * The first round's figures keep their plain keys (the targets and charts read those); a later
+     * round's carry {@code .r<N>}, and {@link #roundMedians} reports the medians over all rounds.
+     */
+    private String roundKey(String key) {
+        return round <= 1 ? key : key + ".r" + round;
+    }
+
+    /** With several rounds: logs and notes {@link #roundMedians(List)} of this run. */
+    private void roundMedians() {
+        for (String line : roundMedians(out.build().latencies())) {
+            log("%s", line);
+            out.notes.add(line);
+        }
+    }
+
+    /**
+     * For every figure measured in more than one round: the medians of its p50, p99 and rate over
+     * the rounds and, for a worker figure, the median of its p50 divided by the s3proxy figure's p50
+     * of the same round ({@code put.direct.c<N>} for PUTs, {@code get.direct} for GETs).
+     */
+    static List<String> roundMedians(List<Latency> latencies) {
+        java.util.Map<String, List<Latency>> byKey = new java.util.LinkedHashMap<>();
+        for (Latency l : latencies) {
+            byKey.computeIfAbsent(l.key().replaceFirst("\\.r\\d+$", ""), k -> new ArrayList<>()).add(l);
+        }
+        List<String> lines = new ArrayList<>();
+        for (var e : byKey.entrySet()) {
+            List<Latency> ls = e.getValue();
+            if (ls.size() < 2) {
+                continue;
+            }
+            String line = String.format(Locale.ROOT, "median of %d rounds: %-16s p50 %.3f ms, p99 %.3f ms, %.0f ops/s",
+                    ls.size(), e.getKey(), median(ls.stream().mapToDouble(Latency::p50Ms).toArray()),
+                    median(ls.stream().mapToDouble(Latency::p99Ms).toArray()),
+                    median(ls.stream().mapToDouble(Latency::opsPerSecond).toArray()));
+            String base = e.getKey().startsWith("put.") ? e.getKey().replaceFirst("^put\\.[a-z]+\\.", "put.direct.")
+                    : e.getKey().startsWith("get.") ? "get.direct" : null;
+            List<Latency> bs = base == null || base.equals(e.getKey()) ? List.of() : byKey.getOrDefault(base, List.of());
+            if (bs.size() == ls.size()) {
+                double[] ratios = new double[ls.size()];
+                for (int i = 0; i < ratios.length; i++) {
+                    ratios[i] = ls.get(i).p50Ms() / bs.get(i).p50Ms();
+                }
+                line += String.format(Locale.ROOT, "; p50 / %s p50 in the same round: median %.2f (%s)", base,
+                        median(ratios), java.util.Arrays.stream(ratios).mapToObj(x -> String.format(Locale.ROOT, "%.2f", x))
+                                .collect(java.util.stream.Collectors.joining(", ")));
+            }
+            lines.add(line);
+        }
+        return lines;
+    }
+
+    static double median(double[] xs) {
+        double[] s = xs.clone();
+        java.util.Arrays.sort(s);
+        int n = s.length;
+        return n == 0 ? Double.NaN : n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
     private StageTimes.Scrape scrapeStages(BenchRig rig) {
         try {
             return StageTimes.parse(rig.scrapeMetrics());
@@ -467,7 +583,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
 
     private void recordPartly(String key, String name, ClosedLoop.PartlyTimedOp op) throws InterruptedException {
         LatencySummary s = ClosedLoop.runPartlyTimed(name, 1, dur(warmup), dur(seconds), 0, op);
-        out.latencies.add(Latency.of(key, s));
+        out.latencies.add(Latency.of(roundKey(key), s));
         logLatency(s);
     }
 
