@@ -40,8 +40,49 @@ public final class S3Timestamps {
         return AMZ_DATE.format(t);
     }
 
-    /** Parses an {@code X-Amz-Date} value; empty when malformed. */
+    /**
+     * Parses an {@code X-Amz-Date} value; empty when malformed. Every signed request carries one:
+     * a well-formed value is read digit by digit (the formatter's parse was a twelfth of the event
+     * loop's CPU for a 10 KiB PUT); anything else goes through the formatter, which decides as before.
+     */
     public static Optional<Instant> parseAmzDate(String s) {
+        if (s == null || s.length() != 16) {
+            return Optional.empty();
+        }
+        if (s.charAt(8) == 'T' && s.charAt(15) == 'Z') {
+            int year = digits(s, 0, 4);
+            int month = digits(s, 4, 2);
+            int day = digits(s, 6, 2);
+            int hour = digits(s, 9, 2);
+            int minute = digits(s, 11, 2);
+            int second = digits(s, 13, 2);
+            if (year > 0 && month >= 0 && day >= 0 && hour >= 0 && minute >= 0 && second >= 0) {
+                try {
+                    return Optional.of(java.time.LocalDateTime.of(year, month, day, hour, minute, second)
+                            .toInstant(ZoneOffset.UTC));
+                } catch (java.time.DateTimeException e) {
+                    // Out of range (a 30th of February, hour 24): the formatter's resolution decides.
+                }
+            }
+        }
+        return parseAmzDateWithFormatter(s);
+    }
+
+    /** The ASCII digits {@code s[from, from + n)} as a number, or -1 if any is not a digit. */
+    private static int digits(String s, int from, int n) {
+        int v = 0;
+        for (int i = from; i < from + n; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    /** {@link #parseAmzDate} by the formatter alone (tests compare the two). */
+    static Optional<Instant> parseAmzDateWithFormatter(String s) {
         if (s == null || s.length() != 16) {
             return Optional.empty();
         }
