@@ -125,7 +125,7 @@ final class CachedWriteSession implements WriteSession {
             crcValue = crc.getValue();
             size = stager.written();
         }
-        CommitRequest request = new CommitRequest(size, etag, crcValue, WorkerCacheService.conditionOf(options));
+        CommitRequest request = new CommitRequest(size, etag, crcValue, PathPolicies.conditionOf(options));
         PathLocks.Mutex lock = svc.locks().of(path());
         CompletableFuture<CommitResult> committed;
         if (policy() == WritePolicy.WRITE_THROUGH) {

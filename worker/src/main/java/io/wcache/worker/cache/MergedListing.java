@@ -1,0 +1,232 @@
+package io.wcache.worker.cache;
+
+import io.wcache.core.cache.ListQuery;
+import io.wcache.core.cache.ListResult;
+import io.wcache.core.cache.ObjectInfo;
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.persister.ufs.UfsKeys;
+import io.wcache.persister.ufs.UfsListing;
+import io.wcache.persister.ufs.UfsObject;
+import io.wcache.persister.ufs.UnderFileSystem;
+import io.wcache.schema.catalog.Catalog;
+import io.wcache.schema.catalog.FileVersion;
+import io.wcache.schema.catalog.ListPage;
+import io.wcache.schema.catalog.ListRequest;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * One page of a mount's listing, merging the Catalog with the UFS. The Catalog is authoritative
+ * for what it knows: its versions are listed as they are, its tombstones hide deleted paths (and
+ * common prefixes left holding only deleted paths), and a UFS key the Catalog has a version of is
+ * not listed twice. Each source stops at a bound once it has more than a page; the page ends at
+ * the lower of the two bounds, so no key the other source might still hold before it is skipped.
+ * The continuation token is the last key handed out (a common prefix followed by U+FFFF).
+ */
+final class MergedListing {
+
+    private static final int MAX_KEYS = 1000;
+    /** A UFS common prefix is checked against at most this many tombstoned keys before it is shown. */
+    private static final int TOMBSTONES_CHECKED_PER_PREFIX = 10_000;
+    /** A common prefix in {@link #merged}. */
+    private static final String PREFIX = "P";
+
+    private final Catalog catalog;
+    private final WorkerCacheService svc;
+    private final ListQuery q;
+    private final String base;
+    private final int max;
+    /** Key relative to the mount -> its {@link ObjectInfo}, or {@link #PREFIX} for a common prefix. */
+    private final TreeMap<String, Object> merged = new TreeMap<>(NamespacePath::compareCodePoints);
+    private String after;
+    /** Past this key a source may hold keys not merged yet (null: it was listed to its end). */
+    private String catalogBound;
+    private String ufsBound;
+
+    MergedListing(WorkerCacheService svc, Catalog catalog, ListQuery q) {
+        this.svc = svc;
+        this.catalog = catalog;
+        this.q = q;
+        this.base = q.mount().toString() + "/";
+        this.max = Math.max(1, Math.min(q.maxKeys(), MAX_KEYS));
+        this.after = q.startAfter();
+    }
+
+    ListResult page() {
+        if (q.mount().depth() != 1) {
+            throw new WcacheException.InvalidPath(q.mount().toString(), "a listing is of a mount: /<mount>");
+        }
+        svc.policies().mounts().resolve(q.mount());
+        if (!UfsKeys.canPrefixValidKeys(q.prefix())) {
+            // No key the namespace holds starts with it (a leading '/', an empty or dot segment): S3 lists nothing.
+            return new ListResult(List.of(), List.of(), Optional.empty());
+        }
+        q.continuation().ifPresent(this::resumeAfter);
+        mergeCatalogPage();
+        mergeUfsPages(svc.ufsFor(q.mount().child("x")));
+        return cut(min(catalogBound, ufsBound));
+    }
+
+    private void resumeAfter(String continuation) {
+        String token;
+        try {
+            token = new String(Base64.getUrlDecoder().decode(continuation), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new WcacheException.InvalidArgument("continuation", "continuation token is not valid");
+        }
+        if (NamespacePath.compareCodePoints(token, after) > 0) {
+            after = token;
+        }
+    }
+
+    private void mergeCatalogPage() {
+        ListPage page = catalog.files().list(new ListRequest(base + q.prefix(), q.delimiter(),
+                after.isEmpty() ? "" : base + after, max, Optional.empty()));
+        for (FileVersion f : page.files()) {
+            merged.put(f.path().relativeToMount(), ObjectInfos.of(f));
+        }
+        for (String p : page.commonPrefixes()) {
+            // The Catalog's common prefixes end with the delimiter already.
+            String rel = p.substring(base.length());
+            merged.put(rel.endsWith(q.delimiter()) ? rel : rel + q.delimiter(), PREFIX);
+        }
+        if (page.truncated()) {
+            catalogBound = merged.isEmpty() ? null : merged.lastKey();
+        }
+    }
+
+    /** Merges UFS listing pages until the UFS is listed to its end or more than a page was taken from it. */
+    private void mergeUfsPages(UnderFileSystem u) {
+        String continuation = null;
+        int taken = 0;
+        do {
+            UfsListing l = u.list(q.prefix(), q.delimiter(), continuation, MAX_KEYS);
+            taken += mergeUfsObjects(l) + mergeUfsPrefixes(u, l);
+            continuation = l.nextContinuation();
+            if (continuation != null && taken > max) {
+                ufsBound = lastKey(l);
+                break;
+            }
+        } while (continuation != null);
+    }
+
+    /** Merges the UFS objects the Catalog knows nothing of; the number merged. */
+    private int mergeUfsObjects(UfsListing l) {
+        int taken = 0;
+        for (UfsObject o : l.objects()) {
+            if (NamespacePath.compareCodePoints(o.key(), after) <= 0 || merged.containsKey(o.key())) {
+                continue;
+            }
+            Optional<NamespacePath> p = pathOf(o.key());
+            if (p.isEmpty() || catalog.files().tombstone(p.get()).isPresent() || catalog.files().lookup(p.get()).isPresent()) {
+                continue;
+            }
+            merged.put(o.key(), svc.ufsInfo(p.get(), o));
+            taken++;
+        }
+        return taken;
+    }
+
+    private int mergeUfsPrefixes(UnderFileSystem u, UfsListing l) {
+        int taken = 0;
+        for (String cp : l.commonPrefixes()) {
+            if (NamespacePath.compareCodePoints(cp, after) > 0 && !merged.containsKey(cp) && ufsPrefixVisible(u, cp)) {
+                merged.put(cp, PREFIX);
+                taken++;
+            }
+        }
+        return taken;
+    }
+
+    /** The path of a UFS key, if the namespace can hold it. */
+    private Optional<NamespacePath> pathOf(String key) {
+        try {
+            return Optional.of(NamespacePath.of(base + key));
+        } catch (WcacheException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Whether a common prefix that only the UFS shows still holds an object that no tombstone
+     * hides: right after a recursive delete, the UFS keeps the objects until the persister's
+     * deletes catch up, and the prefix must not reappear meanwhile (read-after-delete). Bounded:
+     * past {@value #TOMBSTONES_CHECKED_PER_PREFIX} tombstoned keys the prefix is shown until the
+     * deletes are done.
+     */
+    private boolean ufsPrefixVisible(UnderFileSystem u, String commonPrefix) {
+        if (catalog.files().tombstones(base + commonPrefix, "", 1).isEmpty()) {
+            return true;
+        }
+        String continuation = null;
+        int seen = 0;
+        do {
+            UfsListing l = u.list(commonPrefix, "", continuation, MAX_KEYS);
+            for (UfsObject o : l.objects()) {
+                Optional<NamespacePath> p = pathOf(o.key());
+                if (p.isEmpty()) {
+                    continue;
+                }
+                if (catalog.files().tombstone(p.get()).isEmpty() || ++seen >= TOMBSTONES_CHECKED_PER_PREFIX) {
+                    return true;
+                }
+            }
+            continuation = l.nextContinuation();
+        } while (continuation != null);
+        return false;
+    }
+
+    /** The page: merged entries up to {@code bound} and at most {@code max}, with a token when more follow. */
+    private ListResult cut(String bound) {
+        List<ObjectInfo> objects = new ArrayList<>();
+        List<String> prefixes = new ArrayList<>();
+        String last = null;
+        boolean more = bound != null;
+        for (Map.Entry<String, Object> e : merged.entrySet()) {
+            if ((bound != null && NamespacePath.compareCodePoints(e.getKey(), bound) > 0)
+                    || objects.size() + prefixes.size() >= max) {
+                more = true;
+                break;
+            }
+            if (e.getValue() instanceof ObjectInfo o) {
+                objects.add(o);
+            } else {
+                prefixes.add(e.getKey());
+            }
+            last = e.getKey();
+        }
+        Optional<String> token = more && last != null
+                ? Optional.of(Base64.getUrlEncoder().withoutPadding().encodeToString(
+                        (prefixes.contains(last) ? last + "\uffff" : last).getBytes(StandardCharsets.UTF_8)))
+                : Optional.empty();
+        return new ListResult(objects, prefixes, token);
+    }
+
+    private static String lastKey(UfsListing l) {
+        String a = l.objects().isEmpty() ? null : l.objects().get(l.objects().size() - 1).key();
+        String b = l.commonPrefixes().isEmpty() ? null : l.commonPrefixes().get(l.commonPrefixes().size() - 1);
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        return NamespacePath.compareCodePoints(a, b) > 0 ? a : b;
+    }
+
+    private static String min(String a, String b) {
+        if (a == null) {
+            return b;
+        }
+        if (b == null) {
+            return a;
+        }
+        return NamespacePath.compareCodePoints(a, b) <= 0 ? a : b;
+    }
+}

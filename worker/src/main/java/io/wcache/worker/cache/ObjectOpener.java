@@ -1,0 +1,191 @@
+package io.wcache.worker.cache;
+
+import io.wcache.core.cache.ObjectInfo;
+import io.wcache.core.cache.ObjectReader;
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.WritePolicy;
+import io.wcache.logstore.LogStore;
+import io.wcache.persister.ufs.UfsObject;
+import io.wcache.persister.ufs.UnderFileSystem;
+import io.wcache.schema.catalog.Catalog;
+import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.ExtentCodec;
+import io.wcache.schema.catalog.FileVersion;
+import io.wcache.schema.catalog.PathStatus;
+import io.wcache.schema.catalog.PersistState;
+import io.wcache.worker.persist.ExtentReads;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens a reader of a path's current object: the committed local copy (pinned and leased so it
+ * outlives a concurrent overwrite or compaction), else the UFS, loading what it reads into the
+ * cache ({@link ReadThroughLoader}) when the policy and size allow. A record that fails its check
+ * on read sends a persisted version to the UFS and marks any other damaged.
+ */
+final class ObjectOpener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ObjectOpener.class);
+    private static final int OPEN_ATTEMPTS = 5;
+
+    private final WorkerCacheService svc;
+    private final Catalog catalog;
+    private final LogStore store;
+    private final ExecutorService io;
+    private final long readThroughMaxBytes;
+
+    ObjectOpener(WorkerCacheService svc, Catalog catalog, LogStore store, ExecutorService io, long readThroughMaxBytes) {
+        this.svc = svc;
+        this.catalog = catalog;
+        this.store = store;
+        this.io = io;
+        this.readThroughMaxBytes = readThroughMaxBytes;
+    }
+
+    /** Whether an object of {@code size} bytes on {@code path} is loaded into the cache when read. */
+    boolean readsThrough(NamespacePath path, long size) {
+        return svc.policies().resolve(path).policy() != WritePolicy.NO_CACHE && size <= readThroughMaxBytes;
+    }
+
+    ObjectReader open(NamespacePath path) {
+        svc.policies().requireObjectPath(path);
+        UnderFileSystem u = svc.ufsFor(path);
+        String key = path.relativeToMount();
+        for (int attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
+            // One transaction tells a cached version (with its extents) from a pending delete and from nothing.
+            PathStatus status = catalog.files().status(path);
+            if (status instanceof PathStatus.Live live) {
+                Optional<ObjectReader> r = openCached(live, u, key);
+                if (r.isPresent()) {
+                    return r.get();
+                }
+                continue; // moved, superseded or deleted while opening: look again
+            }
+            if (status instanceof PathStatus.Deleted || svc.policies().cacheOnly(path)) {
+                break;
+            }
+            Optional<UfsObject> head = u.head(key);
+            if (head.isEmpty()) {
+                break;
+            }
+            ObjectInfo info = svc.ufsInfo(path, head.get());
+            if (!readsThrough(path, head.get().size()) || !svc.readThrough().load(path, head.get(), u)) {
+                return new UfsObjectReader(info, u, key, io);
+            }
+        }
+        throw new WcacheException.NotFound(path.toString(), "no such object");
+    }
+
+    /**
+     * A reader of a cached version: its local bytes if this worker holds all of them, else the UFS
+     * when it is persisted. Empty when the bytes moved or the version went while opening.
+     */
+    private Optional<ObjectReader> openCached(PathStatus.Live live, UnderFileSystem u, String key) {
+        FileVersion v = live.layout().file();
+        if (v.damaged()) {
+            throw damaged(v);
+        }
+        List<Extent> extents = live.layout().extents();
+        if (!heldHere(v, extents)) {
+            return Optional.of(new UfsObjectReader(ObjectInfos.of(v), u, key, io)); // persisted: the UFS has it too
+        }
+        svc.pins().pin(v.fileId());
+        if (allInStore(v, extents)) {
+            LogStore.Lease lease;
+            try {
+                lease = store.lease(extents.stream().map(ExtentCodec::toLocation).toList());
+            } catch (WcacheException.NotFound moved) {
+                // Compaction or eviction moved them since the look-up: the Catalog has where they are now.
+                svc.pins().unpin(v.fileId());
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(LocalObjectReader.open(ObjectInfos.of(v), extents, v.fileId(), lease, svc.pins(), io,
+                        c -> corruptRead(v, extents, u, key, c)));
+            } catch (WcacheException.Corruption c) {
+                return Optional.of(corruptRead(v, extents, u, key, c)); // open gave back the pin and the lease
+            }
+        }
+        svc.pins().unpin(v.fileId());
+        if (v.persistState() == PersistState.PERSISTED) {
+            // Evicted: the UFS holds this version.
+            return Optional.of(new UfsObjectReader(ObjectInfos.of(v), u, key, io));
+        }
+        return Optional.empty();
+    }
+
+    /** The extents cover the version and every one is still in this worker's log store. */
+    private boolean allInStore(FileVersion v, List<Extent> extents) {
+        boolean ok = ExtentReads.covers(extents, v.size());
+        for (Extent e : extents) {
+            ok &= store.regionOf(ExtentCodec.toLocation(e)) != null;
+        }
+        return ok;
+    }
+
+    /**
+     * Bytes held by another worker's log store are read through that worker (the cluster forwards
+     * the read there); this store's segment numbers mean nothing for them, so a local read would
+     * return the wrong bytes. False for a persisted version held elsewhere (read it from the UFS);
+     * Unavailable, naming the worker, for an unpersisted one.
+     */
+    private boolean heldHere(FileVersion v, List<Extent> extents) {
+        String workerId = svc.workerId();
+        for (Extent e : extents) {
+            if (!workerId.equals(e.worker())) {
+                if (v.persistState() == PersistState.PERSISTED) {
+                    return false;
+                }
+                throw new WcacheException.Unavailable(v.path().toString(), "generation " + v.generation() + " of "
+                        + v.path() + " is not persisted yet and is held by worker " + e.worker() + ", not by "
+                        + workerId, null);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A read met a record of {@code v} that failed its check. A persisted version is read from the
+     * UFS from now on (its local extents are dropped); any other is marked damaged in the Catalog
+     * and the read fails saying so. Nothing in the UFS is touched either way.
+     */
+    private ObjectReader corruptRead(FileVersion v, List<Extent> extents, UnderFileSystem u, String key,
+                                     WcacheException.Corruption c) {
+        if (v.persistState() == PersistState.PERSISTED) {
+            for (Extent e : extents) {
+                if (catalog.locations().replaceExtent(e, null)) {
+                    store.release(ExtentCodec.toLocation(e));
+                }
+            }
+            LOG.warn("event=damaged_version_served_from_ufs path={} file={} generation={} damage=\"{}\"", v.path(),
+                    v.fileId(), v.generation(), c.getMessage());
+            return new UfsObjectReader(ObjectInfos.of(v), u, key, io);
+        }
+        String damage = "record failed its check on read: " + c.getMessage();
+        Optional<List<Extent>> removed = catalog.files().markDamaged(v.ref(), damage);
+        if (removed.isPresent()) {
+            for (Extent e : removed.get()) {
+                store.release(ExtentCodec.toLocation(e));
+            }
+            LOG.error("event=version_damaged path={} file={} generation={} persist_state={} damage=\"{}\" "
+                    + "action=\"reads fail until the object is deleted or overwritten\"", v.path(), v.fileId(),
+                    v.generation(), v.persistState(), damage);
+        }
+        throw damaged(v, damage);
+    }
+
+    /** The error a read of a damaged version answers (S3 500 InternalError, FUSE EIO). */
+    private static WcacheException.Corruption damaged(FileVersion v, String damage) {
+        return new WcacheException.Corruption(v.path().toString(), "the cached bytes of " + v.path() + " (generation "
+                + v.generation() + ") are damaged and this version was not persisted to the UFS; delete or overwrite"
+                + " the object (" + damage + ")");
+    }
+
+    private static WcacheException.Corruption damaged(FileVersion v) {
+        return damaged(v, v.damage());
+    }
+}
