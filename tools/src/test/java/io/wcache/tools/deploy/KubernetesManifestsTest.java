@@ -55,7 +55,7 @@ import picocli.CommandLine.ParseResult;
  * itself would check it, without a cluster: every object binds to the Kubernetes API model with no
  * unknown field, the FoundationDBCluster validates against the operator's CRD schema, and each
  * worker container's arguments parse with the {@code wcache} command line and its config (the
- * ConfigMap's text plus the {@code --set} arguments, secrets taken from secrets.env.example) loads
+ * ConfigMap's text plus the arguments, the Secret's files and variables taken from their examples) loads
  * with the worker's own config loader. The wiring between objects (selectors, ports, volumes,
  * Secret keys, the operator's ConfigMap, probe routes) is checked too. The negative tests show
  * each check refuses a broken manifest.
@@ -87,7 +87,7 @@ class KubernetesManifestsTest {
                          List<SecretGenerator> secretGenerator, List<Image> images) {
     }
 
-    record SecretGenerator(String name, List<String> envs) {
+    record SecretGenerator(String name, List<String> envs, List<String> files) {
     }
 
     record Image(String name, String newName, String newTag) {
@@ -110,8 +110,9 @@ class KubernetesManifestsTest {
         expected.remove(LOCAL_VOLUMES);
         assertThat(k.resources()).containsExactlyInAnyOrderElementsOf(expected);
         for (SecretGenerator g : k.secretGenerator()) {
-            for (String env : g.envs()) {
-                assertThat(DIR.resolve(env + ".example")).as("the example of %s", env).isRegularFile();
+            for (String f : concat(g.envs(), g.files())) {
+                assertThat(DIR.resolve(f + ".example")).as("the example of %s", f).isRegularFile();
+                assertThat(DIR.resolve(f)).as("%s holds secrets: never in the repository", f).doesNotExist();
             }
         }
         assertThat(k.images()).extracting(Image::name).containsExactly(WORKER_IMAGE);
@@ -272,6 +273,20 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void noSecretIsOnAWorkersCommandLine() throws IOException {
+        // The kubelet expands $(VAR) into the process's arguments, which root on the node can list.
+        for (WorkerContainer w : workerContainers()) {
+            List<String> args = expand(w.container().getArgs(), w.container(), exampleSecrets());
+            for (String value : exampleSecrets().values()) {
+                assertThat(args).noneMatch(a -> a.contains(value));
+            }
+            assertThat(args).noneMatch(a -> a.contains("s3.credentials"));
+            assertThat(load(w, configMapText(w)).config().get(ConfigKeys.S3_CREDENTIALS)).as(
+                    "%s gets its S3 keys from the Secret's argument file", w.owner()).isNotEmpty();
+        }
+    }
+
+    @Test
     void theFuseWorkerMountsUnderItsBidirectionalHostPath() throws IOException {
         WorkerContainer fuse = workerContainers().stream()
                 .filter(w -> w.owner().kindAndName().equals("DaemonSet/wcache-fuse")).findFirst().orElseThrow();
@@ -351,7 +366,7 @@ class KubernetesManifestsTest {
     }
 
     private static String nameOf(WorkerContainer w, Map<String, String> fields) throws IOException {
-        List<String> args = expand(w.container().getArgs(), w.container(), exampleSecrets(), fields);
+        List<String> args = withArgumentFiles(w, expand(w.container().getArgs(), w.container(), exampleSecrets(), fields));
         return parseArgs(args).subcommand().matchedOptionValue("--name", null);
     }
 
@@ -429,6 +444,9 @@ class KubernetesManifestsTest {
                 }
             }
             for (Volume v : w.pod().getVolumes()) {
+                if (v.getSecret() != null) {
+                    assertThat(generated).contains(v.getSecret().getSecretName());
+                }
                 if (v.getConfigMap() != null) {
                     String name = v.getConfigMap().getName();
                     if (name.equals(operatorConfigMap)) {
@@ -493,7 +511,7 @@ class KubernetesManifestsTest {
 
     /** Parses the container's arguments as {@code wcache} does and loads the config they name. */
     static LoadedWorker load(WorkerContainer w, String configText) throws IOException {
-        List<String> args = expand(w.container().getArgs(), w.container(), exampleSecrets());
+        List<String> args = withArgumentFiles(w, expand(w.container().getArgs(), w.container(), exampleSecrets()));
         ParseResult serve = parseArgs(args).subcommand();
         assertThat(serve).as("%s runs wcache serve", w.owner()).isNotNull();
         assertThat(serve.commandSpec().name()).isEqualTo("serve");
@@ -502,6 +520,44 @@ class KubernetesManifestsTest {
         List<String> sets = serve.matchedOptionValue("--set", List.of());
         WcacheConfig cfg = WcacheConfig.fromYaml(configText, w.owner() + " " + configFile, sets);
         return new LoadedWorker(cfg, configFile, serve.matchedOptionValue("--fuse-mount", null));
+    }
+
+    /**
+     * Each {@code @FILE} argument (picocli reads more arguments from FILE) pointed at a temporary
+     * copy of the example of the Secret key mounted at FILE, so picocli expands it as in the pod.
+     */
+    static List<String> withArgumentFiles(WorkerContainer w, List<String> args) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String a : args) {
+            if (!a.startsWith("@")) {
+                out.add(a);
+                continue;
+            }
+            String example = Files.readString(secretFileExample(w, Path.of(a.substring(1))), StandardCharsets.UTF_8);
+            Path copy = Files.createTempFile("wcache-args", ".args");
+            copy.toFile().deleteOnExit();
+            Files.writeString(copy, example, StandardCharsets.UTF_8);
+            out.add("@" + copy);
+        }
+        return out;
+    }
+
+    /** The example file of the generated Secret's key that the container sees at {@code file}. */
+    static Path secretFileExample(WorkerContainer w, Path file) throws IOException {
+        VolumeMount mount = w.container().getVolumeMounts().stream()
+                .filter(vm -> file.startsWith(Path.of(vm.getMountPath()))).findFirst().orElseThrow(
+                        () -> new AssertionError(w.owner() + ": no volume is mounted at " + file));
+        Volume v = volume(w.pod(), mount.getName());
+        assertThat(v.getSecret()).as("%s: %s comes from a Secret", w.owner(), file).isNotNull();
+        String path = Path.of(mount.getMountPath()).relativize(file).toString();
+        String key = v.getSecret().getItems().stream().filter(i -> i.getPath().equals(path))
+                .map(io.fabric8.kubernetes.api.model.KeyToPath::getKey).findFirst()
+                .orElseThrow(() -> new AssertionError(w.owner() + ": the Secret volume has no item at " + path));
+        SecretGenerator g = kustomization().secretGenerator().stream()
+                .filter(s -> s.name().equals(v.getSecret().getSecretName())).findFirst()
+                .orElseThrow(() -> new AssertionError("no generated Secret " + v.getSecret().getSecretName()));
+        assertThat(g.files()).as("the Secret %s has a file %s", g.name(), key).contains(key);
+        return DIR.resolve(key + ".example");
     }
 
     static ParseResult parseArgs(List<String> args) {
