@@ -169,7 +169,7 @@ public final class Worker implements AutoCloseable {
             frontends.add(fe);
             LOG.info("event=frontend_started {}", fe.describe());
         }
-        membership = new Membership(engine.recordDatabase(), CATALOG_NAME, Clock.systemUTC());
+        membership = catalog.membership();
         lease = MembershipLease.start(membership, options.workerId(), addresses(), config.cacheCapacityBytes(),
                 config.get(ConfigKeys.CLUSTER_LEASE_DURATION), config.get(ConfigKeys.CLUSTER_HEARTBEAT_INTERVAL),
                 m -> { });

@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * that share one transaction runner: {@link #files()} (write sessions, committed versions,
  * deletes, listings, batches), {@link #locations()} (extents by log-store location),
  * {@link #multipart()} (multipart uploads and parts), {@link #persistQueue()} (UFS work waiting
- * for the persister) and {@link #cluster()} (path rules, mounts, workers, space counters).
+ * for the persister) and {@link #cluster()} (path rules, mounts, workers, space counters), with
+ * {@link #membership()} (the workers' addresses and leases).
  *
  * <p>Every operation, and every batch given to {@link CatalogFiles#apply}, is exactly one Record
  * Layer transaction run on the calling thread, retried on conflicts; results are domain records,
@@ -30,6 +31,7 @@ public final class Catalog {
     private final MultipartUploads multipart;
     private final PersistQueue persistQueue;
     private final ClusterConfig cluster;
+    private final Membership membership;
 
     /**
      * A catalog named {@code name} on {@code database} (see {@link CatalogKeySpace}), using the
@@ -52,6 +54,7 @@ public final class Catalog {
         this.multipart = new MultipartUploads(transactions, ids);
         this.persistQueue = new PersistQueue(transactions);
         this.cluster = new ClusterConfig(transactions);
+        this.membership = new Membership(transactions);
         try {
             markers.clearStale();
         } catch (RuntimeException e) {
@@ -92,6 +95,11 @@ public final class Catalog {
     /** Path rules, mounts, workers and their space counters. */
     public ClusterConfig cluster() {
         return cluster;
+    }
+
+    /** The workers sharing this Catalog, each with its addresses and membership lease. */
+    public Membership membership() {
+        return membership;
     }
 
     /** The cache this Catalog opens its record store from (tests open the store through it). */

@@ -12,7 +12,6 @@ import io.wcache.core.policy.PathRule;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.schema.proto.WcacheRecords;
 import java.net.URI;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
@@ -21,8 +20,9 @@ import java.util.TreeMap;
 
 /**
  * The Catalog's cluster and path configuration ({@link Catalog#cluster()}): path rules (write
- * policy by prefix), mounts (buckets) and the configuration version workers poll, the workers and
- * their heartbeats, and each worker's pinned and evictable bytes. Each method is one transaction;
+ * policy by prefix), mounts (buckets) and the configuration version workers poll, the registered
+ * workers (their membership leases are {@link Membership}'s), and each worker's pinned and
+ * evictable bytes. Each method is one transaction;
  * the byte counters change only through atomic adds, so hot counters never cause conflicts.
  */
 public final class ClusterConfig {
@@ -149,27 +149,10 @@ public final class ClusterConfig {
 
     // ---------------------------------------------------------------- workers and space
 
-    /** Registers a worker or refreshes its heartbeat; its start time is kept from the first call. */
-    public WorkerInfo heartbeat(String workerId, String address, long capacityBytes) {
-        return transactions.run(t -> {
-            WcacheRecords.Worker old = t.load(Tuple.from(RecordTypes.WORKER, workerId), WcacheRecords.Worker.getDefaultInstance());
-            long started = old == null ? t.now : old.getStartedTimeMs();
-            WcacheRecords.Worker w = WcacheRecords.Worker.newBuilder().setId(workerId).setAddress(address)
-                    .setCapacityBytes(capacityBytes).setHeartbeatTimeMs(t.now).setStartedTimeMs(started).build();
-            t.store.saveRecord(w);
-            return RecordMapping.worker(w);
-        });
-    }
-
+    /** Every registered worker's record (registered and renewed by {@link Membership}). */
     public List<WorkerInfo> workers() {
         return transactions.run(t -> t.scanType(RecordTypes.WORKER, Integer.MAX_VALUE).stream()
                 .map(m -> RecordMapping.worker(as(m, WcacheRecords.Worker.getDefaultInstance()))).toList());
-    }
-
-    /** Workers whose last heartbeat is within {@code timeout} of now. */
-    public List<WorkerInfo> liveWorkers(Duration timeout) {
-        Instant cutoff = transactions.clock().instant().minus(timeout);
-        return workers().stream().filter(w -> !w.heartbeatTime().isBefore(cutoff)).toList();
     }
 
     public SpaceUsage spaceUsage(String worker) {

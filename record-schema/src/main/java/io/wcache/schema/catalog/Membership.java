@@ -1,19 +1,11 @@
 package io.wcache.schema.catalog;
 
-import com.apple.foundationdb.record.RecordCursor;
-import com.apple.foundationdb.record.RecordMetaData;
-import com.apple.foundationdb.record.ScanProperties;
-import com.apple.foundationdb.record.TupleRange;
+import static io.wcache.schema.catalog.RecordTypes.as;
+
 import com.apple.foundationdb.record.provider.foundationdb.FDBDatabase;
-import com.apple.foundationdb.record.provider.foundationdb.FDBRecordContext;
-import com.apple.foundationdb.record.provider.foundationdb.FDBRecordStore;
-import com.apple.foundationdb.record.provider.foundationdb.FDBStoredRecord;
-import com.apple.foundationdb.record.provider.foundationdb.keyspace.KeySpacePath;
 import com.apple.foundationdb.tuple.Tuple;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import io.wcache.core.error.WcacheException;
-import io.wcache.schema.WcacheMetaData;
 import io.wcache.schema.proto.WcacheRecords;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * Cluster membership in the Catalog: each worker's {@code Worker} record holds its addresses and a
@@ -33,18 +24,16 @@ import java.util.function.Function;
  */
 public final class Membership {
 
-    private final FDBDatabase database;
-    private final KeySpacePath recordsPath;
-    private final Clock clock;
-    private final RecordMetaData metaData = WcacheMetaData.metaData();
-    private final Object workerType;
+    private final CatalogTransactions transactions;
 
     /** The membership of the Catalog named {@code catalogName} on {@code database}. */
     public Membership(FDBDatabase database, String catalogName, Clock clock) {
-        this.database = database;
-        this.recordsPath = CatalogKeySpace.records(catalogName);
-        this.clock = clock;
-        this.workerType = metaData.getRecordType("Worker").getRecordTypeKey();
+        this(new CatalogTransactions(database, catalogName, clock));
+    }
+
+    /** The membership of a Catalog, through its transaction runner ({@link Catalog#membership()}). */
+    Membership(CatalogTransactions transactions) {
+        this.transactions = transactions;
     }
 
     /** Where a worker serves: S3 endpoint, admin API and the internal transport between workers. */
@@ -69,9 +58,9 @@ public final class Membership {
      * dropped; later beats keep both.
      */
     public Member renew(String id, Addresses addresses, long capacityBytes, Duration lease, boolean rejoin) {
-        return run(store -> {
-            long now = clock.millis();
-            WcacheRecords.Worker old = load(store, id);
+        return transactions.run(t -> {
+            long now = t.now;
+            WcacheRecords.Worker old = load(t, id);
             long started = (old == null || rejoin) ? now : old.getStartedTimeMs();
             boolean draining = old != null && !rejoin && old.getDraining();
             WcacheRecords.Worker w = WcacheRecords.Worker.newBuilder().setId(id).setAddress(addresses.s3())
@@ -79,17 +68,17 @@ public final class Membership {
                     .setInternalAddress(addresses.internal()).setCapacityBytes(capacityBytes)
                     .setHeartbeatTimeMs(now).setStartedTimeMs(started).setDraining(draining)
                     .setLeaseExpiryMs(now + lease.toMillis()).build();
-            store.saveRecord(w);
+            t.store.saveRecord(w);
             return member(w, now);
         });
     }
 
     /** A clean stop: the lease ends now, so the others stop counting on the worker at once. */
     public void leave(String id) {
-        run(store -> {
-            WcacheRecords.Worker old = load(store, id);
+        transactions.run(t -> {
+            WcacheRecords.Worker old = load(t, id);
             if (old != null) {
-                store.saveRecord(old.toBuilder().setLeaseExpiryMs(clock.millis()).build());
+                t.store.saveRecord(old.toBuilder().setLeaseExpiryMs(t.now).build());
             }
             return null;
         });
@@ -97,28 +86,23 @@ public final class Membership {
 
     /** Marks a worker draining (or not); fails with {@code NotFound} for an unknown worker. */
     public Member setDraining(String id, boolean draining) {
-        return run(store -> {
-            WcacheRecords.Worker old = load(store, id);
+        return transactions.run(t -> {
+            WcacheRecords.Worker old = load(t, id);
             if (old == null) {
                 throw new WcacheException.NotFound(id, "no worker named " + id);
             }
             WcacheRecords.Worker w = old.toBuilder().setDraining(draining).build();
-            store.saveRecord(w);
-            return member(w, clock.millis());
+            t.store.saveRecord(w);
+            return member(w, t.now);
         });
     }
 
     /** Every registered worker, by id, with its state judged now. */
     public List<Member> members() {
-        return run(store -> {
-            long now = clock.millis();
+        return transactions.run(t -> {
             List<Member> out = new ArrayList<>();
-            try (RecordCursor<FDBStoredRecord<Message>> c = store.scanRecords(TupleRange.allOf(Tuple.from(workerType)),
-                    null, ScanProperties.FORWARD_SCAN)) {
-                var it = c.asIterator();
-                while (it.hasNext()) {
-                    out.add(member(parse(it.next().getRecord()), now));
-                }
+            for (Message m : t.scanType(RecordTypes.WORKER, Integer.MAX_VALUE)) {
+                out.add(member(as(m, WcacheRecords.Worker.getDefaultInstance()), t.now));
             }
             out.sort(Comparator.comparing(Member::id));
             return out;
@@ -145,28 +129,7 @@ public final class Membership {
                 Instant.ofEpochMilli(w.getStartedTimeMs()), Instant.ofEpochMilli(expiry), w.getDraining(), state);
     }
 
-    private WcacheRecords.Worker load(FDBRecordStore store, String id) {
-        FDBStoredRecord<Message> r = store.loadRecord(Tuple.from(workerType, id));
-        return r == null ? null : parse(r.getRecord());
-    }
-
-    private static WcacheRecords.Worker parse(Message m) {
-        if (m instanceof WcacheRecords.Worker w) {
-            return w;
-        }
-        try {
-            return WcacheRecords.Worker.parseFrom(m.toByteString());
-        } catch (InvalidProtocolBufferException e) {
-            throw new WcacheException.Corruption("metadata", "stored worker record does not parse: " + e.getMessage());
-        }
-    }
-
-    private <T> T run(Function<FDBRecordStore, T> body) {
-        return database.run(ctx -> body.apply(store(ctx)));
-    }
-
-    private FDBRecordStore store(FDBRecordContext ctx) {
-        return FDBRecordStore.newBuilder().setMetaDataProvider(metaData).setContext(ctx).setKeySpacePath(recordsPath)
-                .createOrOpen();
+    private static WcacheRecords.Worker load(Tx t, String id) {
+        return t.load(Tuple.from(RecordTypes.WORKER, id), WcacheRecords.Worker.getDefaultInstance());
     }
 }

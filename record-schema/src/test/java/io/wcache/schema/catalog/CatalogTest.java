@@ -300,16 +300,21 @@ class CatalogTest {
         assertThatThrownBy(() -> catalog.cluster().removeMount("s3")).isInstanceOf(WcacheException.NotFound.class);
         assertThat(catalog.cluster().configVersion()).isEqualTo(v1 + 1);
 
-        WorkerInfo first = catalog.cluster().heartbeat("w1", "127.0.0.1:9000", 1000);
-        clock.advance(Duration.ofSeconds(20));
-        WorkerInfo second = catalog.cluster().heartbeat("w1", "127.0.0.1:9000", 1000);
+        Duration lease = Duration.ofSeconds(10);
+        Membership.Addresses w1 = new Membership.Addresses("127.0.0.1:9000", "127.0.0.1:9001", "");
+        Membership.Member first = catalog.membership().renew("w1", w1, 1000, lease, true);
+        clock.advance(Duration.ofSeconds(5));
+        Membership.Member second = catalog.membership().renew("w1", w1, 1000, lease, false);
         assertThat(second.startedTime()).isEqualTo(first.startedTime());
         assertThat(second.heartbeatTime()).isEqualTo(clock.instant());
-        catalog.cluster().heartbeat("w2", "127.0.0.1:9002", 1000);
-        clock.advance(Duration.ofSeconds(15));
-        catalog.cluster().heartbeat("w2", "127.0.0.1:9002", 1000);
-        assertThat(catalog.cluster().liveWorkers(Duration.ofSeconds(10))).extracting(WorkerInfo::id).containsExactly("w2");
-        assertThat(catalog.cluster().workers()).hasSize(2);
+        clock.advance(Duration.ofSeconds(8));
+        catalog.membership().renew("w2", new Membership.Addresses("127.0.0.1:9002", "127.0.0.1:9003", ""), 1000, lease,
+                true);
+        clock.advance(Duration.ofSeconds(5)); // w1's lease ended 2 s ago, w2's holds
+        assertThat(catalog.membership().alive()).extracting(Membership.Member::id).containsExactly("w2");
+        assertThat(catalog.cluster().workers()).extracting(WorkerInfo::id).containsExactly("w1", "w2");
+        assertThat(catalog.cluster().workers()).extracting(WorkerInfo::address)
+                .containsExactly("127.0.0.1:9000", "127.0.0.1:9002");
     }
 
     @Test
