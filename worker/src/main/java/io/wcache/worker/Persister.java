@@ -5,9 +5,8 @@ import java.time.Duration;
 /**
  * The seam where a persister plugs into a worker: something that uploads committed
  * {@code WRITE_BACK} versions and performs pending UFS deletes, from the Catalog's persist queue
- * (and, optionally, the pipeline's committed-event stream). {@link io.wcache.worker.persist.PersistDrain}
- * is the built-in single-threaded one; the work unit for any implementation is
- * {@link io.wcache.worker.persist.FileUploader#perform}.
+ * (and, optionally, the pipeline's committed-event stream), and keeps a synchronous UFS write of
+ * a path in order with them. The worker's is {@link io.wcache.worker.persist.AsyncPersister}.
  */
 public interface Persister extends AutoCloseable {
 

@@ -135,7 +135,7 @@ public final class Worker implements AutoCloseable {
         ufs = new UfsRouter(mounts::get);
         closeables.add(ufs);
         pins = new ReaderPins(store, options.workerId());
-        uploader = new FileUploader(catalog, store, options.workerId(), ufs, pins);
+        uploader = new FileUploader(catalog, store, options.workerId(), ufs);
         AtomicInteger n = new AtomicInteger();
         io = Executors.newFixedThreadPool(Math.max(4, Runtime.getRuntime().availableProcessors() * 2), r -> {
             Thread t = new Thread(r, "wcache-io-" + n.incrementAndGet());
@@ -153,8 +153,8 @@ public final class Worker implements AutoCloseable {
         sweeper.start(config.get(ConfigKeys.FILE_CHECK_PERIOD));
         closeables.add(sweeper);
         if (options.runPersister()) {
-            persister = new AsyncPersister(catalog, store, pins, ufs, pipeline,
-                    PersisterConfig.from(options.workerId(), config).withPollInterval(options.persistPollInterval()));
+            persister = newPersister(PersisterConfig.from(options.workerId(), config)
+                    .withPollInterval(options.persistPollInterval()));
             persister.start(options.persistPollInterval());
             cacheService.usePersister(persister);
             closeables.add(persister);
@@ -231,6 +231,16 @@ public final class Worker implements AutoCloseable {
 
     public FileUploader uploader() {
         return uploader;
+    }
+
+    /**
+     * The persister {@link WorkerOptions#runPersister()} starts, not started: the persister
+     * module's per-path ordered, retried uploads over this worker's Catalog, log store, reader
+     * pins and UFS clients. Tests without a running persister start one of their own to drain
+     * the persist queue ({@code persister().start()}, {@code awaitAttempted}).
+     */
+    public AsyncPersister newPersister(PersisterConfig persisterConfig) {
+        return new AsyncPersister(catalog, store, pins, ufs, pipeline, persisterConfig);
     }
 
     /** The worker's pool for blocking work (Catalog and UFS calls) that must not run on an event loop. */

@@ -91,6 +91,7 @@ public final class Persister implements AutoCloseable {
 
     private final AtomicLong failedAttempts = new AtomicLong();
     private final AtomicLong persisted = new AtomicLong();
+    private final AtomicLong persistedBytes = new AtomicLong();
     private final AtomicLong deleted = new AtomicLong();
     private final AtomicLong superseded = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
@@ -548,6 +549,7 @@ public final class Persister implements AutoCloseable {
                 }
             }
             persisted.incrementAndGet();
+            persistedBytes.addAndGet(f.size());
             rate.record(clock.millis(), f.size());
             LOG.debug("event=uploaded path={} generation={} size={}", path, task.generation(), f.size());
         } else {
@@ -721,7 +723,7 @@ public final class Persister implements AutoCloseable {
         double[] rates = rate.rates(now);
         Duration age = oldest == Long.MAX_VALUE ? Duration.ZERO : Duration.ofMillis(Math.max(0, now - oldest));
         return new PersistStats(q, f, r, failedAttempts.get(), persisted.get(), deleted.get(), superseded.get(),
-                dropped.get(), age, bytes, rates[0], rates[1]);
+                dropped.get(), age, bytes, rates[0], rates[1], persistedBytes.get());
     }
 
     /** The Catalog's pending tasks in path order, at most {@code limit}, with what this persister is doing with each. */
@@ -767,6 +769,50 @@ public final class Persister implements AutoCloseable {
             Thread.sleep(20);
         }
         return false;
+    }
+
+    /**
+     * Waits until every task of the Catalog's persist queue that is due now has been attempted at
+     * least once since: uploaded or deleted, found superseded, or failed and rescheduled (tasks
+     * waiting out a backoff are not waited for). False on timeout. Unlike {@link #awaitDrained} it
+     * ends while tasks keep failing (a UFS outage, a damaged version). For tests and an orderly
+     * drain; the persister must be started.
+     */
+    public boolean awaitAttempted(Duration timeout) throws InterruptedException {
+        Map<String, PersistTask> before = new HashMap<>();
+        Instant now = clock.instant();
+        for (PersistTask t : catalog.persistQueue().pendingTasks(config.maxTrackedPaths())) {
+            if (!t.nextAttemptTime().isAfter(now)) {
+                before.put(t.path().toString(), t);
+            }
+        }
+        pollDurableQueue();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            boolean attempted = true;
+            for (PersistTask t : catalog.persistQueue().pendingTasks(config.maxTrackedPaths())) {
+                PersistTask b = before.get(t.path().toString());
+                if (b != null && b.generation() == t.generation() && b.attempts() == t.attempts()) {
+                    attempted = false;
+                    break;
+                }
+            }
+            if (attempted && noneRunning()) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    /** Whether no operation is handed to the upload pool (each one's counters are final once it is not). */
+    private boolean noneRunning() {
+        lock.lock();
+        try {
+            return lanes.values().stream().allMatch(l -> l.running == null);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**

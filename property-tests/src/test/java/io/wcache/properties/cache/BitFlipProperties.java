@@ -16,10 +16,12 @@ import io.wcache.persister.testing.TempDirs;
 import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.properties.support.Bounded;
 import io.wcache.properties.support.SoakTries;
+import io.wcache.persister.async.Backoff;
+import io.wcache.persister.async.PersisterConfig;
 import io.wcache.worker.Worker;
 import io.wcache.worker.WorkerOptions;
 import io.wcache.worker.cache.WorkerCacheService;
-import io.wcache.worker.persist.PersistDrain;
+import io.wcache.worker.persist.AsyncPersister;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -238,12 +240,17 @@ class BitFlipProperties {
         }
     }
 
-    /** Uploads what is due, a bounded number of passes (a damaged version's task keeps failing). */
-    private static void drain(Worker w) {
-        PersistDrain d = new PersistDrain(w.catalog(), w.uploader(), "bitflip-drain", Duration.ofHours(1),
-                Duration.ofHours(1));
-        for (int pass = 0; pass < 5 && d.drainOnce() > 0; pass++) {
-            // a failed task is retried an hour later: one pass attempts each task once
+    /**
+     * Runs the worker's persister ({@link Worker#newPersister}) until each due task was attempted
+     * once (a damaged version's keeps failing; its retry is an hour away).
+     */
+    private static void drain(Worker w) throws InterruptedException {
+        try (AsyncPersister p = w.newPersister(PersisterConfig.of(w.options().workerId(), 2,
+                new Backoff(Duration.ofHours(1), Duration.ofHours(1))).withPollInterval(Duration.ofMillis(20)))) {
+            p.persister().start();
+            if (!p.persister().awaitAttempted(Duration.ofSeconds(60))) {
+                throw new AssertionError("persist tasks not attempted within 60 s");
+            }
         }
     }
 }

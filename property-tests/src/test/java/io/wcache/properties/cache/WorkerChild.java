@@ -14,10 +14,12 @@ import io.wcache.core.policy.PathRule;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.logstore.Location;
 import io.wcache.schema.catalog.ExtentCodec;
+import io.wcache.persister.async.Backoff;
+import io.wcache.persister.async.PersisterConfig;
 import io.wcache.worker.Worker;
 import io.wcache.worker.WorkerOptions;
 import io.wcache.worker.cache.WorkerCacheService;
-import io.wcache.worker.persist.PersistDrain;
+import io.wcache.worker.persist.AsyncPersister;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -249,21 +251,20 @@ public final class WorkerChild {
         return String.join(",", objects) + "|" + String.join(",", prefixes);
     }
 
+    /**
+     * Runs the worker's persister ({@link Worker#newPersister}) until no undamaged version waits
+     * for the UFS or {@code limit} passed; the undamaged tasks left.
+     */
     private int drain(Duration limit) {
-        PersistDrain d = new PersistDrain(worker.catalog(), worker.uploader(), "property-drain", Duration.ofMillis(20),
-                Duration.ofMillis(200));
-        Instant deadline = Instant.now().plus(limit);
-        while (Instant.now().isBefore(deadline)) {
-            d.drainOnce();
-            if (undamagedPending() == 0) {
-                return 0;
-            }
-            try {
+        try (AsyncPersister p = worker.newPersister(PersisterConfig.of(worker.options().workerId(), 2,
+                new Backoff(Duration.ofMillis(20), Duration.ofMillis(200))).withPollInterval(Duration.ofMillis(20)))) {
+            p.persister().start();
+            Instant deadline = Instant.now().plus(limit);
+            while (undamagedPending() > 0 && Instant.now().isBefore(deadline)) {
                 Thread.sleep(25);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         return undamagedPending();
     }

@@ -244,10 +244,9 @@ public final class AdminApi {
             return new PersistStat(Math.max(0, s.pending() - p.inFlight() - s.retrying()), p.inFlight(), s.retrying(),
                     p.failedAttempts(), p.persisted(), oldest, s.bytesPending(), p.bytesPerSecond());
         }
-        long persistedBytes = worker.uploader().persistedBytes();
-        double seconds = Math.max(1e-3, Duration.between(started, clock.instant()).toMillis() / 1000.0);
-        return new PersistStat(s.pending() - s.leased(), s.leased(), s.retrying(), s.failedAttempts(),
-                worker.uploader().persistedFiles(), oldest, s.bytesPending(), persistedBytes / seconds);
+        // No persister runs here: nothing is uploaded, the queue figures are the Catalog's.
+        return new PersistStat(s.pending() - s.leased(), s.leased(), s.retrying(), s.failedAttempts(), 0, oldest,
+                s.bytesPending(), 0);
     }
 
     public List<PendingRow> persistList(int limit) {

@@ -6,8 +6,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.wcache.persister.async.PersistStats;
 import io.wcache.schema.catalog.PersistQueueStats;
 import io.wcache.worker.Worker;
+import io.wcache.worker.persist.AsyncPersister;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.function.ToDoubleFunction;
@@ -67,9 +69,10 @@ public final class WorkerMetrics {
         gauge(registry, "wcache.persist.lag.seconds", "Age of the oldest pending persist task", m,
                 x -> x.queue().oldestEnqueued().map(t -> Math.max(0, Duration.between(t, Instant.now()).toMillis()) / 1000.0)
                         .orElse(0.0));
-        FunctionCounter.builder("wcache.persist.persisted", m, x -> worker.uploader().persistedFiles())
+        FunctionCounter.builder("wcache.persist.persisted", m, x -> persisterStat(worker, PersistStats::persisted))
                 .description("Versions uploaded and marked PERSISTED").register(registry);
-        FunctionCounter.builder("wcache.persist.persisted.bytes", m, x -> worker.uploader().persistedBytes())
+        FunctionCounter.builder("wcache.persist.persisted.bytes", m,
+                        x -> persisterStat(worker, PersistStats::persistedBytes))
                 .description("Bytes of versions marked PERSISTED").register(registry);
         FunctionCounter.builder("wcache.sweep.runs", m, x -> worker.sweeper().sweeps())
                 .description("Session sweeps run").register(registry);
@@ -86,6 +89,11 @@ public final class WorkerMetrics {
     private static void gauge(MeterRegistry r, String name, String description, WorkerMetrics m,
                               ToDoubleFunction<WorkerMetrics> f) {
         Gauge.builder(name, m, f).description(description).strongReference(true).register(r);
+    }
+
+    /** A total of the running persister; 0 when the worker runs none (nothing is uploaded). */
+    private static double persisterStat(Worker worker, java.util.function.ToLongFunction<PersistStats> f) {
+        return worker.persister() instanceof AsyncPersister p ? f.applyAsLong(p.stats()) : 0;
     }
 
     private synchronized PersistQueueStats queue() {
