@@ -16,6 +16,7 @@ import io.wcache.schema.catalog.ListPage;
 import io.wcache.schema.catalog.ListRequest;
 import io.wcache.schema.catalog.PartInfo;
 import io.wcache.schema.catalog.PersistState;
+import io.wcache.worker.space.ExtentRelease;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -56,11 +57,24 @@ public final class RestartRecovery {
                           int extentsDroppedToUfs) {
     }
 
-    private RestartRecovery() {
-    }
+    private final Catalog catalog;
+    private final LogStore store;
+    private final String workerId;
+    /** Committed versions and open write sessions, by file id. */
+    private final Map<Long, FileVersion> files = new HashMap<>();
+    /** Write sessions open at the stop, this worker's and others'. */
+    private final List<FileVersion> sessions;
+    /** Parts of multipart uploads in progress, by file id: their file ids are known only to their Part records. */
+    private final Map<Long, PartInfo> parts = new HashMap<>();
+    /** Whether each upload's parts are pinned, by upload id. */
+    private final Map<String, Boolean> uploadPins = new HashMap<>();
+    /** This worker's referenced extents, by log-store location. */
+    private final Map<Location, Extent> byLocation = new HashMap<>();
 
-    public static Outcome run(Catalog catalog, LogStore store, String workerId) {
-        Map<Long, FileVersion> files = new HashMap<>();
+    private RestartRecovery(Catalog catalog, LogStore store, String workerId) {
+        this.catalog = catalog;
+        this.store = store;
+        this.workerId = workerId;
         ListRequest req = ListRequest.of("", "", ListRequest.MAX_LIMIT);
         while (true) {
             ListPage page = catalog.files().list(req);
@@ -72,18 +86,37 @@ public final class RestartRecovery {
             }
             req = req.withContinuation(page.continuation().get());
         }
-        List<FileVersion> sessions = catalog.files().sessionsCreatedBefore(Instant.now().plus(3650, ChronoUnit.DAYS), Integer.MAX_VALUE);
+        this.sessions = catalog.files().sessionsCreatedBefore(Instant.now().plus(3650, ChronoUnit.DAYS), Integer.MAX_VALUE);
         for (FileVersion s : sessions) {
             files.put(s.fileId(), s);
         }
-        // Parts are not files of the namespace: their file ids are known only to their Part records.
-        Map<Long, PartInfo> parts = new HashMap<>();
         for (PartInfo p : catalog.multipart().allParts(Integer.MAX_VALUE)) {
             parts.put(p.fileId(), p);
         }
-        Map<String, Boolean> uploadPins = new HashMap<>();
+    }
+
+    public static Outcome run(Catalog catalog, LogStore store, String workerId) {
+        RestartRecovery r = new RestartRecovery(catalog, store, workerId);
         List<LiveExtent> live = new ArrayList<>();
-        Map<Location, Extent> byLocation = new HashMap<>();
+        int unreferenced = r.referencedExtents(live);
+        RestoreReport report = store.restore(live);
+        Lost lost = r.settleLost(r.lostFiles(report));
+        int aborted = r.abortOwnSessions();
+        Outcome o = new Outcome(report.restored(), unreferenced, aborted, lost.versionsDamaged(), lost.extentsDropped());
+        LOG.info("event=restart_reconciled live_extents={} missing={} damaged_records={} unreferenced_extent_records={} "
+                        + "sessions_aborted={} versions_damaged={} extents_dropped_to_ufs={} parts_kept={} parts_lost={}",
+                o.liveExtents(), report.missing().size(), report.damaged().size(), o.unreferencedExtentRecords(),
+                o.sessionsAborted(), o.versionsDamaged(), o.extentsDroppedToUfs(), r.parts.size() - lost.partsLost(),
+                lost.partsLost());
+        return o;
+    }
+
+    /**
+     * Declares each of this worker's extents that a version, session or part references live in
+     * {@code live} (pinned unless its version is persisted or its part evictable) and forgets
+     * the extent records nothing references; returns how many were forgotten.
+     */
+    private int referencedExtents(List<LiveExtent> live) {
         int unreferenced = 0;
         for (Extent e : catalog.locations().allExtents(Integer.MAX_VALUE)) {
             if (!e.worker().equals(workerId)) {
@@ -91,43 +124,59 @@ public final class RestartRecovery {
             }
             FileVersion v = files.get(e.fileId());
             if (v == null && !parts.containsKey(e.fileId())) {
+                // Not restored, so there is nothing to release in the log store.
                 catalog.locations().replaceExtent(e, null);
                 unreferenced++;
                 continue;
             }
             Location loc = ExtentCodec.toLocation(e);
             boolean clean = v == null
-                    ? !partPinned(catalog, parts.get(e.fileId()), uploadPins)
+                    ? !partPinned(parts.get(e.fileId()))
                     : v.state() == FileState.COMMITTED && v.persistState() == PersistState.PERSISTED;
             live.add(new LiveExtent(loc, clean ? Region.EVICTABLE : Region.PINNED));
             byLocation.put(loc, e);
         }
-        RestoreReport report = store.restore(live);
-        Map<Long, String> damaged = new HashMap<>();
+        return unreferenced;
+    }
+
+    /** Files some of whose records the store could not restore (missing or damaged), with why. */
+    private Map<Long, String> lostFiles(RestoreReport report) {
+        Map<Long, String> lost = new HashMap<>();
         for (Location missing : report.missing()) {
             Extent e = byLocation.remove(missing);
             if (e != null) {
-                damaged.putIfAbsent(e.fileId(), "record missing at restart (cut with the log tail): offset " + e.offset()
+                lost.putIfAbsent(e.fileId(), "record missing at restart (cut with the log tail): offset " + e.offset()
                         + " at " + missing);
             }
         }
         for (Location bad : report.damaged()) {
             Extent e = byLocation.remove(bad);
             if (e != null) {
-                damaged.putIfAbsent(e.fileId(), "record failed its CRC32C or framing check at restart (or its segment is gone): offset " + e.offset() + " at " + bad);
+                lost.putIfAbsent(e.fileId(), "record failed its CRC32C or framing check at restart (or its segment is"
+                        + " gone): offset " + e.offset() + " at " + bad);
             }
         }
+        return lost;
+    }
+
+    /** What {@link #settleLost} did. */
+    private record Lost(int versionsDamaged, int extentsDropped, int partsLost) {
+    }
+
+    /**
+     * Settles each file whose bytes did not all survive: a part is forgotten (a completion naming
+     * it is refused), a persisted version reads from the UFS from now on, any other committed
+     * version is marked damaged; sessions are left to {@link #abortOwnSessions}.
+     */
+    private Lost settleLost(Map<Long, String> lost) {
         int markedDamaged = 0;
         int dropped = 0;
         int partsLost = 0;
-        for (Map.Entry<Long, String> d : damaged.entrySet()) {
+        for (Map.Entry<Long, String> d : lost.entrySet()) {
             long fileId = d.getKey();
             PartInfo part = parts.get(fileId);
             if (part != null) {
-                // The part's bytes are gone: forget the part, so a completion naming it is refused.
-                for (Extent e : catalog.multipart().dropPart(part.uploadId(), part.partNumber(), fileId)) {
-                    store.release(ExtentCodec.toLocation(e));
-                }
+                ExtentRelease.release(store, catalog.multipart().dropPart(part.uploadId(), part.partNumber(), fileId));
                 partsLost++;
                 LOG.warn("event=part_dropped upload={} part={} file={} reason=\"{}\"", part.uploadId(),
                         part.partNumber(), fileId, d.getValue());
@@ -135,10 +184,10 @@ public final class RestartRecovery {
             }
             FileVersion v = files.get(fileId);
             if (v.state() == FileState.WRITING) {
-                continue; // aborted below with the other sessions
+                continue; // aborted with the other sessions
             }
             if (v.persistState() == PersistState.PERSISTED) {
-                dropped += dropLocalExtents(catalog, store, fileId);
+                dropped += ExtentRelease.forget(catalog, store, catalog.files().extents(fileId));
                 LOG.warn("event=damaged_version_served_from_ufs path={} file={} generation={} damage=\"{}\"", v.path(),
                         fileId, v.generation(), d.getValue());
                 continue;
@@ -149,17 +198,20 @@ public final class RestartRecovery {
             Optional<List<Extent>> removed = catalog.files().markDamaged(v.ref(), d.getValue());
             if (removed.isEmpty()) {
                 // Persisted or superseded meanwhile (another worker's persister): its bytes are elsewhere.
-                dropped += dropLocalExtents(catalog, store, fileId);
+                dropped += ExtentRelease.forget(catalog, store, catalog.files().extents(fileId));
                 continue;
             }
-            for (Extent e : removed.get()) {
-                store.release(ExtentCodec.toLocation(e));
-            }
+            ExtentRelease.release(store, removed.get());
             markedDamaged++;
             LOG.error("event=version_damaged path={} file={} generation={} persist_state={} damage=\"{}\" "
                     + "action=\"reads fail until the object is deleted or overwritten\"", v.path(), fileId,
                     v.generation(), v.persistState(), d.getValue());
         }
+        return new Lost(markedDamaged, dropped, partsLost);
+    }
+
+    /** Aborts the write sessions this worker owned (their writers died with it); returns how many. */
+    private int abortOwnSessions() {
         int aborted = 0;
         for (FileVersion s : sessions) {
             if (!s.ownerWorker().equals(workerId)) {
@@ -167,21 +219,13 @@ public final class RestartRecovery {
             }
             try {
                 AbortResult r = catalog.files().abort(s.ref());
-                for (Extent e : r.extents()) {
-                    Location loc = ExtentCodec.toLocation(e);
-                    store.release(loc);
-                }
+                ExtentRelease.release(store, r.extents());
                 aborted++;
             } catch (WcacheException.NotFound | WcacheException.Conflict e) {
                 // gone meanwhile
             }
         }
-        Outcome o = new Outcome(report.restored(), unreferenced, aborted, markedDamaged, dropped);
-        LOG.info("event=restart_reconciled live_extents={} missing={} damaged_records={} unreferenced_extent_records={} "
-                        + "sessions_aborted={} versions_damaged={} extents_dropped_to_ufs={} parts_kept={} parts_lost={}",
-                o.liveExtents(), report.missing().size(), report.damaged().size(), o.unreferencedExtentRecords(),
-                o.sessionsAborted(), o.versionsDamaged(), o.extentsDroppedToUfs(), parts.size() - partsLost, partsLost);
-        return o;
+        return aborted;
     }
 
     /**
@@ -189,20 +233,8 @@ public final class RestartRecovery {
      * resolved at creation (a {@code WRITE_THROUGH} part is evictable, its completion uploads it
      * synchronously and unpins nothing). An upload that cannot be found keeps its parts pinned.
      */
-    private static boolean partPinned(Catalog catalog, PartInfo part, Map<String, Boolean> uploadPins) {
+    private boolean partPinned(PartInfo part) {
         return uploadPins.computeIfAbsent(part.uploadId(),
                 id -> catalog.multipart().upload(id).map(u -> u.policy().pinsData()).orElse(true));
-    }
-
-    /** Removes this file's extent records (its bytes are read from the UFS from now on); returns how many. */
-    private static int dropLocalExtents(Catalog catalog, LogStore store, long fileId) {
-        int n = 0;
-        for (Extent e : catalog.files().extents(fileId)) {
-            Location loc = ExtentCodec.toLocation(e);
-            catalog.locations().replaceExtent(e, null);
-            store.release(loc);
-            n++;
-        }
-        return n;
     }
 }
