@@ -103,7 +103,8 @@ final class IndexHandler implements EventHandler<RingSlot> {
             slot.result = e;
             return new CatalogOp.AddPartExtents(s.uploadId(), s.fileId(), List.of(e));
         } else if (p instanceof PipelineOp.Commit c) {
-            return new CatalogOp.PutPart(s.uploadId(), s.partNumber(), s.fileId(), c.request().size(), c.request().etag());
+            return new CatalogOp.PutPart(s.uploadId(), s.partNumber(), s.fileId(), c.request().size(), c.request().etag(),
+                    c.request().checksum());
         }
         return new CatalogOp.AbortPart(s.uploadId(), s.partNumber(), s.fileId());
     }

@@ -185,7 +185,8 @@ final class FileBackedCacheService implements CacheService {
         }
 
         @Override
-        public synchronized CompletableFuture<ObjectInfo> commit() {
+        public synchronized CompletableFuture<ObjectInfo> commit(
+                java.util.Optional<io.wcache.core.cache.ObjectChecksum> checksum) {
             try {
                 closed = true;
                 channel.force(true);

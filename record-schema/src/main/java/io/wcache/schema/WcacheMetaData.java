@@ -28,8 +28,9 @@ public final class WcacheMetaData {
      * 7: Extents are indexed by location. 8: File and MultipartUpload gain tags.
      * 9: Mount gains created_time_ms; MountSeen records when configured mounts were first seen.
      * 10: Worker gains its S3, admin and internal addresses, draining and lease_expiry_ms (membership).
+     * 11: File gains checksum and part_checksums, MultipartUpload and Part gain checksum (S3 flexible checksums).
      */
-    public static final int VERSION = 10;
+    public static final int VERSION = 11;
 
     /** Committed and writing files by (state, path): listings and per-path look-ups of sessions. */
     public static final String FILE_BY_STATE_PATH = "File$state_path";

@@ -85,6 +85,24 @@ public interface CacheService {
      */
     CompletableFuture<ObjectInfo> completeMultipart(NamespacePath path, String uploadId, List<PartRef> parts);
 
+    /**
+     * Completes as {@link #completeMultipart(NamespacePath, String, List)} and stores {@code checksum}
+     * (computed by the caller from the parts' checksums) with the object, and each named part's
+     * checksum for reads of one part.
+     */
+    default CompletableFuture<ObjectInfo> completeMultipart(NamespacePath path, String uploadId, List<PartRef> parts,
+                                                            Optional<ObjectChecksum> checksum) {
+        return completeMultipart(path, uploadId, parts);
+    }
+
+    /** The upload in progress (its checksum algorithm and type); fails with {@code NotFound}. */
+    default CompletableFuture<MultipartUpload> multipartUpload(NamespacePath path, String uploadId) {
+        return listMultipartUploads(path.toString()).thenApply(all -> all.stream()
+                .filter(u -> u.uploadId().equals(uploadId) && u.path().equals(path)).findFirst()
+                .orElseThrow(() -> new io.wcache.core.error.WcacheException.NotFound(uploadId,
+                        "no multipart upload " + uploadId + " in progress")));
+    }
+
     /** Abandons an upload and frees its parts. */
     CompletableFuture<Void> abortMultipart(NamespacePath path, String uploadId);
 

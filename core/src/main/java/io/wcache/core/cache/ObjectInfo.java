@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a reader or lister learns about a committed object. {@code etag} is S3's form without
@@ -13,12 +14,15 @@ import java.util.Objects;
  * non-empty only for objects completed from a multipart upload (S3's {@code partNumber} reads);
  * {@code standardHeaders} are the {@link StandardHeaders} stored with the object, keyed in lower
  * case (empty in listings); {@code tags} are the object's S3 tags, sorted by key (empty in listings and
- * for objects known only from the UFS).
+ * for objects known only from the UFS); {@code checksum} is the flexible checksum stored with the
+ * version, if one was (S3's {@code x-amz-checksum-*}), and {@code partChecksums} the base64 checksums
+ * of a multipart object's parts, in part order (empty strings where a part had none; empty list when
+ * not multipart or no part had one).
  */
 public record ObjectInfo(NamespacePath path, long size, String etag, Instant lastModified, String contentType,
                          Map<String, String> userMetadata, PersistStatus persistStatus, WritePolicy policy,
                          long generation, List<Long> partSizes, Map<String, String> standardHeaders,
-                         Map<String, String> tags) {
+                         Map<String, String> tags, Optional<ObjectChecksum> checksum, List<String> partChecksums) {
 
     public ObjectInfo {
         Objects.requireNonNull(path, "path");
@@ -30,6 +34,23 @@ public record ObjectInfo(NamespacePath path, long size, String etag, Instant las
         partSizes = List.copyOf(partSizes);
         standardHeaders = StandardHeaders.of(standardHeaders);
         tags = tags == null ? Map.of() : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tags));
+        checksum = checksum == null ? Optional.empty() : checksum;
+        partChecksums = partChecksums == null ? List.of() : List.copyOf(partChecksums);
+    }
+
+    /** Information without a checksum. */
+    public ObjectInfo(NamespacePath path, long size, String etag, Instant lastModified, String contentType,
+                      Map<String, String> userMetadata, PersistStatus persistStatus, WritePolicy policy,
+                      long generation, List<Long> partSizes, Map<String, String> standardHeaders,
+                      Map<String, String> tags) {
+        this(path, size, etag, lastModified, contentType, userMetadata, persistStatus, policy, generation, partSizes,
+                standardHeaders, tags, Optional.empty(), List.of());
+    }
+
+    /** The same information with another part list, its sizes and checksums. */
+    public ObjectInfo withParts(List<Long> sizes, List<String> checksums) {
+        return new ObjectInfo(path, size, etag, lastModified, contentType, userMetadata, persistStatus, policy,
+                generation, sizes, standardHeaders, tags, checksum, checksums);
     }
 
     /** Information without tags. */

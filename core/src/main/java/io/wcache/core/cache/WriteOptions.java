@@ -11,12 +11,14 @@ import java.util.Optional;
  * *}; FUSE's {@code O_EXCL}), the {@link StandardHeaders standard headers} stored with the object
  * ({@code Cache-Control}, {@code Content-Disposition}, ...; validated, keyed in lower case), and
  * {@code ifMatch}: the ETags one of which the current object must have (S3's {@code If-Match};
- * empty: no condition), and {@code tags}: the object's S3 tags (already validated by the frontend). Both conditions are checked again when the write commits, atomically with
+ * empty: no condition), and {@code tags}: the object's S3 tags (already validated by the frontend), and
+ * {@code checksum}: for a multipart upload, the checksum algorithm and type its parts and completed
+ * object carry (a single write's checksum is given to {@link WriteSession#commit(Optional)} instead). Both conditions are checked again when the write commits, atomically with
  * it: of concurrent conditional writers of one path, exactly those the condition admits win.
  */
 public record WriteOptions(String contentType, Map<String, String> userMetadata, Optional<byte[]> expectedMd5,
                            boolean ifNoneMatch, Map<String, String> standardHeaders, List<String> ifMatch,
-                           Map<String, String> tags) {
+                           Map<String, String> tags, Optional<ObjectChecksum> checksum) {
 
     public WriteOptions {
         userMetadata = Map.copyOf(userMetadata);
@@ -24,6 +26,20 @@ public record WriteOptions(String contentType, Map<String, String> userMetadata,
         standardHeaders = StandardHeaders.of(standardHeaders);
         ifMatch = ifMatch == null ? List.of() : List.copyOf(ifMatch);
         tags = tags == null ? Map.of() : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tags));
+        checksum = checksum == null ? Optional.empty() : checksum;
+    }
+
+    /** Options without a checksum. */
+    public WriteOptions(String contentType, Map<String, String> userMetadata, Optional<byte[]> expectedMd5,
+                        boolean ifNoneMatch, Map<String, String> standardHeaders, List<String> ifMatch,
+                        Map<String, String> tags) {
+        this(contentType, userMetadata, expectedMd5, ifNoneMatch, standardHeaders, ifMatch, tags, Optional.empty());
+    }
+
+    /** The same options with a multipart upload's checksum algorithm and type. */
+    public WriteOptions withChecksum(Optional<ObjectChecksum> newChecksum) {
+        return new WriteOptions(contentType, userMetadata, expectedMd5, ifNoneMatch, standardHeaders, ifMatch, tags,
+                newChecksum);
     }
 
     /** Options without tags. */
@@ -34,7 +50,8 @@ public record WriteOptions(String contentType, Map<String, String> userMetadata,
 
     /** The same options with {@code tags} (S3 object tags) instead. */
     public WriteOptions withTags(Map<String, String> newTags) {
-        return new WriteOptions(contentType, userMetadata, expectedMd5, ifNoneMatch, standardHeaders, ifMatch, newTags);
+        return new WriteOptions(contentType, userMetadata, expectedMd5, ifNoneMatch, standardHeaders, ifMatch, newTags,
+                checksum);
     }
 
     /** Options without an {@code If-Match} condition. */

@@ -3,6 +3,7 @@ package io.wcache.core.cache;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -30,7 +31,16 @@ public interface WriteSession {
     CompletableFuture<Void> append(ByteBuffer chunk);
 
     /** Makes the written bytes the current version of the path (or the part, for a multipart session). */
-    CompletableFuture<ObjectInfo> commit();
+    default CompletableFuture<ObjectInfo> commit() {
+        return commit(Optional.empty());
+    }
+
+    /**
+     * Commits as {@link #commit()}, storing {@code checksum} (verified by the caller against the
+     * written bytes) with the version or part; a session that cannot store one (a {@code NO_CACHE}
+     * write) commits without it.
+     */
+    CompletableFuture<ObjectInfo> commit(Optional<ObjectChecksum> checksum);
 
     /** Discards the session and its bytes; idempotent, and a no-op after a commit. */
     CompletableFuture<Void> abort();

@@ -138,7 +138,8 @@ final class AppliedBatch {
         } else if (op instanceof CatalogOp.AddPartExtents a) {
             return t.uploads.addPartExtents(a.uploadId(), a.fileId(), a.extents());
         } else if (op instanceof CatalogOp.PutPart p) {
-            return new PartResult(t.uploads.putPart(p.uploadId(), p.partNumber(), p.fileId(), null, p.size(), p.etag()));
+            return new PartResult(t.uploads.putPart(p.uploadId(), p.partNumber(), p.fileId(), null, p.size(), p.etag(),
+                    p.checksum()));
         } else if (op instanceof CatalogOp.AbortPart a) {
             return t.uploads.abortPart(a.uploadId(), a.partNumber(), a.fileId());
         }

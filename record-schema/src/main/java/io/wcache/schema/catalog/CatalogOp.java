@@ -64,9 +64,19 @@ public sealed interface CatalogOp {
 
     /**
      * Make the part's recorded extents, which must cover {@code [0, size)}, part {@code partNumber}
-     * of the upload, replacing an earlier copy; succeeds with a {@link PartResult} of the replaced copy.
+     * of the upload, replacing an earlier copy, with the flexible checksum it was uploaded with (if
+     * any); succeeds with a {@link PartResult} of the replaced copy.
      */
-    record PutPart(String uploadId, int partNumber, long fileId, long size, String etag) implements CatalogOp {
+    record PutPart(String uploadId, int partNumber, long fileId, long size, String etag,
+                   java.util.Optional<io.wcache.core.cache.ObjectChecksum> checksum) implements CatalogOp {
+        public PutPart {
+            checksum = checksum == null ? java.util.Optional.empty() : checksum;
+        }
+
+        /** A part without a checksum. */
+        public PutPart(String uploadId, int partNumber, long fileId, long size, String etag) {
+            this(uploadId, partNumber, fileId, size, etag, java.util.Optional.empty());
+        }
     }
 
     /**

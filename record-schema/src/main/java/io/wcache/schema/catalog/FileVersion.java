@@ -1,5 +1,6 @@
 package io.wcache.schema.catalog;
 
+import io.wcache.core.cache.ObjectChecksum;
 import io.wcache.core.cache.StandardHeaders;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
@@ -14,7 +15,9 @@ import java.util.Optional;
  * path (a session carries a provisional one until it commits); {@code fileId} is unique across
  * the whole catalog and never reused. {@code partSizes} lists the part sizes of an object completed
  * from a multipart upload (empty otherwise). {@code standardHeaders} are the object's stored
- * {@link StandardHeaders} (Cache-Control, ...), keyed in lower case; {@code tags} its S3 object tags. {@code damage} is empty unless
+ * {@link StandardHeaders} (Cache-Control, ...), keyed in lower case; {@code tags} its S3 object tags;
+ * {@code checksum} its flexible checksum, if it was stored with one, and {@code partChecksums} a
+ * multipart object's per-part checksums (base64, in part order). {@code damage} is empty unless
  * the version's cached bytes failed their checksum while the UFS does not hold it (see
  * {@link Catalog#markDamaged}); it then says what failed, and reads of the version fail.
  */
@@ -23,7 +26,8 @@ public record FileVersion(NamespacePath path, long fileId, long generation, File
                           String etag, long crc32c, String contentType, Map<String, String> userMetadata,
                           Instant createdTime, Instant lastWriteTime, Optional<Instant> committedTime,
                           String ownerWorker, List<String> replicaWorkers, List<Long> partSizes,
-                          Map<String, String> standardHeaders, String damage, Map<String, String> tags) {
+                          Map<String, String> standardHeaders, String damage, Map<String, String> tags,
+                          Optional<ObjectChecksum> checksum, List<String> partChecksums) {
 
     public FileVersion {
         damage = damage == null ? "" : damage;
@@ -32,6 +36,20 @@ public record FileVersion(NamespacePath path, long fileId, long generation, File
         partSizes = partSizes == null ? List.of() : List.copyOf(partSizes);
         standardHeaders = StandardHeaders.of(standardHeaders);
         tags = tags == null ? Map.of() : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tags));
+        checksum = checksum == null ? Optional.empty() : checksum;
+        partChecksums = partChecksums == null ? List.of() : List.copyOf(partChecksums);
+    }
+
+    /** A version without a checksum. */
+    public FileVersion(NamespacePath path, long fileId, long generation, FileState state,
+                       PersistState persistState, WritePolicy policy, int writeReplicas, long size,
+                       String etag, long crc32c, String contentType, Map<String, String> userMetadata,
+                       Instant createdTime, Instant lastWriteTime, Optional<Instant> committedTime,
+                       String ownerWorker, List<String> replicaWorkers, List<Long> partSizes,
+                       Map<String, String> standardHeaders, String damage, Map<String, String> tags) {
+        this(path, fileId, generation, state, persistState, policy, writeReplicas, size, etag, crc32c, contentType,
+                userMetadata, createdTime, lastWriteTime, committedTime, ownerWorker, replicaWorkers, partSizes,
+                standardHeaders, damage, tags, Optional.empty(), List.of());
     }
 
     /** A version without tags. */

@@ -2,6 +2,7 @@ package io.wcache.schema.catalog;
 
 import static io.wcache.schema.catalog.RecordTypes.as;
 
+import io.wcache.core.cache.ObjectChecksum;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.schema.proto.WcacheRecords;
@@ -35,6 +36,11 @@ public final class MultipartUploads {
      * committed version.
      */
     public MultipartUploadInfo createUpload(BeginRequest request) {
+        return createUpload(request, Optional.empty());
+    }
+
+    /** Starts an upload whose parts and completed object carry {@code checksum}'s algorithm and type. */
+    public MultipartUploadInfo createUpload(BeginRequest request, Optional<ObjectChecksum> checksum) {
         if (!request.policy().cachesWrites()) {
             throw new WcacheException.InvalidArgument(request.path().toString(),
                     "policy " + request.policy() + " caches no writes; no multipart upload is opened");
@@ -49,6 +55,9 @@ public final class MultipartUploads {
                     .addAllTags(RecordMapping.keyValues(request.tags()))
                     .setPolicy(request.policy().name()).setWriteReplicas(request.writeReplicas())
                     .addAllReplicaWorkers(request.replicaWorkers()).build();
+            if (checksum.isPresent()) {
+                u = u.toBuilder().setChecksum(RecordMapping.checksum(checksum.get())).build();
+            }
             t.store.saveRecord(u);
             return RecordMapping.upload(u);
         });
@@ -123,8 +132,17 @@ public final class MultipartUploads {
      * @throws WcacheException.NotFound for an unknown upload
      */
     public CompleteUploadResult completeUpload(String uploadId, List<CompletedPart> parts, String etag, long crc32c) {
+        return completeUpload(uploadId, parts, etag, crc32c, Optional.empty());
+    }
+
+    /**
+     * Completes as {@link #completeUpload(String, List, String, long)}, storing {@code checksum} with
+     * the object and the named parts' checksums ({@code FileVersion.partChecksums}).
+     */
+    public CompleteUploadResult completeUpload(String uploadId, List<CompletedPart> parts, String etag, long crc32c,
+                                               Optional<ObjectChecksum> checksum) {
         long fileId = ids.next();
-        return transactions.run(t -> t.uploads.complete(uploadId, parts, etag, crc32c, fileId));
+        return transactions.run(t -> t.uploads.complete(uploadId, parts, etag, crc32c, fileId, checksum));
     }
 
     /**

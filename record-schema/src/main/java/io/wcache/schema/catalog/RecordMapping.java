@@ -1,5 +1,6 @@
 package io.wcache.schema.catalog;
 
+import io.wcache.core.cache.ObjectChecksum;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.schema.proto.WcacheRecords;
@@ -62,7 +63,8 @@ final class RecordMapping {
                 Instant.ofEpochMilli(f.getCreatedTimeMs()), Instant.ofEpochMilli(f.getLastWriteTimeMs()),
                 f.hasCommittedTimeMs() ? Optional.of(Instant.ofEpochMilli(f.getCommittedTimeMs())) : Optional.empty(),
                 f.getOwnerWorker(), f.getReplicaWorkersList(), f.getPartSizesList(), map(f.getStandardHeadersList()), f.getDamage(),
-                map(f.getTagsList()));
+                map(f.getTagsList()), f.hasChecksum() ? Optional.of(checksum(f.getChecksum())) : Optional.empty(),
+                f.getPartChecksumsList());
     }
 
     static Extent extent(WcacheRecords.Extent e) {
@@ -99,11 +101,21 @@ final class RecordMapping {
         return new MultipartUploadInfo(u.getUploadId(), NamespacePath.of(u.getPath()), WritePolicy.valueOf(u.getPolicy()),
                 Math.max(1, u.getWriteReplicas()), u.getOwnerWorker(), u.getReplicaWorkersList(), u.getContentType(),
                 map(u.getUserMetadataList()), Instant.ofEpochMilli(u.getCreatedTimeMs()), map(u.getStandardHeadersList()),
-                map(u.getTagsList()));
+                map(u.getTagsList()), u.hasChecksum() ? Optional.of(checksum(u.getChecksum())) : Optional.empty());
     }
 
     static PartInfo part(WcacheRecords.Part p) {
         return new PartInfo(p.getUploadId(), p.getPartNumber(), p.getFileId(), p.getSize(), p.getEtag(),
-                Instant.ofEpochMilli(p.getCreatedTimeMs()));
+                Instant.ofEpochMilli(p.getCreatedTimeMs()),
+                p.hasChecksum() ? Optional.of(checksum(p.getChecksum())) : Optional.empty());
+    }
+
+    static ObjectChecksum checksum(WcacheRecords.Checksum c) {
+        return new ObjectChecksum(c.getAlgorithm(), c.getType(), c.getValue());
+    }
+
+    static WcacheRecords.Checksum checksum(ObjectChecksum c) {
+        return WcacheRecords.Checksum.newBuilder().setAlgorithm(c.algorithm()).setType(c.type()).setValue(c.value())
+                .build();
     }
 }

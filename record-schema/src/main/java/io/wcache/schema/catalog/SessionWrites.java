@@ -168,9 +168,11 @@ final class SessionWrites {
             supersededExtents = t.files.removeCommitted(p, current);
             superseded = Optional.of(RecordMapping.file(current));
         }
-        WcacheRecords.File committed = s.toBuilder().setState(WcacheRecords.FileState.COMMITTED)
+        WcacheRecords.File.Builder cb = s.toBuilder().setState(WcacheRecords.FileState.COMMITTED)
                 .setGeneration(generation).setPersistState(persistStateAfterCommit(policy)).setSize(req.size())
-                .setEtag(req.etag()).setCrc32C(req.crc32c()).setCommittedTimeMs(t.now).setLastWriteTimeMs(t.now).build();
+                .setEtag(req.etag()).setCrc32C(req.crc32c()).setCommittedTimeMs(t.now).setLastWriteTimeMs(t.now);
+        req.checksum().ifPresent(c -> cb.setChecksum(RecordMapping.checksum(c)));
+        WcacheRecords.File committed = cb.build();
         t.store.saveRecord(committed);
         deferred.remove(ref.fileId());
         FileVersion result = RecordMapping.file(committed);

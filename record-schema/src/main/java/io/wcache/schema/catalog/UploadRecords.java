@@ -4,6 +4,7 @@ import static io.wcache.schema.catalog.RecordTypes.as;
 
 import com.apple.foundationdb.record.TupleRange;
 import com.apple.foundationdb.tuple.Tuple;
+import io.wcache.core.cache.ObjectChecksum;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
@@ -13,6 +14,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -102,6 +104,12 @@ final class UploadRecords {
      * Returns the extents of the part it replaced, for reclamation.
      */
     List<Extent> putPart(String uploadId, int partNumber, long fileId, List<Extent> extents, long size, String etag) {
+        return putPart(uploadId, partNumber, fileId, extents, size, etag, Optional.empty());
+    }
+
+    /** As {@link #putPart(String, int, long, List, long, String)}, with the checksum the part was uploaded with. */
+    List<Extent> putPart(String uploadId, int partNumber, long fileId, List<Extent> extents, long size, String etag,
+                         Optional<ObjectChecksum> checksum) {
         requirePartNumber(uploadId, partNumber);
         WcacheRecords.MultipartUpload u = requireInProgress(uploadId);
         SessionRef ref = new SessionRef(NamespacePath.of(u.getPath()), fileId);
@@ -116,8 +124,10 @@ final class UploadRecords {
                 t.files.saveExtent(e);
             }
         }
-        t.store.saveRecord(WcacheRecords.Part.newBuilder().setUploadId(uploadId).setPartNumber(partNumber)
-                .setFileId(fileId).setSize(size).setEtag(etag == null ? "" : etag).setCreatedTimeMs(t.now).build());
+        WcacheRecords.Part.Builder part = WcacheRecords.Part.newBuilder().setUploadId(uploadId).setPartNumber(partNumber)
+                .setFileId(fileId).setSize(size).setEtag(etag == null ? "" : etag).setCreatedTimeMs(t.now);
+        checksum.ifPresent(c -> part.setChecksum(RecordMapping.checksum(c)));
+        t.store.saveRecord(part.build());
         t.store.saveRecord(u.toBuilder().setLastPartTimeMs(t.now).build());
         return replaced;
     }
@@ -165,7 +175,8 @@ final class UploadRecords {
     }
 
     /** See {@link MultipartUploads#completeUpload}; {@code fileId} is the new version's, freshly allocated. */
-    CompleteUploadResult complete(String uploadId, List<CompletedPart> named, String etag, long crc32c, long fileId) {
+    CompleteUploadResult complete(String uploadId, List<CompletedPart> named, String etag, long crc32c, long fileId,
+                                  Optional<ObjectChecksum> checksum) {
         WcacheRecords.MultipartUpload u = requireInProgress(uploadId);
         Map<Integer, WcacheRecords.Part> byNumber = partsByNumber(uploadId);
         requireNamedPartsMatch(uploadId, named, byNumber);
@@ -177,9 +188,16 @@ final class UploadRecords {
         List<Extent> discarded = discardUnnamed(uploadId, named, byNumber);
         // The upload's record stays, marked completed, so that a retried completion is answered alike.
         t.store.saveRecord(completedRecord(u, named, byNumber, fileId, etag, size));
-        // The part boundaries travel with the session record into the committed version.
-        t.store.saveRecord(t.files.load(path, fileId).toBuilder().addAllPartSizes(partSizes).build());
-        CommitResult commit = t.sessions.commit(session.ref(), new CommitRequest(size, etag, crc32c));
+        // The part boundaries (and the parts' checksums) travel with the session record into the committed version.
+        WcacheRecords.File.Builder assembledFile = t.files.load(path, fileId).toBuilder().addAllPartSizes(partSizes);
+        List<String> partChecksums = named.stream().map(c -> byNumber.get(c.partNumber()))
+                .map(p -> p.hasChecksum() ? p.getChecksum().getValue() : "").toList();
+        if (partChecksums.stream().anyMatch(c -> !c.isEmpty())) {
+            assembledFile.addAllPartChecksums(partChecksums);
+        }
+        t.store.saveRecord(assembledFile.build());
+        CommitResult commit = t.sessions.commit(session.ref(), new CommitRequest(size, etag, crc32c,
+                WriteCondition.NONE, checksum));
         return new CompleteUploadResult(commit, discarded, assembled);
     }
 

@@ -14,18 +14,56 @@ import java.util.zip.Checksum;
  * CRC32C, CRC64NVME, SHA1, SHA256. Values travel base64-encoded, big-endian for the CRCs.
  */
 public enum ChecksumAlgorithm {
-    CRC32("crc32", 4),
-    CRC32C("crc32c", 4),
-    CRC64NVME("crc64nvme", 8),
-    SHA1("sha1", 20),
-    SHA256("sha256", 32);
+    CRC32("crc32", 4, 0xEDB88320L),
+    CRC32C("crc32c", 4, 0x82F63B78L),
+    CRC64NVME("crc64nvme", 8, 0x9A6C9329AC4BC9B5L),
+    SHA1("sha1", 20, 0),
+    SHA256("sha256", 32, 0);
 
     private final String id;
     private final int length;
+    /** The reflected polynomial of a CRC; 0 for a digest. */
+    private final long poly;
 
-    ChecksumAlgorithm(String id, int length) {
+    ChecksumAlgorithm(String id, int length, long poly) {
         this.id = id;
         this.length = length;
+        this.poly = poly;
+    }
+
+    /** Whether the checksums of consecutive pieces combine into the whole's (the CRCs: FULL_OBJECT multipart). */
+    public boolean combinable() {
+        return poly != 0;
+    }
+
+    /** Whether a multipart upload may use this checksum as a checksum of part checksums (all but CRC64NVME). */
+    public boolean compositeAllowed() {
+        return this != CRC64NVME;
+    }
+
+    /**
+     * The checksum of {@code A || B} from the checksums of {@code A} and {@code B} (big-endian as S3
+     * encodes them) and the length of {@code B}; only for {@link #combinable()} algorithms.
+     */
+    public byte[] combine(byte[] a, byte[] b, long lengthOfB) {
+        if (!combinable()) {
+            throw new IllegalStateException(this + " checksums do not combine");
+        }
+        long c = CrcCombine.combine(toLong(a), toLong(b), lengthOfB, poly, length * 8);
+        return length == 8 ? ByteBuffer.allocate(8).putLong(c).array() : ByteBuffer.allocate(4).putInt((int) c).array();
+    }
+
+    private static long toLong(byte[] v) {
+        long x = 0;
+        for (byte b : v) {
+            x = (x << 8) | (b & 0xff);
+        }
+        return x;
+    }
+
+    /** The lower-case name, as in header names and S3's messages ({@code crc32c}). */
+    public String id() {
+        return id;
     }
 
     /** The header (or trailer) name, e.g. {@code x-amz-checksum-crc32c}. */

@@ -153,8 +153,10 @@ public final class S3RequestDecoder extends ChannelInboundHandlerAdapter {
                                 + request.query().values().keySet() + ") is not implemented by wcache",
                         request.resource()));
             }
+            // A CompleteMultipartUpload's x-amz-checksum-* names the completed object's checksum, not its body's.
             payloadVerifier = new PayloadVerifier(request.contentMd5(), auth.expectedPayloadSha256(),
-                    ChecksumSpec.fromHeaders(request.headers()));
+                    request.operation() == io.wcache.s3.request.S3Operation.COMPLETE_MULTIPART_UPLOAD
+                            ? java.util.Optional.empty() : ChecksumSpec.fromHeaders(request.headers()));
             chunked = auth.payloadMode().chunked()
                     ? new AwsChunkedDecoder(auth.payloadMode(), auth.streamingSigner(), request.decodedContentLength())
                     : null;

@@ -8,6 +8,7 @@ import io.wcache.core.cache.CacheService;
 import io.wcache.core.cache.ListResult;
 import io.wcache.core.cache.MultipartParts;
 import io.wcache.core.cache.MultipartUpload;
+import io.wcache.core.cache.ObjectChecksum;
 import io.wcache.core.cache.ObjectInfo;
 import io.wcache.core.cache.ObjectReader;
 import io.wcache.core.cache.PartInfo;
@@ -17,6 +18,9 @@ import io.wcache.core.cache.WriteSession;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.mount.Mount;
 import io.wcache.core.path.NamespacePath;
+import io.wcache.s3.checksum.ChecksumAlgorithm;
+import io.wcache.s3.checksum.IncrementalChecksum;
+import io.wcache.s3.checksum.StoredChecksums;
 import io.wcache.s3.checksum.VerifiedPayload;
 import io.wcache.s3.error.S3Error;
 import io.wcache.s3.error.S3ErrorCode;
@@ -29,6 +33,7 @@ import io.wcache.s3.request.RequestLimits;
 import io.wcache.s3.request.S3Operation;
 import io.wcache.s3.request.S3Request;
 import io.wcache.s3.xml.S3XmlModel.CompleteMultipartUpload;
+import io.wcache.s3.xml.S3XmlModel.CompletedPart;
 import io.wcache.s3.xml.S3XmlModel.DeleteError;
 import io.wcache.s3.xml.S3XmlModel.DeleteRequest;
 import io.wcache.s3.xml.S3XmlModel.DeleteResult;
@@ -95,9 +100,7 @@ final class S3Operations {
                     .thenApply(existed -> S3Handler.empty(HttpResponseStatus.NO_CONTENT));
             case COPY_OBJECT -> copyObject();
             case UPLOAD_PART_COPY -> uploadPartCopy();
-            case CREATE_MULTIPART_UPLOAD -> cache.createMultipart(handler.objectPath(r), S3Handler.writeOptions(r))
-                    .thenApply(u -> S3Handler.xml(HttpResponseStatus.OK,
-                            S3XmlWriter.initiateMultipartUpload(bucket(), r.key().orElse(""), u.uploadId())));
+            case CREATE_MULTIPART_UPLOAD -> createMultipart();
             case ABORT_MULTIPART_UPLOAD -> cache.abortMultipart(handler.objectPath(r), r.uploadId().orElseThrow())
                     .thenApply(v -> S3Handler.empty(HttpResponseStatus.NO_CONTENT));
             case LIST_PARTS -> listParts();
@@ -211,6 +214,7 @@ final class S3Operations {
         HttpResponse head = S3Handler.streamingHead(sel.status());
         S3Handler.objectHeaders(head.headers(), info);
         sel.headers().forEach((k, v) -> head.headers().set(k, v));
+        checksumHeaders(head.headers(), info);
         r.responseHeaderOverrides().forEach((k, v) -> head.headers().set(k, v));
         handler.respondStreaming(x, head, reader, sel.start(), sel.length());
         return null;
@@ -229,11 +233,36 @@ final class S3Operations {
             FullHttpResponse resp = S3Handler.empty(sel.status());
             S3Handler.objectHeaders(resp.headers(), info);
             sel.headers().forEach((k, v) -> resp.headers().set(k, v));
+            checksumHeaders(resp.headers(), info);
             r.responseHeaderOverrides().forEach((k, v) -> resp.headers().set(k, v));
             // HEAD announces the length a GET would send.
             resp.headers().set(HttpHeaderNames.CONTENT_LENGTH, sel.length());
             return resp;
         });
+    }
+
+    /**
+     * In checksum mode ({@code x-amz-checksum-mode: ENABLED}), the stored checksum of what is served,
+     * as S3: the object's for the whole object, the part's for a {@code partNumber} read of a
+     * multipart object (with the object's checksum type), none for a range.
+     */
+    private void checksumHeaders(io.netty.handler.codec.http.HttpHeaders h, ObjectInfo info) {
+        if (!StoredChecksums.modeEnabled(r.headers()) || info.checksum().isEmpty()) {
+            return;
+        }
+        ObjectChecksum c = info.checksum().get();
+        if (r.partNumber().isPresent() && !info.partSizes().isEmpty()) {
+            int pn = r.partNumber().getAsInt();
+            List<String> parts = info.partChecksums();
+            if (pn <= parts.size() && !parts.get(pn - 1).isEmpty()) {
+                StoredChecksums.setHeaders(h, c, parts.get(pn - 1));
+            }
+            return;
+        }
+        if (r.range().isPresent()) {
+            return;
+        }
+        StoredChecksums.setHeaders(h, c, c.value());
     }
 
     /** {@code 304}/{@code 412} for failing conditions, else null. */
@@ -314,15 +343,21 @@ final class S3Operations {
 
     /**
      * Commits a PutObject or UploadPart whose whole body was appended and verified, and answers
-     * with its ETag and the checksum the client sent. PutObject's conditions are checked first.
+     * with its ETag and the checksum the client sent, which is stored with it. PutObject's conditions
+     * are checked first.
      */
     CompletableFuture<FullHttpResponse> commitUpload(WriteSession s, VerifiedPayload payload) {
         CompletableFuture<Void> conditions = r.operation() == S3Operation.PUT_OBJECT
                 ? writeConditions(s.path()) : done(null);
-        return conditions.thenCompose(v -> s.commit()).thenApply(info -> {
+        // The verified checksum is stored with the version (or part) in the commit itself.
+        Optional<ObjectChecksum> checksum = payload.checksum().map(StoredChecksums::of);
+        return conditions.thenCompose(v -> s.commit(checksum)).thenApply(info -> {
             FullHttpResponse resp = S3Handler.empty(HttpResponseStatus.OK);
             resp.headers().set(HttpHeaderNames.ETAG, S3Handler.quote(info.etag()));
             payload.checksum().ifPresent(c -> resp.headers().set(c.algorithm().headerName(), c.base64()));
+            if (checksum.isPresent() && r.operation() == S3Operation.PUT_OBJECT) {
+                resp.headers().set(StoredChecksums.TYPE_HEADER, checksum.get().type());
+            }
             return resp;
         });
     }
@@ -421,13 +456,17 @@ final class S3Operations {
                 // Tags follow x-amz-tagging-directive alike: COPY (the default) keeps the source's,
                 // REPLACE takes x-amz-tagging (none if absent).
                 opts = opts.withTags(replaceTags ? S3Handler.writeOptions(r).tags() : info.tags());
-                copied = cache.create(dst, opts).thenCompose(s -> copyInto(reader, s, 0, info.size()));
+                // The copy carries a checksum computed over the bytes copied: of the algorithm asked for
+                // (x-amz-checksum-algorithm), else of the source's (a composite one becomes a whole-object
+                // checksum: the copy is a single-part object).
+                Optional<ChecksumAlgorithm> alg = copyChecksumAlgorithm(info);
+                copied = cache.create(dst, opts).thenCompose(s -> copyInto(reader, s, 0, info.size(), alg));
             } catch (RuntimeException e) {
                 copied = CompletableFuture.failedFuture(e);
             }
             return copied.whenComplete((i, e) -> reader.close());
         }).thenApply(info -> S3Handler.xml(HttpResponseStatus.OK,
-                S3XmlWriter.copyObjectResult(S3Handler.quote(info.etag()), info.lastModified())));
+                S3XmlWriter.copyObjectResult(S3Handler.quote(info.etag()), info.lastModified(), info.checksum())));
     }
 
     private CompletableFuture<FullHttpResponse> uploadPartCopy() {
@@ -439,8 +478,9 @@ final class S3Operations {
             return CompletableFuture.failedFuture(new S3Exception(S3ErrorCode.INVALID_ARGUMENT,
                     "Unknown tagging directive: " + tagDirective));
         }
-        boolean replaceTags = tagDirective != null && tagDirective.equalsIgnoreCase("REPLACE");
-        return cache.open(src).thenCompose(reader -> {
+        // A part copied into an upload created with a checksum algorithm gets that checksum of its bytes.
+        return cache.multipartUpload(dst, r.uploadId().orElseThrow()).thenCompose(upload -> cache.open(src)
+                .thenCompose(reader -> {
             CompletableFuture<ObjectInfo> copied;
             try {
                 ObjectInfo info = reader.info();
@@ -458,13 +498,14 @@ final class S3Operations {
                 long s0 = start;
                 long end = start + len;
                 copied = cache.uploadPart(dst, r.uploadId().orElseThrow(), r.partNumber().orElseThrow())
-                        .thenCompose(s -> copyInto(reader, s, s0, end));
+                        .thenCompose(s -> copyInto(reader, s, s0, end,
+                                upload.checksum().map(StoredChecksums::algorithm)));
             } catch (RuntimeException e) {
                 copied = CompletableFuture.failedFuture(e);
             }
             return copied.whenComplete((i, e) -> reader.close());
-        }).thenApply(info -> S3Handler.xml(HttpResponseStatus.OK,
-                S3XmlWriter.copyPartResult(S3Handler.quote(info.etag()), info.lastModified())));
+        })).thenApply(info -> S3Handler.xml(HttpResponseStatus.OK,
+                S3XmlWriter.copyPartResult(S3Handler.quote(info.etag()), info.lastModified(), info.checksum())));
     }
 
     private void checkCopySource(ObjectInfo info) {
@@ -474,9 +515,26 @@ final class S3Operations {
         }
     }
 
-    /** Copies {@code [from, end)} of the reader into the session, piece by piece, then commits (or aborts on failure). */
-    private static CompletableFuture<ObjectInfo> copyInto(ObjectReader reader, WriteSession s, long from, long end) {
-        return copyRange(reader, s, from, end).thenCompose(v -> s.commit())
+    private Optional<ChecksumAlgorithm> copyChecksumAlgorithm(ObjectInfo source) {
+        String asked = r.headers().get(StoredChecksums.ALGORITHM_HEADER);
+        if (asked != null && !asked.isBlank()) {
+            return Optional.of(ChecksumAlgorithm.fromS3Name(asked).orElseThrow(() ->
+                    new S3Exception(S3ErrorCode.INVALID_REQUEST, "Checksum algorithm provided is unsupported. Please"
+                            + " try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, SHA1, SHA256]")));
+        }
+        return source.checksum().map(StoredChecksums::algorithm);
+    }
+
+    /**
+     * Copies {@code [from, end)} of the reader into the session, piece by piece, then commits (or
+     * aborts on failure), with the checksum of algorithm {@code alg} of the copied bytes, if one is given.
+     */
+    private static CompletableFuture<ObjectInfo> copyInto(ObjectReader reader, WriteSession s, long from, long end,
+                                                          Optional<ChecksumAlgorithm> alg) {
+        IncrementalChecksum sum = alg.map(ChecksumAlgorithm::newChecksum).orElse(null);
+        return copyRange(reader, s, from, end, sum)
+                .thenCompose(v -> s.commit(alg.map(a -> ObjectChecksum.fullObject(a.s3Name(),
+                        java.util.Base64.getEncoder().encodeToString(sum.finish())))))
                 .whenComplete((i, e) -> {
                     if (e != null) {
                         s.abort();
@@ -484,7 +542,8 @@ final class S3Operations {
                 });
     }
 
-    private static CompletableFuture<Void> copyRange(ObjectReader reader, WriteSession s, long off, long end) {
+    private static CompletableFuture<Void> copyRange(ObjectReader reader, WriteSession s, long off, long end,
+                                                     IncrementalChecksum sum) {
         if (off >= end) {
             return CompletableFuture.completedFuture(null);
         }
@@ -495,19 +554,36 @@ final class S3Operations {
             }
             int n = (int) Math.min(buf.remaining(), end - off);
             buf.limit(buf.position() + n);
-            return s.append(buf).thenCompose(v -> copyRange(reader, s, off + n, end));
+            if (sum != null) {
+                sum.update(buf.duplicate());
+            }
+            return s.append(buf).thenCompose(v -> copyRange(reader, s, off + n, end, sum));
         });
     }
 
     // ------------------------------------------------------------------ multipart
 
+    private CompletableFuture<FullHttpResponse> createMultipart() {
+        Optional<ObjectChecksum> checksum = StoredChecksums.forUpload(r.headers());
+        return cache.createMultipart(handler.objectPath(r), S3Handler.writeOptions(r).withChecksum(checksum))
+                .thenApply(u -> {
+                    FullHttpResponse resp = S3Handler.xml(HttpResponseStatus.OK,
+                            S3XmlWriter.initiateMultipartUpload(bucket(), r.key().orElse(""), u.uploadId()));
+                    u.checksum().ifPresent(c -> resp.headers().set(StoredChecksums.ALGORITHM_HEADER, c.algorithm())
+                            .set(StoredChecksums.TYPE_HEADER, c.type()));
+                    return resp;
+                });
+    }
+
     CompletableFuture<FullHttpResponse> completeMultipart(byte[] body) {
         NamespacePath path = handler.objectPath(r);
         String uploadId = r.uploadId().orElseThrow();
         CompleteMultipartUpload req = S3XmlParser.parseCompleteMultipartUpload(body);
-        return cache.listParts(path, uploadId).handle((stored, e) -> {
+        return cache.multipartUpload(path, uploadId)
+                .thenCompose(u -> cache.listParts(path, uploadId).thenApply(stored -> Map.entry(u, stored)))
+                .handle((found, e) -> {
             if (e == null) {
-                return completeNamed(path, uploadId, req, stored);
+                return completeNamed(path, uploadId, req, found.getKey(), found.getValue());
             }
             if (S3Handler.unwrap(e) instanceof WcacheException.NotFound) {
                 // Not in progress: a retried completion of a completed upload is answered as the first one was
@@ -518,11 +594,11 @@ final class S3Operations {
             return CompletableFuture.<ObjectInfo>failedFuture(e);
         }).thenCompose(f -> f).thenApply(info -> S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.completeMultipartUpload(
                 "/" + bucket() + "/" + r.key().orElse(""), bucket(), r.key().orElse(""),
-                S3Handler.quote(info.etag()))));
+                S3Handler.quote(info.etag()), info.checksum())));
     }
 
     private CompletableFuture<ObjectInfo> completeNamed(NamespacePath path, String uploadId, CompleteMultipartUpload req,
-                                                        List<PartInfo> stored) {
+                                                        MultipartUpload upload, List<PartInfo> stored) {
         try {
             Map<Integer, PartInfo> byNumber = new HashMap<>();
             stored.forEach(p -> byNumber.put(p.partNumber(), p));
@@ -532,6 +608,16 @@ final class S3Operations {
             if (MultipartParts.namingViolation(named, byNumber).isPresent()) {
                 throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_PART, null, r.resource()));
             }
+            // A part checksum named in the request must be the one the part was uploaded with.
+            for (CompletedPart cp : req.parts()) {
+                PartInfo p = byNumber.get(cp.partNumber());
+                for (Map.Entry<ChecksumAlgorithm, String> c : cp.checksums().entrySet()) {
+                    if (p.checksum().isEmpty() || !p.checksum().get().algorithm().equals(c.getKey().s3Name())
+                            || !p.checksum().get().value().equals(c.getValue().trim())) {
+                        throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_PART, null, r.resource()));
+                    }
+                }
+            }
             RequestLimits.checkAssembledSize(named.stream().mapToLong(p -> byNumber.get(p.partNumber()).size()).sum(),
                     r.resource());
             if (MultipartParts.sizeViolation(named, byNumber).isPresent()) {
@@ -539,10 +625,54 @@ final class S3Operations {
             }
             List<PartRef> refs = named.stream()
                     .map(p -> new PartRef(p.partNumber(), byNumber.get(p.partNumber()).etag())).toList();
-            return writeConditions(path).thenCompose(v -> cache.completeMultipart(path, uploadId, refs));
+            Optional<ObjectChecksum> checksum = completedChecksum(upload, req.parts(), byNumber);
+            return writeConditions(path).thenCompose(v -> cache.completeMultipart(path, uploadId, refs, checksum));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /**
+     * The checksum of the completed object of an upload created with a checksum algorithm, from the
+     * checksums its parts were uploaded with; a checksum sent with the completion
+     * ({@code x-amz-checksum-<algorithm>}) must equal it ({@code BadDigest} otherwise).
+     */
+    private Optional<ObjectChecksum> completedChecksum(MultipartUpload upload, List<CompletedPart> parts,
+                                                       Map<Integer, PartInfo> byNumber) {
+        if (upload.checksum().isEmpty()) {
+            return Optional.empty();
+        }
+        ObjectChecksum declared = upload.checksum().get();
+        ChecksumAlgorithm alg = StoredChecksums.algorithm(declared);
+        List<String> values = new ArrayList<>();
+        List<Long> sizes = new ArrayList<>();
+        for (CompletedPart cp : parts) {
+            PartInfo p = byNumber.get(cp.partNumber());
+            if (p.checksum().isEmpty() || !p.checksum().get().algorithm().equals(alg.s3Name())) {
+                throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_REQUEST, "The upload was created using a "
+                        + alg.id() + " checksum. The complete request must include the checksum for each part. It was"
+                        + " missing for part " + cp.partNumber() + " in the request.", r.resource()));
+            }
+            values.add(p.checksum().get().value());
+            sizes.add(p.size());
+        }
+        ObjectChecksum computed = StoredChecksums.complete(declared, values, sizes);
+        String type = r.headers().get(StoredChecksums.TYPE_HEADER);
+        if (type != null && !type.trim().equalsIgnoreCase(declared.type())) {
+            throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_REQUEST, "The upload was created using the "
+                    + declared.type() + " checksum mode. The complete request must use the same checksum mode.",
+                    r.resource()));
+        }
+        String sent = r.headers().get(alg.headerName());
+        if (sent != null) {
+            String v = sent.trim();
+            String bare = computed.value().replaceFirst("-\\d+$", "");
+            if (!v.equals(computed.value()) && !v.equals(bare)) {
+                throw new S3Exception(S3Error.of(S3ErrorCode.BAD_DIGEST, "The " + alg.s3Name()
+                        + " you specified did not match the calculated checksum.", r.resource()));
+            }
+        }
+        return Optional.of(computed);
     }
 
     private CompletableFuture<FullHttpResponse> listParts() {
@@ -550,7 +680,8 @@ final class S3Operations {
         ListParams p = r.list().orElseThrow();
         int marker = p.marker().map(Integer::parseInt).orElse(0);
         int max = p.maxKeys();
-        return cache.listParts(path, r.uploadId().orElseThrow()).thenApply(all -> {
+        return cache.multipartUpload(path, r.uploadId().orElseThrow()).thenCompose(upload ->
+                cache.listParts(path, r.uploadId().orElseThrow()).thenApply(all -> {
             List<PartEntry> out = new ArrayList<>();
             boolean truncated = false;
             for (PartInfo pi : all) {
@@ -561,14 +692,15 @@ final class S3Operations {
                     truncated = true;
                     break;
                 }
-                out.add(new PartEntry(pi.partNumber(), pi.lastModified(), S3Handler.quote(pi.etag()), pi.size()));
+                out.add(new PartEntry(pi.partNumber(), pi.lastModified(), S3Handler.quote(pi.etag()), pi.size(),
+                        pi.checksum()));
             }
             // max-parts=0 asks for an empty page: it resumes where it started.
             Optional<Integer> next = !truncated ? Optional.empty()
                     : Optional.of(out.isEmpty() ? marker : out.get(out.size() - 1).partNumber());
             return S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.listParts(bucket(), r.key().orElse(""),
-                    r.uploadId().orElseThrow(), p, out, truncated, next, S3Handler.OWNER));
-        });
+                    r.uploadId().orElseThrow(), p, out, truncated, next, S3Handler.OWNER, upload.checksum()));
+        }));
     }
 
     private CompletableFuture<FullHttpResponse> listUploads() {

@@ -297,6 +297,12 @@ final class S3SubResources {
         if (want.contains("ETag")) {
             w.element("ETag", info.etag());
         }
+        if (want.contains("Checksum") && info.checksum().isPresent()) {
+            var c = info.checksum().get();
+            w.start("Checksum");
+            S3XmlWriter.checksumElement(w, c);
+            w.element("ChecksumType", c.type()).end();
+        }
         if (want.contains("ObjectParts") && !info.partSizes().isEmpty()) {
             List<Long> parts = info.partSizes();
             int max = intParam("x-amz-max-parts", 1000);
@@ -306,12 +312,17 @@ final class S3SubResources {
                 shown.add(i + 1);
             }
             boolean truncated = !shown.isEmpty() && shown.get(shown.size() - 1) < parts.size();
-            w.start("ObjectParts").element("TotalPartsCount", parts.size())
+            w.start("ObjectParts").element("PartsCount", parts.size())
                     .element("PartNumberMarker", marker)
                     .element("NextPartNumberMarker", shown.isEmpty() ? marker : shown.get(shown.size() - 1))
                     .element("MaxParts", max).element("IsTruncated", truncated);
             for (int n : shown) {
-                w.start("Part").element("PartNumber", n).element("Size", parts.get(n - 1)).end();
+                w.start("Part").element("PartNumber", n).element("Size", parts.get(n - 1));
+                List<String> sums = info.partChecksums();
+                if (info.checksum().isPresent() && n <= sums.size() && !sums.get(n - 1).isEmpty()) {
+                    w.element("Checksum" + info.checksum().get().algorithm(), sums.get(n - 1));
+                }
+                w.end();
             }
             w.end();
         }

@@ -43,7 +43,15 @@ public final class S3XmlModel {
     }
 
     /** One part of ListParts. */
-    public record PartEntry(int partNumber, Instant lastModified, String etag, long size) {
+    public record PartEntry(int partNumber, Instant lastModified, String etag, long size,
+                            java.util.Optional<io.wcache.core.cache.ObjectChecksum> checksum) {
+        public PartEntry {
+            checksum = checksum == null ? java.util.Optional.empty() : checksum;
+        }
+
+        public PartEntry(int partNumber, Instant lastModified, String etag, long size) {
+            this(partNumber, lastModified, etag, size, java.util.Optional.empty());
+        }
     }
 
     /** One in-progress upload of ListMultipartUploads. */

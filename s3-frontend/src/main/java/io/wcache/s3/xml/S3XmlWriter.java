@@ -1,5 +1,6 @@
 package io.wcache.s3.xml;
 
+import io.wcache.core.cache.ObjectChecksum;
 import io.wcache.s3.error.S3Error;
 import io.wcache.s3.request.ListParams;
 import io.wcache.s3.request.PercentCodec;
@@ -86,16 +87,35 @@ public final class S3XmlWriter {
 
     /** CopyObjectResult. */
     public static byte[] copyObjectResult(String etag, Instant lastModified) {
-        return new XmlWriter().root("CopyObjectResult")
+        return copyObjectResult(etag, lastModified, Optional.empty());
+    }
+
+    /** CopyObjectResult with the copy's checksum ({@code ChecksumType} and {@code Checksum<ALGORITHM>}), if any. */
+    public static byte[] copyObjectResult(String etag, Instant lastModified, Optional<ObjectChecksum> checksum) {
+        XmlWriter w = new XmlWriter().root("CopyObjectResult")
                 .element("LastModified", S3Timestamps.iso8601(lastModified))
-                .element("ETag", etag).end().toBytes();
+                .element("ETag", etag);
+        checksum.ifPresent(c -> w.element("ChecksumType", c.type()).element("Checksum" + c.algorithm(), c.value()));
+        return w.end().toBytes();
     }
 
     /** CopyPartResult of UploadPartCopy. */
     public static byte[] copyPartResult(String etag, Instant lastModified) {
-        return new XmlWriter().root("CopyPartResult")
+        return copyPartResult(etag, lastModified, Optional.empty());
+    }
+
+    /** CopyPartResult with the part's checksum ({@code Checksum<ALGORITHM>}), if any. */
+    public static byte[] copyPartResult(String etag, Instant lastModified, Optional<ObjectChecksum> checksum) {
+        XmlWriter w = new XmlWriter().root("CopyPartResult")
                 .element("LastModified", S3Timestamps.iso8601(lastModified))
-                .element("ETag", etag).end().toBytes();
+                .element("ETag", etag);
+        checksum.ifPresent(c -> checksumElement(w, c));
+        return w.end().toBytes();
+    }
+
+    /** {@code Checksum<ALGORITHM>} of a stored checksum (in parts, results and attributes). */
+    public static void checksumElement(XmlWriter w, ObjectChecksum c) {
+        w.element("Checksum" + c.algorithm(), c.value());
     }
 
     /** InitiateMultipartUploadResult. */
@@ -106,8 +126,16 @@ public final class S3XmlWriter {
 
     /** CompleteMultipartUploadResult. */
     public static byte[] completeMultipartUpload(String location, String bucket, String key, String etag) {
-        return new XmlWriter().root("CompleteMultipartUploadResult").element("Location", location)
-                .element("Bucket", bucket).element("Key", key).element("ETag", etag).end().toBytes();
+        return completeMultipartUpload(location, bucket, key, etag, Optional.empty());
+    }
+
+    /** CompleteMultipartUploadResult with the object's checksum and its {@code ChecksumType}, if any. */
+    public static byte[] completeMultipartUpload(String location, String bucket, String key, String etag,
+                                                 Optional<ObjectChecksum> checksum) {
+        XmlWriter w = new XmlWriter().root("CompleteMultipartUploadResult").element("Location", location)
+                .element("Bucket", bucket).element("Key", key).element("ETag", etag);
+        checksum.ifPresent(c -> w.element("Checksum" + c.algorithm(), c.value()).element("ChecksumType", c.type()));
+        return w.end().toBytes();
     }
 
     /**
@@ -118,6 +146,13 @@ public final class S3XmlWriter {
      */
     public static byte[] listParts(String bucket, String key, String uploadId, ListParams p, List<PartEntry> parts,
                                    boolean truncated, Optional<Integer> next, Owner owner) {
+        return listParts(bucket, key, uploadId, p, parts, truncated, next, owner, Optional.empty());
+    }
+
+    /** ListPartsResult of an upload created with a checksum algorithm ({@code ChecksumAlgorithm}, {@code ChecksumType}). */
+    public static byte[] listParts(String bucket, String key, String uploadId, ListParams p, List<PartEntry> parts,
+                                   boolean truncated, Optional<Integer> next, Owner owner,
+                                   Optional<ObjectChecksum> uploadChecksum) {
         XmlWriter w = new XmlWriter().root("ListPartsResult").element("Bucket", bucket)
                 .element("Key", p.urlEncoded() ? encodeKey(key) : key).element("UploadId", uploadId);
         w.start("Initiator").element("ID", owner.id()).element("DisplayName", owner.displayName()).end();
@@ -131,8 +166,11 @@ public final class S3XmlWriter {
         for (PartEntry part : parts) {
             w.start("Part").element("PartNumber", part.partNumber())
                     .element("LastModified", S3Timestamps.iso8601(part.lastModified()))
-                    .element("ETag", part.etag()).element("Size", part.size()).end();
+                    .element("ETag", part.etag()).element("Size", part.size());
+            part.checksum().ifPresent(c -> checksumElement(w, c));
+            w.end();
         }
+        uploadChecksum.ifPresent(c -> w.element("ChecksumAlgorithm", c.algorithm()).element("ChecksumType", c.type()));
         return w.end().toBytes();
     }
 

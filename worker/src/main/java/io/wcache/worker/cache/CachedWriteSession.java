@@ -106,7 +106,7 @@ final class CachedWriteSession implements WriteSession {
     }
 
     @Override
-    public CompletableFuture<ObjectInfo> commit() {
+    public CompletableFuture<ObjectInfo> commit(java.util.Optional<io.wcache.core.cache.ObjectChecksum> checksum) {
         String etag;
         long crcValue;
         long size;
@@ -125,7 +125,7 @@ final class CachedWriteSession implements WriteSession {
             crcValue = crc.getValue();
             size = stager.written();
         }
-        CommitRequest request = new CommitRequest(size, etag, crcValue, PathPolicies.conditionOf(options));
+        CommitRequest request = new CommitRequest(size, etag, crcValue, PathPolicies.conditionOf(options), checksum);
         PathLocks.Mutex lock = svc.locks().of(path());
         CompletableFuture<CommitResult> committed;
         if (policy() == WritePolicy.WRITE_THROUGH) {

@@ -2,6 +2,7 @@ package io.wcache.worker.cache;
 
 import io.wcache.core.cache.MultipartParts;
 import io.wcache.core.cache.MultipartUpload;
+import io.wcache.core.cache.ObjectChecksum;
 import io.wcache.core.cache.ObjectInfo;
 import io.wcache.core.cache.PartInfo;
 import io.wcache.core.cache.PartRef;
@@ -70,8 +71,16 @@ final class MultipartOperations {
         // Validated now, as for a single PUT: the completed object must be one the UFS accepts.
         new PutOptions(options.contentType(), options.userMetadata(), options.standardHeaders());
         var u = catalog.multipart().createUpload(new BeginRequest(path, r.policy(), r.writeReplicas(), svc.workerId(),
-                List.of(), options.contentType(), options.userMetadata(), options.standardHeaders(), options.tags()));
-        return new MultipartUpload(path, u.uploadId(), u.createdTime());
+                List.of(), options.contentType(), options.userMetadata(), options.standardHeaders(), options.tags()),
+                options.checksum());
+        return new MultipartUpload(path, u.uploadId(), u.createdTime(), u.checksum());
+    }
+
+    /** The upload in progress, with the checksum algorithm and type it was created with. */
+    MultipartUpload upload(NamespacePath path, String uploadId) {
+        svc.policies().requireObjectPath(path);
+        var u = requireUpload(path, uploadId);
+        return new MultipartUpload(path, u.uploadId(), u.createdTime(), u.checksum());
     }
 
     WriteSession uploadPart(NamespacePath path, String uploadId, int partNumber) {
@@ -82,7 +91,7 @@ final class MultipartOperations {
                 svc.workerId(), List.of(), u.contentType(), u.userMetadata(), u.standardHeaders()), uploadId, partNumber));
     }
 
-    ObjectInfo complete(NamespacePath path, String uploadId, List<PartRef> parts) {
+    ObjectInfo complete(NamespacePath path, String uploadId, List<PartRef> parts, Optional<ObjectChecksum> checksum) {
         svc.policies().requireObjectPath(path);
         if (catalog.multipart().upload(uploadId).isEmpty()) {
             return completedAgain(path, uploadId, parts);
@@ -113,9 +122,9 @@ final class MultipartOperations {
                         ? svc.inPersistOrder(path, () -> {
                             svc.uploader().upload(path, stitched, total,
                                     new PutOptions(u.contentType(), u.userMetadata(), u.standardHeaders()));
-                            return catalog.multipart().completeUpload(uploadId, named, etag, 0L);
+                            return catalog.multipart().completeUpload(uploadId, named, etag, 0L, checksum);
                         })
-                        : catalog.multipart().completeUpload(uploadId, named, etag, 0L);
+                        : catalog.multipart().completeUpload(uploadId, named, etag, 0L, checksum);
             } catch (WcacheException.NotFound e) {
                 // A concurrent completion of the same upload won: answer as it did, if the parts agree.
                 return completedAgain(path, uploadId, parts);
@@ -123,9 +132,7 @@ final class MultipartOperations {
             retireByFile(result.discardedExtents());
             ObjectInfo info = svc.onCommitted(result.commit());
             List<Long> sizes = named.stream().map(c -> stored.get(c.partNumber()).size()).toList();
-            return new ObjectInfo(info.path(), info.size(), info.etag(), info.lastModified(), info.contentType(),
-                    info.userMetadata(), info.persistStatus(), info.policy(), info.generation(), sizes,
-                    info.standardHeaders(), info.tags());
+            return info.withParts(sizes, result.commit().committed().partChecksums());
         } finally {
             lock.release();
         }
@@ -224,13 +231,13 @@ final class MultipartOperations {
         svc.policies().requireObjectPath(path);
         requireUpload(path, uploadId);
         return catalog.multipart().parts(uploadId).stream()
-                .map(p -> new PartInfo(p.partNumber(), p.size(), p.etag(), p.createdTime()))
+                .map(p -> new PartInfo(p.partNumber(), p.size(), p.etag(), p.createdTime(), p.checksum()))
                 .toList();
     }
 
     List<MultipartUpload> uploads(String prefix) {
         return catalog.multipart().uploads(prefix, 10_000).stream()
-                .map(u -> new MultipartUpload(u.path(), u.uploadId(), u.createdTime()))
+                .map(u -> new MultipartUpload(u.path(), u.uploadId(), u.createdTime(), u.checksum()))
                 .toList();
     }
 }

@@ -102,8 +102,9 @@ final class NoCacheWriteSession implements WriteSession {
         }
     }
 
+    /** A {@code NO_CACHE} write keeps nothing in the Catalog: a checksum is verified by the caller but not stored. */
     @Override
-    public CompletableFuture<ObjectInfo> commit() {
+    public CompletableFuture<ObjectInfo> commit(java.util.Optional<io.wcache.core.cache.ObjectChecksum> checksum) {
         byte[] digest;
         synchronized (this) {
             if (done) {

@@ -95,7 +95,7 @@ final class PartWriteSession implements WriteSession {
     }
 
     @Override
-    public CompletableFuture<ObjectInfo> commit() {
+    public CompletableFuture<ObjectInfo> commit(java.util.Optional<io.wcache.core.cache.ObjectChecksum> checksum) {
         CompletableFuture<PartResult> committed;
         String etag;
         long size;
@@ -108,7 +108,8 @@ final class PartWriteSession implements WriteSession {
             etag = HexFormat.of().formatHex(stager.digest());
             size = stager.written();
             try {
-                committed = writer.commitPart(stager.take(), new CommitRequest(size, etag, 0L));
+                committed = writer.commitPart(stager.take(), new CommitRequest(size, etag, 0L,
+                        io.wcache.schema.catalog.WriteCondition.NONE, checksum));
             } catch (RuntimeException e) {
                 return failAndAbort(e);
             }
@@ -130,7 +131,7 @@ final class PartWriteSession implements WriteSession {
             WritePolicy policy = policy();
             return CompletableFuture.completedFuture(new ObjectInfo(path(), size, etag, Instant.now(), null, Map.of(),
                     policy == WritePolicy.TRANSIENT ? PersistStatus.TRANSIENT : PersistStatus.NOT_PERSISTED, policy, 0,
-                    List.of()));
+                    List.of(), Map.of(), Map.of(), checksum, List.of()));
         }).thenCompose(f -> f);
     }
 

@@ -4,6 +4,7 @@ import io.wcache.core.cache.CacheService;
 import io.wcache.core.cache.ListQuery;
 import io.wcache.core.cache.ListResult;
 import io.wcache.core.cache.MultipartUpload;
+import io.wcache.core.cache.ObjectChecksum;
 import io.wcache.core.cache.ObjectInfo;
 import io.wcache.core.cache.ObjectReader;
 import io.wcache.core.cache.PartInfo;
@@ -345,7 +346,18 @@ public final class WorkerCacheService implements CacheService {
 
     @Override
     public CompletableFuture<ObjectInfo> completeMultipart(NamespacePath path, String uploadId, List<PartRef> parts) {
-        return CompletableFuture.supplyAsync(() -> multipart.complete(path, uploadId, parts), io);
+        return completeMultipart(path, uploadId, parts, Optional.empty());
+    }
+
+    @Override
+    public CompletableFuture<ObjectInfo> completeMultipart(NamespacePath path, String uploadId, List<PartRef> parts,
+                                                           Optional<ObjectChecksum> checksum) {
+        return CompletableFuture.supplyAsync(() -> multipart.complete(path, uploadId, parts, checksum), io);
+    }
+
+    @Override
+    public CompletableFuture<MultipartUpload> multipartUpload(NamespacePath path, String uploadId) {
+        return CompletableFuture.supplyAsync(() -> multipart.upload(path, uploadId), io);
     }
 
     @Override
