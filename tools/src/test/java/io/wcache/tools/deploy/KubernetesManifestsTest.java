@@ -124,6 +124,69 @@ class KubernetesManifestsTest {
                 Kustomization.class)).hasMessageContaining("namespce");
     }
 
+    @Test
+    void kustomizeBuildsTheDirectoryAndEveryObjectItEmitsBindsStrictly() throws Exception {
+        Path kubectl = Stream.of(System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator))
+                .filter(d -> !d.isBlank()).map(d -> Path.of(d, "kubectl")).filter(Files::isExecutable).findFirst()
+                .orElse(null);
+        if (kubectl == null) {
+            System.err.println("NOTICE: kustomize build not checked: no kubectl on PATH");
+            org.junit.jupiter.api.Assumptions.abort("no kubectl on PATH");
+        }
+        // A copy with the Secret's files made from their examples, as an operator's would be.
+        Path copy = Files.createTempDirectory("wcache-kustomize");
+        try {
+            try (Stream<Path> files = Files.list(DIR)) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, copy.resolve(f.getFileName()));
+                }
+            }
+            Kustomization k = kustomization();
+            for (SecretGenerator g : k.secretGenerator()) {
+                for (String f : concat(g.envs(), g.files())) {
+                    Files.copy(DIR.resolve(f + ".example"), copy.resolve(f));
+                }
+            }
+            Process p = new ProcessBuilder(kubectl.toString(), "kustomize", copy.toString())
+                    .redirectError(copy.resolve("kustomize.err").toFile()).start();
+            byte[] out = p.getInputStream().readAllBytes();
+            assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(Files.readString(copy.resolve("kustomize.err"))).isZero();
+            List<JsonNode> built = YAML.readerFor(JsonNode.class).<JsonNode>readValues(out).readAll();
+            String secretName = null;
+            for (JsonNode d : built) {
+                if (d.path("kind").asText().equals("Secret")) {
+                    secretName = d.at("/metadata/name").asText();
+                    assertThat(d.path("data").has("s3-credentials.args")).isTrue();
+                }
+            }
+            assertThat(secretName).as("the generated Secret").startsWith("wcache-secrets-");
+            for (JsonNode d : built) {
+                String kind = d.path("kind").asText();
+                if (!Set.of("Namespace", "StorageClass").contains(kind)) {
+                    assertThat(d.at("/metadata/namespace").asText()).as("%s's namespace", kind).isEqualTo(k.namespace());
+                }
+                if (kind.equals("FoundationDBCluster")) {
+                    assertThat(crdErrors(d)).isEmpty();
+                } else {
+                    StrictKubernetesModel.parse(d);
+                }
+                if (kind.equals("StatefulSet") || kind.equals("DaemonSet")) {
+                    // Every reference to the Secret follows its generated, hashed name.
+                    assertThat(d.toString()).doesNotContain("\"wcache-secrets\"").contains("\"" + secretName + "\"");
+                }
+            }
+            assertThat(built).hasSize(allDocs().size() - docs(LOCAL_VOLUMES).size() + 1);
+        } finally {
+            try (Stream<Path> files = Files.list(copy)) {
+                for (Path f : files.toList()) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(copy);
+        }
+    }
+
     // ---------------------------------------------------------------- the Kubernetes API model
 
     @Test
