@@ -29,8 +29,9 @@ public final class WcacheMetaData {
      * 9: Mount gains created_time_ms; MountSeen records when configured mounts were first seen.
      * 10: Worker gains its S3, admin and internal addresses, draining and lease_expiry_ms (membership).
      * 11: File gains checksum and part_checksums, MultipartUpload and Part gain checksum (S3 flexible checksums).
+     * 12: AccessControl records hold S3 owners and ACLs of buckets, objects and multipart uploads.
      */
-    public static final int VERSION = 11;
+    public static final int VERSION = 12;
 
     /** Committed and writing files by (state, path): listings and per-path look-ups of sessions. */
     public static final String FILE_BY_STATE_PATH = "File$state_path";
@@ -75,6 +76,8 @@ public final class WcacheMetaData {
         pk(b, "Worker", field("id"));
         pk(b, "MountSeen", field("path"));
         b.getRecordType("MountSeen").setSinceVersion(9);
+        pk(b, "AccessControl", field("bucket"), field("name"));
+        b.getRecordType("AccessControl").setSinceVersion(12);
 
         index(b, "File", FILE_BY_STATE_PATH, concat(field("state"), field("path")), 1);
         index(b, "File", FILE_BY_STATE_LAST_WRITE, concat(field("state"), field("last_write_time_ms")), 1);

@@ -126,14 +126,19 @@ public final class S3Frontend implements Frontend {
             return new AuthMode.None();
         }
         Map<String, String> keys = new LinkedHashMap<>();
+        Map<String, io.wcache.s3.auth.S3User> users = new LinkedHashMap<>();
+        Map<String, io.wcache.s3.auth.S3User> byId = new LinkedHashMap<>();
         for (S3Credential c : cfg.get(ConfigKeys.S3_CREDENTIALS)) {
             keys.put(c.accessKey(), c.secretKey());
+            // Keys of one user id are one user (the first key's display name and e-mail).
+            users.put(c.accessKey(), byId.computeIfAbsent(c.userId(),
+                    id -> new io.wcache.s3.auth.S3User(id, c.displayName(), c.email())));
         }
         if (keys.isEmpty()) {
             throw new IllegalStateException("s3.auth is sigv4 but s3.credentials is empty: configure at least one"
                     + " {accessKey, secretKey} or set s3.auth: none for local use");
         }
-        return AuthMode.SigV4.of(keys);
+        return AuthMode.SigV4.of(keys).withUsers(users);
     }
 
     public S3Server server() {

@@ -72,6 +72,31 @@ public interface CacheService {
                 "object tags are not stored by this cache"));
     }
 
+    /**
+     * The stored access control of {@code bucket} ({@code name} empty), of one of its objects
+     * ({@code "o:<key>"}) or of a multipart upload's object ({@code "u:<upload id>"}); empty when
+     * none is stored.
+     */
+    default CompletableFuture<Optional<AccessControl>> accessControl(String bucket, String name) {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
+    /** The stored access control of every bucket that has one, by bucket name. */
+    default CompletableFuture<Map<String, AccessControl>> bucketAccessControls() {
+        return CompletableFuture.completedFuture(Map.of());
+    }
+
+    /** Stores (replaces) an access control; see {@link #accessControl}. */
+    default CompletableFuture<Void> putAccessControl(String bucket, String name, AccessControl acl) {
+        return CompletableFuture.failedFuture(new io.wcache.core.error.WcacheException.InvalidArgument(bucket,
+                "access control lists are not stored by this cache"));
+    }
+
+    /** Removes an access control ({@code name} null: every one of the bucket, its own included). */
+    default CompletableFuture<Void> deleteAccessControl(String bucket, String name) {
+        return CompletableFuture.completedFuture(null);
+    }
+
     /** Starts a multipart upload of {@code path}; the object appears only on completion. */
     CompletableFuture<MultipartUpload> createMultipart(NamespacePath path, WriteOptions options);
 

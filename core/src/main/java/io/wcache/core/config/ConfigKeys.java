@@ -35,7 +35,10 @@ public final class ConfigKeys {
     public static final ConfigKey<S3AuthMode> S3_AUTH = new ConfigKey<>("s3.auth", ConfigType.S3_AUTH, "sigv4",
             "`sigv4` checks request signatures against s3.credentials; `none` accepts any (local use only).");
     public static final ConfigKey<List<S3Credential>> S3_CREDENTIALS = new ConfigKey<>("s3.credentials",
-            ConfigType.CREDENTIALS, "[]", "Access keys accepted by SigV4: a list of {accessKey, secretKey}.");
+            ConfigType.CREDENTIALS, "[]", "Access keys accepted by SigV4: a list of {accessKey, secretKey}, each optionally "
+                    + "with the S3 user it signs for (userId: canonical id, displayName, email; keys of one userId are one user). A key "
+                    + "without userId signs for the default owner `wcache`, which owns every bucket and object without an owner of its "
+                    + "own; users own the buckets they create and see others' only as their ACLs grant (docs/SECURITY.md).");
     public static final ConfigKey<String> S3_CREATE_BUCKET_UFS = new ConfigKey<>("s3.create.bucket.ufs",
             ConfigType.OPTIONAL_STRING, "",
             "UFS URI template for buckets made with S3 CreateBucket, `{bucket}` standing for the name and "

@@ -180,7 +180,11 @@ public final class ConfigType<T> {
         return List.copyOf(out);
     }, l -> "[" + String.join(", ", l) + "]");
 
-    public static final ConfigType<List<S3Credential>> CREDENTIALS = new ConfigType<>("list of {accessKey, secretKey}",
+    private static final java.util.Set<String> CREDENTIAL_FIELDS =
+            java.util.Set.of("accessKey", "secretKey", "userId", "displayName", "email");
+
+    public static final ConfigType<List<S3Credential>> CREDENTIALS = new ConfigType<>(
+            "list of {accessKey, secretKey[, userId, displayName, email]}",
             (k, n) -> {
                 if (n == null || n.isNull()) {
                     return List.of();
@@ -202,13 +206,16 @@ public final class ConfigType<T> {
                     }
                     for (Iterator<Map.Entry<String, JsonNode>> it = e.fields(); it.hasNext(); ) {
                         String f = it.next().getKey();
-                        if (!f.equals("accessKey") && !f.equals("secretKey")) {
+                        if (!CREDENTIAL_FIELDS.contains(f)) {
                             throw new WcacheException.InvalidArgument(at + "." + f, "unknown config key '" + at + "." + f
-                                    + "' (a credential has accessKey and secretKey)");
+                                    + "' (a credential has accessKey, secretKey and optionally userId, displayName, email)");
                         }
                     }
                     out.add(new S3Credential(STRING.parse(at + ".accessKey", e.get("accessKey")),
-                            STRING.parse(at + ".secretKey", e.get("secretKey"))));
+                            STRING.parse(at + ".secretKey", e.get("secretKey")),
+                            e.hasNonNull("userId") ? STRING.parse(at + ".userId", e.get("userId")) : null,
+                            e.hasNonNull("displayName") ? STRING.parse(at + ".displayName", e.get("displayName")) : null,
+                            e.hasNonNull("email") ? STRING.parse(at + ".email", e.get("email")) : null));
                 }
                 return List.copyOf(out);
             }, l -> l.isEmpty() ? "[]" : l.stream().map(c -> c.accessKey() + ":***").toList().toString());

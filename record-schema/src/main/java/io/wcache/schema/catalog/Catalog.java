@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * deletes, listings, batches), {@link #locations()} (extents by log-store location),
  * {@link #multipart()} (multipart uploads and parts), {@link #persistQueue()} (UFS work waiting
  * for the persister) and {@link #cluster()} (path rules, mounts, workers, space counters), with
- * {@link #membership()} (the workers' addresses and leases).
+ * {@link #membership()} (the workers' addresses and leases) and {@link #accessControls()} (the S3
+ * frontend's owners and ACLs).
  *
  * <p>Every operation, and every batch given to {@link CatalogFiles#apply}, is exactly one Record
  * Layer transaction run on the calling thread, retried on conflicts; results are domain records,
@@ -32,6 +33,7 @@ public final class Catalog {
     private final PersistQueue persistQueue;
     private final ClusterConfig cluster;
     private final Membership membership;
+    private final AccessControls accessControls;
 
     /**
      * A catalog named {@code name} on {@code database} (see {@link CatalogKeySpace}), using the
@@ -55,6 +57,7 @@ public final class Catalog {
         this.persistQueue = new PersistQueue(transactions);
         this.cluster = new ClusterConfig(transactions);
         this.membership = new Membership(transactions);
+        this.accessControls = new AccessControls(transactions);
         try {
             markers.clearStale();
         } catch (RuntimeException e) {
@@ -100,6 +103,11 @@ public final class Catalog {
     /** The workers sharing this Catalog, each with its addresses and membership lease. */
     public Membership membership() {
         return membership;
+    }
+
+    /** S3 owners and ACLs of buckets, objects and multipart uploads. */
+    public AccessControls accessControls() {
+        return accessControls;
     }
 
     /** The cache this Catalog opens its record store from (tests open the store through it). */

@@ -26,6 +26,7 @@ final class RecordTypes {
     static final Object WORKER = key("Worker");
     static final Object UPLOAD = key("MultipartUpload");
     static final Object PART = key("Part");
+    static final Object ACCESS_CONTROL = key("AccessControl");
 
     private RecordTypes() {
     }

@@ -26,12 +26,29 @@ public sealed interface AuthMode {
      *                           when empty, any region is accepted (clients default to {@code us-east-1})
      * @param maxSkew            the largest accepted difference between request time and server time
      */
-    record SigV4(Map<String, String> secretsByAccessKey, Optional<String> region, Duration maxSkew)
+    record SigV4(Map<String, String> secretsByAccessKey, Optional<String> region, Duration maxSkew,
+                 Map<String, S3User> usersByAccessKey)
             implements AuthMode {
         public SigV4 {
             secretsByAccessKey = Map.copyOf(secretsByAccessKey);
             Objects.requireNonNull(region, "region");
             Objects.requireNonNull(maxSkew, "maxSkew");
+            usersByAccessKey = Map.copyOf(usersByAccessKey);
+        }
+
+        /** Every key signs for the default owner. */
+        public SigV4(Map<String, String> secretsByAccessKey, Optional<String> region, Duration maxSkew) {
+            this(secretsByAccessKey, region, maxSkew, Map.of());
+        }
+
+        /** The user a key signs for: its configured one, else the default owner. */
+        public S3User user(String accessKey) {
+            return usersByAccessKey.getOrDefault(accessKey, S3User.DEFAULT);
+        }
+
+        /** The same keys, each signing for the given user (keys not named sign for the default owner). */
+        public SigV4 withUsers(Map<String, S3User> users) {
+            return new SigV4(secretsByAccessKey, region, maxSkew, users);
         }
 
         /** Keys with any region and S3's 15-minute skew. */

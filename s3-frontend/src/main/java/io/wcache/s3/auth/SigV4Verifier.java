@@ -56,6 +56,17 @@ public final class SigV4Verifier {
             return new AuthResult(Optional.empty(), payloadMode, expectedSha, Optional.empty());
         }
         AuthMode.SigV4 sigv4 = (AuthMode.SigV4) mode;
+        AuthResult signed = verifySigned(request, sigv4, authorization, presigned, v2, payloadMode, expectedSha);
+        if (signed == null) {
+            // No signature at all: an anonymous request, which only an ACL granting AllUsers admits.
+            return new AuthResult(Optional.empty(), payloadMode, expectedSha, Optional.empty(), S3User.ANONYMOUS);
+        }
+        return signed.withUser(sigv4.user(signed.accessKey().orElseThrow()));
+    }
+
+    /** The result of a signed request; null when the request carries no signature of any kind. */
+    private AuthResult verifySigned(S3Request request, AuthMode.SigV4 sigv4, String authorization, boolean presigned,
+                                    boolean v2, PayloadMode payloadMode, Optional<String> expectedSha) {
         if (v2 && authorization == null && !presigned) {
             return PresignedV2.verify(request, sigv4.secretsByAccessKey(), clock.instant(), payloadMode);
         }
@@ -73,7 +84,7 @@ public final class SigV4Verifier {
         if (presigned) {
             return verifyPresigned(request, sigv4, payloadMode, expectedSha);
         }
-        throw new S3Exception(S3Error.of(S3ErrorCode.ACCESS_DENIED, "Access Denied", request.resource()));
+        return null;
     }
 
     private AuthResult verifyHeader(S3Request request, AuthMode.SigV4 cfg, String authorization,

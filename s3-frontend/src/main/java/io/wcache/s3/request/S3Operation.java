@@ -35,6 +35,8 @@ public enum S3Operation {
     PUT_BUCKET_ACL,
     /** {@code GET} of a bucket configuration wcache does not keep ({@code ?policy}, {@code ?cors}, ...): its "none" answer. */
     GET_BUCKET_CONFIG,
+    /** {@code PUT ?ownershipControls}: the one bucket configuration wcache keeps besides ACLs. */
+    PUT_BUCKET_CONFIG,
     /** {@code DELETE} of a bucket configuration wcache does not keep: nothing to delete, {@code 204}. */
     DELETE_BUCKET_CONFIG,
     GET_OBJECT_TAGGING,
@@ -53,6 +55,7 @@ public enum S3Operation {
     /** Whether the request carries a small XML body that the frontend parses itself. */
     public boolean hasXmlBody() {
         return this == DELETE_OBJECTS || this == COMPLETE_MULTIPART_UPLOAD || this == PUT_OBJECT_TAGGING
-                || this == PUT_OBJECT_ACL || this == PUT_BUCKET_ACL || this == PUT_BUCKET_VERSIONING;
+                || this == PUT_OBJECT_ACL || this == PUT_BUCKET_ACL || this == PUT_BUCKET_VERSIONING
+                || this == PUT_BUCKET_CONFIG || this == CREATE_BUCKET;
     }
 }

@@ -87,7 +87,6 @@ public final class S3RequestParser {
         }
 
         S3Operation op = operation(m, bucketOpt.isPresent(), keyOpt.isPresent(), query, headers);
-        checkAcl(op, headers);
         if (op == S3Operation.CREATE_BUCKET) {
             checkBucketName(bucket);
         }
@@ -198,6 +197,7 @@ public final class S3RequestParser {
                 case "HEAD" -> S3Operation.HEAD_BUCKET;
                 case "PUT" -> q.has("acl") ? S3Operation.PUT_BUCKET_ACL
                         : q.has("versioning") ? S3Operation.PUT_BUCKET_VERSIONING
+                        : q.has("ownershipControls") ? S3Operation.PUT_BUCKET_CONFIG
                         : subresource ? S3Operation.NOT_IMPLEMENTED : S3Operation.CREATE_BUCKET;
                 case "DELETE" -> config ? S3Operation.DELETE_BUCKET_CONFIG
                         : subresource ? S3Operation.NOT_IMPLEMENTED : S3Operation.DELETE_BUCKET;
@@ -315,32 +315,6 @@ public final class S3RequestParser {
                 q.first("version-id-marker").filter(v -> !v.isEmpty()), Optional.empty(), encodingUrl(q), false);
     }
 
-    /**
-     * ACLs as an unconfigured bucket with one owner has them: PutObjectAcl and PutBucketAcl accept
-     * the canned ACLs that grant the owner alone ({@code private}, {@code bucket-owner-full-control});
-     * any other canned ACL or an {@code x-amz-grant-*} header there is {@code 501 NotImplemented}.
-     */
-    private static void checkAcl(S3Operation op, HttpHeaders headers) {
-        if (op != S3Operation.PUT_OBJECT_ACL && op != S3Operation.PUT_BUCKET_ACL) {
-            // On creation (PutObject, CopyObject, CreateMultipartUpload, CreateBucket) a canned ACL is accepted
-            // and has no effect: the ACL is always the owner's FULL_CONTROL, as GetObjectAcl shows.
-            return;
-        }
-        String acl = headers.get("x-amz-acl");
-        if (acl != null && !OWNER_ONLY_ACLS.contains(acl.trim().toLowerCase(Locale.ROOT))) {
-            throw new S3Exception(S3ErrorCode.NOT_IMPLEMENTED, "The canned ACL '" + truncate(acl.trim())
-                    + "' is not implemented: wcache buckets have one owner; only 'private' (and"
-                    + " 'bucket-owner-full-control') are accepted");
-        }
-        for (String name : headers.names()) {
-            if (name.toLowerCase(Locale.ROOT).startsWith("x-amz-grant-")) {
-                throw new S3Exception(S3ErrorCode.NOT_IMPLEMENTED, "ACL grants (" + name
-                        + ") are not implemented: wcache buckets have one owner with FULL_CONTROL");
-            }
-        }
-    }
-
-    private static final Set<String> OWNER_ONLY_ACLS = Set.of("private", "bucket-owner-full-control");
 
     private static ListParams partListParams(QueryParams q) {
         Optional<String> marker = q.first("part-number-marker");

@@ -74,7 +74,10 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
     static final int APPEND_BYTES = 512 * 1024;
 
     /** What all connections of one server share. */
-    record Shared(CacheService cache, S3ServerConfig config, Instant startedAt) {
+    record Shared(CacheService cache, S3ServerConfig config, Instant startedAt, S3Access access) {
+        Shared(CacheService cache, S3ServerConfig config, Instant startedAt) {
+            this(cache, config, startedAt, new S3Access(cache, config.auth()));
+        }
     }
 
     private final Shared shared;
@@ -171,22 +174,32 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
         S3Request r = head.request();
         Exchange x = new Exchange(head);
         try {
+            // Every operation runs only once the ACLs allow it (S3Access); the check is a future, as it may read them.
+            CompletableFuture<Void> allowed;
+            try {
+                allowed = shared.access().authorize(r, x.user(), this);
+            } catch (RuntimeException e) {
+                allowed = CompletableFuture.failedFuture(e);
+            }
+            CompletableFuture<Void> ok = allowed;
             sink = switch (r.operation()) {
                 case PUT_OBJECT -> {
                     S3Operations op = ops(x);
-                    yield new UploadSink(x, op, op.openPutObject());
+                    yield new UploadSink(x, op, ok.thenCompose(v -> op.openPutObject()));
                 }
                 case UPLOAD_PART -> {
                     S3Operations op = ops(x);
-                    yield new UploadSink(x, op, op.openUploadPart());
+                    yield new UploadSink(x, op, ok.thenCompose(v -> op.openUploadPart()));
                 }
-                case DELETE_OBJECTS -> new CollectingSink(x, body -> ops(x).deleteObjects(body));
-                case COMPLETE_MULTIPART_UPLOAD -> new CollectingSink(x, body -> ops(x).completeMultipart(body));
+                case DELETE_OBJECTS -> new CollectingSink(x, body -> ok.thenCompose(v -> ops(x).deleteObjects(body)));
+                case COMPLETE_MULTIPART_UPLOAD -> new CollectingSink(x, body -> ok.thenCompose(
+                        v -> ops(x).completeMultipart(body)));
                 case LIST_OBJECT_VERSIONS, GET_BUCKET_VERSIONING, PUT_BUCKET_VERSIONING, GET_BUCKET_ACL, PUT_BUCKET_ACL,
-                        GET_BUCKET_CONFIG, DELETE_BUCKET_CONFIG, GET_OBJECT_TAGGING, PUT_OBJECT_TAGGING,
+                        GET_BUCKET_CONFIG, PUT_BUCKET_CONFIG, DELETE_BUCKET_CONFIG, GET_OBJECT_TAGGING, PUT_OBJECT_TAGGING,
                         DELETE_OBJECT_TAGGING, GET_OBJECT_ACL, PUT_OBJECT_ACL, GET_OBJECT_ATTRIBUTES ->
-                        new CollectingSink(x, body -> new S3SubResources(shared, x, this).run(body));
-                default -> new CollectingSink(x, body -> ops(x).run());
+                        new CollectingSink(x, body -> ok.thenCompose(v -> new S3SubResources(shared, x, this).run(body)));
+                case CREATE_BUCKET -> new CollectingSink(x, body -> ok.thenCompose(v -> ops(x).createBucket(body)));
+                default -> new CollectingSink(x, body -> ok.thenCompose(v -> ops(x).run()));
             };
         } catch (RuntimeException e) {
             // The request is answered when its body has been read, so the connection stays usable.
@@ -260,6 +273,11 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
 
         String requestId() {
             return head.requestId();
+        }
+
+        /** Who the request acts for. */
+        io.wcache.s3.auth.S3User user() {
+            return head.auth().user();
         }
 
         boolean isHead() {

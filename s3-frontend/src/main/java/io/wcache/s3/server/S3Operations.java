@@ -38,6 +38,7 @@ import io.wcache.s3.xml.S3XmlModel.DeleteError;
 import io.wcache.s3.xml.S3XmlModel.DeleteRequest;
 import io.wcache.s3.xml.S3XmlModel.DeleteResult;
 import io.wcache.s3.xml.S3XmlModel.ObjectIdentifier;
+import io.wcache.s3.xml.S3XmlModel.Owner;
 import io.wcache.s3.xml.S3XmlModel.PartEntry;
 import io.wcache.s3.xml.S3XmlModel.UploadEntry;
 import io.wcache.s3.xml.S3XmlParser;
@@ -76,10 +77,13 @@ final class S3Operations {
     /** Operations without a body of their own. */
     CompletableFuture<FullHttpResponse> run() {
         return switch (r.operation()) {
-            case LIST_BUCKETS -> cache.mountCreationTimes().thenApply(created -> S3Handler.xml(HttpResponseStatus.OK,
-                    S3XmlWriter.listBuckets(S3Handler.OWNER, cache.mounts().mounts().stream()
-                            .map(m -> S3Handler.bucketEntry(m.name(), created.getOrDefault(m.name(), shared.startedAt())))
-                            .toList())));
+            case LIST_BUCKETS -> cache.mountCreationTimes().thenCombine(cache.bucketAccessControls(),
+                    (created, acls) -> S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.listBuckets(
+                            new Owner(x.user().id(), x.user().displayName()), cache.mounts().mounts().stream()
+                                    .filter(m -> ownedByCaller(acls.get(m.name())))
+                                    .map(m -> S3Handler.bucketEntry(m.name(),
+                                            created.getOrDefault(m.name(), shared.startedAt())))
+                                    .toList())));
             case HEAD_BUCKET -> {
                 handler.requireBucket(bucket());
                 FullHttpResponse resp = S3Handler.empty(HttpResponseStatus.OK);
@@ -88,9 +92,10 @@ final class S3Operations {
             }
             case GET_BUCKET_LOCATION -> {
                 handler.requireBucket(bucket());
-                yield done(S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.bucketLocation("us-east-1")));
+                // The LocationConstraint given at creation; none (us-east-1) otherwise.
+                yield shared.access().bucketAcl(bucket()).thenApply(acl -> S3Handler.xml(HttpResponseStatus.OK,
+                        S3XmlWriter.bucketLocation(acl.location().isEmpty() ? "us-east-1" : acl.location())));
             }
-            case CREATE_BUCKET -> createBucket();
             case DELETE_BUCKET -> deleteBucket();
             case LIST_OBJECTS -> listObjects(false);
             case LIST_OBJECTS_V2 -> listObjects(true);
@@ -102,6 +107,7 @@ final class S3Operations {
             case UPLOAD_PART_COPY -> uploadPartCopy();
             case CREATE_MULTIPART_UPLOAD -> createMultipart();
             case ABORT_MULTIPART_UPLOAD -> cache.abortMultipart(handler.objectPath(r), r.uploadId().orElseThrow())
+                    .thenCompose(v -> shared.access().afterAbort(r, r.uploadId().orElseThrow()))
                     .thenApply(v -> S3Handler.empty(HttpResponseStatus.NO_CONTENT));
             case LIST_PARTS -> listParts();
             case LIST_MULTIPART_UPLOADS -> listUploads();
@@ -120,13 +126,40 @@ final class S3Operations {
 
     // ------------------------------------------------------------------ buckets
 
-    private CompletableFuture<FullHttpResponse> createBucket() {
-        String b = bucket();
-        if (cache.mounts().find(b).isPresent()) {
-            // As S3 in us-east-1: creating a bucket you already own succeeds.
-            return done(location(b));
+    /** Whether the caller owns a bucket with this ACL record (none: the default owner's); all are, without SigV4. */
+    private boolean ownedByCaller(io.wcache.core.cache.AccessControl acl) {
+        if (!(shared.config().auth() instanceof io.wcache.s3.auth.AuthMode.SigV4)) {
+            return true;
         }
-        return shared.config().bucketCreation().create(b).thenApply(v -> location(b));
+        return (acl == null ? io.wcache.s3.auth.S3User.DEFAULT.id() : acl.ownerId()).equals(x.user().id());
+    }
+
+    /**
+     * CreateBucket: the caller owns the new bucket, with the ACL of its {@code x-amz-acl} or
+     * {@code x-amz-grant-*} headers and the LocationConstraint of its body. Creating a bucket that
+     * exists is {@code 409 BucketAlreadyExists}, except for its owner asking for the ACL it has,
+     * which succeeds (as S3 in us-east-1).
+     */
+    CompletableFuture<FullHttpResponse> createBucket(byte[] body) {
+        String b = bucket();
+        String location = S3XmlParser.parseLocationConstraint(body);
+        S3Access access = shared.access();
+        io.wcache.s3.auth.S3User who = x.user();
+        if (cache.mounts().find(b).isPresent()) {
+            return access.bucketAcl(b).thenApply(acl -> {
+                boolean mine = ownedByCaller(acl);
+                if (!mine || !S3Acl.fromHeaders(r.headers(), who, who, access.users()).equals(acl.grants())) {
+                    throw new S3Exception(S3Error.of(S3ErrorCode.BUCKET_ALREADY_EXISTS, null, "/" + b));
+                }
+                return location(b);
+            });
+        }
+        io.wcache.core.cache.AccessControl acl = new io.wcache.core.cache.AccessControl(who.id(), who.displayName(),
+                S3Acl.fromHeaders(r.headers(), who, who, access.users()), 0, 0, false, "", location);
+        return shared.config().bucketCreation().create(b)
+                .thenCompose(v -> access.forgetBucket(b))
+                .thenCompose(v -> access.putBucketAcl(b, acl))
+                .thenApply(v -> location(b));
     }
 
     private static FullHttpResponse location(String bucket) {
@@ -138,6 +171,7 @@ final class S3Operations {
     private CompletableFuture<FullHttpResponse> deleteBucket() {
         handler.requireBucket(bucket());
         return shared.config().bucketCreation().delete(bucket())
+                .thenCompose(v -> shared.access().forgetBucket(bucket()))
                 .thenApply(v -> S3Handler.empty(HttpResponseStatus.NO_CONTENT));
     }
 
@@ -145,13 +179,19 @@ final class S3Operations {
 
     private CompletableFuture<FullHttpResponse> listObjects(boolean v2) {
         handler.requireBucket(bucket());
+        return shared.access().bucketAcl(bucket()).thenCompose(acl -> listObjects(v2,
+                new Owner(acl.ownerId(), acl.ownerName())));
+    }
+
+    /** Objects are listed with the bucket owner as their owner. */
+    private CompletableFuture<FullHttpResponse> listObjects(boolean v2, Owner owner) {
         ListParams p = r.list().orElseThrow();
         NamespacePath mount = NamespacePath.of("/" + bucket());
         if (p.maxKeys() == 0) {
             var page = S3Handler.page(List.of(), List.of(), false, Optional.empty());
             return done(S3Handler.xml(HttpResponseStatus.OK, v2
-                    ? S3XmlWriter.listObjectsV2(bucket(), p, page, Optional.of(S3Handler.OWNER))
-                    : S3XmlWriter.listObjectsV1(bucket(), p, page, Optional.of(S3Handler.OWNER))));
+                    ? S3XmlWriter.listObjectsV2(bucket(), p, page, Optional.of(owner))
+                    : S3XmlWriter.listObjectsV1(bucket(), p, page, Optional.of(owner))));
         }
         String after;
         Optional<String> token;
@@ -172,8 +212,8 @@ final class S3Operations {
             var page = S3Handler.page(l.objects(), l.commonPrefixes(), l.truncated(), l.truncated() ? next
                     : Optional.empty());
             return S3Handler.xml(HttpResponseStatus.OK, v2
-                    ? S3XmlWriter.listObjectsV2(bucket(), p, page, Optional.of(S3Handler.OWNER))
-                    : S3XmlWriter.listObjectsV1(bucket(), p, page, Optional.of(S3Handler.OWNER)));
+                    ? S3XmlWriter.listObjectsV2(bucket(), p, page, Optional.of(owner))
+                    : S3XmlWriter.listObjectsV1(bucket(), p, page, Optional.of(owner)));
         });
     }
 
@@ -351,7 +391,8 @@ final class S3Operations {
                 ? writeConditions(s.path()) : done(null);
         // The verified checksum is stored with the version (or part) in the commit itself.
         Optional<ObjectChecksum> checksum = payload.checksum().map(StoredChecksums::of);
-        return conditions.thenCompose(v -> s.commit(checksum)).thenApply(info -> {
+        return conditions.thenCompose(v -> s.commit(checksum)).thenCompose(info -> r.operation() != S3Operation.PUT_OBJECT
+                ? done(info) : shared.access().afterWrite(r, x.user(), info).thenApply(v -> info)).thenApply(info -> {
             FullHttpResponse resp = S3Handler.empty(HttpResponseStatus.OK);
             resp.headers().set(HttpHeaderNames.ETAG, S3Handler.quote(info.etag()));
             payload.checksum().ifPresent(c -> resp.headers().set(c.algorithm().headerName(), c.base64()));
@@ -465,7 +506,8 @@ final class S3Operations {
                 copied = CompletableFuture.failedFuture(e);
             }
             return copied.whenComplete((i, e) -> reader.close());
-        }).thenApply(info -> S3Handler.xml(HttpResponseStatus.OK,
+        }).thenCompose(info -> shared.access().afterWrite(r, x.user(), info).thenApply(v -> info))
+                .thenApply(info -> S3Handler.xml(HttpResponseStatus.OK,
                 S3XmlWriter.copyObjectResult(S3Handler.quote(info.etag()), info.lastModified(), info.checksum())));
     }
 
@@ -566,6 +608,7 @@ final class S3Operations {
     private CompletableFuture<FullHttpResponse> createMultipart() {
         Optional<ObjectChecksum> checksum = StoredChecksums.forUpload(r.headers());
         return cache.createMultipart(handler.objectPath(r), S3Handler.writeOptions(r).withChecksum(checksum))
+                .thenCompose(u -> shared.access().afterCreateUpload(r, x.user(), u.uploadId()).thenApply(v -> u))
                 .thenApply(u -> {
                     FullHttpResponse resp = S3Handler.xml(HttpResponseStatus.OK,
                             S3XmlWriter.initiateMultipartUpload(bucket(), r.key().orElse(""), u.uploadId()));
@@ -592,7 +635,8 @@ final class S3Operations {
                         .map(cp -> new PartRef(cp.partNumber(), Conditions.unquote(cp.etag()))).toList());
             }
             return CompletableFuture.<ObjectInfo>failedFuture(e);
-        }).thenCompose(f -> f).thenApply(info -> S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.completeMultipartUpload(
+        }).thenCompose(f -> f).thenCompose(info -> shared.access().afterComplete(r, uploadId, info)
+                .thenApply(v -> info)).thenApply(info -> S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.completeMultipartUpload(
                 "/" + bucket() + "/" + r.key().orElse(""), bucket(), r.key().orElse(""),
                 S3Handler.quote(info.etag()), info.checksum())));
     }

@@ -10,6 +10,7 @@ import io.wcache.core.path.NamespacePath;
 import io.wcache.s3.error.S3Error;
 import io.wcache.s3.error.S3ErrorCode;
 import io.wcache.s3.error.S3Exception;
+import io.wcache.s3.auth.S3User;
 import io.wcache.s3.request.ListParams;
 import io.wcache.s3.request.S3Request;
 import io.wcache.s3.request.S3RequestParser;
@@ -39,8 +40,10 @@ final class S3SubResources {
     private final S3Request r;
     private final S3Handler handler;
     private final CacheService cache;
+    private final S3Access access;
 
     S3SubResources(S3Handler.Shared shared, S3Handler.Exchange x, S3Handler handler) {
+        this.access = shared.access();
         this.x = x;
         this.r = x.request;
         this.handler = handler;
@@ -57,17 +60,24 @@ final class S3SubResources {
             case PUT_BUCKET_VERSIONING -> putVersioning(body);
             case GET_BUCKET_ACL -> {
                 handler.requireBucket(bucket());
-                yield done(xml(ownerOnlyAcl()));
+                yield access.bucketAcl(bucket()).thenApply(acl -> xml(S3Acl.xml(acl)));
             }
             case PUT_BUCKET_ACL -> {
                 handler.requireBucket(bucket());
-                checkAclBody(body);
-                yield done(S3Handler.empty(HttpResponseStatus.OK));
+                yield access.bucketAcl(bucket()).thenCompose(acl -> {
+                    S3User owner = S3Acl.owner(acl);
+                    return access.putBucketAcl(bucket(), acl.withGrants(acl.ownerId(), acl.ownerName(),
+                            requestedGrants(body, owner, owner)));
+                }).thenApply(v -> S3Handler.empty(HttpResponseStatus.OK));
             }
-            case GET_BUCKET_CONFIG -> bucketConfig();
+            case GET_BUCKET_CONFIG -> isOwnershipControls() ? getOwnershipControls() : bucketConfig();
+            case PUT_BUCKET_CONFIG -> putOwnershipControls(body);
             case DELETE_BUCKET_CONFIG -> {
                 handler.requireBucket(bucket());
-                yield done(S3Handler.empty(HttpResponseStatus.NO_CONTENT));
+                CompletableFuture<Void> cleared = !isOwnershipControls() ? done(null)
+                        : access.bucketAcl(bucket()).thenCompose(acl -> acl.objectOwnership().isEmpty() ? done(null)
+                                : access.putBucketAcl(bucket(), acl.withObjectOwnership("")));
+                yield cleared.thenApply(v -> S3Handler.empty(HttpResponseStatus.NO_CONTENT));
             }
             case GET_OBJECT_TAGGING -> existing().thenApply(info -> xml(S3Tags.xml(info.tags())));
             case PUT_OBJECT_TAGGING -> {
@@ -78,11 +88,16 @@ final class S3SubResources {
             case DELETE_OBJECT_TAGGING -> existing().thenCompose(info -> info.tags().isEmpty()
                             ? done(info) : cache.setTags(handler.objectPath(r), java.util.Map.of()))
                     .thenApply(info -> S3Handler.empty(HttpResponseStatus.NO_CONTENT));
-            case GET_OBJECT_ACL -> existing().thenApply(info -> xml(ownerOnlyAcl()));
-            case PUT_OBJECT_ACL -> {
-                checkAclBody(body);
-                yield existing().thenApply(info -> S3Handler.empty(HttpResponseStatus.OK));
-            }
+            case GET_OBJECT_ACL -> existing().thenCompose(info -> access.bucketAcl(bucket())
+                    .thenCompose(b -> access.objectAcl(bucket(), r.key().orElse(""), b, info)))
+                    .thenApply(acl -> xml(S3Acl.xml(acl)));
+            case PUT_OBJECT_ACL -> existing().thenCompose(info -> access.bucketAcl(bucket())
+                    .thenCompose(b -> access.objectAcl(bucket(), r.key().orElse(""), b, info).thenCompose(acl ->
+                            access.putObjectAcl(bucket(), S3Access.objectName(r.key().orElse("")), b,
+                                    acl.withGrants(acl.ownerId(), acl.ownerName(),
+                                                    requestedGrants(body, S3Acl.owner(acl), S3Acl.owner(b)))
+                                            .withVersion(info.generation(), info.lastModified().toEpochMilli())))))
+                    .thenApply(v -> S3Handler.empty(HttpResponseStatus.OK));
             case GET_OBJECT_ATTRIBUTES -> existing().thenApply(this::attributes);
             default -> CompletableFuture.failedFuture(new S3Exception(S3ErrorCode.NOT_IMPLEMENTED,
                     "Operation " + r.operation() + " is not implemented"));
@@ -144,13 +159,14 @@ final class S3SubResources {
             after = after + "\uffff";
         }
         if (p.maxKeys() == 0) {
-            return done(xml(versions(p, new ListResult(List.of(), List.of(), Optional.empty()))));
+            return access.bucketAcl(bucket()).thenApply(acl -> xml(versions(p,
+                    new ListResult(List.of(), List.of(), Optional.empty()), S3Acl.owner(acl))));
         }
         return cache.list(S3Handler.listQuery(mount, p, after, Optional.empty()))
-                .thenApply(l -> xml(versions(p, l)));
+                .thenCombine(access.bucketAcl(bucket()), (l, acl) -> xml(versions(p, l, S3Acl.owner(acl))));
     }
 
-    private byte[] versions(ListParams p, ListResult l) {
+    private byte[] versions(ListParams p, ListResult l, S3User owner) {
         UnaryOperator<String> enc = p.urlEncoded() ? S3XmlWriter::encodeKey : UnaryOperator.identity();
         boolean truncated = l.continuation().isPresent();
         String last = null;
@@ -178,8 +194,7 @@ final class S3SubResources {
                     .element("IsLatest", true).element("LastModified", S3Timestamps.iso8601(o.lastModified()))
                     .element("ETag", S3Handler.quote(o.etag())).element("Size", o.size())
                     .element("StorageClass", "STANDARD");
-            w.start("Owner").element("ID", S3Handler.OWNER.id()).element("DisplayName", S3Handler.OWNER.displayName())
-                    .end();
+            w.start("Owner").element("ID", owner.id()).element("DisplayName", owner.displayName()).end();
             w.end();
         }
         for (String cp : l.commonPrefixes()) {
@@ -194,51 +209,60 @@ final class S3SubResources {
 
     // ------------------------------------------------------------------ ACLs
 
-    /** The one ACL every bucket and object has: the owner with FULL_CONTROL. */
-    private static byte[] ownerOnlyAcl() {
-        String id = escape(S3Handler.OWNER.id());
-        String name = escape(S3Handler.OWNER.displayName());
-        String doc = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<AccessControlPolicy xmlns=\"" + XmlWriter.S3_NS
-                + "\"><Owner><ID>" + id + "</ID><DisplayName>" + name + "</DisplayName></Owner><AccessControlList>"
-                + "<Grant><Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"CanonicalUser\">"
-                + "<ID>" + id + "</ID><DisplayName>" + name + "</DisplayName></Grantee>"
-                + "<Permission>FULL_CONTROL</Permission></Grant></AccessControlList></AccessControlPolicy>";
-        return doc.getBytes(StandardCharsets.UTF_8);
+    /**
+     * The grants a PutBucketAcl or PutObjectAcl asks for: its AccessControlPolicy body, else its
+     * {@code x-amz-acl} or {@code x-amz-grant-*} headers; a request with neither is {@code MissingSecurityHeader}.
+     */
+    private List<io.wcache.core.cache.AccessControl.Grant> requestedGrants(byte[] body, S3User owner,
+                                                                            S3User bucketOwner) {
+        boolean hasBody = body != null && body.length > 0;
+        if (hasBody && S3Acl.named(r.headers())) {
+            throw new S3Exception(S3ErrorCode.INVALID_REQUEST, "This request does not support content");
+        }
+        if (hasBody) {
+            return S3Acl.fromBody(S3XmlParser.parseAccessControlPolicy(body), access.users());
+        }
+        if (!S3Acl.named(r.headers())) {
+            throw new S3Exception(S3ErrorCode.MISSING_SECURITY_HEADER, "Your request was missing a required header:"
+                    + " an AccessControlPolicy body, x-amz-acl or x-amz-grant-*");
+        }
+        return S3Acl.fromHeaders(r.headers(), owner, bucketOwner, access.users());
     }
 
-    private static final Pattern GRANT = Pattern.compile("<Grant>(.*?)</Grant>", Pattern.DOTALL);
-    private static final Pattern GRANTEE_ID = Pattern.compile("<ID>\\s*([^<]*?)\\s*</ID>");
-    private static final Pattern PERMISSION = Pattern.compile("<Permission>\\s*([A-Z_]*)\\s*</Permission>");
+    // ------------------------------------------------------------------ ownership controls
 
-    /**
-     * A PUT ACL body may only restate the owner-only ACL (what {@code s3cmd setacl --acl-private}
-     * and SDKs copying an ACL send); anything granting someone else is {@code NotImplemented}.
-     * Without a body the canned {@code x-amz-acl} header (already checked by the parser) decides.
-     */
-    private static void checkAclBody(byte[] body) {
-        if (body == null || body.length == 0) {
-            return;
-        }
-        String text = new String(body, StandardCharsets.UTF_8);
-        if (!text.contains("AccessControlPolicy")) {
+    private boolean isOwnershipControls() {
+        return r.query().has("ownershipControls");
+    }
+
+    private static final Pattern OWNERSHIP = Pattern.compile("<ObjectOwnership>\\s*([A-Za-z]*)\\s*</ObjectOwnership>");
+    private static final Set<String> OWNERSHIPS = Set.of("BucketOwnerEnforced", "BucketOwnerPreferred", "ObjectWriter");
+
+    private CompletableFuture<FullHttpResponse> getOwnershipControls() {
+        handler.requireBucket(bucket());
+        return access.bucketAcl(bucket()).thenApply(acl -> {
+            if (acl.objectOwnership().isEmpty()) {
+                throw new S3Exception(S3Error.of(S3ErrorCode.OWNERSHIP_CONTROLS_NOT_FOUND, null, "/" + bucket()));
+            }
+            return xml(new XmlWriter().root("OwnershipControls").start("Rule")
+                    .element("ObjectOwnership", acl.objectOwnership()).end().end());
+        });
+    }
+
+    /** PutBucketOwnershipControls: the setting is kept (BucketOwnerEnforced makes the bucket owner own new objects). */
+    private CompletableFuture<FullHttpResponse> putOwnershipControls(byte[] body) {
+        handler.requireBucket(bucket());
+        String text = new String(body == null ? new byte[0] : body, StandardCharsets.UTF_8);
+        Matcher m = OWNERSHIP.matcher(text);
+        if (!text.contains("OwnershipControls") || !m.find()) {
             throw new S3Exception(S3ErrorCode.MALFORMED_XML, null);
         }
-        Matcher g = GRANT.matcher(text);
-        Set<String> others = new LinkedHashSet<>();
-        while (g.find()) {
-            String grant = g.group(1);
-            Matcher id = GRANTEE_ID.matcher(grant);
-            Matcher perm = PERMISSION.matcher(grant);
-            String who = id.find() ? id.group(1) : "(a group or e-mail grantee)";
-            String what = perm.find() ? perm.group(1) : "";
-            if (!who.equals(S3Handler.OWNER.id()) || !what.equals("FULL_CONTROL")) {
-                others.add(what + " for " + who);
-            }
+        if (!OWNERSHIPS.contains(m.group(1))) {
+            throw new S3Exception(S3ErrorCode.MALFORMED_XML, "Unknown ObjectOwnership '" + m.group(1) + "'");
         }
-        if (!others.isEmpty()) {
-            throw new S3Exception(S3ErrorCode.NOT_IMPLEMENTED, "ACL grants other than the owner's FULL_CONTROL are"
-                    + " not implemented by wcache: " + String.join(", ", others));
-        }
+        String ownership = m.group(1);
+        return access.bucketAcl(bucket()).thenCompose(acl -> access.putBucketAcl(bucket(),
+                acl.withObjectOwnership(ownership))).thenApply(v -> S3Handler.empty(HttpResponseStatus.OK));
     }
 
     // ------------------------------------------------------------------ bucket configurations

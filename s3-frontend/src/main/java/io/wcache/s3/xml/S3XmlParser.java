@@ -150,6 +150,88 @@ public final class S3XmlParser {
         return tags;
     }
 
+    /**
+     * The LocationConstraint of a CreateBucket body ({@code CreateBucketConfiguration}); empty for
+     * no body or none given.
+     *
+     * @throws S3Exception {@code MalformedXML} for another document, {@code InvalidLocationConstraint}-like
+     *                     {@code InvalidArgument} for a constraint that is not a region name
+     */
+    public static String parseLocationConstraint(byte[] body) {
+        if (body == null || body.length == 0) {
+            return "";
+        }
+        Node root = parse(body);
+        if (!root.name.equals("CreateBucketConfiguration")) {
+            throw malformed();
+        }
+        String location = root.childText("LocationConstraint").map(String::trim).orElse("");
+        if (!location.matches("[A-Za-z0-9_-]{0,64}")) {
+            throw new S3Exception(S3ErrorCode.INVALID_ARGUMENT, "The specified location-constraint is not valid");
+        }
+        return location;
+    }
+
+    /** A grant of an AccessControlPolicy body: grantee kind (ID, URI or EmailAddress), its value and the permission. */
+    public record AclGrantBody(String kind, String value, String permission) {
+    }
+
+    /** An AccessControlPolicy body: the owner id it names (empty if none) and its grants, in order. */
+    public record AclBody(Optional<String> ownerId, List<AclGrantBody> grants) {
+    }
+
+    /**
+     * Parses an AccessControlPolicy (PutBucketAcl, PutObjectAcl) body. Grantees are told apart by
+     * the element they carry ({@code ID}, {@code URI} or {@code EmailAddress}).
+     *
+     * @throws S3Exception {@code MalformedACLError} for another root, a grant without grantee or permission
+     */
+    public static AclBody parseAccessControlPolicy(byte[] body) {
+        Node root = parse(body);
+        S3Exception bad = new S3Exception(S3ErrorCode.MALFORMED_ACL_ERROR, null);
+        if (!root.name.equals("AccessControlPolicy")) {
+            throw bad;
+        }
+        Optional<String> owner = Optional.empty();
+        List<AclGrantBody> grants = new ArrayList<>();
+        for (Node child : root.children) {
+            if (child.name.equals("Owner")) {
+                owner = child.childText("ID").map(String::trim);
+            } else if (child.name.equals("AccessControlList")) {
+                for (Node g : child.children) {
+                    if (!g.name.equals("Grant")) {
+                        throw bad;
+                    }
+                    Node grantee = null;
+                    for (Node c : g.children) {
+                        if (c.name.equals("Grantee")) {
+                            grantee = c;
+                        }
+                    }
+                    String permission = g.childText("Permission").map(String::trim).orElseThrow(() -> bad);
+                    if (grantee == null) {
+                        throw bad;
+                    }
+                    String kind = null;
+                    String value = null;
+                    for (String k : List.of("ID", "URI", "EmailAddress")) {
+                        Optional<String> v = grantee.childText(k);
+                        if (v.isPresent()) {
+                            kind = k;
+                            value = v.get().trim();
+                            break;
+                        }
+                    }
+                    if (kind == null) {
+                        throw bad;
+                    }
+                    grants.add(new AclGrantBody(kind, value, permission));
+                }
+            }
+        }
+        return new AclBody(owner, grants);
+    }
+
     private static int partNumber(String s) {
         String t = s.trim();
         if (t.matches("\\d{1,5}")) {

@@ -36,6 +36,15 @@ public final class XmlWriter {
         return this;
     }
 
+    /** Opens an element with an {@code xsi:type} attribute (an ACL's {@code Grantee}). */
+    public XmlWriter startTyped(String name, String xsiType) {
+        sb.append('<').append(name).append(" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"");
+        escape(xsiType);
+        sb.append("\">");
+        open.push(name);
+        return this;
+    }
+
     /** Closes the innermost open element. */
     public XmlWriter end() {
         sb.append("</").append(open.pop()).append('>');

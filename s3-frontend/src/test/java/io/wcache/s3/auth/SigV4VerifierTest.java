@@ -217,13 +217,17 @@ class SigV4VerifierTest {
     }
 
     @Test
-    void anonymousRequestIsAccessDeniedUnderSigV4AndAcceptedInNoneMode() {
+    void anonymousRequestIsTheAnonymousUserUnderSigV4AndTheDefaultOwnerInNoneMode() {
+        // Under SigV4 an unsigned request acts for the anonymous user, which only an ACL granting AllUsers
+        // admits (S3Access; worker AclEndToEndTest); in none mode everything acts for the default owner.
         io.netty.handler.codec.http.HttpHeaders h = new io.netty.handler.codec.http.DefaultHttpHeaders().set("Host", "x");
         S3Request req = PARSER.parse("GET", "/b/k", h);
-        assertThatThrownBy(() -> verifierAt(T).verify(req)).isInstanceOfSatisfying(S3Exception.class,
-                e -> assertThat(e.code()).isEqualTo(S3ErrorCode.ACCESS_DENIED));
+        AuthResult anonymous = verifierAt(T).verify(req);
+        assertThat(anonymous.accessKey()).isEmpty();
+        assertThat(anonymous.user().anonymous()).isTrue();
         SigV4Verifier none = new SigV4Verifier(new AuthMode.None(), Clock.fixed(T, ZoneOffset.UTC));
         assertThat(none.verify(req).accessKey()).isEmpty();
+        assertThat(none.verify(req).user()).isEqualTo(S3User.DEFAULT);
     }
 
     @Test

@@ -43,17 +43,13 @@ class S3RequestParserTest {
     }
 
     @Test
-    void cannedAclsOtherThanTheOwnersAndGrantHeadersAreNotImplemented() {
+    void aclRequestsAreParsedAndLeftToTheAclChecks() {
+        // canned ACLs and grant headers are judged by S3Acl (worker AclEndToEndTest), not refused by the parser
         assertThat(parse("PUT", "/b/k?acl", "Content-Length", "0", "x-amz-acl", "private").cannedAcl()).contains("private");
-        parse("PUT", "/b?acl", "Content-Length", "0", "x-amz-acl", "bucket-owner-full-control");
-        // accepted on creation, without effect
-        parse("PUT", "/b/k", "Content-Length", "0", "x-amz-acl", "public-read");
-        for (String[] h : List.of(new String[] {"x-amz-acl", "public-read"}, new String[] {"x-amz-acl", "authenticated-read"},
-                new String[] {"x-amz-grant-read", "id=someone"})) {
-            assertThatThrownBy(() -> parse("PUT", "/b/k?acl", "Content-Length", "0", h[0], h[1]))
-                    .isInstanceOfSatisfying(S3Exception.class,
-                            e -> assertThat(e.error().code()).isEqualTo(S3ErrorCode.NOT_IMPLEMENTED));
-        }
+        assertThat(parse("PUT", "/b/k?acl", "Content-Length", "0", "x-amz-acl", "public-read").operation())
+                .isEqualTo(S3Operation.PUT_OBJECT_ACL);
+        assertThat(parse("PUT", "/b?acl", "Content-Length", "0", "x-amz-grant-read", "id=someone").operation())
+                .isEqualTo(S3Operation.PUT_BUCKET_ACL);
     }
 
     @ParameterizedTest(name = "{0} {1} -> {2}")

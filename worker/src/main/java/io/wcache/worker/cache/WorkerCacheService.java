@@ -171,6 +171,27 @@ public final class WorkerCacheService implements CacheService {
     }
 
     @Override
+    public CompletableFuture<Optional<io.wcache.core.cache.AccessControl>> accessControl(String bucket, String name) {
+        return CompletableFuture.supplyAsync(() -> catalog.accessControls().get(bucket, name), io);
+    }
+
+    @Override
+    public CompletableFuture<Map<String, io.wcache.core.cache.AccessControl>> bucketAccessControls() {
+        List<String> names = mounts().mounts().stream().map(m -> m.name()).toList();
+        return CompletableFuture.supplyAsync(() -> catalog.accessControls().buckets(names), io);
+    }
+
+    @Override
+    public CompletableFuture<Void> putAccessControl(String bucket, String name, io.wcache.core.cache.AccessControl acl) {
+        return CompletableFuture.runAsync(() -> catalog.accessControls().put(bucket, name, acl), io);
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteAccessControl(String bucket, String name) {
+        return CompletableFuture.runAsync(() -> catalog.accessControls().delete(bucket, name), io);
+    }
+
+    @Override
     public Resolution resolvePolicy(NamespacePath path) {
         return policies.resolve(path);
     }

@@ -54,14 +54,28 @@ final class S3Rig implements AutoCloseable {
     }
 
     S3Client client(String secret) {
+        return client(ACCESS, secret);
+    }
+
+    /** A client signing with another key of s3.credentials. */
+    S3Client client(String access, String secret) {
+        return builder().credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(access, secret)))
+                .build();
+    }
+
+    /** A client that signs nothing (an anonymous user). */
+    S3Client anonymousClient() {
+        return builder().credentialsProvider(software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider.create())
+                .build();
+    }
+
+    private software.amazon.awssdk.services.s3.S3ClientBuilder builder() {
         return S3Client.builder()
                 .endpointOverride(endpoint)
                 .region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS, secret)))
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
                 .httpClientBuilder(ApacheHttpClient.builder().maxConnections(32))
-                .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(1)))
-                .build();
+                .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(1)));
     }
 
     S3Presigner presigner() {
