@@ -184,4 +184,53 @@ class DebianClientsEndToEndTest {
         assertThat(r.exit()).as("stdout: %s\nstderr: %s", r.out(), r.err()).isZero();
         assertThat(r.out()).contains("ok");
     }
+
+    /**
+     * Flexible checksums with Debian's boto3 as ceph/s3-tests uses them (test_object_checksum_sha256,
+     * test_multipart_checksum_sha256): stored on PUT and UploadPart, returned by HEAD and GET only in
+     * checksum mode (botocore checks a GET's body against it), a composite checksum for a multipart
+     * upload created with ChecksumAlgorithm, and BadDigest for a wrong one sent with the completion.
+     * HEAD in checksum mode returned no checksum before they were stored.
+     */
+    @Test
+    void boto3ChecksumsAreStoredAndReturnedInChecksumMode() throws Exception {
+        String script = """
+                import os, boto3, base64, hashlib
+                from botocore.exceptions import ClientError
+                s3 = boto3.client("s3", endpoint_url=os.environ["ENDPOINT"])
+                b64 = lambda d: base64.b64encode(d).decode()
+                body = b"A" * 1024
+                sha = b64(hashlib.sha256(body).digest())
+                assert sha == "arcu6553sHVAiX4MjW0j7I7vD4w6R+Gz9Ok0Q9lTa+0="
+                r = s3.put_object(Bucket="m", Key="ck/one", Body=body, ChecksumAlgorithm="SHA256", ChecksumSHA256=sha)
+                assert r["ChecksumSHA256"] == sha, r
+                assert "ChecksumSHA256" not in s3.head_object(Bucket="m", Key="ck/one")
+                assert s3.head_object(Bucket="m", Key="ck/one", ChecksumMode="ENABLED")["ChecksumSHA256"] == sha
+                g = s3.get_object(Bucket="m", Key="ck/one", ChecksumMode="ENABLED")
+                assert g["Body"].read() == body and g["ChecksumSHA256"] == sha
+                r = s3.put_object(Bucket="m", Key="ck/crc", Body=body, ChecksumAlgorithm="CRC32C")
+                assert s3.head_object(Bucket="m", Key="ck/crc", ChecksumMode="ENABLED")["ChecksumCRC32C"] == r["ChecksumCRC32C"]
+                u = s3.create_multipart_upload(Bucket="m", Key="ck/multi", ChecksumAlgorithm="SHA256")
+                assert u["ChecksumAlgorithm"] == "SHA256", u
+                p = s3.upload_part(Bucket="m", Key="ck/multi", UploadId=u["UploadId"], PartNumber=1, Body=body,
+                                   ChecksumAlgorithm="SHA256", ChecksumSHA256=sha)
+                parts = {"Parts": [{"ETag": p["ETag"], "ChecksumSHA256": p["ChecksumSHA256"], "PartNumber": 1}]}
+                try:
+                    s3.complete_multipart_upload(Bucket="m", Key="ck/multi", UploadId=u["UploadId"], ChecksumSHA256="bad",
+                                                 MultipartUpload=parts)
+                    raise SystemExit("a wrong checksum was accepted")
+                except ClientError as e:
+                    assert e.response["Error"]["Code"] == "BadDigest", e.response
+                composite = "Ok6Cs5b96ux6+MWQkJO7UBT5sKPBeXBLwvj/hK89smg=-1"
+                r = s3.complete_multipart_upload(Bucket="m", Key="ck/multi", UploadId=u["UploadId"],
+                                                 ChecksumSHA256=composite, MultipartUpload=parts)
+                assert r["ChecksumSHA256"] == composite, r
+                assert s3.head_object(Bucket="m", Key="ck/multi", ChecksumMode="ENABLED")["ChecksumSHA256"] == composite
+                print("ok")
+                """;
+        Path py = Files.writeString(work.resolve("checksums.py"), script, StandardCharsets.UTF_8);
+        Result r = run(List.of("/usr/bin/python3", py.toString()));
+        assertThat(r.exit()).as("stdout: %s\nstderr: %s", r.out(), r.err()).isZero();
+        assertThat(r.out()).contains("ok");
+    }
 }
