@@ -87,7 +87,9 @@ final class CachedWriteSession implements WriteSession {
         }
         crc.update(chunk.duplicate());
         try {
-            stager.append(chunk, record -> inFlight.addLast(writer.append(record)));
+            // A record counts as in flight until it is durable and its MD5 taken, so a session never
+            // holds more than IN_FLIGHT records waiting to be hashed either.
+            stager.append(chunk, record -> inFlight.addLast(writer.append(record).thenCombine(stager.hashed(), (x, v) -> x)));
         } catch (RuntimeException e) {
             return failAndAbort(e);
         }
@@ -107,16 +109,29 @@ final class CachedWriteSession implements WriteSession {
 
     @Override
     public CompletableFuture<ObjectInfo> commit(java.util.Optional<io.wcache.core.cache.ObjectChecksum> checksum) {
-        String etag;
-        long crcValue;
-        long size;
+        CompletableFuture<byte[]> digest;
         synchronized (this) {
             if (state != State.OPEN) {
                 return CompletableFuture.failedFuture(new WcacheException.Conflict(path().toString(),
                         "write session was already committed or aborted"));
             }
             state = State.COMMITTING;
-            byte[] digest = stager.digest();
+            // At once for an object smaller than a record; otherwise once its last records are hashed.
+            digest = stager.digest();
+        }
+        return digest.thenCompose(d -> commitHashed(d, checksum));
+    }
+
+    private CompletableFuture<ObjectInfo> commitHashed(byte[] digest,
+            java.util.Optional<io.wcache.core.cache.ObjectChecksum> checksum) {
+        String etag;
+        long crcValue;
+        long size;
+        synchronized (this) {
+            if (state != State.COMMITTING) {
+                return CompletableFuture.failedFuture(new WcacheException.Conflict(path().toString(),
+                        "write session was aborted while it committed"));
+            }
             if (options.expectedMd5().isPresent() && !Arrays.equals(options.expectedMd5().get(), digest)) {
                 return failAndAbort(new WcacheException.InvalidArgument(path().toString(),
                         "the body's MD5 does not match the declared Content-MD5"));

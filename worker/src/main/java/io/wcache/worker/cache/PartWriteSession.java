@@ -73,7 +73,7 @@ final class PartWriteSession implements WriteSession {
             return CompletableFuture.failedFuture(writer.failure());
         }
         try {
-            stager.append(chunk, record -> inFlight.addLast(writer.append(record)));
+            stager.append(chunk, record -> inFlight.addLast(writer.append(record).thenCombine(stager.hashed(), (x, v) -> x)));
         } catch (RuntimeException e) {
             return failAndAbort(e);
         }
@@ -96,16 +96,30 @@ final class PartWriteSession implements WriteSession {
 
     @Override
     public CompletableFuture<ObjectInfo> commit(java.util.Optional<io.wcache.core.cache.ObjectChecksum> checksum) {
-        CompletableFuture<PartResult> committed;
-        String etag;
-        long size;
+        CompletableFuture<byte[]> digest;
         synchronized (this) {
             if (state != State.OPEN) {
                 return CompletableFuture.failedFuture(new WcacheException.Conflict(path().toString(),
                         "part session was already committed or aborted"));
             }
             state = State.COMMITTING;
-            etag = HexFormat.of().formatHex(stager.digest());
+            // At once for a part smaller than a record; otherwise once its last records are hashed.
+            digest = stager.digest();
+        }
+        return digest.thenCompose(d -> commitHashed(d, checksum));
+    }
+
+    private CompletableFuture<ObjectInfo> commitHashed(byte[] digest,
+            java.util.Optional<io.wcache.core.cache.ObjectChecksum> checksum) {
+        CompletableFuture<PartResult> committed;
+        String etag;
+        long size;
+        synchronized (this) {
+            if (state != State.COMMITTING) {
+                return CompletableFuture.failedFuture(new WcacheException.Conflict(path().toString(),
+                        "part session was aborted while it committed"));
+            }
+            etag = HexFormat.of().formatHex(digest);
             size = stager.written();
             try {
                 committed = writer.commitPart(stager.take(), new CommitRequest(size, etag, 0L,

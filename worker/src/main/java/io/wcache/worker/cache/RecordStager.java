@@ -3,6 +3,11 @@ package io.wcache.worker.cache;
 import io.wcache.core.digest.Md5;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -10,6 +15,12 @@ import java.util.function.Consumer;
  * free at once) into log records of at most {@link #RECORD} bytes, and their MD5 (the S3 ETag)
  * is kept. A small write stages in a buffer sized for it, grown by doubling; once a write has
  * filled one record it stages whole records. Not thread-safe: the session's lock guards it.
+ *
+ * <p>The MD5 of a full record is computed on a hashing thread ({@link #HASHER}), in record order,
+ * while the record travels to the log: a large body is no longer hashed on the thread that
+ * appends it (an S3 event loop, which also decodes and checks the body's signature, or the FUSE
+ * thread), nor on the pipeline thread that completes the previous append. Bytes still staged when
+ * the digest is asked for (all of a small object) are hashed by the caller, as before.
  */
 final class RecordStager {
 
@@ -17,19 +28,33 @@ final class RecordStager {
     static final int RECORD = 1 << 20;
     private static final int FIRST = 64 * 1024;
 
+    /** Hashes full records; each session's records are chained, so one session uses one thread at a time. */
+    static final ExecutorService HASHER = Executors.newFixedThreadPool(
+            Math.max(2, Runtime.getRuntime().availableProcessors()), new HashThreads());
+
     private final MessageDigest md5;
+    private final Executor hasher;
     private ByteBuffer staging;
     private long written;
     private boolean filledOne;
+    /** The MD5 of every record handed out has been taken once this completes. */
+    private CompletableFuture<Void> hashed = CompletableFuture.completedFuture(null);
 
     RecordStager() {
-        this.md5 = Md5.newDigest();
+        this(HASHER);
     }
 
-    /** Copies {@code chunk}'s remaining bytes (its position is not moved); hands each full record to {@code full}. */
+    RecordStager(Executor hasher) {
+        this.md5 = Md5.newDigest();
+        this.hasher = hasher;
+    }
+
+    /**
+     * Copies {@code chunk}'s remaining bytes (its position is not moved); hands each full record to
+     * {@code full}, after scheduling its MD5 ({@link #hashed()} is then that record's).
+     */
     void append(ByteBuffer chunk, Consumer<ByteBuffer> full) {
         ByteBuffer src = chunk.duplicate();
-        md5.update(src.duplicate());
         written += src.remaining();
         while (src.hasRemaining()) {
             makeRoom(src.remaining());
@@ -38,9 +63,19 @@ final class RecordStager {
             src.position(src.position() + n);
             if (staging.position() == RECORD) {
                 filledOne = true;
-                full.accept(take());
+                ByteBuffer record = take();
+                // The record's bytes are not changed again (the log only reads them): hash a view of them
+                // (not a read-only one, which MessageDigest would copy through a small array).
+                ByteBuffer view = record.duplicate();
+                hashed = hashed.thenRunAsync(() -> md5.update(view), hasher);
+                full.accept(record);
             }
         }
+    }
+
+    /** Completes once the MD5 of every full record handed out so far has been taken. */
+    CompletableFuture<Void> hashed() {
+        return hashed;
     }
 
     /** The staged bytes not yet handed out, ready to read, or null when there are none. */
@@ -63,8 +98,23 @@ final class RecordStager {
         return written;
     }
 
-    /** The MD5 of everything appended (ends the digest: call once, at commit). */
-    byte[] digest() {
+    /**
+     * The MD5 of everything appended (ends the digest: call once, at commit, after the last append
+     * and before {@link #take()}). Completes at once when no record is still being hashed, as for
+     * every object smaller than a record; the staged bytes are hashed by the caller then.
+     */
+    CompletableFuture<byte[]> digest() {
+        ByteBuffer rest = staging == null ? null : staging.duplicate().flip();
+        if (hashed.isDone() && !hashed.isCompletedExceptionally()) {
+            return CompletableFuture.completedFuture(finish(rest));
+        }
+        return hashed.thenApply(v -> finish(rest));
+    }
+
+    private byte[] finish(ByteBuffer rest) {
+        if (rest != null) {
+            md5.update(rest);
+        }
         return md5.digest();
     }
 
@@ -77,6 +127,18 @@ final class RecordStager {
             staging.flip();
             bigger.put(staging);
             staging = bigger;
+        }
+    }
+
+    /** Daemon threads named {@code wcache-hash-N}: hashing never keeps a JVM alive. */
+    private static final class HashThreads implements java.util.concurrent.ThreadFactory {
+        private final AtomicInteger n = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "wcache-hash-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
         }
     }
 }

@@ -90,6 +90,35 @@ class ReadWriteSemanticsTest {
     }
 
     @Test
+    void aBodyOfManyRecordsGetsTheMd5OfItsBytesAsEtagAndAWrongContentMd5StoresNothing() {
+        // Full records are hashed on the hashing threads while they go to the log, the staged tail at commit.
+        start();
+        byte[] body = bytes(5 * RecordStager.RECORD + 777, 31);
+        java.security.MessageDigest md5 = io.wcache.core.digest.Md5.newDigest();
+        String expected = java.util.HexFormat.of().formatHex(md5.digest(body));
+        assertThat(f.write("/m/many", body, 131_072).etag()).isEqualTo(expected);
+        assertThat(f.read("/m/many")).isEqualTo(body);
+
+        String uploadId = WorkerCacheService.await(f.cache.createMultipart(p("/m/mp"),
+                io.wcache.core.cache.WriteOptions.defaults())).uploadId();
+        WriteSession part = WorkerCacheService.await(f.cache.uploadPart(p("/m/mp"), uploadId, 1));
+        for (int off = 0; off < body.length; off += 300_000) {
+            WorkerCacheService.await(part.append(ByteBuffer.wrap(body, off, Math.min(300_000, body.length - off))));
+        }
+        assertThat(WorkerCacheService.await(part.commit()).etag()).isEqualTo(expected);
+
+        byte[] wrong = md5.digest(new byte[] {1});
+        WriteSession s = WorkerCacheService.await(f.cache.create(p("/m/bad"), new io.wcache.core.cache.WriteOptions(
+                null, java.util.Map.of(), Optional.of(wrong), false, java.util.Map.of(), List.of())));
+        for (int off = 0; off < body.length; off += 131_072) {
+            WorkerCacheService.await(s.append(ByteBuffer.wrap(body, off, Math.min(131_072, body.length - off))));
+        }
+        assertThatThrownBy(() -> WorkerCacheService.await(s.commit())).isInstanceOf(WcacheException.InvalidArgument.class)
+                .hasMessageContaining("Content-MD5");
+        assertThat(WorkerCacheService.await(f.cache.stat(p("/m/bad")))).isEmpty();
+    }
+
+    @Test
     void uncommittedWriteIsInvisibleAndAbortLeavesNothing() {
         start();
         WriteSession s = f.open("/m/pending");
