@@ -583,11 +583,20 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
             pending = null;
             int n = buf.readableBytes();
             var flow = x.head.flow();
-            tail = tail.thenCompose(s -> {
-                // The buffer stays untouched until the append completes (WriteSession's contract).
-                ByteBuffer nio = buf.nioBufferCount() == 1 ? buf.nioBuffer() : copy(buf);
-                return s.append(nio).thenApply(v -> s);
-            });
+            java.util.function.Function<WriteSession, CompletableFuture<WriteSession>> append = s -> {
+                // The buffer stays untouched until the appends complete (WriteSession's contract). Its
+                // components are appended one by one: the session copies them anyway, so gathering
+                // them into one array first was a second copy of the body.
+                CompletableFuture<Void> done = null;
+                for (ByteBuffer nio : buf.nioBuffers()) {
+                    CompletableFuture<Void> f = s.append(nio);
+                    done = done == null ? f : done.thenCombine(f, (a, b) -> null);
+                }
+                return done == null ? CompletableFuture.completedFuture(s) : done.thenApply(v -> s);
+            };
+            // A previous append still settling completes on the write pipeline's thread: the next
+            // append (its copy and checksum) then runs on this connection's event loop, not there.
+            tail = tail.isDone() ? tail.thenCompose(append) : tail.thenComposeAsync(append, ctx.executor());
             tail.whenComplete((s, e) -> {
                 buf.release();
                 flow.consumed(n);
@@ -641,13 +650,6 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
                         return null;
                     });
         }
-    }
-
-    private static ByteBuffer copy(ByteBuf buf) {
-        ByteBuffer out = ByteBuffer.allocate(buf.readableBytes());
-        buf.getBytes(buf.readerIndex(), out);
-        out.flip();
-        return out;
     }
 
     static String quote(String etag) {
