@@ -91,7 +91,14 @@ public final class S3UnderFileSystem implements UnderFileSystem {
                 // sent once, and verifyEtag compares it, reports a mismatch as corruption of that object and
                 // honours verify.etag=false. With both on, every uploaded byte was hashed twice and a
                 // mismatch surfaced as "UFS unreachable".
-                .serviceConfiguration(S3Configuration.builder().checksumValidationEnabled(false).build())
+                //
+                // Bodies are not sent in aws-chunked form: over HTTPS the SDK then sends them as they are
+                // (UNSIGNED-PAYLOAD), over plain HTTP it signs the whole body's SHA-256, read once before
+                // sending. With chunked encoding every upload over HTTP was framed in signed 128 KiB chunks
+                // which the store must parse and check again (s3proxy parses them a byte at a time), and
+                // S3-compatible stores keep "aws-chunked" as the object's Content-Encoding.
+                .serviceConfiguration(S3Configuration.builder().checksumValidationEnabled(false)
+                        .chunkedEncodingEnabled(false).build())
                 .httpClientBuilder(ApacheHttpClient.builder()
                         .connectionTimeout(config.connectTimeout())
                         .socketTimeout(config.socketTimeout())
@@ -624,8 +631,14 @@ public final class S3UnderFileSystem implements UnderFileSystem {
             }
         }
 
+        /**
+         * One read of the body. The SDK may read it twice (over plain HTTP it reads it once for the
+         * payload's SHA-256, then to send it): the MD5 of the first complete read is kept and later
+         * reads are not hashed again. Bytes sent that differ from those hashed still fail the upload:
+         * the store refuses a body whose SHA-256 is not the signed one, or its ETag differs.
+         */
         private final class DigestingStream extends FilterInputStream {
-            private final MessageDigest digest = md5();
+            private final MessageDigest digest = md5Hex == null ? md5() : null;
             private long read;
 
             DigestingStream(InputStream in) {
@@ -650,10 +663,12 @@ public final class S3UnderFileSystem implements UnderFileSystem {
                             + " but ended after " + read;
                     throw new IOException(sourceProblem.substring(6));
                 }
-                digest.update(b, off, n);
                 read += n;
-                if (read == length) {
-                    md5Hex = HexFormat.of().formatHex(digest.digest());
+                if (digest != null) {
+                    digest.update(b, off, n);
+                    if (read == length) {
+                        md5Hex = HexFormat.of().formatHex(digest.digest());
+                    }
                 }
                 return n;
             }
