@@ -30,7 +30,7 @@ class BenchReportTest {
         JsonNode json = new ObjectMapper().readTree(dir.resolve(BenchReport.JSON).toFile());
         assertThat(json.get("latencies")).hasSize(14);
         assertThat(json.get("persistence").get("objectsPerSecond").asDouble()).isEqualTo(900);
-        assertThat(json.get("targets")).hasSize(7);
+        assertThat(json.get("targets")).hasSize(9);
 
         for (String chart : BenchReport.CHARTS) {
             Path png = dir.resolve(chart);

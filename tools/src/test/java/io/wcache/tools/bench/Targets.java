@@ -66,6 +66,20 @@ public final class Targets {
                     + p.parallelism(), rate(p.objectsPerSecond()), ">= 0.9 x " + rate(p.ufsDirectPutsPerSecond()),
                     ratio, ratio >= 0.9 && p.pendingAtEnd() == 0));
         }
+        // Issue 19's ratios for large writes: against s3proxy's own 10 MiB PUT rate, and the FUSE write
+        // (WRITE_BACK, close commits) against the disk's sequential fdatasync floor.
+        var largeDirect = r.bandwidth("large.direct");
+        if (large.isPresent() && largeDirect.isPresent()) {
+            double ratio = large.get().mbPerSecond() / largeDirect.get().mbPerSecond();
+            out.add(new TargetCheck("10 MiB WRITE_BACK PUT MB/s (c=4) at least 1.5x s3proxy's", mbps(large.get().mbPerSecond()),
+                    ">= 1.5 x " + mbps(largeDirect.get().mbPerSecond()), ratio, ratio >= 1.5));
+        }
+        var fuseWrite = r.bandwidth("fuse.write");
+        if (fuseWrite.isPresent() && disk.isPresent()) {
+            double ratio = fuseWrite.get().mbPerSecond() / disk.get().mbPerSecond();
+            out.add(new TargetCheck("FUSE sequential write (WRITE_BACK, close commits) at least 0.5 of the disk's fdatasync floor",
+                    mbps(fuseWrite.get().mbPerSecond()), ">= 0.5 x " + mbps(disk.get().mbPerSecond()), ratio, ratio >= 0.5));
+        }
         return out;
     }
 

@@ -12,7 +12,7 @@ class TargetsTest {
     void eachTargetComparesTheRightFiguresAndSaysWhetherItHeld() {
         BenchResults r = SyntheticResults.sample();
         List<TargetCheck> checks = Targets.evaluate(r);
-        assertThat(checks).hasSize(7);
+        assertThat(checks).hasSize(9);
         // WRITE_BACK p50 2.0 ms vs s3proxy 4.0 ms: met, ratio 0.5.
         assertThat(checks.get(0).ratio()).isEqualTo(0.5);
         assertThat(checks.get(0).met()).isTrue();
@@ -30,6 +30,12 @@ class TargetsTest {
         assertThat(checks.get(5).met()).isFalse();
         // Persistence 900/s vs 1,000/s direct = 0.9: met.
         assertThat(checks.get(6).met()).isTrue();
+        // 10 MiB 150 MB/s vs s3proxy 120 MB/s = 1.25: missed (1.5 asked).
+        assertThat(checks.get(7).ratio()).isEqualTo(1.25);
+        assertThat(checks.get(7).met()).isFalse();
+        // FUSE 180 MB/s vs disk 200 MB/s = 0.9: met.
+        assertThat(checks.get(8).ratio()).isEqualTo(0.9);
+        assertThat(checks.get(8).met()).isTrue();
     }
 
     @Test
