@@ -58,10 +58,11 @@ class RecordStagerTest {
             s.append(ByteBuffer.wrap(b, off, Math.min(100_003, b.length - off)), records::add);
         }
         assertThat(records).hasSize(3).allSatisfy(r -> assertThat(r.remaining()).isEqualTo(RecordStager.RECORD));
-        // One hashing task per full record, none for the bytes still staged; none ran on this thread.
-        assertThat(hashTasks).hasValue(3);
         byte[] digest = s.digest().join();
-        assertThat(hashThreads).containsOnly("test-hasher");
+        // One hashing task per full record (each handed to the hasher once the one before it ran),
+        // none for the bytes still staged; none ran on this thread.
+        assertThat(hashTasks).hasValue(3);
+        assertThat(hashThreads).hasSize(3).containsOnly("test-hasher");
         assertThat(digest).isEqualTo(md5(b));
         // The staged tail is still handed out whole after the digest.
         assertThat(s.take().remaining()).isEqualTo(12_345);
