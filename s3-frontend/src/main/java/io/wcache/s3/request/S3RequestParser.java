@@ -80,6 +80,18 @@ public final class S3RequestParser {
             key = slash < 0 ? "" : PercentCodec.decode(rest.substring(slash + 1), false);
         }
         checkKeyLength(key);
+        if (key.chars().anyMatch(c -> c >= 0x80 && c <= 0x9f)) {
+            // As S3 (ceph/s3-tests test_object_read_unreadable): a C1 control character makes the URI unparsable.
+            throw new S3Exception(S3ErrorCode.INVALID_URI, "Couldn't parse the specified URI.");
+        }
+        if (m.equals("OPTIONS")) {
+            // A CORS preflight: wcache keeps no CORS configuration. As S3: 400 without an Origin, 403 with one.
+            if (headers.get("Origin") == null) {
+                throw new S3Exception(S3ErrorCode.INVALID_REQUEST,
+                        "Insufficient information. Origin request header needed.");
+            }
+            throw new S3Exception(S3ErrorCode.ACCESS_DENIED, "CORSResponse: CORS is not enabled for this bucket.");
+        }
         Optional<String> bucketOpt = bucket.isEmpty() ? Optional.empty() : Optional.of(bucket);
         Optional<String> keyOpt = key.isEmpty() ? Optional.empty() : Optional.of(key);
         if (bucketOpt.isEmpty() && keyOpt.isPresent()) {

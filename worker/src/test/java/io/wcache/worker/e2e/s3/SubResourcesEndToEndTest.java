@@ -96,6 +96,24 @@ class SubResourcesEndToEndTest {
     }
 
     @Test
+    void aC1ControlCharacterInAKeyIsInvalidUriAndACorsPreflightIsRefusedAsByS3() throws Exception {
+        // ceph/s3-tests test_object_read_unreadable: 400 InvalidURI (it was 404 NoSuchKey)
+        fails(() -> s3.getObject(b -> b.bucket(BUCKET).key("\u00ae\u008a-")), 400, "InvalidURI");
+        fails(() -> s3.putObject(b -> b.bucket(BUCKET).key("a\u0085b"), RequestBody.fromString("x")), 400, "InvalidURI");
+        // test_object_raw_get_x_amz_expires_not_expired: OPTIONS without Origin is 400 (it was 405), with one 403
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        var noOrigin = http.send(java.net.http.HttpRequest.newBuilder(rig.endpoint.resolve("/" + BUCKET + "/sub/one"))
+                .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(noOrigin.statusCode()).isEqualTo(400);
+        var withOrigin = http.send(java.net.http.HttpRequest.newBuilder(rig.endpoint.resolve("/" + BUCKET + "/sub/one"))
+                .header("Origin", "http://example.com").header("Access-Control-Request-Method", "GET")
+                .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(withOrigin.statusCode()).isEqualTo(403);
+    }
+
+    @Test
     void unconfiguredBucketSettingsAnswerTheirNoSuchErrors() {
         fails(() -> s3.getBucketPolicy(b -> b.bucket(BUCKET)), 404, "NoSuchBucketPolicy");
         fails(() -> s3.getBucketCors(b -> b.bucket(BUCKET)), 404, "NoSuchCORSConfiguration");
