@@ -4,11 +4,14 @@ import static io.wcache.schema.catalog.RecordTypes.as;
 
 import com.apple.foundationdb.record.TupleRange;
 import com.apple.foundationdb.tuple.Tuple;
+import io.wcache.core.cache.MultipartParts;
 import io.wcache.core.cache.ObjectChecksum;
+import io.wcache.core.cache.PartRef;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.schema.proto.WcacheRecords;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -25,8 +28,6 @@ import java.util.Set;
  * completion.
  */
 final class UploadRecords {
-
-    static final int MAX_PART_NUMBER = 10_000;
 
     private final Tx t;
 
@@ -133,10 +134,7 @@ final class UploadRecords {
     }
 
     static void requirePartNumber(String uploadId, int partNumber) {
-        if (partNumber < 1 || partNumber > MAX_PART_NUMBER) {
-            throw new WcacheException.InvalidArgument(uploadId, "part number " + partNumber + " is out of range 1.."
-                    + MAX_PART_NUMBER);
-        }
+        MultipartParts.checkPartNumber(uploadId, partNumber);
     }
 
     private static void requireCoverage(String uploadId, int partNumber, SessionRef ref, List<Extent> extents, long size) {
@@ -209,25 +207,22 @@ final class UploadRecords {
         return byNumber;
     }
 
-    /** The named parts must be at least one, in ascending order, each uploaded with the ETag named. */
+    /**
+     * The named parts must be at least one, in ascending order, each uploaded with the ETag named
+     * ({@link MultipartParts#namingViolation}, checked again here inside the transaction).
+     */
     private static void requireNamedPartsMatch(String uploadId, List<CompletedPart> named,
                                                Map<Integer, WcacheRecords.Part> byNumber) {
         if (named.isEmpty()) {
             throw new WcacheException.InvalidArgument(uploadId, "a multipart upload needs at least one part");
         }
-        int previous = 0;
-        for (CompletedPart c : named) {
-            if (c.partNumber() <= previous) {
-                throw new WcacheException.InvalidArgument(uploadId, "parts must be listed in ascending order; "
-                        + c.partNumber() + " follows " + previous);
-            }
-            previous = c.partNumber();
-            WcacheRecords.Part p = byNumber.get(c.partNumber());
-            if (p == null || !stripQuotes(p.getEtag()).equals(stripQuotes(c.etag()))) {
-                throw new WcacheException.InvalidArgument(uploadId, "part " + c.partNumber()
-                        + (p == null ? " was not uploaded" : " has ETag " + p.getEtag() + ", not " + c.etag()));
-            }
-        }
+        Map<Integer, io.wcache.core.cache.PartInfo> stored = new HashMap<>();
+        byNumber.forEach((n, p) -> stored.put(n, new io.wcache.core.cache.PartInfo(n, p.getSize(), p.getEtag(),
+                Instant.ofEpochMilli(p.getCreatedTimeMs()))));
+        List<PartRef> refs = named.stream().map(c -> new PartRef(c.partNumber(), c.etag())).toList();
+        MultipartParts.namingViolation(refs, stored).ifPresent(v -> {
+            throw v.toException(uploadId);
+        });
     }
 
     /** The session request of the version an upload completes into: the upload's path, policy and headers. */

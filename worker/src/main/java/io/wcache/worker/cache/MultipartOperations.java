@@ -104,7 +104,7 @@ final class MultipartOperations {
         for (var p : catalog.multipart().parts(uploadId)) {
             stored.put(p.partNumber(), p);
         }
-        List<CompletedPart> named = namedParts(parts, stored);
+        List<CompletedPart> named = namedParts(uploadId, parts, stored);
         String etag = multipartEtag(named);
         boolean through = u.policy() == WritePolicy.WRITE_THROUGH;
         List<Extent> stitched = through ? stitched(named, stored) : List.of();
@@ -139,29 +139,21 @@ final class MultipartOperations {
     }
 
     /**
-     * The parts a completion names, checked against the stored ones: ascending numbers, each
-     * uploaded with the ETag named, every part but the last at least {@link MultipartParts#MIN_PART_BYTES}.
+     * The parts a completion names, checked against the stored ones by {@link MultipartParts}:
+     * ascending numbers, each uploaded with the ETag named, every part but the last at least
+     * {@link MultipartParts#MIN_PART_BYTES}.
      */
-    private static List<CompletedPart> namedParts(List<PartRef> parts, Map<Integer, io.wcache.schema.catalog.PartInfo> stored) {
-        List<CompletedPart> named = new ArrayList<>();
-        int previous = 0;
-        for (int i = 0; i < parts.size(); i++) {
-            PartRef ref = parts.get(i);
-            if (ref.partNumber() <= previous) {
-                throw new WcacheException.InvalidArgument("part " + ref.partNumber(), "parts are not in ascending order");
-            }
-            previous = ref.partNumber();
-            var p = stored.get(ref.partNumber());
-            if (p == null || !p.etag().equalsIgnoreCase(ref.etag())) {
-                throw new WcacheException.InvalidArgument("part " + ref.partNumber(),
-                        p == null ? "part was not uploaded" : "part ETag does not match");
-            }
-            if (i < parts.size() - 1 && p.size() < MultipartParts.MIN_PART_BYTES) {
-                throw new WcacheException.InvalidArgument("part " + ref.partNumber(), "part is smaller than 5 MiB");
-            }
-            named.add(new CompletedPart(ref.partNumber(), p.etag()));
-        }
-        return named;
+    private static List<CompletedPart> namedParts(String uploadId, List<PartRef> parts,
+                                                  Map<Integer, io.wcache.schema.catalog.PartInfo> stored) {
+        Map<Integer, io.wcache.core.cache.PartInfo> byNumber = new HashMap<>();
+        stored.forEach((n, p) -> byNumber.put(n, new io.wcache.core.cache.PartInfo(n, p.size(), p.etag(),
+                p.createdTime())));
+        MultipartParts.namingViolation(parts, byNumber).or(() -> MultipartParts.sizeViolation(parts, byNumber))
+                .ifPresent(v -> {
+                    throw v.toException(uploadId);
+                });
+        return parts.stream().map(ref -> new CompletedPart(ref.partNumber(), stored.get(ref.partNumber()).etag()))
+                .toList();
     }
 
     /** S3's ETag of a multipart object: the MD5 of the parts' MD5s, then "-" and the number of parts. */

@@ -15,6 +15,7 @@ import io.wcache.schema.catalog.FileVersion;
 import io.wcache.schema.catalog.PathStatus;
 import io.wcache.schema.catalog.PersistState;
 import io.wcache.worker.persist.ExtentReads;
+import io.wcache.worker.space.ExtentRelease;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -156,11 +157,7 @@ final class ObjectOpener {
     private ObjectReader corruptRead(FileVersion v, List<Extent> extents, UnderFileSystem u, String key,
                                      WcacheException.Corruption c) {
         if (v.persistState() == PersistState.PERSISTED) {
-            for (Extent e : extents) {
-                if (catalog.locations().replaceExtent(e, null)) {
-                    store.release(ExtentCodec.toLocation(e));
-                }
-            }
+            ExtentRelease.forget(catalog, store, extents);
             LOG.warn("event=damaged_version_served_from_ufs path={} file={} generation={} damage=\"{}\"", v.path(),
                     v.fileId(), v.generation(), c.getMessage());
             return new UfsObjectReader(ObjectInfos.of(v), u, key, io);
@@ -168,9 +165,7 @@ final class ObjectOpener {
         String damage = "record failed its check on read: " + c.getMessage();
         Optional<List<Extent>> removed = catalog.files().markDamaged(v.ref(), damage);
         if (removed.isPresent()) {
-            for (Extent e : removed.get()) {
-                store.release(ExtentCodec.toLocation(e));
-            }
+            ExtentRelease.release(store, removed.get());
             LOG.error("event=version_damaged path={} file={} generation={} persist_state={} damage=\"{}\" "
                     + "action=\"reads fail until the object is deleted or overwritten\"", v.path(), v.fileId(),
                     v.generation(), v.persistState(), damage);
