@@ -66,7 +66,51 @@ public final class S3RequestParser {
             throw new S3Exception(S3ErrorCode.INVALID_URI, "Couldn't parse the specified URI.");
         }
         QueryParams query = QueryParams.parse(rawQuery);
+        Addressed at = address(rawPath, headers);
+        if (m.equals("OPTIONS")) {
+            // A CORS preflight: wcache keeps no CORS configuration. As S3: 400 without an Origin, 403 with one.
+            if (headers.get("Origin") == null) {
+                throw new S3Exception(S3ErrorCode.INVALID_REQUEST,
+                        "Insufficient information. Origin request header needed.");
+            }
+            throw new S3Exception(S3ErrorCode.ACCESS_DENIED, "CORSResponse: CORS is not enabled for this bucket.");
+        }
+        if (at.bucket().isEmpty() && at.key().isPresent()) {
+            throw new S3Exception(S3ErrorCode.INVALID_URI, "Couldn't parse the specified URI: empty bucket name.");
+        }
 
+        S3Operation op = operation(m, at.bucket().isPresent(), at.key().isPresent(), query, headers);
+        if (op == S3Operation.CREATE_BUCKET) {
+            checkBucketName(at.bucket().orElse(""));
+        }
+        Optional<ListParams> list = listParams(op, query);
+        Optional<ByteRange> range = (op == S3Operation.GET_OBJECT || op == S3Operation.HEAD_OBJECT)
+                ? ByteRange.parseHeader(headers.get(HttpHeaderNames.RANGE)) : Optional.empty();
+        Conditions conditions = conditions(headers, "");
+        Copy copy = copy(op, headers);
+        OptionalInt partNumber = query.has("partNumber")
+                ? OptionalInt.of(parsePartNumber(query.first("partNumber").orElse(""))) : OptionalInt.empty();
+        Payload payload = payload(op, headers);
+
+        return new S3Request(m, rawPath, rawQuery, headers, op, at.bucket(), at.key(), query, list, range,
+                conditions, copy.source(), copy.range(), copy.conditions(), copy.replaceMetadata(),
+                op.hasObjectPayload() || op == S3Operation.COPY_OBJECT || op == S3Operation.CREATE_MULTIPART_UPLOAD
+                        ? UserMetadata.fromHeaders(headers) : java.util.Map.of(),
+                Optional.ofNullable(headers.get(HttpHeaderNames.CONTENT_TYPE)),
+                contentMd5(headers.get("Content-MD5")),
+                payload.contentLength(), payload.decodedLength(), payload.awsChunked(), partNumber,
+                query.first("uploadId"), Optional.ofNullable(headers.get("x-amz-acl")));
+    }
+
+    /** The bucket and key a request names, each empty when absent. */
+    private record Addressed(Optional<String> bucket, Optional<String> key) {
+    }
+
+    /**
+     * Bucket and key from a virtual-host {@code Host} or, failing that, the path's first segment;
+     * a key too long or holding a C1 control character is refused.
+     */
+    private Addressed address(String rawPath, HttpHeaders headers) {
         Optional<String> vhostBucket = virtualHostBucket(headers.get(HttpHeaderNames.HOST));
         String bucket;
         String key;
@@ -84,64 +128,53 @@ public final class S3RequestParser {
             // As S3 (ceph/s3-tests test_object_read_unreadable): a C1 control character makes the URI unparsable.
             throw new S3Exception(S3ErrorCode.INVALID_URI, "Couldn't parse the specified URI.");
         }
-        if (m.equals("OPTIONS")) {
-            // A CORS preflight: wcache keeps no CORS configuration. As S3: 400 without an Origin, 403 with one.
-            if (headers.get("Origin") == null) {
-                throw new S3Exception(S3ErrorCode.INVALID_REQUEST,
-                        "Insufficient information. Origin request header needed.");
-            }
-            throw new S3Exception(S3ErrorCode.ACCESS_DENIED, "CORSResponse: CORS is not enabled for this bucket.");
-        }
-        Optional<String> bucketOpt = bucket.isEmpty() ? Optional.empty() : Optional.of(bucket);
-        Optional<String> keyOpt = key.isEmpty() ? Optional.empty() : Optional.of(key);
-        if (bucketOpt.isEmpty() && keyOpt.isPresent()) {
-            throw new S3Exception(S3ErrorCode.INVALID_URI, "Couldn't parse the specified URI: empty bucket name.");
-        }
+        return new Addressed(bucket.isEmpty() ? Optional.empty() : Optional.of(bucket),
+                key.isEmpty() ? Optional.empty() : Optional.of(key));
+    }
 
-        S3Operation op = operation(m, bucketOpt.isPresent(), keyOpt.isPresent(), query, headers);
-        if (op == S3Operation.CREATE_BUCKET) {
-            checkBucketName(bucket);
-        }
-
-        Optional<ListParams> list = switch (op) {
+    /** The listing parameters of a listing operation. */
+    private static Optional<ListParams> listParams(S3Operation op, QueryParams query) {
+        return switch (op) {
             case LIST_OBJECTS, LIST_OBJECTS_V2 -> Optional.of(listParams(query, op == S3Operation.LIST_OBJECTS_V2));
             case LIST_MULTIPART_UPLOADS -> Optional.of(uploadListParams(query));
             case LIST_OBJECT_VERSIONS -> Optional.of(versionListParams(query));
             case LIST_PARTS -> Optional.of(partListParams(query));
             default -> Optional.empty();
         };
+    }
 
-        Optional<ByteRange> range = (op == S3Operation.GET_OBJECT || op == S3Operation.HEAD_OBJECT)
-                ? ByteRange.parseHeader(headers.get(HttpHeaderNames.RANGE)) : Optional.empty();
-        Conditions conditions = conditions(headers, "");
-        Optional<CopySource> copySource = Optional.empty();
-        Optional<ByteRange.Closed> copySourceRange = Optional.empty();
-        Conditions copyConditions = Conditions.NONE;
+    /** What CopyObject and UploadPartCopy take from {@code x-amz-copy-source*} and the metadata directive. */
+    private record Copy(Optional<CopySource> source, Optional<ByteRange.Closed> range, Conditions conditions,
+                        boolean replaceMetadata) {
+        static final Copy NONE = new Copy(Optional.empty(), Optional.empty(), Conditions.NONE, false);
+    }
+
+    private static Copy copy(S3Operation op, HttpHeaders headers) {
+        if (op != S3Operation.COPY_OBJECT && op != S3Operation.UPLOAD_PART_COPY) {
+            return Copy.NONE;
+        }
+        CopySource source = CopySource.parse(headers.get("x-amz-copy-source"));
+        Conditions conditions = conditions(headers, "x-amz-copy-source-");
+        String rangeHeader = headers.get("x-amz-copy-source-range");
+        Optional<ByteRange.Closed> range = rangeHeader != null && op == S3Operation.UPLOAD_PART_COPY
+                ? Optional.of(ByteRange.parseCopySourceRange(rangeHeader)) : Optional.empty();
         boolean replaceMetadata = false;
-        if (op == S3Operation.COPY_OBJECT || op == S3Operation.UPLOAD_PART_COPY) {
-            copySource = Optional.of(CopySource.parse(headers.get("x-amz-copy-source")));
-            copyConditions = conditions(headers, "x-amz-copy-source-");
-            String range1 = headers.get("x-amz-copy-source-range");
-            if (range1 != null && op == S3Operation.UPLOAD_PART_COPY) {
-                copySourceRange = Optional.of(ByteRange.parseCopySourceRange(range1));
-            }
-            String directive = headers.get("x-amz-metadata-directive");
-            if (directive != null) {
-                if (directive.equalsIgnoreCase("REPLACE")) {
-                    replaceMetadata = true;
-                } else if (!directive.equalsIgnoreCase("COPY")) {
-                    throw new S3Exception(S3ErrorCode.INVALID_ARGUMENT,
-                            "Unknown metadata directive: " + directive);
-                }
+        String directive = headers.get("x-amz-metadata-directive");
+        if (directive != null) {
+            if (directive.equalsIgnoreCase("REPLACE")) {
+                replaceMetadata = true;
+            } else if (!directive.equalsIgnoreCase("COPY")) {
+                throw new S3Exception(S3ErrorCode.INVALID_ARGUMENT, "Unknown metadata directive: " + directive);
             }
         }
+        return new Copy(Optional.of(source), range, conditions, replaceMetadata);
+    }
 
-        OptionalInt partNumber = OptionalInt.empty();
-        if (query.has("partNumber")) {
-            partNumber = OptionalInt.of(parsePartNumber(query.first("partNumber").orElse("")));
-        }
-        Optional<String> uploadId = query.first("uploadId");
+    /** How the body is framed: its lengths on the wire and decoded, and whether it is aws-chunked. */
+    private record Payload(OptionalLong contentLength, OptionalLong decodedLength, boolean awsChunked) {
+    }
 
+    private static Payload payload(S3Operation op, HttpHeaders headers) {
         OptionalLong contentLength = parseLength(headers.get(HttpHeaderNames.CONTENT_LENGTH), "Content-Length");
         String sha = headers.get("x-amz-content-sha256");
         String contentEncoding = headers.get(HttpHeaderNames.CONTENT_ENCODING);
@@ -163,15 +196,7 @@ public final class S3RequestParser {
                         "You must provide the x-amz-decoded-content-length header with an aws-chunked body.");
             }
         }
-
-        return new S3Request(m, rawPath, rawQuery, headers, op, bucketOpt, keyOpt, query, list, range, conditions,
-                copySource, copySourceRange, copyConditions, replaceMetadata,
-                op.hasObjectPayload() || op == S3Operation.COPY_OBJECT || op == S3Operation.CREATE_MULTIPART_UPLOAD
-                        ? UserMetadata.fromHeaders(headers) : java.util.Map.of(),
-                Optional.ofNullable(headers.get(HttpHeaderNames.CONTENT_TYPE)),
-                contentMd5(headers.get("Content-MD5")),
-                contentLength, decoded, awsChunked, partNumber, uploadId,
-                Optional.ofNullable(headers.get("x-amz-acl")));
+        return new Payload(contentLength, decoded, awsChunked);
     }
 
     /**
