@@ -179,7 +179,61 @@ public final class SpaceReclaimer implements AutoCloseable {
             // Moving such an extent would leave its writer recording the old location afterwards.
             return null;
         }
-        List<LiveExtent> extents = ledger.liveExtents(segment.id());
+        Evacuation plan = copyOut(segment, ledger.liveExtents(segment.id()), keepClean);
+        if (!plan.copies().isEmpty()) {
+            space.sync();
+        }
+        List<Move> committed = new ArrayList<>();
+        for (Move m : plan.copies()) {
+            if (ledger.commitRelocation(m.from(), m.to()) != null) {
+                committed.add(m);
+            }
+        }
+        List<Location> dropped = new ArrayList<>();
+        for (Location d : plan.drops()) {
+            if (ledger.drop(d)) {
+                dropped.add(d);
+            }
+        }
+        for (Location l : plan.lost()) {
+            if (ledger.release(l)) {
+                LOG.error("event=pinned_extent_lost location={} reason=crc_mismatch", l);
+            }
+        }
+        int relocated = announceMoves(segment, committed, dropped);
+        if (relocated < 0) {
+            return null;
+        }
+        Drops drops = announceDrops(segment, dropped);
+        if (drops == null) {
+            return null;
+        }
+        announceLost(plan.lost());
+        if (drops.refused() || ledger.usage(segment.id()).extents() > 0) {
+            // Bytes the UFS does not hold yet, or an extent that became live after the snapshot
+            // (a restore racing the pass): keep the file.
+            return null;
+        }
+        if (!safeToDelete(segment)) {
+            return null;
+        }
+        long freed = segment.size();
+        space.delete(segment);
+        counters.relocatedExtents.getAndAdd(relocated);
+        counters.droppedExtents.getAndAdd(drops.count());
+        return new ReclaimResult(0, 0, relocated, drops.count(), freed);
+    }
+
+    /** What leaving a segment takes: records copied elsewhere, clean extents to drop, pinned ones lost to corruption. */
+    private record Evacuation(List<Move> copies, List<Location> drops, List<Location> lost) {
+    }
+
+    /**
+     * Copies the segment's live records that must stay (pinned ones, and clean ones when
+     * {@code keepClean}) into other segments, unsynced; the other clean ones are to be dropped.
+     * A record failing its CRC is dropped when clean (the UFS holds it) and lost when pinned.
+     */
+    private Evacuation copyOut(Segment segment, List<LiveExtent> extents, boolean keepClean) {
         List<Move> copies = new ArrayList<>();
         List<Location> drops = new ArrayList<>();
         List<Location> lost = new ArrayList<>();
@@ -201,26 +255,16 @@ public final class SpaceReclaimer implements AutoCloseable {
                 }
             }
         }
-        if (!copies.isEmpty()) {
-            space.sync();
-        }
-        List<Move> committed = new ArrayList<>();
-        for (Move m : copies) {
-            if (ledger.commitRelocation(m.from(), m.to()) != null) {
-                committed.add(m);
-            }
-        }
-        List<Location> dropped = new ArrayList<>();
-        for (Location d : drops) {
-            if (ledger.drop(d)) {
-                dropped.add(d);
-            }
-        }
-        for (Location l : lost) {
-            if (ledger.release(l)) {
-                LOG.error("event=pinned_extent_lost location={} reason=crc_mismatch", l);
-            }
-        }
+        return new Evacuation(copies, drops, lost);
+    }
+
+    /**
+     * Tells the relocator of each committed move. A refusal or a failed callback undoes this move,
+     * the ones after it and the drops, and answers -1; otherwise the number of extents the index
+     * now finds at their new place (a move the index answers {@code UNREFERENCED} frees its copy).
+     */
+    private int announceMoves(Segment segment, List<Move> committed, List<Location> dropped) {
+        SpaceLedger ledger = space.ledger();
         int relocated = 0;
         for (int i = 0; i < committed.size(); i++) {
             Move m = committed.get(i);
@@ -238,7 +282,7 @@ public final class SpaceReclaimer implements AutoCloseable {
                 for (Location d : dropped) {
                     ledger.addLive(d, Region.EVICTABLE, false);
                 }
-                return null;
+                return -1;
             }
             if (outcome == ExtentRelocator.Outcome.UNREFERENCED) {
                 // Dead to the index (superseded or deleted; a reader may still read the old copy
@@ -248,7 +292,20 @@ public final class SpaceReclaimer implements AutoCloseable {
                 relocated++;
             }
         }
-        int droppedCount = 0;
+        return relocated;
+    }
+
+    /** How the relocator took the drops: how many it accepted, and whether it refused any. */
+    private record Drops(int count, boolean refused) {
+    }
+
+    /**
+     * Tells the relocator of each drop; a refused one is live again. A failed callback makes this
+     * drop and the ones after it live again and answers null.
+     */
+    private Drops announceDrops(Segment segment, List<Location> dropped) {
+        SpaceLedger ledger = space.ledger();
+        int count = 0;
         boolean refused = false;
         for (int i = 0; i < dropped.size(); i++) {
             Location d = dropped.get(i);
@@ -266,9 +323,14 @@ public final class SpaceReclaimer implements AutoCloseable {
                 ledger.addLive(d, Region.EVICTABLE, false);
                 refused = true;
             } else {
-                droppedCount++;
+                count++;
             }
         }
+        return new Drops(count, refused);
+    }
+
+    /** Tells the relocator of pinned extents whose bytes failed their CRC (their versions are damaged). */
+    private void announceLost(List<Location> lost) {
         for (Location l : lost) {
             try {
                 relocator.lost(l);
@@ -276,19 +338,6 @@ public final class SpaceReclaimer implements AutoCloseable {
                 LOG.warn("event=lost_callback_failed location={} error={}", l, ex.toString());
             }
         }
-        if (refused || ledger.usage(segment.id()).extents() > 0) {
-            // Bytes the UFS does not hold yet, or an extent that became live after the snapshot
-            // (a restore racing the pass): keep the file.
-            return null;
-        }
-        if (!safeToDelete(segment)) {
-            return null;
-        }
-        long freed = segment.size();
-        space.delete(segment);
-        counters.relocatedExtents.getAndAdd(relocated);
-        counters.droppedExtents.getAndAdd(droppedCount);
-        return new ReclaimResult(0, 0, relocated, droppedCount, freed);
     }
 
     /**
