@@ -17,7 +17,7 @@ final class RingSlot {
     // Journal stage.
     Location location;
     WcacheException error;
-    // Sync stage.
+    // Journal stage, after the batch's sync (there is no separate sync stage).
     WcacheException syncError;
     // Index stage.
     Object result;

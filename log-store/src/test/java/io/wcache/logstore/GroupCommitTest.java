@@ -107,14 +107,21 @@ class GroupCommitTest {
         CompletableFuture<Void> first = gc.syncAsync();
         assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
         appended.incrementAndGet();
-        CompletableFuture<Void> second = CompletableFuture.runAsync(gc::sync);
-        // the second round forces at once (overlapping) but must not report before the first
+        CompletableFuture<Void> second = new CompletableFuture<>();
+        Thread secondLeader = new Thread(() -> {
+            gc.sync();
+            second.complete(null);
+        }, "second-round");
+        secondLeader.start();
+        // The second round forces at once (overlapping) but must not report before the first: once
+        // its force has returned and its leader is parked, it is waiting for the first round.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (calls.get() < 2 && System.nanoTime() < deadline) {
+        while ((gc.rounds() < 1 || secondLeader.getState() != Thread.State.WAITING) && System.nanoTime() < deadline) {
             Thread.sleep(1);
         }
         assertThat(calls.get()).isEqualTo(2);
-        Thread.sleep(50);
+        assertThat(gc.rounds()).as("the second round's force returned").isEqualTo(1);
+        assertThat(secondLeader.getState()).isEqualTo(Thread.State.WAITING);
         assertThat(second).isNotDone();
         assertThat(first).isNotDone();
         releaseFirst.countDown();
