@@ -109,16 +109,7 @@ public final class SegmentScanner {
                 pos = next;
                 continue;
             }
-            h.startPayloadCrc(crc, header);
-            long p = pos + headerSize;
-            while (p < end) {
-                chunk.clear().limit((int) Math.min(CHUNK, end - p));
-                readFully(channel, chunk, p);
-                chunk.flip();
-                p += chunk.remaining();
-                crc.update(chunk);
-            }
-            if ((int) crc.getValue() != h.crc()) {
+            if (!payloadMatches(channel, header, h, pos + headerSize, end, chunk, crc)) {
                 if (version == SegmentFormat.VERSION_1) {
                     return new Result(pos, Stop.CORRUPT, records, damaged);
                 }
@@ -145,6 +136,24 @@ public final class SegmentScanner {
             pos = end;
         }
         return new Result(pos, Stop.END, records, damaged);
+    }
+
+    /**
+     * Whether the payload in {@code [from, end)} matches the CRC32C of header {@code h} (read in
+     * pieces of {@link #CHUNK} into {@code chunk}).
+     */
+    private static boolean payloadMatches(FileChannel channel, ByteBuffer header, SegmentFormat.RecordHeader h,
+                                          long from, long end, ByteBuffer chunk, CRC32C crc) throws IOException {
+        h.startPayloadCrc(crc, header);
+        long p = from;
+        while (p < end) {
+            chunk.clear().limit((int) Math.min(CHUNK, end - p));
+            readFully(channel, chunk, p);
+            chunk.flip();
+            p += chunk.remaining();
+            crc.update(chunk);
+        }
+        return (int) crc.getValue() == h.crc();
     }
 
     /**
