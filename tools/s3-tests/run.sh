@@ -7,6 +7,7 @@
 # PYTHON        interpreter with pytest, boto3 and munch (default /usr/bin/python3: Debian's
 #               python3-pytest, python3-boto3, python3-munch ...)
 # PORT          S3 port (default: a free ephemeral port)
+# JAR           the worker jar to run (default worker/target/wcache-worker.jar, built if missing)
 #
 # The default selection is the one recorded in docs/S3-COMPATIBILITY.md (core bucket, object and
 # multipart tests); --wide drops the -m excludes. --build rebuilds worker/target/wcache-worker.jar.
@@ -30,7 +31,7 @@ S3TESTS_DIR="${S3TESTS_DIR:-/work/s3-tests}"
   echo "no ceph/s3-tests checkout at $S3TESTS_DIR (git clone https://github.com/ceph/s3-tests)" >&2; exit 2; }
 PYTHON="${PYTHON:-/usr/bin/python3}"
 OUT="${OUT:-$ROOT/target/s3-tests}"
-JAR="$ROOT/worker/target/wcache-worker.jar"
+JAR="${JAR:-$ROOT/worker/target/wcache-worker.jar}"
 if [ "$BUILD" = 1 ] || [ ! -f "$JAR" ]; then
   (cd "$ROOT" && mvn -B -ntp -q -pl worker -am package -DskipTests)
 fi

@@ -38,9 +38,18 @@ final class S3Acl {
     private static final Set<String> GROUPS = Set.of(ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY);
     static final Set<String> CANNED = Set.of("private", "public-read", "public-read-write", "authenticated-read",
             "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write", "aws-exec-read");
-    private static final Map<String, String> GRANT_HEADERS = Map.of(
-            "x-amz-grant-full-control", FULL_CONTROL, "x-amz-grant-read", READ, "x-amz-grant-write", WRITE,
-            "x-amz-grant-read-acp", READ_ACP, "x-amz-grant-write-acp", WRITE_ACP);
+    /** The grant headers, in the order their grants are listed (as S3 lists them). */
+    private static final Map<String, String> GRANT_HEADERS = grantHeaders();
+
+    private static Map<String, String> grantHeaders() {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("x-amz-grant-read", READ);
+        m.put("x-amz-grant-write", WRITE);
+        m.put("x-amz-grant-read-acp", READ_ACP);
+        m.put("x-amz-grant-write-acp", WRITE_ACP);
+        m.put("x-amz-grant-full-control", FULL_CONTROL);
+        return java.util.Collections.unmodifiableMap(m);
+    }
 
     /** The users of the endpoint, by canonical id and by e-mail (grants name them). */
     static final class Users {

@@ -198,6 +198,12 @@ class AclEndToEndTest {
         fails(() -> main.putBucketAcl(p -> p.bucket(b).acl("public-everything")), 400, "InvalidArgument");
 
         // x-amz-grant-* headers; the owner keeps READ_ACP/WRITE_ACP even without a grant
+        // x-amz-grant-* headers list their grants as S3 does: read, write, read-acp, write-acp, full-control
+        main.putObjectAcl(p -> p.bucket(b).key("k").grantFullControl("emailAddress=\"main@example.com\"")
+                .grantWriteACP("id=\"alt-id\"").grantReadACP("id=\"alt-id\"").grantRead("id=\"alt-id\""));
+        assertThat(main.getObjectAcl(g -> g.bucket(b).key("k")).grants()).extracting(AclEndToEndTest::describe)
+                .containsExactly("alt-id/alt-name:READ", "alt-id/alt-name:READ_ACP", "alt-id/alt-name:WRITE_ACP",
+                        "main-id/main-name:FULL_CONTROL");
         main.putObjectAcl(p -> p.bucket(b).key("k").grantRead("id=\"alt-id\"").grantWriteACP("id=\"alt-id\""));
         assertThat(main.getObjectAcl(g -> g.bucket(b).key("k")).grants()).extracting(AclEndToEndTest::describe)
                 .containsExactly("alt-id/alt-name:READ", "alt-id/alt-name:WRITE_ACP");
