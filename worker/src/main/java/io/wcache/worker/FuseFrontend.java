@@ -29,7 +29,7 @@ public final class FuseFrontend implements Frontend {
             FuseMountOptions options = FuseMountOptions.at(dir)
                     .withSillyRenameInterceptor(worker.config().get(ConfigKeys.FUSE_SILLY_RENAME))
                     .withCacheTimeout(worker.config().get(ConfigKeys.FUSE_CACHE_TIMEOUT));
-            return new FuseFrontend(FuseMount.mount(worker.cacheService(), options,
+            return new FuseFrontend(FuseMount.mount(worker.frontendService(), options,
                     CacheSpace.of(() -> store.stats().capacityBytes(), () -> store.stats().freeBytes()), registry));
         };
     }

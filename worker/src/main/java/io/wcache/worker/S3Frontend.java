@@ -54,7 +54,7 @@ public final class S3Frontend implements Frontend {
             }
             sc = tweak.apply(sc);
             HostPort hp = cfg.s3Address();
-            S3Server server = new S3Server(worker.cacheService(), sc);
+            S3Server server = new S3Server(worker.frontendService(), sc);
             int port = server.start(new InetSocketAddress(hp.host(), hp.port()));
             return new S3Frontend(server, new InetSocketAddress(hp.host(), port));
         };

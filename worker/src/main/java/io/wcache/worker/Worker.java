@@ -12,7 +12,9 @@ import io.wcache.pipeline.PipelineConfig;
 import io.wcache.pipeline.WritePipeline;
 import io.wcache.schema.catalog.Catalog;
 import io.wcache.schema.catalog.Membership;
+import io.wcache.core.config.HostPort;
 import io.wcache.worker.cluster.ClusterControl;
+import io.wcache.worker.cluster.ClusterNode;
 import io.wcache.worker.cluster.MembershipLease;
 import io.wcache.worker.admin.MeteredJournal;
 import io.wcache.worker.admin.StageMetrics;
@@ -80,6 +82,7 @@ public final class Worker implements AutoCloseable {
     private Membership membership;
     private MembershipLease lease;
     private volatile ClusterControl clusterControl;
+    private ClusterNode cluster;
 
     private Worker(WcacheConfig config, WorkerOptions options, MetadataEngine sharedEngine) {
         this.config = config;
@@ -159,6 +162,11 @@ public final class Worker implements AutoCloseable {
             cacheService.usePersister(persister);
             closeables.add(persister);
         }
+        membership = catalog.membership();
+        HostPort internal = config.get(ConfigKeys.CLUSTER_INTERNAL_ADDRESS);
+        cluster = ClusterNode.start(options.workerId(), cacheService, catalog, pins, membership,
+                new java.net.InetSocketAddress(internal.host(), internal.port()),
+                config.get(ConfigKeys.CLUSTER_HEARTBEAT_INTERVAL), io);
         LOG.info("event=worker_started worker={} metadata={} cache_dirs={} capacity_bytes={} pinned_cap_bytes={} mounts={}",
                 options.workerId(), config.metadataEngine(), dirs, config.cacheCapacityBytes(),
                 store.stats().pinnedCapBytes(), mergedMounts(configured).mounts());
@@ -169,7 +177,6 @@ public final class Worker implements AutoCloseable {
             frontends.add(fe);
             LOG.info("event=frontend_started {}", fe.describe());
         }
-        membership = catalog.membership();
         lease = MembershipLease.start(membership, options.workerId(), addresses(), config.cacheCapacityBytes(),
                 config.get(ConfigKeys.CLUSTER_LEASE_DURATION), config.get(ConfigKeys.CLUSTER_HEARTBEAT_INTERVAL),
                 m -> { });
@@ -186,7 +193,7 @@ public final class Worker implements AutoCloseable {
                 admin = a.address().getHostString() + ":" + a.address().getPort();
             }
         }
-        return new Membership.Addresses(s3, admin, "");
+        return new Membership.Addresses(s3, admin, cluster.internalAddress());
     }
 
     private MountTable mergedMounts(MountTable configured) {
@@ -215,6 +222,14 @@ public final class Worker implements AutoCloseable {
 
     public WorkerCacheService cacheService() {
         return cacheService;
+    }
+
+    /**
+     * What the frontends (S3, FUSE) serve: the worker's cache service, with the operations on
+     * bytes another worker should serve forwarded to it (docs/CLUSTER.md, "Forwarding").
+     */
+    public io.wcache.core.cache.CacheService frontendService() {
+        return cluster.service();
     }
 
     public Catalog catalog() {
@@ -339,6 +354,9 @@ public final class Worker implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("event=frontend_close_failed frontend={} error={}", f.describe(), e.toString());
             }
+        }
+        if (cluster != null) {
+            cluster.close();
         }
         List<AutoCloseable> reverse = new ArrayList<>(closeables);
         java.util.Collections.reverse(reverse);

@@ -116,6 +116,10 @@ public final class ConfigKeys {
             ConfigType.DURATION, "10s",
             "How long a worker's membership lease lasts unless renewed: a worker that has not renewed it for this "
                     + "long is dead for every other worker (its paths go to the others, or answer 503 until it returns).");
+    public static final ConfigKey<HostPort> CLUSTER_INTERNAL_ADDRESS = new ConfigKey<>("cluster.internal.address",
+            ConfigType.ADDRESS, "127.0.0.1:0",
+            "Listen address of the internal transport, over which the workers of a cluster forward requests to "
+                    + "each other; port 0 picks a free port, registered in the membership. Other workers must reach it.");
     public static final ConfigKey<Duration> CLUSTER_HEARTBEAT_INTERVAL = new ConfigKey<>("cluster.heartbeat.interval",
             ConfigType.DURATION, "2s",
             "How often a worker renews its membership lease; must be well under cluster.lease.duration.");
@@ -128,7 +132,8 @@ public final class ConfigKeys {
             PATH_DEFAULT_POLICY,
             PATH_DEFAULT_WRITE_REPLICAS, ORPHAN_TIMEOUT, FILE_CHECK_PERIOD, PINNED_CAPACITY_RATIO,
             MARK_WRITING_DURATION, PERSIST_RETRY_INITIAL, PERSIST_RETRY_MAX, PERSIST_THREADS, FUSE_SILLY_RENAME,
-            FUSE_CACHE_TIMEOUT, CLUSTER_LEASE_DURATION, CLUSTER_HEARTBEAT_INTERVAL);
+            FUSE_CACHE_TIMEOUT, CLUSTER_LEASE_DURATION, CLUSTER_HEARTBEAT_INTERVAL,
+            CLUSTER_INTERNAL_ADDRESS);
 
     private static final Map<String, ConfigKey<?>> BY_NAME;
 

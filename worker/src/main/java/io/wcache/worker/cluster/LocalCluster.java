@@ -81,7 +81,7 @@ public final class LocalCluster implements ClusterControl, AutoCloseable {
         return "worker-" + i;
     }
 
-    /** Worker i's config: both ports moved by 10·i, each cache directory's {@code worker-i} subdirectory. */
+    /** Worker i's config: the S3, admin and internal ports moved by 10·i, each cache directory's {@code worker-i} subdirectory. */
     static WcacheConfig configOf(WcacheConfig base, int i) {
         String source = "--workers (worker " + i + ")";
         List<String> dirs = new ArrayList<>();
@@ -90,6 +90,7 @@ public final class LocalCluster implements ClusterControl, AutoCloseable {
         }
         return base.with(ConfigKeys.S3_ADDRESS, shifted(base.s3Address(), i), source)
                 .with(ConfigKeys.ADMIN_ADDRESS, shifted(base.adminAddress(), i), source)
+                .with(ConfigKeys.CLUSTER_INTERNAL_ADDRESS, shifted(base.get(ConfigKeys.CLUSTER_INTERNAL_ADDRESS), i), source)
                 .with(ConfigKeys.CACHE_DIRS, List.copyOf(dirs), source);
     }
 

@@ -95,23 +95,38 @@ class LocalClusterTest {
     }
 
     @Test
-    void anUnpersistedObjectHeldOnlyByADeadWorkerIs503NamingItNever404AndReadsBackAfterItsRestart() throws Exception {
+    void anUnpersistedObjectHeldOnlyByADeadWorkerIs503NamingItNever404AndReadsBackEverywhereAfterItsRestart()
+            throws Exception {
         // Uploads below /m/held fail while a regular file stands where their directory should be.
         Files.createDirectories(TestWorkers.ufsDir(root));
         Files.writeString(TestWorkers.ufsDir(root).resolve("held"), "blocked");
         try (ClusterRig rig = new ClusterRig(root, 3)) {
-            rig.client(1).putObject(b -> b.bucket(ClusterRig.BUCKET).key("held/a"), RequestBody.fromString("one"));
+            String key = ClusterForwardingTest.pickKeyOwnedBy("worker-1", "held/");
+            rig.client(0).putObject(b -> b.bucket(ClusterRig.BUCKET).key(key), RequestBody.fromString("one"));
+            assertThat(read(rig, 2, key)).as("read through a third worker while the owner lives").isEqualTo("one");
             rig.cluster.kill("worker-1");
-            S3Exception e = (S3Exception) org.assertj.core.api.Assertions.catchThrowable(() -> rig.client(0)
-                    .getObjectAsBytes(b -> b.bucket(ClusterRig.BUCKET).key("held/a")));
-            assertThat(e).as("GET of an object only a dead worker holds").isNotNull();
-            assertThat(e.statusCode()).isEqualTo(503);
+            for (int reader : new int[] {0, 2}) {
+                S3Exception e = (S3Exception) org.assertj.core.api.Assertions.catchThrowable(() -> read(rig, reader, key));
+                assertThat(e).as("GET through worker-%d of an object only a dead worker holds", reader).isNotNull();
+                assertThat(e.statusCode()).isEqualTo(503);
+                assertThat(e.awsErrorDetails().errorMessage()).contains("worker-1");
+            }
+            awaitTrue(() -> rig.worker(0).membership().member("worker-1").orElseThrow().state()
+                    == Membership.Member.State.DEAD, "worker-1's lease lapses");
+            S3Exception e = (S3Exception) org.assertj.core.api.Assertions.catchThrowable(() -> read(rig, 0, key));
+            assertThat(e.statusCode()).as("still 503 once worker-1 is known dead").isEqualTo(503);
             assertThat(e.awsErrorDetails().errorMessage()).contains("worker-1");
 
             rig.cluster.start("worker-1");
-            assertThat(rig.client(1).getObjectAsBytes(b -> b.bucket(ClusterRig.BUCKET).key("held/a")).asString(
-                    StandardCharsets.UTF_8)).isEqualTo("one");
+            for (int reader = 0; reader < 3; reader++) {
+                assertThat(read(rig, reader, key)).as("after the restart, through worker-%d", reader).isEqualTo("one");
+            }
         }
+    }
+
+    private static String read(ClusterRig rig, int worker, String key) {
+        return rig.client(worker).getObjectAsBytes(b -> b.bucket(ClusterRig.BUCKET).key(key))
+                .asString(StandardCharsets.UTF_8);
     }
 
     private static boolean connects(int port) {
