@@ -30,6 +30,14 @@ public interface LocalExtents {
     default void pin(long fileId) {
     }
 
+    /**
+     * The worker whose log these extents are in, if they are one worker's: its persister claims
+     * only uploads whose bytes that worker holds (another worker's would fail and back off).
+     */
+    default java.util.Optional<String> worker() {
+        return java.util.Optional.empty();
+    }
+
     default void unpin(long fileId) {
     }
 
@@ -73,6 +81,11 @@ public interface LocalExtents {
         Objects.requireNonNull(worker, "worker");
         Function<Extent, Location> locator = ExtentCodec::toLocation;
         return new LocalExtents() {
+            @Override
+            public java.util.Optional<String> worker() {
+                return java.util.Optional.of(worker);
+            }
+
             @Override
             public ByteBuffer read(Extent extent, long offset, int length) {
                 if (!worker.equals(extent.worker())) {

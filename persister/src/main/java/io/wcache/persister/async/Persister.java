@@ -667,7 +667,8 @@ public final class Persister implements AutoCloseable {
         if (!unknown) {
             return false;
         }
-        List<PersistTask> claimed = catalog.persistQueue().claimTasks(config.owner(), config.lease(), config.claimBatch());
+        List<PersistTask> claimed = catalog.persistQueue().claimTasks(config.owner(), config.lease(), config.claimBatch(),
+                local.worker().orElse(null));
         int taken = 0;
         for (PersistTask t : claimed) {
             if (submit(t)) {

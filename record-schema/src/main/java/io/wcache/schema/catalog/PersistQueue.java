@@ -32,7 +32,16 @@ public final class PersistQueue {
      * due again before the lease expires, and an upload's file becomes {@code PERSISTING}.
      */
     public List<PersistTask> claimTasks(String owner, Duration lease, int limit) {
-        return transactions.run(t -> t.tasks.claim(owner, lease, limit));
+        return claimTasks(owner, lease, limit, null);
+    }
+
+    /**
+     * As {@link #claimTasks(String, Duration, int)}, taking only uploads whose bytes {@code holder}
+     * holds (their first extent is in its log; an empty file is anyone's) and deletes: in a
+     * cluster, each worker's persister uploads what it holds. {@code null}: any task.
+     */
+    public List<PersistTask> claimTasks(String owner, Duration lease, int limit, String holder) {
+        return transactions.run(t -> t.tasks.claim(owner, lease, limit, holder));
     }
 
     /**

@@ -73,14 +73,24 @@ final class TaskRecords {
                 WcacheRecords.PersistTask.getDefaultInstance());
     }
 
-    List<PersistTask> claim(String owner, Duration lease, int max) {
+    /** Due tasks looked at per claim when only one holder's are taken: the others' are skipped, not claimed. */
+    private static final int HOLDER_SCAN_FACTOR = 8;
+
+    List<PersistTask> claim(String owner, Duration lease, int max, String holder) {
         long expiry = t.now + lease.toMillis();
         List<PersistTask> out = new ArrayList<>();
         // The queue is scanned without a read conflict on its range: every commit enqueues a
         // task into it, so a serializable scan made a claim conflict with all concurrent writes
         // and starve under load. Only the claimed tasks themselves must not have changed (another
         // claimer, a newer version replacing the task): their keys are read conflicts.
-        for (WcacheRecords.PersistTask task : due(t.now, max, IsolationLevel.SNAPSHOT)) {
+        int scan = holder == null ? max : max * HOLDER_SCAN_FACTOR;
+        for (WcacheRecords.PersistTask task : due(t.now, scan, IsolationLevel.SNAPSHOT)) {
+            if (out.size() >= max) {
+                break;
+            }
+            if (holder != null && task.getKind() == WcacheRecords.TaskKind.UPLOAD && !heldBy(task, holder)) {
+                continue;
+            }
             t.store.addRecordReadConflict(Tuple.from(RecordTypes.TASK, task.getPath()));
             WcacheRecords.PersistTask claimed = task.toBuilder().setLeaseOwner(owner).setLeaseExpiryMs(expiry)
                     .setNextAttemptTimeMs(expiry).build();
@@ -91,6 +101,12 @@ final class TaskRecords {
             out.add(RecordMapping.task(claimed));
         }
         return out;
+    }
+
+    /** Whether the first extent of the task's file is in {@code holder}'s log (an empty file: yes). */
+    private boolean heldBy(WcacheRecords.PersistTask task, String holder) {
+        List<Message> first = t.scan(TupleRange.allOf(Tuple.from(RecordTypes.EXTENT, task.getFileId())), 1);
+        return first.isEmpty() || holder.equals(as(first.get(0), WcacheRecords.Extent.getDefaultInstance()).getWorker());
     }
 
     PersistOutcome markPersisted(PersistTask task) {

@@ -189,6 +189,22 @@ class CatalogTest {
     }
 
     @Test
+    void aHoldersClaimTakesOnlyUploadsWhoseBytesItHoldsAndLeavesTheOthersDue() {
+        write(catalog, "/s3/held-by-w1", WritePolicy.WRITE_BACK, 1, 10);
+        FileVersion s = catalog.files().begin(BeginRequest.of(p("/s3/held-by-w2"), WritePolicy.WRITE_BACK, "w2"));
+        catalog.files().addExtents(s.ref(), List.of(new Extent(s.fileId(), 0, "w2", 7, 0, 10, 0)));
+        catalog.files().commit(s.ref(), new CommitRequest(10, "etag-w2", 0));
+        assertThat(catalog.persistQueue().claimTasks("w2", Duration.ofMinutes(1), 10, "w2"))
+                .extracting(t -> t.path().toString()).containsExactly("/s3/held-by-w2");
+        assertThat(catalog.persistQueue().dueTasks(clock.instant(), 10)).as("w1's upload is left due, not leased")
+                .extracting(t -> t.path().toString()).containsExactly("/s3/held-by-w1");
+        assertThat(catalog.files().lookup(p("/s3/held-by-w1")).orElseThrow().persistState())
+                .isEqualTo(PersistState.NOT_PERSISTED);
+        assertThat(catalog.persistQueue().claimTasks("w1", Duration.ofMinutes(1), 10, "w1"))
+                .extracting(t -> t.path().toString()).containsExactly("/s3/held-by-w1");
+    }
+
+    @Test
     void expiredLeaseMakesTheTaskDueAgain() {
         write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
         catalog.persistQueue().claimTasks("p1", Duration.ofSeconds(30), 10);

@@ -143,7 +143,7 @@ public final class ClusterCacheService implements CacheService {
     private Optional<Forward> holder(NamespacePath path) {
         PathStatus status;
         try {
-            status = catalog.status(path);
+            status = catalog.files().status(path);
         } catch (RuntimeException e) {
             return Optional.empty();
         }

@@ -61,7 +61,7 @@ class ClusterForwardingTest {
 
     /** The worker holding the bytes of the path's committed version (every extent names it). */
     private static String holder(String key) {
-        PathStatus s = rig.worker(0).catalog().status(path(key));
+        PathStatus s = rig.worker(0).catalog().files().status(path(key));
         assertThat(s).isInstanceOf(PathStatus.Live.class);
         Set<String> holders = new HashSet<>();
         for (Extent e : ((PathStatus.Live) s).layout().extents()) {
@@ -144,7 +144,7 @@ class ClusterForwardingTest {
         } finally {
             pool.shutdownNow();
         }
-        FileVersion last = rig.worker(0).catalog().lookup(path(key)).orElseThrow();
+        FileVersion last = rig.worker(0).catalog().files().lookup(path(key)).orElseThrow();
         String finalBody = null;
         for (int r = 0; r < 3; r++) {
             int i = r;
@@ -159,11 +159,11 @@ class ClusterForwardingTest {
         assertThat(finalBody.length()).isEqualTo(last.size());
         Path inUfs = TestWorkers.ufsDir(root).resolve("race/one");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (rig.worker(0).catalog().lookup(path(key)).orElseThrow().persistState() != PersistState.PERSISTED) {
+        while (rig.worker(0).catalog().files().lookup(path(key)).orElseThrow().persistState() != PersistState.PERSISTED) {
             assertThat(System.nanoTime()).as("the last version is persisted").isLessThan(deadline);
             Thread.sleep(20);
         }
-        assertThat(rig.worker(0).catalog().lookup(path(key)).orElseThrow().generation()).isEqualTo(last.generation());
+        assertThat(rig.worker(0).catalog().files().lookup(path(key)).orElseThrow().generation()).isEqualTo(last.generation());
         assertThat(Files.readString(inUfs)).isEqualTo(finalBody);
     }
 

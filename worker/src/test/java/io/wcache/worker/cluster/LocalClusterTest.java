@@ -124,6 +124,28 @@ class LocalClusterTest {
         }
     }
 
+    @Test
+    void aDeleteThroughAnotherWorkerReclaimsThePinnedBytesOnTheWorkerHoldingThem() throws Exception {
+        Files.createDirectories(TestWorkers.ufsDir(root));
+        Files.writeString(TestWorkers.ufsDir(root).resolve("held"), "blocked"); // stays pinned: never persisted
+        try (ClusterRig rig = new ClusterRig(root, 3)) {
+            String key = ClusterForwardingTest.pickKeyOwnedBy("worker-1", "held/");
+            var holder = rig.worker(1).logStore();
+            long before = holder.stats().pinnedBytes();
+            rig.client(0).putObject(b -> b.bucket(ClusterRig.BUCKET).key(key), RequestBody.fromBytes(new byte[1 << 20]));
+            assertThat(holder.stats().pinnedBytes() - before).as("worker-1 holds the forwarded write, pinned")
+                    .isGreaterThanOrEqualTo(1 << 20);
+            long onDeleter = rig.worker(2).logStore().stats().pinnedBytes();
+
+            rig.client(2).deleteObject(b -> b.bucket(ClusterRig.BUCKET).key(key));
+            awaitTrue(() -> holder.stats().pinnedBytes() <= before, "worker-1 releases the deleted version's bytes");
+            assertThat(rig.worker(2).logStore().stats().pinnedBytes()).as("the deleting worker released none of its own")
+                    .isEqualTo(onDeleter);
+            S3Exception gone = (S3Exception) org.assertj.core.api.Assertions.catchThrowable(() -> read(rig, 1, key));
+            assertThat(gone.statusCode()).isEqualTo(404);
+        }
+    }
+
     private static String read(ClusterRig rig, int worker, String key) {
         return rig.client(worker).getObjectAsBytes(b -> b.bucket(ClusterRig.BUCKET).key(key))
                 .asString(StandardCharsets.UTF_8);
