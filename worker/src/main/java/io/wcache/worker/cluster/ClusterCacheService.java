@@ -96,7 +96,7 @@ public final class ClusterCacheService implements CacheService {
      * restarted on another address: the view is read again once before the read is served here.
      */
     private CompletableFuture<ObjectReader> open(NamespacePath path, boolean retry) {
-        return CompletableFuture.supplyAsync(() -> holder(path), io).thenCompose(h -> {
+        return CompletableFuture.supplyAsync(() -> holder(path, retry), io).thenCompose(h -> {
             if (h.isEmpty()) {
                 return local.open(path);
             }
@@ -139,8 +139,12 @@ public final class ClusterCacheService implements CacheService {
         return view.owner(path).filter(o -> !o.equals(self)).flatMap(this::reachable);
     }
 
-    /** Another worker holding the bytes of the path's committed version, if it is alive. */
-    private Optional<Forward> holder(NamespacePath path) {
+    /**
+     * Another worker holding the bytes of the path's committed version, if it is alive. A holder
+     * the cached view counts dead may have just restarted: with {@code fresh}, the view is read
+     * again before the read is served here (only on this path, so it costs nothing otherwise).
+     */
+    private Optional<Forward> holder(NamespacePath path, boolean fresh) {
         PathStatus status;
         try {
             status = catalog.files().status(path);
@@ -152,7 +156,12 @@ public final class ClusterCacheService implements CacheService {
                 if (!self.equals(e.worker())) {
                     // A dead holder is not asked: the local read serves a persisted version from the
                     // UFS and answers 503 naming the holder for an unpersisted one.
-                    return reachable(e.worker());
+                    Optional<Forward> to = reachable(e.worker());
+                    if (to.isEmpty() && fresh) {
+                        view.invalidate();
+                        to = reachable(e.worker());
+                    }
+                    return to;
                 }
             }
         }
