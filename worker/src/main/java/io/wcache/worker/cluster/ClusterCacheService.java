@@ -269,6 +269,17 @@ public final class ClusterCacheService implements CacheService {
     }
 
     @Override
+    public CompletableFuture<ObjectInfo> completeMultipart(NamespacePath path, String uploadId, List<PartRef> parts,
+                                                           Optional<io.wcache.core.cache.ObjectChecksum> checksum) {
+        return local.completeMultipart(path, uploadId, parts, checksum);
+    }
+
+    @Override
+    public CompletableFuture<MultipartUpload> multipartUpload(NamespacePath path, String uploadId) {
+        return local.multipartUpload(path, uploadId);
+    }
+
+    @Override
     public CompletableFuture<Void> abortMultipart(NamespacePath path, String uploadId) {
         return local.abortMultipart(path, uploadId);
     }

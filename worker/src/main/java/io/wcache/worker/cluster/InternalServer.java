@@ -166,7 +166,10 @@ public final class InternalServer implements AutoCloseable {
                     }
                     finished = true;
                     CompletableFuture<?> before = tail;
-                    answer(ctx, id, session.thenCompose(s -> before.thenCompose(v -> s.commit()))
+                    java.util.Optional<io.wcache.core.cache.ObjectChecksum> checksum = req.getCommit().hasChecksum()
+                            ? java.util.Optional.of(Wire.checksum(req.getCommit().getChecksum()))
+                            : java.util.Optional.empty();
+                    answer(ctx, id, session.thenCompose(s -> before.thenCompose(v -> s.commit(checksum)))
                             .thenApply(info -> Response.newBuilder().setInfo(Wire.info(info))));
                 }
                 case ABORT -> {

@@ -1,7 +1,9 @@
 package io.wcache.worker.cluster;
 
 import com.google.protobuf.ByteString;
+import io.wcache.core.cache.ObjectChecksum;
 import io.wcache.core.cache.ObjectInfo;
+import io.wcache.worker.cluster.proto.ClusterMessages;
 import io.wcache.core.cache.WriteSession;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
@@ -62,8 +64,10 @@ final class RemoteWriteSession implements WriteSession {
     }
 
     @Override
-    public CompletableFuture<ObjectInfo> commit() {
-        return connection.call(Request.newBuilder().setCommit(true)).thenApply(r -> Wire.info(r.getInfo()))
+    public CompletableFuture<ObjectInfo> commit(java.util.Optional<ObjectChecksum> checksum) {
+        ClusterMessages.Commit.Builder c = ClusterMessages.Commit.newBuilder();
+        checksum.ifPresent(x -> c.setChecksum(Wire.checksum(x)));
+        return connection.call(Request.newBuilder().setCommit(c)).thenApply(r -> Wire.info(r.getInfo()))
                 .whenComplete((i, e) -> connection.close());
     }
 

@@ -1,6 +1,7 @@
 package io.wcache.worker.cluster;
 
 import com.google.protobuf.ByteString;
+import io.wcache.core.cache.ObjectChecksum;
 import io.wcache.core.cache.ObjectInfo;
 import io.wcache.core.cache.PersistStatus;
 import io.wcache.core.cache.WriteOptions;
@@ -26,7 +27,9 @@ final class Wire {
                 .setSize(i.size()).setEtag(i.etag()).setLastModifiedMs(i.lastModified().toEpochMilli())
                 .setContentType(i.contentType()).putAllUserMetadata(i.userMetadata())
                 .setPersistStatus(i.persistStatus().name()).setGeneration(i.generation())
-                .addAllPartSizes(i.partSizes()).putAllStandardHeaders(i.standardHeaders()).putAllTags(i.tags());
+                .addAllPartSizes(i.partSizes()).putAllStandardHeaders(i.standardHeaders()).putAllTags(i.tags())
+                .addAllPartChecksums(i.partChecksums());
+        i.checksum().ifPresent(c -> b.setChecksum(checksum(c)));
         if (i.policy() != null) {
             b.setPolicy(i.policy().name());
         }
@@ -38,7 +41,17 @@ final class Wire {
                 Instant.ofEpochMilli(m.getLastModifiedMs()), m.getContentType(), m.getUserMetadataMap(),
                 PersistStatus.valueOf(m.getPersistStatus()),
                 m.getPolicy().isEmpty() ? null : WritePolicy.valueOf(m.getPolicy()), m.getGeneration(),
-                m.getPartSizesList(), m.getStandardHeadersMap(), m.getTagsMap());
+                m.getPartSizesList(), m.getStandardHeadersMap(), m.getTagsMap(),
+                m.hasChecksum() ? Optional.of(checksum(m.getChecksum())) : Optional.empty(), m.getPartChecksumsList());
+    }
+
+    static ClusterMessages.Checksum checksum(ObjectChecksum c) {
+        return ClusterMessages.Checksum.newBuilder().setAlgorithm(c.algorithm()).setType(c.type())
+                .setValue(c.value()).build();
+    }
+
+    static ObjectChecksum checksum(ClusterMessages.Checksum m) {
+        return new ObjectChecksum(m.getAlgorithm(), m.getType(), m.getValue());
     }
 
     static ClusterMessages.Options options(WriteOptions o) {
@@ -49,13 +62,15 @@ final class Wire {
             b.setHasContentType(true).setContentType(o.contentType());
         }
         o.expectedMd5().ifPresent(md5 -> b.setHasExpectedMd5(true).setExpectedMd5(ByteString.copyFrom(md5)));
+        o.checksum().ifPresent(c -> b.setChecksum(checksum(c)));
         return b.build();
     }
 
     static WriteOptions options(ClusterMessages.Options m) {
         return new WriteOptions(m.getHasContentType() ? m.getContentType() : null, m.getUserMetadataMap(),
                 m.getHasExpectedMd5() ? Optional.of(m.getExpectedMd5().toByteArray()) : Optional.empty(),
-                m.getIfNoneMatch(), m.getStandardHeadersMap(), m.getIfMatchList(), m.getTagsMap());
+                m.getIfNoneMatch(), m.getStandardHeadersMap(), m.getIfMatchList(), m.getTagsMap(),
+                m.hasChecksum() ? Optional.of(checksum(m.getChecksum())) : Optional.empty());
     }
 
     static ClusterMessages.ExtentRef extent(Extent e) {
