@@ -38,10 +38,10 @@ fi
 PORT="${PORT:-$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')}"
 rm -rf "$OUT" && mkdir -p "$OUT/data"
 sed "s/@PORT@/$PORT/" "$HERE/s3tests.conf" > "$OUT/s3tests.conf"
-CREDS='[{accessKey: mainaccesskey0000000, secretKey: mainsecretkey00000000000000000000000000, userId: main-user, displayName: main-user},'
-CREDS+='{accessKey: altaccesskey00000000, secretKey: altsecretkey000000000000000000000000000, userId: alt-user, displayName: alt-user},'
-CREDS+='{accessKey: tenantaccesskey00000, secretKey: tenantsecretkey0000000000000000000000000, userId: tenant-user, displayName: tenant-user},'
-CREDS+='{accessKey: iamaccesskey00000000, secretKey: iamsecretkey000000000000000000000000000, userId: iam-user, displayName: iam-user}]'
+CREDS='[{accessKey: mainaccesskey0000000, secretKey: mainsecretkey00000000000000000000000000, userId: main-user, displayName: main-user, email: main@example.com},'
+CREDS+='{accessKey: altaccesskey00000000, secretKey: altsecretkey000000000000000000000000000, userId: alt-user, displayName: alt-user, email: alt@example.com},'
+CREDS+='{accessKey: tenantaccesskey00000, secretKey: tenantsecretkey0000000000000000000000000, userId: tenant-user, displayName: tenant-user, email: tenant@example.com},'
+CREDS+='{accessKey: iamaccesskey00000000, secretKey: iamsecretkey000000000000000000000000000, userId: iam-user, displayName: iam-user, email: iam@example.com}]'
 java ${WCACHE_JAVA_OPTS:-} -jar "$JAR" serve \
   --set "data.dir=$OUT/data" --set "s3.address=127.0.0.1:$PORT" --set "admin.address=127.0.0.1:0" \
   --set 's3.create.bucket.ufs=file:${data.dir}/ufs/{bucket}' --set "s3.credentials=$CREDS" \

@@ -320,7 +320,8 @@ public final class S3RequestParser {
 
     private static void checkBucketName(String b) {
         boolean ok = b.length() >= 3 && b.length() <= 63 && b.matches("[a-z0-9][a-z0-9.-]*[a-z0-9]")
-                && !b.contains("..") && !b.matches("\\d+\\.\\d+\\.\\d+\\.\\d+");
+                && !b.contains("..") && !b.contains("-.") && !b.contains(".-")
+                && !b.matches("\\d+\\.\\d+\\.\\d+\\.\\d+");
         if (!ok) {
             throw new S3Exception(io.wcache.s3.error.S3Error.of(S3ErrorCode.INVALID_BUCKET_NAME,
                     "The specified bucket is not valid.", "/" + b));

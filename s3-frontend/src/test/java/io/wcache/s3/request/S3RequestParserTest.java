@@ -324,6 +324,9 @@ class S3RequestParserTest {
         assertThat(error("PUT", "/Bad_Bucket")).isEqualTo(S3ErrorCode.INVALID_BUCKET_NAME);
         assertThat(error("PUT", "/ab")).isEqualTo(S3ErrorCode.INVALID_BUCKET_NAME);
         assertThat(error("PUT", "/192.168.1.1")).isEqualTo(S3ErrorCode.INVALID_BUCKET_NAME);
+        // a dash next to a dot (ceph/s3-tests test_bucket_create_naming_dns_dash_dot, _dot_dash)
+        assertThat(error("PUT", "/foo-.bar")).isEqualTo(S3ErrorCode.INVALID_BUCKET_NAME);
+        assertThat(error("PUT", "/foo.-bar")).isEqualTo(S3ErrorCode.INVALID_BUCKET_NAME);
         assertThat(error("GET", "b/k")).isEqualTo(S3ErrorCode.INVALID_URI);
         assertThat(parse("GET", "http://127.0.0.1:9000/b/k?x=1").key()).contains("k");
     }
