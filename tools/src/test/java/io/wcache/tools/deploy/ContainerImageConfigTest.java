@@ -94,7 +94,7 @@ class ContainerImageConfigTest {
                 KubernetesManifestsTest.only("StatefulSet", "wcache").node());
         Container worker = sts.getSpec().getTemplate().getSpec().getContainers().get(0);
         assertThat(ports).containsExactlyInAnyOrder(KubernetesManifestsTest.containerPort(worker, "s3"),
-                KubernetesManifestsTest.containerPort(worker, "admin"));
+                KubernetesManifestsTest.containerPort(worker, "admin"), KubernetesManifestsTest.containerPort(worker, "internal"));
 
         PodSecurityContext security = sts.getSpec().getTemplate().getSpec().getSecurityContext();
         assertThat(text(child(container, "user"))).isEqualTo(security.getRunAsUser() + ":" + security.getRunAsGroup());

@@ -319,6 +319,9 @@ class KubernetesManifestsTest {
             // The ports the config listens on are the container's named ports, on every interface.
             assertThat(cfg.s3Address().port()).isEqualTo(containerPort(w.container(), "s3"));
             assertThat(cfg.adminAddress().port()).isEqualTo(containerPort(w.container(), "admin"));
+            // The internal transport binds the pod's IP, which it registers and the other workers reach.
+            assertThat(cfg.get(ConfigKeys.CLUSTER_INTERNAL_ADDRESS).port()).isEqualTo(containerPort(w.container(), "internal"));
+            assertThat(cfg.get(ConfigKeys.CLUSTER_INTERNAL_ADDRESS).host()).isEqualTo(SAMPLE_POD_FIELDS.get("status.podIP"));
             assertThat(cfg.s3Address().host()).isEqualTo("0.0.0.0");
             assertThat(cfg.adminAddress().host()).isEqualTo("0.0.0.0");
             assertThat(cfg.get(ConfigKeys.S3_CREDENTIALS)).as(where).isNotEmpty();
