@@ -47,6 +47,12 @@ public record S3UfsConfig(String bucket, String prefix, Optional<URI> endpoint, 
     public static final String MAX_ATTEMPTS = "max.attempts";
     public static final String VERIFY_ETAG = "verify.etag";
 
+    /**
+     * The prefix a mount option may carry in the configuration file ({@code ufs.s3.endpoint}, as
+     * docs/CONFIGURATION.md shows); {@code ufs.s3.endpoint} and {@code endpoint} name the same option.
+     */
+    public static final String OPTION_PREFIX = "ufs.s3.";
+
     static final Set<String> KNOWN = Set.of(ENDPOINT, REGION, PATH_STYLE, ACCESS_KEY, SECRET_KEY, MULTIPART_THRESHOLD,
             MULTIPART_PART_SIZE, MULTIPART_PARALLELISM, CONNECT_TIMEOUT, SOCKET_TIMEOUT, MAX_ATTEMPTS, VERIFY_ETAG);
 
@@ -75,7 +81,16 @@ public record S3UfsConfig(String bucket, String prefix, Optional<URI> endpoint, 
 
     /** Parses {@code s3://bucket[/prefix]} and its options. */
     public static S3UfsConfig parse(URI uri, Map<String, String> options) {
-        Map<String, String> opts = new HashMap<>(options == null ? Map.of() : options);
+        Map<String, String> opts = new HashMap<>();
+        if (options != null) {
+            for (Map.Entry<String, String> e : options.entrySet()) {
+                String name = e.getKey().startsWith(OPTION_PREFIX) ? e.getKey().substring(OPTION_PREFIX.length()) : e.getKey();
+                if (opts.put(name, e.getValue()) != null) {
+                    throw new WcacheException.InvalidArgument(uri + "", "S3 UFS option '" + name + "' is set twice (as '"
+                            + name + "' and '" + OPTION_PREFIX + name + "'); keep one");
+                }
+            }
+        }
         for (String k : opts.keySet()) {
             if (!KNOWN.contains(k)) {
                 throw new WcacheException.InvalidArgument(uri + "", "unknown S3 UFS option '" + k + "'; known: " + KNOWN);

@@ -291,6 +291,19 @@ class S3UnderFileSystemTest extends UnderFileSystemContract {
         assertThat(withEndpoint.toString()).doesNotContain("secret");
     }
 
+    @Test
+    void optionsMayCarryTheUfsS3PrefixTheConfigurationFileUses() {
+        S3UfsConfig c = S3UfsConfig.parse(URI.create("s3://bucket"),
+                Map.of("ufs.s3.endpoint", "http://127.0.0.1:9000", "ufs.s3.region", "eu-west-1"));
+        assertThat(c.endpoint()).contains(URI.create("http://127.0.0.1:9000"));
+        assertThat(c.region()).isEqualTo("eu-west-1");
+        assertThatThrownBy(() -> S3UfsConfig.parse(URI.create("s3://bucket"),
+                Map.of("ufs.s3.region", "eu-west-1", "region", "us-east-1")))
+                .isInstanceOf(WcacheException.InvalidArgument.class).hasMessageContaining("set twice");
+        assertThatThrownBy(() -> S3UfsConfig.parse(URI.create("s3://bucket"), Map.of("ufs.s3.regoin", "x")))
+                .isInstanceOf(WcacheException.InvalidArgument.class).hasMessageContaining("regoin");
+    }
+
     private static S3Client rawClient() {
         return S3Client.builder()
                 .endpointOverride(server.endpoint())
