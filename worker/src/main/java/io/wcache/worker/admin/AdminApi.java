@@ -93,7 +93,7 @@ public final class AdminApi {
                 .map(w -> new WorkerView(w.id(), w.address(), w.capacityBytes(), str(w.heartbeatTime()), str(w.startedTime())))
                 .toList();
         if (workers.isEmpty()) {
-            // A single worker does not heartbeat into metadata; report itself.
+            // Before its first heartbeat has registered it (Membership), a worker reports itself.
             workers = List.of(new WorkerView(worker.options().workerId(), worker.config().s3Address().toString(),
                     worker.config().cacheCapacityBytes(), str(clock.instant()), str(started)));
         }
