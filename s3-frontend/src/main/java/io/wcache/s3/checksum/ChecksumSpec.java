@@ -22,7 +22,7 @@ public record ChecksumSpec(ChecksumAlgorithm algorithm, Optional<String> expecte
     /**
      * Reads the checksum request from the headers.
      *
-     * @throws S3Exception {@code InvalidRequest} for several checksums, a malformed value or an
+     * @throws S3Exception {@code InvalidRequest} for several checksums or an
      *                     unknown algorithm
      */
     public static Optional<ChecksumSpec> fromHeaders(HttpHeaders headers) {
@@ -81,9 +81,11 @@ public record ChecksumSpec(ChecksumAlgorithm algorithm, Optional<String> expecte
     }
 
     /**
-     * Refuses a value that is not the base64 of a checksum of the right length.
+     * Refuses a value that is not the base64 of a checksum of the right length: no body can match
+     * it, so it is {@code 400 BadDigest}, the answer ceph/s3-tests' {@code test_object_checksum_*}
+     * expect of S3 for a value such as {@code bad} (docs/S3-COMPATIBILITY.md).
      *
-     * @throws S3Exception {@code InvalidRequest}
+     * @throws S3Exception {@code BadDigest}
      */
     public static byte[] checkValue(ChecksumAlgorithm alg, String base64) {
         try {
@@ -94,7 +96,8 @@ public record ChecksumSpec(ChecksumAlgorithm algorithm, Optional<String> expecte
         } catch (IllegalArgumentException e) {
             // fall through to the typed error
         }
-        throw invalid("Value for " + alg.headerName() + " header is invalid.");
+        throw new S3Exception(S3ErrorCode.BAD_DIGEST, "Value for " + alg.headerName() + " header is invalid: it is not"
+                + " the base64 of a " + alg.length() + "-byte checksum, so no body can match it.");
     }
 
     private static S3Exception invalid(String message) {
