@@ -258,6 +258,28 @@ public final class ClusterCacheService implements CacheService {
         return local.setTags(path, tags);
     }
 
+    // Access controls live in the shared Catalog: every worker answers them itself.
+
+    @Override
+    public CompletableFuture<Optional<io.wcache.core.cache.AccessControl>> accessControl(String bucket, String name) {
+        return local.accessControl(bucket, name);
+    }
+
+    @Override
+    public CompletableFuture<Map<String, io.wcache.core.cache.AccessControl>> bucketAccessControls() {
+        return local.bucketAccessControls();
+    }
+
+    @Override
+    public CompletableFuture<Void> putAccessControl(String bucket, String name, io.wcache.core.cache.AccessControl acl) {
+        return local.putAccessControl(bucket, name, acl);
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteAccessControl(String bucket, String name) {
+        return local.deleteAccessControl(bucket, name);
+    }
+
     @Override
     public CompletableFuture<MultipartUpload> createMultipart(NamespacePath path, WriteOptions options) {
         return local.createMultipart(path, options);
