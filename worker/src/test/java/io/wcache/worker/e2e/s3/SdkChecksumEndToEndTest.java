@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.List;
-import java.util.Random;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -66,12 +65,6 @@ class SdkChecksumEndToEndTest {
         rig.close();
     }
 
-    static byte[] bytes(int seed, int size) {
-        byte[] b = new byte[size];
-        new Random(seed).nextBytes(b);
-        return b;
-    }
-
     static byte[] sha256(byte[]... pieces) throws Exception {
         MessageDigest md = MessageDigest.getInstance("SHA-256");
         for (byte[] p : pieces) {
@@ -100,7 +93,7 @@ class SdkChecksumEndToEndTest {
 
     @Test
     void aPutChecksumIsReturnedByGetAndHeadInChecksumModeOnly() throws Exception {
-        byte[] data = bytes(1, 300_000);
+        byte[] data = SdkS3EndToEndTest.bytes(300_000, 1);
         String digest = b64(sha256(data));
         String sent = s3.putObject(b -> b.bucket(BUCKET).key("single/sha256")
                 .checksumSHA256(digest), RequestBody.fromBytes(data)).checksumSHA256();
@@ -145,8 +138,8 @@ class SdkChecksumEndToEndTest {
     @Test
     void aCompositeMultipartChecksumIsComputedReturnedAndServedPerPart() throws Exception {
         String key = "multi/composite";
-        byte[] p1 = bytes(11, FIVE_MIB);
-        byte[] p2 = bytes(12, 1_000_003);
+        byte[] p1 = SdkS3EndToEndTest.bytes(FIVE_MIB, 11);
+        byte[] p2 = SdkS3EndToEndTest.bytes(1_000_003, 12);
         CreateMultipartUploadResponse created = s3.createMultipartUpload(b -> b.bucket(BUCKET).key(key)
                 .checksumAlgorithm(ChecksumAlgorithm.SHA256));
         assertThat(created.checksumAlgorithm()).isEqualTo(ChecksumAlgorithm.SHA256);
@@ -223,9 +216,9 @@ class SdkChecksumEndToEndTest {
     @Test
     void aFullObjectCrcOfAMultipartUploadIsTheCrcOfTheWholeObject() {
         String key = "multi/full-crc32c";
-        byte[] p1 = bytes(21, FIVE_MIB + 3);
-        byte[] p2 = bytes(22, FIVE_MIB);
-        byte[] p3 = bytes(23, 77_777);
+        byte[] p1 = SdkS3EndToEndTest.bytes(FIVE_MIB + 3, 21);
+        byte[] p2 = SdkS3EndToEndTest.bytes(FIVE_MIB, 22);
+        byte[] p3 = SdkS3EndToEndTest.bytes(77_777, 23);
         // The SDK of this build has no ChecksumType member yet: the header is added as S3 defines it.
         CreateMultipartUploadResponse created = s3.createMultipartUpload(b -> b.bucket(BUCKET).key(key)
                 .checksumAlgorithm(ChecksumAlgorithm.CRC32_C)
@@ -262,8 +255,8 @@ class SdkChecksumEndToEndTest {
 
     @Test
     void aPartCopiedIntoAnUploadWithAnAlgorithmGetsItsChecksum() throws Exception {
-        byte[] src = bytes(51, FIVE_MIB + 100);
-        byte[] tail = bytes(52, 1000);
+        byte[] src = SdkS3EndToEndTest.bytes(FIVE_MIB + 100, 51);
+        byte[] tail = SdkS3EndToEndTest.bytes(1000, 52);
         s3.putObject(b -> b.bucket(BUCKET).key("copypart/src"), RequestBody.fromBytes(src));
         String key = "copypart/dst";
         String id = s3.createMultipartUpload(b -> b.bucket(BUCKET).key(key).checksumAlgorithm(ChecksumAlgorithm.CRC32_C))
@@ -296,7 +289,7 @@ class SdkChecksumEndToEndTest {
 
     @Test
     void aCopyKeepsTheSourceChecksumOrComputesTheOneAskedFor() throws Exception {
-        byte[] data = bytes(31, 200_000);
+        byte[] data = SdkS3EndToEndTest.bytes(200_000, 31);
         String digest = b64(sha256(data));
         String sha = s3.putObject(b -> b.bucket(BUCKET).key("copy/src")
                 .checksumSHA256(digest), RequestBody.fromBytes(data)).checksumSHA256();
@@ -316,9 +309,9 @@ class SdkChecksumEndToEndTest {
     @Test
     void checksumsSurviveARestart() throws Exception {
         Path dir = root.resolve("restart");
-        byte[] data = bytes(41, 100_000);
-        byte[] p1 = bytes(42, FIVE_MIB);
-        byte[] p2 = bytes(43, 10);
+        byte[] data = SdkS3EndToEndTest.bytes(100_000, 41);
+        byte[] p1 = SdkS3EndToEndTest.bytes(FIVE_MIB, 42);
+        byte[] p2 = SdkS3EndToEndTest.bytes(10, 43);
         String composite = b64(sha256(sha256(p1), sha256(p2))) + "-2";
         String d = b64(sha256(data));
         String d1 = b64(sha256(p1));
