@@ -25,7 +25,7 @@ import java.util.zip.CRC32C;
  * pipeline's ops and reserves pinned space; this class never builds an op nor calls the log store.
  *
  * <p>Appends are copied by a {@link RecordStager} and each full record (1 MiB) is handed to the
- * writer as one log record; up to {@link #IN_FLIGHT} records may be on their way to the log
+ * writer as one log record; up to {@link InFlightRecords#LIMIT} records may be on their way to the log
  * while the caller goes on appending. Nothing is handed over before the first full record or the
  * commit: a small object's record and commit go to the writer together and land in one ring batch
  * (one log sync, one Catalog transaction). {@code WRITE_THROUGH} flushes its data, uploads it
@@ -33,9 +33,6 @@ import java.util.zip.CRC32C;
  * commit with {@code OutOfSpace} and aborts the session.
  */
 final class CachedWriteSession implements WriteSession {
-
-    /** Records a session may have published but not yet durable before its appends wait. */
-    static final int IN_FLIGHT = 4;
 
     private enum State { OPEN, COMMITTING, DONE }
 
@@ -48,7 +45,7 @@ final class CachedWriteSession implements WriteSession {
     // Guarded by this.
     private final RecordStager stager = new RecordStager();
     private State state = State.OPEN;
-    private final java.util.ArrayDeque<CompletableFuture<?>> inFlight = new java.util.ArrayDeque<>();
+    private final InFlightRecords inFlight = new InFlightRecords();
 
     CachedWriteSession(WorkerCacheService svc, SegmentWriter writer, WriteOptions options, PutOptions put) {
         this.svc = svc;
@@ -88,23 +85,13 @@ final class CachedWriteSession implements WriteSession {
         crc.update(chunk.duplicate());
         try {
             // A record counts as in flight until it is durable and its MD5 taken, so a session never
-            // holds more than IN_FLIGHT records waiting to be hashed either.
-            stager.append(chunk, record -> inFlight.addLast(writer.append(record).thenCombine(stager.hashed(), (x, v) -> x)));
+            // holds more than InFlightRecords.LIMIT records waiting to be hashed either.
+            stager.append(chunk, record -> inFlight.add(writer.append(record).thenCombine(stager.hashed(), (x, v) -> x)));
         } catch (RuntimeException e) {
             return failAndAbort(e);
         }
-        // The bytes are copied: the caller may reuse its buffer now. It waits only while more than
-        // IN_FLIGHT records are on their way to the log, so a large object streams through the
-        // pipeline (syncs and Catalog batches shared) instead of one record per round trip.
-        while (!inFlight.isEmpty() && inFlight.peekFirst().isDone() && !inFlight.peekFirst().isCompletedExceptionally()) {
-            inFlight.removeFirst();
-        }
-        if (inFlight.size() <= IN_FLIGHT) {
-            CompletableFuture<?> failed = inFlight.stream().filter(CompletableFuture::isCompletedExceptionally)
-                    .findFirst().orElse(null);
-            return failed == null ? CompletableFuture.completedFuture(null) : failed.thenApply(x -> null);
-        }
-        return inFlight.peekFirst().thenApply(x -> null);
+        // The bytes are copied: the caller may reuse its buffer now.
+        return inFlight.admission();
     }
 
     @Override
@@ -147,7 +134,7 @@ final class CachedWriteSession implements WriteSession {
             CompletableFuture<Object> data;
             synchronized (this) {
                 try {
-                    List<CompletableFuture<?>> f = new ArrayList<>(inFlight);
+                    List<CompletableFuture<?>> f = new ArrayList<>(inFlight.pending());
                     f.add(writer.flush(stager.take()));
                     data = CompletableFuture.allOf(f.toArray(CompletableFuture[]::new)).thenApply(v -> null);
                 } catch (RuntimeException e) {

@@ -12,7 +12,6 @@ import io.wcache.schema.catalog.Extent;
 import io.wcache.schema.catalog.PartResult;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +40,7 @@ final class PartWriteSession implements WriteSession {
     // Guarded by this.
     private final RecordStager stager = new RecordStager();
     private State state = State.OPEN;
-    private final ArrayDeque<CompletableFuture<?>> inFlight = new ArrayDeque<>();
+    private final InFlightRecords inFlight = new InFlightRecords();
 
     PartWriteSession(WorkerCacheService svc, SegmentWriter writer) {
         this.svc = svc;
@@ -73,25 +72,16 @@ final class PartWriteSession implements WriteSession {
             return CompletableFuture.failedFuture(writer.failure());
         }
         try {
-            stager.append(chunk, record -> inFlight.addLast(writer.append(record).thenCombine(stager.hashed(), (x, v) -> x)));
+            stager.append(chunk, record -> inFlight.add(writer.append(record).thenCombine(stager.hashed(), (x, v) -> x)));
         } catch (RuntimeException e) {
             return failAndAbort(e);
         }
-        // As an object write: the caller waits only while more than IN_FLIGHT records are on their way.
-        while (!inFlight.isEmpty() && inFlight.peekFirst().isDone() && !inFlight.peekFirst().isCompletedExceptionally()) {
-            inFlight.removeFirst();
-        }
-        if (inFlight.size() <= CachedWriteSession.IN_FLIGHT) {
-            CompletableFuture<?> failed = inFlight.stream().filter(CompletableFuture::isCompletedExceptionally)
-                    .findFirst().orElse(null);
-            return failed == null ? CompletableFuture.completedFuture(null) : failed.thenApply(x -> null);
-        }
-        return inFlight.peekFirst().thenApply(x -> null);
+        return inFlight.admission();
     }
 
     /** Completes when every record published so far is durable and its extent recorded (tests). */
     synchronized CompletableFuture<Void> published() {
-        return CompletableFuture.allOf(inFlight.toArray(CompletableFuture[]::new));
+        return inFlight.all();
     }
 
     @Override
