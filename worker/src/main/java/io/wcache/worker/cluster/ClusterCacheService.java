@@ -88,7 +88,9 @@ public final class ClusterCacheService implements CacheService {
 
     @Override
     public CompletableFuture<ObjectReader> open(NamespacePath path) {
-        return open(path, true);
+        // A single worker reads locally at once: looking up the holder would read the path's
+        // status a second time (the local open reads it) on every GET.
+        return view.alone(self) ? local.open(path) : open(path, true);
     }
 
     /**

@@ -59,6 +59,15 @@ final class ClusterView {
         return Optional.ofNullable(now().ring().owner(path));
     }
 
+    /**
+     * Whether no worker but {@code self} was ever registered (a single worker): then no bytes can
+     * be held elsewhere, and a read needs no look at the path's holder.
+     */
+    boolean alone(String self) {
+        Map<String, Membership.Member> members = now().members();
+        return members.isEmpty() || members.size() == 1 && members.containsKey(self);
+    }
+
     Optional<Membership.Member> member(String id) {
         return Optional.ofNullable(now().members().get(id));
     }
