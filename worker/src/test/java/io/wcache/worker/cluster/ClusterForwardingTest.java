@@ -101,9 +101,19 @@ class ClusterForwardingTest {
         String key = pickKeyOwnedBy("worker-2", "big/");
         long size = 64L << 20;
         PatternSource body = new PatternSource(size, 42);
-        try (InputStream in = body.open(0, size)) {
+        // The body streams: the owner holds most of it before the client has sent the rest. Had the
+        // non-owner gathered the whole body before forwarding it, the gate would never open.
+        var owner = rig.worker(2).logStore();
+        long pinnedBefore = owner.stats().pinnedBytes();
+        long gateAt = 48L << 20;
+        long mustHold = 24L << 20;
+        boolean[] opened = new boolean[1];
+        try (InputStream in = new GatedStream(body.open(0, size), gateAt,
+                () -> owner.stats().pinnedBytes() - pinnedBefore >= mustHold, opened)) {
             rig.client(0).putObject(b -> b.bucket(ClusterRig.BUCKET).key(key), RequestBody.fromInputStream(in, size));
         }
+        assertThat(opened[0]).as("worker-2 held %d MiB of the body before the client sent more than %d MiB",
+                mustHold >> 20, gateAt >> 20).isTrue();
         assertThat(holder(key)).isEqualTo("worker-2");
         S3Client other = rig.client(1);
         try (InputStream got = other.getObject(b -> b.bucket(ClusterRig.BUCKET).key(key))) {
@@ -165,6 +175,59 @@ class ClusterForwardingTest {
         }
         assertThat(rig.worker(0).catalog().files().lookup(path(key)).orElseThrow().generation()).isEqualTo(last.generation());
         assertThat(Files.readString(inUfs)).isEqualTo(finalBody);
+    }
+
+    /**
+     * A body that stops after {@code gateAt} bytes until {@code open} holds (at most 30 s, then it
+     * goes on and leaves {@code opened[0]} false, so the test fails instead of hanging).
+     */
+    static final class GatedStream extends java.io.FilterInputStream {
+        private final long gateAt;
+        private final java.util.function.BooleanSupplier open;
+        private final boolean[] opened;
+        private long sent;
+        private boolean waited;
+
+        GatedStream(InputStream in, long gateAt, java.util.function.BooleanSupplier open, boolean[] opened) {
+            super(in);
+            this.gateAt = gateAt;
+            this.open = open;
+            this.opened = opened;
+        }
+
+        private int allowed(int len) throws IOException {
+            if (sent < gateAt) {
+                return (int) Math.min(len, gateAt - sent);
+            }
+            if (!waited) {
+                waited = true;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!(opened[0] = open.getAsBoolean()) && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(10);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException();
+                    }
+                }
+            }
+            return len;
+        }
+
+        @Override
+        public int read() throws IOException {
+            allowed(1);
+            int b = super.read();
+            sent += b < 0 ? 0 : 1;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, allowed(len));
+            sent += Math.max(n, 0);
+            return n;
+        }
     }
 
     static String pickKeyOwnedBy(String worker, String prefix) {

@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /** Shell and python commands for the FUSE end-to-end tests, each under a hard time limit. */
-final class FuseShell {
+public final class FuseShell {
 
-    record Result(int exit, String out, String err) {
+    public record Result(int exit, String out, String err) {
         @Override
         public String toString() {
             return "exit=" + exit + " out=" + out.strip() + " err=" + err.strip();
@@ -21,11 +21,11 @@ final class FuseShell {
     private FuseShell() {
     }
 
-    static Result sh(Path cwd, String script) {
+    public static Result sh(Path cwd, String script) {
         return sh(cwd, script, 120);
     }
 
-    static Result sh(Path cwd, String script, int timeoutSeconds) {
+    public static Result sh(Path cwd, String script, int timeoutSeconds) {
         try {
             Path out = Files.createTempFile("sh-out", ".txt");
             Path err = Files.createTempFile("sh-err", ".txt");
@@ -48,7 +48,7 @@ final class FuseShell {
         }
     }
 
-    static Result python(Path cwd, String program) {
+    public static Result python(Path cwd, String program) {
         return sh(cwd, PYTHON + " - <<'PYEOF'\n" + program + "\nPYEOF\n");
     }
 }
