@@ -178,14 +178,17 @@ public final class S3RequestParser {
         OptionalLong contentLength = parseLength(headers.get(HttpHeaderNames.CONTENT_LENGTH), "Content-Length");
         String sha = headers.get("x-amz-content-sha256");
         String contentEncoding = headers.get(HttpHeaderNames.CONTENT_ENCODING);
+        // The body is aws-chunked framed exactly when x-amz-content-sha256 names a STREAMING- mode
+        // (what signs or checks the chunks). Content-Encoding's aws-chunked token is only a label,
+        // removed from the stored Content-Encoding (S3Request.storedContentEncoding), as S3 does.
         boolean awsChunked = sha != null && sha.startsWith("STREAMING-");
-        if (!awsChunked && contentEncoding != null && contentEncoding.toLowerCase(Locale.ROOT).contains("aws-chunked")) {
-            // Without a STREAMING- payload mode the framing could not be told from data: refuse
-            // rather than store chunk headers as object bytes.
-            throw new S3Exception(S3ErrorCode.INVALID_REQUEST,
-                    "Content-Encoding aws-chunked requires a STREAMING-* x-amz-content-sha256 value");
-        }
         OptionalLong decoded = parseLength(headers.get("x-amz-decoded-content-length"), "x-amz-decoded-content-length");
+        if (!awsChunked && decoded.isPresent()) {
+            // A decoded length announces a framed body; without a STREAMING- mode its chunk headers
+            // could not be told from data: refuse rather than store them as object bytes.
+            throw new S3Exception(S3ErrorCode.INVALID_REQUEST, "x-amz-decoded-content-length (an aws-chunked body)"
+                    + " requires a STREAMING-* x-amz-content-sha256 value");
+        }
         boolean httpChunked = headers.containsValue(HttpHeaderNames.TRANSFER_ENCODING, "chunked", true);
         if (op.hasObjectPayload()) {
             if (contentLength.isEmpty() && !httpChunked) {

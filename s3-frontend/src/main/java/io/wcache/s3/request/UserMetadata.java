@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * User metadata ({@code x-amz-meta-*} headers): names are lower-cased without the prefix,
  * values decoded. Non-ASCII values arrive either as RFC 2047 encoded-words (what S3 returns and
  * what careful clients send) or as raw UTF-8 bytes, which Netty presents as ISO-8859-1 chars; both
- * are decoded to the same string. Responses encode non-ASCII values as RFC 2047, like S3.
+ * are decoded to the same string, stored as RFC 2047 when not ASCII ({@link #encodeValue}), and
+ * answered by {@link #responseValue}.
  */
 public final class UserMetadata {
     /** The header prefix. */
@@ -86,7 +87,26 @@ public final class UserMetadata {
         }
     }
 
-    /** Encodes a value for a response header: ASCII as is, otherwise one RFC 2047 B encoded-word. */
+    /**
+     * The response header value of a stored value (docs/DECISIONS.md, non-ASCII user metadata):
+     * the decoded text as ISO-8859-1 octets when every character is printable ISO-8859-1 (what
+     * HTTP/1.1 header text is, and how Python's http.client, Java's HTTP clients and Netty read
+     * header bytes, so a value sent as raw UTF-8 reads back as the string sent); otherwise one RFC
+     * 2047 encoded-word, as S3 returns every non-ASCII value.
+     */
+    public static String responseValue(String stored) {
+        String decoded = decodeValue(stored);
+        for (int i = 0; i < decoded.length(); i++) {
+            char c = decoded.charAt(i);
+            boolean printable = c == '\t' || (c >= 0x20 && c < 0x7f) || (c >= 0xa0 && c <= 0xff);
+            if (!printable) {
+                return encodeValue(decoded);
+            }
+        }
+        return decoded;
+    }
+
+    /** Encodes a value for storing: ASCII as is, otherwise one RFC 2047 B encoded-word. */
     public static String encodeValue(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);

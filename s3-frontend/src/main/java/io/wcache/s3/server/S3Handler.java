@@ -664,7 +664,7 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
                 .set(HttpHeaderNames.CONTENT_TYPE, info.contentType())
                 .set(HttpHeaderNames.ACCEPT_RANGES, "bytes");
         for (Map.Entry<String, String> m : info.userMetadata().entrySet()) {
-            h.set(UserMetadata.PREFIX + m.getKey(), UserMetadata.encodeValue(m.getValue()));
+            h.set(UserMetadata.PREFIX + m.getKey(), UserMetadata.responseValue(m.getValue()));
         }
         info.standardHeaders().forEach((name, value) -> h.set(RESPONSE_NAMES.get(name),
                 name.equals(StandardHeaders.EXPIRES) ? expires(value) : value));
