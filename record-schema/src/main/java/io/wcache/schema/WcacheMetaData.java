@@ -30,8 +30,9 @@ public final class WcacheMetaData {
      * 10: Worker gains its S3, admin and internal addresses, draining and lease_expiry_ms (membership).
      * 11: File gains checksum and part_checksums, MultipartUpload and Part gain checksum (S3 flexible checksums).
      * 12: AccessControl records hold S3 owners and ACLs of buckets, objects and multipart uploads.
+     * 13: BucketPolicy records hold S3 bucket policies.
      */
-    public static final int VERSION = 12;
+    public static final int VERSION = 13;
 
     /** Committed and writing files by (state, path): listings and per-path look-ups of sessions. */
     public static final String FILE_BY_STATE_PATH = "File$state_path";
@@ -78,6 +79,8 @@ public final class WcacheMetaData {
         b.getRecordType("MountSeen").setSinceVersion(9);
         pk(b, "AccessControl", field("bucket"), field("name"));
         b.getRecordType("AccessControl").setSinceVersion(12);
+        pk(b, "BucketPolicy", field("bucket"));
+        b.getRecordType("BucketPolicy").setSinceVersion(13);
 
         index(b, "File", FILE_BY_STATE_PATH, concat(field("state"), field("path")), 1);
         index(b, "File", FILE_BY_STATE_LAST_WRITE, concat(field("state"), field("last_write_time_ms")), 1);

@@ -97,6 +97,22 @@ public interface CacheService {
         return CompletableFuture.completedFuture(null);
     }
 
+    /** The S3 bucket policy document of {@code bucket}; empty when it has none. */
+    default CompletableFuture<Optional<String>> bucketPolicy(String bucket) {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
+    /** Stores (replaces) the bucket policy of {@code bucket}, a document the S3 frontend validated. */
+    default CompletableFuture<Void> putBucketPolicy(String bucket, String policy) {
+        return CompletableFuture.failedFuture(new io.wcache.core.error.WcacheException.InvalidArgument(bucket,
+                "bucket policies are not stored by this cache"));
+    }
+
+    /** Removes the bucket policy of {@code bucket}, if any. */
+    default CompletableFuture<Void> deleteBucketPolicy(String bucket) {
+        return CompletableFuture.completedFuture(null);
+    }
+
     /** Starts a multipart upload of {@code path}; the object appears only on completion. */
     CompletableFuture<MultipartUpload> createMultipart(NamespacePath path, WriteOptions options);
 

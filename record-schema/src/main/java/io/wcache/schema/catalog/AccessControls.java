@@ -5,6 +5,7 @@ import com.apple.foundationdb.record.provider.foundationdb.FDBStoredRecord;
 import com.apple.foundationdb.tuple.Tuple;
 import com.google.protobuf.Message;
 import io.wcache.core.cache.AccessControl;
+import io.wcache.schema.proto.WcacheRecords;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
@@ -13,7 +14,8 @@ import java.util.TreeMap;
 /**
  * The S3 frontend's owners and ACLs, as {@code AccessControl} records keyed by (bucket, name):
  * name {@code ""} is the bucket's own, {@code "o:<key>"} an object's, {@code "u:<upload id>"} what
- * a multipart upload's object will get (see {@code CacheService.accessControl}). One transaction
+ * a multipart upload's object will get (see {@code CacheService.accessControl}); and each bucket's
+ * policy, a {@code BucketPolicy} record (see {@code CacheService.bucketPolicy}). One transaction
  * per operation.
  */
 public final class AccessControls {
@@ -67,18 +69,60 @@ public final class AccessControls {
         });
     }
 
-    /** Deletes one access control, or with {@code name} null every one of {@code bucket}. */
+    /**
+     * Deletes one access control, or with {@code name} null every one of {@code bucket} and its
+     * policy (the bucket was deleted).
+     */
     public void delete(String bucket, String name) {
         transactions.run(t -> {
             if (name != null) {
                 t.store.deleteRecord(key(bucket, name));
                 return null;
             }
+            t.store.deleteRecord(policyKey(bucket));
             for (Message m : t.scan(TupleRange.allOf(Tuple.from(RecordTypes.ACCESS_CONTROL, bucket)), Integer.MAX_VALUE)) {
                 var r = AclRecords.record(m);
                 t.store.deleteRecord(key(r.getBucket(), r.getName()));
             }
             return null;
         });
+    }
+
+    private static Tuple policyKey(String bucket) {
+        return Tuple.from(RecordTypes.BUCKET_POLICY, bucket);
+    }
+
+    /** The bucket policy document of {@code bucket}; empty when it has none. */
+    public Optional<String> policy(String bucket) {
+        return transactions.run(t -> Optional.ofNullable(t.store.loadRecord(policyKey(bucket)))
+                .map(r -> policyRecord(r.getRecord()).getPolicy()));
+    }
+
+    /** Stores (replaces) the bucket policy of {@code bucket}. */
+    public void putPolicy(String bucket, String policy) {
+        transactions.run(t -> {
+            t.store.saveRecord(WcacheRecords.BucketPolicy.newBuilder().setBucket(bucket).setPolicy(policy).build());
+            return null;
+        });
+    }
+
+    /** Removes the bucket policy of {@code bucket}, if any. */
+    public void deletePolicy(String bucket) {
+        transactions.run(t -> {
+            t.store.deleteRecord(policyKey(bucket));
+            return null;
+        });
+    }
+
+    private static WcacheRecords.BucketPolicy policyRecord(Message m) {
+        if (m instanceof WcacheRecords.BucketPolicy p) {
+            return p;
+        }
+        try {
+            return WcacheRecords.BucketPolicy.parseFrom(m.toByteString());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new io.wcache.core.error.WcacheException.Corruption("metadata",
+                    "stored record does not parse: " + e.getMessage());
+        }
     }
 }

@@ -27,6 +27,7 @@ final class RecordTypes {
     static final Object UPLOAD = key("MultipartUpload");
     static final Object PART = key("Part");
     static final Object ACCESS_CONTROL = key("AccessControl");
+    static final Object BUCKET_POLICY = key("BucketPolicy");
 
     private RecordTypes() {
     }

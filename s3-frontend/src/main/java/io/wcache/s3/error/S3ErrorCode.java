@@ -44,6 +44,7 @@ public enum S3ErrorCode {
     KEY_TOO_LONG("KeyTooLongError", 400, "Your key is too long"),
     MALFORMED_ACL_ERROR("MalformedACLError", 400,
             "The XML you provided was not well-formed or did not validate against our published schema."),
+    MALFORMED_POLICY("MalformedPolicy", 400, "Policies must be valid JSON and the first byte must be '{'"),
     MALFORMED_XML("MalformedXML", 400,
             "The XML you provided was not well-formed or did not validate against our published schema."),
     METADATA_TOO_LARGE("MetadataTooLarge", 400,

@@ -45,6 +45,14 @@ public enum S3Operation {
     GET_OBJECT_ACL,
     PUT_OBJECT_ACL,
     GET_OBJECT_ATTRIBUTES,
+    /** {@code GET ?policy}: the bucket policy document. */
+    GET_BUCKET_POLICY,
+    /** {@code PUT ?policy}: stores a bucket policy (a JSON body). */
+    PUT_BUCKET_POLICY,
+    /** {@code DELETE ?policy}. */
+    DELETE_BUCKET_POLICY,
+    /** {@code GET ?policyStatus}: whether the bucket policy makes the bucket public. */
+    GET_BUCKET_POLICY_STATUS,
     NOT_IMPLEMENTED;
 
     /** Whether the request carries a payload that is the object's (or part's) data. */
@@ -56,6 +64,6 @@ public enum S3Operation {
     public boolean hasXmlBody() {
         return this == DELETE_OBJECTS || this == COMPLETE_MULTIPART_UPLOAD || this == PUT_OBJECT_TAGGING
                 || this == PUT_OBJECT_ACL || this == PUT_BUCKET_ACL || this == PUT_BUCKET_VERSIONING
-                || this == PUT_BUCKET_CONFIG || this == CREATE_BUCKET;
+                || this == PUT_BUCKET_CONFIG || this == CREATE_BUCKET || this == PUT_BUCKET_POLICY;
     }
 }

@@ -230,6 +230,8 @@ public final class S3RequestParser {
                         : q.has("versions") ? S3Operation.LIST_OBJECT_VERSIONS
                         : q.has("versioning") ? S3Operation.GET_BUCKET_VERSIONING
                         : q.has("acl") ? S3Operation.GET_BUCKET_ACL
+                        : q.has("policy") ? S3Operation.GET_BUCKET_POLICY
+                        : q.has("policyStatus") ? S3Operation.GET_BUCKET_POLICY_STATUS
                         : config ? S3Operation.GET_BUCKET_CONFIG
                         : subresource ? S3Operation.NOT_IMPLEMENTED
                         : "2".equals(q.first("list-type").orElse(null)) ? S3Operation.LIST_OBJECTS_V2
@@ -238,8 +240,10 @@ public final class S3RequestParser {
                 case "PUT" -> q.has("acl") ? S3Operation.PUT_BUCKET_ACL
                         : q.has("versioning") ? S3Operation.PUT_BUCKET_VERSIONING
                         : q.has("ownershipControls") ? S3Operation.PUT_BUCKET_CONFIG
+                        : q.has("policy") ? S3Operation.PUT_BUCKET_POLICY
                         : subresource ? S3Operation.NOT_IMPLEMENTED : S3Operation.CREATE_BUCKET;
-                case "DELETE" -> config ? S3Operation.DELETE_BUCKET_CONFIG
+                case "DELETE" -> q.has("policy") ? S3Operation.DELETE_BUCKET_POLICY
+                        : config ? S3Operation.DELETE_BUCKET_CONFIG
                         : subresource ? S3Operation.NOT_IMPLEMENTED : S3Operation.DELETE_BUCKET;
                 case "POST" -> q.has("delete") ? S3Operation.DELETE_OBJECTS : S3Operation.NOT_IMPLEMENTED;
                 default -> throw methodNotAllowed(m);

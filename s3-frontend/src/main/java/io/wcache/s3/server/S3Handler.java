@@ -196,7 +196,8 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
                         v -> ops(x).completeMultipart(body)));
                 case LIST_OBJECT_VERSIONS, GET_BUCKET_VERSIONING, PUT_BUCKET_VERSIONING, GET_BUCKET_ACL, PUT_BUCKET_ACL,
                         GET_BUCKET_CONFIG, PUT_BUCKET_CONFIG, DELETE_BUCKET_CONFIG, GET_OBJECT_TAGGING, PUT_OBJECT_TAGGING,
-                        DELETE_OBJECT_TAGGING, GET_OBJECT_ACL, PUT_OBJECT_ACL, GET_OBJECT_ATTRIBUTES ->
+                        DELETE_OBJECT_TAGGING, GET_OBJECT_ACL, PUT_OBJECT_ACL, GET_OBJECT_ATTRIBUTES, GET_BUCKET_POLICY,
+                        PUT_BUCKET_POLICY, DELETE_BUCKET_POLICY, GET_BUCKET_POLICY_STATUS ->
                         new CollectingSink(x, body -> ok.thenCompose(v -> new S3SubResources(shared, x, this).run(body)));
                 case CREATE_BUCKET -> new CollectingSink(x, body -> ok.thenCompose(v -> ops(x).createBucket(body)));
                 default -> new CollectingSink(x, body -> ok.thenCompose(v -> ops(x).run()));
@@ -232,6 +233,17 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
         return "Object key '" + shown + "' cannot be stored: " + why + ". Keys are paths shared with the file"
                 + " system: they must not start with '/' nor contain an empty ('//'), '.' or '..' segment,"
                 + " and each segment is at most 255 bytes";
+    }
+
+    /** The client's IP address (aws:SourceIp of bucket policies). */
+    Optional<String> remoteIp() {
+        return ctx != null && ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a
+                && a.getAddress() != null ? Optional.of(a.getAddress().getHostAddress()) : Optional.empty();
+    }
+
+    /** Whether the connection is TLS (aws:SecureTransport of bucket policies). */
+    boolean secure() {
+        return ctx != null && ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
     }
 
     void requireBucket(String bucket) {

@@ -433,9 +433,13 @@ final class S3Operations {
         DeleteRequest req = S3XmlParser.parseDelete(body);
         List<String> deleted = new ArrayList<>();
         List<DeleteError> errors = new ArrayList<>();
-        CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+        CompletableFuture<java.util.Set<String>> refused = shared.access().deniedDeletes(r, x.user(), handler,
+                req.objects().stream().map(ObjectIdentifier::key).toList());
+        CompletableFuture<Void> chain = refused.thenApply(d -> null);
         for (ObjectIdentifier id : req.objects()) {
-            chain = chain.thenCompose(v -> deleteOne(id.key()).handle((ok, e) -> {
+            chain = chain.thenCompose(v -> (refused.join().contains(id.key())
+                    ? CompletableFuture.<Boolean>failedFuture(new S3Exception(S3ErrorCode.ACCESS_DENIED, "Access Denied"))
+                    : deleteOne(id.key())).handle((ok, e) -> {
                 if (e == null) {
                     synchronized (deleted) {
                         deleted.add(id.key());

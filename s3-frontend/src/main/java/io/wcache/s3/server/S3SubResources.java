@@ -32,8 +32,8 @@ import java.util.regex.Pattern;
 /**
  * The sub-resources S3 clients probe, answered as an AWS bucket with nothing configured answers
  * them (docs/S3-COMPATIBILITY.md): versioning never enabled, every object its {@code null}
- * version, one owner with {@code FULL_CONTROL}, no policy, CORS, lifecycle, encryption, website
- * or bucket tags, and object attributes from the stored object.
+ * version, no CORS, lifecycle, encryption, website or bucket tags, and object attributes from the
+ * stored object; ACLs, ownership controls and bucket policies as stored (S3Access).
  */
 final class S3SubResources {
     private final S3Handler.Exchange x;
@@ -99,9 +99,35 @@ final class S3SubResources {
                                             .withVersion(info.generation(), info.lastModified().toEpochMilli())))))
                     .thenApply(v -> S3Handler.empty(HttpResponseStatus.OK));
             case GET_OBJECT_ATTRIBUTES -> existing().thenApply(this::attributes);
+            case GET_BUCKET_POLICY -> {
+                handler.requireBucket(bucket());
+                yield access.policyDocument(bucket()).thenApply(doc -> {
+                    FullHttpResponse resp = xml(doc.orElseThrow(this::noPolicy).getBytes(StandardCharsets.UTF_8));
+                    resp.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE, "application/json");
+                    return resp;
+                });
+            }
+            case PUT_BUCKET_POLICY -> {
+                handler.requireBucket(bucket());
+                String doc = new String(body == null ? new byte[0] : body, StandardCharsets.UTF_8);
+                yield access.putPolicy(bucket(), doc).thenApply(v -> S3Handler.empty(HttpResponseStatus.NO_CONTENT));
+            }
+            case DELETE_BUCKET_POLICY -> {
+                handler.requireBucket(bucket());
+                yield access.deletePolicy(bucket()).thenApply(v -> S3Handler.empty(HttpResponseStatus.NO_CONTENT));
+            }
+            case GET_BUCKET_POLICY_STATUS -> {
+                handler.requireBucket(bucket());
+                yield access.policy(bucket()).thenApply(p -> xml(new XmlWriter().root("PolicyStatus")
+                        .element("IsPublic", p.orElseThrow(this::noPolicy).isPublic()).end()));
+            }
             default -> CompletableFuture.failedFuture(new S3Exception(S3ErrorCode.NOT_IMPLEMENTED,
                     "Operation " + r.operation() + " is not implemented"));
         };
+    }
+
+    private S3Exception noPolicy() {
+        return new S3Exception(S3Error.of(S3ErrorCode.NO_SUCH_BUCKET_POLICY, null, "/" + bucket()));
     }
 
     private String bucket() {

@@ -192,6 +192,21 @@ public final class WorkerCacheService implements CacheService {
     }
 
     @Override
+    public CompletableFuture<Optional<String>> bucketPolicy(String bucket) {
+        return CompletableFuture.supplyAsync(() -> catalog.accessControls().policy(bucket), io);
+    }
+
+    @Override
+    public CompletableFuture<Void> putBucketPolicy(String bucket, String policy) {
+        return CompletableFuture.runAsync(() -> catalog.accessControls().putPolicy(bucket, policy), io);
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteBucketPolicy(String bucket) {
+        return CompletableFuture.runAsync(() -> catalog.accessControls().deletePolicy(bucket), io);
+    }
+
+    @Override
     public Resolution resolvePolicy(NamespacePath path) {
         return policies.resolve(path);
     }

@@ -283,6 +283,21 @@ public final class ClusterCacheService implements CacheService {
     }
 
     @Override
+    public CompletableFuture<Optional<String>> bucketPolicy(String bucket) {
+        return local.bucketPolicy(bucket);
+    }
+
+    @Override
+    public CompletableFuture<Void> putBucketPolicy(String bucket, String policy) {
+        return local.putBucketPolicy(bucket, policy);
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteBucketPolicy(String bucket) {
+        return local.deleteBucketPolicy(bucket);
+    }
+
+    @Override
     public CompletableFuture<MultipartUpload> createMultipart(NamespacePath path, WriteOptions options) {
         return local.createMultipart(path, options);
     }

@@ -128,6 +128,13 @@ class SdkMultipartRetryEndToEndTest {
                 .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(fastEtag).build()))))
                 .isInstanceOfSatisfying(S3Exception.class,
                         e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidPart"));
+        // Naming part 1 twice (both copies, as ceph/s3-tests' test_multipart_resend_first_finishes_last
+        // does) is refused as on S3: part numbers must be strictly ascending (docs/DECISIONS.md).
+        assertThatThrownBy(() -> s3.completeMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(id)
+                .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(fastEtag).build(),
+                        CompletedPart.builder().partNumber(1).eTag(slowEtag).build()))))
+                .isInstanceOfSatisfying(S3Exception.class,
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidPartOrder"));
         s3.completeMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(id)
                 .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(slowEtag).build())));
         assertThat(s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asByteArray()).isEqualTo(slow);
