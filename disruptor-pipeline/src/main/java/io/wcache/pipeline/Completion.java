@@ -3,33 +3,78 @@ package io.wcache.pipeline;
 import io.wcache.core.error.WcacheException;
 import io.wcache.schema.catalog.CommitResult;
 import io.wcache.schema.catalog.DeleteResult;
+import io.wcache.schema.catalog.CatalogOp;
+import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.ExtentCodec;
+import io.wcache.schema.catalog.OpOutcome;
+import io.wcache.schema.catalog.RolledBack;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Acknowledges a slot on the index stage's thread once that stage has passed it (the journal
- * stage, with its sync, always has by then), so no extra thread hand-off sits between durability
- * and the caller: completes the request's future with its result or its error, and publishes committed and
- * deleted changes to subscribers first. A subscriber that throws is logged and does not affect
+ * Acknowledges a slot on the thread of the stage that passes it last (the journal stage after its
+ * sync, or the index stage after its Catalog transaction), so no extra thread hand-off sits between
+ * durability and the caller: completes the request's future with its result or its error, and
+ * publishes committed and deleted changes to subscribers first. A commit the index stage made
+ * before its bytes were known synced ({@link RingSlot#pendingSync}) is acknowledged only if the
+ * sync succeeded, and its undo is then dropped by a later Catalog transaction
+ * ({@link #takeConfirmed}); if the sync failed, its path is rolled back to the version the commit
+ * superseded before the request fails. A subscriber that throws is logged and does not affect
  * acknowledgements or other subscribers.
  */
 final class Completion {
 
     private static final Logger LOG = LoggerFactory.getLogger(Completion.class);
+    private static final int MAX_CONFIRMED_PER_BATCH = 256;
 
     private final Journal journal;
+    private final Index index;
     private final List<Consumer<? super ChangeEvent>> subscribers;
+    /** Versions committed with pendingSync whose sync succeeded, waiting for a batch to drop their undo. */
+    private final ConcurrentLinkedQueue<Long> confirmed = new ConcurrentLinkedQueue<>();
 
-    Completion(Journal journal, List<Consumer<? super ChangeEvent>> subscribers) {
+    Completion(Journal journal, Index index, List<Consumer<? super ChangeEvent>> subscribers) {
         this.journal = journal;
+        this.index = index;
         this.subscribers = subscribers;
     }
 
-    /** Called by the index stage for every slot, in ring order. */
+    /** Up to a batch's worth of versions whose pending sync is confirmed (the index stage carries them). */
+    List<Long> takeConfirmed() {
+        List<Long> out = null;
+        Long id;
+        while ((out == null || out.size() < MAX_CONFIRMED_PER_BATCH) && (id = confirmed.poll()) != null) {
+            if (out == null) {
+                out = new ArrayList<>();
+            }
+            out.add(id);
+        }
+        return out == null ? List.of() : out;
+    }
+
+    /** Confirmations whose transaction failed: a later one carries them. */
+    void requeueConfirmed(List<Long> ids) {
+        confirmed.addAll(ids);
+    }
+
+    /** Called, for every slot, by whichever stage passes it last. */
     void complete(RingSlot slot) {
         try {
+            if (slot.pendingSync && slot.indexError == null && slot.op instanceof PipelineOp.Commit c) {
+                WcacheException unsynced = c.session().failure();
+                if (unsynced != null) {
+                    rollBack(c.session(), unsynced);
+                    slot.result = null;
+                    slot.failIndex(unsynced);
+                } else {
+                    confirmed.add(c.session().fileId());
+                }
+            }
             WcacheException error = slot.error != null ? slot.error
                     : slot.syncError != null ? slot.syncError : slot.indexError;
             if (slot.location != null && slot.error == null && slot.indexError == null) {
@@ -57,6 +102,32 @@ final class Completion {
             slot.future.completeExceptionally(JournalHandler.asWcache(e, slot.session()));
         } finally {
             slot.clear();
+        }
+    }
+
+    /**
+     * The sync of a session committed with pendingSync failed: its path goes back to the version the
+     * commit superseded (kept by the Catalog for this), and its records are released. If the
+     * rollback itself fails, the undo stays in the Catalog and restart recovery settles it.
+     */
+    private void rollBack(PipelineSession session, WcacheException cause) {
+        try {
+            List<OpOutcome> out = index.apply(List.of(new CatalogOp.RollBackUnsynced(session.fileId())));
+            if (out.get(0) instanceof OpOutcome.Success s && s.result() instanceof Optional<?> o && o.isPresent()) {
+                RolledBack r = (RolledBack) o.get();
+                for (Extent e : r.droppedExtents()) {
+                    journal.release(ExtentCodec.toLocation(e));
+                }
+                LOG.warn("event=unsynced_commit_rolled_back path={} file={} restored_file={} cause=\"{}\"",
+                        session.path(), session.fileId(), r.restored().map(v -> v.fileId()).orElse(0L),
+                        cause.getMessage());
+            } else {
+                LOG.warn("event=unsynced_commit_rollback_refused path={} file={} outcome={}", session.path(),
+                        session.fileId(), out.get(0));
+            }
+        } catch (RuntimeException e) {
+            LOG.error("event=unsynced_commit_rollback_failed path={} file={} error={} "
+                    + "action=\"restart recovery rolls it back\"", session.path(), session.fileId(), e.toString());
         }
     }
 

@@ -8,59 +8,136 @@ import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.schema.catalog.OpOutcome;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Second stage, after the journal stage has synced the batch: turns a batch into one Catalog transaction ({@code apply})
- * holding the batch's session opens, extents, commits, aborts and deletes, in ring order, then
- * completes every slot of the batch ({@link Completion}). It sees a slot only once the journal stage has made its data
- * durable; a session whose sync failed is poisoned and is never committed. An operation the Catalog refuses fails
- * alone (and poisons its session); a transaction that fails as a whole fails every request of the
- * batch.
+ * The index stage, beside the journal stage: once the journal has appended a batch's records (not
+ * yet synced), turns the batch into one Catalog transaction ({@code apply}) holding its session
+ * opens, extents, commits, aborts and deletes, in ring order, while the journal syncs; then passes
+ * every slot ({@link Completion} acknowledges a slot once both stages have). A commit whose
+ * session's bytes are not known synced yet goes in with {@code pendingSync}: the Catalog keeps its
+ * undo (the superseded version and its extents) until the sync is confirmed, which a later
+ * transaction records ({@link Completion#confirmed}); a failed sync rolls it back. A part's commit
+ * (which has no undo) waits for the sync first. A session whose sync already failed is poisoned
+ * and is never committed. An operation the Catalog refuses fails alone (and poisons its session);
+ * a transaction that fails as a whole fails every request of the batch.
  */
 final class IndexHandler implements EventHandler<RingSlot> {
 
     private static final Logger LOG = LoggerFactory.getLogger(IndexHandler.class);
+    private static final int SPINS = 100;
+    private static final int YIELDS = 50;
+    private static final long PARK_NANOS = 10_000;
 
     private final Index index;
     private final Completion completion;
+    private final JournalHandler journal;
     private final String worker;
     // Reused across batches: the index thread is their only user.
     private final List<RingSlot> batch = new ArrayList<>();
     private final List<RingSlot> slots = new ArrayList<>();
     private final List<CatalogOp> ops = new ArrayList<>();
+    private long synced = -1;
 
-    IndexHandler(Index index, Completion completion, String worker) {
+    IndexHandler(Index index, Completion completion, JournalHandler journal, String worker) {
         this.index = index;
         this.completion = completion;
+        this.journal = journal;
         this.worker = worker;
     }
 
     @Override
     public void onEvent(RingSlot slot, long sequence, boolean endOfBatch) {
+        if (!batch.isEmpty()) {
+            long last = batch.get(batch.size() - 1).sequence;
+            long appended = journal.appended();
+            if (appended >= last && appended < sequence) {
+                // The journal appended up to here and syncs that before it appends this slot: apply
+                // what it appended now, beside the sync, instead of waiting for its next append.
+                applyBatch(last);
+            }
+        }
+        slot.sequence = sequence;
         batch.add(slot);
         if (endOfBatch) {
-            try {
-                for (RingSlot s : batch) {
-                    collect(s);
-                }
-                flush();
-            } catch (RuntimeException e) {
-                // Not expected (flush catches the Catalog's failures); never leave a slot unanswered.
-                LOG.error("event=index_stage_error slots={} error={}", batch.size(), e.toString(), e);
-                for (RingSlot s : batch) {
-                    s.result = null;
-                    s.failIndex(JournalHandler.asWcache(e, s.session()));
-                }
-            } finally {
-                for (RingSlot s : batch) {
+            applyBatch(sequence);
+        }
+    }
+
+    private void applyBatch(long last) {
+        try {
+            await(true, last);
+            if (needsSyncFirst()) {
+                await(false, last);
+            }
+            synced = journal.synced();
+            for (RingSlot s : batch) {
+                collect(s);
+            }
+            flush();
+        } catch (RuntimeException e) {
+            // Not expected (flush catches the Catalog's failures); never leave a slot unanswered.
+            LOG.error("event=index_stage_error slots={} error={}", batch.size(), e.toString(), e);
+            for (RingSlot s : batch) {
+                s.result = null;
+                s.failIndex(JournalHandler.asWcache(e, s.session()));
+            }
+        } finally {
+            for (RingSlot s : batch) {
+                if (s.arrive()) {
                     completion.complete(s);
                 }
-                batch.clear();
-                slots.clear();
-                ops.clear();
             }
+            batch.clear();
+            slots.clear();
+            ops.clear();
+        }
+    }
+
+    /** Idle: record the confirmations no batch has carried. */
+    @Override
+    public void onTimeout(long sequence) {
+        confirmIdle();
+    }
+
+    /** Records every confirmation not yet carried; also called by {@link WritePipeline#close} once the stages stopped. */
+    void confirmIdle() {
+        List<Long> ids = completion.takeConfirmed();
+        if (ids.isEmpty()) {
+            return;
+        }
+        try {
+            index.apply(List.of(new CatalogOp.ConfirmSynced(ids)));
+        } catch (RuntimeException e) {
+            completion.requeueConfirmed(ids);
+            LOG.warn("event=sync_confirmations_failed versions={} error={}", ids.size(), e.toString());
+        }
+    }
+
+    /** A part's commit has no undo: its batch is applied only after the journal synced it. */
+    private boolean needsSyncFirst() {
+        for (RingSlot s : batch) {
+            if (s.op instanceof PipelineOp.Commit c && c.session().isPart()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Waits until the journal has appended ({@code appendedOnly}) or synced every slot up to {@code sequence}. */
+    private void await(boolean appendedOnly, long sequence) {
+        int tries = 0;
+        while ((appendedOnly ? journal.appended() : journal.synced()) < sequence) {
+            if (tries < SPINS) {
+                Thread.onSpinWait();
+            } else if (tries < SPINS + YIELDS) {
+                Thread.yield();
+            } else {
+                LockSupport.parkNanos(PARK_NANOS);
+            }
+            tries++;
         }
     }
 
@@ -69,6 +146,9 @@ final class IndexHandler implements EventHandler<RingSlot> {
             return;
         }
         PipelineSession session = slot.session();
+        if (slot.op instanceof PipelineOp.Append) {
+            session.lastAppendSequence = slot.sequence;
+        }
         if (session != null && session.failure() != null && !(slot.op instanceof PipelineOp.Abort)) {
             slot.failIndex(session.failure());
             return;
@@ -84,7 +164,10 @@ final class IndexHandler implements EventHandler<RingSlot> {
             slot.result = e;
             op = new CatalogOp.AddExtents(a.session().ref(), List.of(e));
         } else if (p instanceof PipelineOp.Commit c) {
-            op = new CatalogOp.Commit(c.session().ref(), c.request());
+            // synced was read before the session's failure was checked above, and the journal
+            // poisons a session before it moves synced past it: not pending means synced.
+            slot.pendingSync = synced < session.lastAppendSequence;
+            op = new CatalogOp.Commit(c.session().ref(), c.request(), slot.pendingSync);
         } else if (p instanceof PipelineOp.Abort a) {
             op = new CatalogOp.Abort(a.session().ref());
         } else {
@@ -110,7 +193,12 @@ final class IndexHandler implements EventHandler<RingSlot> {
     }
 
     private void flush() {
+        List<Long> confirmed = List.of();
         if (!ops.isEmpty()) {
+            confirmed = completion.takeConfirmed();
+            if (!confirmed.isEmpty()) {
+                ops.add(new CatalogOp.ConfirmSynced(confirmed));
+            }
             List<OpOutcome> outcomes;
             try {
                 outcomes = index.apply(ops);
@@ -127,6 +215,7 @@ final class IndexHandler implements EventHandler<RingSlot> {
                         session.fail(w);
                     }
                 }
+                completion.requeueConfirmed(confirmed);
                 outcomes = null;
             }
             if (outcomes != null) {

@@ -10,27 +10,46 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * First stage: writes the payloads of a batch's appends to the log store and makes them durable
- * with one shared sync at the end of the batch (group commit), then passes the batch on to the
- * index stage. Writing and syncing on one thread spares a hand-off per request; the next batch gathers
- * in the ring while this one syncs. An append refused by the store (out of space, bad chunk)
- * fails only its own request and poisons its session. Because slots are passed in ring order, a
- * slot passed here has every earlier append synced (or failed). A failed sync fails every append
- * of the batch and poisons their sessions, since none of them can be known durable, so the index
- * stage never commits them.
+ * The journal stage: writes the payloads of a batch's appends to the log store, says how far it
+ * has appended ({@link #appended()}: the index stage records those locations while the sync runs),
+ * makes them durable with one shared sync at the end of the batch (group commit) and says how far
+ * that is done ({@link #synced()}), then passes every slot of the batch. Writing and syncing on one
+ * thread spares a hand-off per request; the next batch gathers in the ring while this one syncs.
+ * An append refused by the store (out of space, bad chunk) fails only its own request and poisons
+ * its session. Because slots are passed in ring order, a slot passed here has every earlier append
+ * synced (or failed). A failed sync fails every append of the batch and poisons their sessions,
+ * since none of them can be known durable: the index stage does not commit a poisoned session,
+ * and a commit it made before the failure is rolled back by {@link Completion}.
  */
 final class JournalHandler implements EventHandler<RingSlot> {
 
     private static final Logger LOG = LoggerFactory.getLogger(JournalHandler.class);
 
     private final Journal journal;
+    private final Completion completion;
+    /** Every slot up to this sequence has its append done (location or error set). */
+    private volatile long appended = -1;
+    /**
+     * Every slot up to this sequence has its append synced, or its session poisoned by the failed
+     * sync (set before this moves).
+     */
+    private volatile long synced = -1;
     // Reused across batches: the journal thread is their only user.
     private final List<RingSlot> batch = new ArrayList<>();
     private final List<RingSlot> pending = new ArrayList<>();
     private final List<Chunk> chunks = new ArrayList<>();
 
-    JournalHandler(Journal journal) {
+    JournalHandler(Journal journal, Completion completion) {
         this.journal = journal;
+        this.completion = completion;
+    }
+
+    long appended() {
+        return appended;
+    }
+
+    long synced() {
+        return synced;
     }
 
     @Override
@@ -46,11 +65,24 @@ final class JournalHandler implements EventHandler<RingSlot> {
         batch.add(slot);
         if (endOfBatch) {
             try {
-                if (!pending.isEmpty()) {
-                    flush();
+                try {
+                    if (!pending.isEmpty()) {
+                        flush();
+                    }
+                } finally {
+                    appended = sequence;
                 }
-                sync();
+                try {
+                    sync();
+                } finally {
+                    synced = sequence;
+                }
             } finally {
+                for (RingSlot s : batch) {
+                    if (s.arrive()) {
+                        completion.complete(s);
+                    }
+                }
                 batch.clear();
                 pending.clear();
                 chunks.clear();

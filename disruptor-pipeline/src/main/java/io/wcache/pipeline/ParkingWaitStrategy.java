@@ -3,6 +3,7 @@ package io.wcache.pipeline;
 import com.lmax.disruptor.AlertException;
 import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.SequenceBarrier;
+import com.lmax.disruptor.TimeoutException;
 import com.lmax.disruptor.WaitStrategy;
 import java.util.concurrent.locks.LockSupport;
 
@@ -22,16 +23,24 @@ final class ParkingWaitStrategy implements WaitStrategy {
     // interrupt only ends one park early: shutdown arrives as an alert (checkAlert), as in Disruptor.
     private static final long PARK_NANOS = 20_000;
 
+    // How long a handler waits for the ring before its onTimeout runs.
+    static final long IDLE_MILLIS = 20;
+
     private final Object mutex = new Object();
 
     @Override
     public long waitFor(long sequence, Sequence cursor, Sequence dependentSequence, SequenceBarrier barrier)
-            throws AlertException, InterruptedException {
+            throws AlertException, InterruptedException, TimeoutException {
         if (cursor.get() < sequence) {
             synchronized (mutex) {
                 while (cursor.get() < sequence) {
                     barrier.checkAlert();
-                    mutex.wait();
+                    mutex.wait(IDLE_MILLIS);
+                    if (cursor.get() < sequence) {
+                        // Idle for a while: the handler's onTimeout runs (the index stage records
+                        // sync confirmations no batch carried), then the processor waits again.
+                        throw TimeoutException.INSTANCE;
+                    }
                 }
             }
         }

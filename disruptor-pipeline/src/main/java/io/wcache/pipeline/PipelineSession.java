@@ -30,6 +30,8 @@ public final class PipelineSession {
     private final int partNumber;
     private final List<Extent> extents = new ArrayList<>();
     private volatile WcacheException failure;
+    /** Index stage only: the ring sequence of this session's last append it has seen, -1 before any. */
+    long lastAppendSequence = -1;
 
     PipelineSession(BeginRequest request, long fileId) {
         this(request, fileId, null, 0);
@@ -87,7 +89,7 @@ public final class PipelineSession {
         extents.add(e);
     }
 
-    void fail(WcacheException e) {
+    synchronized void fail(WcacheException e) {
         if (failure == null) {
             failure = e;
         }

@@ -52,6 +52,7 @@ public final class WritePipeline implements AutoCloseable {
     private final Index index;
     private final Disruptor<RingSlot> disruptor;
     private final RingBuffer<RingSlot> ring;
+    private final IndexHandler indexHandler;
     private final List<Consumer<? super ChangeEvent>> subscribers = new CopyOnWriteArrayList<>();
     // Publishing holds the read lock so close() (write lock) never strands a claimed, unpublished slot.
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
@@ -67,9 +68,9 @@ public final class WritePipeline implements AutoCloseable {
             t.setDaemon(true);
             return t;
         }, ProducerType.MULTI, new ParkingWaitStrategy());
-        Completion completion = new Completion(journal, subscribers);
-        JournalHandler journalHandler = new JournalHandler(journal);
-        IndexHandler indexHandler = new IndexHandler(index, completion, config.workerId());
+        Completion completion = new Completion(journal, index, subscribers);
+        JournalHandler journalHandler = new JournalHandler(journal, completion);
+        this.indexHandler = new IndexHandler(index, completion, journalHandler, config.workerId());
         disruptor.setDefaultExceptionHandler(new ExceptionHandler<>() {
             @Override
             public void handleEventException(Throwable ex, long sequence, RingSlot slot) {
@@ -87,10 +88,10 @@ public final class WritePipeline implements AutoCloseable {
                 LOG.warn("event=pipeline_shutdown_error error={}", ex.toString());
             }
         });
-        // The Catalog commit of a batch runs only after its log sync: metadata must never point at
-        // bytes that could vanish. Overlapping them would leave, after a failed sync or a power
-        // loss, a commit that already replaced the previous (acknowledged) version; see the README.
-        disruptor.handleEventsWith(journalHandler).then(indexHandler);
+        // The Catalog commit of a batch runs beside its log sync (after its appends): a commit made
+        // before its bytes are known synced keeps its undo until they are, and a request is
+        // acknowledged only when both are durable; see the README.
+        disruptor.handleEventsWith(journalHandler, indexHandler);
         this.ring = disruptor.start();
         LOG.info("event=pipeline_started ring_size={} worker={}", config.ringSize(), config.workerId());
     }
@@ -173,6 +174,7 @@ public final class WritePipeline implements AutoCloseable {
                 CompletableFuture<Object> f = new CompletableFuture<>();
                 slot.op = ops.get(i);
                 slot.future = f;
+                slot.expectStages();
                 futures.add(f);
             }
             ring.publish(lo, hi);
@@ -252,6 +254,8 @@ public final class WritePipeline implements AutoCloseable {
             LOG.warn("event=pipeline_shutdown_timeout");
             disruptor.halt();
         }
+        // The undos of commits whose sync is confirmed go now, while the Catalog is still open.
+        indexHandler.confirmIdle();
         LOG.info("event=pipeline_stopped");
     }
 }

@@ -18,6 +18,7 @@ import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.schema.catalog.CommitResult;
 import io.wcache.schema.catalog.Extent;
 import io.wcache.schema.catalog.FileLayout;
+import io.wcache.schema.catalog.PendingSync;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -49,7 +50,7 @@ class WritePipelineTest {
     volatile CountDownLatch syncGate;
     /** Counted down when a sync starts, before it waits on {@link #syncGate}. */
     final CountDownLatch syncStarted = new CountDownLatch(1);
-    /** What the stages did, in order: "sync_started", "sync_done", "catalog". */
+    /** What the stages did, in order: "sync_started", "sync_done", "catalog", "confirm". */
     final List<String> order = new CopyOnWriteArrayList<>();
 
     @BeforeEach
@@ -112,7 +113,9 @@ class WritePipelineTest {
 
             @Override
             public List<io.wcache.schema.catalog.OpOutcome> apply(List<io.wcache.schema.catalog.CatalogOp> ops) {
-                order.add("catalog");
+                // A transaction that only drops undos of confirmed syncs (an idle stage's) is "confirm".
+                order.add(ops.stream().allMatch(o -> o instanceof io.wcache.schema.catalog.CatalogOp.ConfirmSynced)
+                        ? "confirm" : "catalog");
                 return real.apply(ops);
             }
         };
@@ -180,8 +183,12 @@ class WritePipelineTest {
     }
 
     @Test
-    void catalogCommitWaitsForTheLogSync() throws Exception {
+    void catalogCommitRunsBesideTheLogSyncAndTheAckWaitsForBoth() throws Exception {
         start(64);
+        PipelineSession first = pipeline.newSession(BeginRequest.of(p("/m/o"), WritePolicy.WRITE_BACK, "w1"));
+        smallWrite(first, new byte[300]).get(2).get(10, TimeUnit.SECONDS);
+        awaitNoPendingSyncs();
+        order.clear();
         syncGate = new CountDownLatch(1);
         List<ChangeEvent> events = new CopyOnWriteArrayList<>();
         pipeline.subscribe(e -> {
@@ -192,20 +199,76 @@ class WritePipelineTest {
         List<CompletableFuture<Object>> f = smallWrite(s, new byte[1000]);
         f.get(2).whenComplete((r, e) -> order.add("ack"));
 
-        // Held inside the sync: metadata must not point at bytes that are not durable yet, so
-        // nothing has reached the Catalog, been acknowledged or announced.
+        // Held inside the sync: the Catalog commit goes in beside it, keeping the superseded version
+        // as its undo, but nothing is acknowledged or announced before the sync returns.
         assertThat(syncStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        awaitCurrent("/m/o", s.fileId());
+        List<PendingSync> pending = catalog.files().pendingSyncs();
+        assertThat(pending).hasSize(1);
+        assertThat(pending.get(0).fileId()).isEqualTo(s.fileId());
+        assertThat(pending.get(0).superseded().orElseThrow().fileId()).isEqualTo(first.fileId());
+        assertThat(pending.get(0).supersededExtents()).hasSize(1);
         assertThat(f).noneMatch(CompletableFuture::isDone);
+        assertThat(events).isEmpty();
 
         syncGate.countDown();
         CommitResult r = (CommitResult) f.get(2).get(10, TimeUnit.SECONDS);
         assertThat(r.committed().size()).isEqualTo(1000);
-        assertThat(catalog.files().lookup(p("/m/o"))).isPresent();
         assertThat(events).hasSize(1);
-        assertThat(syncs.get()).isEqualTo(1);
-        // The Catalog transaction of the batch starts only after its sync returned; the change is
-        // announced before the writer is acknowledged.
-        assertThat(order).containsExactly("sync_started", "sync_done", "catalog", "event", "ack");
+        assertThat(syncs.get()).isEqualTo(2);
+        assertThat(order).containsSubsequence("sync_started", "catalog", "sync_done", "event", "ack");
+        // The confirmed sync drops the undo (here with no later batch to carry it: the idle stage does).
+        awaitNoPendingSyncs();
+    }
+
+    @Test
+    void failedSyncAfterTheCommitWentInRollsThePathBackToTheSupersededVersion() throws Exception {
+        start(64);
+        List<ChangeEvent> events = new CopyOnWriteArrayList<>();
+        PipelineSession first = pipeline.newSession(BeginRequest.of(p("/m/r"), WritePolicy.WRITE_BACK, "w1"));
+        smallWrite(first, new byte[300]).get(2).get(10, TimeUnit.SECONDS);
+        awaitNoPendingSyncs();
+        long generation = catalog.files().lookup(p("/m/r")).orElseThrow().generation();
+        pipeline.subscribe(events::add);
+
+        syncGate = new CountDownLatch(1);
+        PipelineSession second = pipeline.newSession(BeginRequest.of(p("/m/r"), WritePolicy.WRITE_BACK, "w1"));
+        List<CompletableFuture<Object>> f = smallWrite(second, new byte[700]);
+        // The commit is in the Catalog while the sync is held; then the sync fails.
+        awaitCurrent("/m/r", second.fileId());
+        failSync.set(true);
+        syncGate.countDown();
+        assertThatThrownBy(() -> f.get(2).get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(WcacheException.Unavailable.class).hasMessageContaining("durable");
+
+        // Rolled back to the acknowledged version, whole, under a newer generation; its bytes kept,
+        // the failed write's released; no undo left; subscribers heard nothing.
+        FileLayout now = catalog.files().layout(p("/m/r")).orElseThrow();
+        assertThat(now.file().fileId()).isEqualTo(first.fileId());
+        assertThat(now.file().size()).isEqualTo(300);
+        assertThat(now.file().generation()).isGreaterThan(generation + 1);
+        assertThat(now.extents()).hasSize(1);
+        assertThat(store.read(ExtentCodec.toLocation(now.extents().get(0))).remaining()).isEqualTo(300);
+        assertThat(catalog.files().extents(second.fileId())).isEmpty();
+        assertThat(catalog.files().pendingSyncs()).isEmpty();
+        assertThat(store.stats().pinnedBytes()).isEqualTo(300);
+        assertThat(events).isEmpty();
+    }
+
+    private void awaitCurrent(String path, long fileId) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (catalog.files().lookup(p(path)).map(v -> v.fileId() != fileId).orElse(true)) {
+            assertThat(System.nanoTime()).as("commit of " + fileId + " in the Catalog").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
+    }
+
+    private void awaitNoPendingSyncs() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!catalog.files().pendingSyncs().isEmpty()) {
+            assertThat(System.nanoTime()).as("undos of confirmed syncs dropped").isLessThan(deadline);
+            Thread.onSpinWait();
+        }
     }
 
     @Test

@@ -130,7 +130,14 @@ final class AppliedBatch {
         if (op instanceof CatalogOp.AddExtents a) {
             return t.sessions.addExtents(a.session(), a.extents());
         } else if (op instanceof CatalogOp.Commit c) {
-            return t.sessions.commit(c.session(), c.request());
+            return t.sessions.commit(c.session(), c.request(), c.pendingSync());
+        } else if (op instanceof CatalogOp.ConfirmSynced c) {
+            for (long id : c.fileIds()) {
+                t.pending.confirm(id);
+            }
+            return null;
+        } else if (op instanceof CatalogOp.RollBackUnsynced r) {
+            return t.pending.rollBack(r.fileId());
         } else if (op instanceof CatalogOp.Abort a) {
             return t.sessions.abort(a.session());
         } else if (op instanceof CatalogOp.BeginPart b) {

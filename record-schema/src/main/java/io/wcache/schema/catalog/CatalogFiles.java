@@ -67,6 +67,34 @@ public final class CatalogFiles {
         return transactions.run(t -> t.sessions.commit(session, request));
     }
 
+    /**
+     * Every commit whose log sync was not confirmed yet (see {@link CatalogOp.Commit#pendingSync()}),
+     * with what it superseded: restart recovery settles each.
+     */
+    public List<PendingSync> pendingSyncs() {
+        return transactions.run(t -> t.pending.all().stream().map(PendingSyncs.Undo::view).toList());
+    }
+
+    /** The log syncs of these versions' bytes are confirmed: their undos are dropped. */
+    public void confirmSynced(List<Long> fileIds) {
+        transactions.run(t -> {
+            for (long id : fileIds) {
+                t.pending.confirm(id);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Rolls the path of {@code fileId}, committed before its log sync was confirmed, back to the
+     * version its commit superseded (with that version's extents, persist task and tombstone) and
+     * removes {@code fileId}'s version and extent records, returned for release. Empty when there is
+     * no undo of {@code fileId} or it is no longer the path's version.
+     */
+    public Optional<RolledBack> rollBackUnsynced(long fileId) {
+        return transactions.run(t -> t.pending.rollBack(fileId));
+    }
+
     /** Drops a session that has not committed, returning its extents for reclamation. */
     public AbortResult abort(SessionRef session) {
         return transactions.run(t -> t.sessions.abort(session));

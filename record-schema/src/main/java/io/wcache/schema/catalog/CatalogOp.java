@@ -33,8 +33,33 @@ public sealed interface CatalogOp {
         }
     }
 
-    /** Commit a session; succeeds with a {@link CommitResult}. */
-    record Commit(SessionRef session, CommitRequest request) implements CatalogOp {
+    /**
+     * Commit a session; succeeds with a {@link CommitResult}. With {@code pendingSync}, the log sync
+     * of the session's bytes runs beside this commit and is not confirmed yet: the commit keeps its
+     * undo (the superseded version and its extents) until {@link ConfirmSynced} names it.
+     */
+    record Commit(SessionRef session, CommitRequest request, boolean pendingSync) implements CatalogOp {
+        public Commit(SessionRef session, CommitRequest request) {
+            this(session, request, false);
+        }
+    }
+
+    /**
+     * The log syncs of these versions' bytes are confirmed: their undos go (blind clears). Succeeds
+     * with null.
+     */
+    record ConfirmSynced(List<Long> fileIds) implements CatalogOp {
+        public ConfirmSynced {
+            fileIds = List.copyOf(fileIds);
+        }
+    }
+
+    /**
+     * The log sync of a version committed with {@code pendingSync} failed: roll its path back to the
+     * version it superseded. Succeeds with an {@code Optional<RolledBack>} (empty when it is no
+     * longer current, or was confirmed).
+     */
+    record RollBackUnsynced(long fileId) implements CatalogOp {
     }
 
     /** Abort a session; succeeds with an {@link AbortResult}. */

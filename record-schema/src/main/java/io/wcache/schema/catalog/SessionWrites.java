@@ -114,6 +114,11 @@ final class SessionWrites {
         deferredExtents.clear();
     }
 
+    /** A write outside this class changed the path's committed version or tombstone. */
+    void forget(String p) {
+        pathStates.remove(p);
+    }
+
     private PathState pathState(String p) {
         PathState st = pathStates.get(p);
         if (st == null) {
@@ -150,6 +155,14 @@ final class SessionWrites {
     }
 
     CommitResult commit(SessionRef ref, CommitRequest req) {
+        return commit(ref, req, false);
+    }
+
+    /**
+     * Commits a session; with {@code pendingSync} (its bytes' log sync not yet confirmed) the undo
+     * of this commit is kept until it is ({@link PendingSyncs}).
+     */
+    CommitResult commit(SessionRef ref, CommitRequest req, boolean pendingSync) {
         WcacheRecords.File s = requireSession(ref);
         String p = ref.path().toString();
         requireCoverage(ref, req.size());
@@ -177,6 +190,9 @@ final class SessionWrites {
         deferred.remove(ref.fileId());
         FileVersion result = RecordMapping.file(committed);
         t.space.account(result, +1);
+        if (pendingSync) {
+            t.pending.record(p, ref.fileId(), generation, current, supersededExtents, existingTask, tomb);
+        }
         boolean queued = settleUfsWork(policy, p, committed, tomb, existingTask);
         return new CommitResult(result, superseded, supersededExtents, queued);
     }

@@ -37,6 +37,7 @@ final class Tx {
     final UploadRecords uploads;
     final TaskRecords tasks;
     final SpaceCounters space;
+    final PendingSyncs pending;
 
     Tx(FDBRecordContext ctx, FDBRecordStore store, Subspace counters, long now) {
         this.ctx = ctx;
@@ -48,6 +49,7 @@ final class Tx {
         this.uploads = new UploadRecords(this);
         this.tasks = new TaskRecords(this);
         this.space = new SpaceCounters(this);
+        this.pending = new PendingSyncs(this);
     }
 
     /** Records in {@code range}, in key order, at most {@code max}. */

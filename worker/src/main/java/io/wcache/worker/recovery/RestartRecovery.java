@@ -19,7 +19,10 @@ import io.wcache.schema.catalog.PersistState;
 import io.wcache.worker.space.ExtentRelease;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import io.wcache.schema.catalog.PendingSync;
+import io.wcache.schema.catalog.RolledBack;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,12 +35,16 @@ import org.slf4j.LoggerFactory;
  * extent of this worker the Catalog references is declared live (pinned unless its version is
  * persisted); log records nothing references are dead and reclaimed by compaction. A committed
  * version some of whose bytes the store cannot give back (missing with a torn tail, or damaged)
- * was acknowledged: the write pipeline commits only after the log sync, so its records were
- * synced. It is never rolled back: a persisted one loses its local extents (reads go to the UFS,
+ * and whose commit still has its undo (the pipeline commits beside the log sync, and keeps the
+ * superseded version until the sync is confirmed) was not acknowledged: the path goes back to the
+ * superseded version when that version's bytes all survived ({@link #settlePending}). Any other
+ * such version was acknowledged, its records synced. It is never rolled back: a persisted one
+ * loses its local extents (reads go to the UFS,
  * which holds it); any other is marked damaged in the Catalog (reads fail saying so,
  * {@code wcadm fs ls} shows {@code DAMAGED}) and kept until a client deletes or overwrites it, so
  * an older version is never served in its place. Recovery never deletes or overwrites anything in
- * the UFS: it writes no tombstone, no UFS delete and no commit. Write sessions this worker owned
+ * the UFS: it writes no new tombstone, UFS delete or commit (a rollback puts back the tombstone and
+ * task the rolled-back commit had replaced). Write sessions this worker owned
  * are aborted: their writers died with the process. Acknowledged parts of multipart uploads in
  * progress are kept, pinned like a committed unpersisted version when their upload's policy pins
  * data, evictable otherwise ({@code WRITE_THROUGH}, as when they were written); a part whose bytes did
@@ -51,10 +58,11 @@ public final class RestartRecovery {
     /**
      * What reconciliation found and did: {@code versionsDamaged} committed versions marked damaged
      * (not persisted), {@code extentsDroppedToUfs} local extents of persisted versions given up so
-     * that reads go to the UFS.
+     * that reads go to the UFS, {@code unsyncedRolledBack} paths rolled back to the version that a
+     * commit made before its log sync was confirmed had superseded (its bytes did not survive).
      */
     public record Outcome(int liveExtents, int unreferencedExtentRecords, int sessionsAborted, int versionsDamaged,
-                          int extentsDroppedToUfs) {
+                          int extentsDroppedToUfs, int unsyncedRolledBack) {
     }
 
     private final Catalog catalog;
@@ -70,6 +78,13 @@ public final class RestartRecovery {
     private final Map<String, Boolean> uploadPins = new HashMap<>();
     /** This worker's referenced extents, by log-store location. */
     private final Map<Location, Extent> byLocation = new HashMap<>();
+    /**
+     * Commits whose log sync was not confirmed before the stop (the pipeline overlaps the two),
+     * newest first: each keeps the version it superseded, for a rollback if its bytes did not survive.
+     */
+    private final List<PendingSync> pending;
+    /** Locations of the superseded versions' extents declared live for a possible rollback. */
+    private final Map<Location, Extent> undoLocations = new HashMap<>();
 
     private RestartRecovery(Catalog catalog, LogStore store, String workerId) {
         this.catalog = catalog;
@@ -93,21 +108,28 @@ public final class RestartRecovery {
         for (PartInfo p : catalog.multipart().allParts(Integer.MAX_VALUE)) {
             parts.put(p.fileId(), p);
         }
+        this.pending = new ArrayList<>(catalog.files().pendingSyncs());
+        this.pending.sort(Comparator.comparingLong(PendingSync::generation).reversed());
     }
 
     public static Outcome run(Catalog catalog, LogStore store, String workerId) {
         RestartRecovery r = new RestartRecovery(catalog, store, workerId);
         List<LiveExtent> live = new ArrayList<>();
         int unreferenced = r.referencedExtents(live);
+        r.undoExtents(live);
         RestoreReport report = store.restore(live);
-        Lost lost = r.settleLost(r.lostFiles(report));
+        Map<Long, String> lostFiles = r.lostFiles(report);
+        int rolledBack = r.settlePending(report, lostFiles);
+        Lost lost = r.settleLost(lostFiles);
         int aborted = r.abortOwnSessions();
-        Outcome o = new Outcome(report.restored(), unreferenced, aborted, lost.versionsDamaged(), lost.extentsDropped());
+        Outcome o = new Outcome(report.restored(), unreferenced, aborted, lost.versionsDamaged(), lost.extentsDropped(),
+                rolledBack);
         LOG.info("event=restart_reconciled live_extents={} missing={} damaged_records={} unreferenced_extent_records={} "
-                        + "sessions_aborted={} versions_damaged={} extents_dropped_to_ufs={} parts_kept={} parts_lost={}",
+                        + "sessions_aborted={} versions_damaged={} extents_dropped_to_ufs={} parts_kept={} parts_lost={} "
+                        + "unsynced_commits={} unsynced_rolled_back={}",
                 o.liveExtents(), report.missing().size(), report.damaged().size(), o.unreferencedExtentRecords(),
                 o.sessionsAborted(), o.versionsDamaged(), o.extentsDroppedToUfs(), r.parts.size() - lost.partsLost(),
-                lost.partsLost());
+                lost.partsLost(), r.pending.size(), rolledBack);
         return o;
     }
 
@@ -137,6 +159,89 @@ public final class RestartRecovery {
             byLocation.put(loc, e);
         }
         return unreferenced;
+    }
+
+    /**
+     * Declares live, for a possible rollback, the extents of the versions that commits whose sync was
+     * not confirmed superseded, when that commit's version is still its path's (otherwise the undo
+     * is only dropped). A superseded version's bytes may be gone already (released once the commit
+     * was acknowledged): the store then reports them missing, and no rollback is possible.
+     */
+    private void undoExtents(List<LiveExtent> live) {
+        for (PendingSync p : pending) {
+            if (!isCurrent(p)) {
+                continue;
+            }
+            boolean clean = p.superseded().map(v -> v.persistState() == PersistState.PERSISTED).orElse(false);
+            for (Extent e : p.supersededExtents()) {
+                Location loc = ExtentCodec.toLocation(e);
+                if (e.worker().equals(workerId) && !byLocation.containsKey(loc) && !undoLocations.containsKey(loc)) {
+                    live.add(new LiveExtent(loc, clean ? Region.EVICTABLE : Region.PINNED));
+                    undoLocations.put(loc, e);
+                }
+            }
+        }
+    }
+
+    private boolean isCurrent(PendingSync p) {
+        FileVersion v = files.get(p.fileId());
+        return v != null && v.state() == FileState.COMMITTED && v.path().toString().equals(p.path());
+    }
+
+    /**
+     * Settles every commit whose log sync was not confirmed, newest first per path: when its version
+     * is still the path's and some of its bytes did not survive (the sync never happened) while all
+     * of the superseded version's did, the path goes back to the superseded version (its bytes,
+     * persist task and tombstone, as before the commit); that version was never acknowledged, so
+     * nothing acknowledged is lost, and the previous version is not lost either. Otherwise the undo
+     * is dropped: a version whose bytes all survived stays, and one whose superseded bytes are gone
+     * too is settled like any other lost version ({@link #settleLost}). Returns how many were rolled back.
+     */
+    private int settlePending(RestoreReport report, Map<Long, String> lost) {
+        java.util.Set<Location> gone = new java.util.HashSet<>(report.missing());
+        gone.addAll(report.damaged());
+        int rolledBack = 0;
+        for (PendingSync p : pending) {
+            boolean current = isCurrent(p);
+            boolean undoWhole = p.supersededExtents().stream()
+                    .allMatch(e -> e.worker().equals(workerId) && !gone.contains(ExtentCodec.toLocation(e)));
+            // A persisted version is in the UFS already: settleLost serves it from there.
+            if (current && lost.containsKey(p.fileId()) && undoWhole
+                    && files.get(p.fileId()).persistState() != PersistState.PERSISTED) {
+                Optional<RolledBack> r = catalog.files().rollBackUnsynced(p.fileId());
+                if (r.isPresent()) {
+                    String why = lost.remove(p.fileId());
+                    List<Extent> survived = r.get().droppedExtents().stream()
+                            .filter(e -> e.worker().equals(workerId) && !gone.contains(ExtentCodec.toLocation(e)))
+                            .toList();
+                    ExtentRelease.release(store, survived);
+                    for (Extent e : r.get().restoredExtents()) {
+                        Location loc = ExtentCodec.toLocation(e);
+                        if (undoLocations.remove(loc) != null) {
+                            byLocation.put(loc, e);
+                        }
+                    }
+                    files.remove(p.fileId());
+                    r.get().restored().ifPresent(v -> files.put(v.fileId(), v));
+                    rolledBack++;
+                    LOG.warn("event=unsynced_commit_rolled_back path={} file={} generation={} restored_file={} "
+                                    + "reason=\"{}\"", p.path(), p.fileId(), p.generation(),
+                            r.get().restored().map(FileVersion::fileId).orElse(0L), why);
+                    continue;
+                }
+            }
+            catalog.files().confirmSynced(List.of(p.fileId()));
+        }
+        // Superseded extents kept live for a rollback that did not happen: nothing references them.
+        List<Extent> unused = new ArrayList<>();
+        for (Map.Entry<Location, Extent> e : undoLocations.entrySet()) {
+            if (!gone.contains(e.getKey())) {
+                unused.add(e.getValue());
+            }
+        }
+        ExtentRelease.release(store, unused);
+        undoLocations.clear();
+        return rolledBack;
     }
 
     /** Files some of whose records the store could not restore (missing or damaged), with why. */

@@ -1,0 +1,18 @@
+package io.wcache.schema.catalog;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A version committed before the log sync of its bytes was confirmed (the write pipeline overlaps
+ * the two), with what its commit replaced: the superseded version and its extents, kept in the
+ * Catalog until the sync is confirmed ({@link CatalogFiles#confirmSynced}). Restart recovery rolls
+ * the path back to {@code superseded} ({@link CatalogFiles#rollBackUnsynced}) when the version's
+ * bytes did not survive and the superseded version's did.
+ */
+public record PendingSync(String path, long fileId, long generation, Optional<FileVersion> superseded,
+                          List<Extent> supersededExtents) {
+    public PendingSync {
+        supersededExtents = List.copyOf(supersededExtents);
+    }
+}
