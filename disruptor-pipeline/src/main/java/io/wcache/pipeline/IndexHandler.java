@@ -40,6 +40,8 @@ final class IndexHandler implements EventHandler<RingSlot> {
     private final List<RingSlot> slots = new ArrayList<>();
     private final List<CatalogOp> ops = new ArrayList<>();
     private long synced = -1;
+    /** Measurement only ({@link WritePipeline#serialSyncForMeasurement}): wait for every batch's sync first. */
+    volatile boolean serialSync;
 
     IndexHandler(Index index, Completion completion, JournalHandler journal, String worker) {
         this.index = index;
@@ -69,7 +71,7 @@ final class IndexHandler implements EventHandler<RingSlot> {
     private void applyBatch(long last) {
         try {
             await(true, last);
-            if (needsSyncFirst()) {
+            if (serialSync || needsSyncFirst()) {
                 await(false, last);
             }
             synced = journal.synced();

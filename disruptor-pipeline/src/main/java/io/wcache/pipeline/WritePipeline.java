@@ -236,6 +236,15 @@ public final class WritePipeline implements AutoCloseable {
         return crc.getValue();
     }
 
+    /**
+     * For A/B measurements only: with {@code serial}, the index stage waits for each batch's log
+     * sync before its Catalog transaction, as the pipeline did before the two overlapped (no commit
+     * is then pending). Production never sets it.
+     */
+    public void serialSyncForMeasurement(boolean serial) {
+        indexHandler.serialSync = serial;
+    }
+
     /** Stops accepting requests, finishes every published one, and stops the handler threads. */
     @Override
     public void close() {
