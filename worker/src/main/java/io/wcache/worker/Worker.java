@@ -167,6 +167,7 @@ public final class Worker implements AutoCloseable {
         cluster = ClusterNode.start(options.workerId(), cacheService, catalog, pins, membership,
                 new java.net.InetSocketAddress(internal.host(), internal.port()),
                 config.get(ConfigKeys.CLUSTER_HEARTBEAT_INTERVAL), io);
+        cluster.reclaimWith(() -> java.util.concurrent.CompletableFuture.supplyAsync(() -> store.reclaimNow().freedBytes(), io));
         LOG.info("event=worker_started worker={} metadata={} cache_dirs={} capacity_bytes={} pinned_cap_bytes={} mounts={}",
                 options.workerId(), config.metadataEngine(), dirs, config.cacheCapacityBytes(),
                 store.stats().pinnedCapBytes(), mergedMounts(configured).mounts());
@@ -230,6 +231,11 @@ public final class Worker implements AutoCloseable {
      */
     public io.wcache.core.cache.CacheService frontendService() {
         return cluster.service();
+    }
+
+    /** This worker's part in the cluster (internal transport, forwarding). */
+    public ClusterNode clusterNode() {
+        return cluster;
     }
 
     public Catalog catalog() {

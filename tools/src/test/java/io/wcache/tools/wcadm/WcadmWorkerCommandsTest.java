@@ -21,8 +21,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code wcadm worker list|kill|start} against a three-worker one-process cluster
- * ({@code wcache serve --workers 3}), through worker-0's admin API.
+ * {@code wcadm worker list|kill|start} and {@code fs free} against a three-worker one-process
+ * cluster ({@code wcache serve --workers 3}), through worker-0's admin API.
  */
 class WcadmWorkerCommandsTest {
 
@@ -104,6 +104,49 @@ class WcadmWorkerCommandsTest {
         JsonNode back = wcadm("worker", "list", "--json").json().get(1);
         assertThat(back.get("state").asText()).isEqualTo("live");
         assertThat(back.get("running").asBoolean()).isTrue();
+    }
+
+    @Test
+    void fsFreeThroughOneWorkerFreesTheCopyOnTheWorkerHoldingItAndSaysSoInJson() throws Exception {
+        // WRITE_THROUGH: persisted at its commit (this cluster runs no persister).
+        cluster.worker("worker-0").catalog().cluster().putPathRule(new io.wcache.core.policy.PathRule(
+                io.wcache.core.path.NamespacePath.of("/demo/wt"), io.wcache.core.policy.WritePolicy.WRITE_THROUGH, 1));
+        cluster.workers().forEach(w -> w.cacheService().refreshPathConfig());
+        var ring = io.wcache.worker.cluster.HashRing.of(List.of("worker-0", "worker-1", "worker-2"));
+        String key = null;
+        for (int i = 0; key == null; i++) {
+            if (ring.owner(io.wcache.core.path.NamespacePath.of("/demo/wt/f" + i)).equals("worker-1")) {
+                key = "wt/f" + i;
+            }
+        }
+        int size = 3 << 20;
+        int s3Port = ((S3Frontend) cluster.worker("worker-0").frontends().get(0)).address().getPort();
+        var http = java.net.http.HttpClient.newHttpClient();
+        var put = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + s3Port + "/demo/" + key))
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(new byte[size])).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        long evictable = cluster.worker("worker-1").logStore().stats().evictableBytes();
+        assertThat(evictable).as("worker-1, the owner, holds the copy").isGreaterThanOrEqualTo(size);
+
+        WcadmCommandsTest.Result free = wcadm("fs", "free", "/demo/" + key, "--json");
+        assertThat(free.code()).as(free.err()).isZero();
+        String[] lines = free.out().strip().split("\n");
+        JsonNode done = AdminClient.JSON.readTree(lines[lines.length - 1]);
+        assertThat(done.get("done").asBoolean()).isTrue();
+        assertThat(done.get("bytes").asLong()).isEqualTo(size);
+        JsonNode workers = done.get("workers");
+        assertThat(workers).hasSize(2);
+        assertThat(workers.get(0).get("worker").asText()).isEqualTo("worker-0");
+        assertThat(workers.get(0).get("releasedBytes").asLong()).isZero();
+        assertThat(workers.get(1).get("worker").asText()).isEqualTo("worker-1");
+        assertThat(workers.get(1).get("releasedBytes").asLong()).isEqualTo(size);
+        assertThat(workers.get(1).has("error")).isFalse();
+        assertThat(cluster.worker("worker-1").logStore().stats().evictableBytes()).isLessThanOrEqualTo(evictable - size);
+
+        WcadmCommandsTest.Result again = wcadm("fs", "free", "/demo/" + key);
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.out()).contains("freed 0 cached bytes").doesNotContain("worker-1");
     }
 
     private WcadmCommandsTest.Result wcadm(String... args) {

@@ -69,6 +69,10 @@ public final class AdminApi {
     static final int BATCH = 500;
     /** The most entries one {@code fs ls} answer carries; more is reported as truncated. */
     static final int MAX_LIST = 100_000;
+    /** How long {@link #free} waits for each other worker holding a freed copy to release and reclaim it. */
+    static final Duration FREE_PEER_TIMEOUT = Duration.ofSeconds(60);
+    /** Other workers' extents a {@link #free} gathers before it asks their holders (bounds its memory). */
+    static final int FREE_PEER_BATCH = 20_000;
     public static final String VERSION = Optional.ofNullable(AdminApi.class.getPackage().getImplementationVersion())
             .orElse("0.1.0-SNAPSHOT");
 
@@ -380,9 +384,11 @@ public final class AdminApi {
     }
 
     /**
-     * Evicts the cached bytes of persisted files at or under {@code path}: their extents leave the
-     * index (reads then come from the UFS) and their space is reclaimed now. Unpersisted and
-     * transient data is never touched.
+     * Evicts the cached bytes of persisted files at or under {@code path} on every worker holding
+     * them: their extents leave the index (reads then come from the UFS), this worker releases its
+     * own and reclaims now, and each other worker holding some is asked to release them and reclaim
+     * now too (one not live is reported; its restart recovery drops what the index no longer
+     * references). Unpersisted and transient data is never touched.
      */
     public void free(String path, Consumer<Progress> progress) {
         NamespacePath p = NamespacePath.of(path);
@@ -394,7 +400,13 @@ public final class AdminApi {
         }
         long files = 0;
         long bytes = 0;
+        long ownBytes = 0;
         long skipped = 0;
+        String self = worker.options().workerId();
+        // The extents other workers hold, by worker: a copy is freed on the worker holding it.
+        Map<String, List<Extent>> elsewhere = new java.util.TreeMap<>();
+        Map<String, AdminViews.WorkerFreed> peers = new java.util.TreeMap<>();
+        List<AdminViews.WorkerFreed> freedOn = new ArrayList<>();
         String startAfter = "";
         boolean firstPage = true;
         while (true) {
@@ -420,14 +432,23 @@ public final class AdminApi {
                 List<Extent> dropped = new ArrayList<>();
                 for (Extent e : worker.catalog().files().extents(v.fileId())) {
                     if (worker.catalog().locations().replaceExtent(e, null)) {
-                        dropped.add(e);
                         bytes += e.length();
+                        if (self.equals(e.worker())) {
+                            dropped.add(e);
+                            ownBytes += e.length();
+                        } else {
+                            // Another worker's copy: it releases it itself (below), then reclaims.
+                            elsewhere.computeIfAbsent(e.worker(), w -> new ArrayList<>()).add(e);
+                        }
                     }
                 }
                 worker.readerPins().retire(v.fileId(), dropped);
-                if (!dropped.isEmpty()) {
+                if (!dropped.isEmpty() || elsewhere.values().stream().anyMatch(l -> !l.isEmpty())) {
                     files++;
                 }
+            }
+            if (elsewhere.values().stream().mapToInt(List::size).sum() >= FREE_PEER_BATCH) {
+                askPeers(elsewhere, peers);
             }
             progress.accept(new Progress("free", false, files, -1, bytes, startAfter, null));
             if (wasSingle) {
@@ -438,11 +459,40 @@ public final class AdminApi {
             }
         }
         var reclaim = worker.logStore().reclaimNow();
-        LOG.info("event=free path={} files={} bytes={} skipped_unpersisted={} freed_segment_bytes={}", p, files, bytes,
-                skipped, reclaim.freedBytes());
+        freedOn.add(new AdminViews.WorkerFreed(self, ownBytes, reclaim.freedBytes(), null));
+        askPeers(elsewhere, peers);
+        freedOn.addAll(peers.values());
+        StringBuilder where = new StringBuilder();
+        for (AdminViews.WorkerFreed f : freedOn) {
+            where.append(where.length() == 0 ? "" : "; ").append(f.worker()).append(f.error() != null
+                    ? ": not reached (" + f.error() + ")"
+                    : ": " + f.releasedBytes() + " bytes released, " + f.freedSegmentBytes() + " segment bytes reclaimed");
+        }
+        LOG.info("event=free path={} files={} bytes={} skipped_unpersisted={} freed_segment_bytes={} workers=\"{}\"", p,
+                files, bytes, skipped, reclaim.freedBytes(), where);
         progress.accept(new Progress("free", true, files, files, bytes, p.toString(),
                 "freed " + bytes + " cached bytes of " + files + " persisted files under " + p
-                        + (skipped > 0 ? " (" + skipped + " not yet persisted, kept)" : "")));
+                        + (skipped > 0 ? " (" + skipped + " not yet persisted, kept)" : "")
+                        + (peers.isEmpty() ? "" : " (" + where + ")"),
+                List.copyOf(freedOn)));
+    }
+
+    /**
+     * Has the workers holding the extents of {@code elsewhere} release them and reclaim at once,
+     * adds what each did to {@code peers} and empties {@code elsewhere}.
+     */
+    private void askPeers(Map<String, List<Extent>> elsewhere, Map<String, AdminViews.WorkerFreed> peers) {
+        if (elsewhere.isEmpty()) {
+            return;
+        }
+        for (var r : worker.clusterNode().releaseAndReclaim(elsewhere, FREE_PEER_TIMEOUT)) {
+            AdminViews.WorkerFreed had = peers.get(r.worker());
+            peers.put(r.worker(), had == null
+                    ? new AdminViews.WorkerFreed(r.worker(), r.releasedBytes(), r.freedBytes(), r.error())
+                    : new AdminViews.WorkerFreed(r.worker(), had.releasedBytes() + r.releasedBytes(),
+                            had.freedSegmentBytes() + r.freedBytes(), r.error() != null ? r.error() : had.error()));
+        }
+        elsewhere.clear();
     }
 
     // ---------------------------------------------------------------- orphans

@@ -75,6 +75,17 @@ public final class AdminViews {
 
     /** One NDJSON line of a long operation: progress lines, then one line with {@code done=true}. */
     public record Progress(String operation, boolean done, long processed, long total, long bytes, String current,
-                           String message) {
+                           String message, List<WorkerFreed> workers) {
+        public Progress(String operation, boolean done, long processed, long total, long bytes, String current,
+                        String message) {
+            this(operation, done, processed, total, bytes, current, message, null);
+        }
+    }
+
+    /**
+     * One worker's part in a {@code fs free} (on its last progress line): the cached bytes of the
+     * freed files it held, the segment-file bytes its reclaim pass freed, or why it was not reached.
+     */
+    public record WorkerFreed(String worker, long releasedBytes, long freedSegmentBytes, String error) {
     }
 }

@@ -223,6 +223,33 @@ public final class ClusterCacheService implements CacheService {
         });
     }
 
+    /**
+     * Sends {@code extents} (of {@code worker}, dropped from the Catalog here) to their holder,
+     * which releases them and runs an eviction and compaction pass at once. A holder that is not
+     * live or does not answer is reported, not waited for: its restart recovery drops what the
+     * Catalog no longer references.
+     */
+    CompletableFuture<PeerReclaim> releaseAndReclaim(String worker, List<Extent> extents) {
+        long bytes = extents.stream().mapToLong(Extent::length).sum();
+        Optional<Forward> to = reachable(worker);
+        if (to.isEmpty()) {
+            return CompletableFuture.completedFuture(new PeerReclaim(worker, 0, 0, worker + " is not live; "
+                    + bytes + " bytes it holds are dropped at its restart"));
+        }
+        ClusterMessages.Release.Builder r = ClusterMessages.Release.newBuilder().setReclaimNow(true);
+        extents.forEach(e -> r.addExtents(Wire.extent(e)));
+        return client.connect(worker, to.get().address())
+                .thenCompose(c -> c.call(Request.newBuilder().setRelease(r)).whenComplete((x, e) -> c.close()))
+                .handle((resp, e) -> {
+                    if (e != null) {
+                        view.invalidate();
+                        return new PeerReclaim(worker, 0, 0, FailureCause.of(e).getMessage());
+                    }
+                    return new PeerReclaim(worker, resp.getReclaimed().getReleasedBytes(),
+                            resp.getReclaimed().getFreedBytes(), null);
+                });
+    }
+
     // ---------------------------------------------------------------- answered here (shared metadata)
 
     @Override

@@ -38,6 +38,37 @@ public final class ClusterNode implements AutoCloseable {
         return new ClusterNode(server, client, service);
     }
 
+    /** How this worker reclaims at once when another asks (`wcadm fs free` through it); set by the worker. */
+    public void reclaimWith(java.util.function.Supplier<java.util.concurrent.CompletableFuture<Long>> reclaimer) {
+        server.reclaimWith(reclaimer);
+    }
+
+    /**
+     * Has each worker release its extents of {@code byWorker} (dropped from the Catalog by this
+     * one) and reclaim at once; one answer per worker in name order, each waited for at most
+     * {@code timeout} (then reported as not answering).
+     */
+    public java.util.List<PeerReclaim> releaseAndReclaim(java.util.Map<String, java.util.List<io.wcache.schema.catalog.Extent>> byWorker,
+                                                         Duration timeout) {
+        java.util.Map<String, java.util.concurrent.CompletableFuture<PeerReclaim>> asked = new java.util.TreeMap<>();
+        byWorker.forEach((w, extents) -> asked.put(w, service.releaseAndReclaim(w, extents)));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        java.util.List<PeerReclaim> out = new java.util.ArrayList<>();
+        asked.forEach((w, f) -> {
+            try {
+                out.add(f.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS));
+            } catch (java.util.concurrent.TimeoutException e) {
+                out.add(new PeerReclaim(w, 0, 0, w + " did not answer within " + timeout));
+            } catch (java.util.concurrent.ExecutionException e) {
+                out.add(new PeerReclaim(w, 0, 0, String.valueOf(e.getCause())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                out.add(new PeerReclaim(w, 0, 0, "interrupted"));
+            }
+        });
+        return out;
+    }
+
     /** What the frontends use: the local cache service, forwarding what another worker serves. */
     public CacheService service() {
         return service;

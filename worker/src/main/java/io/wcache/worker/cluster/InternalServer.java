@@ -48,6 +48,9 @@ public final class InternalServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup loops;
     private final Channel server;
+    /** Runs an eviction and compaction pass off the event loop; the segment bytes it freed. */
+    private volatile java.util.function.Supplier<CompletableFuture<Long>> reclaimer =
+            () -> CompletableFuture.completedFuture(0L);
 
     private InternalServer(WorkerCacheService cache, ReaderPins pins, String workerId, InetSocketAddress bind) {
         this.cache = cache;
@@ -82,6 +85,11 @@ public final class InternalServer implements AutoCloseable {
         InternalServer s = new InternalServer(cache, pins, workerId, bind);
         LOG.info("event=internal_transport_started worker={} address={}", workerId, s.addressText());
         return s;
+    }
+
+    /** What a release asking for an immediate reclaim runs (the worker's log store pass, on its I/O executor). */
+    void reclaimWith(java.util.function.Supplier<CompletableFuture<Long>> reclaimer) {
+        this.reclaimer = reclaimer;
     }
 
     public InetSocketAddress address() {
@@ -181,7 +189,13 @@ public final class InternalServer implements AutoCloseable {
                     List<Extent> extents = Wire.extents(req.getRelease(), workerId);
                     extents.stream().collect(Collectors.groupingBy(Extent::fileId)).forEach(pins::retire);
                     LOG.debug("event=extents_released_for_peer worker={} extents={}", workerId, extents.size());
-                    answer(ctx, id, CompletableFuture.completedFuture(Response.newBuilder().setOk(true)));
+                    if (!req.getRelease().getReclaimNow()) {
+                        answer(ctx, id, CompletableFuture.completedFuture(Response.newBuilder().setOk(true)));
+                        return;
+                    }
+                    long released = extents.stream().mapToLong(Extent::length).sum();
+                    answer(ctx, id, reclaimer.get().thenApply(freed -> Response.newBuilder().setReclaimed(
+                            ClusterMessages.Reclaimed.newBuilder().setReleasedBytes(released).setFreedBytes(freed))));
                 }
                 default -> fail(ctx, id, "unknown operation " + req.getOpCase());
             }
