@@ -31,8 +31,10 @@ public final class WcacheMetaData {
      * 11: File gains checksum and part_checksums, MultipartUpload and Part gain checksum (S3 flexible checksums).
      * 12: AccessControl records hold S3 owners and ACLs of buckets, objects and multipart uploads.
      * 13: BucketPolicy records hold S3 bucket policies.
+     * 14: S3 bucket versioning: File gains version_id, keep_versions, delete_marker, ufs_source and
+     * archive_first, Tombstone archive_first, MultipartUpload and AccessControl versioning.
      */
-    public static final int VERSION = 13;
+    public static final int VERSION = 14;
 
     /** Committed and writing files by (state, path): listings and per-path look-ups of sessions. */
     public static final String FILE_BY_STATE_PATH = "File$state_path";

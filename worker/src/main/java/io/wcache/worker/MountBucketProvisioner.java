@@ -63,7 +63,9 @@ final class MountBucketProvisioner implements BucketProvisioner {
             }
             var page = worker.cacheService().list(new ListQuery(NamespacePath.of("/" + bucket), "", "", "", 1,
                     Optional.empty())).join();
-            if (!page.objects().isEmpty() || !page.commonPrefixes().isEmpty()) {
+            // A versioned bucket's archived versions and delete markers count too, as on S3.
+            if (!page.objects().isEmpty() || !page.commonPrefixes().isEmpty()
+                    || !worker.cacheService().archivedVersions(bucket, "", "", 1).join().isEmpty()) {
                 throw new S3Exception(S3ErrorCode.BUCKET_NOT_EMPTY, "The bucket you tried to delete is not empty.");
             }
             if (!worker.catalog().files().tombstones("/" + bucket + "/", "", 1).isEmpty()) {

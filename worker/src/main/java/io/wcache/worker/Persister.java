@@ -26,6 +26,13 @@ public interface Persister extends AutoCloseable {
     default void replacedInUfs(io.wcache.core.path.NamespacePath path) {
     }
 
+    /**
+     * Work was queued in the Catalog without a committed event (a versioned bucket's delete marker,
+     * restored or archived versions): look at the persist queue soon. The default waits for the next poll.
+     */
+    default void queued() {
+    }
+
     /** Starts background work, polling the queue at least every {@code period}. */
     void start(Duration period);
 

@@ -16,9 +16,12 @@ import java.util.Objects;
  * @param objectAcls      a bucket's: whether any object of it has an ACL record
  * @param objectOwnership a bucket's S3 object ownership setting; empty when none
  * @param location        a bucket's location constraint as given at creation; empty when none
+ * @param versioning      a bucket's versioning status ({@code Enabled}, {@code Suspended}); empty when
+ *                        versioning was never enabled
  */
 public record AccessControl(String ownerId, String ownerName, List<Grant> grants, long generation,
-                            long versionTimeMs, boolean objectAcls, String objectOwnership, String location) {
+                            long versionTimeMs, boolean objectAcls, String objectOwnership, String location,
+                            String versioning) {
 
     public AccessControl {
         Objects.requireNonNull(ownerId, "ownerId");
@@ -26,6 +29,13 @@ public record AccessControl(String ownerId, String ownerName, List<Grant> grants
         grants = List.copyOf(grants);
         objectOwnership = objectOwnership == null ? "" : objectOwnership;
         location = location == null ? "" : location;
+        versioning = versioning == null ? "" : versioning;
+    }
+
+    /** An access control of a bucket that never had versioning enabled, or of an object. */
+    public AccessControl(String ownerId, String ownerName, List<Grant> grants, long generation,
+                         long versionTimeMs, boolean objectAcls, String objectOwnership, String location) {
+        this(ownerId, ownerName, grants, generation, versionTimeMs, objectAcls, objectOwnership, location, "");
     }
 
     /**
@@ -43,19 +53,24 @@ public record AccessControl(String ownerId, String ownerName, List<Grant> grants
 
     public AccessControl withGrants(String newOwnerId, String newOwnerName, List<Grant> newGrants) {
         return new AccessControl(newOwnerId, newOwnerName, newGrants, generation, versionTimeMs, objectAcls,
-                objectOwnership, location);
+                objectOwnership, location, versioning);
     }
 
     public AccessControl withVersion(long newGeneration, long newVersionTimeMs) {
         return new AccessControl(ownerId, ownerName, grants, newGeneration, newVersionTimeMs, objectAcls,
-                objectOwnership, location);
+                objectOwnership, location, versioning);
     }
 
     public AccessControl withObjectAcls(boolean any) {
-        return new AccessControl(ownerId, ownerName, grants, generation, versionTimeMs, any, objectOwnership, location);
+        return new AccessControl(ownerId, ownerName, grants, generation, versionTimeMs, any, objectOwnership, location, versioning);
     }
 
     public AccessControl withObjectOwnership(String ownership) {
-        return new AccessControl(ownerId, ownerName, grants, generation, versionTimeMs, objectAcls, ownership, location);
+        return new AccessControl(ownerId, ownerName, grants, generation, versionTimeMs, objectAcls, ownership, location, versioning);
+    }
+
+    public AccessControl withVersioning(String status) {
+        return new AccessControl(ownerId, ownerName, grants, generation, versionTimeMs, objectAcls, objectOwnership,
+                location, status);
     }
 }

@@ -113,6 +113,32 @@ public interface CacheService {
         return CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * S3 DeleteObject as a versioned bucket has it (docs/S3-COMPATIBILITY.md, Versioning): with a
+     * {@code versionId} ({@code "null"}: the null version), that version is removed (the current
+     * one: the newest older version becomes current again); without, in a bucket whose versioning
+     * is Enabled or Suspended, a delete marker becomes the latest version and the current version
+     * is kept; in any other bucket it is {@link #delete}.
+     */
+    default CompletableFuture<VersionedDelete> deleteVersioned(NamespacePath path, Optional<String> versionId) {
+        if (versionId.isPresent()) {
+            return CompletableFuture.failedFuture(new io.wcache.core.error.WcacheException.InvalidArgument(
+                    path.toString(), "object versions are not kept by this cache"));
+        }
+        return delete(path).thenApply(existed -> new VersionedDelete(existed, "", false));
+    }
+
+    /**
+     * The archived (non-current) versions and delete markers of bucket {@code bucket} whose keys
+     * start with {@code keyPrefix}, after the archive path {@code startAfter} (empty: from the
+     * first), at most {@code limit}, in archive-path order: each one's {@link ObjectInfo#path()} is
+     * its archive path ({@link io.wcache.core.path.ObjectVersions#parse} gives the key and id).
+     */
+    default CompletableFuture<List<ObjectInfo>> archivedVersions(String bucket, String keyPrefix, String startAfter,
+                                                                 int limit) {
+        return CompletableFuture.completedFuture(List.of());
+    }
+
     /** Starts a multipart upload of {@code path}; the object appears only on completion. */
     CompletableFuture<MultipartUpload> createMultipart(NamespacePath path, WriteOptions options);
 

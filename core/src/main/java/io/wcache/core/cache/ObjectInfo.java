@@ -17,14 +17,18 @@ import java.util.Optional;
  * for objects known only from the UFS); {@code checksum} is the flexible checksum stored with the
  * version, if one was (S3's {@code x-amz-checksum-*}), and {@code partChecksums} the base64 checksums
  * of a multipart object's parts, in part order (empty strings where a part had none; empty list when
- * not multipart or no part had one).
+ * not multipart or no part had one). {@code versionId} is the S3 version id of a versioned bucket's
+ * version (empty: the null version); {@code deleteMarker} marks a delete marker (an archived version
+ * without bytes, listed by ListObjectVersions).
  */
 public record ObjectInfo(NamespacePath path, long size, String etag, Instant lastModified, String contentType,
                          Map<String, String> userMetadata, PersistStatus persistStatus, WritePolicy policy,
                          long generation, List<Long> partSizes, Map<String, String> standardHeaders,
-                         Map<String, String> tags, Optional<ObjectChecksum> checksum, List<String> partChecksums) {
+                         Map<String, String> tags, Optional<ObjectChecksum> checksum, List<String> partChecksums,
+                         String versionId, boolean deleteMarker) {
 
     public ObjectInfo {
+        versionId = versionId == null ? "" : versionId;
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(etag, "etag");
         Objects.requireNonNull(lastModified, "lastModified");
@@ -36,6 +40,21 @@ public record ObjectInfo(NamespacePath path, long size, String etag, Instant las
         tags = tags == null ? Map.of() : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tags));
         checksum = checksum == null ? Optional.empty() : checksum;
         partChecksums = partChecksums == null ? List.of() : List.copyOf(partChecksums);
+    }
+
+    /** Information of an object of a bucket that never had versioning enabled. */
+    public ObjectInfo(NamespacePath path, long size, String etag, Instant lastModified, String contentType,
+                      Map<String, String> userMetadata, PersistStatus persistStatus, WritePolicy policy,
+                      long generation, List<Long> partSizes, Map<String, String> standardHeaders,
+                      Map<String, String> tags, Optional<ObjectChecksum> checksum, List<String> partChecksums) {
+        this(path, size, etag, lastModified, contentType, userMetadata, persistStatus, policy, generation, partSizes,
+                standardHeaders, tags, checksum, partChecksums, "", false);
+    }
+
+    /** The same information with the S3 version id {@code id} (empty: the null version). */
+    public ObjectInfo withVersionId(String id) {
+        return new ObjectInfo(path, size, etag, lastModified, contentType, userMetadata, persistStatus, policy,
+                generation, partSizes, standardHeaders, tags, checksum, partChecksums, id, deleteMarker);
     }
 
     /** Information without a checksum. */
@@ -50,7 +69,7 @@ public record ObjectInfo(NamespacePath path, long size, String etag, Instant las
     /** The same information with another part list, its sizes and checksums. */
     public ObjectInfo withParts(List<Long> sizes, List<String> checksums) {
         return new ObjectInfo(path, size, etag, lastModified, contentType, userMetadata, persistStatus, policy,
-                generation, sizes, standardHeaders, tags, checksum, checksums);
+                generation, sizes, standardHeaders, tags, checksum, checksums, versionId, deleteMarker);
     }
 
     /** Information without tags. */

@@ -483,12 +483,17 @@ public final class Persister implements AutoCloseable {
         String key = UfsRouter.keyOf(path);
         if (task.kind() == TaskKind.DELETE) {
             // The lane's memory of newer generations is gone once it went idle, and another worker's
-            // writes never reach it: only the Catalog can say this delete is still the path's state.
-            if (!stillDeleted(task)) {
+            // writes never reach it: only the Catalog can say this delete is still the path's state
+            // (the tombstone of this generation: a newer WRITE_BACK or WRITE_THROUGH commit removes
+            // it, a newer delete replaces it, a TRANSIENT commit keeps it).
+            Optional<Tombstone> tomb = catalog.files().tombstone(task.path())
+                    .filter(t -> t.generation() == task.generation());
+            if (tomb.isEmpty()) {
                 skipSuperseded(task);
                 return;
             }
             UnderFileSystem ufs = router.ufsFor(path);
+            copyArchivesFirst(ufs, tomb.get().archiveFirst());
             ufs.delete(key);
             catalog.persistQueue().markPersisted(task);
             deleted.incrementAndGet();
@@ -511,6 +516,13 @@ public final class Persister implements AutoCloseable {
         }
         List<Extent> extents = layout.get().extents();
         UnderFileSystem ufs = router.ufsFor(path);
+        copyArchivesFirst(ufs, f.versioning().archiveFirst());
+        if (!f.versioning().ufsSource().isEmpty()) {
+            // A version of a versioned bucket made current again: the object store has its bytes
+            // (at its archive key, or still at this key), so it is copied there rather than uploaded.
+            uploadFromUfs(task, f, ufs, key, extents);
+            return;
+        }
         PersistOutcome outcome;
         local.pin(f.fileId());
         try {
@@ -558,13 +570,78 @@ public final class Persister implements AutoCloseable {
         }
     }
 
+    private void uploadFromUfs(PersistTask task, FileVersion f, UnderFileSystem ufs, String key, List<Extent> extents) {
+        String source = f.versioning().ufsSource();
+        if (!source.equals(key)) {
+            long size = f.size();
+            ufs.put(key, new io.wcache.persister.ufs.UploadSource() {
+                @Override
+                public long length() {
+                    return size;
+                }
+
+                @Override
+                public java.io.InputStream open(long offset, long length) {
+                    return ufs.get(source, offset, length);
+                }
+            }, new PutOptions(f.contentType(), f.userMetadata(), f.standardHeaders()));
+        }
+        if (catalog.persistQueue().markPersisted(task) == PersistOutcome.PERSISTED) {
+            for (Extent e : extents) {
+                try {
+                    local.markPersisted(e);
+                } catch (RuntimeException ex) {
+                    LOG.warn("event=mark_evictable_failed path={} file_id={} offset={} error={}", task.path(), e.fileId(),
+                            e.offset(), ex.toString());
+                }
+            }
+            persisted.incrementAndGet();
+            persistedBytes.addAndGet(f.size());
+            LOG.debug("event=copied_in_ufs path={} generation={} source={}", task.path(), task.generation(), source);
+        } else {
+            superseded.incrementAndGet();
+        }
+    }
+
     /**
-     * Whether the Catalog still holds the tombstone this delete task was queued for: a newer
-     * {@code WRITE_BACK} or {@code WRITE_THROUGH} commit removes it, a newer delete replaces it; a
-     * {@code TRANSIENT} commit keeps it (its version never reaches the UFS, the old object must go).
+     * S3 bucket versioning: before this lane replaces or deletes its path's object-store object,
+     * the archived versions whose bytes are only there (persisted while current, then superseded)
+     * are copied to their archive keys. It runs in the path's lane, so the object is still the one
+     * each of them was; one already copied (or deleted since) is skipped, so a retry repeats nothing.
+     * A source that is gone marks that archived version damaged rather than blocking the lane.
      */
-    private boolean stillDeleted(PersistTask task) {
-        return catalog.files().tombstone(task.path()).filter(t -> t.generation() == task.generation()).isPresent();
+    private void copyArchivesFirst(UnderFileSystem ufs, List<String> archives) {
+        for (String a : archives) {
+            NamespacePath archive = NamespacePath.of(a);
+            Optional<FileVersion> found = catalog.files().lookup(archive);
+            if (found.isEmpty() || found.get().versioning().ufsSource().isEmpty()) {
+                continue;
+            }
+            FileVersion v = found.get();
+            String source = v.versioning().ufsSource();
+            Optional<io.wcache.persister.ufs.UfsObject> head = ufs.head(source);
+            if (head.isEmpty() || head.get().size() != v.size()) {
+                String why = "archived version " + v.versionId() + " was not found in the object store at '" + source
+                        + "' (" + (head.isEmpty() ? "missing" : head.get().size() + " bytes, not " + v.size()) + ")";
+                LOG.warn("event=archive_source_missing path={} source={} detail={}", archive, source, why);
+                catalog.files().archiveCopied(archive, v.fileId(), why);
+                continue;
+            }
+            long size = v.size();
+            ufs.put(UfsRouter.keyOf(archive), new io.wcache.persister.ufs.UploadSource() {
+                @Override
+                public long length() {
+                    return size;
+                }
+
+                @Override
+                public java.io.InputStream open(long offset, long length) {
+                    return ufs.get(source, offset, length);
+                }
+            }, new PutOptions(v.contentType(), v.userMetadata(), v.standardHeaders()));
+            catalog.files().archiveCopied(archive, v.fileId(), "");
+            LOG.debug("event=archived_from_ufs path={} source={}", archive, source);
+        }
     }
 
     private void skipSuperseded(PersistTask task) {

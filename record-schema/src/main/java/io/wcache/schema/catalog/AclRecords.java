@@ -14,7 +14,7 @@ final class AclRecords {
         WcacheRecords.AccessControl.Builder b = WcacheRecords.AccessControl.newBuilder().setBucket(bucket).setName(name)
                 .setOwnerId(a.ownerId()).setOwnerName(a.ownerName()).setGeneration(a.generation())
                 .setVersionTimeMs(a.versionTimeMs()).setObjectAcls(a.objectAcls())
-                .setObjectOwnership(a.objectOwnership()).setLocation(a.location());
+                .setObjectOwnership(a.objectOwnership()).setLocation(a.location()).setVersioning(a.versioning());
         for (AccessControl.Grant g : a.grants()) {
             b.addGrants(WcacheRecords.AclGrant.newBuilder().setGranteeType(g.granteeType()).setGrantee(g.grantee())
                     .setDisplayName(g.displayName()).setPermission(g.permission()));
@@ -29,7 +29,7 @@ final class AclRecords {
                         g.getPermission()))
                 .toList();
         return new AccessControl(r.getOwnerId(), r.getOwnerName(), grants, r.getGeneration(), r.getVersionTimeMs(),
-                r.getObjectAcls(), r.getObjectOwnership(), r.getLocation());
+                r.getObjectAcls(), r.getObjectOwnership(), r.getLocation(), r.getVersioning());
     }
 
     static WcacheRecords.AccessControl record(Message m) {

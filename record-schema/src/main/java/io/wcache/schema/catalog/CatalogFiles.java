@@ -6,6 +6,7 @@ import com.apple.foundationdb.tuple.Tuple;
 import io.wcache.core.metrics.Stage;
 import io.wcache.core.metrics.Stages;
 import io.wcache.core.path.NamespacePath;
+import io.wcache.core.path.ObjectVersions;
 import io.wcache.schema.WcacheMetaData;
 import io.wcache.schema.proto.WcacheRecords;
 import java.time.Instant;
@@ -246,6 +247,40 @@ public final class CatalogFiles {
      */
     public UfsReplacement replacedInUfs(NamespacePath path) {
         return transactions.run(t -> t.sessions.replacedInUfs(path));
+    }
+
+    /**
+     * S3 bucket versioning: the archived version {@code fileId} at {@code archive} was copied in
+     * the object store from the key where it was current to its archive key (or, with a
+     * {@code damage} description, its source was gone); see {@link VersionArchive}.
+     */
+    public boolean archiveCopied(NamespacePath archive, long fileId, String damage) {
+        return transactions.run(t -> t.versions.archiveCopied(archive, fileId, damage == null ? "" : damage));
+    }
+
+    /**
+     * S3 DeleteObject without a version id in a versioned bucket ({@code markerVersionId} empty in a
+     * Suspended one): archives the current version and adds a delete marker; see {@link VersionArchive}.
+     */
+    public VersionedDeleteResult deleteWithMarker(NamespacePath path, boolean enabled) {
+        long id = ids.next();
+        String vid = enabled ? ObjectVersions.versionIdOf(id) : "";
+        return transactions.run(t -> t.versions.deleteWithMarker(path, id, vid));
+    }
+
+    /** S3 DeleteObject of one version ({@code "null"}: the null version); see {@link VersionArchive}. */
+    public VersionedDeleteResult deleteVersion(NamespacePath path, String versionId) {
+        return transactions.run(t -> t.versions.deleteVersion(path, versionId));
+    }
+
+    /**
+     * The archived versions and delete markers of a bucket whose keys start with {@code keyPrefix}
+     * and whose archive path comes after {@code startAfter} (empty: from the start), at most
+     * {@code limit}, in archive-path order; with the archive path as each one's path.
+     */
+    public ListPage archivedVersions(String bucket, String keyPrefix, String startAfter, int limit) {
+        String prefix = ObjectVersions.archiveRoot(bucket) + "/" + keyPrefix;
+        return list(new ListRequest(prefix, "", startAfter, limit, Optional.empty()));
     }
 
     // ---------------------------------------------------------------- sweeps

@@ -13,6 +13,7 @@ import com.apple.foundationdb.tuple.Tuple;
 import com.google.protobuf.Message;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
+import io.wcache.core.path.ObjectVersions;
 import io.wcache.schema.WcacheMetaData;
 import io.wcache.schema.proto.WcacheRecords;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,8 @@ final class CommittedListing {
     /** Entries in key order: a {@link FileVersion} or a common prefix ({@code String}); one beyond the limit means more. */
     private final List<Object> entries = new ArrayList<>();
     private String low;
+    /** Whether archive paths are listed: not for a listing of objects, unless its prefix is inside an archive. */
+    private final boolean listsArchive;
     private boolean lowInclusive = true;
 
     CommittedListing(Tx t, ListRequest req) {
@@ -49,6 +52,20 @@ final class CommittedListing {
         this.delimiter = req.delimiter();
         this.limit = req.limit();
         this.low = prefix;
+        this.listsArchive = !req.objectsOnly() || archiveDirectory(prefix) != null;
+    }
+
+    /**
+     * The bucket archive directory ({@code /<bucket>/.wcache-versions/}) {@code path} is in, or null:
+     * those paths are listed only by a listing whose prefix is inside the archive.
+     */
+    static String archiveDirectory(String path) {
+        int slash = path.indexOf('/', 1);
+        if (slash < 0 || !path.startsWith(ObjectVersions.RESERVED_SEGMENT, slash + 1)) {
+            return null;
+        }
+        int end = slash + 1 + ObjectVersions.RESERVED_SEGMENT.length();
+        return path.length() > end && path.charAt(end) == '/' ? path.substring(0, end + 1) : null;
     }
 
     ListPage page() {
@@ -111,6 +128,17 @@ final class CommittedListing {
             RecordCursorIterator<FDBIndexedRecord<Message>> it = cursor.asIterator();
             while (it.hasNext()) {
                 WcacheRecords.File f = as(it.next().getRecord(), WcacheRecords.File.getDefaultInstance());
+                String archive = listsArchive ? null : archiveDirectory(f.getPath());
+                if (archive != null) {
+                    // A bucket's archived versions are never listed as objects: skip them all.
+                    String next = successor(archive);
+                    if (next == null) {
+                        return false;
+                    }
+                    low = next;
+                    lowInclusive = true;
+                    return true;
+                }
                 String common = commonPrefix(f.getPath());
                 if (common != null) {
                     entries.add(common);

@@ -27,9 +27,10 @@ public record FileVersion(NamespacePath path, long fileId, long generation, File
                           Instant createdTime, Instant lastWriteTime, Optional<Instant> committedTime,
                           String ownerWorker, List<String> replicaWorkers, List<Long> partSizes,
                           Map<String, String> standardHeaders, String damage, Map<String, String> tags,
-                          Optional<ObjectChecksum> checksum, List<String> partChecksums) {
+                          Optional<ObjectChecksum> checksum, List<String> partChecksums, VersionState versioning) {
 
     public FileVersion {
+        versioning = versioning == null ? VersionState.NONE : versioning;
         damage = damage == null ? "" : damage;
         userMetadata = Map.copyOf(userMetadata);
         replicaWorkers = List.copyOf(replicaWorkers);
@@ -38,6 +39,19 @@ public record FileVersion(NamespacePath path, long fileId, long generation, File
         tags = tags == null ? Map.of() : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tags));
         checksum = checksum == null ? Optional.empty() : checksum;
         partChecksums = partChecksums == null ? List.of() : List.copyOf(partChecksums);
+    }
+
+    /** A version of a bucket that never had versioning enabled. */
+    public FileVersion(NamespacePath path, long fileId, long generation, FileState state,
+                       PersistState persistState, WritePolicy policy, int writeReplicas, long size,
+                       String etag, long crc32c, String contentType, Map<String, String> userMetadata,
+                       Instant createdTime, Instant lastWriteTime, Optional<Instant> committedTime,
+                       String ownerWorker, List<String> replicaWorkers, List<Long> partSizes,
+                       Map<String, String> standardHeaders, String damage, Map<String, String> tags,
+                       Optional<ObjectChecksum> checksum, List<String> partChecksums) {
+        this(path, fileId, generation, state, persistState, policy, writeReplicas, size, etag, crc32c, contentType,
+                userMetadata, createdTime, lastWriteTime, committedTime, ownerWorker, replicaWorkers, partSizes,
+                standardHeaders, damage, tags, checksum, partChecksums, VersionState.NONE);
     }
 
     /** A version without a checksum. */
@@ -84,6 +98,11 @@ public record FileVersion(NamespacePath path, long fileId, long generation, File
                        String ownerWorker, List<String> replicaWorkers, List<Long> partSizes) {
         this(path, fileId, generation, state, persistState, policy, writeReplicas, size, etag, crc32c, contentType,
                 userMetadata, createdTime, lastWriteTime, committedTime, ownerWorker, replicaWorkers, partSizes, Map.of());
+    }
+
+    /** The S3 version id: empty for the null version. */
+    public String versionId() {
+        return versioning.versionId();
     }
 
     public SessionRef ref() {

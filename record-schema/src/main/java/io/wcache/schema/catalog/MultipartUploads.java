@@ -52,7 +52,7 @@ public final class MultipartUploads {
                     .setPath(request.path().toString()).setCreatedTimeMs(t.now).setOwnerWorker(request.ownerWorker())
                     .setContentType(request.contentType()).addAllUserMetadata(RecordMapping.keyValues(request.userMetadata()))
                     .addAllStandardHeaders(RecordMapping.keyValues(request.standardHeaders()))
-                    .addAllTags(RecordMapping.keyValues(request.tags()))
+                    .addAllTags(RecordMapping.keyValues(request.tags())).setVersioning(request.versioning())
                     .setPolicy(request.policy().name()).setWriteReplicas(request.writeReplicas())
                     .addAllReplicaWorkers(request.replicaWorkers()).build();
             if (checksum.isPresent()) {

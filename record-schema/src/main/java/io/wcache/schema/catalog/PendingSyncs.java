@@ -5,6 +5,7 @@ import com.apple.foundationdb.record.provider.foundationdb.FDBStoreTimer;
 import com.apple.foundationdb.tuple.Tuple;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.wcache.core.error.WcacheException;
+import io.wcache.core.path.NamespacePath;
 import io.wcache.schema.proto.WcacheRecords;
 import java.util.ArrayList;
 import java.util.List;
@@ -142,6 +143,9 @@ final class PendingSyncs {
             FileVersion v = RecordMapping.file(f);
             t.space.account(v, +1);
             restored = Optional.of(v);
+        } else if (current.getKeepVersions()) {
+            // A versioned bucket's commit archived the version it superseded: it becomes current again.
+            restored = t.versions.restoreNewest(NamespacePath.of(u.path));
         }
         return Optional.of(new RolledBack(RecordMapping.file(current), dropped, restored,
                 u.file == null ? List.of() : u.extents));

@@ -64,7 +64,16 @@ final class RecordMapping {
                 f.hasCommittedTimeMs() ? Optional.of(Instant.ofEpochMilli(f.getCommittedTimeMs())) : Optional.empty(),
                 f.getOwnerWorker(), f.getReplicaWorkersList(), f.getPartSizesList(), map(f.getStandardHeadersList()), f.getDamage(),
                 map(f.getTagsList()), f.hasChecksum() ? Optional.of(checksum(f.getChecksum())) : Optional.empty(),
-                f.getPartChecksumsList());
+                f.getPartChecksumsList(), versioning(f));
+    }
+
+    static VersionState versioning(WcacheRecords.File f) {
+        if (!f.hasVersionId() && !f.getKeepVersions() && !f.getDeleteMarker() && !f.hasUfsSource()
+                && f.getArchiveFirstCount() == 0) {
+            return VersionState.NONE;
+        }
+        return new VersionState(f.getVersionId(), f.getKeepVersions(), f.getDeleteMarker(), f.getUfsSource(),
+                f.getArchiveFirstList());
     }
 
     static Extent extent(WcacheRecords.Extent e) {
@@ -79,7 +88,7 @@ final class RecordMapping {
 
     static Tombstone tombstone(WcacheRecords.Tombstone t) {
         return new Tombstone(NamespacePath.of(t.getPath()), t.getGeneration(), t.getFileId(),
-                Instant.ofEpochMilli(t.getDeletedTimeMs()));
+                Instant.ofEpochMilli(t.getDeletedTimeMs()), t.getArchiveFirstList());
     }
 
     static PersistTask task(WcacheRecords.PersistTask t) {
@@ -101,7 +110,8 @@ final class RecordMapping {
         return new MultipartUploadInfo(u.getUploadId(), NamespacePath.of(u.getPath()), WritePolicy.valueOf(u.getPolicy()),
                 Math.max(1, u.getWriteReplicas()), u.getOwnerWorker(), u.getReplicaWorkersList(), u.getContentType(),
                 map(u.getUserMetadataList()), Instant.ofEpochMilli(u.getCreatedTimeMs()), map(u.getStandardHeadersList()),
-                map(u.getTagsList()), u.hasChecksum() ? Optional.of(checksum(u.getChecksum())) : Optional.empty());
+                map(u.getTagsList()), u.hasChecksum() ? Optional.of(checksum(u.getChecksum())) : Optional.empty(),
+                u.getVersioning());
     }
 
     static PartInfo part(WcacheRecords.Part p) {

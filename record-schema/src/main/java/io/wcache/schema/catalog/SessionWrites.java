@@ -2,6 +2,7 @@ package io.wcache.schema.catalog;
 
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
+import io.wcache.core.path.ObjectVersions;
 import io.wcache.core.policy.PathRule;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.schema.proto.WcacheRecords;
@@ -85,6 +86,17 @@ final class SessionWrites {
                 .addAllTags(RecordMapping.keyValues(req.tags())).setCreatedTimeMs(t.now)
                 .setLastWriteTimeMs(t.now).setOwnerWorker(req.ownerWorker())
                 .addAllReplicaWorkers(req.replicaWorkers()).build();
+        if (!req.versioning().isEmpty()) {
+            if (req.policy() != WritePolicy.WRITE_BACK) {
+                throw new WcacheException.InvalidArgument(p, "a versioned bucket keeps versions of WRITE_BACK paths only;"
+                        + " this path's policy is " + req.policy());
+            }
+            WcacheRecords.File.Builder vb = rec.toBuilder().setKeepVersions(true);
+            if (req.versioning().equals(BeginRequest.ENABLED)) {
+                vb.setVersionId(ObjectVersions.versionIdOf(fileId));
+            }
+            rec = vb.build();
+        }
         if (defer) {
             deferred.put(fileId, rec);
             deferredExtents.put(fileId, new TreeMap<>());
@@ -177,11 +189,28 @@ final class SessionWrites {
         pathStates.remove(p);
         Optional<FileVersion> superseded = Optional.empty();
         List<Extent> supersededExtents = List.of();
-        if (current != null) {
+        WcacheRecords.File.Builder cb = s.toBuilder();
+        boolean archived = current != null && s.getKeepVersions() && t.versions.archives(current, s);
+        if (archived) {
+            VersionArchive.Archived a = t.versions.archive(p, current);
+            cb.addAllArchiveFirst(a.archiveFirst());
+            supersededExtents = a.displacedExtents();
+            superseded = a.displaced();
+        } else if (current != null) {
+            // Copies still owed to archived versions from the object-store object travel with it.
+            cb.addAllArchiveFirst(current.getArchiveFirstList());
             supersededExtents = t.files.removeCommitted(p, current);
             superseded = Optional.of(RecordMapping.file(current));
+        } else if (tomb != null) {
+            cb.addAllArchiveFirst(tomb.getArchiveFirstList());
         }
-        WcacheRecords.File.Builder cb = s.toBuilder().setState(WcacheRecords.FileState.COMMITTED)
+        if (s.getKeepVersions() && s.getVersionId().isEmpty() && superseded.isEmpty()) {
+            // A null version replaces the archived null version, as on S3.
+            VersionArchive.Archived displaced = t.versions.dropArchivedNull(ref.path());
+            supersededExtents = displaced.displacedExtents();
+            superseded = displaced.displaced();
+        }
+        cb.setState(WcacheRecords.FileState.COMMITTED)
                 .setGeneration(generation).setPersistState(persistStateAfterCommit(policy)).setSize(req.size())
                 .setEtag(req.etag()).setCrc32C(req.crc32c()).setCommittedTimeMs(t.now).setLastWriteTimeMs(t.now);
         req.checksum().ifPresent(c -> cb.setChecksum(RecordMapping.checksum(c)));
@@ -191,7 +220,10 @@ final class SessionWrites {
         FileVersion result = RecordMapping.file(committed);
         t.space.account(result, +1);
         if (pendingSync) {
-            t.pending.record(p, ref.fileId(), generation, current, supersededExtents, existingTask, tomb);
+            // An archived version is not removed: a rollback brings it back from the archive
+            // (VersionArchive.restoreNewest), so the undo holds no version of its own.
+            t.pending.record(p, ref.fileId(), generation, archived ? null : current,
+                    archived ? List.of() : supersededExtents, existingTask, tomb);
         }
         boolean queued = settleUfsWork(policy, p, committed, tomb, existingTask);
         return new CommitResult(result, superseded, supersededExtents, queued);

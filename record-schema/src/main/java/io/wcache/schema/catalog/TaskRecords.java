@@ -122,7 +122,9 @@ final class TaskRecords {
                 delete(p);
                 return PersistOutcome.SUPERSEDED;
             }
-            WcacheRecords.File persisted = f.toBuilder().setPersistState(WcacheRecords.PersistState.PERSISTED).build();
+            // A version made current again from the object store is at this path's key once uploaded.
+            WcacheRecords.File persisted = f.toBuilder().setPersistState(WcacheRecords.PersistState.PERSISTED)
+                    .clearUfsSource().build();
             t.store.saveRecord(persisted);
             t.space.account(RecordMapping.file(f), -1);
             t.space.account(RecordMapping.file(persisted), +1);

@@ -38,6 +38,7 @@ final class Tx {
     final TaskRecords tasks;
     final SpaceCounters space;
     final PendingSyncs pending;
+    final VersionArchive versions;
 
     Tx(FDBRecordContext ctx, FDBRecordStore store, Subspace counters, long now) {
         this.ctx = ctx;
@@ -50,6 +51,7 @@ final class Tx {
         this.tasks = new TaskRecords(this);
         this.space = new SpaceCounters(this);
         this.pending = new PendingSyncs(this);
+        this.versions = new VersionArchive(this);
     }
 
     /** Records in {@code range}, in key order, at most {@code max}. */

@@ -230,7 +230,7 @@ final class UploadRecords {
         return new BeginRequest(NamespacePath.of(u.getPath()), WritePolicy.valueOf(u.getPolicy()),
                 Math.max(1, u.getWriteReplicas()), u.getOwnerWorker(), u.getReplicaWorkersList(), u.getContentType(),
                 RecordMapping.map(u.getUserMetadataList()), RecordMapping.map(u.getStandardHeadersList()),
-                RecordMapping.map(u.getTagsList()));
+                RecordMapping.map(u.getTagsList()), u.getVersioning());
     }
 
     /**

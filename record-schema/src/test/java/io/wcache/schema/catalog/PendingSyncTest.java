@@ -23,11 +23,15 @@ class PendingSyncTest {
     }
 
     private long pendingWrite(String path, int chunks, long chunkSize) {
+        return pendingWrite(path, chunks, chunkSize, "");
+    }
+
+    private long pendingWrite(String path, int chunks, long chunkSize, String versioning) {
         long size = chunks * chunkSize;
         long id = catalog.files().reserveFileId();
         SessionRef s = new SessionRef(p(path), id);
         List<OpOutcome> out = catalog.files().apply(List.of(
-                new CatalogOp.Begin(BeginRequest.of(p(path), WritePolicy.WRITE_BACK, "w1"), id),
+                new CatalogOp.Begin(BeginRequest.of(p(path), WritePolicy.WRITE_BACK, "w1").withVersioning(versioning), id),
                 new CatalogOp.AddExtents(s, CatalogFixture.extents(id, chunks, chunkSize)),
                 new CatalogOp.Commit(s, new CommitRequest(size, "etag-" + id, id), true)));
         assertThat(out).allMatch(o -> o instanceof OpOutcome.Success);
@@ -58,6 +62,28 @@ class PendingSyncTest {
         assertThat(task.generation()).isEqualTo(3);
         assertThat(catalog.files().pendingSyncs()).isEmpty();
         assertThat(catalog.files().rollBackUnsynced(v2)).as("once").isEmpty();
+    }
+
+    @Test
+    void aVersionedOverwriteRolledBackBringsTheArchivedVersionBackAndLeavesNoCopyInTheArchive() {
+        long v1 = pendingWrite("/m/v", 2, 10, BeginRequest.ENABLED);
+        catalog.files().apply(List.of(new CatalogOp.ConfirmSynced(List.of(v1))));
+        List<Extent> v1Extents = catalog.files().extents(v1);
+        long v2 = pendingWrite("/m/v", 1, 10, BeginRequest.ENABLED);
+        NamespacePath archived = io.wcache.core.path.ObjectVersions.archivePath(p("/m/v"),
+                io.wcache.core.path.ObjectVersions.versionIdOf(v1));
+        assertThat(catalog.files().lookup(archived).orElseThrow().fileId()).isEqualTo(v1);
+
+        RolledBack r = catalog.files().rollBackUnsynced(v2).orElseThrow();
+
+        assertThat(r.restored().orElseThrow().fileId()).isEqualTo(v1);
+        FileVersion now = catalog.files().lookup(p("/m/v")).orElseThrow();
+        assertThat(now.fileId()).isEqualTo(v1);
+        assertThat(now.versionId()).isEqualTo(io.wcache.core.path.ObjectVersions.versionIdOf(v1));
+        assertThat(catalog.files().extents(v1)).isEqualTo(v1Extents);
+        assertThat(catalog.files().lookup(archived)).as("one version, one path").isEmpty();
+        assertThat(catalog.files().archivedVersions("m", "v", "", 10).files()).isEmpty();
+        assertThat(catalog.persistQueue().pendingTasks(10)).extracting(PersistTask::fileId).containsExactly(v1);
     }
 
     @Test

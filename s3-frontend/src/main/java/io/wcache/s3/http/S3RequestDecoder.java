@@ -255,6 +255,7 @@ public final class S3RequestDecoder extends ChannelInboundHandlerAdapter {
                 .set(HttpHeaderNames.CONTENT_LENGTH, body.length)
                 .set("x-amz-request-id", requestId);
         error.retryAfter().ifPresent(d -> resp.headers().set(HttpHeaderNames.RETRY_AFTER, Math.max(1, d.toSeconds())));
+        error.headers().forEach((k, v) -> resp.headers().set(k, v));
         return resp;
     }
 

@@ -219,6 +219,11 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
 
     NamespacePath objectPath(String bucket, String key) {
         requireBucket(bucket);
+        if (io.wcache.core.path.ObjectVersions.isReservedKey(key)) {
+            throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_ARGUMENT, unstorableKey(key, "the first segment '"
+                    + io.wcache.core.path.ObjectVersions.RESERVED_SEGMENT + "' is reserved for the bucket's object"
+                    + " versions"), "/" + bucket + "/" + key));
+        }
         try {
             return NamespacePath.of("/" + bucket + "/" + key);
         } catch (io.wcache.core.error.WcacheException.InvalidPath e) {
@@ -682,6 +687,9 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
                 name.equals(StandardHeaders.EXPIRES) ? expires(value) : value));
         if (!info.tags().isEmpty()) {
             h.set("x-amz-tagging-count", info.tags().size());
+        }
+        if (!info.versionId().isEmpty()) {
+            h.set(S3Versions.VERSION_ID_HEADER, info.versionId());
         }
     }
 

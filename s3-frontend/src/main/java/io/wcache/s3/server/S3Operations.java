@@ -101,8 +101,7 @@ final class S3Operations {
             case LIST_OBJECTS_V2 -> listObjects(true);
             case GET_OBJECT -> getObject();
             case HEAD_OBJECT -> headObject();
-            case DELETE_OBJECT -> cache.delete(handler.objectPath(r))
-                    .thenApply(existed -> S3Handler.empty(HttpResponseStatus.NO_CONTENT));
+            case DELETE_OBJECT -> deleteObject();
             case COPY_OBJECT -> copyObject();
             case UPLOAD_PART_COPY -> uploadPartCopy();
             case CREATE_MULTIPART_UPLOAD -> createMultipart();
@@ -232,8 +231,10 @@ final class S3Operations {
     // ------------------------------------------------------------------ objects
 
     private CompletableFuture<FullHttpResponse> getObject() {
-        NamespacePath path = handler.objectPath(r);
-        return cache.open(path).thenApplyAsync(reader -> {
+        NamespacePath key = handler.objectPath(r);
+        return versions().resolve(key, S3Versions.requested(r), r.resource()).thenCompose(cache::open)
+                .exceptionallyCompose(e -> notFound(key, e))
+                .thenApplyAsync(reader -> {
             try {
                 return serveGet(reader);
             } catch (RuntimeException e) {
@@ -260,11 +261,58 @@ final class S3Operations {
         return null;
     }
 
-    private CompletableFuture<FullHttpResponse> headObject() {
+    /**
+     * A GET or HEAD that found nothing: in a versioned bucket, a {@code 404} saying whether the
+     * latest version is a delete marker; any other failure as it is.
+     */
+    private <T> CompletableFuture<T> notFound(NamespacePath key, Throwable e) {
+        Throwable t = S3Handler.unwrap(e);
+        boolean missing = t instanceof WcacheException.NotFound
+                || (t instanceof S3Exception s3 && s3.error().code() == S3ErrorCode.NO_SUCH_KEY);
+        if (!missing || S3Versions.requested(r).isPresent()) {
+            return CompletableFuture.failedFuture(t);
+        }
+        return shared.access().bucketAcl(bucket()).thenCompose(acl -> acl.versioning().isEmpty()
+                ? CompletableFuture.failedFuture(t)
+                : versions().noSuchKey(key, r.resource()).thenCompose(CompletableFuture::failedFuture));
+    }
+
+    private S3Versions versions() {
+        return new S3Versions(cache);
+    }
+
+    /**
+     * DeleteObject: with {@code versionId}, that version; in a versioned bucket without, a delete
+     * marker (both say so in {@code x-amz-delete-marker} and {@code x-amz-version-id}).
+     */
+    private CompletableFuture<FullHttpResponse> deleteObject() {
         NamespacePath path = handler.objectPath(r);
-        return cache.stat(path).thenApply(o -> {
-            ObjectInfo info = o.orElseThrow(() -> new S3Exception(S3Error.of(S3ErrorCode.NO_SUCH_KEY, null,
-                    r.resource())));
+        Optional<String> vid = S3Versions.requested(r);
+        if (vid.isPresent() && !io.wcache.core.path.ObjectVersions.isVersionId(vid.get())) {
+            return CompletableFuture.failedFuture(new S3Exception(S3Error.of(S3ErrorCode.INVALID_ARGUMENT,
+                    "Invalid version id specified", r.resource())));
+        }
+        return cache.deleteVersioned(path, vid).thenApply(d -> {
+            FullHttpResponse resp = S3Handler.empty(HttpResponseStatus.NO_CONTENT);
+            if (d.deleteMarker()) {
+                resp.headers().set(S3Versions.DELETE_MARKER_HEADER, "true");
+            }
+            if (!d.versionId().isEmpty()) {
+                resp.headers().set(S3Versions.VERSION_ID_HEADER, d.versionId());
+            } else if (vid.isPresent()) {
+                resp.headers().set(S3Versions.VERSION_ID_HEADER, vid.get());
+            }
+            return resp;
+        });
+    }
+
+    private CompletableFuture<FullHttpResponse> headObject() {
+        NamespacePath key = handler.objectPath(r);
+        return versions().resolve(key, S3Versions.requested(r), r.resource()).thenCompose(cache::stat)
+                .thenCompose(o -> o.isPresent() ? done(o) : notFound(key,
+                        new S3Exception(S3Error.of(S3ErrorCode.NO_SUCH_KEY, null, r.resource()))))
+                .thenApply(o -> {
+            ObjectInfo info = o.orElseThrow();
             FullHttpResponse early = preconditions(info);
             if (early != null) {
                 return early;
@@ -395,6 +443,9 @@ final class S3Operations {
                 ? done(info) : shared.access().afterWrite(r, x.user(), info).thenApply(v -> info)).thenApply(info -> {
             FullHttpResponse resp = S3Handler.empty(HttpResponseStatus.OK);
             resp.headers().set(HttpHeaderNames.ETAG, S3Handler.quote(info.etag()));
+            if (!info.versionId().isEmpty()) {
+                resp.headers().set(S3Versions.VERSION_ID_HEADER, info.versionId());
+            }
             payload.checksum().ifPresent(c -> resp.headers().set(c.algorithm().headerName(), c.base64()));
             if (checksum.isPresent() && r.operation() == S3Operation.PUT_OBJECT) {
                 resp.headers().set(StoredChecksums.TYPE_HEADER, checksum.get().type());
@@ -432,17 +483,22 @@ final class S3Operations {
         handler.requireBucket(bucket());
         DeleteRequest req = S3XmlParser.parseDelete(body);
         List<String> deleted = new ArrayList<>();
+        List<io.wcache.s3.xml.S3XmlModel.Deleted> versioned = new ArrayList<>();
         List<DeleteError> errors = new ArrayList<>();
         CompletableFuture<java.util.Set<String>> refused = shared.access().deniedDeletes(r, x.user(), handler,
                 req.objects().stream().map(ObjectIdentifier::key).toList());
         CompletableFuture<Void> chain = refused.thenApply(d -> null);
         for (ObjectIdentifier id : req.objects()) {
             chain = chain.thenCompose(v -> (refused.join().contains(id.key())
-                    ? CompletableFuture.<Boolean>failedFuture(new S3Exception(S3ErrorCode.ACCESS_DENIED, "Access Denied"))
-                    : deleteOne(id.key())).handle((ok, e) -> {
+                    ? CompletableFuture.<io.wcache.core.cache.VersionedDelete>failedFuture(
+                            new S3Exception(S3ErrorCode.ACCESS_DENIED, "Access Denied"))
+                    : deleteOne(id.key(), id.versionId())).handle((d, e) -> {
                 if (e == null) {
                     synchronized (deleted) {
                         deleted.add(id.key());
+                        // As S3: the version named, and the delete marker made (or deleted by id).
+                        versioned.add(new io.wcache.s3.xml.S3XmlModel.Deleted(id.key(), id.versionId().orElse(""),
+                                d.deleteMarker(), d.deleteMarker() ? d.versionId() : ""));
                     }
                 } else {
                     S3Error err = handler.toS3Error(x, e);
@@ -456,14 +512,18 @@ final class S3Operations {
         return chain.thenApply(v -> {
             synchronized (deleted) {
                 return S3Handler.xml(HttpResponseStatus.OK,
-                        S3XmlWriter.deleteResult(new DeleteResult(deleted, errors), req.quiet()));
+                        S3XmlWriter.deleteResult(new DeleteResult(deleted, errors, versioned), req.quiet()));
             }
         });
     }
 
-    private CompletableFuture<Boolean> deleteOne(String key) {
+    private CompletableFuture<io.wcache.core.cache.VersionedDelete> deleteOne(String key, Optional<String> versionId) {
         try {
-            return cache.delete(handler.objectPath(bucket(), key));
+            if (versionId.isPresent() && !io.wcache.core.path.ObjectVersions.isVersionId(versionId.get())) {
+                throw new S3Exception(S3Error.of(S3ErrorCode.INVALID_ARGUMENT, "Invalid version id specified",
+                        "/" + bucket() + "/" + key));
+            }
+            return cache.deleteVersioned(handler.objectPath(bucket(), key), versionId);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -487,7 +547,8 @@ final class S3Operations {
                     "Unknown tagging directive: " + tagDirective));
         }
         boolean replaceTags = tagDirective != null && tagDirective.equalsIgnoreCase("REPLACE");
-        return cache.open(src).thenCompose(reader -> {
+        return versions().resolve(src, cs.versionId(), "/" + cs.bucket() + "/" + cs.key()).thenCompose(cache::open)
+                .thenCompose(reader -> {
             CompletableFuture<ObjectInfo> copied;
             try {
                 ObjectInfo info = reader.info();
@@ -511,8 +572,15 @@ final class S3Operations {
             }
             return copied.whenComplete((i, e) -> reader.close());
         }).thenCompose(info -> shared.access().afterWrite(r, x.user(), info).thenApply(v -> info))
-                .thenApply(info -> S3Handler.xml(HttpResponseStatus.OK,
-                S3XmlWriter.copyObjectResult(S3Handler.quote(info.etag()), info.lastModified(), info.checksum())));
+                .thenApply(info -> {
+                    FullHttpResponse resp = S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.copyObjectResult(
+                            S3Handler.quote(info.etag()), info.lastModified(), info.checksum()));
+                    if (!info.versionId().isEmpty()) {
+                        resp.headers().set(S3Versions.VERSION_ID_HEADER, info.versionId());
+                    }
+                    cs.versionId().ifPresent(v -> resp.headers().set("x-amz-copy-source-version-id", v));
+                    return resp;
+                });
     }
 
     private CompletableFuture<FullHttpResponse> uploadPartCopy() {
@@ -525,7 +593,8 @@ final class S3Operations {
                     "Unknown tagging directive: " + tagDirective));
         }
         // A part copied into an upload created with a checksum algorithm gets that checksum of its bytes.
-        return cache.multipartUpload(dst, r.uploadId().orElseThrow()).thenCompose(upload -> cache.open(src)
+        return cache.multipartUpload(dst, r.uploadId().orElseThrow()).thenCompose(upload -> versions()
+                .resolve(src, cs.versionId(), "/" + cs.bucket() + "/" + cs.key()).thenCompose(cache::open)
                 .thenCompose(reader -> {
             CompletableFuture<ObjectInfo> copied;
             try {
@@ -640,9 +709,15 @@ final class S3Operations {
             }
             return CompletableFuture.<ObjectInfo>failedFuture(e);
         }).thenCompose(f -> f).thenCompose(info -> shared.access().afterComplete(r, uploadId, info)
-                .thenApply(v -> info)).thenApply(info -> S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.completeMultipartUpload(
-                "/" + bucket() + "/" + r.key().orElse(""), bucket(), r.key().orElse(""),
-                S3Handler.quote(info.etag()), info.checksum())));
+                .thenApply(v -> info)).thenApply(info -> {
+                    FullHttpResponse resp = S3Handler.xml(HttpResponseStatus.OK, S3XmlWriter.completeMultipartUpload(
+                            "/" + bucket() + "/" + r.key().orElse(""), bucket(), r.key().orElse(""),
+                            S3Handler.quote(info.etag()), info.checksum()));
+                    if (!info.versionId().isEmpty()) {
+                        resp.headers().set(S3Versions.VERSION_ID_HEADER, info.versionId());
+                    }
+                    return resp;
+                });
     }
 
     private CompletableFuture<ObjectInfo> completeNamed(NamespacePath path, String uploadId, CompleteMultipartUpload req,

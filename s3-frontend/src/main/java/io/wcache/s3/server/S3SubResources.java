@@ -31,9 +31,10 @@ import java.util.regex.Pattern;
 
 /**
  * The sub-resources S3 clients probe, answered as an AWS bucket with nothing configured answers
- * them (docs/S3-COMPATIBILITY.md): versioning never enabled, every object its {@code null}
- * version, no CORS, lifecycle, encryption, website or bucket tags, and object attributes from the
- * stored object; ACLs, ownership controls and bucket policies as stored (S3Access).
+ * them (docs/S3-COMPATIBILITY.md), except what is kept: the versioning status (and
+ * ListObjectVersions, {@link S3Versions}), object tags; no CORS, lifecycle, encryption, website or
+ * bucket tags, and object attributes from the stored object; ACLs, ownership controls and bucket
+ * policies as stored (S3Access).
  */
 final class S3SubResources {
     private final S3Handler.Exchange x;
@@ -55,7 +56,13 @@ final class S3SubResources {
             case LIST_OBJECT_VERSIONS -> listVersions();
             case GET_BUCKET_VERSIONING -> {
                 handler.requireBucket(bucket());
-                yield done(xml(new XmlWriter().root("VersioningConfiguration").end()));
+                yield access.bucketAcl(bucket()).thenApply(acl -> {
+                    XmlWriter w = new XmlWriter().root("VersioningConfiguration");
+                    if (!acl.versioning().isEmpty()) {
+                        w.element("Status", acl.versioning());
+                    }
+                    return xml(w.end());
+                });
             }
             case PUT_BUCKET_VERSIONING -> putVersioning(body);
             case GET_BUCKET_ACL -> {
@@ -98,7 +105,15 @@ final class S3SubResources {
                                                     requestedGrants(body, S3Acl.owner(acl), S3Acl.owner(b)))
                                             .withVersion(info.generation(), info.lastModified().toEpochMilli())))))
                     .thenApply(v -> S3Handler.empty(HttpResponseStatus.OK));
-            case GET_OBJECT_ATTRIBUTES -> existing().thenApply(this::attributes);
+            case GET_OBJECT_ATTRIBUTES -> new S3Versions(cache).resolve(handler.objectPath(r), S3Versions.requested(r),
+                    r.resource()).thenCompose(cache::stat).thenApply(o -> o.orElseThrow(() -> new S3Exception(
+                            S3Error.of(S3ErrorCode.NO_SUCH_KEY, null, r.resource())))).thenApply(info -> {
+                        FullHttpResponse resp = attributes(info);
+                        if (!info.versionId().isEmpty()) {
+                            resp.headers().set(S3Versions.VERSION_ID_HEADER, info.versionId());
+                        }
+                        return resp;
+                    });
             case GET_BUCKET_POLICY -> {
                 handler.requireBucket(bucket());
                 yield access.policyDocument(bucket()).thenApply(doc -> {
@@ -157,7 +172,10 @@ final class S3SubResources {
 
     private static final Pattern STATUS = Pattern.compile("<Status>\\s*([A-Za-z]*)\\s*</Status>");
 
-    /** Suspended (what a never-versioned bucket is, as far as writes go) is accepted; Enabled is not implemented. */
+    /**
+     * PutBucketVersioning: {@code Enabled} or {@code Suspended}, stored with the bucket (its
+     * AccessControl record); once set, a bucket is versioned for good (S3 has no way back either).
+     */
     private CompletableFuture<FullHttpResponse> putVersioning(byte[] body) {
         handler.requireBucket(bucket());
         String text = new String(body == null ? new byte[0] : body, StandardCharsets.UTF_8);
@@ -165,19 +183,40 @@ final class S3SubResources {
         if (!text.contains("VersioningConfiguration")) {
             throw new S3Exception(S3ErrorCode.MALFORMED_XML, null);
         }
-        if (m.find() && m.group(1).equals("Enabled")) {
-            throw new S3Exception(S3ErrorCode.NOT_IMPLEMENTED, "Bucket versioning is not implemented by wcache:"
-                    + " every object has one version, the null version");
-        }
         if (text.contains("<MfaDelete>Enabled")) {
             throw new S3Exception(S3ErrorCode.NOT_IMPLEMENTED, "MFA delete is not implemented by wcache");
         }
-        return done(S3Handler.empty(HttpResponseStatus.OK));
+        if (!m.find()) {
+            return done(S3Handler.empty(HttpResponseStatus.OK)); // nothing to change
+        }
+        String status = m.group(1);
+        if (!status.equals("Enabled") && !status.equals("Suspended")) {
+            throw new S3Exception(S3ErrorCode.MALFORMED_XML, null);
+        }
+        return access.bucketAcl(bucket()).thenCompose(acl -> acl.versioning().equals(status) ? done((Void) null)
+                : access.putBucketAcl(bucket(), acl.withVersioning(status)))
+                .thenApply(v -> S3Handler.empty(HttpResponseStatus.OK));
     }
 
     private CompletableFuture<FullHttpResponse> listVersions() {
         handler.requireBucket(bucket());
         ListParams p = r.list().orElseThrow();
+        if (io.wcache.core.path.ObjectVersions.isReservedKey(p.prefix())
+                || p.prefix().startsWith(io.wcache.core.path.ObjectVersions.RESERVED_SEGMENT + "/")) {
+            return access.bucketAcl(bucket()).thenApply(acl -> xml(versions(p,
+                    new ListResult(List.of(), List.of(), Optional.empty()), S3Acl.owner(acl))));
+        }
+        S3Versions versions = new S3Versions(cache);
+        return access.bucketAcl(bucket()).thenCompose(acl -> acl.versioning().isEmpty() && p.maxKeys() > 0
+                ? versions.anyArchived(bucket(), p.prefix()).thenCompose(any -> any
+                        ? versions.list(bucket(), p, S3Acl.owner(acl)).thenApply(S3SubResources::xml)
+                        : unversionedList(p))
+                : p.maxKeys() == 0 ? unversionedList(p)
+                : versions.list(bucket(), p, S3Acl.owner(acl)).thenApply(S3SubResources::xml));
+    }
+
+    /** ListObjectVersions of a bucket without archived versions: every object as its null version. */
+    private CompletableFuture<FullHttpResponse> unversionedList(ListParams p) {
         NamespacePath mount = NamespacePath.of("/" + bucket());
         String after = p.marker().orElse("");
         if (p.delimiter().isPresent() && !after.isEmpty() && after.startsWith(p.prefix())

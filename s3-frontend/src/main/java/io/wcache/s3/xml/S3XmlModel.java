@@ -88,10 +88,23 @@ public final class S3XmlModel {
     }
 
     /** The outcome of DeleteObjects. */
-    public record DeleteResult(List<String> deleted, List<DeleteError> errors) {
+    /**
+     * What DeleteObjects did to one key of a versioned bucket: the version named ({@code versionId},
+     * empty if none), and the delete marker made or removed (empty if none).
+     */
+    public record Deleted(String key, String versionId, boolean deleteMarker, String deleteMarkerVersionId) {
+    }
+
+    public record DeleteResult(List<String> deleted, List<DeleteError> errors, List<Deleted> versions) {
+        /** A result naming only the keys deleted. */
+        public DeleteResult(List<String> deleted, List<DeleteError> errors) {
+            this(deleted, errors, List.of());
+        }
+
         public DeleteResult {
             deleted = List.copyOf(deleted);
             errors = List.copyOf(errors);
+            versions = List.copyOf(versions);
         }
     }
 }

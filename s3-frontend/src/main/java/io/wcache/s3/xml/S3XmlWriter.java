@@ -212,7 +212,21 @@ public final class S3XmlWriter {
     /** DeleteResult; in quiet mode only errors are listed. */
     public static byte[] deleteResult(DeleteResult result, boolean quiet) {
         XmlWriter w = new XmlWriter().root("DeleteResult");
-        if (!quiet) {
+        if (!quiet && !result.versions().isEmpty()) {
+            for (S3XmlModel.Deleted d : result.versions()) {
+                w.start("Deleted").element("Key", d.key());
+                if (!d.versionId().isEmpty()) {
+                    w.element("VersionId", d.versionId());
+                }
+                if (d.deleteMarker()) {
+                    w.element("DeleteMarker", true);
+                    if (!d.deleteMarkerVersionId().isEmpty()) {
+                        w.element("DeleteMarkerVersionId", d.deleteMarkerVersionId());
+                    }
+                }
+                w.end();
+            }
+        } else if (!quiet) {
             for (String key : result.deleted()) {
                 w.start("Deleted").element("Key", key).end();
             }

@@ -5,6 +5,7 @@ import io.wcache.core.cache.ListResult;
 import io.wcache.core.cache.ObjectInfo;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
+import io.wcache.core.path.ObjectVersions;
 import io.wcache.persister.ufs.UfsKeys;
 import io.wcache.persister.ufs.UfsListing;
 import io.wcache.persister.ufs.UfsObject;
@@ -63,8 +64,10 @@ final class MergedListing {
             throw new WcacheException.InvalidPath(q.mount().toString(), "a listing is of a mount: /<mount>");
         }
         svc.policies().mounts().resolve(q.mount());
-        if (!UfsKeys.canPrefixValidKeys(q.prefix())) {
-            // No key the namespace holds starts with it (a leading '/', an empty or dot segment): S3 lists nothing.
+        if (!UfsKeys.canPrefixValidKeys(q.prefix()) || ObjectVersions.isReservedKey(q.prefix())
+                || q.prefix().startsWith(ObjectVersions.RESERVED_SEGMENT + "/")) {
+            // No key the namespace holds starts with it (a leading '/', an empty or dot segment, the
+            // bucket's reserved archive of versions): S3 lists nothing.
             return new ListResult(List.of(), List.of(), Optional.empty());
         }
         q.continuation().ifPresent(this::resumeAfter);
@@ -87,7 +90,7 @@ final class MergedListing {
 
     private void mergeCatalogPage() {
         ListPage page = catalog.files().list(new ListRequest(base + q.prefix(), q.delimiter(),
-                after.isEmpty() ? "" : base + after, max, Optional.empty()));
+                after.isEmpty() ? "" : base + after, max, Optional.empty()).objects());
         for (FileVersion f : page.files()) {
             merged.put(f.path().relativeToMount(), ObjectInfos.of(f));
         }
@@ -136,7 +139,8 @@ final class MergedListing {
     private int mergeUfsPrefixes(UnderFileSystem u, UfsListing l) {
         int taken = 0;
         for (String cp : l.commonPrefixes()) {
-            if (NamespacePath.compareCodePoints(cp, after) > 0 && !merged.containsKey(cp) && ufsPrefixVisible(u, cp)) {
+            if (NamespacePath.compareCodePoints(cp, after) > 0 && !merged.containsKey(cp)
+                    && !ObjectVersions.isReservedKey(cp) && ufsPrefixVisible(u, cp)) {
                 merged.put(cp, PREFIX);
                 taken++;
             }
@@ -144,8 +148,11 @@ final class MergedListing {
         return taken;
     }
 
-    /** The path of a UFS key, if the namespace can hold it. */
+    /** The path of a UFS key, if the namespace can hold it and it is not a bucket's archived version. */
     private Optional<NamespacePath> pathOf(String key) {
+        if (ObjectVersions.isReservedKey(key)) {
+            return Optional.empty();
+        }
         try {
             return Optional.of(NamespacePath.of(base + key));
         } catch (WcacheException e) {

@@ -70,9 +70,10 @@ final class MultipartOperations {
         }
         // Validated now, as for a single PUT: the completed object must be one the UFS accepts.
         new PutOptions(options.contentType(), options.userMetadata(), options.standardHeaders());
+        String versioned = svc.requireVersionable(path, r.policy());
         var u = catalog.multipart().createUpload(new BeginRequest(path, r.policy(), r.writeReplicas(), svc.workerId(),
-                List.of(), options.contentType(), options.userMetadata(), options.standardHeaders(), options.tags()),
-                options.checksum());
+                List.of(), options.contentType(), options.userMetadata(), options.standardHeaders(), options.tags(),
+                versioned), options.checksum());
         return new MultipartUpload(path, u.uploadId(), u.createdTime(), u.checksum());
     }
 
@@ -113,6 +114,9 @@ final class MultipartOperations {
         PathLocks.Mutex lock = svc.locks().of(path);
         lock.acquire().join();
         try {
+            if (!u.versioning().isEmpty()) {
+                svc.adoptUfsObject(path);
+            }
             // WRITE_THROUGH is acknowledged only once the UFS holds it: the parts' bytes are uploaded,
             // in order, then committed, inside the persister's order for the path (as a single PUT is),
             // so an older version's background upload can never land after it.

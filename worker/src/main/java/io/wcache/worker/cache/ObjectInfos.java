@@ -23,7 +23,8 @@ final class ObjectInfos {
         };
         return new ObjectInfo(v.path(), v.size(), v.etag(), v.committedTime().orElse(v.lastWriteTime()),
                 v.contentType().isEmpty() ? null : v.contentType(), v.userMetadata(), status, v.policy(),
-                v.generation(), v.partSizes(), v.standardHeaders(), v.tags(), v.checksum(), v.partChecksums());
+                v.generation(), v.partSizes(), v.standardHeaders(), v.tags(), v.checksum(), v.partChecksums(),
+                v.versionId(), v.versioning().deleteMarker());
     }
 
     /** An object known only to the UFS, under the policy its path has now. */

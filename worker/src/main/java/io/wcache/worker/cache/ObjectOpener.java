@@ -4,6 +4,7 @@ import io.wcache.core.cache.ObjectInfo;
 import io.wcache.core.cache.ObjectReader;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
+import io.wcache.core.path.ObjectVersions;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.logstore.LogStore;
 import io.wcache.persister.ufs.UfsObject;
@@ -66,7 +67,8 @@ final class ObjectOpener {
                 }
                 continue; // moved, superseded or deleted while opening: look again
             }
-            if (status instanceof PathStatus.Deleted || svc.policies().cacheOnly(path)) {
+            if (status instanceof PathStatus.Deleted || svc.policies().cacheOnly(path)
+                    || ObjectVersions.isReserved(path)) {
                 break;
             }
             Optional<UfsObject> head = u.head(key);
@@ -85,8 +87,10 @@ final class ObjectOpener {
      * A reader of a cached version: its local bytes if this worker holds all of them, else the UFS
      * when it is persisted. Empty when the bytes moved or the version went while opening.
      */
-    private Optional<ObjectReader> openCached(PathStatus.Live live, UnderFileSystem u, String key) {
+    private Optional<ObjectReader> openCached(PathStatus.Live live, UnderFileSystem u, String pathKey) {
         FileVersion v = live.layout().file();
+        // An archived version persisted while it was current is at that key until the persister copies it.
+        String key = v.versioning().ufsSource().isEmpty() ? pathKey : v.versioning().ufsSource();
         if (v.damaged()) {
             throw damaged(v);
         }

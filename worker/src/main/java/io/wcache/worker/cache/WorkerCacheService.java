@@ -9,12 +9,14 @@ import io.wcache.core.cache.ObjectInfo;
 import io.wcache.core.cache.ObjectReader;
 import io.wcache.core.cache.PartInfo;
 import io.wcache.core.cache.PartRef;
+import io.wcache.core.cache.VersionedDelete;
 import io.wcache.core.cache.WriteOptions;
 import io.wcache.core.cache.WriteSession;
 import io.wcache.core.error.FailureCause;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.mount.MountTable;
 import io.wcache.core.path.NamespacePath;
+import io.wcache.core.path.ObjectVersions;
 import io.wcache.core.policy.PathConfig;
 import io.wcache.core.policy.Resolution;
 import io.wcache.core.policy.WritePolicy;
@@ -30,7 +32,9 @@ import io.wcache.schema.catalog.Catalog;
 import io.wcache.schema.catalog.CommitResult;
 import io.wcache.schema.catalog.DeleteResult;
 import io.wcache.schema.catalog.FileVersion;
+import io.wcache.schema.catalog.ListRequest;
 import io.wcache.schema.catalog.UfsReplacement;
+import io.wcache.schema.catalog.VersionedDeleteResult;
 import io.wcache.worker.Persister;
 import io.wcache.worker.persist.FileUploader;
 import io.wcache.worker.sweep.UploadingSessions;
@@ -75,6 +79,8 @@ public final class WorkerCacheService implements CacheService {
     private final ObjectOpener opener;
     private final ReadThroughLoader readThrough;
     private final MultipartOperations multipart;
+    /** Each bucket's S3 versioning status (Enabled, Suspended; absent: never enabled), read at most once a second. */
+    private final TtlCache<Map<String, String>> versioning;
 
     /**
      * The persister whose per-path ordering synchronous UFS writes join; set by the worker once
@@ -99,6 +105,37 @@ public final class WorkerCacheService implements CacheService {
         this.opener = new ObjectOpener(this, catalog, store, io, readThroughMaxBytes);
         this.readThrough = new ReadThroughLoader(this, catalog, pipeline);
         this.multipart = new MultipartOperations(this, catalog, pipeline);
+        this.versioning = new TtlCache<>(this::loadVersioning, 1_000_000_000L);
+    }
+
+    private Map<String, String> loadVersioning() {
+        List<String> names = mounts().mounts().stream().map(m -> m.name()).toList();
+        Map<String, String> out = new java.util.HashMap<>();
+        catalog.accessControls().buckets(names).forEach((bucket, acl) -> {
+            if (!acl.versioning().isEmpty()) {
+                out.put(bucket, acl.versioning());
+            }
+        });
+        return Map.copyOf(out);
+    }
+
+    /**
+     * The S3 versioning status of {@code path}'s bucket for a write beginning now: {@code Enabled}
+     * or {@code Suspended}, empty when never enabled. A write through another worker may see a
+     * change up to a second late (docs/S3-COMPATIBILITY.md, Versioning).
+     */
+    String versioningOf(NamespacePath path) {
+        return versioning.get().getOrDefault(path.mountName(), "");
+    }
+
+    /** A versioned bucket keeps versions of WRITE_BACK paths only: other policies are refused there. */
+    String requireVersionable(NamespacePath path, WritePolicy policy) {
+        String status = versioningOf(path);
+        if (!status.isEmpty() && policy != WritePolicy.WRITE_BACK) {
+            throw new WcacheException.InvalidArgument(path.toString(), "bucket " + path.mountName()
+                    + " is versioned and keeps versions of WRITE_BACK paths only; this path's policy is " + policy);
+        }
+        return status;
     }
 
     // ---------------------------------------------------------------- collaborators for the parts and sessions
@@ -183,12 +220,22 @@ public final class WorkerCacheService implements CacheService {
 
     @Override
     public CompletableFuture<Void> putAccessControl(String bucket, String name, io.wcache.core.cache.AccessControl acl) {
-        return CompletableFuture.runAsync(() -> catalog.accessControls().put(bucket, name, acl), io);
+        return CompletableFuture.runAsync(() -> {
+            catalog.accessControls().put(bucket, name, acl);
+            if (name.isEmpty()) {
+                versioning.invalidate();
+            }
+        }, io);
     }
 
     @Override
     public CompletableFuture<Void> deleteAccessControl(String bucket, String name) {
-        return CompletableFuture.runAsync(() -> catalog.accessControls().delete(bucket, name), io);
+        return CompletableFuture.runAsync(() -> {
+            catalog.accessControls().delete(bucket, name);
+            if (name == null || name.isEmpty()) {
+                versioning.invalidate();
+            }
+        }, io);
     }
 
     @Override
@@ -222,7 +269,9 @@ public final class WorkerCacheService implements CacheService {
     public CompletableFuture<WriteSession> create(NamespacePath path, WriteOptions options) {
         // The common case reads nothing (cached path rules, a reserved file id): it runs on the caller,
         // sparing a thread hand-off per write. A conditional create (UFS HEAD) or stale rules go to the I/O pool.
-        if (!PathPolicies.conditional(options) && policies.fresh()) {
+        Map<String, String> statuses = versioning.fresh();
+        if (!PathPolicies.conditional(options) && policies.fresh() && statuses != null
+                && !statuses.containsKey(path.mountName())) {
             try {
                 return CompletableFuture.completedFuture(createNow(path, options));
             } catch (RuntimeException e) {
@@ -239,11 +288,16 @@ public final class WorkerCacheService implements CacheService {
         // Validated now: a WRITE_BACK commit must not be acknowledged with metadata the UFS would refuse later.
         PutOptions put = new PutOptions(options.contentType(), options.userMetadata(), options.standardHeaders());
         policies.checkWriteConditions(path, options);
+        String versioned = requireVersionable(path, policy);
+        if (!versioned.isEmpty()) {
+            adoptUfsObject(path);
+        }
         if (policy == WritePolicy.NO_CACHE) {
             return new NoCacheWriteSession(this, path, options, put, ufs.ufsFor(path), spoolDir);
         }
         SegmentWriter writer = pipeline.openWriter(new BeginRequest(path, policy, r.writeReplicas(), workerId,
-                List.of(), options.contentType(), options.userMetadata(), options.standardHeaders(), options.tags()));
+                List.of(), options.contentType(), options.userMetadata(), options.standardHeaders(), options.tags(),
+                versioned));
         return new CachedWriteSession(this, writer, options, put);
     }
 
@@ -275,6 +329,76 @@ public final class WorkerCacheService implements CacheService {
     ObjectInfo onCommitted(CommitResult r) {
         r.superseded().ifPresent(old -> pins.retire(old.fileId(), r.supersededExtents()));
         return ObjectInfos.of(r.committed());
+    }
+
+    @Override
+    public CompletableFuture<VersionedDelete> deleteVersioned(NamespacePath path, Optional<String> versionId) {
+        if (versionId.isEmpty() && versioning.fresh() != null && versioningOf(path).isEmpty()) {
+            return delete(path).thenApply(existed -> new VersionedDelete(existed, "", false));
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            policies.requireObjectPath(path);
+            Resolution r = policies.requireWritable(path);
+            String status = versioningOf(path);
+            if (versionId.isEmpty() && status.isEmpty()) {
+                return null; // not versioned: the plain delete below
+            }
+            PathLocks.Mutex lock = locks.of(path);
+            lock.acquire().join();
+            try {
+                VersionedDeleteResult d;
+                if (versionId.isPresent()) {
+                    d = catalog.files().deleteVersion(path, versionId.get());
+                } else {
+                    requireVersionable(path, r.policy());
+                    adoptUfsObject(path);
+                    d = catalog.files().deleteWithMarker(path, status.equals(BeginRequest.ENABLED));
+                }
+                d.released().ifPresent(old -> pins.retire(old.fileId(), d.releasedExtents()));
+                Persister p = persister;
+                if (p != null && (d.tombstone().isPresent() || d.existed())) {
+                    p.queued(); // the archive's and the path's object-store work
+                }
+                return d.version().map(v -> new VersionedDelete(d.existed(), v.versionId(), v.versioning().deleteMarker()))
+                        .orElse(new VersionedDelete(d.existed(), versionId.orElse(""), false));
+            } finally {
+                lock.release();
+            }
+        }, io).thenCompose(v -> v != null ? CompletableFuture.completedFuture(v)
+                : delete(path).thenApply(existed -> new VersionedDelete(existed, "", false)));
+    }
+
+    /**
+     * In a versioned bucket, an object only the object store holds (written before versioning, by
+     * another tool) is loaded into the cache before a new version or a delete marker supersedes it,
+     * so it is kept as the null version. One that cannot be loaded (a {@code NO_CACHE} path, or
+     * larger than the read-through limit) is refused rather than lost.
+     */
+    void adoptUfsObject(NamespacePath path) {
+        if (catalog.files().lookup(path).isPresent() || catalog.files().tombstone(path).isPresent()) {
+            return;
+        }
+        UnderFileSystem u = ufs.ufsFor(path);
+        Optional<UfsObject> head = u.head(path.relativeToMount());
+        if (head.isEmpty()) {
+            return;
+        }
+        if (!opener.readsThrough(path, head.get().size()) || !readThrough.load(path, head.get(), u)) {
+            throw new WcacheException.InvalidArgument(path.toString(), "the object-store object at " + path
+                    + " predates versioning and cannot be loaded into the cache to be kept as its null version");
+        }
+    }
+
+    @Override
+    public CompletableFuture<List<ObjectInfo>> archivedVersions(String bucket, String keyPrefix, String startAfter,
+                                                                int limit) {
+        return CompletableFuture.supplyAsync(() -> {
+            mounts().resolve(NamespacePath.of("/" + bucket));
+            String after = startAfter.isEmpty() ? "" : startAfter;
+            return catalog.files().archivedVersions(bucket, keyPrefix, after,
+                            Math.max(1, Math.min(limit, ListRequest.MAX_LIMIT)))
+                    .files().stream().map(ObjectInfos::of).toList();
+        }, io);
     }
 
     @Override
@@ -317,7 +441,8 @@ public final class WorkerCacheService implements CacheService {
             if (v.isPresent()) {
                 return v.map(ObjectInfos::of);
             }
-            if (catalog.files().tombstone(path).isPresent() || policies.cacheOnly(path)) {
+            if (catalog.files().tombstone(path).isPresent() || policies.cacheOnly(path)
+                    || ObjectVersions.isReserved(path)) {
                 return Optional.<ObjectInfo>empty();
             }
             return ufs.ufsFor(path).head(path.relativeToMount()).map(o -> ufsInfo(path, o));

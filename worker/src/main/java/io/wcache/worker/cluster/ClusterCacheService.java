@@ -283,6 +283,18 @@ public final class ClusterCacheService implements CacheService {
     }
 
     @Override
+    public CompletableFuture<io.wcache.core.cache.VersionedDelete> deleteVersioned(NamespacePath path,
+                                                                                 Optional<String> versionId) {
+        return local.deleteVersioned(path, versionId);
+    }
+
+    @Override
+    public CompletableFuture<List<ObjectInfo>> archivedVersions(String bucket, String keyPrefix, String startAfter,
+                                                                int limit) {
+        return local.archivedVersions(bucket, keyPrefix, startAfter, limit);
+    }
+
+    @Override
     public CompletableFuture<ObjectInfo> setTags(NamespacePath path, Map<String, String> tags) {
         return local.setTags(path, tags);
     }

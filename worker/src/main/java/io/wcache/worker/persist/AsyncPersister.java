@@ -83,6 +83,11 @@ public final class AsyncPersister implements io.wcache.worker.Persister {
     }
 
     @Override
+    public void queued() {
+        persister.pollDurableQueue();
+    }
+
+    @Override
     public <T> T exclusive(io.wcache.core.path.NamespacePath path, java.util.function.Supplier<T> action) {
         return persister.exclusive(path, action);
     }
