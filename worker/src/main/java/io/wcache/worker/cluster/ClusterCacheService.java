@@ -343,13 +343,39 @@ public final class ClusterCacheService implements CacheService {
 
     @Override
     public CompletableFuture<ObjectInfo> completeMultipart(NamespacePath path, String uploadId, List<PartRef> parts) {
-        return local.completeMultipart(path, uploadId, parts);
+        return completeMultipart(path, uploadId, parts, Optional.empty());
     }
 
+    /**
+     * Completes on the path's owner, where the parts were written (a WRITE_THROUGH completion
+     * uploads their bytes in its commit, which only their holder can read); here if the owner is
+     * this worker or cannot be reached.
+     */
     @Override
     public CompletableFuture<ObjectInfo> completeMultipart(NamespacePath path, String uploadId, List<PartRef> parts,
                                                            Optional<io.wcache.core.cache.ObjectChecksum> checksum) {
-        return local.completeMultipart(path, uploadId, parts, checksum);
+        Optional<Forward> to = writeOwner(path);
+        if (to.isEmpty()) {
+            return local.completeMultipart(path, uploadId, parts, checksum);
+        }
+        ClusterMessages.CompleteMultipart.Builder m = ClusterMessages.CompleteMultipart.newBuilder()
+                .setPath(path.toString()).setUploadId(uploadId);
+        parts.forEach(p -> m.addParts(ClusterMessages.CompletedPart.newBuilder().setPartNumber(p.partNumber())
+                .setEtag(p.etag())));
+        checksum.ifPresent(c -> m.setChecksum(Wire.checksum(c)));
+        Forward f = to.get();
+        return client.connect(f.worker(), f.address())
+                .thenCompose(c -> c.call(Request.newBuilder().setCompleteMultipart(m)).whenComplete((r, e) -> c.close()))
+                .thenApply(r -> Wire.info(r.getInfo()))
+                .exceptionallyCompose(e -> {
+                    if (FailureCause.of(e) instanceof InternalClient.Unreachable u) {
+                        LOG.debug("event=forward_unreachable op=complete_multipart path={} worker={} error={}", path,
+                                f.worker(), u.getMessage());
+                        view.invalidate();
+                        return local.completeMultipart(path, uploadId, parts, checksum);
+                    }
+                    return CompletableFuture.failedFuture(FailureCause.of(e));
+                });
     }
 
     @Override

@@ -185,6 +185,15 @@ public final class InternalServer implements AutoCloseable {
                     answer(ctx, id, session == null ? CompletableFuture.completedFuture(Response.newBuilder().setOk(true))
                             : session.thenCompose(WriteSession::abort).thenApply(v -> Response.newBuilder().setOk(true)));
                 }
+                case COMPLETE_MULTIPART -> {
+                    ClusterMessages.CompleteMultipart m = req.getCompleteMultipart();
+                    List<io.wcache.core.cache.PartRef> parts = m.getPartsList().stream()
+                            .map(x -> new io.wcache.core.cache.PartRef(x.getPartNumber(), x.getEtag())).toList();
+                    java.util.Optional<io.wcache.core.cache.ObjectChecksum> checksum = m.hasChecksum()
+                            ? java.util.Optional.of(Wire.checksum(m.getChecksum())) : java.util.Optional.empty();
+                    answer(ctx, id, cache.completeMultipart(NamespacePath.of(m.getPath()), m.getUploadId(), parts, checksum)
+                            .thenApply(info -> Response.newBuilder().setInfo(Wire.info(info))));
+                }
                 case RELEASE -> {
                     List<Extent> extents = Wire.extents(req.getRelease(), workerId);
                     extents.stream().collect(Collectors.groupingBy(Extent::fileId)).forEach(pins::retire);

@@ -177,6 +177,38 @@ class ClusterForwardingTest {
         assertThat(Files.readString(inUfs)).isEqualTo(finalBody);
     }
 
+    @Test
+    void aWriteThroughMultipartUploadThroughNonOwnersCompletesAndIsPersistedFromItsOwner() throws Exception {
+        // WRITE_THROUGH: the completion uploads the parts' bytes in its commit, so it must run where they are.
+        rig.worker(0).catalog().cluster().putPathRule(new io.wcache.core.policy.PathRule(
+                NamespacePath.of("/" + ClusterRig.BUCKET + "/mpu-wt"), io.wcache.core.policy.WritePolicy.WRITE_THROUGH, 1));
+        rig.cluster.workers().forEach(w -> w.cacheService().refreshPathConfig());
+        String key = pickKeyOwnedBy("worker-2", "mpu-wt/");
+        byte[] one = new byte[5 << 20];
+        byte[] two = "the last part".getBytes(StandardCharsets.UTF_8);
+        new java.util.Random(3).nextBytes(one);
+        S3Client c0 = rig.client(0);
+        String id = c0.createMultipartUpload(b -> b.bucket(ClusterRig.BUCKET).key(key)).uploadId();
+        String e1 = c0.uploadPart(b -> b.bucket(ClusterRig.BUCKET).key(key).uploadId(id).partNumber(1),
+                RequestBody.fromBytes(one)).eTag();
+        String e2 = rig.client(1).uploadPart(b -> b.bucket(ClusterRig.BUCKET).key(key).uploadId(id).partNumber(2),
+                RequestBody.fromBytes(two)).eTag();
+        rig.client(1).completeMultipartUpload(b -> b.bucket(ClusterRig.BUCKET).key(key).uploadId(id)
+                .multipartUpload(m -> m.parts(p -> p.partNumber(1).eTag(e1), p -> p.partNumber(2).eTag(e2))));
+        byte[] whole = new byte[one.length + two.length];
+        System.arraycopy(one, 0, whole, 0, one.length);
+        System.arraycopy(two, 0, whole, one.length, two.length);
+        assertThat(holder(key)).isEqualTo("worker-2");
+        assertThat(rig.worker(0).catalog().files().lookup(path(key)).orElseThrow().persistState())
+                .as("persisted in the commit").isEqualTo(PersistState.PERSISTED);
+        assertThat(Files.readAllBytes(TestWorkers.ufsDir(root).resolve(key))).isEqualTo(whole);
+        for (int r = 0; r < 3; r++) {
+            int i = r;
+            assertThat(rig.client(i).getObjectAsBytes(b -> b.bucket(ClusterRig.BUCKET).key(key)).asByteArray())
+                    .as("read through worker-%d", i).isEqualTo(whole);
+        }
+    }
+
     /**
      * A body that stops after {@code gateAt} bytes until {@code open} holds (at most 30 s, then it
      * goes on and leaves {@code opened[0]} false, so the test fails instead of hanging).
