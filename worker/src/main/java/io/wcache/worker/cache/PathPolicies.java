@@ -59,8 +59,16 @@ final class PathPolicies {
         }
     }
 
-    /** The path's policy, refusing a {@code READ_ONLY} path with {@code ReadOnly}. */
+    /**
+     * The path's policy, refusing a {@code READ_ONLY} path with {@code ReadOnly} and a path in a
+     * bucket's archive of versions ({@code .wcache-versions}, written only by versioning itself)
+     * with {@code InvalidPath}: neither S3 nor FUSE writes or deletes there.
+     */
     Resolution requireWritable(NamespacePath path) {
+        if (io.wcache.core.path.ObjectVersions.isReserved(path)) {
+            throw new WcacheException.InvalidPath(path.toString(), "the first segment '"
+                    + io.wcache.core.path.ObjectVersions.RESERVED_SEGMENT + "' of a bucket is reserved for its object versions");
+        }
         Resolution r = resolve(path);
         if (!r.policy().acceptsWrites()) {
             throw new WcacheException.ReadOnly(path.toString(), "path is READ_ONLY (" + r.explanation() + ")");

@@ -98,6 +98,14 @@ class VersioningEndToEndTest {
             assertThat(s3.listObjectsV2(b -> b.bucket(BUCKET).delimiter("/")).commonPrefixes()).isEmpty();
             assertThatThrownBy(() -> s3.getObject(b -> b.bucket(BUCKET).key(ObjectVersions.RESERVED_SEGMENT + "/k@" + v1)))
                     .isInstanceOfSatisfying(S3Exception.class, e -> assertThat(e.statusCode()).isEqualTo(400));
+            // Nor may FUSE (the cache service it calls) write or delete there.
+            NamespacePath reserved = ObjectVersions.archivePath(NamespacePath.of("/m/k"), v1);
+            assertThatThrownBy(() -> rig.worker.cacheService().create(reserved,
+                    io.wcache.core.cache.WriteOptions.defaults()).join())
+                    .hasRootCauseInstanceOf(io.wcache.core.error.WcacheException.InvalidPath.class);
+            assertThatThrownBy(() -> rig.worker.cacheService().delete(reserved).join())
+                    .hasRootCauseInstanceOf(io.wcache.core.error.WcacheException.InvalidPath.class);
+            assertThat(get(s3, "k", v1)).isEqualTo(one);
 
             // A version is a copy source.
             s3.copyObject(b -> b.sourceBucket(BUCKET).sourceKey("k").sourceVersionId(v1).destinationBucket(BUCKET)
