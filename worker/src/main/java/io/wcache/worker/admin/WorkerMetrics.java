@@ -62,6 +62,9 @@ public final class WorkerMetrics {
                 .register(registry);
         gauge(registry, "wcache.recovery.versions.damaged", "Unpersisted versions restart recovery marked DAMAGED", m,
                 x -> worker.recovery() == null ? 0 : worker.recovery().versionsDamaged());
+        gauge(registry, "wcache.recovery.unsynced.rolled.back",
+                "Paths restart recovery rolled back to the superseded version: commits whose log sync never happened", m,
+                x -> worker.recovery() == null ? 0 : worker.recovery().unsyncedRolledBack());
         gauge(registry, "wcache.persist.queue.depth", "Files and deletes waiting for the UFS", m, x -> x.queue().pending());
         gauge(registry, "wcache.persist.queue.bytes", "Bytes waiting for upload", m, x -> x.queue().bytesPending());
         gauge(registry, "wcache.persist.queue.retrying", "Pending tasks that failed at least once", m,
