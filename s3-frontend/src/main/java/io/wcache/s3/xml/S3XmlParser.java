@@ -42,8 +42,11 @@ public final class S3XmlParser {
     /**
      * Parses a CompleteMultipartUpload body.
      *
-     * @throws S3Exception {@code MalformedXML}, {@code InvalidPartOrder} when part numbers are not
-     *                     strictly ascending, {@code InvalidArgument} for a part number out of range
+     * A part number named several times in a row counts once, with its last entry (as Ceph RGW
+     * reads it: a client that re-sent a part may list both copies; docs/DECISIONS.md).
+     *
+     * @throws S3Exception {@code MalformedXML}, {@code InvalidPartOrder} when part numbers go
+     *                     down, {@code InvalidArgument} for a part number out of range
      */
     public static CompleteMultipartUpload parseCompleteMultipartUpload(byte[] body) {
         Node root = parse(body);
@@ -62,8 +65,11 @@ public final class S3XmlParser {
             String number = part.childText("PartNumber").orElseThrow(S3XmlParser::malformed);
             String etag = part.childText("ETag").orElseThrow(S3XmlParser::malformed);
             int n = partNumber(number);
-            if (n <= previous) {
+            if (n < previous) {
                 throw new S3Exception(S3ErrorCode.INVALID_PART_ORDER, null);
+            }
+            if (n == previous) {
+                parts.remove(parts.size() - 1);
             }
             previous = n;
             Map<ChecksumAlgorithm, String> checksums = new EnumMap<>(ChecksumAlgorithm.class);

@@ -100,8 +100,15 @@ class S3XmlParserTest {
         String p1 = "<Part><PartNumber>1</PartNumber><ETag>e</ETag></Part>";
         assertThat(completeError("<CompleteMultipartUpload>" + p2 + p1 + "</CompleteMultipartUpload>"))
                 .isEqualTo(S3ErrorCode.INVALID_PART_ORDER);
-        assertThat(completeError("<CompleteMultipartUpload>" + p1 + p1 + "</CompleteMultipartUpload>"))
+        assertThat(completeError("<CompleteMultipartUpload>" + p1 + p2 + p1 + "</CompleteMultipartUpload>"))
                 .isEqualTo(S3ErrorCode.INVALID_PART_ORDER);
+        // A part number named twice in a row counts once, with its last entry.
+        var resent = S3XmlParser.parseCompleteMultipartUpload(("<CompleteMultipartUpload>"
+                + "<Part><PartNumber>1</PartNumber><ETag>first</ETag></Part>"
+                + "<Part><PartNumber>1</PartNumber><ETag>second</ETag></Part>" + p2
+                + "</CompleteMultipartUpload>").getBytes(StandardCharsets.UTF_8));
+        assertThat(resent.parts()).extracting(S3XmlModel.CompletedPart::partNumber).containsExactly(1, 2);
+        assertThat(resent.parts().get(0).etag()).isEqualTo("second");
         assertThat(completeError("<CompleteMultipartUpload></CompleteMultipartUpload>")).isEqualTo(S3ErrorCode.MALFORMED_XML);
         assertThat(completeError("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>"))
                 .isEqualTo(S3ErrorCode.MALFORMED_XML);

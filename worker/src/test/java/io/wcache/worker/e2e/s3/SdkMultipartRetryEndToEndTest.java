@@ -129,14 +129,16 @@ class SdkMultipartRetryEndToEndTest {
                 .isInstanceOfSatisfying(S3Exception.class,
                         e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidPart"));
         // Naming part 1 twice (both copies, as ceph/s3-tests' test_multipart_resend_first_finishes_last
-        // does) is refused as on S3: part numbers must be strictly ascending (docs/DECISIONS.md).
+        // does): the last entry counts (docs/DECISIONS.md), so naming the replaced copy last is refused
         assertThatThrownBy(() -> s3.completeMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(id)
-                .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(fastEtag).build(),
-                        CompletedPart.builder().partNumber(1).eTag(slowEtag).build()))))
+                .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(slowEtag).build(),
+                        CompletedPart.builder().partNumber(1).eTag(fastEtag).build()))))
                 .isInstanceOfSatisfying(S3Exception.class,
-                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidPartOrder"));
+                        e -> assertThat(e.awsErrorDetails().errorCode()).isEqualTo("InvalidPart"));
+        // and naming the stored copy last completes the upload with it.
         s3.completeMultipartUpload(b -> b.bucket(BUCKET).key(key).uploadId(id)
-                .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(slowEtag).build())));
+                .multipartUpload(m -> m.parts(CompletedPart.builder().partNumber(1).eTag(fastEtag).build(),
+                        CompletedPart.builder().partNumber(1).eTag(slowEtag).build())));
         assertThat(s3.getObjectAsBytes(b -> b.bucket(BUCKET).key(key)).asByteArray()).isEqualTo(slow);
         // The replaced copy's pinned space went back: only the completed object is pinned.
         assertThat(rig.worker.logStore().stats().pinnedBytes()).isEqualTo(slow.length);
