@@ -168,7 +168,10 @@ final class IndexHandler implements EventHandler<RingSlot> {
         } else if (p instanceof PipelineOp.Commit c) {
             // synced was read before the session's failure was checked above, and the journal
             // poisons a session before it moves synced past it: not pending means synced.
-            slot.pendingSync = synced < session.lastAppendSequence;
+            // A session that syncs at its commit is known synced only once the commit's own batch is.
+            long needed = session.syncsAtCommit ? Math.max(session.lastAppendSequence, slot.sequence)
+                    : session.lastAppendSequence;
+            slot.pendingSync = synced < needed;
             op = new CatalogOp.Commit(c.session().ref(), c.request(), slot.pendingSync);
         } else if (p instanceof PipelineOp.Abort a) {
             op = new CatalogOp.Abort(a.session().ref());

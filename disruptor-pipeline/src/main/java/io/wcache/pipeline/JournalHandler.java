@@ -5,7 +5,9 @@ import io.wcache.core.error.WcacheException;
 import io.wcache.logstore.Chunk;
 import io.wcache.logstore.Location;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,15 @@ import org.slf4j.LoggerFactory;
  * synced (or failed). A failed sync fails every append of the batch and poisons their sessions,
  * since none of them can be known durable: the index stage does not commit a poisoned session,
  * and a commit it made before the failure is rolled back by {@link Completion}.
+ *
+ * <p>An append marked {@code syncAtCommit} does not make its batch sync: its session is remembered
+ * as unsynced, and the batch holding that session's commit syncs (one sync of the store covers
+ * every record written before it). So a batch syncs when it holds an append without the mark or
+ * the commit of an unsynced session; {@link #synced()} passing a batch of marked appends only says
+ * that nothing in it needed a sync, which is why the index stage commits such a session with
+ * {@code pendingSync} until its commit's own batch is synced. A failed sync also poisons every
+ * unsynced session, since none of their records can be known durable (after a failed
+ * {@code fdatasync} a later one may succeed without the lost pages).
  */
 final class JournalHandler implements EventHandler<RingSlot> {
 
@@ -38,6 +49,8 @@ final class JournalHandler implements EventHandler<RingSlot> {
     private final List<RingSlot> batch = new ArrayList<>();
     private final List<RingSlot> pending = new ArrayList<>();
     private final List<Chunk> chunks = new ArrayList<>();
+    /** Sessions with {@code syncAtCommit} records written since the last sync. */
+    private final Set<PipelineSession> unsynced = new HashSet<>();
 
     JournalHandler(Journal journal, Completion completion) {
         this.journal = journal;
@@ -91,26 +104,54 @@ final class JournalHandler implements EventHandler<RingSlot> {
     }
 
     private void sync() {
-        boolean any = false;
+        boolean needed = false;
         for (RingSlot s : pending) {
-            any |= s.location != null;
+            if (s.location != null) {
+                PipelineOp.Append a = (PipelineOp.Append) s.op;
+                if (a.syncAtCommit()) {
+                    unsynced.add(a.session());
+                } else {
+                    needed = true;
+                }
+            }
         }
-        if (!any) {
+        if (!unsynced.isEmpty()) {
+            for (RingSlot s : batch) {
+                if (s.op instanceof PipelineOp.Commit c && unsynced.contains(c.session())) {
+                    needed = true;
+                } else if (s.op instanceof PipelineOp.Abort a) {
+                    // Nothing will ever read its records; the abort releases them.
+                    unsynced.remove(a.session());
+                }
+            }
+        }
+        if (!needed) {
             return;
         }
         try {
             journal.sync();
+            unsynced.clear();
         } catch (RuntimeException e) {
-            LOG.warn("event=journal_sync_failed slots={} error={}", pending.size(), e.toString());
+            LOG.warn("event=journal_sync_failed slots={} unsynced_sessions={} error={}", pending.size(), unsynced.size(),
+                    e.toString());
             for (RingSlot s : pending) {
                 if (s.location != null) {
-                    WcacheException w = new WcacheException.Unavailable(s.session().path().toString(),
-                            "the cache log could not be made durable: " + e.getMessage(), e);
+                    WcacheException w = syncFailure(s.session(), e);
                     s.syncError = w;
                     s.session().fail(w);
                 }
             }
+            // Their commits (in this batch or later) fail with this error, or are rolled back.
+            for (PipelineSession u : unsynced) {
+                u.fail(syncFailure(u, e));
+            }
+            unsynced.clear();
         }
+    }
+
+    private static WcacheException syncFailure(PipelineSession session, RuntimeException e) {
+        return new WcacheException.Unavailable(session.path().toString(),
+                "the cache log could not be made durable: " + e.getMessage(), e);
     }
 
     private void flush() {

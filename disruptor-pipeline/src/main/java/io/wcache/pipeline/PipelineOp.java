@@ -21,13 +21,22 @@ public sealed interface PipelineOp {
      * Appends {@code payload}'s remaining bytes at {@code offset} of the session's file; completes with
      * the {@code Extent}. The payload stays the caller's and must not change until the future completes.
      * {@code reservation} is the pinned space the bytes consume, or null for evictable data;
-     * {@code crc32c} is the CRC32C of the payload.
+     * {@code crc32c} is the CRC32C of the payload. With {@code syncAtCommit} the record's batch is
+     * not synced for it: the future completes once the record is written and recorded in the
+     * Catalog, and the record becomes durable with the next sync, which the session's commit (or
+     * any later append without it) forces before it completes.
      */
     record Append(PipelineSession session, long offset, ByteBuffer payload, PinnedReservation reservation,
-                  long crc32c) implements PipelineOp {
+                  long crc32c, boolean syncAtCommit) implements PipelineOp {
         public Append {
             Objects.requireNonNull(session, "session");
             Objects.requireNonNull(payload, "payload");
+        }
+
+        /** An append that is durable when its future completes. */
+        public Append(PipelineSession session, long offset, ByteBuffer payload, PinnedReservation reservation,
+                      long crc32c) {
+            this(session, offset, payload, reservation, crc32c, false);
         }
     }
 

@@ -32,6 +32,11 @@ public final class PipelineSession {
     private volatile WcacheException failure;
     /** Index stage only: the ring sequence of this session's last append it has seen, -1 before any. */
     long lastAppendSequence = -1;
+    /**
+     * Its records are synced by its commit's batch ({@link SegmentWriter#syncAtCommit()}): the journal
+     * passing one of its appends does not mean it was synced. Set before anything is published.
+     */
+    volatile boolean syncsAtCommit;
 
     PipelineSession(BeginRequest request, long fileId) {
         this(request, fileId, null, 0);

@@ -28,6 +28,11 @@ import java.util.concurrent.CompletableFuture;
  * are published into consecutive ring slots, so a small object's BEGIN, APPEND and COMMIT land
  * in one batch: one log sync, one Catalog transaction.
  *
+ * <p>A writer set to {@link #syncAtCommit()} does not sync its records one batch at a time: an
+ * append completes once the record is written and in the Catalog, and the commit (or a
+ * {@link #flush}) makes all of them durable with one sync. Nothing is acknowledged before the
+ * commit, so a crash before it loses only a session that restart recovery aborts anyway.
+ *
  * <p>Threading: its methods are synchronized; a caller publishes records in order. A record's
  * payload stays the caller's until the record's future completes.
  */
@@ -38,6 +43,7 @@ public final class SegmentWriter {
     // Guarded by this.
     private boolean begun;
     private long published;
+    private boolean syncAtCommit;
 
     SegmentWriter(WritePipeline pipeline, PipelineSession session) {
         this.pipeline = pipeline;
@@ -71,6 +77,17 @@ public final class SegmentWriter {
         return session.extents();
     }
 
+    /**
+     * From now on the records appended are made durable by the commit's sync (or a flush's) rather
+     * than each by its own batch's: {@link #append} then completes without waiting for a sync.
+     * Returns this writer.
+     */
+    public synchronized SegmentWriter syncAtCommit() {
+        this.syncAtCommit = true;
+        session.syncsAtCommit = true;
+        return this;
+    }
+
     /** Whether anything of this write was published (so an abort has something to undo). */
     public synchronized boolean begun() {
         return begun;
@@ -78,12 +95,13 @@ public final class SegmentWriter {
 
     /**
      * Publishes {@code record} as the write's next extent (opening the session with it the first
-     * time); completes with the {@link Extent} once it is durable and recorded in the Catalog.
+     * time); completes with the {@link Extent} once it is recorded in the Catalog and durable (with
+     * {@link #syncAtCommit()}: written, made durable by the commit).
      *
      * @throws WcacheException.OutOfSpace when pinned space for it is refused (nothing is published)
      */
     public synchronized CompletableFuture<Extent> append(ByteBuffer record) {
-        List<CompletableFuture<Object>> f = publish(record, null);
+        List<CompletableFuture<Object>> f = publish(record, null, syncAtCommit);
         return f.get(f.size() - 1).thenApply(Extent.class::cast);
     }
 
@@ -93,7 +111,7 @@ public final class SegmentWriter {
      * completes when it (and the session's opening) is durable.
      */
     public synchronized CompletableFuture<Void> flush(ByteBuffer last) {
-        List<CompletableFuture<Object>> f = publish(last, null);
+        List<CompletableFuture<Object>> f = publish(last, null, false);
         return CompletableFuture.allOf(f.toArray(CompletableFuture[]::new));
     }
 
@@ -103,7 +121,7 @@ public final class SegmentWriter {
      */
     public synchronized CompletableFuture<CommitResult> commit(ByteBuffer last, CommitRequest request) {
         requireObject();
-        List<CompletableFuture<Object>> f = publish(last, new PipelineOp.Commit(session, request));
+        List<CompletableFuture<Object>> f = publish(last, new PipelineOp.Commit(session, request), syncAtCommit);
         return f.get(f.size() - 1).thenApply(CommitResult.class::cast);
     }
 
@@ -118,7 +136,7 @@ public final class SegmentWriter {
      */
     public synchronized CompletableFuture<PartResult> commitPart(ByteBuffer last, CommitRequest request) {
         requirePart();
-        List<CompletableFuture<Object>> f = publish(last, new PipelineOp.Commit(session, request));
+        List<CompletableFuture<Object>> f = publish(last, new PipelineOp.Commit(session, request), false);
         return f.get(f.size() - 1).thenApply(PartResult.class::cast);
     }
 
@@ -149,9 +167,10 @@ public final class SegmentWriter {
 
     /**
      * Publishes BEGIN (first time), {@code body} as the next record (if not null) and {@code extra}
-     * (if not null), together. Returns the futures of all published ops. Caller holds the lock.
+     * (if not null), together; {@code deferSync}: the record is made durable by a later sync (the
+     * commit's). Returns the futures of all published ops. Caller holds the lock.
      */
-    private List<CompletableFuture<Object>> publish(ByteBuffer body, PipelineOp extra) {
+    private List<CompletableFuture<Object>> publish(ByteBuffer body, PipelineOp extra, boolean deferSync) {
         List<PipelineOp> ops = new ArrayList<>(3);
         if (!begun) {
             ops.add(new PipelineOp.Begin(session));
@@ -163,7 +182,7 @@ public final class SegmentWriter {
                 reservation = pipeline.journal().reservePinned(body.remaining());
             }
             appendIndex = ops.size();
-            ops.add(new PipelineOp.Append(session, published, body, reservation, WritePipeline.crc32c(body)));
+            ops.add(new PipelineOp.Append(session, published, body, reservation, WritePipeline.crc32c(body), deferSync));
         }
         if (extra != null) {
             ops.add(extra);

@@ -469,6 +469,77 @@ class WritePipelineTest {
     }
 
     @Test
+    void aWriterThatSyncsAtCommitSyncsOnceAtItsCommitAndNotBefore() throws Exception {
+        start(64);
+        SegmentWriter w = pipeline.openWriter(BeginRequest.of(p("/m/s"), WritePolicy.WRITE_BACK, "w1")).syncAtCommit();
+        for (int i = 0; i < 3; i++) {
+            w.append(ByteBuffer.wrap(new byte[1000])).get(10, TimeUnit.SECONDS);
+        }
+        // Written and in the Catalog, not yet synced: nothing was acknowledged.
+        assertThat(syncs.get()).isZero();
+        assertThat(catalog.files().lookup(p("/m/s"))).isEmpty();
+
+        List<String> before = List.copyOf(order);
+        CommitResult r = w.commit(ByteBuffer.wrap(new byte[500]), new CommitRequest(3500, "", 0)).get(10, TimeUnit.SECONDS);
+        assertThat(r.committed().size()).isEqualTo(3500);
+        // The commit's batch synced every record before the commit was acknowledged.
+        assertThat(syncs.get()).isEqualTo(1);
+        assertThat(order.subList(before.size(), order.size())).contains("sync_done");
+    }
+
+    @Test
+    void aFailedSyncAtTheCommitOfRecordsWrittenEarlierLeavesTheAcknowledgedVersionIntact() throws Exception {
+        start(64);
+        PipelineSession first = pipeline.newSession(BeginRequest.of(p("/m/k"), WritePolicy.WRITE_BACK, "w1"));
+        smallWrite(first, new byte[300]).get(2).get(10, TimeUnit.SECONDS);
+        SegmentWriter w = pipeline.openWriter(BeginRequest.of(p("/m/k"), WritePolicy.WRITE_BACK, "w1")).syncAtCommit();
+        w.append(ByteBuffer.wrap(new byte[1000])).get(10, TimeUnit.SECONDS);
+        w.append(ByteBuffer.wrap(new byte[1000])).get(10, TimeUnit.SECONDS);
+
+        // The records went through the journal in batches that did not sync: the commit must not be
+        // taken as synced because of that, whatever the order of the Catalog commit and the sync.
+        failSync.set(true);
+        assertThatThrownBy(() -> w.commit(new CommitRequest(2000, "", 0)).get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(WcacheException.Unavailable.class).hasMessageContaining("durable");
+        failSync.set(false);
+        assertThat(catalog.files().lookup(p("/m/k")).orElseThrow().fileId()).isEqualTo(first.fileId());
+        assertThat(catalog.files().lookup(p("/m/k")).orElseThrow().size()).isEqualTo(300);
+    }
+
+    @Test
+    void aFailedSyncAtTheCommitFailsTheCommitOfEveryUnsyncedWriter() throws Exception {
+        start(64);
+        SegmentWriter w = pipeline.openWriter(BeginRequest.of(p("/m/u"), WritePolicy.WRITE_BACK, "w1")).syncAtCommit();
+        SegmentWriter other = pipeline.openWriter(BeginRequest.of(p("/m/v"), WritePolicy.WRITE_BACK, "w1")).syncAtCommit();
+        w.append(ByteBuffer.wrap(new byte[1000])).get(10, TimeUnit.SECONDS);
+        other.append(ByteBuffer.wrap(new byte[1000])).get(10, TimeUnit.SECONDS);
+
+        failSync.set(true);
+        assertThatThrownBy(() -> w.commit(new CommitRequest(1000, "", 0)).get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(WcacheException.Unavailable.class).hasMessageContaining("durable");
+        failSync.set(false);
+        // The other writer's record was in the page cache when that sync failed: it cannot be known
+        // durable, so its commit fails too, even though the next sync succeeds.
+        assertThatThrownBy(() -> other.commit(new CommitRequest(1000, "", 0)).get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(WcacheException.Unavailable.class).hasMessageContaining("durable");
+        assertThat(catalog.files().lookup(p("/m/u"))).isEmpty();
+        assertThat(catalog.files().lookup(p("/m/v"))).isEmpty();
+    }
+
+    @Test
+    void aSyncForAnotherWriteMakesUnsyncedRecordsDurableToo() throws Exception {
+        start(64);
+        SegmentWriter w = pipeline.openWriter(BeginRequest.of(p("/m/d"), WritePolicy.WRITE_BACK, "w1")).syncAtCommit();
+        w.append(ByteBuffer.wrap(new byte[1000])).get(10, TimeUnit.SECONDS);
+        PipelineSession small = pipeline.newSession(BeginRequest.of(p("/m/e"), WritePolicy.WRITE_BACK, "w1"));
+        smallWrite(small, new byte[10]).get(2).get(10, TimeUnit.SECONDS);
+        assertThat(syncs.get()).isEqualTo(1);
+        // That sync covered the unsynced record: the commit needs none of its own.
+        w.commit(new CommitRequest(1000, "", 0)).get(10, TimeUnit.SECONDS);
+        assertThat(syncs.get()).isEqualTo(1);
+    }
+
+    @Test
     void aSegmentWriterAbortPublishesNothingBeforeItsFirstRecordAndReturnsTheExtentsAfter() throws Exception {
         start(64);
         SegmentWriter idle = pipeline.openWriter(BeginRequest.of(p("/m/i"), WritePolicy.WRITE_BACK, "w1"));

@@ -28,7 +28,9 @@ import java.util.zip.CRC32C;
  * writer as one log record; up to {@link InFlightRecords#LIMIT} records may be on their way to the log
  * while the caller goes on appending. Nothing is handed over before the first full record or the
  * commit: a small object's record and commit go to the writer together and land in one ring batch
- * (one log sync, one Catalog transaction). {@code WRITE_THROUGH} flushes its data, uploads it
+ * (one log sync, one Catalog transaction). The writer syncs at the commit
+ * ({@link SegmentWriter#syncAtCommit()}): a large object's records are not synced one batch at a
+ * time, the commit's sync makes all of them durable before it is acknowledged. {@code WRITE_THROUGH} flushes its data, uploads it
  * from the log to the UFS, and only then commits. A refusal of pinned space fails the append or
  * commit with {@code OutOfSpace} and aborts the session.
  */
@@ -84,7 +86,7 @@ final class CachedWriteSession implements WriteSession {
         }
         crc.update(chunk.duplicate());
         try {
-            // A record counts as in flight until it is durable and its MD5 taken, so a session never
+            // A record counts as in flight until it is written and its MD5 taken, so a session never
             // holds more than InFlightRecords.LIMIT records waiting to be hashed either.
             stager.append(chunk, record -> inFlight.add(writer.append(record).thenCombine(stager.hashed(), (x, v) -> x)));
         } catch (RuntimeException e) {

@@ -6,7 +6,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The records a write session ({@link CachedWriteSession}, {@link PartWriteSession}) has handed to
- * its writer and not yet seen durable and hashed. An append waits only while more than
+ * its writer and not yet seen written (durable, for a part; an object's records are synced by its
+ * commit), recorded in the Catalog and hashed. An append waits only while more than
  * {@link #LIMIT} are on their way, so a large body streams through the pipeline (syncs and Catalog
  * batches shared) instead of one record per round trip. Not thread-safe: guarded by its session.
  */

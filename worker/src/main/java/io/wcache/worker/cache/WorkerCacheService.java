@@ -298,7 +298,9 @@ public final class WorkerCacheService implements CacheService {
         SegmentWriter writer = pipeline.openWriter(new BeginRequest(path, policy, r.writeReplicas(), workerId,
                 List.of(), options.contentType(), options.userMetadata(), options.standardHeaders(), options.tags(),
                 versioned));
-        return new CachedWriteSession(this, writer, options, put);
+        // Only the commit is acknowledged, so only the commit needs the log synced: a large write's
+        // records are not synced one batch at a time (docs/DECISIONS.md, "A write syncs at its commit").
+        return new CachedWriteSession(this, writer.syncAtCommit(), options, put);
     }
 
     /** See {@link PathPolicies#checkWriteConditions}. */
