@@ -71,6 +71,8 @@ public final class Persister implements AutoCloseable {
     private final PersisterConfig config;
     private final Clock clock;
     private final ExecutorService uploads;
+    /** Marks finished tasks in the Catalog, uploads that finish together in one transaction. */
+    private final PersistMarks marks;
     private final ScheduledExecutorService timers;
     private final Thread poller;
     private final Semaphore pollNow = new Semaphore(0);
@@ -135,6 +137,7 @@ public final class Persister implements AutoCloseable {
         this.router = router;
         this.config = config;
         this.clock = clock;
+        this.marks = new PersistMarks(tasks -> catalog.persistQueue().markPersisted(tasks));
         AtomicInteger n = new AtomicInteger();
         this.uploads = Executors.newFixedThreadPool(config.threads(), r -> daemon(r, "wcache-persist-" + n.incrementAndGet()));
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "wcache-persist-retry"));
@@ -495,7 +498,7 @@ public final class Persister implements AutoCloseable {
             UnderFileSystem ufs = router.ufsFor(path);
             copyArchivesFirst(ufs, tomb.get().archiveFirst());
             ufs.delete(key);
-            catalog.persistQueue().markPersisted(task);
+            marks.mark(task);
             deleted.incrementAndGet();
             rate.record(clock.millis(), 0);
             LOG.debug("event=ufs_deleted path={} generation={}", path, task.generation());
@@ -546,7 +549,7 @@ public final class Persister implements AutoCloseable {
             }
             long uploaded = System.nanoTime();
             Stages.record(Stage.UPLOAD_UFS, uploaded - start);
-            outcome = catalog.persistQueue().markPersisted(task);
+            outcome = marks.mark(task);
             Stages.since(Stage.UPLOAD_MARK_PERSISTED, uploaded);
         } finally {
             local.unpin(f.fileId());
@@ -759,6 +762,18 @@ public final class Persister implements AutoCloseable {
     /** Asks the poller to look at the durable queue now instead of at its next interval. */
     public void pollDurableQueue() {
         pollNow.release();
+    }
+
+    /**
+     * Catalog transactions that marked finished tasks so far, and the tasks they marked: uploads
+     * finishing together share one ({@link PersistMarks}). For benchmarks and tests.
+     */
+    public MarkCounts markCounts() {
+        return new MarkCounts(marks.transactions(), marks.marks());
+    }
+
+    /** See {@link #markCounts()}. */
+    public record MarkCounts(long transactions, long tasks) {
     }
 
     /** Passes over the durable queue the poller has begun. */

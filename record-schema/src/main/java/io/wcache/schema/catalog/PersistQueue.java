@@ -54,6 +54,25 @@ public final class PersistQueue {
     }
 
     /**
+     * As {@link #markPersisted(PersistTask)} for each of {@code tasks}, all in one transaction: the
+     * persister's uploads that finish together share one store open and one commit. The outcomes
+     * are in the order of {@code tasks}; each task is decided as it would be alone (a task of a
+     * path whose generation moved on is {@code SUPERSEDED}).
+     */
+    public List<PersistOutcome> markPersisted(List<PersistTask> tasks) {
+        if (tasks.isEmpty()) {
+            return List.of();
+        }
+        return transactions.run(t -> {
+            List<PersistOutcome> out = new java.util.ArrayList<>(tasks.size());
+            for (PersistTask task : tasks) {
+                out.add(t.tasks.markPersisted(task));
+            }
+            return out;
+        });
+    }
+
+    /**
      * Records a failed attempt: the task's attempt count grows, it is due again at
      * {@code nextAttempt}, and {@code error} is kept as its last error. Empty if the task was
      * superseded meanwhile.

@@ -176,6 +176,27 @@ class CatalogTest {
     }
 
     @Test
+    void uploadsMarkedPersistedTogetherAreDecidedEachAsAlone() {
+        write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 100);
+        write(catalog, "/s3/b", WritePolicy.WRITE_BACK, 1, 30);
+        write(catalog, "/s3/c", WritePolicy.WRITE_BACK, 1, 7);
+        List<PersistTask> claimed = catalog.persistQueue().claimTasks("p1", Duration.ofMinutes(1), 10);
+        assertThat(claimed).hasSize(3);
+        PersistTask b = claimed.stream().filter(t -> t.path().equals(p("/s3/b"))).findFirst().orElseThrow();
+        write(catalog, "/s3/b", WritePolicy.WRITE_BACK, 1, 40); // b moves on while its upload runs
+
+        assertThat(catalog.persistQueue().markPersisted(claimed)).containsExactlyElementsOf(claimed.stream()
+                .map(t -> t == b ? PersistOutcome.SUPERSEDED : PersistOutcome.PERSISTED).toList());
+        assertThat(catalog.files().lookup(p("/s3/a")).orElseThrow().persistState()).isEqualTo(PersistState.PERSISTED);
+        assertThat(catalog.files().lookup(p("/s3/c")).orElseThrow().persistState()).isEqualTo(PersistState.PERSISTED);
+        assertThat(catalog.files().lookup(p("/s3/b")).orElseThrow().persistState()).isEqualTo(PersistState.NOT_PERSISTED);
+        assertThat(catalog.persistQueue().pendingTasks(10)).singleElement()
+                .satisfies(t -> assertThat(t.path()).isEqualTo(p("/s3/b")));
+        assertThat(catalog.cluster().spaceUsage("w1")).isEqualTo(new SpaceUsage(40, 107));
+        assertThat(catalog.persistQueue().markPersisted(List.of())).isEmpty();
+    }
+
+    @Test
     void uploadOfASupersededGenerationIsNotMarkedPersistedAndTheNewerTaskWaitsForTheLease() {
         write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
         PersistTask old = catalog.persistQueue().claimTasks("p1", Duration.ofMinutes(1), 10).get(0);

@@ -176,6 +176,15 @@ public final class BenchRig implements AutoCloseable {
         return directClient;
     }
 
+    /**
+     * The worker's persister's Catalog transactions marking uploads persisted, and the uploads they
+     * marked, so far (zeros without the worker's own persister).
+     */
+    public io.wcache.persister.async.Persister.MarkCounts markCounts() {
+        return worker.persister() instanceof io.wcache.worker.persist.AsyncPersister a ? a.persister().markCounts()
+                : new io.wcache.persister.async.Persister.MarkCounts(0, 0);
+    }
+
     /** Which persister uploads WRITE_BACK data in this run. */
     public String persisterName() {
         return persisterName;

@@ -383,6 +383,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         String run = Long.toString(System.nanoTime(), 36);
         String prefix = BenchRig.WRITE_BACK_PREFIX + "persist/" + run + "/";
         CpuMeter.Snapshot cpuBefore = cpu.snapshot();
+        var marksBefore = rig.markCounts();
         long t0 = System.nanoTime();
         // Bounded in time too: on a starved machine the count shrinks rather than the run overrunning.
         int written = parallel(16, persistObjects, t0 + dur(persistSeconds).toNanos(),
@@ -396,6 +397,12 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         long pending = rig.awaitPersisted(Duration.ofSeconds(timeoutSeconds), Duration.ofMillis(200));
         double total = (System.nanoTime() - t0) / 1e9;
         out.cpu.add(CpuMeter.between("persistence", cpuBefore, cpu.snapshot(), written / total));
+        var marksAfter = rig.markCounts();
+        long markTxns = marksAfter.transactions() - marksBefore.transactions();
+        long marked = marksAfter.tasks() - marksBefore.tasks();
+        out.notes.add(String.format(Locale.ROOT, "persistence: %,d uploads marked PERSISTED in %,d Catalog transactions "
+                + "(%.2f per upload)", marked, markTxns, marked == 0 ? 0.0 : (double) markTxns / marked));
+        log("persistence: %d uploads marked persisted in %d Catalog transactions", marked, markTxns);
         // Check the claim: every object is in the UFS, and a sample reads PERSISTED from metadata.
         long inUfs = 0;
         for (var page : rig.directClient().listObjectsV2Paginator(ListObjectsV2Request.builder()

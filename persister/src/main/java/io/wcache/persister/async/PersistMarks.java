@@ -1,0 +1,174 @@
+package io.wcache.persister.async;
+
+import io.wcache.core.error.WcacheException;
+import io.wcache.schema.catalog.PersistOutcome;
+import io.wcache.schema.catalog.PersistTask;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Marks finished persist tasks in the Catalog, several in one transaction when uploads finish
+ * together (group commit without a thread of its own). The first upload thread to arrive while
+ * no transaction runs leads: it takes every mark waiting (at most {@link #MAX_BATCH}) and runs one
+ * transaction for them; threads arriving meanwhile wait, and the next batch's leader is one of
+ * them. A thread alone marks at once, as before, so a quiet persister waits for nothing.
+ *
+ * <p>A batch whose transaction fails is marked again one task at a time, so one task's failure
+ * fails only that task. Each caller gets its own task's outcome or failure.
+ */
+final class PersistMarks {
+
+    /** Tasks marked in one transaction at most: bounds its size and its conflict surface. */
+    static final int MAX_BATCH = 64;
+
+    private final Function<List<PersistTask>, List<PersistOutcome>> markAll;
+
+    // Guarded by this.
+    private final ArrayDeque<Mark> waiting = new ArrayDeque<>();
+    private boolean leading;
+    private long transactions;
+    private long marks;
+
+    private static final class Mark {
+        final PersistTask task;
+        boolean done;
+        PersistOutcome outcome;
+        RuntimeException failure;
+
+        Mark(PersistTask task) {
+            this.task = task;
+        }
+    }
+
+    /** {@code markAll}: one transaction marking every task given, outcomes in their order. */
+    PersistMarks(Function<List<PersistTask>, List<PersistOutcome>> markAll) {
+        this.markAll = markAll;
+    }
+
+    /** Marks {@code task} (in a transaction shared with other uploads that finished meanwhile). */
+    PersistOutcome mark(PersistTask task) {
+        Mark mine = new Mark(task);
+        List<Mark> batch = new ArrayList<>();
+        boolean interrupted = false;
+        synchronized (this) {
+            waiting.addLast(mine);
+            while (leading && !mine.done) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    // The upload is done: its mark must be recorded or failed, so wait on.
+                    interrupted = true;
+                }
+            }
+            if (!mine.done) {
+                leading = true;
+                waiting.remove(mine);
+                batch.add(mine);
+                while (!waiting.isEmpty() && batch.size() < MAX_BATCH) {
+                    batch.add(waiting.pollFirst());
+                }
+            }
+        }
+        if (!batch.isEmpty()) {
+            try {
+                run(batch);
+            } finally {
+                synchronized (this) {
+                    leading = false;
+                    notifyAll();
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return result(mine);
+    }
+
+    private void run(List<Mark> batch) {
+        List<PersistTask> tasks = new ArrayList<>(batch.size());
+        for (Mark m : batch) {
+            tasks.add(m.task);
+        }
+        List<PersistOutcome> outcomes = null;
+        RuntimeException failure = null;
+        try {
+            outcomes = markAll.apply(tasks);
+        } catch (RuntimeException e) {
+            failure = e;
+        } catch (Error e) {
+            // Every waiting upload must hear an answer, or its thread waits for ever.
+            failure = new WcacheException.Unavailable(tasks.get(0).path().toString(), "marking persisted failed: " + e, e);
+        }
+        long txns = 1;
+        if (failure != null && batch.size() > 1) {
+            // One task's failure must not fail the others: mark each alone.
+            outcomes = new ArrayList<>(batch.size());
+            List<RuntimeException> failures = new ArrayList<>(batch.size());
+            for (PersistTask t : tasks) {
+                txns++;
+                try {
+                    outcomes.add(markAll.apply(List.of(t)).get(0));
+                    failures.add(null);
+                } catch (RuntimeException e) {
+                    outcomes.add(null);
+                    failures.add(e);
+                } catch (Error e) {
+                    outcomes.add(null);
+                    failures.add(new WcacheException.Unavailable(t.path().toString(), "marking persisted failed: " + e, e));
+                }
+            }
+            synchronized (this) {
+                for (int i = 0; i < batch.size(); i++) {
+                    Mark m = batch.get(i);
+                    m.outcome = outcomes.get(i);
+                    m.failure = failures.get(i);
+                    m.done = true;
+                }
+                account(txns, batch.size());
+            }
+            return;
+        }
+        synchronized (this) {
+            for (int i = 0; i < batch.size(); i++) {
+                Mark m = batch.get(i);
+                if (failure != null) {
+                    m.failure = failure;
+                } else {
+                    m.outcome = outcomes.get(i);
+                }
+                m.done = true;
+            }
+            account(txns, batch.size());
+        }
+    }
+
+    private void account(long txns, int n) {
+        transactions += txns;
+        marks += n;
+    }
+
+    private static PersistOutcome result(Mark m) {
+        if (m.failure != null) {
+            throw m.failure;
+        }
+        return m.outcome;
+    }
+
+    /** Marking transactions run so far (observability, tests). */
+    synchronized long transactions() {
+        return transactions;
+    }
+
+    /** Tasks marked so far. */
+    synchronized long marks() {
+        return marks;
+    }
+
+    /** Threads waiting for their mark now (tests). */
+    synchronized int waiting() {
+        return waiting.size();
+    }
+}

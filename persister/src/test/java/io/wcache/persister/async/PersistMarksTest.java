@@ -1,0 +1,122 @@
+package io.wcache.persister.async;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.wcache.core.error.WcacheException;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.schema.catalog.PersistOutcome;
+import io.wcache.schema.catalog.PersistTask;
+import io.wcache.schema.catalog.TaskKind;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Uploads that finish while a marking transaction runs share the next one; failures stay each task's own. */
+class PersistMarksTest {
+
+    private final ExecutorService threads = Executors.newFixedThreadPool(12);
+
+    @AfterEach
+    void stop() {
+        threads.shutdownNow();
+    }
+
+    private static PersistTask task(String path) {
+        Instant now = Instant.EPOCH;
+        return new PersistTask(NamespacePath.of(path), TaskKind.UPLOAD, 1, 1, 10, 0, now, Optional.empty(),
+                Optional.empty(), Optional.empty(), now);
+    }
+
+    @Test
+    void marksArrivingDuringATransactionShareTheNextOne() throws Exception {
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        List<List<PersistTask>> transactions = new CopyOnWriteArrayList<>();
+        PersistMarks marks = new PersistMarks(tasks -> {
+            transactions.add(List.copyOf(tasks));
+            if (transactions.size() == 1) {
+                firstStarted.countDown();
+                await(releaseFirst);
+            }
+            return tasks.stream().map(t -> PersistOutcome.PERSISTED).toList();
+        });
+        CompletableFuture<PersistOutcome> first = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/first")), threads);
+        assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        List<CompletableFuture<PersistOutcome>> others = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String path = "/m/o" + i;
+            others.add(CompletableFuture.supplyAsync(() -> marks.mark(task(path)), threads));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (marks.waiting() < 10 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(marks.waiting()).isEqualTo(10);
+        releaseFirst.countDown();
+
+        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.PERSISTED);
+        for (CompletableFuture<PersistOutcome> o : others) {
+            assertThat(o.get(10, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.PERSISTED);
+        }
+        // Eleven uploads, two transactions: the first alone, the ten that waited for it together.
+        assertThat(transactions).hasSize(2);
+        assertThat(transactions.get(1)).hasSize(10);
+        assertThat(marks.transactions()).isEqualTo(2);
+        assertThat(marks.marks()).isEqualTo(11);
+    }
+
+    @Test
+    void aTaskThatFailsInABatchFailsAloneAndTheOthersAreMarked() throws Exception {
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
+        PersistMarks marks = new PersistMarks(tasks -> {
+            sizes.add(tasks.size());
+            if (sizes.size() == 1) {
+                firstStarted.countDown();
+                await(releaseFirst);
+            }
+            if (tasks.stream().anyMatch(t -> t.path().toString().equals("/m/bad"))) {
+                throw new WcacheException.Unavailable("/m/bad", "injected", null);
+            }
+            return tasks.stream().map(t -> t.path().toString().equals("/m/old") ? PersistOutcome.SUPERSEDED
+                    : PersistOutcome.PERSISTED).toList();
+        });
+        CompletableFuture<PersistOutcome> first = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/first")), threads);
+        assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<PersistOutcome> bad = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/bad")), threads);
+        CompletableFuture<PersistOutcome> good = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/good")), threads);
+        CompletableFuture<PersistOutcome> old = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/old")), threads);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (marks.waiting() < 3 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(marks.waiting()).isEqualTo(3);
+        releaseFirst.countDown();
+
+        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.PERSISTED);
+        assertThat(good.get(10, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.PERSISTED);
+        assertThat(old.get(10, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.SUPERSEDED);
+        assertThatThrownBy(() -> bad.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(WcacheException.Unavailable.class);
+        // The batch of three failed as a whole, then each was marked alone.
+        assertThat(sizes).containsExactly(1, 3, 1, 1, 1);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await(20, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
