@@ -26,6 +26,13 @@ public enum Stage {
     UPLOAD_READ("upload.read"),
     /** One UFS client call of an upload (PUT of the whole object, its cache reads included). */
     UPLOAD_UFS("upload.ufs"),
+    /**
+     * The S3 UFS client's own time within one upload request (PutObject, UploadPart): marshalling,
+     * signing (the body's SHA-256 over plain HTTP, its cache reads included) and reading the answer,
+     * that is the request's time minus its time on the wire and in the store. A local-directory UFS
+     * has no client and records none.
+     */
+    UPLOAD_CLIENT("upload.client"),
     /** Marking an uploaded version {@code PERSISTED} in the Catalog. */
     UPLOAD_MARK_PERSISTED("upload.mark_persisted");
 

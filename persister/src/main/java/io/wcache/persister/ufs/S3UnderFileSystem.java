@@ -104,7 +104,8 @@ public final class S3UnderFileSystem implements UnderFileSystem {
                         .socketTimeout(config.socketTimeout())
                         .connectionAcquisitionTimeout(config.socketTimeout())
                         .maxConnections(config.parallelism() + 16))
-                .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(config.maxAttempts())));
+                .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(config.maxAttempts()))
+                        .addExecutionInterceptor(new ClientStageTimer()));
         config.endpoint().ifPresent(builder::endpointOverride);
         this.s3 = builder.build();
         AtomicInteger threads = new AtomicInteger();

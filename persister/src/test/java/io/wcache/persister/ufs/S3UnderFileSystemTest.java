@@ -106,6 +106,27 @@ class S3UnderFileSystemTest extends UnderFileSystemContract {
     }
 
     @Test
+    void eachUploadRequestRecordsTheClientsOwnTimeAndNothingElseDoes() {
+        java.util.List<io.wcache.core.metrics.Stage> recorded = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.List<Long> nanos = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.wcache.core.metrics.Stages.Recorder previous = io.wcache.core.metrics.Stages.recorder();
+        io.wcache.core.metrics.Stages.install((stage, n) -> {
+            recorded.add(stage);
+            nanos.add(n);
+        });
+        try {
+            ufs.put("client/small", new PatternSource(10_000, 1), PutOptions.DEFAULT);
+            ufs.put("client/parts", new PatternSource(10L << 20, 2), PutOptions.DEFAULT);
+            ufs.head("client/small");
+        } finally {
+            io.wcache.core.metrics.Stages.install(previous);
+        }
+        // One PutObject, then two UploadParts; the multipart create/complete and the HEAD are not uploads of bytes.
+        assertThat(recorded).containsOnly(io.wcache.core.metrics.Stage.UPLOAD_CLIENT).hasSize(3);
+        assertThat(nanos).allSatisfy(n -> assertThat(n).isPositive());
+    }
+
+    @Test
     void standardHeadersAreSetOnSingleAndMultipartUploadsAndReadBackByHead() {
         Map<String, String> headers = Map.of("cache-control", "max-age=300", "content-disposition",
                 "attachment; filename=\"r.txt\"", "content-encoding", "gzip", "content-language", "en-GB",
