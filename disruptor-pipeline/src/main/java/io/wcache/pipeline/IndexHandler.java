@@ -159,6 +159,11 @@ final class IndexHandler implements EventHandler<RingSlot> {
         PipelineOp p = slot.op;
         if (session != null && session.isPart()) {
             op = partOp(slot, session, p);
+        } else if (session != null && session.isCopy()) {
+            op = copyOp(slot, session, p);
+            if (op == null) {
+                return; // opening or flushing a copy records nothing
+            }
         } else if (p instanceof PipelineOp.Begin b) {
             op = new CatalogOp.Begin(b.session().request(), b.session().fileId());
         } else if (p instanceof PipelineOp.Append a) {
@@ -195,6 +200,18 @@ final class IndexHandler implements EventHandler<RingSlot> {
                     c.request().checksum());
         }
         return new CatalogOp.AbortPart(s.uploadId(), s.partNumber(), s.fileId());
+    }
+
+    /** The Catalog op of a copy session's request, or null for one that records nothing. */
+    private CatalogOp copyOp(RingSlot slot, PipelineSession s, PipelineOp p) {
+        if (p instanceof PipelineOp.Append a) {
+            Extent e = ExtentCodec.toExtent(s.fileId(), a.offset(), worker, slot.location, a.crc32c());
+            slot.result = e;
+            return new CatalogOp.AddCopyExtents(s.fileId(), List.of(e));
+        } else if (p instanceof PipelineOp.Abort) {
+            return new CatalogOp.DropCopy(s.copyOf(), s.fileId());
+        }
+        return null;
     }
 
     private void flush() {

@@ -28,6 +28,8 @@ public final class PipelineSession {
     /** Set for a part of a multipart upload: its ops become the Catalog's part ops. */
     private final String uploadId;
     private final int partNumber;
+    /** Set (non-zero) for a replica's copy: the file id of the version it copies. */
+    private final long copyOf;
     private final List<Extent> extents = new ArrayList<>();
     private volatile WcacheException failure;
     /** Index stage only: the ring sequence of this session's last append it has seen, -1 before any. */
@@ -43,11 +45,34 @@ public final class PipelineSession {
     }
 
     PipelineSession(BeginRequest request, long fileId, String uploadId, int partNumber) {
+        this(request, fileId, uploadId, partNumber, 0);
+    }
+
+    private PipelineSession(BeginRequest request, long fileId, String uploadId, int partNumber, long copyOf) {
         this.request = request;
         this.fileId = fileId;
         this.ref = new SessionRef(request.path(), fileId);
         this.uploadId = uploadId;
         this.partNumber = partNumber;
+        this.copyOf = copyOf;
+    }
+
+    /** A session writing this worker's copy of version {@code copyOf} (written by another worker) under {@code fileId}. */
+    static PipelineSession copy(BeginRequest request, long fileId, long copyOf) {
+        return new PipelineSession(request, fileId, null, 0, copyOf);
+    }
+
+    /**
+     * Whether this session writes a replica's copy of a version another worker writes: its extents
+     * are recorded under its own file id as they land, and no version of the path is opened or committed.
+     */
+    public boolean isCopy() {
+        return copyOf != 0;
+    }
+
+    /** The file id of the version this session copies (0 unless {@link #isCopy()}). */
+    public long copyOf() {
+        return copyOf;
     }
 
     /** Whether this session writes a part of a multipart upload rather than a version of its path. */

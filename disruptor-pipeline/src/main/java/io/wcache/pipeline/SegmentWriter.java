@@ -121,6 +121,9 @@ public final class SegmentWriter {
      */
     public synchronized CompletableFuture<CommitResult> commit(ByteBuffer last, CommitRequest request) {
         requireObject();
+        if (session.isCopy()) {
+            throw new IllegalStateException(session + " is a copy session: it is flushed, never committed");
+        }
         List<CompletableFuture<Object>> f = publish(last, new PipelineOp.Commit(session, request), syncAtCommit);
         return f.get(f.size() - 1).thenApply(CommitResult.class::cast);
     }

@@ -122,6 +122,16 @@ public final class WritePipeline implements AutoCloseable {
         return new SegmentWriter(this, newPartSession(request, uploadId, partNumber));
     }
 
+    /**
+     * Opens the write of this worker's copy of version {@code ofFileId} of {@code request.path()},
+     * which another worker writes ({@code writeReplicas > 1}): records and {@link SegmentWriter#flush}
+     * only; its extents are recorded under a file id of its own as they land, and an abort drops
+     * them unless the version was committed with this copy.
+     */
+    public SegmentWriter openCopyWriter(BeginRequest request, long ofFileId) {
+        return new SegmentWriter(this, PipelineSession.copy(request, index.reserveFileId(request), ofFileId));
+    }
+
     /** A new session for {@code request}, with its file id reserved now (no Catalog write yet). */
     public PipelineSession newSession(BeginRequest request) {
         return new PipelineSession(request, index.reserveFileId(request));

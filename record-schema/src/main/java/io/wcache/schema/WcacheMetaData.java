@@ -33,8 +33,9 @@ public final class WcacheMetaData {
      * 13: BucketPolicy records hold S3 bucket policies.
      * 14: S3 bucket versioning: File gains version_id, keep_versions, delete_marker, ufs_source and
      * archive_first, Tombstone archive_first, MultipartUpload and AccessControl versioning.
+     * 15: File gains replica_file_ids (the file id of each replica's copy, for writeReplicas > 1).
      */
-    public static final int VERSION = 14;
+    public static final int VERSION = 15;
 
     /** Committed and writing files by (state, path): listings and per-path look-ups of sessions. */
     public static final String FILE_BY_STATE_PATH = "File$state_path";

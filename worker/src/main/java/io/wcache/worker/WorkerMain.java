@@ -1,5 +1,6 @@
 package io.wcache.worker;
 
+import io.wcache.core.config.ConfigKeys;
 import io.wcache.core.config.WcacheConfig;
 import io.wcache.core.error.WcacheException;
 import io.wcache.core.mount.Mount;
@@ -68,6 +69,12 @@ public final class WorkerMain implements Runnable {
                         + " worker i listens on the configured ports + 10*i); default ${DEFAULT-VALUE}")
         int workers;
 
+        @Option(names = "--replicas", paramLabel = "N",
+                description = "Copies of unpersisted WRITE_BACK and TRANSIENT data, each on its own worker, before a"
+                        + " write is acknowledged: the default writeReplicas (path.default.write.replicas) of paths no"
+                        + " path rule matches; rules may set their own")
+        Integer replicas;
+
         @Option(names = "--port-file", paramLabel = "FILE",
                 description = "Once serving, write the bound addresses (e.g. admin=127.0.0.1:9001) to FILE")
         Path portFile;
@@ -75,6 +82,14 @@ public final class WorkerMain implements Runnable {
         @Override
         public Integer call() throws Exception {
             WcacheConfig cfg;
+            if (replicas != null) {
+                if (sets.stream().anyMatch(x -> x.startsWith(ConfigKeys.PATH_DEFAULT_WRITE_REPLICAS.name() + "="))) {
+                    System.err.println("wcache serve: --replicas and --set " + ConfigKeys.PATH_DEFAULT_WRITE_REPLICAS.name()
+                            + " set the same key; give one");
+                    return 2;
+                }
+                sets.add(ConfigKeys.PATH_DEFAULT_WRITE_REPLICAS.name() + "=" + replicas);
+            }
             try {
                 cfg = config == null ? WcacheConfig.shipped(sets) : WcacheConfig.load(config, sets);
                 cfg = withDefaultMount(cfg);
@@ -95,6 +110,12 @@ public final class WorkerMain implements Runnable {
             if (workers < 1) {
                 System.err.println("wcache serve: --workers must be at least 1, not " + workers);
                 return 2;
+            }
+            int copies = cfg.get(ConfigKeys.PATH_DEFAULT_WRITE_REPLICAS);
+            if (copies > workers) {
+                System.err.println("wcache serve: warning: writeReplicas " + copies + " needs " + copies
+                        + " live workers and this process runs " + workers + ": a WRITE_BACK or TRANSIENT write of a"
+                        + " path without a rule of its own is refused (503) until that many workers share the metadata");
             }
             if (name != null && workers > 1) {
                 System.err.println("wcache serve: --name names a single worker; the workers of --workers " + workers

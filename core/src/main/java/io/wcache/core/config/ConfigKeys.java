@@ -84,7 +84,9 @@ public final class ConfigKeys {
             ConfigType.WRITE_POLICY, "WRITE_THROUGH",
             "Write policy of paths no path-config rule matches (the shipped config sets WRITE_BACK).");
     public static final ConfigKey<Integer> PATH_DEFAULT_WRITE_REPLICAS = new ConfigKey<>("path.default.write.replicas",
-            ConfigType.POSITIVE_INT, "1", "Copies of unpersisted data for paths no path-config rule matches.");
+            ConfigType.POSITIVE_INT, "1", "Copies of unpersisted data (WRITE_BACK, TRANSIENT) for paths no path-config "
+                    + "rule matches, each on its own worker: a write is acknowledged once that many workers have it "
+                    + "durable, and refused (503) while fewer are live. `wcache serve --replicas N` sets it.");
     public static final ConfigKey<Duration> ORPHAN_TIMEOUT = new ConfigKey<>("write.cache.async.check.orphan.timeout",
             ConfigType.DURATION, "1h", "A write session older than this, or a multipart upload with no part for this long, is an orphan; "
                     + "the sweep aborts it. A completed upload is remembered as long, for retried completions.");

@@ -518,6 +518,16 @@ public final class Persister implements AutoCloseable {
                     + " is damaged in the cache and cannot be persisted: " + f.damage());
         }
         List<Extent> extents = layout.get().extents();
+        Optional<String> here = local.worker();
+        if (here.isPresent() && !extents.isEmpty() && !extents.get(0).worker().equals(here.get())) {
+            // The bytes are another worker's now (a replica holder took the version over from a dead
+            // worker): its persister uploads it. The task is given back, due at once, for that worker.
+            catalog.persistQueue().reschedule(task, clock.instant(), "held by " + extents.get(0).worker()
+                    + ", not " + here.get());
+            LOG.info("event=persist_handed_over path={} generation={} holder={}", path, task.generation(),
+                    extents.get(0).worker());
+            return;
+        }
         UnderFileSystem ufs = router.ufsFor(path);
         copyArchivesFirst(ufs, f.versioning().archiveFirst());
         if (!f.versioning().ufsSource().isEmpty()) {

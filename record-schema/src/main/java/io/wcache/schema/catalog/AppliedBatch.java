@@ -149,6 +149,10 @@ final class AppliedBatch {
                     p.checksum()));
         } else if (op instanceof CatalogOp.AbortPart a) {
             return t.uploads.abortPart(a.uploadId(), a.partNumber(), a.fileId());
+        } else if (op instanceof CatalogOp.AddCopyExtents a) {
+            return ReplicaCopies.addCopyExtents(t, a.copyFileId(), a.extents());
+        } else if (op instanceof CatalogOp.DropCopy d) {
+            return ReplicaCopies.dropCopy(t, d.ofFileId(), d.copyFileId());
         }
         return t.sessions.delete(((CatalogOp.Delete) op).path());
     }

@@ -34,6 +34,7 @@ public final class Catalog {
     private final ClusterConfig cluster;
     private final Membership membership;
     private final AccessControls accessControls;
+    private final ReplicaCopies replicas;
 
     /**
      * A catalog named {@code name} on {@code database} (see {@link CatalogKeySpace}), using the
@@ -58,6 +59,7 @@ public final class Catalog {
         this.cluster = new ClusterConfig(transactions);
         this.membership = new Membership(transactions);
         this.accessControls = new AccessControls(transactions);
+        this.replicas = new ReplicaCopies(transactions);
         try {
             markers.clearStale();
         } catch (RuntimeException e) {
@@ -103,6 +105,11 @@ public final class Catalog {
     /** The workers sharing this Catalog, each with its addresses and membership lease. */
     public Membership membership() {
         return membership;
+    }
+
+    /** The replicas of unpersisted versions on other workers (writeReplicas > 1). */
+    public ReplicaCopies replicas() {
+        return replicas;
     }
 
     /** S3 owners and ACLs of buckets, objects and multipart uploads. */

@@ -111,4 +111,24 @@ public sealed interface CatalogOp {
      */
     record AbortPart(String uploadId, int partNumber, long fileId) implements CatalogOp {
     }
+
+    /*
+     * A replica's copy of a version being written on another worker (writeReplicas > 1): its extents
+     * are recorded under the copy's own file id as they land; the version's commit lists the copy
+     * (CommitRequest.replicas). See ReplicaCopies.
+     */
+
+    /** Record extents of a copy being written; succeeds with the extents. */
+    record AddCopyExtents(long copyFileId, List<Extent> extents) implements CatalogOp {
+        public AddCopyExtents {
+            extents = List.copyOf(extents);
+        }
+    }
+
+    /**
+     * Drop an unfinished copy, unless version {@code ofFileId} was committed with it; succeeds with
+     * an {@link AbortResult} of the extents dropped (none when kept).
+     */
+    record DropCopy(long ofFileId, long copyFileId) implements CatalogOp {
+    }
 }

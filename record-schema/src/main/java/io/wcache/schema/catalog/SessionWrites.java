@@ -178,6 +178,9 @@ final class SessionWrites {
         WcacheRecords.File s = requireSession(ref);
         String p = ref.path().toString();
         requireCoverage(ref, req.size());
+        for (ReplicaCopy c : req.replicas()) {
+            ReplicaCopies.requireCopy(t, p, c, req.size());
+        }
         PathState st = pathState(p);
         WcacheRecords.File current = st.current();
         WcacheRecords.Tombstone tomb = st.tomb();
@@ -214,6 +217,12 @@ final class SessionWrites {
                 .setGeneration(generation).setPersistState(persistStateAfterCommit(policy)).setSize(req.size())
                 .setEtag(req.etag()).setCrc32C(req.crc32c()).setCommittedTimeMs(t.now).setLastWriteTimeMs(t.now);
         req.checksum().ifPresent(c -> cb.setChecksum(RecordMapping.checksum(c)));
+        if (!req.replicas().isEmpty()) {
+            cb.clearReplicaWorkers().clearReplicaFileIds();
+            for (ReplicaCopy c : req.replicas()) {
+                cb.addReplicaWorkers(c.worker()).addReplicaFileIds(c.copyFileId());
+            }
+        }
         WcacheRecords.File committed = cb.build();
         t.store.saveRecord(committed);
         deferred.remove(ref.fileId());

@@ -484,7 +484,7 @@ final class Commands {
     // ---------------------------------------------------------------- worker
 
     @Command(name = "worker", mixinStandardHelpOptions = true, description = "The workers of the cluster.",
-            subcommands = {WorkerList.class, WorkerKill.class, WorkerStart.class})
+            subcommands = {WorkerList.class, WorkerKill.class, WorkerStart.class, WorkerDrain.class})
     static final class WorkerCmd extends Group {
     }
 
@@ -519,6 +519,25 @@ final class Commands {
         @Override
         public Integer call() {
             return done(client().send("POST", "/api/v1/workers/kill", AdminClient.params("name", name), null, null));
+        }
+    }
+
+    @Command(name = "drain", mixinStandardHelpOptions = true,
+            description = "Take a worker out of the ring and hand over (to a worker holding a replica) or persist every"
+                    + " unpersisted version only it holds; progress is shown. Any mode.")
+    static final class WorkerDrain extends Common {
+        @Parameters(index = "0", paramLabel = "NAME", description = "e.g. worker-1")
+        String name;
+
+        @Option(names = "--timeout", paramLabel = "DURATION", description = "Give up waiting for the persister after"
+                + " this long (e.g. 10min, the default)")
+        String timeout;
+
+        @Override
+        public Integer call() {
+            streamed("POST", "/api/v1/workers/drain", timeout == null ? AdminClient.params("name", name)
+                    : AdminClient.params("name", name, "timeout", timeout));
+            return 0;
         }
     }
 

@@ -16,6 +16,7 @@ import io.wcache.logstore.LogStoreStats;
 import io.wcache.schema.catalog.AbortResult;
 import io.wcache.schema.catalog.Extent;
 import io.wcache.schema.catalog.FileState;
+import io.wcache.schema.catalog.FileLayout;
 import io.wcache.schema.catalog.FileVersion;
 import io.wcache.schema.catalog.ListRequest;
 import io.wcache.schema.catalog.PersistQueueStats;
@@ -135,6 +136,77 @@ public final class AdminApi {
     public Updated startWorker(String name) {
         clusterOnly("start").start(name);
         return new Updated(name + " started");
+    }
+
+    /**
+     * Drains worker {@code name}: it is marked draining (it leaves the ring: no new path is placed
+     * on it), then, pass after pass, each unpersisted version whose bytes it holds is handed over
+     * to a live worker holding a replica copy (which serves and persists it from then on; the
+     * drained worker's bytes of it are released), and the others (no copy elsewhere) are left to
+     * its persister, until it holds nothing that only it has, or {@code timeout} passes. The worker
+     * keeps running, out of the ring, until it is stopped.
+     */
+    public void drain(String name, Duration timeout, Consumer<Progress> progress) {
+        var membership = worker.membership();
+        var m = membership.member(name).orElseThrow(() -> new WcacheException.NotFound(name, "no worker named " + name));
+        if (!m.alive()) {
+            throw new WcacheException.Conflict(name, name + " is dead: the replica holders of its versions take them"
+                    + " over by themselves; start it to drain it");
+        }
+        membership.setDraining(name, true);
+        LOG.info("event=worker_drain_started worker={}", name);
+        progress.accept(new Progress("drain", false, 0, -1, 0, name, name + " is draining: no new paths go to it"));
+        Duration pause = worker.config().get(ConfigKeys.CLUSTER_HEARTBEAT_INTERVAL);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long handedOver = 0;
+        long handedBytes = 0;
+        List<FileLayout> left;
+        while (true) {
+            left = new ArrayList<>();
+            for (FileLayout l : worker.catalog().replicas().unpersistedOn(name)) {
+                FileVersion v = l.file();
+                boolean moved = false;
+                for (String r : v.replicaWorkers()) {
+                    var to = membership.member(r);
+                    if (to.isEmpty() || to.get().state() != io.wcache.schema.catalog.Membership.Member.State.LIVE) {
+                        continue;
+                    }
+                    var taken = worker.catalog().replicas().takeOver(v.path(), v.fileId(), name, r);
+                    if (taken.isPresent()) {
+                        // The drained worker's bytes of it: released there (sent to it when it is another worker).
+                        worker.readerPins().retire(v.fileId(), taken.get().released());
+                        handedOver++;
+                        handedBytes += v.size();
+                        moved = true;
+                        LOG.info("event=drain_handed_over worker={} path={} generation={} to={}", name, v.path(),
+                                v.generation(), r);
+                        break;
+                    }
+                }
+                if (!moved) {
+                    left.add(l);
+                }
+            }
+            if (left.isEmpty() || System.nanoTime() > deadline) {
+                break;
+            }
+            progress.accept(new Progress("drain", false, handedOver, -1, handedBytes,
+                    left.get(0).file().path().toString(), left.size() + " unpersisted versions held only by " + name
+                            + " wait for its persister"));
+            try {
+                Thread.sleep(pause.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        String message = left.isEmpty()
+                ? name + " holds nothing only it has: " + handedOver + " versions handed over to their replica holders,"
+                        + " the rest persisted; it is out of the ring and may be stopped"
+                : name + " still holds " + left.size() + " unpersisted versions no other worker has (first: "
+                        + left.get(0).file().path() + "); is the UFS reachable? Run the drain again";
+        LOG.info("event=worker_drain_ended worker={} handed_over={} left={}", name, handedOver, left.size());
+        progress.accept(new Progress("drain", true, handedOver, handedOver + left.size(), handedBytes, name, message));
     }
 
     private io.wcache.worker.cluster.ClusterControl clusterOnly(String what) {

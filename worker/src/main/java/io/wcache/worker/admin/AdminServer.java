@@ -264,6 +264,11 @@ public final class AdminServer implements Frontend {
         h.put("GET /api/v1/workers", (ex, q) -> send(ex, 200, api.workers()));
         h.put("POST /api/v1/workers/kill", (ex, q) -> send(ex, 200, api.killWorker(required(q, "name"))));
         h.put("POST /api/v1/workers/start", (ex, q) -> send(ex, 200, api.startWorker(required(q, "name"))));
+        h.put("POST /api/v1/workers/drain", (ex, q) -> {
+            String name = required(q, "name");
+            Duration timeout = duration(q, "timeout");
+            return stream(ex, sink -> api.drain(name, timeout == null ? Duration.ofMinutes(10) : timeout, sink));
+        });
         h.put("GET /api/v1/mounts", (ex, q) -> send(ex, 200, api.mounts()));
         h.put("POST /api/v1/mounts", (ex, q) -> {
             JsonNode body = body(ex);

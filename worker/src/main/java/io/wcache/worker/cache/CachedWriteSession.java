@@ -34,7 +34,7 @@ import java.util.zip.CRC32C;
  * from the log to the UFS, and only then commits. A refusal of pinned space fails the append or
  * commit with {@code OutOfSpace} and aborts the session.
  */
-final class CachedWriteSession implements WriteSession {
+final class CachedWriteSession implements ReplicableWriteSession {
 
     private enum State { OPEN, COMMITTING, DONE }
 
@@ -48,6 +48,8 @@ final class CachedWriteSession implements WriteSession {
     private final RecordStager stager = new RecordStager();
     private State state = State.OPEN;
     private final InFlightRecords inFlight = new InFlightRecords();
+    /** Other workers' durable copies of this version, recorded by the commit (writeReplicas > 1). */
+    private volatile List<io.wcache.schema.catalog.ReplicaCopy> replicas = List.of();
 
     CachedWriteSession(WorkerCacheService svc, SegmentWriter writer, WriteOptions options, PutOptions put) {
         this.svc = svc;
@@ -71,8 +73,14 @@ final class CachedWriteSession implements WriteSession {
         return stager.written();
     }
 
-    long fileId() {
+    @Override
+    public long fileId() {
         return writer.fileId();
+    }
+
+    @Override
+    public void replicatedTo(List<io.wcache.schema.catalog.ReplicaCopy> copies) {
+        this.replicas = List.copyOf(copies);
     }
 
     @Override
@@ -129,7 +137,8 @@ final class CachedWriteSession implements WriteSession {
             crcValue = crc.getValue();
             size = stager.written();
         }
-        CommitRequest request = new CommitRequest(size, etag, crcValue, PathPolicies.conditionOf(options), checksum);
+        CommitRequest request = new CommitRequest(size, etag, crcValue, PathPolicies.conditionOf(options), checksum)
+                .withReplicas(replicas);
         PathLocks.Mutex lock = svc.locks().of(path());
         CompletableFuture<CommitResult> committed;
         if (policy() == WritePolicy.WRITE_THROUGH) {

@@ -123,6 +123,36 @@ final class ObjectOpener {
         return Optional.empty();
     }
 
+    /**
+     * A reader of the path's committed version from this worker's replica copy (its holder cannot
+     * be reached). The copy's bytes are checked like the version's; a damaged copy fails the read
+     * (the version's own bytes may be intact on its holder).
+     */
+    ObjectReader openCopy(NamespacePath path) {
+        for (int attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
+            Optional<io.wcache.schema.catalog.FileLayout> copy = catalog.replicas().copyLayout(path, svc.workerId());
+            if (copy.isEmpty()) {
+                break;
+            }
+            FileVersion v = copy.get().file();
+            List<Extent> extents = copy.get().extents();
+            long copyId = extents.isEmpty() ? v.fileId() : extents.get(0).fileId();
+            svc.pins().pin(copyId);
+            LogStore.Lease lease;
+            try {
+                lease = store.lease(extents.stream().map(ExtentCodec::toLocation).toList());
+            } catch (WcacheException.NotFound moved) {
+                svc.pins().unpin(copyId);
+                continue;
+            }
+            return LocalObjectReader.open(ObjectInfos.of(v), extents, copyId, lease, svc.pins(), io, c -> {
+                throw c;
+            });
+        }
+        throw new WcacheException.Unavailable(path.toString(), svc.workerId() + " holds no replica of the current "
+                + "version of " + path, null);
+    }
+
     /** The extents cover the version and every one is still in this worker's log store. */
     private boolean allInStore(FileVersion v, List<Extent> extents) {
         boolean ok = ExtentReads.covers(extents, v.size());

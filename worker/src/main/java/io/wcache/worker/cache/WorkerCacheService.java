@@ -303,6 +303,27 @@ public final class WorkerCacheService implements CacheService {
         return new CachedWriteSession(this, writer.syncAtCommit(), options, put);
     }
 
+    /**
+     * Opens this worker's copy of version {@code ofFileId} of {@code path}, which another worker
+     * writes under {@code policy} with {@code writeReplicas > 1} (see {@link CopyWriteSession}).
+     */
+    public CopyWriteSession openCopy(NamespacePath path, WritePolicy policy, long ofFileId) {
+        if (!policy.pinsData()) {
+            throw new WcacheException.InvalidArgument(path.toString(), "policy " + policy + " keeps no replicas");
+        }
+        SegmentWriter writer = pipeline.openCopyWriter(new BeginRequest(path, policy, 1, workerId, List.of(), "",
+                Map.of()), ofFileId);
+        return new CopyWriteSession(writer, pins);
+    }
+
+    /**
+     * Reads the committed version of {@code path} from this worker's replica copy of it: the worker
+     * holding the version's bytes cannot be reached. Unavailable when this worker holds no whole copy.
+     */
+    public CompletableFuture<ObjectReader> openCopy(NamespacePath path) {
+        return CompletableFuture.supplyAsync(() -> opener.openCopy(path), io);
+    }
+
     /** See {@link PathPolicies#checkWriteConditions}. */
     void checkWriteConditions(NamespacePath path, WriteOptions options) {
         policies.checkWriteConditions(path, options);

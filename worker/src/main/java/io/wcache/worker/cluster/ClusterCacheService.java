@@ -19,6 +19,7 @@ import io.wcache.schema.catalog.Catalog;
 import io.wcache.schema.catalog.Extent;
 import io.wcache.schema.catalog.Membership;
 import io.wcache.schema.catalog.PathStatus;
+import io.wcache.schema.catalog.PersistState;
 import io.wcache.worker.cache.WorkerCacheService;
 import io.wcache.worker.cluster.proto.ClusterMessages;
 import io.wcache.worker.cluster.proto.ClusterMessages.Request;
@@ -50,15 +51,17 @@ public final class ClusterCacheService implements CacheService {
     private final String self;
     private final ClusterView view;
     private final InternalClient client;
+    private final Replication replication;
     private final Executor io;
 
     ClusterCacheService(WorkerCacheService local, Catalog catalog, String self, ClusterView view,
-                        InternalClient client, Executor io) {
+                        InternalClient client, Replication replication, Executor io) {
         this.local = local;
         this.catalog = catalog;
         this.self = self;
         this.view = view;
         this.client = client;
+        this.replication = replication;
         this.io = io;
     }
 
@@ -68,11 +71,11 @@ public final class ClusterCacheService implements CacheService {
     public CompletableFuture<WriteSession> create(NamespacePath path, WriteOptions options) {
         Optional<Forward> to = writeOwner(path);
         if (to.isEmpty()) {
-            return local.create(path, options);
+            return replication.create(path, options);
         }
         Request.Builder req = Request.newBuilder().setCreate(ClusterMessages.Create.newBuilder()
                 .setPath(path.toString()).setOptions(Wire.options(options)));
-        return forwardWrite(to.get(), req, path, () -> local.create(path, options));
+        return forwardWrite(to.get(), req, path, () -> replication.create(path, options));
     }
 
     @Override
@@ -90,39 +93,58 @@ public final class ClusterCacheService implements CacheService {
     public CompletableFuture<ObjectReader> open(NamespacePath path) {
         // A single worker reads locally at once: looking up the holder would read the path's
         // status a second time (the local open reads it) on every GET.
-        return view.alone(self) ? local.open(path) : open(path, true);
+        return view.alone(self) ? local.open(path) : open(path, new java.util.HashSet<>(), true);
     }
 
     /**
-     * Reads through the holder of the committed version. A holder that does not answer may have
-     * restarted on another address: the view is read again once before the read is served here.
+     * Reads through the holder of the committed version, else (it cannot be reached) through a
+     * worker holding a replica copy of it. A worker that does not answer may have restarted on
+     * another address: the view is read again, and the next source tried, until none is left;
+     * each failed worker is tried once, so this ends.
      */
-    private CompletableFuture<ObjectReader> open(NamespacePath path, boolean retry) {
-        return CompletableFuture.supplyAsync(() -> holder(path, retry), io).thenCompose(h -> {
-            if (h.isEmpty()) {
+    private CompletableFuture<ObjectReader> open(NamespacePath path, java.util.Set<String> failed, boolean fresh) {
+        return CompletableFuture.supplyAsync(() -> source(path, failed, fresh), io).thenCompose(src -> {
+            if (src.isEmpty()) {
                 return local.open(path);
             }
-            Forward to = h.get();
-            return client.connect(to.worker(), to.address()).thenCompose(c -> c.call(Request.newBuilder()
-                    .setOpen(path.toString())).<ObjectReader>thenApply(r -> new RemoteObjectReader(c,
-                            Wire.info(r.getInfo()))).whenComplete((r, e) -> {
-                                if (e != null) {
-                                    c.close();
-                                }
-                            })).exceptionallyCompose(e -> {
-                                if (FailureCause.of(e) instanceof InternalClient.Unreachable u) {
-                                    LOG.debug("event=forward_unreachable op=open path={} worker={} error={}", path,
-                                            to.worker(), u.getMessage());
-                                    view.invalidate();
-                                    return retry ? open(path, false) : local.open(path);
-                                }
-                                return CompletableFuture.failedFuture(FailureCause.of(e));
-                            });
+            if (src.get().worker().equals(self)) {
+                // This worker holds a copy: read it; if it cannot, the local open says who holds the version.
+                return local.openCopy(path).exceptionallyCompose(e -> local.open(path));
+            }
+            Forward to = src.get();
+            Request.Builder req = Request.newBuilder();
+            if (to.copy()) {
+                req.setOpenCopy(path.toString());
+            } else {
+                req.setOpen(path.toString());
+            }
+            return client.connect(to.worker(), to.address()).thenCompose(c -> c.call(req)
+                    .<ObjectReader>thenApply(r -> new RemoteObjectReader(c, Wire.info(r.getInfo()))).whenComplete((r, e) -> {
+                        if (e != null) {
+                            c.close();
+                        }
+                    })).exceptionallyCompose(e -> {
+                        Throwable cause = FailureCause.of(e);
+                        boolean unreachable = cause instanceof InternalClient.Unreachable;
+                        if (unreachable || to.copy()) {
+                            LOG.debug("event=forward_failed op=open path={} worker={} copy={} error={}", path,
+                                    to.worker(), to.copy(), cause.getMessage());
+                            if (unreachable) {
+                                view.invalidate();
+                            }
+                            failed.add(to.worker());
+                            return open(path, failed, false);
+                        }
+                        return CompletableFuture.failedFuture(cause);
+                    });
         });
     }
 
-    /** A worker to forward to, with its internal address. */
-    private record Forward(String worker, String address) {
+    /** A worker to forward to, with its internal address; {@code copy}: read its replica copy. */
+    private record Forward(String worker, String address, boolean copy) {
+        Forward(String worker, String address) {
+            this(worker, address, false);
+        }
     }
 
     /** The ring owner of a cached write to {@code path}, if it is another live worker. */
@@ -142,31 +164,59 @@ public final class ClusterCacheService implements CacheService {
     }
 
     /**
-     * Another worker holding the bytes of the path's committed version, if it is alive. A holder
-     * the cached view counts dead may have just restarted: with {@code fresh}, the view is read
-     * again before the read is served here (only on this path, so it costs nothing otherwise).
+     * Where to read the path's committed version: empty to read it here (its bytes are here, it is
+     * persisted or not cached); the worker holding its bytes if it is alive; else, for an
+     * unpersisted version, a live worker holding a replica copy (this worker itself, named as such,
+     * when it holds one). A holder the cached view counts dead may have just restarted: with
+     * {@code fresh}, the view is read again first (only on this path, so it costs nothing otherwise).
+     * Workers in {@code failed} did not answer and are not asked again.
      */
-    private Optional<Forward> holder(NamespacePath path, boolean fresh) {
+    private Optional<Forward> source(NamespacePath path, java.util.Set<String> failed, boolean fresh) {
         PathStatus status;
         try {
             status = catalog.files().status(path);
         } catch (RuntimeException e) {
             return Optional.empty();
         }
-        if (status instanceof PathStatus.Live live) {
-            for (Extent e : live.layout().extents()) {
-                if (!self.equals(e.worker())) {
-                    // A dead holder is not asked: the local read serves a persisted version from the
-                    // UFS and answers 503 naming the holder for an unpersisted one.
-                    Optional<Forward> to = reachable(e.worker());
-                    if (to.isEmpty() && fresh) {
-                        view.invalidate();
-                        to = reachable(e.worker());
-                    }
-                    return to;
+        if (!(status instanceof PathStatus.Live live)) {
+            return Optional.empty();
+        }
+        String holder = null;
+        for (Extent e : live.layout().extents()) {
+            if (!self.equals(e.worker())) {
+                holder = e.worker();
+                break;
+            }
+        }
+        if (holder == null) {
+            return Optional.empty();
+        }
+        if (!failed.contains(holder)) {
+            Optional<Forward> to = reachable(holder);
+            if (to.isEmpty() && fresh) {
+                view.invalidate();
+                to = reachable(holder);
+            }
+            if (to.isPresent()) {
+                return to;
+            }
+        }
+        var v = live.layout().file();
+        if (v.persistState() == PersistState.PERSISTED) {
+            return Optional.empty(); // the UFS holds it
+        }
+        for (String r : v.replicaWorkers()) {
+            if (r.equals(self)) {
+                return Optional.of(new Forward(self, "", true));
+            }
+            if (!failed.contains(r)) {
+                Optional<Forward> to = reachable(r);
+                if (to.isPresent()) {
+                    return Optional.of(new Forward(r, to.get().address(), true));
                 }
             }
         }
+        // No copy can be read: the local read answers 503 naming the holder.
         return Optional.empty();
     }
 

@@ -20,22 +20,34 @@ public final class ClusterNode implements AutoCloseable {
     private final InternalServer server;
     private final InternalClient client;
     private final ClusterCacheService service;
+    private final ReplicaKeeper keeper;
 
-    private ClusterNode(InternalServer server, InternalClient client, ClusterCacheService service) {
+    private ClusterNode(InternalServer server, InternalClient client, ClusterCacheService service, ReplicaKeeper keeper) {
         this.server = server;
         this.client = client;
         this.service = service;
+        this.keeper = keeper;
     }
 
     /** Listens on {@code bind} and wires the forwarding service; {@code viewTtl} bounds how stale the ring may be. */
     public static ClusterNode start(String workerId, WorkerCacheService local, Catalog catalog, ReaderPins pins,
                                     Membership membership, InetSocketAddress bind, Duration viewTtl, Executor io) {
-        InternalServer server = InternalServer.start(local, pins, workerId, bind);
         InternalClient client = new InternalClient(workerId, io);
-        ClusterCacheService service = new ClusterCacheService(local, catalog, workerId,
-                new ClusterView(membership, viewTtl), client, io);
+        ClusterView view = new ClusterView(membership, viewTtl);
+        Replication replication = new Replication(local, workerId, view, client);
+        ReplicaKeeper keeper = new ReplicaKeeper(catalog, workerId, view, pins);
+        InternalServer server;
+        try {
+            server = InternalServer.start(local, replication, keeper, pins, workerId, bind);
+        } catch (RuntimeException e) {
+            client.close();
+            keeper.close();
+            throw e;
+        }
+        ClusterCacheService service = new ClusterCacheService(local, catalog, workerId, view, client, replication, io);
         pins.onForeignRetired(service::releaseForeign);
-        return new ClusterNode(server, client, service);
+        keeper.start(viewTtl);
+        return new ClusterNode(server, client, service, keeper);
     }
 
     /** How this worker reclaims at once when another asks (`wcadm fs free` through it); set by the worker. */
@@ -82,6 +94,7 @@ public final class ClusterNode implements AutoCloseable {
     /** Stops serving forwarded operations (their connections close: unfinished writes abort) and forwarding. */
     @Override
     public void close() {
+        keeper.close();
         server.close();
         client.close();
     }

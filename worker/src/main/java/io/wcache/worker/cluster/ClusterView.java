@@ -68,6 +68,17 @@ final class ClusterView {
         return members.isEmpty() || members.size() == 1 && members.containsKey(self);
     }
 
+    /** The owner of {@code path} and every other live worker after it on the ring, in ring order. */
+    List<String> placement(NamespacePath path) {
+        HashRing ring = now().ring();
+        return ring.placement(path, ring.workers().size());
+    }
+
+    /** Registered workers whose lease has lapsed (or that left). */
+    List<String> dead() {
+        return now().members().values().stream().filter(m -> !m.alive()).map(Membership.Member::id).toList();
+    }
+
     Optional<Membership.Member> member(String id) {
         return Optional.ofNullable(now().members().get(id));
     }

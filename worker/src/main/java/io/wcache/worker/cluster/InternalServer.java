@@ -43,6 +43,8 @@ public final class InternalServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InternalServer.class);
 
     private final WorkerCacheService cache;
+    private final Replication replication;
+    private final ReplicaKeeper keeper;
     private final ReaderPins pins;
     private final String workerId;
     private final EventLoopGroup boss;
@@ -52,8 +54,11 @@ public final class InternalServer implements AutoCloseable {
     private volatile java.util.function.Supplier<CompletableFuture<Long>> reclaimer =
             () -> CompletableFuture.completedFuture(0L);
 
-    private InternalServer(WorkerCacheService cache, ReaderPins pins, String workerId, InetSocketAddress bind) {
+    private InternalServer(WorkerCacheService cache, Replication replication, ReplicaKeeper keeper, ReaderPins pins,
+                           String workerId, InetSocketAddress bind) {
         this.cache = cache;
+        this.replication = replication;
+        this.keeper = keeper;
         this.pins = pins;
         this.workerId = workerId;
         this.boss = new NioEventLoopGroup(1, daemon("wcache-internal-accept-" + workerId));
@@ -80,9 +85,9 @@ public final class InternalServer implements AutoCloseable {
     }
 
     /** Listens on {@code bind} (port 0: any free port). */
-    public static InternalServer start(WorkerCacheService cache, ReaderPins pins, String workerId,
-                                       InetSocketAddress bind) {
-        InternalServer s = new InternalServer(cache, pins, workerId, bind);
+    static InternalServer start(WorkerCacheService cache, Replication replication, ReplicaKeeper keeper,
+                                ReaderPins pins, String workerId, InetSocketAddress bind) {
+        InternalServer s = new InternalServer(cache, replication, keeper, pins, workerId, bind);
         LOG.info("event=internal_transport_started worker={} address={}", workerId, s.addressText());
         return s;
     }
@@ -125,6 +130,10 @@ public final class InternalServer implements AutoCloseable {
     /** One connection: one forwarded operation. Netty calls it on the connection's event loop. */
     private final class Served extends SimpleChannelInboundHandler<Request> {
         private CompletableFuture<WriteSession> session;
+        /** A replica copy this connection writes (instead of a session), and whether it was sealed. */
+        private io.wcache.worker.cache.CopyWriteSession copy;
+        private boolean sealed;
+        private long copyOfFileId;
         /** Appends, then the commit, run in arrival order: each waits for the one before. */
         private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
         private boolean finished;
@@ -147,7 +156,8 @@ public final class InternalServer implements AutoCloseable {
                             .thenApply(buf -> Response.newBuilder().setData(ByteString.copyFrom(buf.duplicate()))));
                 }
                 case CREATE -> {
-                    session = cache.create(NamespacePath.of(req.getCreate().getPath()),
+                    // The owner of a forwarded write keeps the copies its rule asks for, as for a write of its own.
+                    session = replication.create(NamespacePath.of(req.getCreate().getPath()),
                             Wire.options(req.getCreate().getOptions()));
                     answer(ctx, id, session.thenApply(s -> Response.newBuilder().setOk(true)));
                 }
@@ -156,7 +166,44 @@ public final class InternalServer implements AutoCloseable {
                     session = cache.uploadPart(NamespacePath.of(p.getPath()), p.getUploadId(), p.getPartNumber());
                     answer(ctx, id, session.thenApply(s -> Response.newBuilder().setOk(true)));
                 }
+                case COPY -> {
+                    ClusterMessages.CopyOpen o = req.getCopy();
+                    copyOfFileId = o.getFileId();
+                    try {
+                        copy = cache.openCopy(NamespacePath.of(o.getPath()),
+                                io.wcache.core.policy.WritePolicy.valueOf(o.getPolicy()), o.getFileId());
+                    } catch (RuntimeException e) {
+                        answer(ctx, id, CompletableFuture.failedFuture(e));
+                        return;
+                    }
+                    answer(ctx, id, CompletableFuture.completedFuture(Response.newBuilder().setOk(true)));
+                }
+                case SEAL -> {
+                    if (copy == null) {
+                        fail(ctx, id, "seal before copy");
+                        return;
+                    }
+                    io.wcache.worker.cache.CopyWriteSession c = copy;
+                    CompletableFuture<?> before = tail;
+                    answer(ctx, id, before.exceptionally(e -> null).thenCompose(v -> c.seal(req.getSeal()))
+                            .thenApply(copyId -> {
+                                sealed = true;
+                                return Response.newBuilder().setCopyFileId(copyId);
+                            }));
+                }
+                case OPEN_COPY -> answer(ctx, id, cache.openCopy(NamespacePath.of(req.getOpenCopy())).thenApply(r -> {
+                    reader = r;
+                    return Response.newBuilder().setInfo(Wire.info(r.info()));
+                }));
                 case APPEND -> {
+                    if (copy != null) {
+                        io.wcache.worker.cache.CopyWriteSession c = copy;
+                        ByteBuffer bytes = req.getAppend().asReadOnlyByteBuffer();
+                        CompletableFuture<Void> f = tail.exceptionally(e -> null).thenCompose(v -> c.append(bytes));
+                        tail = f;
+                        answer(ctx, id, f.thenApply(v -> Response.newBuilder().setOk(true)));
+                        return;
+                    }
                     if (session == null) {
                         fail(ctx, id, "append before create");
                         return;
@@ -182,6 +229,10 @@ public final class InternalServer implements AutoCloseable {
                 }
                 case ABORT -> {
                     finished = true;
+                    if (copy != null) {
+                        answer(ctx, id, copy.abort().thenApply(v -> Response.newBuilder().setOk(true)));
+                        return;
+                    }
                     answer(ctx, id, session == null ? CompletableFuture.completedFuture(Response.newBuilder().setOk(true))
                             : session.thenCompose(WriteSession::abort).thenApply(v -> Response.newBuilder().setOk(true)));
                 }
@@ -225,6 +276,15 @@ public final class InternalServer implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            if (copy != null && sealed) {
+                // The writing worker closes the connection once its commit is decided (or it died): from
+                // now on the keeper drops the copy when the version does not need it. Not before: a small
+                // version is not in the Catalog at all until its commit.
+                keeper.sealed(copy.path(), copyOfFileId, copy.copyFileId());
+            } else if (copy != null && !finished) {
+                // The writing worker went away before the copy was sealed: its write is not acknowledged.
+                copy.abort();
+            }
             if (session != null && !finished) {
                 // The forwarding worker or its client went away mid-write: nothing of it becomes visible.
                 session.thenCompose(WriteSession::abort).exceptionally(e -> null);

@@ -76,6 +76,8 @@ public final class RestartRecovery {
     private final Map<Long, PartInfo> parts = new HashMap<>();
     /** Whether each upload's parts are pinned, by upload id. */
     private final Map<String, Boolean> uploadPins = new HashMap<>();
+    /** This worker's replica copies of other workers' unpersisted versions, by copy file id. */
+    private final Map<Long, io.wcache.schema.catalog.ReplicaCopies.Held> copies = new HashMap<>();
     /** This worker's referenced extents, by log-store location. */
     private final Map<Location, Extent> byLocation = new HashMap<>();
     /**
@@ -110,6 +112,9 @@ public final class RestartRecovery {
         }
         this.pending = new ArrayList<>(catalog.files().pendingSyncs());
         this.pending.sort(Comparator.comparingLong(PendingSync::generation).reversed());
+        for (var h : catalog.replicas().heldBy(workerId)) {
+            copies.put(h.copyFileId(), h);
+        }
     }
 
     public static Outcome run(Catalog catalog, LogStore store, String workerId) {
@@ -145,15 +150,15 @@ public final class RestartRecovery {
                 continue;
             }
             FileVersion v = files.get(e.fileId());
-            if (v == null && !parts.containsKey(e.fileId())) {
+            if (v == null && !parts.containsKey(e.fileId()) && !copies.containsKey(e.fileId())) {
                 // Not restored, so there is nothing to release in the log store.
                 catalog.locations().replaceExtent(e, null);
                 unreferenced++;
                 continue;
             }
             Location loc = ExtentCodec.toLocation(e);
-            boolean clean = v == null
-                    ? !partPinned(parts.get(e.fileId()))
+            boolean clean = copies.containsKey(e.fileId()) ? false
+                    : v == null ? !partPinned(parts.get(e.fileId()))
                     : v.state() == FileState.COMMITTED && v.persistState() == PersistState.PERSISTED;
             live.add(new LiveExtent(loc, clean ? Region.EVICTABLE : Region.PINNED));
             byLocation.put(loc, e);
@@ -285,6 +290,13 @@ public final class RestartRecovery {
                 partsLost++;
                 LOG.warn("event=part_dropped upload={} part={} file={} reason=\"{}\"", part.uploadId(),
                         part.partNumber(), fileId, d.getValue());
+                continue;
+            }
+            if (copies.containsKey(fileId)) {
+                // A replica copy: the version's own bytes are on its holder; this copy can no longer stand in.
+                ExtentRelease.forget(catalog, store, catalog.files().extents(fileId));
+                LOG.warn("event=replica_copy_dropped path={} copy={} reason=\"{}\"", copies.get(fileId).version().path(),
+                        fileId, d.getValue());
                 continue;
             }
             FileVersion v = files.get(fileId);
