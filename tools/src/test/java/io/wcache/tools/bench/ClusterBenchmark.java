@@ -2,6 +2,8 @@ package io.wcache.tools.bench;
 
 import io.wcache.core.config.WcacheConfig;
 import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.PathRule;
+import io.wcache.core.policy.WritePolicy;
 import io.wcache.persister.testing.TempDirs;
 import io.wcache.worker.S3Frontend;
 import io.wcache.worker.WorkerOptions;
@@ -26,8 +28,9 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 /**
  * The cluster's costs on one machine (docs/PERFORMANCE.md, "Cluster"): 10 KiB {@code WRITE_BACK}
  * PUTs through worker-0 of a one-worker cluster, then of a three-worker one-process cluster to
- * keys worker-0 owns (no forwarding) and to keys another worker owns (each PUT forwarded over the
- * internal transport), at 1 and 16 clients, with the CPU the worker threads used per operation.
+ * keys worker-0 owns (no forwarding), to keys another worker owns (each PUT forwarded over the
+ * internal transport) and to keys worker-0 owns under a rule with {@code writeReplicas = 2} (each
+ * PUT also streamed to, and sealed on, a second worker), at 1 and 16 clients, with the CPU the worker threads used per operation.
  * Everything runs in this JVM on 127.0.0.1 with a local-directory UFS.
  *
  * <pre>
@@ -38,6 +41,8 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 public final class ClusterBenchmark {
 
     private static final int BODY = 10 * 1024;
+    /** The key prefix of the writeReplicas = 2 rows. */
+    private static final String REPLICATED = "rep2/";
 
     private ClusterBenchmark() {
     }
@@ -60,6 +65,13 @@ public final class ClusterBenchmark {
             try (LocalCluster c = start(root, workers)) {
                 int port = ((S3Frontend) c.worker("worker-0").frontends().get(0)).address().getPort();
                 HashRing ring = HashRing.of(c.workerNames());
+                if (workers > 1) {
+                    // Keys under /bench/rep2 keep a copy on a second worker before they are acknowledged.
+                    c.worker("worker-0").catalog().cluster().putPathRule(new PathRule(
+                            NamespacePath.of("/bench/" + REPLICATED.substring(0, REPLICATED.length() - 1)),
+                            WritePolicy.WRITE_BACK, 2));
+                    c.workers().forEach(w -> w.cacheService().refreshPathConfig());
+                }
                 try (S3Client s3 = client(port)) {
                     for (int clients : new int[] {1, 16}) {
                         if (workers == 1) {
@@ -68,6 +80,8 @@ public final class ClusterBenchmark {
                             rows.add(measure("3 workers, owner", clients, warm, measure, s3, body, ring, true));
                             rows.add(measure("3 workers, non-owner (forwarded)", clients, warm, measure, s3, body, ring,
                                     false));
+                            rows.add(measure("3 workers, owner, writeReplicas 2", clients, warm, measure, s3, body,
+                                    ring, true, REPLICATED));
                         }
                     }
                 }
@@ -102,8 +116,13 @@ public final class ClusterBenchmark {
     /** Keys whose owner is worker-0 ({@code owned}), another worker ({@code !owned}), or any ({@code null}). */
     private static Row measure(String name, int clients, Duration warm, Duration window, S3Client s3, byte[] body,
                                HashRing ring, Boolean owned) throws InterruptedException {
+        return measure(name, clients, warm, window, s3, body, ring, owned, "");
+    }
+
+    private static Row measure(String name, int clients, Duration warm, Duration window, S3Client s3, byte[] body,
+                               HashRing ring, Boolean owned, String dir) throws InterruptedException {
         AtomicLong next = new AtomicLong();
-        String prefix = name.replaceAll("[^a-z0-9]+", "-") + "-" + clients + "/";
+        String prefix = dir + name.replaceAll("[^a-z0-9]+", "-") + "-" + clients + "/";
         CpuMeter cpu = new CpuMeter();
         CpuMeter.Snapshot a = cpu.snapshot();
         LatencySummary s = ClosedLoop.run(name, clients, warm, window, 0, seq -> {
