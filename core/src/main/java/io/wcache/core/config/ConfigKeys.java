@@ -101,8 +101,8 @@ public final class ConfigKeys {
             "worker.write.cache.async.persist.retry.initial.interval", ConfigType.DURATION, "1s",
             "First retry delay of a failed upload; doubles (with jitter) per attempt.");
     public static final ConfigKey<Duration> PERSIST_RETRY_MAX = new ConfigKey<>(
-            "worker.write.cache.async.persist.retry.max.interval", ConfigType.DURATION, "1h",
-            "Upper bound of the upload retry delay.");
+            "worker.write.cache.async.persist.retry.max.interval", ConfigType.DURATION, "1min",
+            "Upper bound of the upload retry delay: after an object store outage, uploads resume within it.");
     public static final ConfigKey<Integer> PERSIST_THREADS = new ConfigKey<>("write.cache.async.persist.thread.pool.size",
             ConfigType.POSITIVE_INT, "16",
             "Uploads in flight at once; S3 uploads are latency-bound, so more than the core count.");

@@ -27,7 +27,7 @@ class WcacheConfigTest {
         assertThat(c.get(ConfigKeys.PINNED_CAPACITY_RATIO)).isEqualTo(0.3);
         assertThat(c.get(ConfigKeys.MARK_WRITING_DURATION)).isEqualTo(Duration.ofMinutes(10));
         assertThat(c.get(ConfigKeys.PERSIST_RETRY_INITIAL)).isEqualTo(Duration.ofSeconds(1));
-        assertThat(c.get(ConfigKeys.PERSIST_RETRY_MAX)).isEqualTo(Duration.ofHours(1));
+        assertThat(c.get(ConfigKeys.PERSIST_RETRY_MAX)).isEqualTo(Duration.ofMinutes(1));
         assertThat(c.get(ConfigKeys.FUSE_SILLY_RENAME)).isFalse();
         assertThat(c.writeCacheEnabled()).isTrue();
         assertThat(c.defaultPolicy()).isEqualTo(WritePolicy.WRITE_THROUGH);
