@@ -81,7 +81,16 @@ class ClusterFreeTest {
         try (ClusterRig rig = new ClusterRig(root, 3)) {
             String key = ClusterForwardingTest.pickKeyOwnedBy("worker-2", "free-down/");
             NamespacePath path = NamespacePath.of("/" + ClusterRig.BUCKET + "/" + key);
-            rig.client(0).putObject(b -> b.bucket(ClusterRig.BUCKET).key(key), RequestBody.fromBytes(new byte[3 << 20]));
+            // The owner holds the bytes, unless the forward to it could not connect (a loaded machine):
+            // then the worker asked keeps them. Written again (bounded) until worker-2 holds them.
+            for (int attempt = 0; attempt < 5; attempt++) {
+                rig.client(0).putObject(b -> b.bucket(ClusterRig.BUCKET).key(key), RequestBody.fromBytes(new byte[3 << 20]));
+                if (rig.worker(0).catalog().files().layout(path).orElseThrow().extents().get(0).worker().equals("worker-2")) {
+                    break;
+                }
+            }
+            assertThat(rig.worker(0).catalog().files().layout(path).orElseThrow().extents().get(0).worker())
+                    .as("the holder of " + key).isEqualTo("worker-2");
             LocalClusterTest.awaitTrue(() -> rig.worker(0).catalog().files().lookup(path).orElseThrow().persistState()
                     == PersistState.PERSISTED, key + " is persisted");
             rig.cluster.kill("worker-2");
