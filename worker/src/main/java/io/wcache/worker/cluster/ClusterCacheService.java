@@ -132,12 +132,17 @@ public final class ClusterCacheService implements CacheService {
                             if (unreachable) {
                                 view.invalidate();
                             }
-                            failed.add(to.worker());
+                            failed.add(tried(to));
                             return open(path, failed, false);
                         }
                         return CompletableFuture.failedFuture(cause);
                     });
         });
+    }
+
+    /** A source tried, by worker and address: the same worker is tried again at a new address. */
+    private static String tried(Forward f) {
+        return f.worker() + "@" + f.address() + (f.copy() ? "#copy" : "");
     }
 
     /** A worker to forward to, with its internal address; {@code copy}: read its replica copy. */
@@ -191,15 +196,14 @@ public final class ClusterCacheService implements CacheService {
         if (holder == null) {
             return Optional.empty();
         }
-        if (!failed.contains(holder)) {
-            Optional<Forward> to = reachable(holder);
-            if (to.isEmpty() && fresh) {
-                view.invalidate();
-                to = reachable(holder);
-            }
-            if (to.isPresent()) {
-                return to;
-            }
+        // A worker is tried again only at another address (it restarted: the view was read again).
+        Optional<Forward> owner = reachable(holder);
+        if (owner.isEmpty() && fresh) {
+            view.invalidate();
+            owner = reachable(holder);
+        }
+        if (owner.isPresent() && !failed.contains(tried(owner.get()))) {
+            return owner;
         }
         var v = live.layout().file();
         if (v.persistState() == PersistState.PERSISTED) {
@@ -209,11 +213,10 @@ public final class ClusterCacheService implements CacheService {
             if (r.equals(self)) {
                 return Optional.of(new Forward(self, "", true));
             }
-            if (!failed.contains(r)) {
-                Optional<Forward> to = reachable(r);
-                if (to.isPresent()) {
-                    return Optional.of(new Forward(r, to.get().address(), true));
-                }
+            Optional<Forward> copy = reachable(r).map(f -> new Forward(r, f.address(), true))
+                    .filter(f -> !failed.contains(tried(f)));
+            if (copy.isPresent()) {
+                return copy;
             }
         }
         // No copy can be read: the local read answers 503 naming the holder.
