@@ -523,11 +523,8 @@ public final class Persister implements AutoCloseable {
         Optional<String> here = local.worker();
         if (here.isPresent() && !extents.isEmpty() && !extents.get(0).worker().equals(here.get())) {
             // The bytes are another worker's now (a replica holder took the version over from a dead
-            // worker): its persister uploads it. The task is given back, due at once, for that worker.
-            catalog.persistQueue().reschedule(task, clock.instant(), "held by " + extents.get(0).worker()
-                    + ", not " + here.get());
-            LOG.info("event=persist_handed_over path={} generation={} holder={}", path, task.generation(),
-                    extents.get(0).worker());
+            // worker): its persister uploads it.
+            handOver(task, extents.get(0).worker(), here.get());
             return;
         }
         UnderFileSystem ufs = router.ufsFor(path);
@@ -687,12 +684,17 @@ public final class Persister implements AutoCloseable {
             if (holder.equals(here.get())) {
                 return false;
             }
-            catalog.persistQueue().reschedule(task, clock.instant(), "held by " + holder + ", not " + here.get());
-            LOG.info("event=persist_handed_over path={} generation={} holder={}", task.path(), task.generation(), holder);
+            handOver(task, holder, here.get());
             return true;
         } catch (RuntimeException metadataDown) {
             return false;
         }
+    }
+
+    /** Gives {@code task} back to the queue due at once, for {@code holder}'s persister to claim. */
+    private void handOver(PersistTask task, String holder, String here) {
+        catalog.persistQueue().reschedule(task, clock.instant(), "held by " + holder + ", not " + here);
+        LOG.info("event=persist_handed_over path={} generation={} holder={}", task.path(), task.generation(), holder);
     }
 
     private PersistTask failed(PersistTask task, RuntimeException e) {
