@@ -431,9 +431,7 @@ public final class Persister implements AutoCloseable {
                 perform(task, layout);
             }
         } catch (RuntimeException e) {
-            if (!handedOver(task)) {
-                retry = failed(task, e);
-            }
+            retry = failed(task, e);
         } catch (Error e) {
             retry = failed(task, new WcacheException.Unavailable(task.path().toString(), e.toString(), e));
             if (!(e instanceof AssertionError)) {
@@ -665,32 +663,6 @@ public final class Persister implements AutoCloseable {
     }
 
     /** Records a failed attempt in the Catalog; the task to retry, or null if it was superseded meanwhile. */
-    /**
-     * Whether a failed upload's version is now held by another worker (a replica holder took it
-     * over while the upload, started from the layout read at its claim, was reading): then the task
-     * is given back due at once for that worker, not retried here with backoff.
-     */
-    private boolean handedOver(PersistTask task) {
-        Optional<String> here = local.worker();
-        if (task.kind() != TaskKind.UPLOAD || here.isEmpty()) {
-            return false;
-        }
-        try {
-            Optional<FileLayout> now = catalog.files().layout(task.path());
-            if (now.isEmpty() || now.get().file().fileId() != task.fileId() || now.get().extents().isEmpty()) {
-                return false;
-            }
-            String holder = now.get().extents().get(0).worker();
-            if (holder.equals(here.get())) {
-                return false;
-            }
-            handOver(task, holder, here.get());
-            return true;
-        } catch (RuntimeException metadataDown) {
-            return false;
-        }
-    }
-
     /** Gives {@code task} back to the queue due at once, for {@code holder}'s persister to claim. */
     private void handOver(PersistTask task, String holder, String here) {
         catalog.persistQueue().reschedule(task, clock.instant(), "held by " + holder + ", not " + here);
