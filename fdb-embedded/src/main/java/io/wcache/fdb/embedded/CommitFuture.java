@@ -7,10 +7,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The future {@code commit()} returns. The committer thread never runs client code: it hands the
- * completion (a {@link Runnable} that completes this future and the versionstamp) either to a thread
- * already blocked in {@link #join()} / {@link #get()}, which then runs it itself, or to the transaction's
- * executor. The first case saves a thread hand-off on the common {@code commit().join()} path.
+ * The future {@code commit()} returns. A client that led its own commit (see {@link VersionedStore})
+ * completes it on its own thread before {@code commit()} returns. Otherwise the committing thread never
+ * runs client code: it hands the completion (a {@link Runnable} that completes this future and the
+ * versionstamp) either to a thread already blocked in {@link #join()} / {@link #get()}, which then runs
+ * it itself, or to the transaction's executor. The second case saves a thread hand-off on the common
+ * {@code commit().join()} path.
  */
 final class CommitFuture extends CompletableFuture<Void> {
     private static final Object DELIVERED = new Object();
@@ -22,8 +24,20 @@ final class CommitFuture extends CompletableFuture<Void> {
     /** null (pending, nobody waiting), the waiting Thread, a Delivery, or DELIVERED. */
     private final AtomicReference<Object> state = new AtomicReference<>();
 
-    /** Called once by the committer thread; never runs {@code delivery} itself. */
+    /** The thread that asked for the commit. */
+    private final Thread client = Thread.currentThread();
+
+    /**
+     * Called once, by the thread that committed: the client's own thread when it led the commit (and
+     * then runs {@code delivery} at once, having released the commit), otherwise the committer or
+     * another client's thread, which never runs {@code delivery} itself.
+     */
     void deliver(Runnable delivery, Executor executor) {
+        if (Thread.currentThread() == client) {
+            state.set(DELIVERED);
+            delivery.run();
+            return;
+        }
         Object previous = state.getAndSet(new Delivery(delivery));
         if (previous instanceof Thread waiter) {
             LockSupport.unpark(waiter);

@@ -718,7 +718,31 @@ final class EmbeddedTransaction extends RangeReadOverloads implements Transactio
     // ---------------------------------------------------------------- commit, retry, lifecycle
 
     @Override
-    public synchronized CompletableFuture<Void> commit() {
+    public CompletableFuture<Void> commit() {
+        CommitFuture done;
+        VersionedStore.PendingCommit pending;
+        synchronized (this) {
+            Object prepared = prepareCommit();
+            if (prepared instanceof CompletableFuture<?> early) {
+                @SuppressWarnings("unchecked")
+                CompletableFuture<Void> f = (CompletableFuture<Void>) early;
+                return f;
+            }
+            Prepared p = (Prepared) prepared;
+            pending = p.pending();
+            done = p.done();
+        }
+        // Outside the transaction's lock: a commit this thread leads completes here, continuations included.
+        store.submit(pending);
+        return done;
+    }
+
+    /** A commit ready to submit, and the future {@link #commit} returns for it. */
+    private record Prepared(VersionedStore.PendingCommit pending, CommitFuture done) {
+    }
+
+    /** The pending commit to submit, or the future of a commit that ends without one (read-only, refused). */
+    private Object prepareCommit() {
         try {
             checkWritable();
         } catch (RuntimeException e) {
@@ -748,11 +772,10 @@ final class EmbeddedTransaction extends RangeReadOverloads implements Transactio
                 deadlineNanos, (result, error) -> done.deliver(() -> finishCommit(self[0], result, error, armed, stamp, done), executor));
         self[0] = pending;
         inFlight = pending;
-        store.submit(pending);
-        return done;
+        return new Prepared(pending, done);
     }
 
-    /** Runs on a waiting client thread or the executor, never on the committer thread. */
+    /** Runs on the client's thread (waiting, or leading its commit) or the executor, never on the committer thread. */
     private void finishCommit(VersionedStore.PendingCommit pending, long[] result, Throwable error,
                               List<VersionedStore.Watch> armed, CompletableFuture<byte[]> stamp, CompletableFuture<Void> done) {
         synchronized (this) {
