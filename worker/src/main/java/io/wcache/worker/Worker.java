@@ -151,6 +151,7 @@ public final class Worker implements AutoCloseable {
         closeables.add(uploading);
         cacheService = new WorkerCacheService(options.workerId(), catalog, store, pipeline, ufs, uploader, pins,
                 uploading, config.pathConfigDefaults(), spool, io, options.readThroughMaxBytes());
+        cacheService.localMetadata(engine.description().startsWith("embedded:"));
         sweeper = new SessionSweeper(catalog, pins, config.danglingSessionTimeout(), config.orphanSessionTimeout(),
                 Clock.systemUTC(), uploading);
         sweeper.start(config.get(ConfigKeys.FILE_CHECK_PERIOD));

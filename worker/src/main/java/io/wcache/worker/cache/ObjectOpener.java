@@ -84,6 +84,50 @@ final class ObjectOpener {
     }
 
     /**
+     * A reader of the path's current version when it is small ({@link LocalObjectReader#READ_ON_OPEN_MAX}),
+     * undamaged and wholly in this worker's log store: one Catalog read and one read of its bytes,
+     * nothing that waits for the UFS or another worker, so the caller may run it on its own thread.
+     * Empty for anything else (not cached, large, held elsewhere, moved or damaged meanwhile): the
+     * caller then opens it with {@link #open}, which answers every case.
+     */
+    Optional<ObjectReader> openSmallLocal(NamespacePath path) {
+        svc.policies().requireObjectPath(path);
+        if (!(catalog.files().status(path) instanceof PathStatus.Live live)) {
+            return Optional.empty();
+        }
+        FileVersion v = live.layout().file();
+        List<Extent> extents = live.layout().extents();
+        if (v.damaged() || v.size() > LocalObjectReader.READ_ON_OPEN_MAX || !v.versioning().ufsSource().isEmpty()) {
+            return Optional.empty();
+        }
+        for (Extent e : extents) {
+            if (!svc.workerId().equals(e.worker())) {
+                return Optional.empty();
+            }
+        }
+        svc.pins().pin(v.fileId());
+        LogStore.Lease lease;
+        try {
+            if (!allInStore(v, extents)) {
+                svc.pins().unpin(v.fileId());
+                return Optional.empty();
+            }
+            lease = store.lease(extents.stream().map(ExtentCodec::toLocation).toList());
+        } catch (WcacheException.NotFound moved) {
+            svc.pins().unpin(v.fileId());
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(LocalObjectReader.open(ObjectInfos.of(v), extents, v.fileId(), lease, svc.pins(), io,
+                    c -> {
+                        throw c; // the whole object was read and checked on open: no later read meets a record
+                    }));
+        } catch (WcacheException.Corruption c) {
+            return Optional.empty(); // open gave back the pin and the lease; open() handles the damage
+        }
+    }
+
+    /**
      * A reader of a cached version: its local bytes if this worker holds all of them, else the UFS
      * when it is persisted. Empty when the bytes moved or the version went while opening.
      */

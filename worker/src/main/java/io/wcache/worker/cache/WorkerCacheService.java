@@ -87,6 +87,12 @@ public final class WorkerCacheService implements CacheService {
      * the persister runs (none: writes need no ordering with background uploads).
      */
     private volatile Persister persister;
+    /**
+     * Whether the Catalog is in this process (the embedded engine), so a read of it costs
+     * microseconds and never waits for the network: small cached objects are then opened on the
+     * caller's thread. Set by the worker.
+     */
+    private volatile boolean localMetadata;
 
     public WorkerCacheService(String workerId, Catalog catalog, LogStore store, WritePipeline pipeline,
                               UfsRouter ufs, FileUploader uploader, ReaderPins pins,
@@ -106,6 +112,11 @@ public final class WorkerCacheService implements CacheService {
         this.readThrough = new ReadThroughLoader(this, catalog, pipeline);
         this.multipart = new MultipartOperations(this, catalog, pipeline);
         this.versioning = new TtlCache<>(this::loadVersioning, 1_000_000_000L);
+    }
+
+    /** Says whether the Catalog is in this process (see {@link #localMetadata}). */
+    public void localMetadata(boolean local) {
+        this.localMetadata = local;
     }
 
     private Map<String, String> loadVersioning() {
@@ -458,6 +469,18 @@ public final class WorkerCacheService implements CacheService {
 
     @Override
     public CompletableFuture<Optional<ObjectInfo>> stat(NamespacePath path) {
+        if (localMetadata) {
+            // A version the Catalog holds is answered on the caller's thread (see open); the rest may ask the UFS.
+            try {
+                policies.requireObjectPath(path);
+                Optional<FileVersion> v = catalog.files().lookup(path);
+                if (v.isPresent()) {
+                    return CompletableFuture.completedFuture(v.map(ObjectInfos::of));
+                }
+            } catch (RuntimeException e) {
+                // Answered by the look-up below.
+            }
+        }
         return CompletableFuture.supplyAsync(() -> {
             policies.requireObjectPath(path);
             Optional<FileVersion> v = catalog.files().lookup(path);
@@ -474,6 +497,18 @@ public final class WorkerCacheService implements CacheService {
 
     @Override
     public CompletableFuture<ObjectReader> open(NamespacePath path) {
+        if (localMetadata) {
+            // A small cached object costs one local Catalog read and one page-cache read: cheaper on
+            // the caller's thread (an S3 event loop) than the two wake-ups of a hop to the I/O pool and back.
+            try {
+                Optional<ObjectReader> small = opener.openSmallLocal(path);
+                if (small.isPresent()) {
+                    return CompletableFuture.completedFuture(small.get());
+                }
+            } catch (RuntimeException e) {
+                // Answered by the full open below, which meets the same condition and handles it.
+            }
+        }
         return CompletableFuture.supplyAsync(() -> opener.open(path), io);
     }
 

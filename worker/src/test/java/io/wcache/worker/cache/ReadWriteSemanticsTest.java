@@ -71,6 +71,31 @@ class ReadWriteSemanticsTest {
         }
     }
 
+    /**
+     * With the Catalog in this process, a small cached object is opened and read on the caller's
+     * thread (an S3 event loop): no hop to the I/O pool and back, whose two wake-ups cost a GET more
+     * than the Catalog read itself. Anything else still opens on the pool and reads the same bytes.
+     */
+    @Test
+    void aSmallCachedObjectOpensOnTheCallersThread() {
+        start();
+        byte[] small = bytes(10 * 1024, 12);
+        byte[] large = bytes(LocalObjectReader.READ_ON_OPEN_MAX + 1, 13);
+        f.write("/m/inline", small);
+        f.write("/m/pooled", large);
+        java.util.concurrent.CompletableFuture<ObjectReader> opened = f.cache.open(p("/m/inline"));
+        assertThat(opened).as("opened before open() returned").isDone();
+        try (ObjectReader r = opened.join()) {
+            assertThat(CacheFixture.readAll(r)).isEqualTo(small);
+        }
+        assertThat(WorkerCacheService.await(f.cache.stat(p("/m/inline")))).map(ObjectInfo::size).contains(10L * 1024);
+        assertThat(f.read("/m/pooled")).isEqualTo(large);
+        assertThatThrownBy(() -> WorkerCacheService.await(f.cache.open(p("/m/none"))))
+                .isInstanceOf(WcacheException.NotFound.class);
+        f.write("/m/inline", large);
+        assertThat(f.read("/m/inline")).as("an overwrite with a large object is read whole").isEqualTo(large);
+    }
+
     @Test
     void readAfterWriteReturnsTheBytesAcrossRecordsAndRanges() {
         start();
