@@ -1,5 +1,6 @@
 package io.wcache.fuse;
 
+import com.kenai.jffi.MemoryIO;
 import io.wcache.core.cache.CacheService;
 import io.wcache.core.cache.ListQuery;
 import io.wcache.core.cache.ListResult;
@@ -528,9 +529,16 @@ public final class WcacheFuseFs extends FuseStubFS {
         /** The first failed append: the session is dead, later writes and the close report it. */
         RuntimeException failure;
 
+        /** The session copies on append: writes hand it the request's buffer, and only its backpressure is awaited. */
+        final boolean copying;
+        /** Appends (their futures) that may be pending before a write waits for the oldest. */
+        final int maxInFlight;
+
         WriteHandle(NamespacePath path, WriteSession session) {
             this.path = path;
             this.session = session;
+            this.copying = session.copiesOnAppend();
+            this.maxInFlight = copying ? MAX_PENDING_COPIED : MAX_IN_FLIGHT;
         }
 
         /** Bytes accepted from the application (some may still be in flight to the session). */
@@ -551,7 +559,9 @@ public final class WcacheFuseFs extends FuseStubFS {
                         failure = e;
                     }
                 }
-                free.addLast(f.buffer);
+                if (f.buffer != null) {
+                    free.addLast(f.buffer);
+                }
             }
         }
     }
@@ -566,6 +576,16 @@ public final class WcacheFuseFs extends FuseStubFS {
      * write or by close, like a write-back error.
      */
     static final int MAX_IN_FLIGHT = 16;
+
+    /**
+     * Appends a session that copies ({@link WriteSession#copiesOnAppend}) may have pending before a
+     * write waits for the oldest one's backpressure: no buffer of the mount's is held by them, so the
+     * window can absorb a slow moment of the pipeline below (a Catalog transaction's p99 is tens of
+     * milliseconds) without stalling the kernel's next request. What a file being written holds is
+     * bounded all the same: the session's records in flight beyond its own limit come only from
+     * these pending appends (64 of 128 KiB, 8 MiB).
+     */
+    static final int MAX_PENDING_COPIED = 64;
 
     private record Hidden(NamespacePath original, long size, Instant mtime, WriteHandle writer) {
         long sizeNow() {
@@ -678,18 +698,24 @@ public final class WcacheFuseFs extends FuseStubFS {
                             + " but the file is written sequentially and has " + written + " bytes");
                 }
                 int n = (int) size;
-                w.drain(MAX_IN_FLIGHT);
+                w.drain(w.maxInFlight);
                 if (w.failure != null) {
                     finish(w, -ErrnoTable.errno(w.failure), false);
                     throw w.failure;
                 }
-                byte[] buffer = w.free.pollFirst();
-                if (buffer == null || buffer.length < n) {
-                    buffer = new byte[Math.max(n, IO_SIZE)];
+                if (w.copying && buf.isDirect()) {
+                    // The session copies before append returns: it reads the request's buffer in place.
+                    ByteBuffer request = MemoryIO.getInstance().newDirectByteBuffer(buf.address(), n);
+                    w.inFlight.addLast(new InFlight(w.session.append(request), null));
+                } else {
+                    byte[] buffer = w.free.pollFirst();
+                    if (buffer == null || buffer.length < n) {
+                        buffer = new byte[Math.max(n, IO_SIZE)];
+                    }
+                    buf.get(0, buffer, 0, n);
+                    // the buffer returns to the pool only after its append completed, as the session requires
+                    w.inFlight.addLast(new InFlight(w.session.append(ByteBuffer.wrap(buffer, 0, n)), buffer));
                 }
-                buf.get(0, buffer, 0, n);
-                // the buffer returns to the pool only after its append completed, as the session requires
-                w.inFlight.addLast(new InFlight(w.session.append(ByteBuffer.wrap(buffer, 0, n)), buffer));
                 w.accepted = written + n;
                 w.lastWrite = Instant.now();
                 return n;

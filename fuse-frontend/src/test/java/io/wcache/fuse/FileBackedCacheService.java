@@ -67,6 +67,14 @@ final class FileBackedCacheService implements CacheService {
 
     private final Set<String> failingAppendPrefixes = ConcurrentHashMap.newKeySet();
 
+    /** Sessions declare {@link WriteSession#copiesOnAppend} and copy each chunk before append returns. */
+    volatile boolean copyOnAppend;
+    /** What a copying session's append answers (its backpressure), once the bytes are copied. */
+    volatile CompletableFuture<Void> appendSettled = CompletableFuture.completedFuture(null);
+    /** Appends, and those handed a direct buffer, by copying sessions. */
+    final AtomicLong copiedAppends = new AtomicLong();
+    final AtomicLong directAppends = new AtomicLong();
+
     /** Appends past the first 256 KiB of paths under {@code prefix} fail with Unavailable from now on. */
     void failAppendsUnder(String prefix) {
         failingAppendPrefixes.add(prefix);
@@ -139,6 +147,7 @@ final class FileBackedCacheService implements CacheService {
         private final WritePolicy policy;
         private final Path file;
         private final FileChannel channel;
+        private final boolean copying = copyOnAppend;
         private long written;
         private boolean closed;
 
@@ -165,10 +174,24 @@ final class FileBackedCacheService implements CacheService {
         }
 
         @Override
+        public boolean copiesOnAppend() {
+            return copying;
+        }
+
+        @Override
         public synchronized CompletableFuture<Void> append(ByteBuffer chunk) {
             try {
                 if (closed) {
                     throw new WcacheException.Conflict(path.toString(), "session closed");
+                }
+                if (copying) {
+                    byte[] copy = new byte[chunk.remaining()];
+                    chunk.duplicate().get(copy);
+                    copiedAppends.incrementAndGet();
+                    if (chunk.isDirect()) {
+                        directAppends.incrementAndGet();
+                    }
+                    chunk = ByteBuffer.wrap(copy);
                 }
                 for (String prefix : failingAppendPrefixes) {
                     if (path.toString().startsWith(prefix) && written >= 256 * 1024) {
@@ -178,7 +201,7 @@ final class FileBackedCacheService implements CacheService {
                 while (chunk.hasRemaining()) {
                     written += channel.write(chunk);
                 }
-                return CompletableFuture.completedFuture(null);
+                return copying ? appendSettled : CompletableFuture.completedFuture(null);
             } catch (RuntimeException | IOException e) {
                 return CompletableFuture.failedFuture(e);
             }

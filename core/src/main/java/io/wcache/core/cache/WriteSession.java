@@ -30,6 +30,16 @@ public interface WriteSession {
     /** Appends the remaining bytes of {@code chunk} at offset {@link #written()}. */
     CompletableFuture<Void> append(ByteBuffer chunk);
 
+    /**
+     * Whether {@link #append} has copied (or refused) the chunk's bytes by the time it returns, so
+     * the caller may reuse or free the buffer at once; the returned future then only says when the
+     * session is ready for more (its backpressure). A caller whose buffer lives only as long as a
+     * call (a FUSE request's) hands it over without a copy of its own when this is true.
+     */
+    default boolean copiesOnAppend() {
+        return false;
+    }
+
     /** Makes the written bytes the current version of the path (or the part, for a multipart session). */
     default CompletableFuture<ObjectInfo> commit() {
         return commit(Optional.empty());

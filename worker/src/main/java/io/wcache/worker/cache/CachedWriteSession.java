@@ -83,6 +83,12 @@ final class CachedWriteSession implements ReplicableWriteSession {
         this.replicas = List.copyOf(copies);
     }
 
+    /** The bytes are copied into the session's records (or refused) before {@link #append} returns. */
+    @Override
+    public boolean copiesOnAppend() {
+        return true;
+    }
+
     @Override
     public synchronized CompletableFuture<Void> append(ByteBuffer chunk) {
         if (state != State.OPEN) {

@@ -3,9 +3,14 @@ package io.wcache.worker.cache;
 import static io.wcache.worker.cache.CacheFixture.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.wcache.core.cache.WriteSession;
 import io.wcache.worker.TestWorkers;
 import io.wcache.worker.Worker;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,5 +46,35 @@ class WriteSessionSyncTest {
         // 25 records: before, each batch of them synced (one sync per one to four records).
         assertThat(syncs).as("log syncs for a 24 MiB write").isLessThanOrEqualTo(2);
         assertThat(f.read("/m/large")).isEqualTo(body);
+    }
+
+    /**
+     * The FUSE mount hands a session that copies on append the kernel request's own buffer, valid
+     * only during the call, and awaits none of its appends but the session's backpressure: the
+     * bytes must be taken before {@code append} returns. Each buffer here is overwritten as soon as
+     * its append returned, before any append completed.
+     */
+    @Test
+    void aSessionThatCopiesOnAppendHasTakenTheBytesWhenAppendReturns() {
+        worker = TestWorkers.start(root);
+        CacheFixture f = new CacheFixture(worker);
+        byte[] body = bytes(5 * RecordStager.RECORD + 777, 11);
+        WriteSession s = f.open("/m/copied-on-append");
+        assertThat(s.copiesOnAppend()).isTrue();
+        ByteBuffer request = ByteBuffer.allocateDirect(128 * 1024);
+        List<CompletableFuture<Void>> pending = new ArrayList<>();
+        for (int off = 0; off < body.length; off += request.capacity()) {
+            int n = Math.min(request.capacity(), body.length - off);
+            request.clear();
+            request.put(body, off, n).flip();
+            pending.add(s.append(request));
+            request.clear();
+            while (request.hasRemaining()) {
+                request.put((byte) 0x5a);
+            }
+        }
+        pending.forEach(WorkerCacheService::await);
+        WorkerCacheService.await(s.commit());
+        assertThat(f.read("/m/copied-on-append")).isEqualTo(body);
     }
 }
