@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A committed file's bytes streamed from the log store for an upload: an {@link UploadSource} over
@@ -27,8 +28,17 @@ public final class ExtentUploadSource implements UploadSource {
     private final List<Extent> extents;
     private final long length;
     private final LocalExtents local;
+    private final Optional<String> md5Hex;
 
     public ExtentUploadSource(List<Extent> extents, long length, LocalExtents local) {
+        this(extents, length, local, Optional.empty());
+    }
+
+    /**
+     * A source whose bytes have the MD5 {@code md5Hex} (the committed version's ETag, when it is one),
+     * which the UFS sends for the store to check.
+     */
+    public ExtentUploadSource(List<Extent> extents, long length, LocalExtents local, Optional<String> md5Hex) {
         long covered = 0;
         for (Extent e : extents) {
             if (e.offset() != covered) {
@@ -43,6 +53,12 @@ public final class ExtentUploadSource implements UploadSource {
         this.extents = List.copyOf(extents);
         this.length = length;
         this.local = local;
+        this.md5Hex = md5Hex;
+    }
+
+    @Override
+    public Optional<String> md5Hex() {
+        return md5Hex;
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.wcache.core.error.WcacheException;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.persister.ufs.PutOptions;
+import io.wcache.persister.ufs.UploadSource;
 import io.wcache.persister.ufs.UfsRouter;
 import io.wcache.persister.ufs.UnderFileSystem;
 import io.wcache.schema.catalog.Catalog;
@@ -551,7 +552,9 @@ public final class Persister implements AutoCloseable {
             }
             long start = System.nanoTime();
             try (LocalExtents.Leased reads = leased) {
-                ufs.put(key, new ExtentUploadSource(extents, f.size(), reads),
+                // The version's ETag is the MD5 of these bytes (unless it is a multipart ETag): the store
+                // checks the bytes it receives against it, and the client does not hash them again.
+                ufs.put(key, new ExtentUploadSource(extents, f.size(), reads, UploadSource.md5OfEtag(f.etag())),
                         new PutOptions(f.contentType(), f.userMetadata(), f.standardHeaders()));
             }
             long uploaded = System.nanoTime();

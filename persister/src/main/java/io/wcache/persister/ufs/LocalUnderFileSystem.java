@@ -175,6 +175,12 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
                         + " bytes but yielded " + (written > expected ? "more" : String.valueOf(written)));
             }
             String etag = HexFormat.of().formatHex(md5.digest());
+            java.util.Optional<String> known = source.md5Hex();
+            if (known.isPresent() && !known.get().equals(etag)) {
+                // As an S3 store refuses a body whose Content-MD5 differs: the temporary file is dropped.
+                throw new WcacheException.Corruption(subject, "the bytes read for " + subject + " have MD5 " + etag
+                        + " but their version's is " + known.get() + "; nothing was stored");
+            }
             if (xattrs) {
                 Instant mtime = Files.getLastModifiedTime(temp).toInstant();
                 writeMetadata(temp, new StoredMetadata(etag, expected, mtime, opts.contentType(), opts.userMetadata()));

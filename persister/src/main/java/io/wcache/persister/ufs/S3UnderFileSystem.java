@@ -97,14 +97,24 @@ public final class S3UnderFileSystem implements UnderFileSystem {
                 // sending. With chunked encoding every upload over HTTP was framed in signed 128 KiB chunks
                 // which the store must parse and check again (s3proxy parses them a byte at a time), and
                 // S3-compatible stores keep "aws-chunked" as the object's Content-Encoding.
+                //
+                // An upload whose MD5 is known (UploadSource.md5Hex, a cached version's ETag) carries it as
+                // Content-MD5 and is sent UNSIGNED-PAYLOAD also over plain HTTP (UnsignedWhenMd5Signer): the
+                // store checks the bytes against the MD5 and refuses them (BadDigest) if they differ, and the
+                // client neither hashes nor reads the body before sending it.
                 .serviceConfiguration(S3Configuration.builder().checksumValidationEnabled(false)
                         .chunkedEncodingEnabled(false).build())
+                .putAuthScheme(UnsignedWhenMd5Signer.authScheme())
+                // The 100-continue handshake is the SDK's choice per request (SmallBodyNoExpect), not the
+                // HTTP client's: it would otherwise add it to every request with a body.
                 .httpClientBuilder(ApacheHttpClient.builder()
                         .connectionTimeout(config.connectTimeout())
                         .socketTimeout(config.socketTimeout())
                         .connectionAcquisitionTimeout(config.socketTimeout())
+                        .expectContinueEnabled(false)
                         .maxConnections(config.parallelism() + 16))
                 .overrideConfiguration(o -> o.retryStrategy(r -> r.maxAttempts(config.maxAttempts()))
+                        .addExecutionInterceptor(new SmallBodyNoExpect())
                         .addExecutionInterceptor(new ClientStageTimer()));
         config.endpoint().ifPresent(builder::endpointOverride);
         this.s3 = builder.build();
@@ -220,12 +230,14 @@ public final class S3UnderFileSystem implements UnderFileSystem {
     }
 
     private String putSingle(String key, String fullKey, UploadSource source, PutOptions opts, long length) {
-        DigestingProvider body = new DigestingProvider(source, 0, length);
+        Optional<String> known = source.md5Hex();
+        DigestingProvider body = new DigestingProvider(source, 0, length, known.isEmpty());
         try {
             String etag = stripQuotes(s3.putObject(b -> withHeaders(b.bucket(config.bucket()).key(fullKey)
-                            .contentType(opts.contentType()).metadata(opts.userMetadata()).contentLength(length), opts),
+                            .contentType(opts.contentType()).metadata(opts.userMetadata()).contentLength(length)
+                            .contentMD5(known.map(S3UnderFileSystem::base64Md5).orElse(null)), opts),
                     RequestBody.fromContentProvider(body, length, opts.contentType())).eTag());
-            verifyEtag(key, etag, body.md5Hex(), "");
+            verifyEtag(key, etag, known.orElseGet(body::md5Hex), "");
             LOG.debug("event=s3_put key={} size={} etag={}", key, length, etag);
             return etag;
         } catch (RuntimeException e) {
@@ -309,7 +321,7 @@ public final class S3UnderFileSystem implements UnderFileSystem {
             throw new CompletionException(new WcacheException.Unavailable(subjectPrefix + key,
                     "part " + partNumber + " not sent: another part failed", null));
         }
-        DigestingProvider body = new DigestingProvider(source, offset, size);
+        DigestingProvider body = new DigestingProvider(source, offset, size, true);
         try {
             String etag = stripQuotes(s3.uploadPart(b -> b.bucket(config.bucket()).key(fullKey).uploadId(uploadId)
                             .partNumber(partNumber).contentLength(size),
@@ -521,6 +533,12 @@ public final class S3UnderFileSystem implements UnderFileSystem {
             String detail = se.awsErrorDetails() != null && se.awsErrorDetails().errorMessage() != null
                     ? se.awsErrorDetails().errorMessage() : se.getMessage();
             String msg = op + " " + subject + " failed: HTTP " + status + (code.isEmpty() ? "" : " " + code) + ": " + detail;
+            if ("BadDigest".equals(code)) {
+                // Only a Content-MD5 the client sent can be refused so: the store received bytes that are
+                // not the ones the MD5 was computed from, and kept none of them.
+                return new WcacheException.Corruption(subject, msg + " (the store refused the bytes read for "
+                        + subject + ": their MD5 is not the one they were sent with; nothing was stored)");
+            }
             if ("NoSuchBucket".equals(code)) {
                 return new WcacheException.Unavailable(subject, op + " " + subject + " failed: bucket '"
                         + config.bucket() + "' does not exist", e);
@@ -564,6 +582,11 @@ public final class S3UnderFileSystem implements UnderFileSystem {
         return (a + b - 1) / b;
     }
 
+    /** A Content-MD5 header value: the base64 of the 16 MD5 bytes. */
+    private static String base64Md5(String md5Hex) {
+        return java.util.Base64.getEncoder().encodeToString(HexFormat.of().parseHex(md5Hex));
+    }
+
     private static MessageDigest md5() {
         return Md5.newDigest();
     }
@@ -584,10 +607,14 @@ public final class S3UnderFileSystem implements UnderFileSystem {
         private volatile String sourceProblem;
         private InputStream current;
 
-        DigestingProvider(UploadSource source, long offset, long length) {
+        private final boolean digest;
+
+        /** {@code digest}: whether the MD5 of the bytes read is computed (not when the store checks a known one). */
+        DigestingProvider(UploadSource source, long offset, long length, boolean digest) {
             this.source = source;
             this.offset = offset;
             this.length = length;
+            this.digest = digest;
         }
 
         @Override
@@ -639,7 +666,7 @@ public final class S3UnderFileSystem implements UnderFileSystem {
          * the store refuses a body whose SHA-256 is not the signed one, or its ETag differs.
          */
         private final class DigestingStream extends FilterInputStream {
-            private final MessageDigest digest = md5Hex == null ? md5() : null;
+            private final MessageDigest digest = DigestingProvider.this.digest && md5Hex == null ? md5() : null;
             private long read;
 
             DigestingStream(InputStream in) {

@@ -25,6 +25,29 @@ public interface UploadSource {
      */
     InputStream open(long offset, long length) throws IOException;
 
+    /**
+     * The MD5 of the whole body (32 lower-case hex digits) when it is already known, such as a
+     * cached version's ETag; empty when it is not. A UFS that has it sends it for the store to check
+     * the bytes it receives ({@code Content-MD5}) instead of hashing the body itself, so a wrong
+     * value makes the upload fail and must never be given for bytes it was not computed from.
+     */
+    default java.util.Optional<String> md5Hex() {
+        return java.util.Optional.empty();
+    }
+
+    /** The MD5 of a body in the form {@link #md5Hex()} returns, if {@code etag} has that shape (not a multipart ETag). */
+    static java.util.Optional<String> md5OfEtag(String etag) {
+        if (etag == null || etag.length() != 32) {
+            return java.util.Optional.empty();
+        }
+        for (int i = 0; i < 32; i++) {
+            if (Character.digit(etag.charAt(i), 16) < 0) {
+                return java.util.Optional.empty();
+            }
+        }
+        return java.util.Optional.of(etag.toLowerCase(java.util.Locale.ROOT));
+    }
+
     /** A body held in memory; the array is copied so later changes by the caller cannot tear an upload. */
     static UploadSource ofBytes(byte[] bytes) {
         byte[] copy = Arrays.copyOf(bytes, bytes.length);

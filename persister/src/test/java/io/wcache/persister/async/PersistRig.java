@@ -82,8 +82,18 @@ public final class PersistRig implements AutoCloseable {
         return write(key, body, version, WritePolicy.WRITE_BACK, notify);
     }
 
-    /** Writes and commits {@code body} under {@code policy} (one that caches writes). */
+    /** Writes and commits {@code body} under {@code policy} (one that caches writes), its MD5 as its ETag as the write path records it. */
     FileVersion write(String key, PatternSource body, String version, WritePolicy policy, boolean notify) throws IOException {
+        return write(key, body, version, policy, notify, null);
+    }
+
+    /** Writes {@code body} at {@code key} as WRITE_BACK, recording {@code etag} as its ETag instead of its MD5. */
+    FileVersion writeBackWithEtag(String key, PatternSource body, String etag) throws IOException {
+        return write(key, body, "1", WritePolicy.WRITE_BACK, true, etag);
+    }
+
+    private FileVersion write(String key, PatternSource body, String version, WritePolicy policy, boolean notify,
+                              String etag) throws IOException {
         NamespacePath path = path(key);
         BeginRequest begin = BeginRequest.of(path, policy, WORKER);
         begin = new BeginRequest(begin.path(), begin.policy(), begin.writeReplicas(), begin.ownerWorker(),
@@ -91,6 +101,7 @@ public final class PersistRig implements AutoCloseable {
         FileVersion session = catalog.files().begin(begin);
         List<Extent> extents = new ArrayList<>();
         CRC32C whole = new CRC32C();
+        java.security.MessageDigest md5 = io.wcache.core.digest.Md5.newDigest();
         long size = body.length();
         try (PinnedReservation r = logStore.reservePinned(size); InputStream in = body.open(0, size)) {
             byte[] buf = new byte[CHUNK];
@@ -100,6 +111,7 @@ public final class PersistRig implements AutoCloseable {
                 CRC32C crc = new CRC32C();
                 crc.update(buf, 0, n);
                 whole.update(buf, 0, n);
+                md5.update(buf, 0, n);
                 Location loc = logStore.appendPinned(r, session.fileId(), off, ByteBuffer.wrap(buf, 0, n).slice());
                 extents.add(new Extent(session.fileId(), off, WORKER, loc.segmentId(), loc.position(), n, crc.getValue()));
             }
@@ -108,7 +120,8 @@ public final class PersistRig implements AutoCloseable {
         if (!extents.isEmpty()) {
             catalog.files().addExtents(session.ref(), extents);
         }
-        CommitResult c = catalog.files().commit(session.ref(), new CommitRequest(size, "etag-" + session.fileId(), whole.getValue()));
+        CommitResult c = catalog.files().commit(session.ref(), new CommitRequest(size,
+                etag != null ? etag : java.util.HexFormat.of().formatHex(md5.digest()), whole.getValue()));
         for (Extent e : c.supersededExtents()) {
             logStore.release(location(e));
         }

@@ -70,6 +70,10 @@ class UfsOutageTest {
             // Wait for a retry after a backoff, so the bound on attempts below covers a real retry.
             waitUntil(() -> rig.catalog.persistQueue().pendingTasks(1000).stream().mapToInt(PersistTask::attempts).max().orElse(0) >= 2,
                     () -> rig.persister.stats().toString());
+            // The count of failed attempts includes retries, so it can reach OBJECTS while the last
+            // objects written are still waiting for their first attempt: wait for those too.
+            waitUntil(() -> rig.catalog.persistQueue().pendingTasks(1000).stream().allMatch(t -> t.attempts() >= 1),
+                    () -> rig.persister.stats().toString());
             long outageMs = (System.nanoTime() - stormStart) / 1_000_000;
             PersistStats during = rig.persister.stats();
             assertThat(during.persisted()).isEqualTo(10);

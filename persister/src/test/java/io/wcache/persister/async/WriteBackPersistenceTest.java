@@ -120,6 +120,30 @@ class WriteBackPersistenceTest {
         assertThat(rig.persister.pending(100)).isEmpty();
     }
 
+    /**
+     * The version's ETag (the MD5 the write path recorded) goes with the upload as Content-MD5, so
+     * bytes read from the cache that are not the ones it was computed from are refused by the store
+     * and never land: the task stays pending, the previous object stays. Without the ETag sent, the
+     * mismatched bytes were uploaded and marked PERSISTED.
+     */
+    @Test
+    void bytesThatAreNotTheMd5TheirVersionRecordedNeverLand() throws Exception {
+        rig.writeBack("md5/k", new PatternSource(10 << 10, 1), "1");
+        assertThat(rig.persister.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        String previous = ufs.head("md5/k").orElseThrow().etag();
+
+        String otherMd5 = "0123456789abcdef0123456789abcdef";
+        FileVersion bad = rig.writeBackWithEtag("md5/k", new PatternSource(10 << 10, 2), otherMd5);
+        waitUntil(() -> rig.persister.stats().failedAttempts() >= 1, () -> rig.persister.stats().toString());
+
+        assertThat(ufs.head("md5/k").orElseThrow().etag()).isEqualTo(previous);
+        assertThat(rig.catalog.files().lookup(PersistRig.path("md5/k")).orElseThrow())
+                .satisfies(v -> assertThat(v.fileId()).isEqualTo(bad.fileId()))
+                .satisfies(v -> assertThat(v.persistState()).isNotEqualTo(PersistState.PERSISTED));
+        assertThat(rig.persister.pending(10)).singleElement()
+                .satisfies(p -> assertThat(p.lastError()).hasValueSatisfying(e -> assertThat(e).contains("BadDigest")));
+    }
+
     static void await(CountDownLatch gate) {
         try {
             gate.await(30, TimeUnit.SECONDS);

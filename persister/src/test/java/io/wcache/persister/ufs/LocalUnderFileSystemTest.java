@@ -101,6 +101,56 @@ class LocalUnderFileSystemTest extends UnderFileSystemContract {
         assertThat(ufs.list("", null, null, 100).objects()).extracting(UfsObject::key).containsExactly("a/b/c.txt");
     }
 
+    /** As an S3 store refuses a body whose Content-MD5 differs, bytes that are not their known MD5's never land. */
+    @Test
+    void bytesThatDoNotMatchTheirKnownMd5AreCorruptionAndThePreviousFileStays() throws Exception {
+        ufs.put("k", bytes("previous"), PutOptions.DEFAULT);
+        UploadSource body = bytes("new body");
+        UploadSource wrongMd5 = new UploadSource() {
+            @Override
+            public long length() {
+                return body.length();
+            }
+
+            @Override
+            public InputStream open(long offset, long length) throws java.io.IOException {
+                return body.open(offset, length);
+            }
+
+            @Override
+            public java.util.Optional<String> md5Hex() {
+                return java.util.Optional.of("0123456789abcdef0123456789abcdef");
+            }
+        };
+        assertThatThrownBy(() -> ufs.put("k", wrongMd5, PutOptions.DEFAULT))
+                .isInstanceOf(WcacheException.Corruption.class).hasMessageContaining("0123456789abcdef0123456789abcdef");
+        assertThat(Files.readString(rootDir.resolve("k"))).isEqualTo("previous");
+        try (Stream<Path> temps = Files.list(rootDir.resolve(LocalUnderFileSystem.TEMP_DIR))) {
+            assertThat(temps).isEmpty();
+        }
+        UploadSource rightMd5 = new UploadSource() {
+            @Override
+            public long length() {
+                return body.length();
+            }
+
+            @Override
+            public InputStream open(long offset, long length) throws java.io.IOException {
+                return body.open(offset, length);
+            }
+
+            @Override
+            public java.util.Optional<String> md5Hex() throws RuntimeException {
+                try {
+                    return java.util.Optional.of(md5("new body"));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+        assertThat(ufs.put("k", rightMd5, PutOptions.DEFAULT).etag()).isEqualTo(md5("new body"));
+    }
+
     @Test
     void temporaryDirectoryIsReservedAndNeverListed() {
         assertThatThrownBy(() -> ufs.put(".wcache-tmp/x", bytes("x"), PutOptions.DEFAULT))

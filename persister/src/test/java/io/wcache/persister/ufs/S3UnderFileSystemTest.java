@@ -164,6 +164,120 @@ class S3UnderFileSystemTest extends UnderFileSystemContract {
         }
     }
 
+    /** {@code body} with its MD5 given as known, counting the streams opened over it. */
+    private static UploadSource withMd5(PatternSource body, String md5Hex, AtomicInteger opens) {
+        return new UploadSource() {
+            @Override
+            public long length() {
+                return body.length();
+            }
+
+            @Override
+            public InputStream open(long offset, long length) throws IOException {
+                opens.incrementAndGet();
+                return body.open(offset, length);
+            }
+
+            @Override
+            public java.util.Optional<String> md5Hex() {
+                return java.util.Optional.ofNullable(md5Hex);
+            }
+        };
+    }
+
+    private static String md5Of(PatternSource body) throws IOException {
+        java.security.MessageDigest md5 = io.wcache.core.digest.Md5.newDigest();
+        try (InputStream in = body.open(0, body.length())) {
+            byte[] buf = new byte[8192];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md5.update(buf, 0, n);
+            }
+        }
+        return java.util.HexFormat.of().formatHex(md5.digest());
+    }
+
+    /**
+     * Over plain HTTP the SDK read every body twice, once for the SHA-256 it signs and once to send
+     * it. With the MD5 known it is sent as Content-MD5, the payload unsigned: the body is read once
+     * and the store, which checks it, keeps it byte-identical with that MD5 as ETag.
+     */
+    @Test
+    void anUploadWhoseMd5IsKnownReadsItsBodyOnceAndIsStoredWithThatMd5() throws Exception {
+        PatternSource body = new PatternSource(100_000, 7);
+        AtomicInteger opens = new AtomicInteger();
+        UfsObject put = ufs.put("known/k", withMd5(body, md5Of(body), opens), PutOptions.DEFAULT);
+        assertThat(opens).hasValue(1);
+        assertThat(put.etag()).isEqualTo(md5Of(body));
+        try (InputStream stored = Files.newInputStream(storedFile("known/k"))) {
+            assertThat(PatternSource.sha256(stored)).isEqualTo(body.sha256());
+        }
+        // Without a known MD5 the body is still signed (read for its SHA-256, then sent).
+        AtomicInteger unknown = new AtomicInteger();
+        ufs.put("known/unknown", withMd5(body, null, unknown), PutOptions.DEFAULT);
+        assertThat(unknown).hasValue(2);
+    }
+
+    /** Bytes that are not the ones their MD5 was computed from are refused by the store and never land. */
+    @Test
+    void bytesThatDoNotMatchTheirKnownMd5AreCorruptionAndThePreviousObjectStays() throws Exception {
+        ufs.put("known/keep", bytes("previous"), PutOptions.DEFAULT);
+        PatternSource body = new PatternSource(100_000, 8);
+        String otherMd5 = md5Of(new PatternSource(100_000, 9));
+        assertThatThrownBy(() -> ufs.put("known/keep", withMd5(body, otherMd5, new AtomicInteger()), PutOptions.DEFAULT))
+                .isInstanceOf(WcacheException.Corruption.class)
+                .hasMessageContaining("BadDigest")
+                .satisfies(e -> assertThat(((WcacheException) e).subject()).isEqualTo(ufs.uri() + "/known/keep"));
+        assertThat(read(ufs.get("known/keep"))).isEqualTo("previous");
+    }
+
+    /**
+     * What the store is sent, seen by a plain HTTP server: an upload with a known MD5 carries it as
+     * Content-MD5 with an unsigned payload, one without is signed; bodies under 1 MiB are sent without
+     * the 100-continue handshake (a round trip more than the body), larger ones keep it. Before, every
+     * upload was signed and waited for 100 Continue.
+     */
+    @Test
+    void smallUploadsSkipTheContinueHandshakeAndAKnownMd5IsSentInsteadOfASignedPayload() throws Exception {
+        List<Map<String, String>> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer http = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        http.createContext("/", ex -> {
+            Map<String, String> headers = new HashMap<>();
+            ex.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v.get(0)));
+            seen.add(headers);
+            java.security.MessageDigest md5 = io.wcache.core.digest.Md5.newDigest();
+            md5.update(ex.getRequestBody().readAllBytes());
+            ex.getResponseHeaders().add("ETag", "\"" + java.util.HexFormat.of().formatHex(md5.digest()) + "\"");
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        http.start();
+        try {
+            Map<String, String> options = new HashMap<>(server.ufsOptions());
+            options.put("endpoint", "http://127.0.0.1:" + http.getAddress().getPort());
+            try (UnderFileSystem plain = UnderFileSystem.open(URI.create("s3://" + BUCKET + "/x"), options)) {
+                PatternSource small = new PatternSource(10 << 10, 1);
+                PatternSource large = new PatternSource(2 << 20, 2);
+                plain.put("small-known", withMd5(small, md5Of(small), new AtomicInteger()), PutOptions.DEFAULT);
+                plain.put("small-unknown", withMd5(small, null, new AtomicInteger()), PutOptions.DEFAULT);
+                plain.put("large-known", withMd5(large, md5Of(large), new AtomicInteger()), PutOptions.DEFAULT);
+            }
+        } finally {
+            http.stop(0);
+        }
+        assertThat(seen).hasSize(3);
+        Map<String, String> smallKnown = seen.get(0);
+        assertThat(smallKnown).containsEntry("x-amz-content-sha256", "UNSIGNED-PAYLOAD").doesNotContainKey("expect");
+        assertThat(java.util.Base64.getDecoder().decode(smallKnown.get("content-md5")))
+                .isEqualTo(java.util.HexFormat.of().parseHex(md5Of(new PatternSource(10 << 10, 1))));
+        assertThat(smallKnown.get("authorization")).contains("content-md5");
+        Map<String, String> smallUnknown = seen.get(1);
+        assertThat(smallUnknown.get("x-amz-content-sha256")).matches("[0-9a-f]{64}");
+        assertThat(smallUnknown).doesNotContainKey("content-md5").doesNotContainKey("expect");
+        assertThat(seen.get(2)).containsEntry("x-amz-content-sha256", "UNSIGNED-PAYLOAD")
+                .containsEntry("expect", "100-continue");
+    }
+
     @Test
     void objectBelowThresholdIsASinglePutWithItsMd5AsEtag() throws Exception {
         UfsObject put = ufs.put("small", bytes("small body"), PutOptions.DEFAULT);

@@ -54,12 +54,33 @@ public final class PersisterBenchmark {
             // Warm-up of both paths (JIT, connections), not reported.
             directRound(direct, pool, threads, Math.min(500, objects), body, "warm");
             persisterRound(rig, Math.min(500, objects), "warm");
+            // -Dbench.jfr=FILE records the measured rounds with the JDK's "profile" settings.
+            String jfrFile = System.getProperty("bench.jfr");
+            jdk.jfr.Recording jfr = null;
+            if (jfrFile != null) {
+                jfr = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+                jfr.start();
+            }
             double[] directRates = new double[rounds];
             double[] persistRates = new double[rounds];
+            double[] directCpu = new double[rounds];
+            double[] persistCpu = new double[rounds];
             for (int r = 0; r < rounds; r++) {
+                long c0 = threadCpu("pool-");
                 directRates[r] = directRound(direct, pool, threads, objects, body, "d" + r);
+                directCpu[r] = (threadCpu("pool-") - c0) / 1e6 / objects;
+                long p0 = threadCpu("wcache-persist");
                 persistRates[r] = persisterRound(rig, objects, "p" + r);
-                System.out.printf("round %d: direct PUT %.0f obj/s, persister %.0f obj/s%n", r, directRates[r], persistRates[r]);
+                persistCpu[r] = (threadCpu("wcache-persist") - p0) / 1e6 / objects;
+                System.out.printf("round %d: direct PUT %.0f obj/s (%.3f ms CPU of the calling threads per PUT), "
+                        + "persister %.0f obj/s (%.3f ms CPU of the persister's threads per object)%n",
+                        r, directRates[r], directCpu[r], persistRates[r], persistCpu[r]);
+            }
+            System.out.printf("median CPU per object: direct PUT's calling threads %.3f ms, persister threads %.3f ms%n",
+                    median(directCpu), median(persistCpu));
+            if (jfr != null) {
+                jfr.dump(Path.of(jfrFile));
+                jfr.close();
             }
             pool.shutdown();
             double d = median(directRates);
@@ -108,6 +129,18 @@ public final class PersisterBenchmark {
             throw new IllegalStateException("not drained: " + rig.persister.stats());
         }
         return objects / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    /** CPU nanoseconds of the live threads whose name starts with {@code prefix}. */
+    private static long threadCpu(String prefix) {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (t != null && t.getThreadName().startsWith(prefix)) {
+                sum += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return sum;
     }
 
     private static double median(double[] xs) {
