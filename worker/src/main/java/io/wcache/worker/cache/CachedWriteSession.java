@@ -102,7 +102,7 @@ final class CachedWriteSession implements ReplicableWriteSession {
         try {
             // A record counts as in flight until it is written and its MD5 taken, so a session never
             // holds more than InFlightRecords.LIMIT records waiting to be hashed either.
-            stager.append(chunk, record -> inFlight.add(writer.append(record).thenCombine(stager.hashed(), (x, v) -> x)));
+            stager.append(chunk, writer::append, inFlight::add);
         } catch (RuntimeException e) {
             return failAndAbort(e);
         }
@@ -152,7 +152,7 @@ final class CachedWriteSession implements ReplicableWriteSession {
             synchronized (this) {
                 try {
                     List<CompletableFuture<?>> f = new ArrayList<>(inFlight.pending());
-                    f.add(writer.flush(stager.take()));
+                    f.add(stager.takeInto(writer::flush));
                     data = CompletableFuture.allOf(f.toArray(CompletableFuture[]::new)).thenApply(v -> null);
                 } catch (RuntimeException e) {
                     return failAndAbort(e);
@@ -188,7 +188,7 @@ final class CachedWriteSession implements ReplicableWriteSession {
             committed = lock.acquire().thenCompose(v -> {
                 synchronized (this) {
                     try {
-                        return writer.commit(stager.take(), request).whenComplete((r, e) -> lock.release());
+                        return stager.takeInto(last -> writer.commit(last, request)).whenComplete((r, e) -> lock.release());
                     } catch (RuntimeException e) {
                         lock.release();
                         throw e;

@@ -72,7 +72,7 @@ final class PartWriteSession implements WriteSession {
             return CompletableFuture.failedFuture(writer.failure());
         }
         try {
-            stager.append(chunk, record -> inFlight.add(writer.append(record).thenCombine(stager.hashed(), (x, v) -> x)));
+            stager.append(chunk, writer::append, inFlight::add);
         } catch (RuntimeException e) {
             return failAndAbort(e);
         }
@@ -112,8 +112,9 @@ final class PartWriteSession implements WriteSession {
             etag = HexFormat.of().formatHex(digest);
             size = stager.written();
             try {
-                committed = writer.commitPart(stager.take(), new CommitRequest(size, etag, 0L,
-                        io.wcache.schema.catalog.WriteCondition.NONE, checksum));
+                CommitRequest request = new CommitRequest(size, etag, 0L, io.wcache.schema.catalog.WriteCondition.NONE,
+                        checksum);
+                committed = stager.takeInto(last -> writer.commitPart(last, request));
             } catch (RuntimeException e) {
                 return failAndAbort(e);
             }

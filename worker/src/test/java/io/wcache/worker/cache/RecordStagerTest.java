@@ -7,6 +7,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +29,8 @@ class RecordStagerTest {
         assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
     }
 
+    private final RecordPool records = new RecordPool(RecordStager.RECORD, 4);
+
     private RecordStager stager() {
         return new RecordStager(task -> {
             hashTasks.incrementAndGet();
@@ -36,7 +40,7 @@ class RecordStagerTest {
                 }
                 task.run();
             });
-        });
+        }, records);
     }
 
     private static byte[] body(int n) {
@@ -65,7 +69,7 @@ class RecordStagerTest {
         assertThat(hashThreads).hasSize(3).containsOnly("test-hasher");
         assertThat(digest).isEqualTo(md5(b));
         // The staged tail is still handed out whole after the digest.
-        assertThat(s.take().remaining()).isEqualTo(12_345);
+        assertThat(s.takeInto(last -> CompletableFuture.completedFuture(last.remaining())).join()).isEqualTo(12_345);
         // Hashing left the records as the log reads them.
         assertThat(records).allSatisfy(r -> assertThat(r.position()).isZero());
     }
@@ -81,20 +85,13 @@ class RecordStagerTest {
         assertThat(digest).isDone();
         assertThat(digest.join()).isEqualTo(md5(b));
         assertThat(hashTasks).hasValue(0);
-        assertThat(new RecordStager(pool).digest().join()).isEqualTo(md5(new byte[0]));
+        assertThat(new RecordStager(pool, records).digest().join()).isEqualTo(md5(new byte[0]));
     }
 
     @Test
     void hashedCompletesOnlyOnceTheLastRecordWasHashed() throws Exception {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        RecordStager s = new RecordStager(task -> pool.execute(() -> {
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            task.run();
-        }));
+        RecordStager s = new RecordStager(gated(release), records);
         byte[] b = body(RecordStager.RECORD + 1);
         s.append(ByteBuffer.wrap(b), r -> { });
         var digest = s.digest();
@@ -104,4 +101,107 @@ class RecordStagerTest {
         assertThat(digest.get(30, TimeUnit.SECONDS)).isEqualTo(md5(b));
         assertThat(s.hashed()).isDone();
     }
+
+    /** A hasher that runs its tasks on the test's pool once {@code gate} is open. */
+    private java.util.concurrent.Executor gated(CountDownLatch gate) {
+        return task -> pool.execute(() -> {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            task.run();
+        });
+    }
+
+    @Test
+    void aRecordsBufferIsLentAgainOnlyOnceTheLogWroteItAndItsMd5WasTaken() throws Exception {
+        CountDownLatch hashing = new CountDownLatch(1);
+        RecordStager s = new RecordStager(gated(hashing), records);
+        byte[] b = body(2 * RecordStager.RECORD + 1000);
+        List<ByteBuffer> handed = new ArrayList<>();
+        List<CompletableFuture<Object>> writes = new ArrayList<>();
+        List<CompletableFuture<?>> tracked = new ArrayList<>();
+        s.append(ByteBuffer.wrap(b), r -> {
+            handed.add(r);
+            CompletableFuture<Object> w = new CompletableFuture<>();
+            writes.add(w);
+            return w;
+        }, tracked::add);
+        // Two records and the staged tail, in direct buffers of the pool.
+        assertThat(handed).hasSize(2).allSatisfy(r -> assertThat(r.isDirect()).isTrue());
+        assertThat(records.lent()).isEqualTo(3);
+        writes.forEach(w -> w.complete(null));
+        // Written but not hashed yet: the hasher still reads them.
+        assertThat(records.lent()).isEqualTo(3);
+        assertThat(tracked).noneMatch(CompletableFuture::isDone);
+        hashing.countDown();
+        CompletableFuture.allOf(tracked.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        assertThat(records.lent()).isEqualTo(1);
+
+        CompletableFuture<Object> committed = new CompletableFuture<>();
+        byte[] digest = s.digest().get(30, TimeUnit.SECONDS);
+        assertThat(digest).isEqualTo(md5(b));
+        CompletableFuture<Object> done = s.takeInto(last -> {
+            assertThat(last.remaining()).isEqualTo(1000);
+            return committed;
+        });
+        assertThat(records.lent()).isEqualTo(1);
+        committed.complete("ok");
+        assertThat(done.join()).isEqualTo("ok");
+        assertThat(records.lent()).isZero();
+
+        // The next write is staged in the same buffers, none allocated anew.
+        RecordStager next = new RecordStager(pool, records);
+        List<ByteBuffer> again = new ArrayList<>();
+        next.append(ByteBuffer.wrap(b), again::add);
+        assertThat(again).hasSize(2).allSatisfy(r -> assertThat(r.isDirect()).isTrue());
+        assertThat(records.allocated()).isEqualTo(3);
+    }
+
+    @Test
+    void aFailedOrAbortedWriteGivesItsBuffersBackAndAnExhaustedPoolLendsHeapBuffers() throws Exception {
+        byte[] b = body(RecordStager.RECORD + 500_000);
+        java.util.concurrent.Executor inline = Runnable::run;
+        RecordStager refused = new RecordStager(inline, records);
+        List<CompletableFuture<?>> tracked = new ArrayList<>();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> refused.append(ByteBuffer.wrap(b), r -> {
+            throw new IllegalStateException("out of space");
+        }, tracked::add)).hasMessage("out of space");
+        refused.discard();
+        assertThat(records.lent()).isZero();
+
+        RecordStager aborted = new RecordStager(inline, records);
+        aborted.append(ByteBuffer.wrap(b), r -> CompletableFuture.failedFuture(new IllegalStateException("poisoned")),
+                tracked::add);
+        assertThat(tracked).hasSize(1);
+        assertThat(tracked.get(0)).failsWithin(30, TimeUnit.SECONDS);
+        aborted.discard();
+        assertThat(records.lent()).isZero();
+
+        // Four pooled buffers lent: the fifth record is a heap buffer, not kept by the pool.
+        List<RecordStager> holders = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            RecordStager h = new RecordStager(inline, records);
+            h.append(ByteBuffer.wrap(b, 0, RecordStager.POOLED_FROM + 1), r -> { });
+            holders.add(h);
+        }
+        assertThat(records.lent()).isEqualTo(4);
+        List<ByteBuffer> heap = new ArrayList<>();
+        new RecordStager(inline, records).append(ByteBuffer.wrap(b, 0, RecordStager.RECORD), heap::add);
+        assertThat(heap).singleElement().satisfies(r -> assertThat(r.isDirect()).isFalse());
+        assertThat(records.allocated()).isEqualTo(4);
+        holders.forEach(RecordStager::discard);
+        assertThat(records.lent()).isZero();
+        // A buffer given back twice is not lent twice.
+        List<ByteBuffer> all = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            all.add(records.take());
+        }
+        records.give(all.get(0));
+        records.give(all.get(0));
+        assertThat(records.take()).isSameAs(all.get(0));
+        assertThat(records.take().isDirect()).isFalse();
+    }
+
 }
