@@ -3,6 +3,10 @@ package io.wcache.tools.bench;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Where the benchmark JVM's CPU goes during a run: the worker's threads ({@code wcache-*} and the S3
@@ -14,7 +18,10 @@ import java.lang.management.ThreadMXBean;
 final class CpuMeter {
 
     /** CPU times at one instant, in nanoseconds. */
-    record Snapshot(long wallNanos, long processNanos, long workerNanos, long ufsNanos) {
+    record Snapshot(long wallNanos, long processNanos, long workerNanos, long ufsNanos, Map<String, Long> groups) {
+        Snapshot(long wallNanos, long processNanos, long workerNanos, long ufsNanos) {
+            this(wallNanos, processNanos, workerNanos, ufsNanos, Map.of());
+        }
     }
 
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -24,18 +31,20 @@ final class CpuMeter {
     Snapshot snapshot() {
         long worker = 0;
         long ufs = 0;
+        Map<String, Long> groups = new HashMap<>();
         long[] ids = threads.getAllThreadIds();
         ThreadInfo[] infos = threads.getThreadInfo(ids);
         for (int i = 0; i < ids.length; i++) {
             if (infos[i] == null) {
                 continue;
             }
-            String component = component(infos[i].getThreadName());
-            if (component == null) {
-                continue;
-            }
             long cpu = threads.getThreadCpuTime(ids[i]);
             if (cpu <= 0) {
+                continue;
+            }
+            groups.merge(group(infos[i].getThreadName()), cpu, Long::sum);
+            String component = component(infos[i].getThreadName());
+            if (component == null) {
                 continue;
             }
             if (component.equals("worker")) {
@@ -44,7 +53,31 @@ final class CpuMeter {
                 ufs += cpu;
             }
         }
-        return new Snapshot(System.nanoTime(), os.getProcessCpuTime(), worker, ufs);
+        return new Snapshot(System.nanoTime(), os.getProcessCpuTime(), worker, ufs, groups);
+    }
+
+    /** A thread's group: its name with every run of digits as {@code N} ("wcache-hash-N", "nioEventLoopGroup-N-N"). */
+    static String group(String threadName) {
+        return threadName.replaceAll("[0-9]+", "N");
+    }
+
+    /**
+     * The CPU milliseconds per operation of each thread group between two snapshots, largest first,
+     * at least {@code minMs}; threads that ended between them are not counted.
+     */
+    static List<Map.Entry<String, Double>> msPerOpByGroup(Snapshot a, Snapshot b, double ops, double minMs) {
+        List<Map.Entry<String, Double>> out = new ArrayList<>();
+        if (ops <= 0) {
+            return out;
+        }
+        b.groups().forEach((g, nanos) -> {
+            double ms = (nanos - a.groups().getOrDefault(g, 0L)) / 1e6 / ops;
+            if (ms >= minMs) {
+                out.add(Map.entry(g, ms));
+            }
+        });
+        out.sort(Map.Entry.<String, Double>comparingByValue().reversed());
+        return out;
     }
 
     /** "worker", "ufs", or null for the rest. */

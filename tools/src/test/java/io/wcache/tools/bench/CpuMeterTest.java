@@ -16,6 +16,16 @@ class CpuMeterTest {
     }
 
     @Test
+    void threadGroupsAreNamesWithoutTheirNumbersAndTheirCpuIsPerOperation() {
+        assertThat(CpuMeter.group("nioEventLoopGroup-3-12")).isEqualTo("nioEventLoopGroup-N-N");
+        CpuMeter.Snapshot a = new CpuMeter.Snapshot(0, 0, 0, 0, java.util.Map.of("wcache-hash-N", 1_000_000L));
+        CpuMeter.Snapshot b = new CpuMeter.Snapshot(1, 0, 0, 0, java.util.Map.of("wcache-hash-N", 21_000_000L,
+                "wcache-io-N", 4_000_000L, "main", 100_000L));
+        assertThat(CpuMeter.msPerOpByGroup(a, b, 10, 0.1)).containsExactly(java.util.Map.entry("wcache-hash-N", 2.0),
+                java.util.Map.entry("wcache-io-N", 0.4));
+    }
+
+    @Test
     void sharesAreCoresOverTheWallTimeAndTheRestIsWhatTheProcessSpentBesides() {
         CpuMeter.Snapshot a = new CpuMeter.Snapshot(0, 0, 0, 0);
         CpuMeter.Snapshot b = new CpuMeter.Snapshot(2_000_000_000L, 3_000_000_000L, 1_000_000_000L, 600_000_000L);

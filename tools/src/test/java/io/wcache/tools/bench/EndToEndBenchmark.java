@@ -355,19 +355,35 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         byte[] body = randomBytes(size);
         String run = Long.toString(System.nanoTime(), 36);
         int c = 4;
+        if (jitWarmup > 0) {
+            // Untimed large PUTs to both first: the JIT warm-up phase sends 10 KiB bodies only, so the
+            // large-body paths (chunk decoding and signing, record staging, the uploads of large
+            // objects) were compiled during the first measured run, the worker's (s3proxy's were warm
+            // by then from the worker's uploads): 0.2-0.25 cores of compiler threads in that run.
+            Duration each = dur(jitWarmup / 4);
+            ClosedLoop.run("warm-up large s3proxy", c, Duration.ZERO, each, 0,
+                    seq -> put(rig.directClient(), BenchRig.DIRECT_BUCKET, "large-warm/" + run + "/" + seq, body));
+            ClosedLoop.run("warm-up large WRITE_BACK", c, Duration.ZERO, each, 0,
+                    seq -> put(rig.workerClient(), BenchRig.BUCKET, BenchRig.WRITE_BACK_PREFIX + "large-warm/" + run + "/" + seq, body));
+            drain(rig, "after large PUT warm-up");
+        }
         StageTimes.Scrape stagesBefore = scrapeStages(rig);
         CpuMeter.Snapshot cpuBefore = cpu.snapshot();
         LatencySummary wb = ClosedLoop.run("PUT " + largeMib + " MiB WRITE_BACK", c, dur(warmup), dur(seconds + 1), 0,
                 seq -> put(rig.workerClient(), BenchRig.BUCKET, BenchRig.WRITE_BACK_PREFIX + "large/" + run + "/" + seq, body));
-        out.cpu.add(CpuMeter.between("large.wb", cpuBefore, cpu.snapshot(), wb.opsPerSecond()));
+        CpuMeter.Snapshot cpuAfter = cpu.snapshot();
+        out.cpu.add(CpuMeter.between("large.wb", cpuBefore, cpuAfter, wb.opsPerSecond()));
         logLatency(wb);
+        logThreadCpu(cpuBefore, cpuAfter, wb.opsPerSecond());
         recordStages(rig, "large.wb", stagesBefore);
         drain(rig, "after large WRITE_BACK PUTs");
         CpuMeter.Snapshot directBefore = cpu.snapshot();
         LatencySummary direct = ClosedLoop.run("PUT " + largeMib + " MiB s3proxy direct", c, dur(warmup), dur(seconds + 1), 0,
                 seq -> put(rig.directClient(), BenchRig.DIRECT_BUCKET, "large/" + run + "/" + seq, body));
-        out.cpu.add(CpuMeter.between("large.direct", directBefore, cpu.snapshot(), direct.opsPerSecond()));
+        CpuMeter.Snapshot directAfter = cpu.snapshot();
+        out.cpu.add(CpuMeter.between("large.direct", directBefore, directAfter, direct.opsPerSecond()));
         logLatency(direct);
+        logThreadCpu(directBefore, directAfter, direct.opsPerSecond());
         out.bandwidths.add(new Bandwidth("large.wb", wb.name() + " PUT", wb.megabytesPerSecond(size), wb.ops() * size,
                 wb.seconds(), c, wb.errors(), String.format(Locale.ROOT, "p50 %.0f ms", wb.p50Ms())));
         out.bandwidths.add(new Bandwidth("large.direct", direct.name() + " PUT", direct.megabytesPerSecond(size),
@@ -673,6 +689,14 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             return done.get();
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /** The CPU per operation of each thread group (at least 0.5 ms), over the run's warm-up and measured time. */
+    private static void logThreadCpu(CpuMeter.Snapshot a, CpuMeter.Snapshot b, double opsPerSecond) {
+        double ops = opsPerSecond * (b.wallNanos() - a.wallNanos()) / 1e9;
+        for (var e : CpuMeter.msPerOpByGroup(a, b, ops, 0.5)) {
+            log("  cpu %-34s %8.2f ms/op", e.getKey(), e.getValue());
         }
     }
 
