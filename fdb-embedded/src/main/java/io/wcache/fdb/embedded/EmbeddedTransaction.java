@@ -76,6 +76,8 @@ final class EmbeddedTransaction extends RangeReadOverloads implements Transactio
     private boolean accessSystemKeys;
     private boolean readSystemKeys;
     private boolean nextWriteNoConflict;
+    /** Set by the durability_risky option: the commit skips its own fsync (see {@link VersionedStore}). */
+    private boolean unsynced;
 
     EmbeddedTransaction(EmbeddedDatabase database, VersionedStore store, Executor executor) {
         this.database = database;
@@ -108,6 +110,9 @@ final class EmbeddedTransaction extends RangeReadOverloads implements Transactio
         synchronized (this) {
             switch (code) {
                 case 30 -> nextWriteNoConflict = true;
+                // durability_risky (a no-op on FoundationDB, whose commits are always durable): this
+                // commit is written without its own fsync and becomes durable with the next synced one.
+                case 120 -> unsynced = true;
                 case 51 -> readYourWritesDisabled = true;
                 case 301 -> {
                     accessSystemKeys = true;
@@ -769,7 +774,7 @@ final class EmbeddedTransaction extends RangeReadOverloads implements Transactio
         VersionedStore.PendingCommit[] self = new VersionedStore.PendingCommit[1];
         VersionedStore.PendingCommit pending = new VersionedStore.PendingCommit(rv, readVersionNanos,
                 KeyRange.coalesce(readConflicts), KeyRange.coalesce(writeConflicts), List.copyOf(writes.log),
-                deadlineNanos, (result, error) -> done.deliver(() -> finishCommit(self[0], result, error, armed, stamp, done), executor));
+                deadlineNanos, !unsynced, (result, error) -> done.deliver(() -> finishCommit(self[0], result, error, armed, stamp, done), executor));
         self[0] = pending;
         inFlight = pending;
         return new Prepared(pending, done);
@@ -849,6 +854,7 @@ final class EmbeddedTransaction extends RangeReadOverloads implements Transactio
         readVersion = -1;
         committedVersion = -1;
         nextWriteNoConflict = false;
+        unsynced = false;
     }
 
     private void failWatches(Throwable cause) {

@@ -67,6 +67,12 @@ final class VersionedStore implements AutoCloseable {
         final long deadlineNanos;
         final long readVersionNanos;
         /**
+         * False for a commit whose transaction set durability_risky: it is written to RocksDB's WAL
+         * without a sync of its own, so it is durable once any later commit is synced (the WAL is
+         * one ordered log) and survives a killed process at once (the write is in the OS).
+         */
+        final boolean sync;
+        /**
          * Receives {commit version, batch order} or the error, on the committer thread; it must only hand
          * the outcome on, never block or run client code.
          */
@@ -74,13 +80,15 @@ final class VersionedStore implements AutoCloseable {
         volatile boolean cancelled;
 
         PendingCommit(long readVersion, long readVersionNanos, List<KeyRange> readConflicts, List<KeyRange> writeConflicts,
-                      List<Mutation> mutations, long deadlineNanos, java.util.function.BiConsumer<long[], Throwable> outcome) {
+                      List<Mutation> mutations, long deadlineNanos, boolean sync,
+                      java.util.function.BiConsumer<long[], Throwable> outcome) {
             this.readVersion = readVersion;
             this.readVersionNanos = readVersionNanos;
             this.readConflicts = readConflicts;
             this.writeConflicts = writeConflicts;
             this.mutations = mutations;
             this.deadlineNanos = deadlineNanos;
+            this.sync = sync;
             this.outcome = outcome;
         }
     }
@@ -100,6 +108,7 @@ final class VersionedStore implements AutoCloseable {
     private final DBOptions dbOptions;
     private final ColumnFamilyOptions cfOptions;
     private final WriteOptions syncWrite = new WriteOptions().setSync(true);
+    private final WriteOptions unsyncedWrite = new WriteOptions().setSync(false);
     private final ConcurrentSkipListMap<Long, VersionSnapshot> snapshots = new ConcurrentSkipListMap<>();
     private final LinkedBlockingQueue<PendingCommit> queue = new LinkedBlockingQueue<>();
     /** Held by whoever commits a group (the committer thread or a leading client) and by close(). */
@@ -111,6 +120,8 @@ final class VersionedStore implements AutoCloseable {
     /** Guarded by {@link #commitLock}: commits at or below this version were dropped from the history. */
     private long historyFloor;
     private volatile long committedVersion;
+    /** Groups written with a sync (tests). */
+    private final java.util.concurrent.atomic.AtomicLong syncedGroups = new java.util.concurrent.atomic.AtomicLong();
     private volatile boolean closed;
 
     private VersionedStore(Path directory, RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions,
@@ -131,6 +142,11 @@ final class VersionedStore implements AutoCloseable {
         committer.setDaemon(true);
         committer.start();
         LOG.info("event=embedded_store_opened dir={} version={}", directory, recovered);
+    }
+
+    /** How many commit groups were written with an fsync so far (tests). */
+    long syncedGroups() {
+        return syncedGroups.get();
     }
 
     /** Opens (creating if needed) the store in {@code directory}; fails clearly if another process holds it. */
@@ -378,7 +394,14 @@ final class VersionedStore implements AutoCloseable {
             }
             if (!accepted.isEmpty()) {
                 batch.put(meta, VERSION_KEY, ByteBuffer.allocate(8).putLong(version).array());
-                db.write(syncWrite, batch);
+                boolean sync = false;
+                for (PendingCommit p : accepted) {
+                    sync |= p.sync;
+                }
+                db.write(sync ? syncWrite : unsyncedWrite, batch);
+                if (sync) {
+                    syncedGroups.incrementAndGet();
+                }
                 VersionSnapshot previous = snapshots.lastEntry().getValue();
                 snapshots.put(version, new VersionSnapshot(version, db, db.getSnapshot()));
                 previous.supersededAtNanos = System.nanoTime();
@@ -641,6 +664,7 @@ final class VersionedStore implements AutoCloseable {
         }
         db.close();
         syncWrite.close();
+        unsyncedWrite.close();
         dbOptions.close();
         cfOptions.close();
         LOG.info("event=embedded_store_closed dir={} version={}", directory, committedVersion);

@@ -177,6 +177,45 @@ class EmbeddedEngineTest {
         }
     }
 
+    /**
+     * A commit whose transaction set durability_risky is written without an fsync of its own; the
+     * next synced commit makes it durable with itself (one ordered write-ahead log), and it is read
+     * back after a reopen like any other.
+     */
+    @Test
+    void aRiskyCommitSkipsItsFsyncAndIsDurableWithTheNextSyncedOne() {
+        try (EmbeddedDatabase db = EmbeddedDatabase.open(dir)) {
+            long before = db.store().syncedGroups();
+            for (int i = 0; i < 10; i++) {
+                Transaction tr = db.createTransaction();
+                tr.options().setDurabilityRisky();
+                tr.set(bytes("risky/" + i), bytes("r" + i));
+                tr.commit().join();
+                assertThat(tr.getCommittedVersion()).isPositive();
+                tr.close();
+            }
+            assertThat(db.store().syncedGroups()).as("no fsync for risky commits").isEqualTo(before);
+            Transaction synced = db.createTransaction();
+            synced.set(bytes("synced"), bytes("s"));
+            synced.commit().join();
+            synced.close();
+            assertThat(db.store().syncedGroups()).isEqualTo(before + 1);
+            Transaction retried = db.createTransaction();
+            retried.options().setDurabilityRisky();
+            retried.onError(EmbeddedFdbException.of(com.apple.foundationdb.FDBError.NOT_COMMITTED)).join()
+                    .set(bytes("after-retry"), bytes("a"));
+            retried.commit().join();
+            retried.close();
+            assertThat(db.store().syncedGroups()).as("the option does not outlive a retry").isEqualTo(before + 2);
+        }
+        try (EmbeddedDatabase db = EmbeddedDatabase.open(dir)) {
+            Transaction read = db.createTransaction();
+            assertThat(read.get(bytes("risky/9")).join()).isEqualTo(bytes("r9"));
+            assertThat(read.get(bytes("synced")).join()).isEqualTo(bytes("s"));
+            read.close();
+        }
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

@@ -79,6 +79,22 @@ final class CatalogTransactions {
         }
     }
 
+    /**
+     * As {@link #run}, for a transaction whose loss in a crash only makes work be done again (a
+     * persister's claim, its marks of finished uploads, a rescheduled attempt): its commit does not
+     * wait for an fsync of its own. On the embedded engine it is written to the write-ahead log
+     * without a sync, so it survives a killed process at once and any power loss once a later
+     * commit syncs (every acknowledged write's does, the log being one ordered file); on
+     * FoundationDB every commit is durable anyway. The write path's synced commits so no longer
+     * queue behind the persister's fsyncs.
+     */
+    <T> T runUnsynced(Function<Tx, T> body) {
+        return run(t -> {
+            t.ctx.ensureActive().options().setDurabilityRisky();
+            return body.apply(t);
+        });
+    }
+
     /** Runs {@code body} in one transaction on the counters subspace only (no record store opened). */
     <T> T runOnCounters(BiFunction<FDBRecordContext, Subspace, T> body) {
         try {

@@ -41,7 +41,8 @@ public final class PersistQueue {
      * cluster, each worker's persister uploads what it holds. {@code null}: any task.
      */
     public List<PersistTask> claimTasks(String owner, Duration lease, int limit, String holder) {
-        return transactions.run(t -> t.tasks.claim(owner, lease, limit, holder));
+        // Unsynced: a claim lost in a crash leaves the task due again, and it is claimed again.
+        return transactions.runUnsynced(t -> t.tasks.claim(owner, lease, limit, holder));
     }
 
     /**
@@ -50,7 +51,7 @@ public final class PersistQueue {
      * current one; otherwise the outcome is {@code SUPERSEDED} and the newer task stays queued.
      */
     public PersistOutcome markPersisted(PersistTask task) {
-        return transactions.run(t -> t.tasks.markPersisted(task));
+        return transactions.runUnsynced(t -> t.tasks.markPersisted(task));
     }
 
     /**
@@ -63,7 +64,10 @@ public final class PersistQueue {
         if (tasks.isEmpty()) {
             return List.of();
         }
-        return transactions.run(t -> {
+        // Unsynced: a mark lost in a crash uploads the same version again. Nothing acts on a
+        // PERSISTED mark outside the Catalog before a later synced commit (eviction releases the
+        // bytes in one), which makes the mark durable first.
+        return transactions.runUnsynced(t -> {
             List<PersistOutcome> out = new java.util.ArrayList<>(tasks.size());
             for (PersistTask task : tasks) {
                 out.add(t.tasks.markPersisted(task));
@@ -78,7 +82,7 @@ public final class PersistQueue {
      * superseded meanwhile.
      */
     public Optional<PersistTask> reschedule(PersistTask task, Instant nextAttempt, String error) {
-        return transactions.run(t -> t.tasks.reschedule(task, nextAttempt, error));
+        return transactions.runUnsynced(t -> t.tasks.reschedule(task, nextAttempt, error));
     }
 
     /** Every pending task in path order (for {@code wcadm async-persist list}), at most {@code limit}. */
