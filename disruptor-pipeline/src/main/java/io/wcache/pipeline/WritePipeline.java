@@ -66,6 +66,9 @@ public final class WritePipeline implements AutoCloseable {
         this.disruptor = new Disruptor<>(RingSlot::new, config.ringSize(), r -> {
             Thread t = new Thread(r, "wcache-pipeline-" + n.incrementAndGet());
             t.setDaemon(true);
+            // The threads that acknowledge writes; with OS priorities (the launcher, as root) they
+            // win the cores over background work such as uploads (docs/PERFORMANCE.md).
+            t.setPriority(Thread.MAX_PRIORITY);
             return t;
         }, ProducerType.MULTI, new ParkingWaitStrategy());
         Completion completion = new Completion(journal, index, subscribers);

@@ -149,9 +149,16 @@ public final class Persister implements AutoCloseable {
         this(catalog, local, router, config, Clock.systemUTC());
     }
 
+    /**
+     * A persister thread: a daemon at the lowest priority. Uploads are background work; where the
+     * JVM maps priorities to the OS's (the launcher's {@code -XX:ThreadPriorityPolicy=1}, as root)
+     * they run at nice 4 and give way to the write path's threads when the cores are busy, instead
+     * of taking an equal share from the next acknowledged write.
+     */
     private static Thread daemon(Runnable r, String name) {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
         return t;
     }
 

@@ -92,6 +92,21 @@ class WriteBackPersistenceTest {
         assertThat(rig.catalog.persistQueue().pendingTasks(10)).isEmpty();
     }
 
+    /**
+     * Uploads are background work: every persister thread runs at the lowest priority, so where
+     * priorities reach the OS (the launcher's -XX:ThreadPriorityPolicy=1) they give way to the
+     * threads that acknowledge writes.
+     */
+    @Test
+    void persisterThreadsRunAtTheLowestPriority() throws Exception {
+        rig.writeBack("prio/a", new PatternSource(1024, 3), "1");
+        assertThat(rig.persister.awaitDrained(Duration.ofSeconds(60))).isTrue();
+        java.util.List<Thread> threads = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("wcache-persist")).toList();
+        assertThat(threads).isNotEmpty();
+        assertThat(threads).allSatisfy(t -> assertThat(t.getPriority()).as(t.getName()).isEqualTo(Thread.MIN_PRIORITY));
+    }
+
     @Test
     void statsAndListShowInFlightAndQueuedWorkUntilItIsDone() throws Exception {
         CountDownLatch gate = new CountDownLatch(1);
