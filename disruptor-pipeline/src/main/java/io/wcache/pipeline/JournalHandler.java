@@ -157,8 +157,10 @@ final class JournalHandler implements EventHandler<RingSlot> {
     private void flush() {
         for (RingSlot s : pending) {
             PipelineOp.Append a = (PipelineOp.Append) s.op;
+            // The CRC taken when the bytes were published goes into the record as it is: no second pass
+            // over them on this thread, and bytes changed since would fail every read, not be served.
             chunks.add(new Chunk(a.session().fileId(), a.offset(), new java.nio.ByteBuffer[] {a.payload()},
-                    a.reservation()));
+                    a.reservation(), a.crc32c()));
         }
         try {
             List<Location> locs = journal.append(chunks);

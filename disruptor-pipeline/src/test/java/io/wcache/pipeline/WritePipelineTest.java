@@ -165,6 +165,32 @@ class WritePipelineTest {
     }
 
     @Test
+    void theLogRecordCarriesTheCrcTakenWhenTheBytesWerePublishedSoBytesChangedSinceFailEveryRead() throws Exception {
+        start(64);
+        byte[] body = "bytes as handed over".getBytes(StandardCharsets.UTF_8);
+        long crcWhenPublished = WritePipeline.crc32c(ByteBuffer.wrap(body));
+        // A writer that changed its buffer after the CRC was taken (a buffer lent again too early).
+        byte[] changed = body.clone();
+        changed[3] ^= 1;
+        PipelineSession s = pipeline.newSession(BeginRequest.of(p("/m/changed"), WritePolicy.WRITE_BACK, "w1"));
+        ByteBuffer b = ByteBuffer.wrap(changed);
+        List<CompletableFuture<Object>> f = pipeline.publish(List.of(new PipelineOp.Begin(s),
+                new PipelineOp.Append(s, 0, b, store.reservePinned(body.length), crcWhenPublished),
+                new PipelineOp.Commit(s, new CommitRequest(body.length, "", 0))));
+        f.get(2).get(10, TimeUnit.SECONDS);
+        Extent e = catalog.files().layout(p("/m/changed")).orElseThrow().extents().get(0);
+        // Before, the log took the record's CRC from the bytes it wrote and served the changed bytes.
+        assertThatThrownBy(() -> store.read(ExtentCodec.toLocation(e))).isInstanceOf(WcacheException.Corruption.class)
+                .hasMessageContaining("CRC32C mismatch");
+
+        PipelineSession ok = pipeline.newSession(BeginRequest.of(p("/m/same"), WritePolicy.WRITE_BACK, "w1"));
+        smallWrite(ok, body).get(2).get(10, TimeUnit.SECONDS);
+        Extent same = catalog.files().layout(p("/m/same")).orElseThrow().extents().get(0);
+        assertThat(StandardCharsets.UTF_8.decode(store.read(ExtentCodec.toLocation(same))).toString())
+                .isEqualTo("bytes as handed over");
+    }
+
+    @Test
     void failedSyncFailsTheBatchAndNothingBecomesVisible() throws Exception {
         start(64);
         failSync.set(true);

@@ -10,11 +10,29 @@ import java.util.Objects;
  * One payload to append: the file and offset it belongs to, its bytes, and the pinned
  * reservation it consumes (none for evictable data). The bytes stay owned by the caller: the
  * store reads them without moving their positions and never releases a {@link ByteBuf}; direct
- * buffers are written to the file without a copy through the heap.
+ * buffers are written to the file without a copy through the heap. The payload's CRC32C may be
+ * given ({@link #crc32c()}), else the store computes it.
  */
-public record Chunk(long fileId, long fileOffset, ByteBuffer[] payload, PinnedReservation reservation) {
+public record Chunk(long fileId, long fileOffset, ByteBuffer[] payload, PinnedReservation reservation, long crc32c) {
 
+    /** {@link #crc32c()} of a chunk whose payload CRC the store computes as it writes it. */
+    public static final long CRC_UNKNOWN = -1;
+
+    /** A chunk whose payload CRC the store computes. */
+    public Chunk(long fileId, long fileOffset, ByteBuffer[] payload, PinnedReservation reservation) {
+        this(fileId, fileOffset, payload, reservation, CRC_UNKNOWN);
+    }
+
+    /**
+     * {@code crc32c}: the payload's CRC32C as the caller took it when the bytes were handed over, or
+     * {@link #CRC_UNKNOWN}. A known CRC goes into the record header as it is (the store does not read
+     * the payload a second time for it), so bytes that changed after it was taken fail every read of
+     * the record instead of being served.
+     */
     public Chunk {
+        if (crc32c != CRC_UNKNOWN && (crc32c < 0 || crc32c > 0xFFFF_FFFFL)) {
+            throw new IllegalArgumentException("not a CRC32C: " + crc32c);
+        }
         Objects.requireNonNull(payload, "payload");
         long length = 0;
         for (ByteBuffer b : payload) {

@@ -597,7 +597,7 @@ public final class LogStore implements AutoCloseable {
                     SegmentFormat.RECORD_HEADER_SIZE);
             byte flags = c.reservation() != null ? SegmentFormat.FLAG_PINNED : 0;
             SegmentFormat.encodeRecordHeader(header, dir.headerView, SegmentFormat.TYPE_DATA, flags, c.fileId(),
-                    c.fileOffset(), c.length(), c.payload(), dir.crc);
+                    c.fileOffset(), c.length(), c.payload(), c.crc32c(), dir.crc);
             gather[g++] = header;
             for (ByteBuffer p : c.payload()) {
                 gather[g++] = p.duplicate();

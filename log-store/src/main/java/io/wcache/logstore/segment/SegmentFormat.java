@@ -143,13 +143,28 @@ public final class SegmentFormat {
      */
     public static void encodeRecordHeader(ByteBuffer header, UnsafeBuffer view, byte type, byte flags, long fileId,
                                           long fileOffset, int length, ByteBuffer[] payload, CRC32C crc) {
-        crc.reset();
-        if (payload != null) {
-            for (ByteBuffer p : payload) {
-                crc.update(p.duplicate());
+        encodeRecordHeader(header, view, type, flags, fileId, fileOffset, length, payload, -1, crc);
+    }
+
+    /**
+     * As above, with the payload's CRC32C already known ({@code payloadCrc32c}, or -1 to compute it
+     * from {@code payload}).
+     */
+    public static void encodeRecordHeader(ByteBuffer header, UnsafeBuffer view, byte type, byte flags, long fileId,
+                                          long fileOffset, int length, ByteBuffer[] payload, long payloadCrc32c,
+                                          CRC32C crc) {
+        int payloadCrc;
+        if (payloadCrc32c >= 0) {
+            payloadCrc = (int) payloadCrc32c;
+        } else {
+            crc.reset();
+            if (payload != null) {
+                for (ByteBuffer p : payload) {
+                    crc.update(p.duplicate());
+                }
             }
+            payloadCrc = (int) crc.getValue();
         }
-        int payloadCrc = (int) crc.getValue();
         view.wrap(header, 0, RECORD_HEADER_SIZE);
         view.putInt(RH_MAGIC, RECORD_MAGIC, ByteOrder.LITTLE_ENDIAN);
         view.putInt(RH_LENGTH, length, ByteOrder.LITTLE_ENDIAN);
