@@ -43,8 +43,21 @@ class Target:
         if body is not None:
             h['content-length'] = str(len(body))
         t = time.perf_counter()
-        self.conn.request(method, path, body=body, headers=h)
-        r = self.conn.getresponse(); data = r.read()
+        try:
+            self.conn.request(method, path, body=body, headers=h)
+            r = self.conn.getresponse(); data = r.read()
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closed the connection while it sat idle (the other targets' rounds ran):
+            # reconnect, as any keep-alive client does, and time the request on the new connection.
+            self.conn.close()
+            self.conn = http.client.HTTPConnection(self.conn.host, self.conn.port)
+            self.conn.connect()
+            h = sign(method, self.host, path, self.access, self.secret)
+            if body is not None:
+                h['content-length'] = str(len(body))
+            t = time.perf_counter()
+            self.conn.request(method, path, body=body, headers=h)
+            r = self.conn.getresponse(); data = r.read()
         dt = time.perf_counter() - t
         if r.status != 200:
             sys.exit(f'{self.name}: {method} {path} answered {r.status}: {data[:300]!r}')
