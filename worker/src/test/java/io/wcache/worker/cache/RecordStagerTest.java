@@ -58,8 +58,14 @@ class RecordStagerTest {
         byte[] b = body(3 * RecordStager.RECORD + 12_345);
         RecordStager s = stager();
         List<ByteBuffer> records = new ArrayList<>();
+        // The "log" holds the records until the end of the test: a buffer whose write completed may be
+        // lent again (for the staged tail), so the write must not complete while the test reads it.
+        CompletableFuture<Void> logDone = new CompletableFuture<>();
         for (int off = 0; off < b.length; off += 100_003) {
-            s.append(ByteBuffer.wrap(b, off, Math.min(100_003, b.length - off)), records::add);
+            s.append(ByteBuffer.wrap(b, off, Math.min(100_003, b.length - off)), r -> {
+                records.add(r);
+                return logDone;
+            }, f -> { });
         }
         assertThat(records).hasSize(3).allSatisfy(r -> assertThat(r.remaining()).isEqualTo(RecordStager.RECORD));
         byte[] digest = s.digest().join();
@@ -72,6 +78,7 @@ class RecordStagerTest {
         assertThat(s.takeInto(last -> CompletableFuture.completedFuture(last.remaining())).join()).isEqualTo(12_345);
         // Hashing left the records as the log reads them.
         assertThat(records).allSatisfy(r -> assertThat(r.position()).isZero());
+        logDone.complete(null);
     }
 
     @Test
