@@ -106,17 +106,15 @@ final class ObjectOpener {
             }
         }
         svc.pins().pin(v.fileId());
-        LogStore.Lease lease;
-        try {
-            if (!allInStore(v, extents)) {
-                svc.pins().unpin(v.fileId());
-                return Optional.empty();
-            }
-            lease = store.lease(extents.stream().map(ExtentCodec::toLocation).toList());
-        } catch (WcacheException.NotFound moved) {
+        if (!allInStore(v, extents)) {
             svc.pins().unpin(v.fileId());
             return Optional.empty();
         }
+        Optional<LogStore.Lease> leased = leaseOrUnpin(v.fileId(), extents);
+        if (leased.isEmpty()) {
+            return Optional.empty();
+        }
+        LogStore.Lease lease = leased.get();
         try {
             return Optional.of(LocalObjectReader.open(ObjectInfos.of(v), extents, v.fileId(), lease, svc.pins(), io,
                     c -> {
@@ -144,14 +142,11 @@ final class ObjectOpener {
         }
         svc.pins().pin(v.fileId());
         if (allInStore(v, extents)) {
-            LogStore.Lease lease;
-            try {
-                lease = store.lease(extents.stream().map(ExtentCodec::toLocation).toList());
-            } catch (WcacheException.NotFound moved) {
-                // Compaction or eviction moved them since the look-up: the Catalog has where they are now.
-                svc.pins().unpin(v.fileId());
+            Optional<LogStore.Lease> leased = leaseOrUnpin(v.fileId(), extents);
+            if (leased.isEmpty()) {
                 return Optional.empty();
             }
+            LogStore.Lease lease = leased.get();
             try {
                 return Optional.of(LocalObjectReader.open(ObjectInfos.of(v), extents, v.fileId(), lease, svc.pins(), io,
                         c -> corruptRead(v, extents, u, key, c)));
@@ -182,19 +177,31 @@ final class ObjectOpener {
             List<Extent> extents = copy.get().extents();
             long copyId = extents.isEmpty() ? v.fileId() : extents.get(0).fileId();
             svc.pins().pin(copyId);
-            LogStore.Lease lease;
-            try {
-                lease = store.lease(extents.stream().map(ExtentCodec::toLocation).toList());
-            } catch (WcacheException.NotFound moved) {
-                svc.pins().unpin(copyId);
+            Optional<LogStore.Lease> leased = leaseOrUnpin(copyId, extents);
+            if (leased.isEmpty()) {
                 continue;
             }
-            return LocalObjectReader.open(ObjectInfos.of(v), extents, copyId, lease, svc.pins(), io, c -> {
+            return LocalObjectReader.open(ObjectInfos.of(v), extents, copyId, leased.get(), svc.pins(), io, c -> {
                 throw c;
             });
         }
         throw new WcacheException.Unavailable(path.toString(), svc.workerId() + " holds no replica of the current "
                 + "version of " + path, null);
+    }
+
+    /**
+     * Leases the extents' segments of a version pinned under {@code pinId}, so compaction cannot take
+     * the bytes while they are read; the pin passes to the reader with the lease. Empty, with the pin
+     * given back, when compaction or eviction moved the extents since the look-up (the Catalog has
+     * where they are now).
+     */
+    private Optional<LogStore.Lease> leaseOrUnpin(long pinId, List<Extent> extents) {
+        try {
+            return Optional.of(store.lease(extents.stream().map(ExtentCodec::toLocation).toList()));
+        } catch (WcacheException.NotFound moved) {
+            svc.pins().unpin(pinId);
+            return Optional.empty();
+        }
     }
 
     /** The extents cover the version and every one is still in this worker's log store. */
