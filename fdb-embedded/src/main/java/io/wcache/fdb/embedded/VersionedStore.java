@@ -299,28 +299,32 @@ final class VersionedStore implements AutoCloseable {
             queue.add(commit);
             return;
         }
-        Object[] own = {null, null};
+        List<Runnable> outcomes = new ArrayList<>();
         try {
             if (closed) {
-                own[1] = EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED, "database closed");
+                outcomes.add(() -> complete(commit, null,
+                        EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED, "database closed")));
             } else {
                 List<PendingCommit> group = new ArrayList<>();
                 group.add(commit);
                 queue.drainTo(group, MAX_GROUP - 1);
                 try {
-                    commitGroup(group, commit, own);
+                    commitGroup(group, outcomes);
                 } catch (Throwable t) {
                     LOG.error("event=committer_failure dir={}", directory, t);
+                    outcomes.clear();
                     for (PendingCommit p : group) {
-                        finish(p, null, EmbeddedFdbException.of(FDBError.INTERNAL_ERROR, String.valueOf(t)), commit, own);
+                        outcomes.add(() -> complete(p, null,
+                                EmbeddedFdbException.of(FDBError.INTERNAL_ERROR, String.valueOf(t))));
                     }
                 }
             }
         } finally {
             commitLock.unlock();
         }
-        // Outside the lock: the outcome runs the client's continuations, which may commit again.
-        complete(commit, (long[]) own[0], (Throwable) own[1]);
+        // Outside the lock: this thread's own outcome runs its continuations (which may commit
+        // again), and so would that of any other transaction this thread started and left pending.
+        outcomes.forEach(Runnable::run);
     }
 
     private void commitLoop() {
@@ -342,7 +346,7 @@ final class VersionedStore implements AutoCloseable {
                             queue.drainTo(group, MAX_GROUP - group.size());
                         }
                         previousGroupSize = group.size();
-                        commitGroup(group, null, null);
+                        commitGroup(group, null);
                         group.clear();
                     }
                     retireOldVersions();
@@ -363,10 +367,11 @@ final class VersionedStore implements AutoCloseable {
     }
 
     /**
-     * Commits {@code group} (the caller holds {@link #commitLock}) and completes each commit's outcome,
-     * except {@code own}'s, whose {commit version, order} or error is left in {@code ownOutcome}.
+     * Commits {@code group} (the caller holds {@link #commitLock}) and completes each commit's outcome
+     * at once, or, with {@code deferred} (a client leading the commit), adds the completions there
+     * for the caller to run once it released the lock.
      */
-    private void commitGroup(List<PendingCommit> group, PendingCommit own, Object[] ownOutcome) {
+    private void commitGroup(List<PendingCommit> group, List<Runnable> deferred) {
         long now = System.nanoTime();
         long version = Math.max(committedVersion + 1, System.currentTimeMillis() * 1000L);
         GroupOverlay overlay = new GroupOverlay();
@@ -413,24 +418,24 @@ final class VersionedStore implements AutoCloseable {
         } catch (RocksDBException e) {
             LOG.error("event=commit_write_failed dir={} commits={}", directory, accepted.size(), e);
             for (PendingCommit p : accepted) {
-                finish(p, null, EmbeddedFdbException.of(FDBError.IO_ERROR, e.getMessage()), own, ownOutcome);
+                finish(p, null, EmbeddedFdbException.of(FDBError.IO_ERROR, e.getMessage()), deferred);
             }
             accepted.clear();
         } catch (EmbeddedFdbException e) {
             // A mutation that cannot be applied (a malformed versionstamp operand) fails the whole group
             // untouched; it is retried without the offender by the clients that did nothing wrong.
             for (PendingCommit p : accepted) {
-                finish(p, null, EmbeddedFdbException.of(FDBError.NOT_COMMITTED, "group aborted by an invalid mutation"), own,
-                        ownOutcome);
+                finish(p, null, EmbeddedFdbException.of(FDBError.NOT_COMMITTED, "group aborted by an invalid mutation"),
+                        deferred);
             }
             accepted.clear();
         }
         for (int i = 0; i < rejected.size(); i++) {
-            finish(rejected.get(i), null, errors.get(i), own, ownOutcome);
+            finish(rejected.get(i), null, errors.get(i), deferred);
         }
         for (int i = 0; i < accepted.size(); i++) {
             PendingCommit p = accepted.get(i);
-            finish(p, new long[] {version, i}, null, own, ownOutcome);
+            finish(p, new long[] {version, i}, null, deferred);
         }
         if (!accepted.isEmpty() && !watches.isEmpty()) {
             fireWatches(overlay);
@@ -540,10 +545,9 @@ final class VersionedStore implements AutoCloseable {
         }
     }
 
-    private static void finish(PendingCommit p, long[] result, Throwable error, PendingCommit own, Object[] ownOutcome) {
-        if (p == own) {
-            ownOutcome[0] = result;
-            ownOutcome[1] = error;
+    private static void finish(PendingCommit p, long[] result, Throwable error, List<Runnable> deferred) {
+        if (deferred != null) {
+            deferred.add(() -> complete(p, result, error));
         } else {
             complete(p, result, error);
         }
