@@ -49,37 +49,39 @@ public final class ReplicaCopies {
     public List<FileLayout> unpersistedOn(String worker) {
         return transactions.run(t -> {
             List<FileLayout> out = new ArrayList<>();
-            for (WcacheRecords.PersistState s : List.of(WcacheRecords.PersistState.NOT_PERSISTED,
-                    WcacheRecords.PersistState.PERSISTING, WcacheRecords.PersistState.TRANSIENT_ONLY)) {
-                for (WcacheRecords.File f : t.indexScan(WcacheMetaData.FILE_BY_PERSIST_STATE,
-                        TupleRange.allOf(Tuple.from(s.getNumber())), ScanProperties.FORWARD_SCAN,
-                        WcacheRecords.File.getDefaultInstance())) {
-                    if (f.getState() != WcacheRecords.FileState.COMMITTED) {
-                        continue;
-                    }
-                    List<Extent> ext = t.files.extents(f.getFileId());
-                    if (!ext.isEmpty() && ext.get(0).worker().equals(worker)) {
-                        out.add(new FileLayout(RecordMapping.file(f), ext));
-                    }
+            for (WcacheRecords.File f : committedUnpersisted(t)) {
+                List<Extent> ext = t.files.extents(f.getFileId());
+                if (!ext.isEmpty() && ext.get(0).worker().equals(worker)) {
+                    out.add(new FileLayout(RecordMapping.file(f), ext));
                 }
             }
             return out;
         });
     }
 
+    /** Every committed version not yet persisted (not persisted, persisting, or transient). */
+    private static List<WcacheRecords.File> committedUnpersisted(Tx t) {
+        List<WcacheRecords.File> out = new ArrayList<>();
+        for (WcacheRecords.PersistState s : List.of(WcacheRecords.PersistState.NOT_PERSISTED,
+                WcacheRecords.PersistState.PERSISTING, WcacheRecords.PersistState.TRANSIENT_ONLY)) {
+            for (WcacheRecords.File f : t.indexScan(WcacheMetaData.FILE_BY_PERSIST_STATE,
+                    TupleRange.allOf(Tuple.from(s.getNumber())), ScanProperties.FORWARD_SCAN,
+                    WcacheRecords.File.getDefaultInstance())) {
+                if (f.getState() == WcacheRecords.FileState.COMMITTED) {
+                    out.add(f);
+                }
+            }
+        }
+        return out;
+    }
+
     /** The copies {@code worker} holds of committed versions not yet persisted. */
     public List<Held> heldBy(String worker) {
         return transactions.run(t -> {
             List<Held> out = new ArrayList<>();
-            for (WcacheRecords.PersistState s : List.of(WcacheRecords.PersistState.NOT_PERSISTED,
-                    WcacheRecords.PersistState.PERSISTING, WcacheRecords.PersistState.TRANSIENT_ONLY)) {
-                for (WcacheRecords.File f : t.indexScan(WcacheMetaData.FILE_BY_PERSIST_STATE,
-                        TupleRange.allOf(Tuple.from(s.getNumber())), ScanProperties.FORWARD_SCAN,
-                        WcacheRecords.File.getDefaultInstance())) {
-                    int i = f.getReplicaWorkersList().indexOf(worker);
-                    if (f.getState() != WcacheRecords.FileState.COMMITTED || i < 0 || i >= f.getReplicaFileIdsCount()) {
-                        continue;
-                    }
+            for (WcacheRecords.File f : committedUnpersisted(t)) {
+                int i = f.getReplicaWorkersList().indexOf(worker);
+                if (i >= 0 && i < f.getReplicaFileIdsCount()) {
                     out.add(new Held(RecordMapping.file(f), f.getReplicaFileIds(i), firstWorker(t, f.getFileId())));
                 }
             }
