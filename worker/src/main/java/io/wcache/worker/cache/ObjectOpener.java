@@ -54,12 +54,20 @@ final class ObjectOpener {
     }
 
     ObjectReader open(NamespacePath path) {
+        return open(path, null);
+    }
+
+    /**
+     * As {@link #open(NamespacePath)}, starting from {@code first}, the path's status the caller
+     * has just read (null: read it here), so a caller that looked first does not read it twice.
+     */
+    ObjectReader open(NamespacePath path, PathStatus first) {
         svc.policies().requireObjectPath(path);
         UnderFileSystem u = svc.ufsFor(path);
         String key = path.relativeToMount();
         for (int attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
             // One transaction tells a cached version (with its extents) from a pending delete and from nothing.
-            PathStatus status = catalog.files().status(path);
+            PathStatus status = attempt == 0 && first != null ? first : catalog.files().status(path);
             if (status instanceof PathStatus.Live live) {
                 Optional<ObjectReader> r = openCached(live, u, key);
                 if (r.isPresent()) {
@@ -84,15 +92,14 @@ final class ObjectOpener {
     }
 
     /**
-     * A reader of the path's current version when it is small ({@link LocalObjectReader#READ_ON_OPEN_MAX}),
-     * undamaged and wholly in this worker's log store: one Catalog read and one read of its bytes,
-     * nothing that waits for the UFS or another worker, so the caller may run it on its own thread.
-     * Empty for anything else (not cached, large, held elsewhere, moved or damaged meanwhile): the
-     * caller then opens it with {@link #open}, which answers every case.
+     * A reader of the version {@code status} found when it is small ({@link LocalObjectReader#READ_ON_OPEN_MAX}),
+     * undamaged and wholly in this worker's log store: one read of its bytes, nothing that waits for
+     * the UFS or another worker, so the caller may run it on its own thread. Empty for anything else
+     * (not cached, large, held elsewhere, moved or damaged meanwhile): the caller then opens it with
+     * {@link #open(NamespacePath, PathStatus)}, which answers every case.
      */
-    Optional<ObjectReader> openSmallLocal(NamespacePath path) {
-        svc.policies().requireObjectPath(path);
-        if (!(catalog.files().status(path) instanceof PathStatus.Live live)) {
+    Optional<ObjectReader> openSmallLocal(PathStatus status) {
+        if (!(status instanceof PathStatus.Live live)) {
             return Optional.empty();
         }
         FileVersion v = live.layout().file();

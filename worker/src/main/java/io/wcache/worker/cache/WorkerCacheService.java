@@ -33,6 +33,7 @@ import io.wcache.schema.catalog.CommitResult;
 import io.wcache.schema.catalog.DeleteResult;
 import io.wcache.schema.catalog.FileVersion;
 import io.wcache.schema.catalog.ListRequest;
+import io.wcache.schema.catalog.PathStatus;
 import io.wcache.schema.catalog.UfsReplacement;
 import io.wcache.schema.catalog.VersionedDeleteResult;
 import io.wcache.worker.Persister;
@@ -477,6 +478,7 @@ public final class WorkerCacheService implements CacheService {
                 if (v.isPresent()) {
                     return CompletableFuture.completedFuture(v.map(ObjectInfos::of));
                 }
+                return CompletableFuture.supplyAsync(() -> statUncached(path), io);
             } catch (RuntimeException e) {
                 // Answered by the look-up below.
             }
@@ -484,32 +486,38 @@ public final class WorkerCacheService implements CacheService {
         return CompletableFuture.supplyAsync(() -> {
             policies.requireObjectPath(path);
             Optional<FileVersion> v = catalog.files().lookup(path);
-            if (v.isPresent()) {
-                return v.map(ObjectInfos::of);
-            }
-            if (catalog.files().tombstone(path).isPresent() || policies.cacheOnly(path)
-                    || ObjectVersions.isReserved(path)) {
-                return Optional.<ObjectInfo>empty();
-            }
-            return ufs.ufsFor(path).head(path.relativeToMount()).map(o -> ufsInfo(path, o));
+            return v.isPresent() ? v.map(ObjectInfos::of) : statUncached(path);
         }, io);
+    }
+
+    /** A path the Catalog holds no version of: hidden by a pending delete, else what the UFS has. */
+    private Optional<ObjectInfo> statUncached(NamespacePath path) {
+        if (catalog.files().tombstone(path).isPresent() || policies.cacheOnly(path) || ObjectVersions.isReserved(path)) {
+            return Optional.empty();
+        }
+        return ufs.ufsFor(path).head(path.relativeToMount()).map(o -> ufsInfo(path, o));
     }
 
     @Override
     public CompletableFuture<ObjectReader> open(NamespacePath path) {
+        PathStatus first = null;
         if (localMetadata) {
             // A small cached object costs one local Catalog read and one page-cache read: cheaper on
             // the caller's thread (an S3 event loop) than the two wake-ups of a hop to the I/O pool and back.
+            // Anything else opens on the pool, from the status read here.
             try {
-                Optional<ObjectReader> small = opener.openSmallLocal(path);
+                policies.requireObjectPath(path);
+                first = catalog.files().status(path);
+                Optional<ObjectReader> small = opener.openSmallLocal(first);
                 if (small.isPresent()) {
                     return CompletableFuture.completedFuture(small.get());
                 }
             } catch (RuntimeException e) {
-                // Answered by the full open below, which meets the same condition and handles it.
+                first = null; // answered by the full open below, which meets the same condition and handles it
             }
         }
-        return CompletableFuture.supplyAsync(() -> opener.open(path), io);
+        PathStatus seen = first;
+        return CompletableFuture.supplyAsync(() -> opener.open(path, seen), io);
     }
 
     /**
