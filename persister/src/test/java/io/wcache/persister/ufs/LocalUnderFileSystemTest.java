@@ -106,7 +106,20 @@ class LocalUnderFileSystemTest extends UnderFileSystemContract {
     void bytesThatDoNotMatchTheirKnownMd5AreCorruptionAndThePreviousFileStays() throws Exception {
         ufs.put("k", bytes("previous"), PutOptions.DEFAULT);
         UploadSource body = bytes("new body");
-        UploadSource wrongMd5 = new UploadSource() {
+        UploadSource wrongMd5 = withMd5(body, "0123456789abcdef0123456789abcdef");
+        assertThatThrownBy(() -> ufs.put("k", wrongMd5, PutOptions.DEFAULT))
+                .isInstanceOf(WcacheException.Corruption.class).hasMessageContaining("0123456789abcdef0123456789abcdef");
+        assertThat(Files.readString(rootDir.resolve("k"))).isEqualTo("previous");
+        try (Stream<Path> temps = Files.list(rootDir.resolve(LocalUnderFileSystem.TEMP_DIR))) {
+            assertThat(temps).isEmpty();
+        }
+        UploadSource rightMd5 = withMd5(body, md5("new body"));
+        assertThat(ufs.put("k", rightMd5, PutOptions.DEFAULT).etag()).isEqualTo(md5("new body"));
+    }
+
+    /** {@code body}, saying its MD5 is {@code md5Hex} (true or not). */
+    private static UploadSource withMd5(UploadSource body, String md5Hex) {
+        return new UploadSource() {
             @Override
             public long length() {
                 return body.length();
@@ -119,36 +132,9 @@ class LocalUnderFileSystemTest extends UnderFileSystemContract {
 
             @Override
             public java.util.Optional<String> md5Hex() {
-                return java.util.Optional.of("0123456789abcdef0123456789abcdef");
+                return java.util.Optional.of(md5Hex);
             }
         };
-        assertThatThrownBy(() -> ufs.put("k", wrongMd5, PutOptions.DEFAULT))
-                .isInstanceOf(WcacheException.Corruption.class).hasMessageContaining("0123456789abcdef0123456789abcdef");
-        assertThat(Files.readString(rootDir.resolve("k"))).isEqualTo("previous");
-        try (Stream<Path> temps = Files.list(rootDir.resolve(LocalUnderFileSystem.TEMP_DIR))) {
-            assertThat(temps).isEmpty();
-        }
-        UploadSource rightMd5 = new UploadSource() {
-            @Override
-            public long length() {
-                return body.length();
-            }
-
-            @Override
-            public InputStream open(long offset, long length) throws java.io.IOException {
-                return body.open(offset, length);
-            }
-
-            @Override
-            public java.util.Optional<String> md5Hex() throws RuntimeException {
-                try {
-                    return java.util.Optional.of(md5("new body"));
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        };
-        assertThat(ufs.put("k", rightMd5, PutOptions.DEFAULT).etag()).isEqualTo(md5("new body"));
     }
 
     @Test
