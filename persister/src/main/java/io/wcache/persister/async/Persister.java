@@ -593,18 +593,8 @@ public final class Persister implements AutoCloseable {
     private void uploadFromUfs(PersistTask task, FileVersion f, UnderFileSystem ufs, String key, List<Extent> extents) {
         String source = f.versioning().ufsSource();
         if (!source.equals(key)) {
-            long size = f.size();
-            ufs.put(key, new io.wcache.persister.ufs.UploadSource() {
-                @Override
-                public long length() {
-                    return size;
-                }
-
-                @Override
-                public java.io.InputStream open(long offset, long length) {
-                    return ufs.get(source, offset, length);
-                }
-            }, new PutOptions(f.contentType(), f.userMetadata(), f.standardHeaders()));
+            ufs.put(key, io.wcache.persister.ufs.UploadSource.ofUfs(ufs, source, f.size()),
+                    new PutOptions(f.contentType(), f.userMetadata(), f.standardHeaders()));
         }
         if (catalog.persistQueue().markPersisted(task) == PersistOutcome.PERSISTED) {
             for (Extent e : extents) {
@@ -647,18 +637,8 @@ public final class Persister implements AutoCloseable {
                 catalog.files().archiveCopied(archive, v.fileId(), why);
                 continue;
             }
-            long size = v.size();
-            ufs.put(UfsRouter.keyOf(archive), new io.wcache.persister.ufs.UploadSource() {
-                @Override
-                public long length() {
-                    return size;
-                }
-
-                @Override
-                public java.io.InputStream open(long offset, long length) {
-                    return ufs.get(source, offset, length);
-                }
-            }, new PutOptions(v.contentType(), v.userMetadata(), v.standardHeaders()));
+            ufs.put(UfsRouter.keyOf(archive), io.wcache.persister.ufs.UploadSource.ofUfs(ufs, source, v.size()),
+                    new PutOptions(v.contentType(), v.userMetadata(), v.standardHeaders()));
             catalog.files().archiveCopied(archive, v.fileId(), "");
             LOG.debug("event=archived_from_ufs path={} source={}", archive, source);
         }

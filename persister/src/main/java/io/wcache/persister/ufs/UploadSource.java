@@ -65,6 +65,24 @@ public interface UploadSource {
         };
     }
 
+    /**
+     * The {@code size} bytes of object {@code key} already in {@code ufs}: a copy inside the store
+     * (a version kept at another key) reads them back as it writes them.
+     */
+    static UploadSource ofUfs(UnderFileSystem ufs, String key, long size) {
+        return new UploadSource() {
+            @Override
+            public long length() {
+                return size;
+            }
+
+            @Override
+            public InputStream open(long offset, long length) {
+                return ufs.get(key, offset, length);
+            }
+        };
+    }
+
     /** A body read from a file whose length is taken now; the file must not change while it is uploaded. */
     static UploadSource ofFile(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
