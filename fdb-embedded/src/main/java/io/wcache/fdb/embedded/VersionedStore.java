@@ -122,6 +122,10 @@ final class VersionedStore implements AutoCloseable {
     private volatile long committedVersion;
     /** Groups written with a sync (tests). */
     private final java.util.concurrent.atomic.AtomicLong syncedGroups = new java.util.concurrent.atomic.AtomicLong();
+    /** Range clears written as RocksDB range tombstones, having held too many keys for point deletes (tests). */
+    private final java.util.concurrent.atomic.AtomicLong rangeTombstones = new java.util.concurrent.atomic.AtomicLong();
+    /** A range clear holding more keys than this is one RocksDB range tombstone instead of point deletes. */
+    static final int MAX_POINT_DELETES = 1024;
     private volatile boolean closed;
 
     private VersionedStore(Path directory, RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions,
@@ -142,6 +146,11 @@ final class VersionedStore implements AutoCloseable {
         committer.setDaemon(true);
         committer.start();
         LOG.info("event=embedded_store_opened dir={} version={}", directory, recovered);
+    }
+
+    /** How many range clears were written as RocksDB range tombstones so far (tests). */
+    long rangeTombstones() {
+        return rangeTombstones.get();
     }
 
     /** How many commit groups were written with an fsync so far (tests). */
@@ -473,6 +482,40 @@ final class VersionedStore implements AutoCloseable {
         return null;
     }
 
+    /**
+     * Writes a range clear into {@code batch} as point deletes of the keys the range holds (in
+     * RocksDB before this group and written earlier in it), or as one RocksDB range tombstone when
+     * it holds more than {@link #MAX_POINT_DELETES}. Range tombstones cost every later read: each
+     * iterator and point read of the memtable consults its range deletions, rebuilding their
+     * fragmented list, so a small clear per commit (a confirmed pending sync, a record's key range)
+     * made reads slower the longer a worker ran, until a memtable flush; a few point deletes cost
+     * nothing after the commit. The caller holds the commit lock, so RocksDB holds exactly the
+     * state before this group.
+     */
+    private void clearRange(byte[] begin, byte[] end, WriteBatch batch, GroupOverlay overlay) throws RocksDBException {
+        if (Keys.compare(begin, end) >= 0) {
+            return;
+        }
+        List<byte[]> keys = new ArrayList<>(overlay.writtenIn(begin, end));
+        try (org.rocksdb.Slice lower = new org.rocksdb.Slice(begin);
+             org.rocksdb.Slice upper = new org.rocksdb.Slice(end);
+             ReadOptions ro = new ReadOptions().setIterateLowerBound(lower).setIterateUpperBound(upper);
+             RocksIterator it = db.newIterator(data, ro)) {
+            for (it.seek(begin); it.isValid(); it.next()) {
+                if (keys.size() >= MAX_POINT_DELETES) {
+                    batch.deleteRange(data, begin, end);
+                    rangeTombstones.incrementAndGet();
+                    return;
+                }
+                keys.add(it.key());
+            }
+            it.status();
+        }
+        for (byte[] k : keys) {
+            batch.delete(data, k);
+        }
+    }
+
     static byte[] versionstamp(long version, int order) {
         return ByteBuffer.allocate(10).putLong(version).putShort((short) order).array();
     }
@@ -485,7 +528,7 @@ final class VersionedStore implements AutoCloseable {
             batch.delete(data, c.key());
             overlay.put(c.key(), null);
         } else if (m instanceof Mutation.ClearRange r) {
-            batch.deleteRange(data, r.key(), r.end());
+            clearRange(r.key(), r.end(), batch, overlay);
             overlay.clearRange(r.key(), r.end());
         } else if (m instanceof Mutation.Atomic a) {
             byte[] key = a.key();
@@ -592,6 +635,11 @@ final class VersionedStore implements AutoCloseable {
                 written.subMap(begin, true, end, false).clear();
                 cleared.add(new KeyRange(begin, end));
             }
+        }
+
+        /** The keys this group wrote (set or cleared) in {@code [begin, end)} so far. */
+        java.util.Collection<byte[]> writtenIn(byte[] begin, byte[] end) {
+            return written.subMap(begin, true, end, false).keySet();
         }
 
         boolean touched(byte[] key) {

@@ -27,7 +27,7 @@ import java.util.Locale;
  *
  * <pre>
  * mvn -B -ntp -o -q -pl record-schema test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java \
- *     -Dexec.classpathScope=test -Dexec.mainClass=io.wcache.schema.bench.CatalogBatchCpuBenchmark [-Dexec.args="ROUNDS BATCHES"]
+ *     -Dexec.classpathScope=test -Dexec.mainClass=io.wcache.schema.bench.CatalogBatchCpuBenchmark [-Dexec.args="ROUNDS BATCHES [new]"]
  * </pre>
  */
 public final class CatalogBatchCpuBenchmark {
@@ -38,6 +38,9 @@ public final class CatalogBatchCpuBenchmark {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
         int batches = args.length > 1 ? Integer.parseInt(args[1]) : 1500;
+        // "new": every batch writes a key never written before (the bench's small PUTs); default:
+        // overwrites of 50 keys, which also remove the superseded version.
+        boolean fresh = args.length > 2 && args[2].equals("new");
         Path dir = Files.createTempDirectory("catalog-batch-cpu");
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         double[] perBatch = new double[rounds];
@@ -48,7 +51,7 @@ public final class CatalogBatchCpuBenchmark {
                 long wall0 = System.nanoTime();
                 for (int i = 0; i < batches; i++) {
                     long id = catalog.files().reserveFileId();
-                    NamespacePath p = NamespacePath.of("/m/k" + (i % 50));
+                    NamespacePath p = NamespacePath.of(fresh ? "/m/r" + r + "/k" + i : "/m/k" + (i % 50));
                     SessionRef s = new SessionRef(p, id);
                     List<OpOutcome> out = catalog.files().apply(List.of(
                             new CatalogOp.Begin(BeginRequest.of(p, WritePolicy.TRANSIENT, "w1"), id),
