@@ -152,7 +152,7 @@ public final class Persister implements AutoCloseable {
     /**
      * A persister thread: a daemon at the lowest priority. Uploads are background work; where the
      * JVM maps priorities to the OS's (the launcher's {@code -XX:ThreadPriorityPolicy=1}, as root)
-     * they run at nice 4 and give way to the write path's threads when the cores are busy, instead
+     * they run at nice 10 and give way to the write path's threads when the cores are busy, instead
      * of taking an equal share from the next acknowledged write.
      */
     private static Thread daemon(Runnable r, String name) {
