@@ -9,7 +9,7 @@ import com.apple.foundationdb.FDBException;
  * {@link #isRetryableNotCommitted()} from a fixed table, because the base class asks libfdb_c, which is
  * not loaded in embedded mode.
  */
-public final class EmbeddedFdbException extends FDBException {
+public class EmbeddedFdbException extends FDBException {
     private static final long serialVersionUID = 1L;
 
     public EmbeddedFdbException(String message, int code) {
@@ -24,6 +24,29 @@ public final class EmbeddedFdbException extends FDBException {
     /** An exception for {@code error} with extra context appended to FoundationDB's message text. */
     public static EmbeddedFdbException of(FDBError error, String detail) {
         return new EmbeddedFdbException(describe(error) + ": " + detail, error.code());
+    }
+
+    /**
+     * An error handed to a future that nobody may be waiting on (a closed transaction's watches and
+     * versionstamp, a read-only commit's versionstamp), made without a stack trace: filling one in
+     * through the Record Layer's deep call stacks cost more CPU than the transaction it ends, and
+     * every transaction ends with one.
+     */
+    static EmbeddedFdbException outcome(FDBError error) {
+        return new Outcome(describe(error), error.code());
+    }
+
+    private static final class Outcome extends EmbeddedFdbException {
+        private static final long serialVersionUID = 1L;
+
+        Outcome(String message, int code) {
+            super(message, code);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
     }
 
     private static String describe(FDBError error) {

@@ -755,7 +755,7 @@ final class EmbeddedTransaction extends RangeReadOverloads implements Transactio
         }
         if (writes.isEmpty() && writeConflicts.isEmpty()) {
             committedVersion = -1;
-            versionstamp.completeExceptionally(EmbeddedFdbException.of(FDBError.NO_COMMIT_VERSION));
+            versionstamp.completeExceptionally(EmbeddedFdbException.outcome(FDBError.NO_COMMIT_VERSION));
             if (!watches.isEmpty()) {
                 store.registerWatches(watches);
                 watches = new ArrayList<>();
@@ -845,9 +845,9 @@ final class EmbeddedTransaction extends RangeReadOverloads implements Transactio
         writes = new TransactionWrites();
         readConflicts = new ArrayList<>();
         writeConflicts = new ArrayList<>();
-        failWatches(EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED));
+        failWatches(FDBError.TRANSACTION_CANCELLED);
         if (!versionstamp.isDone()) {
-            versionstamp.completeExceptionally(EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED));
+            versionstamp.completeExceptionally(EmbeddedFdbException.outcome(FDBError.TRANSACTION_CANCELLED));
         }
         versionstamp = new CompletableFuture<>();
         inFlight = null;
@@ -857,7 +857,11 @@ final class EmbeddedTransaction extends RangeReadOverloads implements Transactio
         unsynced = false;
     }
 
-    private void failWatches(Throwable cause) {
+    private void failWatches(FDBError error) {
+        if (watches.isEmpty()) {
+            return;
+        }
+        EmbeddedFdbException cause = EmbeddedFdbException.outcome(error);
         for (VersionedStore.Watch w : watches) {
             w.future().completeExceptionally(cause);
         }
@@ -879,16 +883,16 @@ final class EmbeddedTransaction extends RangeReadOverloads implements Transactio
         if (inFlight != null) {
             inFlight.cancelled = true;
         }
-        failWatches(EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED));
+        failWatches(FDBError.TRANSACTION_CANCELLED);
         if (!versionstamp.isDone()) {
-            versionstamp.completeExceptionally(EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED));
+            versionstamp.completeExceptionally(EmbeddedFdbException.outcome(FDBError.TRANSACTION_CANCELLED));
         }
     }
 
     @Override
     public synchronized void close() {
         if (!closed) {
-            failWatches(EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED));
+            failWatches(FDBError.TRANSACTION_CANCELLED);
             closed = true;
         }
     }

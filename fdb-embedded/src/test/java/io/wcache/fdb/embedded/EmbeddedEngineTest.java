@@ -293,6 +293,35 @@ class EmbeddedEngineTest {
         }
     }
 
+    /**
+     * Every transaction ends by failing the futures nobody may wait on (its versionstamp after a
+     * read-only commit, its watches at close); those errors carry no stack trace, whose filling in
+     * through the Record Layer's call stacks cost more than a small transaction. The error itself
+     * (code, retry answers) is unchanged.
+     */
+    @Test
+    void theErrorsThatEndEveryTransactionCarryNoStackTrace() {
+        try (EmbeddedDatabase db = EmbeddedDatabase.open(dir)) {
+            Transaction tr = db.createTransaction();
+            CompletableFuture<byte[]> stamp = tr.getVersionstamp();
+            tr.get(bytes("nothing")).join();
+            tr.commit().join();
+            assertThatThrownBy(stamp::join).cause().isInstanceOfSatisfying(EmbeddedFdbException.class, e -> {
+                assertThat(e.getCode()).isEqualTo(com.apple.foundationdb.FDBError.NO_COMMIT_VERSION.code());
+                assertThat(e.getStackTrace()).isEmpty();
+            });
+            tr.close();
+            Transaction watched = db.createTransaction();
+            CompletableFuture<Void> watch = watched.watch(bytes("w"));
+            watched.close();
+            assertThatThrownBy(watch::join).cause().isInstanceOfSatisfying(EmbeddedFdbException.class, e -> {
+                assertThat(e.getCode()).isEqualTo(com.apple.foundationdb.FDBError.TRANSACTION_CANCELLED.code());
+                assertThat(e.isRetryable()).isFalse();
+                assertThat(e.getStackTrace()).isEmpty();
+            });
+        }
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
