@@ -893,12 +893,20 @@ public final class Persister implements AutoCloseable {
                     break;
                 }
             }
-            if (attempted && noneRunning()) {
+            // A claim changes a task's attempts before the poller hands it to a lane: a pass still
+            // under way may hold claimed tasks that are in neither the queue's old state nor a lane.
+            if (attempted && noneRunning() && !pollerMidPass()) {
                 return true;
             }
             Thread.sleep(20);
         }
         return false;
+    }
+
+    /** Whether the poller is between claiming tasks and handing them to their lanes. */
+    private boolean pollerMidPass() {
+        long ended = pollPassesEnded.get();
+        return pollPassesBegun.get() != ended;
     }
 
     /** Whether no operation is handed to the upload pool (each one's counters are final once it is not). */
