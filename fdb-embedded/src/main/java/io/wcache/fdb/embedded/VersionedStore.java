@@ -144,8 +144,6 @@ final class VersionedStore implements AutoCloseable {
         snapshots.put(recovered, new VersionSnapshot(recovered, db, db.getSnapshot()));
         this.committer = new Thread(this::commitLoop, "wcache-fdb-committer-" + directory.getFileName());
         committer.setDaemon(true);
-        // It commits for the write path whenever commits queue up: as urgent as the threads it serves.
-        committer.setPriority(Thread.MAX_PRIORITY);
         committer.start();
         LOG.info("event=embedded_store_opened dir={} version={}", directory, recovered);
     }
@@ -306,11 +304,7 @@ final class VersionedStore implements AutoCloseable {
             commit.outcome.accept(null, EmbeddedFdbException.of(FDBError.TRANSACTION_CANCELLED, "database closed"));
             return;
         }
-        // A thread below normal priority (the persister's uploads) never leads: holding the commit
-        // lock while the scheduler passes it over for the write path's threads would stall every
-        // acknowledged write queued behind it. The committer thread commits for it instead.
-        if (!queue.isEmpty() || Thread.currentThread() == committer
-                || Thread.currentThread().getPriority() < Thread.NORM_PRIORITY || !commitLock.tryLock()) {
+        if (!queue.isEmpty() || Thread.currentThread() == committer || !commitLock.tryLock()) {
             queue.add(commit);
             return;
         }

@@ -178,34 +178,6 @@ class EmbeddedEngineTest {
     }
 
     /**
-     * A thread below normal priority (an upload) does not lead a commit: the committer thread,
-     * at the highest priority, makes it, so the commit lock is never held by a thread the
-     * scheduler may pass over while acknowledged writes wait behind it.
-     */
-    @Test
-    void aLowPriorityThreadLeavesItsCommitToTheCommitter() throws Exception {
-        try (EmbeddedDatabase db = EmbeddedDatabase.open(dir)) {
-            Thread[] ranOn = new Thread[2];
-            Thread background = new Thread(() -> {
-                Transaction tr = db.createTransaction();
-                tr.set(bytes("background"), bytes("b"));
-                tr.commit().thenRun(() -> ranOn[0] = Thread.currentThread()).join();
-                tr.close();
-            }, "background-commit");
-            background.setPriority(Thread.MIN_PRIORITY);
-            background.start();
-            background.join(10_000);
-            // A leading thread completes its own commit's continuations on itself (see above).
-            assertThat(ranOn[0]).as("the thread that completed the commit").isNotNull().isNotSameAs(background);
-            assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.getName().startsWith("wcache-fdb-committer-"))
-                    .isNotEmpty().allSatisfy(t -> assertThat(t.getPriority()).isEqualTo(Thread.MAX_PRIORITY));
-            Transaction read = db.createTransaction();
-            assertThat(read.get(bytes("background")).join()).isEqualTo(bytes("b"));
-            read.close();
-        }
-    }
-
-    /**
      * A commit whose transaction set durability_risky is written without an fsync of its own; the
      * next synced commit makes it durable with itself (one ordered write-ahead log), and it is read
      * back after a reopen like any other.
