@@ -53,6 +53,8 @@ public final class WritePipeline implements AutoCloseable {
     private final Disruptor<RingSlot> disruptor;
     private final RingBuffer<RingSlot> ring;
     private final IndexHandler indexHandler;
+    /** The handler threads, joined at close: an idle stage may be mid-transaction when the ring drains. */
+    private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final List<Consumer<? super ChangeEvent>> subscribers = new CopyOnWriteArrayList<>();
     // Publishing holds the read lock so close() (write lock) never strands a claimed, unpublished slot.
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
@@ -69,6 +71,7 @@ public final class WritePipeline implements AutoCloseable {
             // The threads that acknowledge writes; with OS priorities (the launcher, as root) they
             // win the cores over background work such as uploads (docs/PERFORMANCE.md).
             t.setPriority(Thread.MAX_PRIORITY);
+            threads.add(t);
             return t;
         }, ProducerType.MULTI, new ParkingWaitStrategy());
         Completion completion = new Completion(journal, index, subscribers);
@@ -276,8 +279,33 @@ public final class WritePipeline implements AutoCloseable {
             LOG.warn("event=pipeline_shutdown_timeout");
             disruptor.halt();
         }
+        // shutdown() returns once the ring is drained and the stages are told to stop, not once
+        // their threads have: an idle index stage may still be recording confirmations, which must
+        // reach the Catalog before the caller closes it.
+        awaitHandlerThreads(TimeUnit.SECONDS.toNanos(30));
         // The undos of commits whose sync is confirmed go now, while the Catalog is still open.
         indexHandler.confirmIdle();
         LOG.info("event=pipeline_stopped");
+    }
+
+    private void awaitHandlerThreads(long timeoutNanos) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        for (Thread t : threads) {
+            if (t == Thread.currentThread()) {
+                continue;
+            }
+            try {
+                long left = deadline - System.nanoTime();
+                if (left > 0) {
+                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (t.isAlive()) {
+                LOG.warn("event=pipeline_thread_still_running thread={}", t.getName());
+            }
+        }
     }
 }
