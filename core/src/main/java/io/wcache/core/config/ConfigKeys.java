@@ -106,6 +106,9 @@ public final class ConfigKeys {
     public static final ConfigKey<Integer> PERSIST_THREADS = new ConfigKey<>("write.cache.async.persist.thread.pool.size",
             ConfigType.POSITIVE_INT, "16",
             "Uploads in flight at once; S3 uploads are latency-bound, so more than the core count.");
+    public static final ConfigKey<Duration> PERSIST_MARK_LINGER = new ConfigKey<>(
+            "write.cache.async.persist.mark.linger", ConfigType.DURATION, "5ms",
+            "How long a finished upload waits for others to share the Catalog transaction that marks them persisted (0: none).");
     public static final ConfigKey<Boolean> FUSE_SILLY_RENAME = new ConfigKey<>("fuse.silly.rename.interceptor.enabled",
             ConfigType.BOOLEAN, "false",
             "Handle the kernel's .fuse_hidden* rename on rm of an open file without touching the UFS.");
@@ -133,7 +136,8 @@ public final class ConfigKeys {
             ADMIN_ALLOWED_HOSTS, ADMIN_TLS_CERT, ADMIN_TLS_KEY, ADMIN_REQUEST_TIMEOUT, WRITE_CACHE_ENABLED,
             PATH_DEFAULT_POLICY,
             PATH_DEFAULT_WRITE_REPLICAS, ORPHAN_TIMEOUT, FILE_CHECK_PERIOD, PINNED_CAPACITY_RATIO,
-            MARK_WRITING_DURATION, PERSIST_RETRY_INITIAL, PERSIST_RETRY_MAX, PERSIST_THREADS, FUSE_SILLY_RENAME,
+            MARK_WRITING_DURATION, PERSIST_RETRY_INITIAL, PERSIST_RETRY_MAX, PERSIST_THREADS, PERSIST_MARK_LINGER,
+            FUSE_SILLY_RENAME,
             FUSE_CACHE_TIMEOUT, CLUSTER_LEASE_DURATION, CLUSTER_HEARTBEAT_INTERVAL,
             CLUSTER_INTERNAL_ADDRESS);
 

@@ -13,7 +13,9 @@ import java.util.function.Function;
  * together (group commit without a thread of its own). The first upload thread to arrive while
  * no transaction runs leads: it takes every mark waiting (at most {@link #MAX_BATCH}) and runs one
  * transaction for them; threads arriving meanwhile wait, and the next batch's leader is one of
- * them. A thread alone marks at once, as before, so a quiet persister waits for nothing.
+ * them. A leader waits up to a short linger for more marks before it runs (uploads finishing
+ * one by one, as under a single writer, would otherwise pay a whole transaction each); with no
+ * linger it marks at once.
  *
  * <p>A batch whose transaction fails is marked again one task at a time, so one task's failure
  * fails only that task. Each caller gets its own task's outcome or failure.
@@ -24,6 +26,7 @@ final class PersistMarks {
     static final int MAX_BATCH = 64;
 
     private final Function<List<PersistTask>, List<PersistOutcome>> markAll;
+    private final long lingerNanos;
 
     // Guarded by this.
     private final ArrayDeque<Mark> waiting = new ArrayDeque<>();
@@ -44,7 +47,13 @@ final class PersistMarks {
 
     /** {@code markAll}: one transaction marking every task given, outcomes in their order. */
     PersistMarks(Function<List<PersistTask>, List<PersistOutcome>> markAll) {
+        this(markAll, 0);
+    }
+
+    /** {@code lingerNanos}: how long a leader alone waits for other marks before it runs (0: not at all). */
+    PersistMarks(Function<List<PersistTask>, List<PersistOutcome>> markAll, long lingerNanos) {
         this.markAll = markAll;
+        this.lingerNanos = Math.max(0, lingerNanos);
     }
 
     /** Marks {@code task} (in a transaction shared with other uploads that finished meanwhile). */
@@ -54,6 +63,9 @@ final class PersistMarks {
         boolean interrupted = false;
         synchronized (this) {
             waiting.addLast(mine);
+            if (leading) {
+                notifyAll(); // a lingering leader takes this mark along
+            }
             while (leading && !mine.done) {
                 try {
                     wait();
@@ -66,6 +78,9 @@ final class PersistMarks {
                 leading = true;
                 waiting.remove(mine);
                 batch.add(mine);
+                if (lingerNanos > 0 && waiting.size() + 1 < MAX_BATCH) {
+                    interrupted |= linger();
+                }
                 while (!waiting.isEmpty() && batch.size() < MAX_BATCH) {
                     batch.add(waiting.pollFirst());
                 }
@@ -85,6 +100,22 @@ final class PersistMarks {
             Thread.currentThread().interrupt();
         }
         return result(mine);
+    }
+
+    /** The leader: waits (monitor held by the caller) until a batch is full or the linger ends. True if interrupted. */
+    private boolean linger() {
+        long deadline = System.nanoTime() + lingerNanos;
+        boolean interrupted = false;
+        long left;
+        while (waiting.size() + 1 < MAX_BATCH && (left = deadline - System.nanoTime()) > 0) {
+            try {
+                wait(left / 1_000_000, (int) (left % 1_000_000));
+            } catch (InterruptedException e) {
+                interrupted = true;
+                break;
+            }
+        }
+        return interrupted;
     }
 
     private void run(List<Mark> batch) {

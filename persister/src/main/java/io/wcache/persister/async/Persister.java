@@ -138,7 +138,8 @@ public final class Persister implements AutoCloseable {
         this.router = router;
         this.config = config;
         this.clock = clock;
-        this.marks = new PersistMarks(tasks -> catalog.persistQueue().markPersisted(tasks));
+        this.marks = new PersistMarks(tasks -> catalog.persistQueue().markPersisted(tasks),
+                config.markLinger().toNanos());
         AtomicInteger n = new AtomicInteger();
         this.uploads = Executors.newFixedThreadPool(config.threads(), r -> daemon(r, "wcache-persist-" + n.incrementAndGet()));
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "wcache-persist-retry"));

@@ -8,17 +8,20 @@ import java.time.Duration;
 /**
  * How a {@link Persister} runs: the worker id it claims durable tasks as, how many UFS operations
  * run at once, the retry backoff, how often the durable queue is polled, how long a claim lasts,
- * how many tasks one claim takes, and how many paths the in-memory fast path may track before it
- * leaves new work to the durable queue.
+ * how many tasks one claim takes, how many paths the in-memory fast path may track before it
+ * leaves new work to the durable queue, and how long a finished upload waits for others to share
+ * the transaction that marks them persisted.
  */
 public record PersisterConfig(String owner, int threads, Backoff backoff, Duration pollInterval, Duration lease,
-                              int claimBatch, int maxTrackedPaths) {
+                              int claimBatch, int maxTrackedPaths, Duration markLinger) {
 
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
     /** Longer than any single upload should take; an expired lease only means the task may run again. */
     public static final Duration DEFAULT_LEASE = Duration.ofMinutes(10);
     public static final int DEFAULT_CLAIM_BATCH = 512;
     public static final int DEFAULT_MAX_TRACKED_PATHS = 200_000;
+    /** Under a single writer uploads finish one by one; a few milliseconds let several share a mark. */
+    public static final Duration DEFAULT_MARK_LINGER = Duration.ofMillis(5);
 
     public PersisterConfig {
         if (owner == null || owner.isEmpty()) {
@@ -30,6 +33,9 @@ public record PersisterConfig(String owner, int threads, Backoff backoff, Durati
         if (pollInterval.isNegative() || pollInterval.isZero() || lease.isNegative() || lease.isZero()) {
             throw new WcacheException.InvalidArgument(pollInterval + "/" + lease, "poll interval and lease must be positive");
         }
+        if (markLinger == null || markLinger.isNegative() || markLinger.compareTo(Duration.ofSeconds(1)) > 0) {
+            throw new WcacheException.InvalidArgument(String.valueOf(markLinger), "mark linger must be between 0 and 1s");
+        }
         if (claimBatch < 1 || maxTrackedPaths < 1) {
             throw new WcacheException.InvalidArgument(claimBatch + "/" + maxTrackedPaths,
                     "claim batch and tracked-path limit must be at least 1");
@@ -39,24 +45,29 @@ public record PersisterConfig(String owner, int threads, Backoff backoff, Durati
     /** Defaults for everything but the owner, thread count and backoff. */
     public static PersisterConfig of(String owner, int threads, Backoff backoff) {
         return new PersisterConfig(owner, threads, backoff, DEFAULT_POLL_INTERVAL, DEFAULT_LEASE,
-                DEFAULT_CLAIM_BATCH, DEFAULT_MAX_TRACKED_PATHS);
+                DEFAULT_CLAIM_BATCH, DEFAULT_MAX_TRACKED_PATHS, DEFAULT_MARK_LINGER);
     }
 
-    /** The thread count and backoff from the worker's configuration keys. */
+    /** The thread count, backoff and mark linger from the worker's configuration keys. */
     public static PersisterConfig from(String owner, WcacheConfig config) {
         return of(owner, config.get(ConfigKeys.PERSIST_THREADS),
-                new Backoff(config.get(ConfigKeys.PERSIST_RETRY_INITIAL), config.get(ConfigKeys.PERSIST_RETRY_MAX)));
+                new Backoff(config.get(ConfigKeys.PERSIST_RETRY_INITIAL), config.get(ConfigKeys.PERSIST_RETRY_MAX)))
+                .withMarkLinger(config.get(ConfigKeys.PERSIST_MARK_LINGER));
     }
 
     public PersisterConfig withPollInterval(Duration interval) {
-        return new PersisterConfig(owner, threads, backoff, interval, lease, claimBatch, maxTrackedPaths);
+        return new PersisterConfig(owner, threads, backoff, interval, lease, claimBatch, maxTrackedPaths, markLinger);
     }
 
     public PersisterConfig withLease(Duration newLease) {
-        return new PersisterConfig(owner, threads, backoff, pollInterval, newLease, claimBatch, maxTrackedPaths);
+        return new PersisterConfig(owner, threads, backoff, pollInterval, newLease, claimBatch, maxTrackedPaths, markLinger);
     }
 
     public PersisterConfig withMaxTrackedPaths(int max) {
-        return new PersisterConfig(owner, threads, backoff, pollInterval, lease, claimBatch, max);
+        return new PersisterConfig(owner, threads, backoff, pollInterval, lease, claimBatch, max, markLinger);
+    }
+
+    public PersisterConfig withMarkLinger(Duration linger) {
+        return new PersisterConfig(owner, threads, backoff, pollInterval, lease, claimBatch, maxTrackedPaths, linger);
     }
 }

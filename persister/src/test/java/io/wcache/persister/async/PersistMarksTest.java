@@ -76,6 +76,55 @@ class PersistMarksTest {
     }
 
     @Test
+    void uploadsFinishingOneByOneShareATransactionWithinTheLinger() throws Exception {
+        // A single writer's uploads finish one at a time: without a linger each paid a transaction.
+        List<List<PersistTask>> transactions = new CopyOnWriteArrayList<>();
+        PersistMarks marks = new PersistMarks(tasks -> {
+            transactions.add(List.copyOf(tasks));
+            return tasks.stream().map(t -> PersistOutcome.PERSISTED).toList();
+        }, TimeUnit.MILLISECONDS.toNanos(2_000));
+        long start = System.nanoTime();
+        CompletableFuture<PersistOutcome> first = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/a")), threads);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (transactions.isEmpty() && System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(100)
+                && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(transactions).as("the first mark waits for company").isEmpty();
+        CompletableFuture<PersistOutcome> second = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/b")), threads);
+
+        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.PERSISTED);
+        assertThat(second.get(10, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.PERSISTED);
+        assertThat(transactions).hasSize(1);
+        assertThat(transactions.get(0)).extracting(t -> t.path().toString()).containsExactly("/m/a", "/m/b");
+    }
+
+    @Test
+    void aFullBatchDoesNotWaitOutTheLinger() throws Exception {
+        List<List<PersistTask>> transactions = new CopyOnWriteArrayList<>();
+        PersistMarks marks = new PersistMarks(tasks -> {
+            transactions.add(List.copyOf(tasks));
+            return tasks.stream().map(t -> PersistOutcome.PERSISTED).toList();
+        }, TimeUnit.SECONDS.toNanos(60));
+        ExecutorService many = Executors.newFixedThreadPool(PersistMarks.MAX_BATCH);
+        try {
+            List<CompletableFuture<PersistOutcome>> all = new ArrayList<>();
+            for (int i = 0; i < PersistMarks.MAX_BATCH; i++) {
+                String path = "/m/f" + i;
+                all.add(CompletableFuture.supplyAsync(() -> marks.mark(task(path)), many));
+            }
+            // Far sooner than the minute's linger: the batch filled up.
+            for (CompletableFuture<PersistOutcome> f : all) {
+                assertThat(f.get(20, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.PERSISTED);
+            }
+            assertThat(transactions).hasSize(1);
+            assertThat(transactions.get(0)).hasSize(PersistMarks.MAX_BATCH);
+        } finally {
+            many.shutdownNow();
+        }
+    }
+
+    @Test
     void aTaskThatFailsInABatchFailsAloneAndTheOthersAreMarked() throws Exception {
         CountDownLatch firstStarted = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
