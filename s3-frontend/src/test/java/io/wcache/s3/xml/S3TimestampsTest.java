@@ -8,7 +8,10 @@ import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
-/** {@code X-Amz-Date} parsing: the digit-by-digit reading answers exactly what the formatter answers. */
+/**
+ * {@code X-Amz-Date} parsing and RFC 1123 formatting: the digit-by-digit reading and writing answer
+ * exactly what the formatter answers.
+ */
 class S3TimestampsTest {
 
     @Test
@@ -36,5 +39,23 @@ class S3TimestampsTest {
         assertThat(S3Timestamps.parseAmzDate(null)).isEqualTo(Optional.empty());
         assertThat(S3Timestamps.parseAmzDate("20240229T235959Z")).contains(Instant.parse("2024-02-29T23:59:59Z"));
         assertThat(S3Timestamps.parseAmzDate("20241301T000000Z")).isEmpty();
+    }
+
+    @Test
+    void headerDatesAreWhatTheFormatterWrites() {
+        java.time.format.DateTimeFormatter formatter = java.time.format.DateTimeFormatter
+                .ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.ROOT).withZone(java.time.ZoneOffset.UTC);
+        SplittableRandom rnd = new SplittableRandom(23);
+        for (int i = 0; i < 20_000; i++) {
+            Instant t = Instant.ofEpochSecond(rnd.nextLong(-62_000_000_000L, 253_000_000_000L), rnd.nextInt(1_000_000_000));
+            assertThat(S3Timestamps.rfc1123(t)).as(t.toString()).isEqualTo(formatter.format(t));
+        }
+        for (String s : List.of("1970-01-01T00:00:00Z", "2024-02-29T23:59:59.999Z", "2000-03-01T09:05:07Z",
+                "0999-12-31T23:59:59Z", "1000-01-01T00:00:00Z", "9999-12-31T23:59:59Z")) {
+            Instant t = Instant.parse(s);
+            assertThat(S3Timestamps.rfc1123(t)).as(s).isEqualTo(formatter.format(t));
+            assertThat(S3Timestamps.rfc1123(t)).as("the same second again").isEqualTo(formatter.format(t));
+        }
+        assertThat(S3Timestamps.rfc1123(Instant.parse("2009-10-12T17:50:30Z"))).isEqualTo("Mon, 12 Oct 2009 17:50:30 GMT");
     }
 }
