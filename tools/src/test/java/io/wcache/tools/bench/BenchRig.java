@@ -71,9 +71,14 @@ public final class BenchRig implements AutoCloseable {
      * mount there (a failed mount is reported by {@link #fuseMountPoint()} being null).
      */
     public static BenchRig start(Path root, int persistThreads, Path fuseMountPoint) throws Exception {
+        return start(root, persistThreads, fuseMountPoint, List.of());
+    }
+
+    /** As {@link #start(Path, int, Path)}, with {@code KEY=VALUE} overrides of the worker's configuration. */
+    public static BenchRig start(Path root, int persistThreads, Path fuseMountPoint, List<String> overrides) throws Exception {
         BenchRig rig = new BenchRig(root);
         try {
-            rig.open(persistThreads, fuseMountPoint);
+            rig.open(persistThreads, fuseMountPoint, overrides);
             return rig;
         } catch (Exception | Error e) {
             rig.close();
@@ -81,7 +86,7 @@ public final class BenchRig implements AutoCloseable {
         }
     }
 
-    private void open(int persistThreads, Path fuseMountPoint) throws Exception {
+    private void open(int persistThreads, Path fuseMountPoint, List<String> overrides) throws Exception {
         Files.createDirectories(root);
         s3proxy = EmbeddedS3Server.start(root.resolve("s3proxy"));
         closeables.add(s3proxy);
@@ -106,7 +111,7 @@ public final class BenchRig implements AutoCloseable {
         for (Map.Entry<String, String> e : s3proxy.ufsOptions().entrySet()) {
             yaml.append("      ").append(e.getKey()).append(": '").append(e.getValue()).append("'\n");
         }
-        WcacheConfig config = WcacheConfig.fromYaml(yaml.toString(), "benchmark config", List.of());
+        WcacheConfig config = WcacheConfig.fromYaml(yaml.toString(), "benchmark config", overrides);
         List<Frontend.Factory> frontends = new ArrayList<>();
         frontends.add(S3Frontend.fromConfig());
         // /metrics, read before and after each PUT run for the per-stage table (auth is not needed for it).

@@ -93,6 +93,10 @@ public final class EndToEndBenchmark implements Callable<Integer> {
     @Option(names = "--drain-timeout", description = "Seconds to wait for the persist queue to drain between phases (default: ${DEFAULT-VALUE})")
     int drainTimeout = 45;
 
+    @Option(names = "--set", description = "KEY=VALUE: overrides a key of the worker's configuration (repeatable), "
+            + "e.g. --set write.cache.async.persist.mark.linger=0")
+    List<String> overrides = new java.util.ArrayList<>();
+
     @Option(names = "--profile", description = "Record a JFR profile of the whole run into the run directory")
     boolean profile;
 
@@ -179,8 +183,11 @@ public final class EndToEndBenchmark implements Callable<Integer> {
                 persistThreads, 16, (long) fuseMib << 20);
         long t0 = System.nanoTime();
         boolean mountFuse = fuseMib > 0 && phases.contains("fuse");
-        try (BenchRig rig = BenchRig.start(work, persistThreads, mountFuse ? work.resolve("mnt") : null)) {
+        try (BenchRig rig = BenchRig.start(work, persistThreads, mountFuse ? work.resolve("mnt") : null, overrides)) {
             out.notes.add("persister: " + rig.persisterName());
+            if (!overrides.isEmpty()) {
+                out.notes.add("worker configuration overrides: " + String.join(", ", overrides));
+            }
             log("worker S3 endpoint %s, s3proxy %s, FUSE %s", rig.workerEndpoint(), rig.s3proxy().endpoint(),
                     rig.fuseMountPoint() == null ? "off" : rig.fuseMountPoint());
             phase("floors", "floors", () -> floors(rig));
