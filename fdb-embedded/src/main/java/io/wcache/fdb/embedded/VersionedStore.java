@@ -113,6 +113,8 @@ final class VersionedStore implements AutoCloseable {
     private final LinkedBlockingQueue<PendingCommit> queue = new LinkedBlockingQueue<>();
     /** Held by whoever commits a group (the committer thread or a leading client) and by close(). */
     private final java.util.concurrent.locks.ReentrantLock commitLock = new java.util.concurrent.locks.ReentrantLock();
+    /** Commits led by a thread below normal priority, which ran at the highest one meanwhile (tests). */
+    private final java.util.concurrent.atomic.AtomicLong boostedLeads = new java.util.concurrent.atomic.AtomicLong();
     private final ConcurrentLinkedQueue<Watch> watches = new ConcurrentLinkedQueue<>();
     private final Thread committer;
     /** Guarded by {@link #commitLock}. */
@@ -190,6 +192,11 @@ final class VersionedStore implements AutoCloseable {
 
     Path directory() {
         return directory;
+    }
+
+    /** Commits led by a thread below normal priority (tests). */
+    long boostedLeads() {
+        return boostedLeads.get();
     }
 
     /** The RocksDB instance underneath (tests read its per-thread perf counters). */
@@ -308,6 +315,16 @@ final class VersionedStore implements AutoCloseable {
             queue.add(commit);
             return;
         }
+        // A background thread (an upload, at a low OS priority) that leads a commit holds the lock
+        // every other commit needs: if the scheduler set it aside meanwhile, the write path would
+        // wait for it. It runs at the highest priority until it lets go of the lock.
+        Thread self = Thread.currentThread();
+        int priority = self.getPriority();
+        boolean boosted = priority < Thread.NORM_PRIORITY;
+        if (boosted) {
+            self.setPriority(Thread.MAX_PRIORITY);
+            boostedLeads.incrementAndGet();
+        }
         List<Runnable> outcomes = new ArrayList<>();
         try {
             if (closed) {
@@ -330,6 +347,9 @@ final class VersionedStore implements AutoCloseable {
             }
         } finally {
             commitLock.unlock();
+            if (boosted) {
+                self.setPriority(priority);
+            }
         }
         // Outside the lock: this thread's own outcome runs its continuations (which may commit
         // again), and so would that of any other transaction this thread started and left pending.

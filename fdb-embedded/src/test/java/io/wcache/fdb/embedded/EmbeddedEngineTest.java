@@ -322,6 +322,40 @@ class EmbeddedEngineTest {
         }
     }
 
+    /**
+     * An upload thread (lowest priority) that leads a commit holds the lock every commit needs: it
+     * runs at the highest priority until it lets go, so the write path never waits for a thread the
+     * scheduler set aside, and then gets its own priority back.
+     */
+    @Test
+    void aLowPriorityThreadLeadsACommitAtTheHighestPriorityAndGetsItsOwnBack() throws Exception {
+        try (EmbeddedDatabase db = EmbeddedDatabase.open(dir)) {
+            long before = db.store().boostedLeads();
+            int[] after = new int[1];
+            Thread upload = new Thread(() -> {
+                db.run(tr -> {
+                    tr.set(bytes("low"), bytes("priority"));
+                    return null;
+                });
+                after[0] = Thread.currentThread().getPriority();
+            }, "upload");
+            upload.setPriority(Thread.MIN_PRIORITY);
+            upload.start();
+            upload.join(20_000);
+            assertThat(upload.isAlive()).isFalse();
+            assertThat(db.store().boostedLeads()).as("commits led at the highest priority").isEqualTo(before + 1);
+            assertThat(after[0]).isEqualTo(Thread.MIN_PRIORITY);
+            // A normal-priority thread leads as it is.
+            db.run(tr -> {
+                tr.set(bytes("normal"), bytes("priority"));
+                return null;
+            });
+            assertThat(db.store().boostedLeads()).isEqualTo(before + 1);
+            byte[] stored = db.run(tr -> tr.get(bytes("low")).join());
+            assertThat(stored).isEqualTo(bytes("priority"));
+        }
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
