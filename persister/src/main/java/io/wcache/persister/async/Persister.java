@@ -520,6 +520,13 @@ public final class Persister implements AutoCloseable {
             skipSuperseded(task);
             return;
         }
+        if (f.persistState() == PersistState.PERSISTED) {
+            // A late copy of the task (a retry already scheduled, a copy claimed or handed over):
+            // another attempt uploaded this version and marked it, and uploading it again would
+            // replace the object store's object for nothing.
+            skipSuperseded(task);
+            return;
+        }
         if (f.damaged()) {
             // Its cached bytes failed their checksum: nothing is uploaded and nothing in the UFS is
             // touched; the task is retried with backoff until a delete or a newer commit replaces it.
