@@ -32,8 +32,23 @@ public final class AsyncPersister implements io.wcache.worker.Persister {
                           PersisterConfig config) {
         this.config = config;
         this.pipeline = pipeline;
-        LocalExtents base = LocalExtents.of(store, config.owner());
-        LocalExtents local = new LocalExtents() {
+        this.persister = new Persister(catalog, withReaderPins(LocalExtents.of(store, config.owner()), pins), ufs,
+                config);
+    }
+
+    /**
+     * {@code base} (this worker's log) with uploads pinning their version against the reader-pin
+     * sweep. It answers {@link LocalExtents#worker()} as {@code base} does: the persister claims
+     * only uploads whose bytes this worker holds and hands another worker's back, instead of
+     * claiming every task in a cluster and retrying reads of bytes it does not have.
+     */
+    static LocalExtents withReaderPins(LocalExtents base, ReaderPins pins) {
+        return new LocalExtents() {
+            @Override
+            public java.util.Optional<String> worker() {
+                return base.worker();
+            }
+
             @Override
             public ByteBuffer read(Extent extent, long offset, int length) {
                 return base.read(extent, offset, length);
@@ -59,7 +74,6 @@ public final class AsyncPersister implements io.wcache.worker.Persister {
                 pins.unpin(fileId);
             }
         };
-        this.persister = new Persister(catalog, local, ufs, config);
     }
 
     /** Subscribes to committed events and starts the persister; {@code period} is not used (the config's poll interval is). */
