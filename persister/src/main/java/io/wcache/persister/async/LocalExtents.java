@@ -66,6 +66,47 @@ public interface LocalExtents {
         };
     }
 
+    /**
+     * These extents, with {@code pin} and {@code unpin} run for each upload's file: everything
+     * else, {@link #worker()} included, is answered by this object. A decorator written elsewhere
+     * that forgot a method would get its default instead (a worker that answered "no worker"
+     * claimed every upload in a cluster).
+     */
+    default LocalExtents withPins(java.util.function.LongConsumer pin, java.util.function.LongConsumer unpin) {
+        LocalExtents self = this;
+        return new LocalExtents() {
+            @Override
+            public ByteBuffer read(Extent extent, long offset, int length) {
+                return self.read(extent, offset, length);
+            }
+
+            @Override
+            public void markPersisted(Extent extent) {
+                self.markPersisted(extent);
+            }
+
+            @Override
+            public Leased lease(List<Extent> extents) {
+                return self.lease(extents);
+            }
+
+            @Override
+            public java.util.Optional<String> worker() {
+                return self.worker();
+            }
+
+            @Override
+            public void pin(long fileId) {
+                pin.accept(fileId);
+            }
+
+            @Override
+            public void unpin(long fileId) {
+                unpin.accept(fileId);
+            }
+        };
+    }
+
     /** Extents held readable for one upload (see {@link #lease}). */
     interface Leased extends LocalExtents, AutoCloseable {
         @Override

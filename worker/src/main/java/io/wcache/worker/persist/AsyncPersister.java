@@ -10,9 +10,7 @@ import io.wcache.persister.ufs.UfsRouter;
 import io.wcache.pipeline.ChangeEvent;
 import io.wcache.pipeline.WritePipeline;
 import io.wcache.schema.catalog.Catalog;
-import io.wcache.schema.catalog.Extent;
 import io.wcache.worker.cache.ReaderPins;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 
@@ -38,42 +36,11 @@ public final class AsyncPersister implements io.wcache.worker.Persister {
 
     /**
      * {@code base} (this worker's log) with uploads pinning their version against the reader-pin
-     * sweep. It answers {@link LocalExtents#worker()} as {@code base} does: the persister claims
-     * only uploads whose bytes this worker holds and hands another worker's back, instead of
-     * claiming every task in a cluster and retrying reads of bytes it does not have.
+     * sweep; it answers {@link LocalExtents#worker()} as {@code base} does, so the persister claims
+     * only uploads whose bytes this worker holds.
      */
     static LocalExtents withReaderPins(LocalExtents base, ReaderPins pins) {
-        return new LocalExtents() {
-            @Override
-            public java.util.Optional<String> worker() {
-                return base.worker();
-            }
-
-            @Override
-            public ByteBuffer read(Extent extent, long offset, int length) {
-                return base.read(extent, offset, length);
-            }
-
-            @Override
-            public void markPersisted(Extent extent) {
-                base.markPersisted(extent);
-            }
-
-            @Override
-            public Leased lease(List<Extent> extents) {
-                return base.lease(extents);
-            }
-
-            @Override
-            public void pin(long fileId) {
-                pins.pin(fileId);
-            }
-
-            @Override
-            public void unpin(long fileId) {
-                pins.unpin(fileId);
-            }
-        };
+        return base.withPins(pins::pin, pins::unpin);
     }
 
     /** Subscribes to committed events and starts the persister; {@code period} is not used (the config's poll interval is). */
