@@ -23,11 +23,14 @@ public final class FuseMount implements AutoCloseable {
 
     private final Path mountPoint;
     private final WcacheFuseFs fs;
+    /** The libfuse 3 mount, or {@code null} when jnr-fuse's libfuse 2 serves it. */
+    private final Fuse3Binding fuse3;
     private volatile boolean closed;
 
-    private FuseMount(Path mountPoint, WcacheFuseFs fs) {
+    private FuseMount(Path mountPoint, WcacheFuseFs fs, Fuse3Binding fuse3) {
         this.mountPoint = mountPoint;
         this.fs = fs;
+        this.fuse3 = fuse3;
     }
 
     /**
@@ -44,19 +47,36 @@ public final class FuseMount implements AutoCloseable {
             throw new IllegalStateException("cannot create mount point " + dir + ": " + e.getMessage(), e);
         }
         WcacheFuseFs fs = new WcacheFuseFs(cache, options, space, new FuseMetrics(registry));
-        fs.mount(dir, false, options.debug(), options.fuseArguments().toArray(String[]::new));
+        Fuse3Binding fuse3 = null;
+        boolean useFuse3 = switch (options.library()) {
+            case FUSE3 -> true;
+            case FUSE2 -> false;
+            case AUTO -> Fuse3Binding.library() != null;
+        };
+        if (useFuse3) {
+            fuse3 = Fuse3Binding.mount(fs, dir, options.debug(), options.fuse3Options());
+        } else {
+            if (options.library() == FuseMountOptions.Library.AUTO) {
+                log.info("event=fuse_library_fallback library=libfuse2 reason=\"{}\"", Fuse3Binding.unavailableReason());
+            }
+            fs.mount(dir, false, options.debug(), options.fuseArguments().toArray(String[]::new));
+        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
         while (!isFuseMountPoint(dir)) {
             if (System.nanoTime() > deadline) {
+                fusermountUnmount(dir);
                 fs.umount();
+                if (fuse3 != null) {
+                    fuse3.close();
+                }
                 throw new IllegalStateException("FUSE mount at " + dir + " did not appear within " + WAIT_MILLIS + " ms");
             }
             sleep(20);
         }
         widenReadahead(dir);
-        log.info("event=fuse_mounted dir={} interceptor={} cache_timeout={}", dir, options.sillyRenameInterceptor(),
-                options.cacheTimeout());
-        return new FuseMount(dir, fs);
+        log.info("event=fuse_mounted dir={} library={} interceptor={} cache_timeout={}", dir,
+                fuse3 != null ? "libfuse3" : "libfuse2", options.sillyRenameInterceptor(), options.cacheTimeout());
+        return new FuseMount(dir, fs, fuse3);
     }
 
     public Path mountPoint() {
@@ -65,6 +85,11 @@ public final class FuseMount implements AutoCloseable {
 
     public WcacheFuseFs fileSystem() {
         return fs;
+    }
+
+    /** {@code libfuse3} or {@code libfuse2}: which library serves this mount. */
+    public String library() {
+        return fuse3 != null ? "libfuse3" : "libfuse2";
     }
 
     /** Unmounts (lazily, so a process still inside the mount does not block shutdown) and waits until it is gone. */
@@ -79,6 +104,9 @@ public final class FuseMount implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
         while (isFuseMountPoint(mountPoint) && System.nanoTime() < deadline) {
             sleep(20);
+        }
+        if (fuse3 != null) {
+            fuse3.close();
         }
         log.info("fuse unmounted dir={}", mountPoint);
     }

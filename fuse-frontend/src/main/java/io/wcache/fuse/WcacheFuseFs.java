@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import jnr.ffi.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,7 @@ import ru.serce.jnrfuse.ErrorCodes;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseContext;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
 import ru.serce.jnrfuse.struct.Statvfs;
 import ru.serce.jnrfuse.struct.Timespec;
@@ -58,6 +60,11 @@ public final class WcacheFuseFs extends FuseStubFS {
     private static final int O_EXCL = 0200;
     private static final int BLOCK = 4096;
     private static final int IO_SIZE = 128 * 1024;
+
+    /** Where the caller's uid and gid come from: libfuse 2's context unless a libfuse 3 mount sets its own. */
+    private volatile Supplier<FuseContext> context;
+    /** The st_blksize files report: the largest write request the binding's kernel protocol carries. */
+    private volatile int ioSize = IO_SIZE;
 
     private final CacheService cache;
     private final FuseMountOptions options;
@@ -234,13 +241,26 @@ public final class WcacheFuseFs extends FuseStubFS {
             // a file must not look sparse, or cp --sparse=auto would seek over "holes" and write out of order
             stat.st_blocks.set((a.size + 511) / 512);
         }
-        stat.st_blksize.set(IO_SIZE);
-        stat.st_uid.set(getContext().uid.get());
-        stat.st_gid.set(getContext().gid.get());
+        stat.st_blksize.set(ioSize);
+        FuseContext caller = getContext();
+        stat.st_uid.set(caller.uid.get());
+        stat.st_gid.set(caller.gid.get());
         for (Timespec t : new Timespec[] {stat.st_mtim, stat.st_ctim, stat.st_atim}) {
             t.tv_sec.set(a.mtime.getEpochSecond());
             t.tv_nsec.set(a.mtime.getNano());
         }
+    }
+
+    @Override
+    public FuseContext getContext() {
+        Supplier<FuseContext> c = context;
+        return c != null ? c.get() : super.getContext();
+    }
+
+    /** Set by a libfuse 3 mount: its own caller context, and the larger write requests it negotiates. */
+    void useContext(Supplier<FuseContext> source) {
+        context = source;
+        ioSize = Fuse3Binding.MAX_WRITE;
     }
 
     @Override

@@ -74,6 +74,8 @@ final class FileBackedCacheService implements CacheService {
     /** Appends, and those handed a direct buffer, by copying sessions. */
     final AtomicLong copiedAppends = new AtomicLong();
     final AtomicLong directAppends = new AtomicLong();
+    /** The largest single append any session received: the size of the kernel's write requests. */
+    final AtomicLong largestAppend = new AtomicLong();
 
     /** Appends past the first 256 KiB of paths under {@code prefix} fail with Unavailable from now on. */
     void failAppendsUnder(String prefix) {
@@ -184,6 +186,7 @@ final class FileBackedCacheService implements CacheService {
                 if (closed) {
                     throw new WcacheException.Conflict(path.toString(), "session closed");
                 }
+                largestAppend.accumulateAndGet(chunk.remaining(), Math::max);
                 if (copying) {
                     byte[] copy = new byte[chunk.remaining()];
                     chunk.duplicate().get(copy);

@@ -28,7 +28,8 @@ public final class FuseFrontend implements Frontend {
             LogStore store = worker.logStore();
             FuseMountOptions options = FuseMountOptions.at(dir)
                     .withSillyRenameInterceptor(worker.config().get(ConfigKeys.FUSE_SILLY_RENAME))
-                    .withCacheTimeout(worker.config().get(ConfigKeys.FUSE_CACHE_TIMEOUT));
+                    .withCacheTimeout(worker.config().get(ConfigKeys.FUSE_CACHE_TIMEOUT))
+                    .withLibrary(FuseMountOptions.Library.parse(worker.config().get(ConfigKeys.FUSE_LIBRARY)));
             return new FuseFrontend(FuseMount.mount(worker.frontendService(), options,
                     CacheSpace.of(() -> store.stats().capacityBytes(), () -> store.stats().freeBytes()), registry));
         };

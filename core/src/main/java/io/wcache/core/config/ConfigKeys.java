@@ -116,6 +116,9 @@ public final class ConfigKeys {
             ConfigType.DURATION, "1s",
             "How long the kernel may cache FUSE attributes and entries: a change committed elsewhere (S3, another "
                     + "mount) becomes visible through the mount within this time.");
+    public static final ConfigKey<String> FUSE_LIBRARY = new ConfigKey<>("fuse.library", ConfigType.FUSE_LIBRARY,
+            "auto", "Which libfuse serves the mount: `fuse3` (write requests of up to 1 MiB), `fuse2` (jnr-fuse; "
+                    + "128 KiB), or `auto`: libfuse 3.12 or later when it can be loaded, else libfuse 2.");
 
     public static final ConfigKey<Duration> CLUSTER_LEASE_DURATION = new ConfigKey<>("cluster.lease.duration",
             ConfigType.DURATION, "10s",
@@ -138,7 +141,7 @@ public final class ConfigKeys {
             PATH_DEFAULT_WRITE_REPLICAS, ORPHAN_TIMEOUT, FILE_CHECK_PERIOD, PINNED_CAPACITY_RATIO,
             MARK_WRITING_DURATION, PERSIST_RETRY_INITIAL, PERSIST_RETRY_MAX, PERSIST_THREADS, PERSIST_MARK_LINGER,
             FUSE_SILLY_RENAME,
-            FUSE_CACHE_TIMEOUT, CLUSTER_LEASE_DURATION, CLUSTER_HEARTBEAT_INTERVAL,
+            FUSE_CACHE_TIMEOUT, FUSE_LIBRARY, CLUSTER_LEASE_DURATION, CLUSTER_HEARTBEAT_INTERVAL,
             CLUSTER_INTERNAL_ADDRESS);
 
     private static final Map<String, ConfigKey<?>> BY_NAME;
@@ -191,13 +194,18 @@ public final class ConfigKeys {
     }
 
     /** The configuration reference as a Markdown table (key, type, default, meaning). */
+    /** A table cell's text: a bare {@code |} would end the cell. */
+    private static String cell(String text) {
+        return text.replace("|", "\\|");
+    }
+
     public static String markdownTable() {
         StringBuilder sb = new StringBuilder();
         sb.append("| key | type | default | meaning |\n");
         sb.append("| --- | --- | --- | --- |\n");
         for (ConfigKey<?> k : ALL) {
-            sb.append("| `").append(k.name()).append("` | ").append(k.type().name()).append(" | `")
-                    .append(k.defaultText()).append("` | ").append(k.doc()).append(" |\n");
+            sb.append("| `").append(k.name()).append("` | ").append(cell(k.type().name())).append(" | `")
+                    .append(cell(k.defaultText())).append("` | ").append(cell(k.doc())).append(" |\n");
         }
         return sb.toString();
     }

@@ -154,6 +154,16 @@ public final class ConfigType<T> {
         };
     }, m -> m.name().toLowerCase(Locale.ROOT));
 
+    /** Which libfuse serves a FUSE mount: {@code auto}, {@code fuse3} or {@code fuse2}, lower-cased. */
+    public static final ConfigType<String> FUSE_LIBRARY = new ConfigType<>("auto | fuse3 | fuse2", (k, n) -> {
+        String s = scalar(k, n).trim().toLowerCase(Locale.ROOT);
+        return switch (s) {
+            case "auto", "fuse3", "fuse2" -> s;
+            default -> throw new WcacheException.InvalidArgument(k, "config key '" + k + "': '" + s
+                    + "' is not a FUSE library (auto, fuse3 or fuse2)");
+        };
+    }, s -> s);
+
     /** {@code embedded:<dir>} or {@code fdb:<cluster-file>} (the cluster file may be empty: the default one). */
     public static final ConfigType<String> ENGINE_SPEC = new ConfigType<>("engine spec", (k, n) -> {
         String s = scalar(k, n).trim();

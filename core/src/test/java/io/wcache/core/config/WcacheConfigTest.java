@@ -145,4 +145,14 @@ class WcacheConfigTest {
         assertThatThrownBy(() -> WcacheConfig.fromYaml("mounts:\n  - path: /a\n    ufs: ftp://x", "f", List.of()))
                 .isInstanceOf(WcacheException.InvalidArgument.class).hasMessageContaining("ftp://x");
     }
+
+    @Test
+    void fuseLibraryIsAutoByDefaultAndAcceptsOnlyTheThreeSpellings() {
+        assertThat(WcacheConfig.defaults().get(ConfigKeys.FUSE_LIBRARY)).isEqualTo("auto");
+        assertThat(WcacheConfig.fromYaml("fuse.library: FUSE2", "f", List.of()).get(ConfigKeys.FUSE_LIBRARY))
+                .isEqualTo("fuse2");
+        assertThatThrownBy(() -> WcacheConfig.fromYaml("fuse.library: fuse4", "f", List.of()))
+                .isInstanceOf(WcacheException.InvalidArgument.class)
+                .hasMessageContaining("fuse.library").hasMessageContaining("auto, fuse3 or fuse2");
+    }
 }
