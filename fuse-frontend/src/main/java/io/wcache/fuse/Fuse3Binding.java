@@ -166,7 +166,8 @@ final class Fuse3Binding {
                 try {
                     lib = LibraryLoader.create(Lib.class).failImmediately().load("libfuse3.so.3");
                 } catch (Throwable e) {
-                    unavailable = "libfuse 3.12 or later not loadable: " + e.getMessage();
+                    unavailable = "libfuse 3.12 or later not loadable (install Debian's fuse3 package, or set "
+                            + "fuse.library=fuse2): " + e.getMessage();
                 }
             }
         }
@@ -189,7 +190,7 @@ final class Fuse3Binding {
             throw new IllegalStateException(unavailable);
         }
         Fuse3Binding b = new Fuse3Binding(fs);
-        fs.useContext(() -> FuseContext.of(l.fuse_get_context()));
+        fs.servedBy(() -> FuseContext.of(l.fuse_get_context()), MAX_WRITE);
         b.start(l, dir, debug, options);
         return b;
     }

@@ -25,12 +25,15 @@ public final class FuseMount implements AutoCloseable {
     private final WcacheFuseFs fs;
     /** The libfuse 3 mount, or {@code null} when jnr-fuse's libfuse 2 serves it. */
     private final Fuse3Binding fuse3;
+    /** The libfuse 2 mount, or {@code null} when libfuse 3 serves it. */
+    private final Fuse2Binding fuse2;
     private volatile boolean closed;
 
-    private FuseMount(Path mountPoint, WcacheFuseFs fs, Fuse3Binding fuse3) {
+    private FuseMount(Path mountPoint, WcacheFuseFs fs, Fuse3Binding fuse3, Fuse2Binding fuse2) {
         this.mountPoint = mountPoint;
         this.fs = fs;
         this.fuse3 = fuse3;
+        this.fuse2 = fuse2;
     }
 
     /**
@@ -48,6 +51,7 @@ public final class FuseMount implements AutoCloseable {
         }
         WcacheFuseFs fs = new WcacheFuseFs(cache, options, space, new FuseMetrics(registry));
         Fuse3Binding fuse3 = null;
+        Fuse2Binding fuse2 = null;
         boolean useFuse3 = switch (options.library()) {
             case FUSE3 -> true;
             case FUSE2 -> false;
@@ -59,13 +63,16 @@ public final class FuseMount implements AutoCloseable {
             if (options.library() == FuseMountOptions.Library.AUTO) {
                 log.info("event=fuse_library_fallback library=libfuse2 reason=\"{}\"", Fuse3Binding.unavailableReason());
             }
-            fs.mount(dir, false, options.debug(), options.fuseArguments().toArray(String[]::new));
+            fuse2 = libfuse2(fs);
+            fuse2.mount(dir, false, options.debug(), options.fuseArguments().toArray(String[]::new));
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
         while (!isFuseMountPoint(dir)) {
             if (System.nanoTime() > deadline) {
                 fusermountUnmount(dir);
-                fs.umount();
+                if (fuse2 != null) {
+                    fuse2.umount();
+                }
                 if (fuse3 != null) {
                     fuse3.close();
                 }
@@ -76,7 +83,7 @@ public final class FuseMount implements AutoCloseable {
         widenReadahead(dir);
         log.info("event=fuse_mounted dir={} library={} interceptor={} cache_timeout={}", dir,
                 fuse3 != null ? "libfuse3" : "libfuse2", options.sillyRenameInterceptor(), options.cacheTimeout());
-        return new FuseMount(dir, fs, fuse3);
+        return new FuseMount(dir, fs, fuse3, fuse2);
     }
 
     public Path mountPoint() {
@@ -85,6 +92,17 @@ public final class FuseMount implements AutoCloseable {
 
     public WcacheFuseFs fileSystem() {
         return fs;
+    }
+
+    private static Fuse2Binding libfuse2(WcacheFuseFs fs) {
+        try {
+            return new Fuse2Binding(fs);
+        } catch (RuntimeException | LinkageError e) {
+            String fuse3 = Fuse3Binding.unavailableReason();
+            throw new IllegalStateException("cannot load libfuse 2 (" + e.getMessage() + ")"
+                    + (fuse3 != null ? " nor libfuse 3 (" + fuse3 + ")" : "")
+                    + "; install Debian's fuse3 package (libfuse 3.12 or later), or libfuse2, and retry", e);
+        }
     }
 
     /** {@code libfuse3} or {@code libfuse2}: which library serves this mount. */
@@ -100,7 +118,9 @@ public final class FuseMount implements AutoCloseable {
         }
         closed = true;
         fusermountUnmount(mountPoint);
-        fs.umount();
+        if (fuse2 != null) {
+            fuse2.umount();
+        }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
         while (isFuseMountPoint(mountPoint) && System.nanoTime() < deadline) {
             sleep(20);

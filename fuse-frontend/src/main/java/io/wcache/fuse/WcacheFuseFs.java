@@ -28,7 +28,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.ErrorCodes;
 import ru.serce.jnrfuse.FuseFillDir;
-import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
 import ru.serce.jnrfuse.struct.FuseContext;
 import ru.serce.jnrfuse.struct.FuseFileInfo;
@@ -50,7 +49,7 @@ import ru.serce.jnrfuse.struct.Timespec;
  * while it is a directory made (or emptied) through this mount, which is kept in memory only.
  * Every callback maps failures through {@link ErrnoTable} and is timed in {@link FuseMetrics}.
  */
-public final class WcacheFuseFs extends FuseStubFS {
+public final class WcacheFuseFs {
 
     private static final Logger log = LoggerFactory.getLogger(WcacheFuseFs.class);
 
@@ -61,7 +60,7 @@ public final class WcacheFuseFs extends FuseStubFS {
     private static final int BLOCK = 4096;
     private static final int IO_SIZE = 128 * 1024;
 
-    /** Where the caller's uid and gid come from: libfuse 2's context unless a libfuse 3 mount sets its own. */
+    /** Where the caller's uid and gid come from: the context of the libfuse that serves the mount. */
     private volatile Supplier<FuseContext> context;
     /** The st_blksize files report: the largest write request the binding's kernel protocol carries. */
     private volatile int ioSize = IO_SIZE;
@@ -251,19 +250,20 @@ public final class WcacheFuseFs extends FuseStubFS {
         }
     }
 
-    @Override
-    public FuseContext getContext() {
-        Supplier<FuseContext> c = context;
-        return c != null ? c.get() : super.getContext();
+    /** The calling process's context (uid, gid) of the request being served. */
+    FuseContext getContext() {
+        return context.get();
     }
 
-    /** Set by a libfuse 3 mount: its own caller context, and the larger write requests it negotiates. */
-    void useContext(Supplier<FuseContext> source) {
+    /**
+     * Set by the binding that mounts this file system: where its caller context comes from, and
+     * the largest write request its protocol carries (reported as {@code st_blksize}).
+     */
+    void servedBy(Supplier<FuseContext> source, int maxWrite) {
         context = source;
-        ioSize = Fuse3Binding.MAX_WRITE;
+        ioSize = maxWrite;
     }
 
-    @Override
     public int getattr(String path, FileStat stat) {
         return run("getattr", path, () -> {
             fill(stat, attr(parse(path)));
@@ -271,7 +271,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         });
     }
 
-    @Override
     public int fgetattr(String path, FileStat stat, FuseFileInfo fi) {
         return run("getattr", path, () -> {
             Object h = handles.get(fi.fh.get());
@@ -287,7 +286,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         });
     }
 
-    @Override
     public int statfs(String path, Statvfs st) {
         return run("statfs", path, () -> {
             long capacity = Math.max(0, space.capacityBytes());
@@ -305,7 +303,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         });
     }
 
-    @Override
     public int utimens(String path, Timespec[] timespec) {
         // Object times are the commit times; a time set here would not survive, so it is accepted and
         // ignored (touch and cp -p keep working) rather than failing the whole tool.
@@ -319,7 +316,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         });
     }
 
-    @Override
     public int chmod(String path, long mode) {
         return run("chmod", path, () -> {
             attr(parse(path));
@@ -327,7 +323,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         });
     }
 
-    @Override
     public int chown(String path, long uid, long gid) {
         return run("chown", path, () -> {
             attr(parse(path));
@@ -337,7 +332,6 @@ public final class WcacheFuseFs extends FuseStubFS {
 
     // ---------------------------------------------------------------- directories
 
-    @Override
     public int mkdir(String path, long mode) {
         return run("mkdir", path, () -> {
             NamespacePath p = parse(path);
@@ -368,7 +362,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         }
     }
 
-    @Override
     public int rmdir(String path) {
         return run("rmdir", path, () -> {
             NamespacePath p = parse(path);
@@ -395,7 +388,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         });
     }
 
-    @Override
     public int opendir(String path, FuseFileInfo fi) {
         return run("opendir", path, () -> {
             NamespacePath p = parse(path);
@@ -427,7 +419,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         return Optional.empty();
     }
 
-    @Override
     public int readdir(String path, Pointer buf, FuseFillDir filler, long offset, FuseFileInfo fi) {
         return run("readdir", path, () -> {
             Object h = handles.get(fi.fh.get());
@@ -446,7 +437,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         return out;
     }
 
-    @Override
     public int releasedir(String path, FuseFileInfo fi) {
         return run("releasedir", path, () -> {
             handles.remove(fi.fh.get());
@@ -619,7 +609,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         return fh;
     }
 
-    @Override
     public int create(String path, long mode, FuseFileInfo fi) {
         return run("create", path, () -> {
             NamespacePath p = parse(path);
@@ -655,7 +644,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         return h;
     }
 
-    @Override
     public int open(String path, FuseFileInfo fi) {
         return run("open", path, () -> {
             NamespacePath p = parse(path);
@@ -684,7 +672,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         });
     }
 
-    @Override
     public int read(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
         return run("read", path, () -> {
             Object h = handles.get(fi.fh.get());
@@ -698,7 +685,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         });
     }
 
-    @Override
     public int write(String path, Pointer buf, long size, long offset, FuseFileInfo fi) {
         return run("write", path, () -> {
             Object h = handles.get(fi.fh.get());
@@ -797,7 +783,6 @@ public final class WcacheFuseFs extends FuseStubFS {
      * byte commits nothing; a flush after data was written commits, and its result (a commit error
      * included) is what {@code close()} returns. An empty file is committed at release.
      */
-    @Override
     public int flush(String path, FuseFileInfo fi) {
         return run("flush", path, () -> {
             Object h = handles.get(fi.fh.get());
@@ -813,7 +798,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         });
     }
 
-    @Override
     public int fsync(String path, int isdatasync, FuseFileInfo fi) {
         // The session's bytes become durable when it commits; fsync therefore commits, and the file
         // is closed for writing from then on (it is write-once).
@@ -826,7 +810,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         });
     }
 
-    @Override
     public int release(String path, FuseFileInfo fi) {
         return run("release", path, () -> {
             Object h = handles.remove(fi.fh.get());
@@ -840,7 +823,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         });
     }
 
-    @Override
     public int truncate(String path, long size) {
         return run("truncate", path, () -> {
             NamespacePath p = parse(path);
@@ -863,7 +845,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         });
     }
 
-    @Override
     public int ftruncate(String path, long size, FuseFileInfo fi) {
         return run("truncate", path, () -> {
             Object h = handles.get(fi.fh.get());
@@ -879,7 +860,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         });
     }
 
-    @Override
     public int unlink(String path) {
         return run("unlink", path, () -> {
             NamespacePath p = parse(path);
@@ -903,7 +883,6 @@ public final class WcacheFuseFs extends FuseStubFS {
         });
     }
 
-    @Override
     public int rename(String from, String to) {
         return run("rename", from, () -> {
             NamespacePath src = parse(from);
@@ -963,14 +942,12 @@ public final class WcacheFuseFs extends FuseStubFS {
         return 0;
     }
 
-    @Override
     public int link(String oldpath, String newpath) {
         return run("link", oldpath, () -> {
             throw fail(ErrorCodes.EOPNOTSUPP(), "hard links are not supported: " + oldpath + " -> " + newpath);
         });
     }
 
-    @Override
     public int symlink(String oldpath, String newpath) {
         return run("symlink", newpath, () -> {
             throw fail(ErrorCodes.EOPNOTSUPP(), "symbolic links are not supported: " + newpath);
