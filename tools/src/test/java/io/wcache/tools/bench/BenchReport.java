@@ -116,6 +116,13 @@ public final class BenchReport {
                     p.objects()), p.parallelism(), Double.NaN, Double.NaN, Targets.rate(p.objectsPerSecond()),
                     "s3proxy direct PUT " + Targets.rate(p.ufsDirectPutsPerSecond()) + " at c=" + p.parallelism(),
                     p.objectsPerSecond() / p.ufsDirectPutsPerSecond(), "≈2,000/s per worker", 0);
+            if (p.drainPerSecond() > 0) {
+                row(sb, String.format(Locale.ROOT, "persistence after the PUTs ended: %,d uploads then pending, drained",
+                        p.pendingAfterPuts() - p.pendingAtEnd()), p.parallelism(), Double.NaN, Double.NaN,
+                        Targets.rate(p.drainPerSecond()),
+                        "s3proxy direct PUT " + Targets.rate(p.ufsDirectPutsPerSecond()) + " at c=" + p.parallelism(),
+                        p.drainPerSecond() / p.ufsDirectPutsPerSecond(), "", 0);
+            }
         }
         if (r.cpu() != null && !r.cpu().isEmpty()) {
             sb.append("\n| CPU during run | worker cores | s3proxy cores | rest (clients, JIT, GC) | total cores"

@@ -78,7 +78,16 @@ public record BenchResults(String startedAt, String command, Machine machine, Se
      */
     public record Persistence(int objects, double putSeconds, double totalSeconds, double objectsPerSecond,
                               double ufsDirectPutsPerSecond, int parallelism, long pendingAtEnd, long verifiedInUfs,
-                              long backlogBefore) {
+                              long backlogBefore, long pendingAfterPuts) {
+
+        /**
+         * Uploads per second once the PUTs had ended: the uploads still pending then, over the time
+         * they took to drain, when the persister had the machine to itself (0 if none were left).
+         */
+        public double drainPerSecond() {
+            double seconds = totalSeconds - putSeconds;
+            return pendingAfterPuts <= pendingAtEnd || seconds <= 0 ? 0 : (pendingAfterPuts - pendingAtEnd) / seconds;
+        }
     }
 
     /**

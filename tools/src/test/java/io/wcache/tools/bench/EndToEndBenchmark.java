@@ -412,6 +412,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         int written = parallel(16, persistObjects, t0 + dur(persistSeconds).toNanos(),
                 i -> put(rig.workerClient(), BenchRig.BUCKET, prefix + i, body));
         double putSeconds = (System.nanoTime() - t0) / 1e9;
+        long pendingAfterPuts = rig.persistQueue().pending();
         if (written < persistObjects) {
             out.notes.add(String.format(Locale.ROOT, "persistence: only %,d of %,d objects were written within %d s; "
                     + "the rate is over those", written, persistObjects, persistSeconds));
@@ -452,7 +453,10 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         logLatency(direct);
         out.latencies.add(Latency.of("persist.direct", direct));
         out.persistence = new BenchResults.Persistence(written, putSeconds, total, objectsPerSecond,
-                direct.opsPerSecond(), persistThreads, pending, inUfs, backlog);
+                direct.opsPerSecond(), persistThreads, pending, inUfs, backlog, pendingAfterPuts);
+        log("persistence: %d uploads pending when the PUTs ended, drained at %.0f/s with the machine to itself "
+                + "(%.2f of s3proxy direct)", pendingAfterPuts, out.persistence.drainPerSecond(),
+                out.persistence.drainPerSecond() / direct.opsPerSecond());
         log("persistence: %d objects, PUTs done in %.1f s, all PERSISTED after %.1f s (%.0f objects/s; pending %d, in UFS %d); "
                 + "s3proxy direct %.0f PUT/s at c=%d", written, putSeconds, total, objectsPerSecond, pending, inUfs,
                 direct.opsPerSecond(), persistThreads);

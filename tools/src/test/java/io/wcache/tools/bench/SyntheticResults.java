@@ -40,7 +40,7 @@ final class SyntheticResults {
                 new Bandwidth("large.direct", "PUT 10 MiB s3proxy", 120, 1 << 30, 9, 4, 0, ""),
                 new Bandwidth("fuse.write", "FUSE write", 180, 1 << 30, 6, 1, 0, ""),
                 new Bandwidth("fuse.read", "FUSE read", 400, 1 << 30, 2.7, 1, 0, ""));
-        BenchResults.Persistence p = new BenchResults.Persistence(5000, 2.5, 5.56, 900, 1000, 16, 0, 5000, 0);
+        BenchResults.Persistence p = new BenchResults.Persistence(5000, 2.5, 5.56, 900, 1000, 16, 0, 5000, 0, 3000);
         return new BenchResults("2026-11-22T04:00:00Z", "test", new BenchResults.Machine(2, 24L << 30, "Linux", "17",
                 "1.0", "1.0", "tmp"), new BenchResults.Settings(3, 1, 10240, 10 << 20, 4, 5000, 16, 16, 1L << 30), floors,
                 l, b, p, List.of(), List.of("a note"),
