@@ -333,13 +333,16 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
     }
 
     @Override
-    public UfsListing list(String prefix, String delimiter, String continuation, int maxKeys) {
+    public UfsListing list(String prefix, String delimiter, String startAfter, String continuation, int maxKeys) {
         String p = prefix == null ? "" : prefix;
         String delim = delimiter == null ? "" : delimiter;
         UfsKeys.requireValidPrefix(subjectPrefix, p);
         UfsListing.requireValidMaxKeys(maxKeys);
         int limit = Math.min(maxKeys, MAX_KEYS_PER_PAGE);
         ListCursor after = ListCursor.decode(subjectPrefix + p, continuation);
+        if (after == null && startAfter != null && !startAfter.isEmpty()) {
+            after = new ListCursor(startAfter, false);
+        }
         int slash = p.lastIndexOf('/');
         String baseKey = slash < 0 ? "" : p.substring(0, slash + 1);
         String subject = subjectPrefix + p;

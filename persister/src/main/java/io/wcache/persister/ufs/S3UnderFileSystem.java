@@ -452,16 +452,17 @@ public final class S3UnderFileSystem implements UnderFileSystem {
     // ---- list, delete ----
 
     @Override
-    public UfsListing list(String prefix, String delimiter, String continuation, int maxKeys) {
+    public UfsListing list(String prefix, String delimiter, String startAfter, String continuation, int maxKeys) {
         String p = prefix == null ? "" : prefix;
         UfsKeys.requireValidPrefix(subjectPrefix, p);
         UfsListing.requireValidMaxKeys(maxKeys);
         String delim = delimiter == null || delimiter.isEmpty() ? null : delimiter;
         String token = continuation == null || continuation.isEmpty() ? null : continuation;
+        String from = token != null || startAfter == null || startAfter.isEmpty() ? null : config.prefix() + startAfter;
         int rootLength = config.prefix().length();
         try {
             ListObjectsV2Response r = s3.listObjectsV2(b -> b.bucket(config.bucket()).prefix(config.prefix() + p)
-                    .delimiter(delim).continuationToken(token).maxKeys(Math.min(maxKeys, MAX_KEYS_PER_PAGE)));
+                    .delimiter(delim).continuationToken(token).startAfter(from).maxKeys(Math.min(maxKeys, MAX_KEYS_PER_PAGE)));
             List<UfsObject> objects = new ArrayList<>(r.contents().size());
             for (S3Object o : r.contents()) {
                 String key = o.key().substring(rootLength);

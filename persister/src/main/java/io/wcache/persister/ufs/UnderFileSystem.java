@@ -46,7 +46,17 @@ public interface UnderFileSystem extends AutoCloseable {
      * delimiter after the prefix are rolled up into common prefixes. Pages are continued with the
      * previous page's {@link UfsListing#nextContinuation()}.
      */
-    UfsListing list(String prefix, String delimiter, String continuation, int maxKeys);
+    default UfsListing list(String prefix, String delimiter, String continuation, int maxKeys) {
+        return list(prefix, delimiter, null, continuation, maxKeys);
+    }
+
+    /**
+     * As {@link #list(String, String, String, int)}, the first page starting after {@code startAfter}
+     * (a key, compared as UTF-8 bytes as S3 compares them; null or empty: from the first key), so a
+     * caller resuming a listing at a key does not page through the keys before it. A continuation
+     * token, when given, wins over {@code startAfter}.
+     */
+    UfsListing list(String prefix, String delimiter, String startAfter, String continuation, int maxKeys);
 
     /** Deletes {@code key}; deleting an absent key succeeds. */
     void delete(String key);

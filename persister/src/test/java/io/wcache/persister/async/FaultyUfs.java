@@ -105,8 +105,8 @@ final class FaultyUfs implements UnderFileSystem {
     }
 
     @Override
-    public UfsListing list(String prefix, String delimiter, String continuation, int maxKeys) {
-        return real.list(prefix, delimiter, continuation, maxKeys);
+    public UfsListing list(String prefix, String delimiter, String startAfter, String continuation, int maxKeys) {
+        return real.list(prefix, delimiter, startAfter, continuation, maxKeys);
     }
 
     @Override

@@ -209,6 +209,34 @@ abstract class UnderFileSystemContract {
     }
 
     @Test
+    void listStartsAfterAKeyThatNeedNotExistAndATokenWinsOverIt() {
+        for (String k : List.of("s/a", "s/b/1", "s/b/2", "s/c", "s/d/1", "s/e")) {
+            ufs().put(k, bytes(k), PutOptions.DEFAULT);
+        }
+        assertThat(keys(ufs().list("s/", null, "s/b/1", null, 100))).containsExactly("s/b/2", "s/c", "s/d/1", "s/e");
+        assertThat(keys(ufs().list("s/", null, "s/bz", null, 100))).as("a start key that is no object")
+                .containsExactly("s/c", "s/d/1", "s/e");
+        UfsListing rolled = ufs().list("s/", "/", "s/b/", null, 100);
+        assertThat(keys(rolled)).containsExactly("s/c", "s/e");
+        assertThat(rolled.commonPrefixes()).as("keys after the start roll up as usual").contains("s/d/")
+                .doesNotContain("s/a");
+        assertThat(keys(ufs().list("s/", null, "a", null, 100))).as("a start before the prefix")
+                .containsExactly("s/a", "s/b/1", "s/b/2", "s/c", "s/d/1", "s/e");
+        assertThat(ufs().list("s/", null, "s/z", null, 100).objects()).isEmpty();
+
+        // Pages of two, each call also naming the start: the token, once there is one, says where to go on.
+        List<String> paged = new ArrayList<>();
+        String token = null;
+        int pages = 0;
+        do {
+            UfsListing page = ufs().list("s/", null, "s/a", token, 2);
+            paged.addAll(keys(page));
+            token = page.nextContinuation();
+        } while (token != null && ++pages < 20);
+        assertThat(paged).containsExactly("s/b/1", "s/b/2", "s/c", "s/d/1", "s/e");
+    }
+
+    @Test
     void sourceShorterThanDeclaredIsRefusedAndOldObjectSurvives() throws Exception {
         ufs().put("s", bytes("original"), PutOptions.DEFAULT);
         UploadSource liar = new UploadSource() {
