@@ -2,8 +2,6 @@ package io.wcache.fuse;
 
 import com.kenai.jffi.MemoryIO;
 import io.wcache.core.cache.CacheService;
-import io.wcache.core.cache.ListQuery;
-import io.wcache.core.cache.ListResult;
 import io.wcache.core.cache.ObjectInfo;
 import io.wcache.core.cache.ObjectReader;
 import io.wcache.core.cache.WriteOptions;
@@ -209,24 +207,8 @@ public final class WcacheFuseFs {
         // A directory exists while some object lies under it: asked without a delimiter, so a prefix
         // whose objects are all deleted (their UFS deletes still pending) does not keep it alive.
         String prefix = dir.depth() == 1 ? "" : dir.relativeToMount() + "/";
-        NamespacePath marker = dir.depth() == 1 ? null : dir.folderMarker();
-        Optional<String> token = Optional.empty();
-        for (int page = 0; page < 16; page++) {
-            ListResult r = join(cache.list(new ListQuery(dir.mountPath(), prefix, "", "", 2, token)));
-            if (!r.commonPrefixes().isEmpty()) {
-                return true;
-            }
-            for (ObjectInfo o : r.objects()) {
-                if (countMarker || !o.path().equals(marker)) {
-                    return true;
-                }
-            }
-            token = r.continuation();
-            if (token.isEmpty()) {
-                return false;
-            }
-        }
-        return true;
+        Optional<NamespacePath> marker = countMarker || dir.depth() == 1 ? Optional.empty() : Optional.of(dir.folderMarker());
+        return join(cache.anyListed(dir.mountPath(), prefix, marker));
     }
 
     private void fill(FileStat stat, Attr a) {

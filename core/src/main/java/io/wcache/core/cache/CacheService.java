@@ -56,6 +56,36 @@ public interface CacheService {
     /** One page of a listing that merges the cache's metadata with the UFS listing. */
     CompletableFuture<ListResult> list(ListQuery query);
 
+    /** Pages of {@link #anyListed} before it takes the prefix as holding something. */
+    int ANY_LISTED_PAGES = 16;
+
+    /**
+     * Whether a listing of {@code prefix} in {@code mount}, without a delimiter, shows any object
+     * other than {@code ignored} (a directory's own folder marker, which makes the directory exist
+     * but is not an entry of it). A directory exists while this holds. The default pages
+     * {@link #list} two keys at a time; after {@value #ANY_LISTED_PAGES} pages of ignored keys it
+     * answers true. A cache that holds an object under the prefix in its own metadata may answer
+     * without listing the UFS.
+     */
+    default CompletableFuture<Boolean> anyListed(NamespacePath mount, String prefix, Optional<NamespacePath> ignored) {
+        return anyListedFrom(mount, prefix, ignored, Optional.empty(), 0);
+    }
+
+    private CompletableFuture<Boolean> anyListedFrom(NamespacePath mount, String prefix, Optional<NamespacePath> ignored,
+                                                     Optional<String> token, int page) {
+        if (page == ANY_LISTED_PAGES) {
+            return CompletableFuture.completedFuture(true);
+        }
+        return list(new ListQuery(mount, prefix, "", "", 2, token)).thenCompose(r -> {
+            if (!r.commonPrefixes().isEmpty()
+                    || r.objects().stream().anyMatch(o -> ignored.isEmpty() || !o.path().equals(ignored.get()))) {
+                return CompletableFuture.completedFuture(true);
+            }
+            return r.continuation().isEmpty() ? CompletableFuture.completedFuture(false)
+                    : anyListedFrom(mount, prefix, ignored, r.continuation(), page + 1);
+        });
+    }
+
     /**
      * Deletes {@code path}: readers stop seeing it at once; the UFS delete follows, ordered with
      * uploads. Completes with whether the path existed.

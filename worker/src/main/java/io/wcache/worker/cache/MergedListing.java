@@ -76,6 +76,20 @@ final class MergedListing {
         return cut(min(catalogBound, ufsBound));
     }
 
+    /**
+     * Whether the Catalog holds a committed object (not a bucket's archived version) whose key
+     * starts with {@code prefix} in {@code mount}, other than {@code ignored}: a listing of the
+     * prefix shows it whatever the UFS holds.
+     */
+    static boolean catalogHoldsAny(Catalog catalog, NamespacePath mount, String prefix, Optional<NamespacePath> ignored) {
+        if (!UfsKeys.canPrefixValidKeys(prefix) || ObjectVersions.isReservedKey(prefix)
+                || prefix.startsWith(ObjectVersions.RESERVED_SEGMENT + "/")) {
+            return false;
+        }
+        ListPage page = catalog.files().list(new ListRequest(mount + "/" + prefix, "", "", 2, Optional.empty()).objects());
+        return page.files().stream().anyMatch(f -> ignored.isEmpty() || !f.path().equals(ignored.get()));
+    }
+
     private void resumeAfter(String continuation) {
         String token;
         try {
@@ -104,26 +118,43 @@ final class MergedListing {
         }
     }
 
-    /** Merges UFS listing pages until the UFS is listed to its end or more than a page was taken from it. */
+    /**
+     * Merges UFS listing pages, from the page's start on, until the UFS is listed to its end, or
+     * past the Catalog's bound, or the entries merged up to the last UFS key fill the page. Keys the
+     * Catalog holds too are already merged, so they do not count as UFS entries taken: the UFS is
+     * read only as far as this page reaches, not once per page from the prefix's start.
+     */
     private void mergeUfsPages(UnderFileSystem u) {
         String continuation = null;
-        int taken = 0;
+        // A common prefix's token ends with U+FFFF: the UFS starts at the prefix itself and the
+        // prefix's keys, which come back rolled up into it, are skipped as already listed.
+        String startAfter = after.endsWith("\uffff") ? after.substring(0, after.length() - 1) : after;
+        int pageKeys = Math.min(MAX_KEYS, merged.size() + max + 1);
         do {
-            UfsListing l = u.list(q.prefix(), q.delimiter(), continuation, MAX_KEYS);
-            taken += mergeUfsObjects(l) + mergeUfsPrefixes(u, l);
+            UfsListing l = u.list(q.prefix(), q.delimiter(), continuation == null ? startAfter : null, continuation,
+                    pageKeys);
+            mergeUfsObjects(l);
+            mergeUfsPrefixes(u, l);
             continuation = l.nextContinuation();
-            if (continuation != null && taken > max) {
-                ufsBound = lastKey(l);
+            String last = lastKey(l);
+            if (continuation != null && last != null && (beyondCatalog(last)
+                    || merged.headMap(last, true).size() >= max)) {
+                ufsBound = last;
                 break;
             }
         } while (continuation != null);
     }
 
-    /** Merges the UFS objects the Catalog knows nothing of; the number merged. */
-    private int mergeUfsObjects(UfsListing l) {
-        int taken = 0;
+    /** Whether {@code key} lies past the Catalog's part of this page (so past the page itself). */
+    private boolean beyondCatalog(String key) {
+        return catalogBound != null && NamespacePath.compareCodePoints(key, catalogBound) > 0;
+    }
+
+    /** Merges the UFS objects the Catalog knows nothing of. */
+    private void mergeUfsObjects(UfsListing l) {
         for (UfsObject o : l.objects()) {
-            if (NamespacePath.compareCodePoints(o.key(), after) <= 0 || merged.containsKey(o.key())) {
+            if (NamespacePath.compareCodePoints(o.key(), after) <= 0 || merged.containsKey(o.key())
+                    || beyondCatalog(o.key())) {
                 continue;
             }
             Optional<NamespacePath> p = pathOf(o.key());
@@ -131,21 +162,16 @@ final class MergedListing {
                 continue;
             }
             merged.put(o.key(), svc.ufsInfo(p.get(), o));
-            taken++;
         }
-        return taken;
     }
 
-    private int mergeUfsPrefixes(UnderFileSystem u, UfsListing l) {
-        int taken = 0;
+    private void mergeUfsPrefixes(UnderFileSystem u, UfsListing l) {
         for (String cp : l.commonPrefixes()) {
-            if (NamespacePath.compareCodePoints(cp, after) > 0 && !merged.containsKey(cp)
+            if (NamespacePath.compareCodePoints(cp, after) > 0 && !merged.containsKey(cp) && !beyondCatalog(cp)
                     && !ObjectVersions.isReservedKey(cp) && ufsPrefixVisible(u, cp)) {
                 merged.put(cp, PREFIX);
-                taken++;
             }
         }
-        return taken;
     }
 
     /** The path of a UFS key, if the namespace can hold it and it is not a bucket's archived version. */

@@ -559,6 +559,19 @@ public final class WorkerCacheService implements CacheService {
         return CompletableFuture.supplyAsync(() -> new MergedListing(this, catalog, q).page(), io);
     }
 
+    /**
+     * A committed version under the prefix answers at once: the Catalog is authoritative for what
+     * it holds, so the merged listing shows it, and the UFS is not listed (a directory's attributes
+     * are asked for often, and listing a large UFS prefix costs its store far more than one key).
+     * Otherwise the merged listing decides, tombstones hiding what the UFS still shows.
+     */
+    @Override
+    public CompletableFuture<Boolean> anyListed(NamespacePath mount, String prefix, Optional<NamespacePath> ignored) {
+        return CompletableFuture.supplyAsync(() -> MergedListing.catalogHoldsAny(catalog, mount, prefix, ignored), io)
+                .thenCompose(held -> held ? CompletableFuture.completedFuture(true)
+                        : CacheService.super.anyListed(mount, prefix, ignored));
+    }
+
     // ---------------------------------------------------------------- multipart
 
     @Override

@@ -331,6 +331,11 @@ public final class ClusterCacheService implements CacheService {
     }
 
     @Override
+    public CompletableFuture<Boolean> anyListed(NamespacePath mount, String prefix, Optional<NamespacePath> ignored) {
+        return local.anyListed(mount, prefix, ignored);
+    }
+
+    @Override
     public CompletableFuture<Boolean> delete(NamespacePath path) {
         return local.delete(path);
     }
