@@ -157,8 +157,11 @@ final class MergedListing {
                     || beyondCatalog(o.key())) {
                 continue;
             }
+            // Up to the Catalog's bound its page listed every version it holds, so a key missing from
+            // it has none, or gained one since (a read-through load that just committed): the
+            // object exists either way. A tombstone hides a key the UFS still holds.
             Optional<NamespacePath> p = pathOf(o.key());
-            if (p.isEmpty() || catalog.files().tombstone(p.get()).isPresent() || catalog.files().lookup(p.get()).isPresent()) {
+            if (p.isEmpty() || catalog.files().tombstone(p.get()).isPresent()) {
                 continue;
             }
             merged.put(o.key(), svc.ufsInfo(p.get(), o));

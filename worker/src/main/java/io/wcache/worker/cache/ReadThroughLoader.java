@@ -11,12 +11,16 @@ import io.wcache.schema.catalog.Catalog;
 import io.wcache.schema.catalog.CommitRequest;
 import io.wcache.schema.catalog.CommitResult;
 import io.wcache.schema.catalog.PathStatus;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +38,8 @@ final class ReadThroughLoader {
     private final WorkerCacheService svc;
     private final Catalog catalog;
     private final WritePipeline pipeline;
+    /** Paths whose {@link #loadBehind} is queued or running. */
+    private final ConcurrentHashMap<NamespacePath, Boolean> loadingBehind = new ConcurrentHashMap<>();
 
     ReadThroughLoader(WorkerCacheService svc, Catalog catalog, WritePipeline pipeline) {
         this.svc = svc;
@@ -46,12 +52,48 @@ final class ReadThroughLoader {
      * now (this one or another's, the caller looks again); false when the load failed.
      */
     boolean load(NamespacePath path, UfsObject head, UnderFileSystem u) {
+        try (InputStream in = u.get(head.key(), 0, head.size())) {
+            return load(path, head, in);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("event=read_through_failed path={} error={}", path, e.toString());
+            return false;
+        }
+    }
+
+    /**
+     * Loads {@code body}, the whole of {@code head} already fetched by a read that answered from it,
+     * on {@code executor}, unless a load of the path is already under way. Best effort: a failed or
+     * refused load leaves the path uncached, and the next read fetches it again.
+     */
+    void loadBehind(NamespacePath path, UfsObject head, byte[] body, Executor executor) {
+        if (loadingBehind.putIfAbsent(path, Boolean.TRUE) != null) {
+            return;
+        }
+        try {
+            executor.execute(() -> {
+                try {
+                    load(path, head, new ByteArrayInputStream(body));
+                } finally {
+                    loadingBehind.remove(path);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            loadingBehind.remove(path); // shutting down
+        }
+    }
+
+    /** How many loads behind reads are queued or running. */
+    int loadsBehind() {
+        return loadingBehind.size();
+    }
+
+    private boolean load(NamespacePath path, UfsObject head, InputStream in) {
         // Evictable data: a WRITE_THROUGH writer reserves no pinned space.
         SegmentWriter writer = pipeline.openWriter(new BeginRequest(path, WritePolicy.WRITE_THROUGH, 1, svc.workerId(),
                 List.of(), head.contentType(), head.userMetadata(), head.standardHeaders()));
         long crc;
         try {
-            crc = copy(head, u, writer);
+            crc = copy(head, in, writer);
         } catch (IOException | RuntimeException e) {
             LOG.debug("event=read_through_failed path={} error={}", path, e.toString());
             abortQuietly(writer);
@@ -61,24 +103,22 @@ final class ReadThroughLoader {
     }
 
     /** Appends the UFS object's bytes as records and waits until they are in the log; their CRC32C. */
-    private static long copy(UfsObject head, UnderFileSystem u, SegmentWriter writer) throws IOException {
+    private static long copy(UfsObject head, InputStream in, SegmentWriter writer) throws IOException {
         List<CompletableFuture<?>> pending = new ArrayList<>();
         long offset = 0;
         CRC32C crc = new CRC32C();
-        try (InputStream in = u.get(head.key(), 0, head.size())) {
-            while (offset < head.size()) {
-                byte[] buf = in.readNBytes((int) Math.min(RecordStager.RECORD, head.size() - offset));
-                if (buf.length == 0) {
-                    throw new IOException("UFS object ended early at " + offset);
-                }
-                crc.update(buf);
-                pending.add(writer.append(ByteBuffer.wrap(buf)));
-                offset += buf.length;
+        while (offset < head.size()) {
+            byte[] buf = in.readNBytes((int) Math.min(RecordStager.RECORD, head.size() - offset));
+            if (buf.length == 0) {
+                throw new IOException("UFS object ended early at " + offset);
             }
-            pending.add(writer.flush(null));
-            for (CompletableFuture<?> f : pending) {
-                f.join();
-            }
+            crc.update(buf);
+            pending.add(writer.append(ByteBuffer.wrap(buf)));
+            offset += buf.length;
+        }
+        pending.add(writer.flush(null));
+        for (CompletableFuture<?> f : pending) {
+            f.join();
         }
         return crc.getValue();
     }

@@ -282,6 +282,95 @@ class ReadWriteSemanticsTest {
         assertThat(f.read("/m/rt/obj")).isEqualTo(body);
     }
 
+    /** Waits (bounded) until no load behind a read is queued or running. */
+    private void awaitLoadsBehind() throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (worker.cacheService().readThrough().loadsBehind() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(worker.cacheService().readThrough().loadsBehind()).as("loads behind reads still running").isZero();
+    }
+
+    @Test
+    void aSmallUfsOnlyObjectIsAnsweredFromOneFetchAndCachedBehindTheRead() throws Exception {
+        start();
+        byte[] body = bytes(100_000, 31);
+        putUfs("rt/small", body);
+        try (ObjectReader r = WorkerCacheService.await(f.cache.open(p("/m/rt/small")))) {
+            assertThat(r.info().size()).isEqualTo(body.length);
+            assertThat(CacheFixture.readAll(r)).isEqualTo(body);
+            ByteBuffer mid = WorkerCacheService.await(r.read(99_990, 100));
+            assertThat(mid.remaining()).as("a read past the end is cut at the end").isEqualTo(10);
+            assertThat(WorkerCacheService.await(r.read(body.length, 1)).remaining()).isZero();
+        }
+        awaitLoadsBehind();
+        ObjectInfo cached = f.cache.stat(p("/m/rt/small")).join().orElseThrow();
+        assertThat(cached.persistStatus()).isEqualTo(PersistStatus.PERSISTED);
+        assertThat(worker.catalog().files().lookup(p("/m/rt/small"))).isPresent();
+        assertThat(worker.logStore().stats().evictableBytes()).isEqualTo(body.length);
+        assertThat(worker.logStore().stats().pinnedBytes()).isZero();
+        assertThat(f.drain()).as("a loaded object is never uploaded back").isZero();
+        Files.delete(ufs("rt/small"));
+        assertThat(f.read("/m/rt/small")).as("served from the cache now").isEqualTo(body);
+    }
+
+    @Test
+    void aWriteRightAfterAColdReadWinsOverTheLoadBehindIt() throws Exception {
+        start();
+        byte[] old = bytes(20_000, 32);
+        byte[] fresh = bytes(30_000, 33);
+        for (int round = 0; round < 5; round++) {
+            String path = "/m/rt/race" + round;
+            putUfs("rt/race" + round, old);
+            try (ObjectReader r = WorkerCacheService.await(f.cache.open(p(path)))) {
+                f.write(path, fresh);
+                assertThat(CacheFixture.readAll(r)).as("an open reader keeps the version it opened").isEqualTo(old);
+            }
+            awaitLoadsBehind();
+            assertThat(f.read(path)).as("round %d: the write is the path's version", round).isEqualTo(fresh);
+            assertThat(f.cache.stat(p(path)).join().orElseThrow().persistStatus())
+                    .isEqualTo(PersistStatus.NOT_PERSISTED);
+        }
+    }
+
+    @Test
+    void aListingRightAfterAColdReadShowsTheObjectWhileItsLoadCommits() throws Exception {
+        start();
+        for (int i = 0; i < 40; i++) {
+            putUfs("rl/k" + i, bytes(2_000, 40 + i));
+        }
+        for (int i = 0; i < 40; i++) {
+            f.read("/m/rl/k" + i);
+            ListResult l = WorkerCacheService.await(f.cache.list(new ListQuery(p("/m"), "rl/", "", "", 1000,
+                    Optional.empty())));
+            assertThat(l.objects()).as("listing right after the read of rl/k%d", i).hasSize(40);
+        }
+        awaitLoadsBehind();
+    }
+
+    @Test
+    void concurrentColdReadsOfOneObjectAllGetItsBytes() throws Exception {
+        start();
+        byte[] body = bytes(50_000, 34);
+        putUfs("rt/many", body);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<byte[]>> reads = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                reads.add(pool.submit(() -> f.read("/m/rt/many")));
+            }
+            for (java.util.concurrent.Future<byte[]> r : reads) {
+                assertThat(r.get()).isEqualTo(body);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        awaitLoadsBehind();
+        assertThat(worker.catalog().files().lookup(p("/m/rt/many"))).isPresent();
+        Files.delete(ufs("rt/many"));
+        assertThat(f.read("/m/rt/many")).isEqualTo(body);
+    }
+
     @Test
     void sweepsAbortDanglingAndOrphanedSessionsAndReclaimTheirSpace() throws Exception {
         start("worker.mark.writing.files.duration=300ms", "write.cache.async.check.orphan.timeout=1500ms",
