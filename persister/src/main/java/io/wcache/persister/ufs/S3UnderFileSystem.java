@@ -183,12 +183,23 @@ public final class S3UnderFileSystem implements UnderFileSystem {
 
     /** The standard headers of a HEAD answer; Expires as the store sent it. */
     private static Map<String, String> standardHeaders(HeadObjectResponse r) {
+        return standardHeaders(r.cacheControl(), r.contentDisposition(), r.contentEncoding(), r.contentLanguage(),
+                r.expiresString());
+    }
+
+    private static Map<String, String> standardHeaders(GetObjectResponse r) {
+        return standardHeaders(r.cacheControl(), r.contentDisposition(), r.contentEncoding(), r.contentLanguage(),
+                r.expiresString());
+    }
+
+    private static Map<String, String> standardHeaders(String cacheControl, String disposition, String encoding,
+                                                       String language, String expires) {
         Map<String, String> h = new java.util.HashMap<>();
-        putIfPresent(h, StandardHeaders.CACHE_CONTROL, r.cacheControl());
-        putIfPresent(h, StandardHeaders.CONTENT_DISPOSITION, r.contentDisposition());
-        putIfPresent(h, StandardHeaders.CONTENT_ENCODING, withoutAwsChunked(r.contentEncoding()));
-        putIfPresent(h, StandardHeaders.CONTENT_LANGUAGE, r.contentLanguage());
-        putIfPresent(h, StandardHeaders.EXPIRES, r.expiresString());
+        putIfPresent(h, StandardHeaders.CACHE_CONTROL, cacheControl);
+        putIfPresent(h, StandardHeaders.CONTENT_DISPOSITION, disposition);
+        putIfPresent(h, StandardHeaders.CONTENT_ENCODING, withoutAwsChunked(encoding));
+        putIfPresent(h, StandardHeaders.CONTENT_LANGUAGE, language);
+        putIfPresent(h, StandardHeaders.EXPIRES, expires);
         // Values another writer stored that wcache could not pass on (control characters) are left out.
         h.values().removeIf(v -> !StandardHeaders.storable(v));
         return h;
@@ -447,6 +458,56 @@ public final class S3UnderFileSystem implements UnderFileSystem {
         } catch (RuntimeException e) {
             throw failure("head", key, e);
         }
+    }
+
+    /**
+     * One GET of the first {@code maxBytes} bytes: its response describes the object as a HEAD
+     * would, the whole size in its Content-Range. An empty object refuses any range (416): it is
+     * described and read the default way.
+     */
+    @Override
+    public Optional<UfsFetched> fetch(String key, int maxBytes) {
+        if (maxBytes < 1) {
+            return UnderFileSystem.super.fetch(key, maxBytes);
+        }
+        String fullKey = objectKey(key);
+        GetObjectRequest req = GetObjectRequest.builder().bucket(config.bucket()).key(fullKey)
+                .range("bytes=0-" + (maxBytes - 1)).build();
+        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(req)) {
+            GetObjectResponse r = in.response();
+            long size = wholeSize(r);
+            byte[] first = in.readNBytes((int) Math.min(size, maxBytes));
+            if (size > first.length) {
+                in.abort(); // a store that ignored the range: do not drain the rest
+            }
+            LOG.debug("event=s3_fetch key={} size={} read={}", key, size, first.length);
+            return Optional.of(new UfsFetched(new UfsObject(key, size, stripQuotes(r.eTag()), r.lastModified(),
+                    r.contentType(), r.metadata(), standardHeaders(r)), first));
+        } catch (AwsServiceException e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            if (e.statusCode() == 416) {
+                return UnderFileSystem.super.fetch(key, maxBytes);
+            }
+            throw failure("get", key, e);
+        } catch (IOException e) {
+            throw failure("get", key, new UncheckedIOException(e));
+        } catch (RuntimeException e) {
+            throw failure("get", key, e);
+        }
+    }
+
+    /** The whole object's size: the total of a 206's Content-Range, else (the range ignored) its length. */
+    private static long wholeSize(GetObjectResponse r) {
+        String range = r.contentRange();
+        if (range != null) {
+            int slash = range.lastIndexOf('/');
+            if (slash >= 0 && slash + 1 < range.length() && range.charAt(slash + 1) != '*') {
+                return Long.parseLong(range.substring(slash + 1).trim());
+            }
+        }
+        return r.contentLength();
     }
 
     // ---- list, delete ----

@@ -1,6 +1,7 @@
 package io.wcache.persister.ufs;
 
 import io.wcache.core.error.WcacheException;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.util.Locale;
@@ -40,6 +41,26 @@ public interface UnderFileSystem extends AutoCloseable {
 
     /** Describes {@code key}, or empty if it does not exist. */
     Optional<UfsObject> head(String key);
+
+    /**
+     * Describes {@code key} as {@link #head} does and reads its first {@code maxBytes} bytes (the
+     * whole object when it is no larger): one request where the UFS can answer both at once, so a
+     * small object is read in one round trip. Empty if it does not exist.
+     */
+    default Optional<UfsFetched> fetch(String key, int maxBytes) {
+        Optional<UfsObject> head = head(key);
+        if (head.isEmpty()) {
+            return Optional.empty();
+        }
+        int n = (int) Math.min(head.get().size(), maxBytes);
+        try (InputStream in = get(key, 0, n)) {
+            return Optional.of(new UfsFetched(head.get(), in.readNBytes(n)));
+        } catch (WcacheException.NotFound gone) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new WcacheException.Unavailable(key, "read of " + key + " from " + uri() + " failed: " + e, e);
+        }
+    }
 
     /**
      * Lists keys starting with {@code prefix}; with a non-empty {@code delimiter}, keys with the

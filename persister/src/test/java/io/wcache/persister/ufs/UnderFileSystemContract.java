@@ -209,6 +209,37 @@ abstract class UnderFileSystemContract {
     }
 
     @Test
+    void fetchDescribesAnObjectAsHeadDoesWithItsFirstBytes() {
+        byte[] small = "a small object's bytes".getBytes(StandardCharsets.UTF_8);
+        ufs().put("f/small", UploadSource.ofBytes(small), new PutOptions("text/plain", Map.of("k", "v")));
+        UfsFetched f = ufs().fetch("f/small", 1024).orElseThrow();
+        UfsObject head = ufs().head("f/small").orElseThrow();
+        assertThat(f.first()).isEqualTo(small);
+        assertThat(f.whole()).isTrue();
+        assertThat(f.head().size()).isEqualTo(head.size());
+        assertThat(f.head().etag()).isEqualTo(head.etag());
+        assertThat(f.head().contentType()).isEqualTo(head.contentType());
+        assertThat(f.head().userMetadata()).isEqualTo(head.userMetadata());
+        assertThat(f.head().standardHeaders()).isEqualTo(head.standardHeaders());
+
+        byte[] big = new byte[5000];
+        new java.util.Random(5).nextBytes(big);
+        ufs().put("f/big", UploadSource.ofBytes(big), PutOptions.DEFAULT);
+        UfsFetched part = ufs().fetch("f/big", 1000).orElseThrow();
+        assertThat(part.head().size()).as("the whole object's size").isEqualTo(5000);
+        assertThat(part.first()).isEqualTo(java.util.Arrays.copyOf(big, 1000));
+        assertThat(part.whole()).isFalse();
+
+        ufs().put("f/empty", UploadSource.ofBytes(new byte[0]), PutOptions.DEFAULT);
+        UfsFetched empty = ufs().fetch("f/empty", 1000).orElseThrow();
+        assertThat(empty.head().size()).isZero();
+        assertThat(empty.first()).isEmpty();
+        assertThat(empty.whole()).isTrue();
+
+        assertThat(ufs().fetch("f/none", 1000)).isEmpty();
+    }
+
+    @Test
     void listStartsAfterAKeyThatNeedNotExistAndATokenWinsOverIt() {
         for (String k : List.of("s/a", "s/b/1", "s/b/2", "s/c", "s/d/1", "s/e")) {
             ufs().put(k, bytes(k), PutOptions.DEFAULT);

@@ -7,6 +7,7 @@ import io.wcache.core.path.NamespacePath;
 import io.wcache.core.path.ObjectVersions;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.logstore.LogStore;
+import io.wcache.persister.ufs.UfsFetched;
 import io.wcache.persister.ufs.UfsObject;
 import io.wcache.persister.ufs.UnderFileSystem;
 import io.wcache.schema.catalog.Catalog;
@@ -17,8 +18,6 @@ import io.wcache.schema.catalog.PathStatus;
 import io.wcache.schema.catalog.PersistState;
 import io.wcache.worker.persist.ExtentReads;
 import io.wcache.worker.space.ExtentRelease;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -36,8 +35,9 @@ final class ObjectOpener {
     private static final Logger LOG = LoggerFactory.getLogger(ObjectOpener.class);
     private static final int OPEN_ATTEMPTS = 5;
     /**
-     * A UFS object up to this size is fetched whole when a read opens it and loaded into the cache
-     * behind the read; a larger one is loaded first and read from the cache.
+     * A UFS object up to this size is fetched whole, with its description, by the one GET that opens
+     * it, and loaded into the cache behind the read; a larger one is loaded first and read from the
+     * cache.
      */
     static final int FETCH_WHOLE_MAX = 1 << 20;
 
@@ -86,43 +86,33 @@ final class ObjectOpener {
                     || ObjectVersions.isReserved(path)) {
                 break;
             }
+            if (svc.policies().resolve(path).policy() != WritePolicy.NO_CACHE) {
+                // One GET describes the object and reads a small one whole: answered from those bytes,
+                // with the copy into the cache behind the read (no log append or Catalog commit to wait for).
+                Optional<UfsFetched> fetched = u.fetch(key, FETCH_WHOLE_MAX);
+                if (fetched.isEmpty()) {
+                    break;
+                }
+                UfsObject head = fetched.get().head();
+                ObjectInfo info = svc.ufsInfo(path, head);
+                if (fetched.get().whole()) {
+                    if (readsThrough(path, head.size())) {
+                        svc.readThrough().loadBehind(path, head, fetched.get().first(), io);
+                    }
+                    return new FetchedObjectReader(info, fetched.get().first());
+                }
+                if (!readsThrough(path, head.size()) || !svc.readThrough().load(path, head, u)) {
+                    return new UfsObjectReader(info, u, key, io);
+                }
+                continue; // loaded (or another version came): look again
+            }
             Optional<UfsObject> head = u.head(key);
             if (head.isEmpty()) {
                 break;
             }
-            ObjectInfo info = svc.ufsInfo(path, head.get());
-            if (!readsThrough(path, head.get().size())) {
-                return new UfsObjectReader(info, u, key, io);
-            }
-            if (head.get().size() <= FETCH_WHOLE_MAX) {
-                // One GET of the whole body answers the read; the copy into the cache follows it,
-                // so the reader does not wait for a log append and a Catalog commit.
-                Optional<byte[]> body = fetchWhole(u, head.get());
-                if (body.isPresent()) {
-                    svc.readThrough().loadBehind(path, head.get(), body.get(), io);
-                    return new FetchedObjectReader(info, body.get());
-                }
-                continue; // the object changed between its HEAD and its GET: look again
-            }
-            if (!svc.readThrough().load(path, head.get(), u)) {
-                return new UfsObjectReader(info, u, key, io);
-            }
+            return new UfsObjectReader(svc.ufsInfo(path, head.get()), u, key, io);
         }
         throw new WcacheException.NotFound(path.toString(), "no such object");
-    }
-
-    /**
-     * The whole body of {@code head}, or empty when the UFS object is no longer {@code head}'s size
-     * (replaced since its HEAD). A failed GET fails the read, as a read from the UFS would.
-     */
-    private static Optional<byte[]> fetchWhole(UnderFileSystem u, UfsObject head) {
-        int size = (int) head.size();
-        try (InputStream in = u.get(head.key())) {
-            byte[] body = in.readNBytes(size + 1);
-            return body.length == size ? Optional.of(body) : Optional.empty();
-        } catch (IOException e) {
-            throw new WcacheException.Unavailable(head.key(), "UFS read failed: " + e, e);
-        }
     }
 
     /**
