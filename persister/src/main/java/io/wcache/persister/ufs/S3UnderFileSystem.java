@@ -461,53 +461,58 @@ public final class S3UnderFileSystem implements UnderFileSystem {
     }
 
     /**
-     * One GET of the first {@code maxBytes} bytes: its response describes the object as a HEAD
-     * would, the whole size in its Content-Range. An empty object refuses any range (416): it is
-     * described and read the default way.
+     * One GET of the whole object: its response describes the object as a HEAD would, its first
+     * {@code maxBytes} bytes are read here, and the rest is left on the same response.
      */
     @Override
     public Optional<UfsFetched> fetch(String key, int maxBytes) {
-        if (maxBytes < 1) {
-            return UnderFileSystem.super.fetch(key, maxBytes);
+        if (maxBytes < 0) {
+            throw new WcacheException.InvalidArgument(subjectPrefix + key, "maxBytes must not be negative: " + maxBytes);
         }
-        String fullKey = objectKey(key);
-        GetObjectRequest req = GetObjectRequest.builder().bucket(config.bucket()).key(fullKey)
-                .range("bytes=0-" + (maxBytes - 1)).build();
-        try (ResponseInputStream<GetObjectResponse> in = s3.getObject(req)) {
+        // The whole object, not a range: its headers describe it, its first bytes are read here and
+        // the rest stays on the same response for the caller (closed unread, the request is aborted).
+        GetObjectRequest req = GetObjectRequest.builder().bucket(config.bucket()).key(objectKey(key)).build();
+        ResponseInputStream<GetObjectResponse> in = null;
+        try {
+            in = s3.getObject(req);
             GetObjectResponse r = in.response();
-            long size = wholeSize(r);
+            long size = r.contentLength();
             byte[] first = in.readNBytes((int) Math.min(size, maxBytes));
-            if (size > first.length) {
-                in.abort(); // a store that ignored the range: do not drain the rest
-            }
             LOG.debug("event=s3_fetch key={} size={} read={}", key, size, first.length);
-            return Optional.of(new UfsFetched(new UfsObject(key, size, stripQuotes(r.eTag()), r.lastModified(),
-                    r.contentType(), r.metadata(), standardHeaders(r)), first));
+            UfsObject head = new UfsObject(key, size, stripQuotes(r.eTag()), r.lastModified(), r.contentType(),
+                    r.metadata(), standardHeaders(r));
+            InputStream rest = new AbortOnEarlyClose(in);
+            if (first.length == size) {
+                // At the end: reading it lets the connection be reused (a store that sent more than it
+                // said is cut off instead).
+                rest.read();
+                rest.close();
+                rest = InputStream.nullInputStream();
+            }
+            return Optional.of(new UfsFetched(head, first, rest));
         } catch (AwsServiceException e) {
             if (e.statusCode() == 404) {
                 return Optional.empty();
             }
-            if (e.statusCode() == 416) {
-                return UnderFileSystem.super.fetch(key, maxBytes);
-            }
             throw failure("get", key, e);
         } catch (IOException e) {
+            abortQuietly(in);
             throw failure("get", key, new UncheckedIOException(e));
         } catch (RuntimeException e) {
+            abortQuietly(in);
             throw failure("get", key, e);
         }
     }
 
-    /** The whole object's size: the total of a 206's Content-Range, else (the range ignored) its length. */
-    private static long wholeSize(GetObjectResponse r) {
-        String range = r.contentRange();
-        if (range != null) {
-            int slash = range.lastIndexOf('/');
-            if (slash >= 0 && slash + 1 < range.length() && range.charAt(slash + 1) != '*') {
-                return Long.parseLong(range.substring(slash + 1).trim());
+    private static void abortQuietly(ResponseInputStream<?> in) {
+        if (in != null) {
+            try {
+                in.abort();
+                in.close();
+            } catch (IOException | RuntimeException ignored) {
+                // the read already failed
             }
         }
-        return r.contentLength();
     }
 
     // ---- list, delete ----

@@ -44,21 +44,39 @@ public interface UnderFileSystem extends AutoCloseable {
 
     /**
      * Describes {@code key} as {@link #head} does and reads its first {@code maxBytes} bytes (the
-     * whole object when it is no larger): one request where the UFS can answer both at once, so a
-     * small object is read in one round trip. Empty if it does not exist.
+     * whole object when it is no larger), with the rest of the body to go on reading: one request
+     * where the UFS can answer both at once, so a small object is read in one round trip and a
+     * larger one is read by the same request, one version throughout. The caller closes the result.
+     * Empty if the object does not exist.
      */
     default Optional<UfsFetched> fetch(String key, int maxBytes) {
         Optional<UfsObject> head = head(key);
         if (head.isEmpty()) {
             return Optional.empty();
         }
-        int n = (int) Math.min(head.get().size(), maxBytes);
-        try (InputStream in = get(key, 0, n)) {
-            return Optional.of(new UfsFetched(head.get(), in.readNBytes(n)));
+        InputStream in = null;
+        try {
+            in = get(key, 0, head.get().size());
+            byte[] first = in.readNBytes((int) Math.min(head.get().size(), maxBytes));
+            return Optional.of(new UfsFetched(head.get(), first, in));
         } catch (WcacheException.NotFound gone) {
             return Optional.empty();
         } catch (IOException e) {
+            closeQuietly(in);
             throw new WcacheException.Unavailable(key, "read of " + key + " from " + uri() + " failed: " + e, e);
+        } catch (RuntimeException e) {
+            closeQuietly(in);
+            throw e;
+        }
+    }
+
+    private static void closeQuietly(InputStream in) {
+        if (in != null) {
+            try {
+                in.close();
+            } catch (IOException | RuntimeException ignored) {
+                // the read already failed
+            }
         }
     }
 

@@ -209,32 +209,42 @@ abstract class UnderFileSystemContract {
     }
 
     @Test
-    void fetchDescribesAnObjectAsHeadDoesWithItsFirstBytes() {
+    void fetchDescribesAnObjectAsHeadDoesWithItsFirstBytesAndTheRestToRead() throws Exception {
         byte[] small = "a small object's bytes".getBytes(StandardCharsets.UTF_8);
         ufs().put("f/small", UploadSource.ofBytes(small), new PutOptions("text/plain", Map.of("k", "v")));
-        UfsFetched f = ufs().fetch("f/small", 1024).orElseThrow();
         UfsObject head = ufs().head("f/small").orElseThrow();
-        assertThat(f.first()).isEqualTo(small);
-        assertThat(f.whole()).isTrue();
-        assertThat(f.head().size()).isEqualTo(head.size());
-        assertThat(f.head().etag()).isEqualTo(head.etag());
-        assertThat(f.head().contentType()).isEqualTo(head.contentType());
-        assertThat(f.head().userMetadata()).isEqualTo(head.userMetadata());
-        assertThat(f.head().standardHeaders()).isEqualTo(head.standardHeaders());
+        try (UfsFetched f = ufs().fetch("f/small", 1024).orElseThrow()) {
+            assertThat(f.first()).isEqualTo(small);
+            assertThat(f.whole()).isTrue();
+            assertThat(f.rest().read()).as("nothing after a whole object").isEqualTo(-1);
+            assertThat(f.head().size()).isEqualTo(head.size());
+            assertThat(f.head().etag()).isEqualTo(head.etag());
+            assertThat(f.head().contentType()).isEqualTo(head.contentType());
+            assertThat(f.head().userMetadata()).isEqualTo(head.userMetadata());
+            assertThat(f.head().standardHeaders()).isEqualTo(head.standardHeaders());
+        }
 
         byte[] big = new byte[5000];
         new java.util.Random(5).nextBytes(big);
         ufs().put("f/big", UploadSource.ofBytes(big), PutOptions.DEFAULT);
-        UfsFetched part = ufs().fetch("f/big", 1000).orElseThrow();
-        assertThat(part.head().size()).as("the whole object's size").isEqualTo(5000);
-        assertThat(part.first()).isEqualTo(java.util.Arrays.copyOf(big, 1000));
-        assertThat(part.whole()).isFalse();
+        try (UfsFetched part = ufs().fetch("f/big", 1000).orElseThrow()) {
+            assertThat(part.head().size()).as("the whole object's size").isEqualTo(5000);
+            assertThat(part.first()).isEqualTo(java.util.Arrays.copyOf(big, 1000));
+            assertThat(part.whole()).isFalse();
+            assertThat(part.rest().readAllBytes()).as("the rest, from the same read")
+                    .isEqualTo(java.util.Arrays.copyOfRange(big, 1000, 5000));
+        }
+        try (UfsFetched unread = ufs().fetch("f/big", 10).orElseThrow()) {
+            assertThat(unread.first()).hasSize(10);
+        }
+        assertThat(ufs().head("f/big")).as("closing with the rest unread leaves the UFS usable").isPresent();
 
         ufs().put("f/empty", UploadSource.ofBytes(new byte[0]), PutOptions.DEFAULT);
-        UfsFetched empty = ufs().fetch("f/empty", 1000).orElseThrow();
-        assertThat(empty.head().size()).isZero();
-        assertThat(empty.first()).isEmpty();
-        assertThat(empty.whole()).isTrue();
+        try (UfsFetched empty = ufs().fetch("f/empty", 1000).orElseThrow()) {
+            assertThat(empty.head().size()).isZero();
+            assertThat(empty.first()).isEmpty();
+            assertThat(empty.whole()).isTrue();
+        }
 
         assertThat(ufs().fetch("f/none", 1000)).isEmpty();
     }

@@ -18,6 +18,8 @@ import io.wcache.schema.catalog.PathStatus;
 import io.wcache.schema.catalog.PersistState;
 import io.wcache.worker.persist.ExtentReads;
 import io.wcache.worker.space.ExtentRelease;
+import java.io.ByteArrayInputStream;
+import java.io.SequenceInputStream;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -87,22 +89,26 @@ final class ObjectOpener {
                 break;
             }
             if (svc.policies().resolve(path).policy() != WritePolicy.NO_CACHE) {
-                // One GET describes the object and reads a small one whole: answered from those bytes,
-                // with the copy into the cache behind the read (no log append or Catalog commit to wait for).
+                // One GET describes the object and reads it: a small one is answered from its bytes, with
+                // the copy into the cache behind the read (no log append or Catalog commit to wait for);
+                // a larger one is loaded from the same response, or read by ranges when it is not cached.
                 Optional<UfsFetched> fetched = u.fetch(key, FETCH_WHOLE_MAX);
                 if (fetched.isEmpty()) {
                     break;
                 }
-                UfsObject head = fetched.get().head();
-                ObjectInfo info = svc.ufsInfo(path, head);
-                if (fetched.get().whole()) {
-                    if (readsThrough(path, head.size())) {
-                        svc.readThrough().loadBehind(path, head, fetched.get().first(), io);
+                try (UfsFetched f = fetched.get()) {
+                    UfsObject head = f.head();
+                    ObjectInfo info = svc.ufsInfo(path, head);
+                    if (f.whole()) {
+                        if (readsThrough(path, head.size())) {
+                            svc.readThrough().loadBehind(path, head, f.first(), io);
+                        }
+                        return new FetchedObjectReader(info, f.first());
                     }
-                    return new FetchedObjectReader(info, fetched.get().first());
-                }
-                if (!readsThrough(path, head.size()) || !svc.readThrough().load(path, head, u)) {
-                    return new UfsObjectReader(info, u, key, io);
+                    if (!readsThrough(path, head.size())
+                            || !svc.readThrough().load(path, head, new SequenceInputStream(new ByteArrayInputStream(f.first()), f.rest()))) {
+                        return new UfsObjectReader(info, u, key, io);
+                    }
                 }
                 continue; // loaded (or another version came): look again
             }

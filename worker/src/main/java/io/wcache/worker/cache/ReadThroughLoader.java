@@ -87,7 +87,11 @@ final class ReadThroughLoader {
         return loadingBehind.size();
     }
 
-    private boolean load(NamespacePath path, UfsObject head, InputStream in) {
+    /**
+     * Loads {@code head} from {@code in}, its body from the first byte (not closed here). True when
+     * the path has a version now; false when the load failed.
+     */
+    boolean load(NamespacePath path, UfsObject head, InputStream in) {
         // Evictable data: a WRITE_THROUGH writer reserves no pinned space.
         SegmentWriter writer = pipeline.openWriter(new BeginRequest(path, WritePolicy.WRITE_THROUGH, 1, svc.workerId(),
                 List.of(), head.contentType(), head.userMetadata(), head.standardHeaders()));

@@ -28,7 +28,7 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 /**
  * A GET of an object only the object store holds: a small one costs the store one request (no
  * HEAD before the GET), answers with the store's bytes, metadata and ETag, and is served from the
- * cache afterwards; a large one is read whole as well. Bucket {@code s} is a mount on s3proxy,
+ * cache afterwards; a large one is loaded into the cache from that same one GET. Bucket {@code s} is a mount on s3proxy,
  * whose store counts the reads it answers.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -138,7 +138,11 @@ class ColdReadEndToEndTest {
     void aLargeColdObjectIsReadWholeAndRanged() throws Exception {
         byte[] big = body(3 * 1024 * 1024 + 17, 2);
         ufs.putObject(b -> b.bucket(UFS_BUCKET).key("pre/c/big"), RequestBody.fromBytes(big));
+        gets.set(0);
+        heads.set(0);
         assertThat(s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c/big")).asByteArray()).isEqualTo(big);
+        assertThat(gets.get()).as("GETs the store answered: one, read into the cache as it arrives").isEqualTo(1);
+        assertThat(heads.get()).as("HEADs the store answered").isZero();
         awaitCached("c/big");
         var tail = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c/big").range("bytes=-17"));
         assertThat(tail.asByteArray()).isEqualTo(java.util.Arrays.copyOfRange(big, big.length - 17, big.length));
