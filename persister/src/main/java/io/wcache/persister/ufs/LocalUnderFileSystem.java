@@ -69,6 +69,8 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
 
     private final URI uri;
     private final Path root;
+    /** Large directories' entries in key order, kept between the pages of a listing. */
+    private final SortedDirs sortedDirs = new SortedDirs();
     private final Path tempDir;
     private final String subjectPrefix;
     private final boolean xattrs;
@@ -654,10 +656,7 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
      * a common prefix are never read.
      */
     private final class SortedWalk {
-        private record Child(String name, Path path, BasicFileAttributes attrs, String sortKey) {
-        }
-
-        private record Frame(String dirKey, List<Child> children, int[] next) {
+        private record Frame(String dirKey, SortedDirs.SortedDir dir, int[] next) {
         }
 
         private final Deque<Frame> stack = new ArrayDeque<>();
@@ -668,7 +667,7 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
         SortedWalk(Path baseDir, String baseKey, String prefix, ListCursor after) throws IOException {
             this.prefix = prefix;
             this.after = after;
-            stack.push(new Frame(baseKey, readSorted(baseDir, baseKey.isEmpty()), new int[1]));
+            push(baseKey, baseDir);
         }
 
         void skipUnder(String commonPrefix) {
@@ -678,23 +677,56 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
         WalkEntry next() throws IOException {
             while (!stack.isEmpty()) {
                 Frame frame = stack.peek();
-                if (frame.next()[0] == frame.children().size()) {
+                if (frame.next()[0] == frame.dir().size()) {
                     stack.pop();
                     continue;
                 }
-                Child child = frame.children().get(frame.next()[0]++);
+                SortedDirs.Entry child = frame.dir().get(frame.next()[0]++);
                 String key = frame.dirKey() + child.name();
-                if (child.attrs().isDirectory()) {
+                if (!child.name().isEmpty() && outside(key)) {
+                    continue; // neither the file nor anything under the directory of this name is listed
+                }
+                BasicFileAttributes attrs = describe(child);
+                if (attrs == null) {
+                    continue;
+                }
+                if (attrs.isDirectory()) {
                     String dirKey = key + "/";
-                    if (pruned(dirKey)) {
-                        continue;
+                    if (!pruned(dirKey)) {
+                        push(dirKey, child.path());
                     }
-                    stack.push(new Frame(dirKey, readSorted(child.path(), false), new int[1]));
                 } else {
-                    return new WalkEntry(key, child.path(), child.attrs());
+                    return new WalkEntry(key, child.path(), attrs);
                 }
             }
             return null;
+        }
+
+        /** Enters a directory at its first entry that can lie after the cursor. */
+        private void push(String dirKey, Path dir) throws IOException {
+            SortedDirs.SortedDir sorted = sortedDirs.read(dir, dirKey.isEmpty());
+            int start = 0;
+            if (after != null && after.marker().startsWith(dirKey) && after.marker().length() > dirKey.length()) {
+                String rest = after.marker().substring(dirKey.length());
+                int slash = rest.indexOf('/');
+                start = sorted.lowerBound(slash < 0 ? rest : rest.substring(0, slash));
+            }
+            stack.push(new Frame(dirKey, sorted, new int[] {start}));
+        }
+
+        /**
+         * Whether no key this name can stand for (the file {@code key}, or keys under {@code key/})
+         * is listed: outside the prefix, or not after the cursor. Decided from the name alone.
+         */
+        private boolean outside(String key) {
+            if (!key.startsWith(prefix) && !prefix.startsWith(key)) {
+                return true;
+            }
+            if (after == null) {
+                return false;
+            }
+            String dirKey = key + "/";
+            return UfsKeys.compareUtf8(dirKey, after.marker()) < 0 && !after.marker().startsWith(dirKey);
         }
 
         private boolean pruned(String dirKey) {
@@ -713,49 +745,30 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
             return false;
         }
 
-        private List<Child> readSorted(Path dir, boolean isRoot) throws IOException {
-            List<Child> children = new ArrayList<>();
-            try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-                for (Path p : entries) {
-                    String name = p.getFileName().toString();
-                    if (isRoot && (name.equals(TEMP_DIR) || name.equals(FOLDER_MARKER_FILE))) {
-                        continue;
-                    }
-                    BasicFileAttributes attrs = attributesOrNull(p, LinkOption.NOFOLLOW_LINKS);
-                    if (attrs == null) {
-                        continue; // deleted while listing
-                    }
-                    if (attrs.isSymbolicLink()) {
-                        // Symlinked files inside the root are objects; symlinked directories are not
-                        // followed (no cycles), and anything pointing outside the root is not shown.
-                        Path real;
-                        try {
-                            real = p.toRealPath();
-                        } catch (IOException e) {
-                            continue;
-                        }
-                        BasicFileAttributes target = attributesOrNull(real);
-                        if (!real.startsWith(root) || target == null || !target.isRegularFile()) {
-                            continue;
-                        }
-                        attrs = target;
-                    } else if (!attrs.isDirectory() && !attrs.isRegularFile()) {
-                        continue;
-                    }
-                    if (name.equals(FOLDER_MARKER_FILE)) {
-                        if (attrs.isRegularFile()) {
-                            // The directory's folder marker: the key is the directory's own key, first in its order.
-                            children.add(new Child("", p, attrs, ""));
-                        }
-                        continue;
-                    }
-                    children.add(new Child(name, p, attrs, attrs.isDirectory() ? name + "/" : name));
-                }
-            } catch (NoSuchFileException | NotDirectoryException e) {
-                return List.of();
+        /**
+         * The entry's attributes, read now, or null when it is gone or is neither a regular file nor a
+         * directory (a symbolic link counts as its target's file when that lies inside the root;
+         * linked directories are not followed, so there are no cycles; a folder marker is a file).
+         */
+        private BasicFileAttributes describe(SortedDirs.Entry child) throws IOException {
+            BasicFileAttributes attrs = attributesOrNull(child.path(), LinkOption.NOFOLLOW_LINKS);
+            if (attrs != null && attrs.isSymbolicLink()) {
+                attrs = linkedFileOrNull(child.path());
+            } else if (attrs != null && !attrs.isDirectory() && !attrs.isRegularFile()) {
+                attrs = null;
             }
-            children.sort((a, b) -> UfsKeys.compareUtf8(a.sortKey(), b.sortKey()));
-            return children;
+            return attrs != null && child.name().isEmpty() && !attrs.isRegularFile() ? null : attrs;
+        }
+
+        private BasicFileAttributes linkedFileOrNull(Path p) throws IOException {
+            Path real;
+            try {
+                real = p.toRealPath();
+            } catch (IOException e) {
+                return null;
+            }
+            BasicFileAttributes target = attributesOrNull(real);
+            return real.startsWith(root) && target != null && target.isRegularFile() ? target : null;
         }
     }
 }

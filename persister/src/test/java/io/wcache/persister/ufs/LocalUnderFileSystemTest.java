@@ -220,6 +220,73 @@ class LocalUnderFileSystemTest extends UnderFileSystemContract {
     }
 
     @Test
+    void aDirectoryIsPlacedAsNameSlashAmongSiblingsItsNameIsAPrefixOf() {
+        // Read by name, directory "a" sorts before "a-1"; as keys, "a/x" sorts after "a-1" and "a.txt"
+        // ('-' and '.' are below '/'), and "a b/y" after "a b.c" but before "a0".
+        List<String> keys = List.of("o/a/x", "o/a-1", "o/a.txt", "o/a0", "o/a b/y", "o/a b.c", "o/a b/c/d", "o/b",
+                "o/b-/z", "o/b-.1", "o/c!");
+        for (String k : keys) {
+            ufs.put(k, bytes(k), PutOptions.DEFAULT);
+        }
+        List<String> sorted = keys.stream().sorted(UfsKeys::compareUtf8).toList();
+        assertThat(keys(ufs.list("o/", null, null, 100))).containsExactlyElementsOf(sorted);
+        List<String> paged = new java.util.ArrayList<>();
+        String token = null;
+        do {
+            UfsListing page = ufs.list("o/", null, token, 2);
+            paged.addAll(keys(page));
+            token = page.nextContinuation();
+        } while (token != null);
+        assertThat(paged).as("pages of two").containsExactlyElementsOf(sorted);
+        for (int i = 0; i < sorted.size(); i++) {
+            assertThat(keys(ufs.list("o/", null, sorted.get(i), null, 100))).as("after %s", sorted.get(i))
+                    .containsExactlyElementsOf(sorted.subList(i + 1, sorted.size()));
+        }
+        assertThat(ufs.list("o/", "/", null, 100).commonPrefixes()).containsExactly("o/a b/", "o/a/", "o/b-/");
+    }
+
+    @Test
+    void aLargeDirectoryListsTheSameAcrossPagesAndShowsChangesMadeBetweenThem() throws Exception {
+        // Large enough that its sorted entries are kept between pages; its time set back so they are.
+        Path dir = Files.createDirectories(rootDir.resolve("big"));
+        List<String> keys = new java.util.ArrayList<>();
+        for (int i = 0; i < SortedDirs.CACHED_MIN_ENTRIES + 200; i++) {
+            String name = String.format("f%05d", i);
+            Files.writeString(dir.resolve(name), name);
+            keys.add("big/" + name);
+        }
+        ufs.put("big/g-x", bytes("x"), PutOptions.DEFAULT);
+        ufs.put("big/g/in", bytes("in"), PutOptions.DEFAULT); // a directory: "g/" sorts after "g-x"
+        keys.add("big/g-x");
+        keys.add("big/g/in");
+        Files.setLastModifiedTime(dir, FileTime.from(Instant.now().minusSeconds(3600)));
+        List<String> sorted = keys.stream().sorted(UfsKeys::compareUtf8).toList();
+        assertThat(pagedKeys("big/", 100)).containsExactlyElementsOf(sorted);
+        assertThat(pagedKeys("big/", 100)).as("again, from kept entries").containsExactlyElementsOf(sorted);
+
+        Files.writeString(dir.resolve("a-new"), "n"); // the directory's time moves on
+        Files.delete(dir.resolve("f00007"));
+        List<String> changed = new java.util.ArrayList<>(sorted);
+        changed.add(0, "big/a-new");
+        changed.remove("big/f00007");
+        assertThat(pagedKeys("big/", 100)).as("after an entry is added and one removed").containsExactlyElementsOf(changed);
+        Files.writeString(dir.resolve("f00001"), "rewritten, longer");
+        assertThat(ufs.list("big/", null, "big/f00000", null, 1).objects().get(0).size())
+                .as("attributes are read fresh").isEqualTo("rewritten, longer".length());
+    }
+
+    private List<String> pagedKeys(String prefix, int pageSize) {
+        List<String> all = new java.util.ArrayList<>();
+        String token = null;
+        do {
+            UfsListing page = ufs.list(prefix, null, token, pageSize);
+            all.addAll(keys(page));
+            token = page.nextContinuation();
+        } while (token != null);
+        return all;
+    }
+
+    @Test
     void filesWrittenWithoutWcacheAreListedWithAnEtagThatChangesWithTheFile() throws Exception {
         Files.createDirectories(rootDir.resolve("ext"));
         Path file = rootDir.resolve("ext/f");
