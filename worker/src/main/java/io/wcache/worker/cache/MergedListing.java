@@ -14,13 +14,17 @@ import io.wcache.schema.catalog.Catalog;
 import io.wcache.schema.catalog.FileVersion;
 import io.wcache.schema.catalog.ListPage;
 import io.wcache.schema.catalog.ListRequest;
+import io.wcache.schema.catalog.Tombstone;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * One page of a mount's listing, merging the Catalog with the UFS. The Catalog is authoritative
@@ -49,6 +53,8 @@ final class MergedListing {
     /** Past this key a source may hold keys not merged yet (null: it was listed to its end). */
     private String catalogBound;
     private String ufsBound;
+    /** The tombstones read for the next UFS objects merged start after this key. */
+    private String tombstonesFrom;
 
     MergedListing(WorkerCacheService svc, Catalog catalog, ListQuery q) {
         this.svc = svc;
@@ -129,6 +135,7 @@ final class MergedListing {
         // A common prefix's token ends with U+FFFF: the UFS starts at the prefix itself and the
         // prefix's keys, which come back rolled up into it, are skipped as already listed.
         String startAfter = after.endsWith("\uffff") ? after.substring(0, after.length() - 1) : after;
+        tombstonesFrom = after;
         int pageKeys = Math.min(MAX_KEYS, merged.size() + max + 1);
         do {
             UfsListing l = u.list(q.prefix(), q.delimiter(), continuation == null ? startAfter : null, continuation,
@@ -152,6 +159,8 @@ final class MergedListing {
 
     /** Merges the UFS objects the Catalog knows nothing of. */
     private void mergeUfsObjects(UfsListing l) {
+        List<UfsObject> candidates = new ArrayList<>();
+        List<NamespacePath> paths = new ArrayList<>();
         for (UfsObject o : l.objects()) {
             if (NamespacePath.compareCodePoints(o.key(), after) <= 0 || merged.containsKey(o.key())
                     || beyondCatalog(o.key())) {
@@ -161,11 +170,49 @@ final class MergedListing {
             // it has none, or gained one since (a read-through load that just committed): the
             // object exists either way. A tombstone hides a key the UFS still holds.
             Optional<NamespacePath> p = pathOf(o.key());
-            if (p.isEmpty() || catalog.files().tombstone(p.get()).isPresent()) {
-                continue;
+            if (p.isPresent()) {
+                candidates.add(o);
+                paths.add(p.get());
             }
-            merged.put(o.key(), svc.ufsInfo(p.get(), o));
         }
+        Predicate<NamespacePath> tombstoned = tombstonedAmong(paths, tombstonesFrom);
+        if (!l.objects().isEmpty()) {
+            tombstonesFrom = l.objects().get(l.objects().size() - 1).key();
+        }
+        for (int i = 0; i < candidates.size(); i++) {
+            if (!tombstoned.test(paths.get(i))) {
+                merged.put(candidates.get(i).key(), svc.ufsInfo(paths.get(i), candidates.get(i)));
+            }
+        }
+    }
+
+    /**
+     * Which of {@code paths} (in key order, all after the key {@code from}) a tombstone hides: one
+     * read of the tombstones after {@code from} through the last of them, not one look-up per key. Past as many tombstones as
+     * there are paths (the UFS deletes of a large delete still pending), the rest are looked up one
+     * by one.
+     */
+    private Predicate<NamespacePath> tombstonedAmong(List<NamespacePath> paths, String from) {
+        if (paths.isEmpty()) {
+            return p -> false;
+        }
+        if (paths.size() == 1) {
+            return p -> catalog.files().tombstone(p).isPresent();
+        }
+        int limit = paths.size() + 1;
+        List<Tombstone> read = catalog.files().tombstones(base + q.prefix(), from.isEmpty() ? "" : base + from, limit);
+        Set<String> hidden = new HashSet<>();
+        for (Tombstone t : read) {
+            hidden.add(t.path().toString());
+        }
+        String coveredTo = read.size() < limit ? null : read.get(read.size() - 1).path().toString();
+        return p -> {
+            String s = p.toString();
+            if (coveredTo == null || NamespacePath.compareCodePoints(s, coveredTo) <= 0) {
+                return hidden.contains(s);
+            }
+            return catalog.files().tombstone(p).isPresent();
+        };
     }
 
     private void mergeUfsPrefixes(UnderFileSystem u, UfsListing l) {

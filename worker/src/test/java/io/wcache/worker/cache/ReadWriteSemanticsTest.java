@@ -264,6 +264,48 @@ class ReadWriteSemanticsTest {
     }
 
     @Test
+    void pendingDeletesHideUfsObjectsInEveryPageHoweverDenseTheyAre() throws Exception {
+        start();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String key = String.format("t/k%02d", i);
+            putUfs(key, bytes(10, 100 + i));
+            for (String w : List.of("-a", "-b", "-c")) {
+                f.write("/m/" + key + w, bytes(10, 200 + i)); // written back, never uploaded, then deleted
+            }
+        }
+        for (int i = 0; i < 40; i++) {
+            String key = String.format("t/k%02d", i);
+            for (String w : List.of("-a", "-b", "-c")) {
+                WorkerCacheService.await(f.cache.delete(p("/m/" + key + w)));
+            }
+            if (i % 3 != 1) {
+                WorkerCacheService.await(f.cache.delete(p("/m/" + key))); // its UFS delete stays pending
+            } else {
+                expected.add(key);
+            }
+        }
+        assertThat(Files.exists(ufs("t/k00"))).as("the UFS deletes are still pending").isTrue();
+
+        assertThat(list("t/", "", 1000).objects()).extracting(o -> o.path().relativeToMount())
+                .containsExactlyElementsOf(expected);
+        assertThat(list("t/", "/", 1000).objects()).extracting(o -> o.path().relativeToMount())
+                .containsExactlyElementsOf(expected);
+        for (int pageSize : List.of(1, 2, 3, 7)) {
+            List<String> paged = new ArrayList<>();
+            Optional<String> token = Optional.empty();
+            int pages = 0;
+            do {
+                ListResult page = WorkerCacheService.await(f.cache.list(new ListQuery(p("/m"), "t/", "", "", pageSize, token)));
+                page.objects().forEach(o -> paged.add(o.path().relativeToMount()));
+                token = page.continuation();
+                pages++;
+            } while (token.isPresent() && pages < 200);
+            assertThat(paged).as("pages of %d", pageSize).containsExactlyElementsOf(expected);
+        }
+    }
+
+    @Test
     void readsOfUfsOnlyObjectsAreCachedAsEvictableData() throws Exception {
         start();
         byte[] body = bytes(1_500_000, 30);
