@@ -18,6 +18,7 @@ import io.wcache.schema.catalog.Tombstone;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -216,12 +217,47 @@ final class MergedListing {
     }
 
     private void mergeUfsPrefixes(UnderFileSystem u, UfsListing l) {
+        List<String> candidates = new ArrayList<>();
         for (String cp : l.commonPrefixes()) {
             if (NamespacePath.compareCodePoints(cp, after) > 0 && !merged.containsKey(cp) && !beyondCatalog(cp)
-                    && !ObjectVersions.isReservedKey(cp) && ufsPrefixVisible(u, cp)) {
+                    && !ObjectVersions.isReservedKey(cp)) {
+                candidates.add(cp);
+            }
+        }
+        Predicate<String> free = freeOfTombstones(candidates);
+        for (String cp : candidates) {
+            if (free.test(cp) || ufsPrefixVisible(u, cp)) {
                 merged.put(cp, PREFIX);
             }
         }
+    }
+
+    /**
+     * Which of {@code prefixes} (in key order) surely hold no tombstone: one read of the tombstones
+     * from the first of them on, not one per prefix. A prefix past what that read covers (as many
+     * tombstones as there are prefixes), or one holding a tombstone, is left to
+     * {@link #ufsPrefixVisible}.
+     */
+    private Predicate<String> freeOfTombstones(List<String> prefixes) {
+        if (prefixes.size() < 2) {
+            return cp -> false;
+        }
+        String first = prefixes.get(0);
+        int limit = prefixes.size() + 1;
+        List<String> read = new ArrayList<>();
+        // Below every key under the first prefix (it ends with the delimiter, so it is not empty).
+        for (Tombstone t : catalog.files().tombstones(base + q.prefix(), base + first.substring(0, first.length() - 1), limit)) {
+            read.add(t.path().toString().substring(base.length()));
+        }
+        String coveredTo = read.size() < limit ? null : read.get(read.size() - 1);
+        return cp -> {
+            if (coveredTo != null && (NamespacePath.compareCodePoints(coveredTo, cp) <= 0 || coveredTo.startsWith(cp))) {
+                return false; // the read stopped before the end of this prefix
+            }
+            int i = Collections.binarySearch(read, cp, NamespacePath::compareCodePoints);
+            int at = i >= 0 ? i : -i - 1;
+            return at >= read.size() || !read.get(at).startsWith(cp);
+        };
     }
 
     /** The path of a UFS key, if the namespace can hold it and it is not a bucket's archived version. */

@@ -306,6 +306,47 @@ class ReadWriteSemanticsTest {
     }
 
     @Test
+    void directoriesWhoseObjectsArePendingDeleteStayHiddenAmongManyInEveryPage() throws Exception {
+        start();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            String dir = String.format("v/d%02d/", i);
+            putUfs(dir + "x", bytes(10, 300 + i));
+            putUfs(dir + "y", bytes(10, 400 + i));
+            for (String w : List.of("a", "b", "c")) {
+                f.write("/m/" + dir + "w" + w, bytes(10, 500 + i)); // written back, never uploaded, then deleted
+                WorkerCacheService.await(f.cache.delete(p("/m/" + dir + "w" + w)));
+            }
+            switch (i % 3) {
+                case 0 -> { // all its UFS objects deleted, their UFS deletes pending: the directory is gone
+                    WorkerCacheService.await(f.cache.delete(p("/m/" + dir + "x")));
+                    WorkerCacheService.await(f.cache.delete(p("/m/" + dir + "y")));
+                }
+                case 1 -> { // one of two deleted: still there
+                    WorkerCacheService.await(f.cache.delete(p("/m/" + dir + "x")));
+                    expected.add(dir);
+                }
+                default -> expected.add(dir);
+            }
+        }
+        assertThat(Files.exists(ufs("v/d00/x"))).as("the UFS deletes are still pending").isTrue();
+
+        assertThat(list("v/", "/", 1000).commonPrefixes()).containsExactlyElementsOf(expected);
+        for (int pageSize : List.of(1, 2, 5)) {
+            List<String> paged = new ArrayList<>();
+            Optional<String> token = Optional.empty();
+            int pages = 0;
+            do {
+                ListResult page = WorkerCacheService.await(f.cache.list(new ListQuery(p("/m"), "v/", "/", "", pageSize, token)));
+                paged.addAll(page.commonPrefixes());
+                token = page.continuation();
+                pages++;
+            } while (token.isPresent() && pages < 200);
+            assertThat(paged).as("pages of %d", pageSize).containsExactlyElementsOf(expected);
+        }
+    }
+
+    @Test
     void readsOfUfsOnlyObjectsAreCachedAsEvictableData() throws Exception {
         start();
         byte[] body = bytes(1_500_000, 30);
