@@ -468,7 +468,7 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
         return real;
     }
 
-    private static BasicFileAttributes attributesOrNull(Path path, LinkOption... options) throws IOException {
+    static BasicFileAttributes attributesOrNull(Path path, LinkOption... options) throws IOException {
         try {
             return Files.readAttributes(path, BasicFileAttributes.class, options);
         } catch (NoSuchFileException | NotDirectoryException e) {

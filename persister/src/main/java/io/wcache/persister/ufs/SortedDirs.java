@@ -3,7 +3,6 @@ package io.wcache.persister.ufs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -94,7 +93,7 @@ final class SortedDirs {
      * staging directory and a folder marker are not entries.
      */
     SortedDir read(Path dir, boolean isRoot) throws IOException {
-        BasicFileAttributes before = attributesOrNull(dir);
+        BasicFileAttributes before = LocalUnderFileSystem.attributesOrNull(dir, LinkOption.NOFOLLOW_LINKS);
         if (before == null) {
             return SortedDir.EMPTY;
         }
@@ -105,7 +104,7 @@ final class SortedDirs {
             }
         }
         SortedDir sorted = readSorted(dir, isRoot);
-        BasicFileAttributes afterRead = attributesOrNull(dir);
+        BasicFileAttributes afterRead = LocalUnderFileSystem.attributesOrNull(dir, LinkOption.NOFOLLOW_LINKS);
         boolean settled = afterRead != null && afterRead.lastModifiedTime().equals(before.lastModifiedTime())
                 && Objects.equals(afterRead.fileKey(), before.fileKey())
                 && before.lastModifiedTime().toInstant().isBefore(Instant.now().minus(SETTLED));
@@ -150,7 +149,7 @@ final class SortedDirs {
             String next = entries.get(i + 1).name();
             if (!e.name().isEmpty() && next.length() > e.name().length() && next.startsWith(e.name())
                     && next.charAt(e.name().length()) < '/') {
-                BasicFileAttributes attrs = attributesOrNull(e.path());
+                BasicFileAttributes attrs = LocalUnderFileSystem.attributesOrNull(e.path(), LinkOption.NOFOLLOW_LINKS);
                 if (attrs != null && attrs.isDirectory()) {
                     entries.set(i, new Entry(e.name(), e.path(), (e.name() + "/").getBytes(StandardCharsets.UTF_8)));
                     retyped = true;
@@ -163,16 +162,4 @@ final class SortedDirs {
         return new SortedDir(entries.toArray(new Entry[0]));
     }
 
-    private static BasicFileAttributes attributesOrNull(Path path) throws IOException {
-        try {
-            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException | NotDirectoryException e) {
-            return null;
-        } catch (FileSystemException e) {
-            if (e.getMessage() != null && e.getMessage().contains("Not a directory")) {
-                return null;
-            }
-            throw e;
-        }
-    }
 }

@@ -11,6 +11,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.function.UnaryOperator;
 import org.gaul.s3proxy.AuthenticationType;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStore;
@@ -159,6 +164,22 @@ public final class EmbeddedS3Server implements AutoCloseable {
         options.put("secret.key", SECRET_KEY);
         options.put("region", "us-east-1");
         return options;
+    }
+
+    /**
+     * One entry of a worker's {@code mounts} setting: {@code path} mounted on
+     * {@code s3://bucketAndPrefix} of this server.
+     */
+    public String mountEntry(String path, String bucketAndPrefix) {
+        return "{path: " + path + ", ufs: 's3://" + bucketAndPrefix + "', options: {endpoint: '" + endpoint()
+                + "', access.key: " + ACCESS_KEY + ", secret.key: " + SECRET_KEY + ", region: us-east-1}}";
+    }
+
+    /** An SDK client of this server (path-style, its credentials), with up to {@code maxConnections} connections. */
+    public S3Client client(int maxConnections) {
+        return S3Client.builder().endpointOverride(endpoint()).region(Region.US_EAST_1).forcePathStyle(true)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .httpClientBuilder(ApacheHttpClient.builder().maxConnections(maxConnections)).build();
     }
 
     @Override

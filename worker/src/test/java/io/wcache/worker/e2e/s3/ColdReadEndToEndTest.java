@@ -17,13 +17,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3Configuration;
 
 /**
  * A GET of an object only the object store holds: a small one costs the store one request (no
@@ -72,15 +67,9 @@ class ColdReadEndToEndTest {
     void start() throws Exception {
         proxy = EmbeddedS3Server.start(root.resolve("s3proxy"), this::counting);
         proxy.createBucket(UFS_BUCKET);
-        rig = new S3Rig(root.resolve("worker"), "mounts=[{path: /" + BUCKET + ", ufs: 's3://" + UFS_BUCKET
-                + "/pre', options: {endpoint: '" + proxy.endpoint() + "', access.key: " + EmbeddedS3Server.ACCESS_KEY
-                + ", secret.key: " + EmbeddedS3Server.SECRET_KEY + ", region: us-east-1}}]");
+        rig = new S3Rig(root.resolve("worker"), "mounts=[" + proxy.mountEntry("/" + BUCKET, UFS_BUCKET + "/pre") + "]");
         s3 = rig.client();
-        ufs = S3Client.builder().endpointOverride(proxy.endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(EmbeddedS3Server.ACCESS_KEY, EmbeddedS3Server.SECRET_KEY)))
-                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
-                .httpClientBuilder(ApacheHttpClient.builder()).build();
+        ufs = proxy.client(50);
     }
 
     @AfterAll

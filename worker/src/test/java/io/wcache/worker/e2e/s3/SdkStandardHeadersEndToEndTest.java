@@ -21,13 +21,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.apache.ApacheHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MetadataDirective;
@@ -59,16 +54,10 @@ class SdkStandardHeadersEndToEndTest {
         proxy = EmbeddedS3Server.start(root.resolve("s3proxy"));
         proxy.createBucket(UFS_BUCKET);
         Path wroot = root.resolve("worker");
-        rig = new S3Rig(wroot, "mounts=[{path: /m, ufs: '" + TestWorkers.ufsDir(wroot).toAbsolutePath().toUri() + "'},"
-                + " {path: /" + BUCKET + ", ufs: 's3://" + UFS_BUCKET + "/pre', options: {endpoint: '" + proxy.endpoint()
-                + "', access.key: " + EmbeddedS3Server.ACCESS_KEY + ", secret.key: " + EmbeddedS3Server.SECRET_KEY
-                + ", region: us-east-1}}]");
+        rig = new S3Rig(wroot, "mounts=[{path: /m, ufs: '" + TestWorkers.ufsDir(wroot).toAbsolutePath().toUri() + "'}, "
+                + proxy.mountEntry("/" + BUCKET, UFS_BUCKET + "/pre") + "]");
         s3 = rig.client();
-        ufs = S3Client.builder().endpointOverride(proxy.endpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(EmbeddedS3Server.ACCESS_KEY, EmbeddedS3Server.SECRET_KEY)))
-                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(true).build())
-                .httpClientBuilder(ApacheHttpClient.builder()).build();
+        ufs = proxy.client(50);
     }
 
     @AfterAll
