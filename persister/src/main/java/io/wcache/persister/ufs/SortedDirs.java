@@ -15,9 +15,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -36,6 +36,8 @@ final class SortedDirs {
     /** Directories with fewer entries are read each time: sorting them costs less than keeping them. */
     static final int CACHED_MIN_ENTRIES = 1_000;
     static final int CACHED_DIRS = 32;
+    /** Entries kept in all, so a few huge directories do not hold the heap (about 100-200 bytes each). */
+    static final long CACHED_ENTRIES = 2_000_000;
     static final Duration SETTLED = Duration.ofSeconds(2);
 
     /** One directory entry: its name ("" for the directory's folder marker) and its sort key. */
@@ -81,12 +83,9 @@ final class SortedDirs {
 
     private static final Comparator<Entry> BY_SORT_KEY = (a, b) -> Arrays.compareUnsigned(a.sortKey(), b.sortKey());
 
-    private final Map<Path, Cached> cache = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Path, Cached> eldest) {
-            return size() > CACHED_DIRS;
-        }
-    };
+    /** Least recently used first. Guarded by itself, as is {@link #cachedEntries}. */
+    private final LinkedHashMap<Path, Cached> cache = new LinkedHashMap<>(16, 0.75f, true);
+    private long cachedEntries;
 
     /**
      * {@code dir}'s entries in key order: a directory sorts as {@code name/}. At the UFS root the
@@ -109,10 +108,18 @@ final class SortedDirs {
                 && Objects.equals(afterRead.fileKey(), before.fileKey())
                 && before.lastModifiedTime().toInstant().isBefore(Instant.now().minus(SETTLED));
         synchronized (cache) {
-            if (settled && sorted.size() >= CACHED_MIN_ENTRIES) {
+            Cached old = cache.remove(dir);
+            if (old != null) {
+                cachedEntries -= old.dir().size();
+            }
+            if (settled && sorted.size() >= CACHED_MIN_ENTRIES && sorted.size() <= CACHED_ENTRIES) {
                 cache.put(dir, new Cached(before.lastModifiedTime(), before.fileKey(), sorted));
-            } else {
-                cache.remove(dir);
+                cachedEntries += sorted.size();
+                Iterator<Cached> eldest = cache.values().iterator();
+                while (cache.size() > CACHED_DIRS || cachedEntries > CACHED_ENTRIES) {
+                    cachedEntries -= eldest.next().dir().size();
+                    eldest.remove();
+                }
             }
         }
         return sorted;
