@@ -729,20 +729,15 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
             return UfsKeys.compareUtf8(dirKey, after.marker()) < 0 && !after.marker().startsWith(dirKey);
         }
 
+        /**
+         * Whether a directory whose name {@link #outside} let through holds nothing to list: outside
+         * the prefix once its {@code /} is counted, already rolled up, or wholly covered by a cursor
+         * that is a common prefix.
+         */
         private boolean pruned(String dirKey) {
-            if (!dirKey.startsWith(prefix) && !prefix.startsWith(dirKey)) {
-                return true;
-            }
-            if (skipPrefix != null && dirKey.startsWith(skipPrefix)) {
-                return true;
-            }
-            if (after != null) {
-                if (after.isPrefix() && dirKey.startsWith(after.marker())) {
-                    return true;
-                }
-                return UfsKeys.compareUtf8(after.marker(), dirKey) > 0 && !after.marker().startsWith(dirKey);
-            }
-            return false;
+            return (!dirKey.startsWith(prefix) && !prefix.startsWith(dirKey))
+                    || (skipPrefix != null && dirKey.startsWith(skipPrefix))
+                    || (after != null && after.isPrefix() && dirKey.startsWith(after.marker()));
         }
 
         /**

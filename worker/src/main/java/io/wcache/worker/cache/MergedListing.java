@@ -19,13 +19,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Predicate;
 
 /**
  * One page of a mount's listing, merging the Catalog with the UFS. The Catalog is authoritative
@@ -54,8 +51,6 @@ final class MergedListing {
     /** Past this key a source may hold keys not merged yet (null: it was listed to its end). */
     private String catalogBound;
     private String ufsBound;
-    /** The tombstones read for the next UFS objects merged start after this key. */
-    private String tombstonesFrom;
 
     MergedListing(WorkerCacheService svc, Catalog catalog, ListQuery q) {
         this.svc = svc;
@@ -136,15 +131,15 @@ final class MergedListing {
         // A common prefix's token ends with U+FFFF: the UFS starts at the prefix itself and the
         // prefix's keys, which come back rolled up into it, are skipped as already listed.
         String startAfter = after.endsWith("\uffff") ? after.substring(0, after.length() - 1) : after;
-        tombstonesFrom = after;
+        String tombstonesAfter = after;
         int pageKeys = Math.min(MAX_KEYS, merged.size() + max + 1);
         do {
             UfsListing l = u.list(q.prefix(), q.delimiter(), continuation == null ? startAfter : null, continuation,
                     pageKeys);
-            mergeUfsObjects(l);
-            mergeUfsPrefixes(u, l);
+            mergeUfsPage(u, l, tombstonesAfter);
             continuation = l.nextContinuation();
             String last = lastKey(l);
+            tombstonesAfter = last != null ? last : tombstonesAfter;
             if (continuation != null && last != null && (beyondCatalog(last)
                     || merged.headMap(last, true).size() >= max)) {
                 ufsBound = last;
@@ -158,9 +153,13 @@ final class MergedListing {
         return catalogBound != null && NamespacePath.compareCodePoints(key, catalogBound) > 0;
     }
 
-    /** Merges the UFS objects the Catalog knows nothing of. */
-    private void mergeUfsObjects(UfsListing l) {
-        List<UfsObject> candidates = new ArrayList<>();
+    /**
+     * Merges the UFS objects the Catalog knows nothing of, and the UFS common prefixes that still
+     * hold an object, hiding what pending deletes (tombstones) remove: one read of the tombstones
+     * after {@code tombstonesAfter} serves the whole UFS page, not one look-up per key or prefix.
+     */
+    private void mergeUfsPage(UnderFileSystem u, UfsListing l, String tombstonesAfter) {
+        List<UfsObject> objects = new ArrayList<>();
         List<NamespacePath> paths = new ArrayList<>();
         for (UfsObject o : l.objects()) {
             if (NamespacePath.compareCodePoints(o.key(), after) <= 0 || merged.containsKey(o.key())
@@ -172,92 +171,68 @@ final class MergedListing {
             // object exists either way. A tombstone hides a key the UFS still holds.
             Optional<NamespacePath> p = pathOf(o.key());
             if (p.isPresent()) {
-                candidates.add(o);
+                objects.add(o);
                 paths.add(p.get());
             }
         }
-        Predicate<NamespacePath> tombstoned = tombstonedAmong(paths, tombstonesFrom);
-        if (!l.objects().isEmpty()) {
-            tombstonesFrom = l.objects().get(l.objects().size() - 1).key();
-        }
-        for (int i = 0; i < candidates.size(); i++) {
-            if (!tombstoned.test(paths.get(i))) {
-                merged.put(candidates.get(i).key(), svc.ufsInfo(paths.get(i), candidates.get(i)));
-            }
-        }
-    }
-
-    /**
-     * Which of {@code paths} (in key order, all after the key {@code from}) a tombstone hides: one
-     * read of the tombstones after {@code from} through the last of them, not one look-up per key. Past as many tombstones as
-     * there are paths (the UFS deletes of a large delete still pending), the rest are looked up one
-     * by one.
-     */
-    private Predicate<NamespacePath> tombstonedAmong(List<NamespacePath> paths, String from) {
-        if (paths.isEmpty()) {
-            return p -> false;
-        }
-        if (paths.size() == 1) {
-            return p -> catalog.files().tombstone(p).isPresent();
-        }
-        int limit = paths.size() + 1;
-        List<Tombstone> read = catalog.files().tombstones(base + q.prefix(), from.isEmpty() ? "" : base + from, limit);
-        Set<String> hidden = new HashSet<>();
-        for (Tombstone t : read) {
-            hidden.add(t.path().toString());
-        }
-        String coveredTo = read.size() < limit ? null : read.get(read.size() - 1).path().toString();
-        return p -> {
-            String s = p.toString();
-            if (coveredTo == null || NamespacePath.compareCodePoints(s, coveredTo) <= 0) {
-                return hidden.contains(s);
-            }
-            return catalog.files().tombstone(p).isPresent();
-        };
-    }
-
-    private void mergeUfsPrefixes(UnderFileSystem u, UfsListing l) {
-        List<String> candidates = new ArrayList<>();
+        List<String> prefixes = new ArrayList<>();
         for (String cp : l.commonPrefixes()) {
             if (NamespacePath.compareCodePoints(cp, after) > 0 && !merged.containsKey(cp) && !beyondCatalog(cp)
                     && !ObjectVersions.isReservedKey(cp)) {
-                candidates.add(cp);
+                prefixes.add(cp);
             }
         }
-        Predicate<String> free = freeOfTombstones(candidates);
-        for (String cp : candidates) {
-            if (free.test(cp) || ufsPrefixVisible(u, cp)) {
+        if (objects.isEmpty() && prefixes.isEmpty()) {
+            return;
+        }
+        TombstoneWindow tombstones = new TombstoneWindow(tombstonesAfter, objects.size() + prefixes.size() + 1);
+        for (int i = 0; i < objects.size(); i++) {
+            if (!tombstones.hides(objects.get(i).key(), paths.get(i))) {
+                merged.put(objects.get(i).key(), svc.ufsInfo(paths.get(i), objects.get(i)));
+            }
+        }
+        for (String cp : prefixes) {
+            if (tombstones.noneUnder(cp) || ufsPrefixVisible(u, cp)) {
                 merged.put(cp, PREFIX);
             }
         }
     }
 
     /**
-     * Which of {@code prefixes} (in key order) surely hold no tombstone: one read of the tombstones
-     * from the first of them on, not one per prefix. A prefix past what that read covers (as many
-     * tombstones as there are prefixes), or one holding a tombstone, is left to
-     * {@link #ufsPrefixVisible}.
+     * The listed prefix's tombstones after a key, in key order, as far as one read of at most
+     * {@code limit} of them reached. Past its end (the UFS deletes of a large delete still pending)
+     * a key is looked up on its own, and a common prefix is left to {@link #ufsPrefixVisible}.
      */
-    private Predicate<String> freeOfTombstones(List<String> prefixes) {
-        if (prefixes.size() < 2) {
-            return cp -> false;
+    private final class TombstoneWindow {
+        /** Keys relative to the mount. */
+        private final List<String> keys = new ArrayList<>();
+        /** The last key read when the read stopped at its limit; null when it read them all. */
+        private final String end;
+
+        TombstoneWindow(String after, int limit) {
+            for (Tombstone t : catalog.files().tombstones(base + q.prefix(), after.isEmpty() ? "" : base + after, limit)) {
+                keys.add(t.path().toString().substring(base.length()));
+            }
+            end = keys.size() < limit ? null : keys.get(keys.size() - 1);
         }
-        String first = prefixes.get(0);
-        int limit = prefixes.size() + 1;
-        List<String> read = new ArrayList<>();
-        // Below every key under the first prefix (it ends with the delimiter, so it is not empty).
-        for (Tombstone t : catalog.files().tombstones(base + q.prefix(), base + first.substring(0, first.length() - 1), limit)) {
-            read.add(t.path().toString().substring(base.length()));
+
+        /** Whether a pending delete hides the UFS object {@code key} (at {@code path}). */
+        boolean hides(String key, NamespacePath path) {
+            if (end != null && NamespacePath.compareCodePoints(key, end) > 0) {
+                return catalog.files().tombstone(path).isPresent();
+            }
+            return Collections.binarySearch(keys, key, NamespacePath::compareCodePoints) >= 0;
         }
-        String coveredTo = read.size() < limit ? null : read.get(read.size() - 1);
-        return cp -> {
-            if (coveredTo != null && (NamespacePath.compareCodePoints(coveredTo, cp) <= 0 || coveredTo.startsWith(cp))) {
+
+        /** Whether no pending delete lies under common prefix {@code cp}, as far as this read tells. */
+        boolean noneUnder(String cp) {
+            if (end != null && (NamespacePath.compareCodePoints(end, cp) <= 0 || end.startsWith(cp))) {
                 return false; // the read stopped before the end of this prefix
             }
-            int i = Collections.binarySearch(read, cp, NamespacePath::compareCodePoints);
+            int i = Collections.binarySearch(keys, cp, NamespacePath::compareCodePoints);
             int at = i >= 0 ? i : -i - 1;
-            return at >= read.size() || !read.get(at).startsWith(cp);
-        };
+            return at == keys.size() || !keys.get(at).startsWith(cp);
+        }
     }
 
     /** The path of a UFS key, if the namespace can hold it and it is not a bucket's archived version. */

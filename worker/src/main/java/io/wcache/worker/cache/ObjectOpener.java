@@ -84,39 +84,43 @@ final class ObjectOpener {
                 }
                 continue; // moved, superseded or deleted while opening: look again
             }
-            if (status instanceof PathStatus.Deleted || svc.policies().cacheOnly(path)
-                    || ObjectVersions.isReserved(path)) {
+            if (status instanceof PathStatus.Deleted || ObjectVersions.isReserved(path)) {
                 break;
             }
-            if (svc.policies().resolve(path).policy() != WritePolicy.NO_CACHE) {
-                // One GET describes the object and reads it: a small one is answered from its bytes, with
-                // the copy into the cache behind the read (no log append or Catalog commit to wait for);
-                // a larger one is loaded from the same response, or read by ranges when it is not cached.
-                Optional<UfsFetched> fetched = u.fetch(key, FETCH_WHOLE_MAX);
-                if (fetched.isEmpty()) {
+            WritePolicy policy = svc.policies().resolve(path).policy();
+            if (policy == WritePolicy.TRANSIENT) {
+                break; // read from the cache only: what it does not hold does not exist
+            }
+            if (policy == WritePolicy.NO_CACHE) {
+                Optional<UfsObject> head = u.head(key);
+                if (head.isEmpty()) {
                     break;
                 }
-                try (UfsFetched f = fetched.get()) {
-                    UfsObject head = f.head();
-                    ObjectInfo info = svc.ufsInfo(path, head);
-                    if (f.whole()) {
-                        if (readsThrough(path, head.size())) {
-                            svc.readThrough().loadBehind(path, head, f.first(), io);
-                        }
-                        return new FetchedObjectReader(info, f.first());
-                    }
-                    if (!readsThrough(path, head.size())
-                            || !svc.readThrough().load(path, head, new SequenceInputStream(new ByteArrayInputStream(f.first()), f.rest()))) {
-                        return new UfsObjectReader(info, u, key, io);
-                    }
-                }
-                continue; // loaded (or another version came): look again
+                return new UfsObjectReader(svc.ufsInfo(path, head.get()), u, key, io);
             }
-            Optional<UfsObject> head = u.head(key);
-            if (head.isEmpty()) {
+            // One GET describes the object and reads it: a small one is answered from its bytes, with
+            // the copy into the cache behind the read (no log append or Catalog commit to wait for);
+            // a larger one is loaded from the same response, or read by ranges when it is not cached.
+            Optional<UfsFetched> fetched = u.fetch(key, FETCH_WHOLE_MAX);
+            if (fetched.isEmpty()) {
                 break;
             }
-            return new UfsObjectReader(svc.ufsInfo(path, head.get()), u, key, io);
+            try (UfsFetched f = fetched.get()) {
+                UfsObject head = f.head();
+                ObjectInfo info = svc.ufsInfo(path, head);
+                boolean cached = head.size() <= readThroughMaxBytes;
+                if (f.whole()) {
+                    if (cached) {
+                        svc.readThrough().loadBehind(path, head, f.first(), io);
+                    }
+                    return new FetchedObjectReader(info, f.first());
+                }
+                if (!cached || !svc.readThrough().load(path, head,
+                        new SequenceInputStream(new ByteArrayInputStream(f.first()), f.rest()))) {
+                    return new UfsObjectReader(info, u, key, io);
+                }
+            }
+            // loaded (or another version came): look again
         }
         throw new WcacheException.NotFound(path.toString(), "no such object");
     }
