@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -122,6 +123,17 @@ final class VersionedStore implements AutoCloseable {
     /** Guarded by {@link #commitLock}: commits at or below this version were dropped from the history. */
     private long historyFloor;
     private volatile long committedVersion;
+    /**
+     * The newest version whose commit wrote the meta-data version key (the recovered version at
+     * open). Set before that version is published, so a read at or above it sees it.
+     */
+    private volatile long metaDataVersionWrittenAt;
+    /** The meta-data version key's value as read at some version; see {@link #get}. */
+    private volatile KnownValue metaDataVersion;
+
+    /** A committed value of one key and the snapshot version it was read at. */
+    private record KnownValue(long readAt, byte[] value) {
+    }
     /** Groups written with a sync (tests). */
     private final java.util.concurrent.atomic.AtomicLong syncedGroups = new java.util.concurrent.atomic.AtomicLong();
     /** Range clears written as RocksDB range tombstones, having held too many keys for point deletes (tests). */
@@ -143,6 +155,7 @@ final class VersionedStore implements AutoCloseable {
         long recovered = stored == null ? 0 : ByteBuffer.wrap(stored).getLong();
         this.committedVersion = recovered;
         this.historyFloor = recovered;
+        this.metaDataVersionWrittenAt = recovered;
         snapshots.put(recovered, new VersionSnapshot(recovered, db, db.getSnapshot()));
         this.committer = new Thread(this::commitLoop, "wcache-fdb-committer-" + directory.getFileName());
         committer.setDaemon(true);
@@ -153,6 +166,18 @@ final class VersionedStore implements AutoCloseable {
     /** How many range clears were written as RocksDB range tombstones so far (tests). */
     long rangeTombstones() {
         return rangeTombstones.get();
+    }
+
+    /**
+     * Flushes the memtables of both column families now, which makes the WAL files written before
+     * obsolete and so reusable (tests).
+     */
+    void flushMemtables() {
+        try (org.rocksdb.FlushOptions o = new org.rocksdb.FlushOptions().setWaitForFlush(true)) {
+            db.flush(o, handles);
+        } catch (RocksDBException e) {
+            throw EmbeddedFdbException.of(FDBError.IO_ERROR, e.getMessage());
+        }
     }
 
     /** How many commit groups were written with an fsync so far (tests). */
@@ -168,8 +193,13 @@ final class VersionedStore implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot create metadata directory " + dir + ": " + e.getMessage(), e);
         }
+        // WAL files are reused once obsolete, overwritten in place: an fdatasync of an append to a
+        // reused file writes data only, while one that grows a file also commits the file system's
+        // journal, which then waits for (and is waited for by) the log store's own syncs on the same
+        // disk. With one flush for both column families, a WAL is obsolete as soon as the data
+        // family's memtable is flushed (the meta family, one key, never fills its own).
         DBOptions dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-                .setMaxBackgroundJobs(2);
+                .setMaxBackgroundJobs(2).setRecycleLogFileNum(4).setAtomicFlush(true);
         ColumnFamilyOptions cfOptions = new ColumnFamilyOptions();
         List<ColumnFamilyDescriptor> descriptors = List.of(
                 new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
@@ -225,12 +255,30 @@ final class VersionedStore implements AutoCloseable {
         return entry.getValue();
     }
 
+    /**
+     * The value of {@code key} at {@code snapshot}. The meta-data version key, which the Record Layer
+     * reads at every store open and which changes only when a store's state does, is answered from
+     * the value last read when no commit wrote it since that read nor after the snapshot's version.
+     */
     byte[] get(VersionSnapshot snapshot, byte[] key) {
+        boolean metaDataVersionKey = Arrays.equals(key, Keys.METADATA_VERSION);
+        if (metaDataVersionKey) {
+            long writtenAt = metaDataVersionWrittenAt;
+            KnownValue known = metaDataVersion;
+            if (known != null && snapshot.version >= writtenAt && known.readAt() >= writtenAt) {
+                return known.value() == null ? null : known.value().clone();
+            }
+        }
+        byte[] value;
         try (ReadOptions ro = new ReadOptions().setSnapshot(snapshot.snapshot())) {
-            return db.get(data, ro, key);
+            value = db.get(data, ro, key);
         } catch (RocksDBException e) {
             throw EmbeddedFdbException.of(FDBError.IO_ERROR, e.getMessage());
         }
+        if (metaDataVersionKey && snapshot.version >= metaDataVersionWrittenAt) {
+            metaDataVersion = new KnownValue(snapshot.version, value == null ? null : value.clone());
+        }
+        return value;
     }
 
     /**
@@ -435,6 +483,9 @@ final class VersionedStore implements AutoCloseable {
                 db.write(sync ? syncWrite : unsyncedWrite, batch);
                 if (sync) {
                     syncedGroups.incrementAndGet();
+                }
+                if (overlay.touched(Keys.METADATA_VERSION)) {
+                    metaDataVersionWrittenAt = version;
                 }
                 VersionSnapshot previous = snapshots.lastEntry().getValue();
                 snapshots.put(version, new VersionSnapshot(version, db, db.getSnapshot()));

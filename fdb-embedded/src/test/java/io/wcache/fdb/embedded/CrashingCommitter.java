@@ -10,6 +10,8 @@ import java.util.List;
 /**
  * The child process of {@link CrashDurabilityTest}: commits multi-key transactions from several threads
  * as fast as it can and prints {@code ACK <id>} only after each commit's future completed, until killed.
+ * Memtables are flushed every few milliseconds meanwhile, so the engine reuses obsolete WAL files and
+ * the kill finds commits written over an earlier file's records as well as into fresh files.
  */
 public final class CrashingCommitter {
     /** Keys written by each transaction; all must survive together or not at all. */
@@ -50,6 +52,18 @@ public final class CrashingCommitter {
             worker.start();
             workers.add(worker);
         }
+        Thread flusher = new Thread(() -> {
+            while (true) {
+                db.store().flushMemtables();
+                try {
+                    Thread.sleep(15);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        flusher.setDaemon(true);
+        flusher.start();
         for (Thread w : workers) {
             w.join();
         }

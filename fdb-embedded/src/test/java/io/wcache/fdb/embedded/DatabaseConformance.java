@@ -296,6 +296,41 @@ abstract class DatabaseConformance {
         readOnly.close();
     }
 
+    /** The key the Record Layer bumps when a store's state changes and reads at every store open. */
+    private static final byte[] META_DATA_VERSION = Arrays.copyOf(new byte[] {(byte) 0xff}, 1 + 16);
+
+    static {
+        System.arraycopy(b("/metadataVersion"), 0, META_DATA_VERSION, 1, 16);
+    }
+
+    private void bumpMetaDataVersion() {
+        database().run(tr -> {
+            tr.mutate(MutationType.SET_VERSIONSTAMPED_VALUE, META_DATA_VERSION, new byte[14]);
+            return null;
+        });
+    }
+
+    private byte[] metaDataVersion(Transaction tr) {
+        return tr.snapshot().get(META_DATA_VERSION).join();
+    }
+
+    @Test
+    void theMetaDataVersionKeyReadsAsOfEachTransactionsReadVersion() {
+        bumpMetaDataVersion();
+        Transaction before = database().createTransaction();
+        byte[] first = metaDataVersion(before);
+        assertThat(first).as("a versionstamp").hasSize(10);
+        assertThat(database().run(this::metaDataVersion)).as("read again, unchanged").isEqualTo(first);
+
+        bumpMetaDataVersion();
+        byte[] second = database().run(this::metaDataVersion);
+        assertThat(second).as("a transaction begun after the bump sees it").isNotEqualTo(first);
+        assertThat(Arrays.compareUnsigned(second, first)).isPositive();
+        assertThat(database().run(this::metaDataVersion)).isEqualTo(second);
+        assertThat(metaDataVersion(before)).as("a transaction begun before the bump does not see it").isEqualTo(first);
+        before.close();
+    }
+
     @Test
     void readWriteConflictsFailWithNotCommitted() {
         put("x", "0", "y", "0");
