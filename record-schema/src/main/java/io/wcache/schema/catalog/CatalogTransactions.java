@@ -1,5 +1,7 @@
 package io.wcache.schema.catalog;
 
+import com.apple.foundationdb.record.provider.common.MessageBuilderRecordSerializer;
+import com.apple.foundationdb.record.provider.common.RecordSerializer;
 import com.apple.foundationdb.record.provider.foundationdb.FDBDatabase;
 import com.apple.foundationdb.record.provider.foundationdb.FDBRecordContext;
 import com.apple.foundationdb.record.provider.foundationdb.FDBRecordStore;
@@ -10,6 +12,7 @@ import com.apple.foundationdb.record.provider.foundationdb.storestate.MetaDataVe
 import com.apple.foundationdb.subspace.Subspace;
 import io.wcache.core.error.FailureCause;
 import io.wcache.core.error.WcacheException;
+import io.wcache.schema.proto.WcacheRecords;
 import java.time.Clock;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -30,6 +33,7 @@ final class CatalogTransactions {
     private final Clock clock;
     private final FDBRecordStoreStateCache storeStateCache;
     private volatile Subspace counters;
+    private volatile Subspace records;
     /** When set (tests), transactions count their reads here. */
     private volatile FDBStoreTimer readTimer;
 
@@ -109,12 +113,35 @@ final class CatalogTransactions {
      * transactions and checked against the database's meta-data version stamp, which the Record
      * Layer bumps whenever a cacheable store's state changes: an open is then one snapshot read of
      * that key instead of reading the header and every index state. Stores are made cacheable on
-     * their first open.
+     * their first open. The store's subspace is resolved from its key-space path once, not per
+     * transaction (the path names fixed directories only, so its subspace never changes).
      */
     private FDBRecordStore.Builder store(FDBRecordContext ctx) {
-        return FDBRecordStore.newBuilder().setMetaDataProvider(RecordTypes.META_DATA).setContext(ctx)
-                .setKeySpacePath(recordsPath).setStoreStateCache(storeStateCache)
+        return storeBuilder().setContext(ctx).setSubspace(records(ctx)).setStoreStateCache(storeStateCache)
                 .setStateCacheabilityOnOpen(FDBRecordStore.StateCacheabilityOnOpen.CACHEABLE);
+    }
+
+    /**
+     * Records are read into and written from the generated message classes (the stored bytes are
+     * the same union message the default serializer writes): a read parses each record once, into
+     * the type the Catalog uses, instead of into a dynamic message that {@link RecordTypes#as}
+     * then parsed again.
+     */
+    static final RecordSerializer<com.google.protobuf.Message> SERIALIZER =
+            new MessageBuilderRecordSerializer(WcacheRecords.RecordTypeUnion::newBuilder);
+
+    /** A record store builder with the Catalog's meta-data and serializer, for a caller to place and open. */
+    static FDBRecordStore.Builder storeBuilder() {
+        return FDBRecordStore.newBuilder().setMetaDataProvider(RecordTypes.META_DATA).setSerializer(SERIALIZER);
+    }
+
+    private Subspace records(FDBRecordContext ctx) {
+        Subspace s = records;
+        if (s == null) {
+            s = recordsPath.toSubspace(ctx);
+            records = s;
+        }
+        return s;
     }
 
     private Subspace counters(FDBRecordContext ctx) {

@@ -4,7 +4,6 @@ import static io.wcache.schema.catalog.RecordTypes.as;
 import static io.wcache.schema.catalog.RecordTypes.limit;
 
 import com.apple.foundationdb.record.TupleRange;
-import com.apple.foundationdb.record.provider.foundationdb.FDBRecordStore;
 import com.apple.foundationdb.record.provider.foundationdb.OnlineIndexer;
 import com.apple.foundationdb.tuple.Tuple;
 import io.wcache.core.error.WcacheException;
@@ -143,8 +142,7 @@ public final class ExtentLocations {
         LOG.info("event=index_build_started catalog={} index={}", catalog, WcacheMetaData.EXTENT_BY_LOCATION);
         try (OnlineIndexer indexer = OnlineIndexer.newBuilder()
                 .setDatabase(transactions.database())
-                .setRecordStoreBuilder(FDBRecordStore.newBuilder().setMetaDataProvider(RecordTypes.META_DATA)
-                        .setKeySpacePath(transactions.recordsPath()))
+                .setRecordStoreBuilder(CatalogTransactions.storeBuilder().setKeySpacePath(transactions.recordsPath()))
                 .setIndex(WcacheMetaData.EXTENT_BY_LOCATION)
                 .build()) {
             indexer.buildIndex();

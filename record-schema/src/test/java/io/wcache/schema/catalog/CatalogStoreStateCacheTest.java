@@ -26,8 +26,9 @@ class CatalogStoreStateCacheTest {
     private final FDBDatabase database = CatalogFixture.engine().recordDatabase();
 
     private FDBRecordStore.Builder builder(FDBRecordContext ctx) {
-        return FDBRecordStore.newBuilder().setMetaDataProvider(WcacheMetaData.metaData()).setContext(ctx)
-                .setKeySpacePath(CatalogKeySpace.records(catalog.name()));
+        // Placed as the Catalog places its store (by its resolved subspace, which keys the cache).
+        return CatalogTransactions.storeBuilder().setContext(ctx)
+                .setSubspace(CatalogKeySpace.records(catalog.name()).toSubspace(ctx));
     }
 
     @Test
