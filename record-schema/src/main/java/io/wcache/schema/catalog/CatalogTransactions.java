@@ -29,11 +29,10 @@ final class CatalogTransactions {
     private final FDBDatabase database;
     private final String name;
     private final KeySpacePath recordsPath;
-    private final KeySpacePath countersPath;
     private final Clock clock;
     private final FDBRecordStoreStateCache storeStateCache;
-    private volatile Subspace counters;
-    private volatile Subspace records;
+    private final ResolvedPath counters;
+    private final ResolvedPath records;
     /** When set (tests), transactions count their reads here. */
     private volatile FDBStoreTimer readTimer;
 
@@ -41,7 +40,8 @@ final class CatalogTransactions {
         this.database = database;
         this.name = name;
         this.recordsPath = CatalogKeySpace.records(name);
-        this.countersPath = CatalogKeySpace.counters(name);
+        this.records = new ResolvedPath(recordsPath);
+        this.counters = new ResolvedPath(CatalogKeySpace.counters(name));
         this.clock = clock;
         this.storeStateCache = MetaDataVersionStampStoreStateCacheFactory.newInstance().getCache(database);
     }
@@ -136,21 +136,30 @@ final class CatalogTransactions {
     }
 
     private Subspace records(FDBRecordContext ctx) {
-        Subspace s = records;
-        if (s == null) {
-            s = recordsPath.toSubspace(ctx);
-            records = s;
-        }
-        return s;
+        return records.in(ctx);
     }
 
     private Subspace counters(FDBRecordContext ctx) {
-        Subspace s = counters;
-        if (s == null) {
-            s = countersPath.toSubspace(ctx);
-            counters = s;
+        return counters.in(ctx);
+    }
+
+    /** A key-space path of fixed directories, resolved to its subspace on first use and kept. */
+    private static final class ResolvedPath {
+        private final KeySpacePath path;
+        private volatile Subspace subspace;
+
+        ResolvedPath(KeySpacePath path) {
+            this.path = path;
         }
-        return s;
+
+        Subspace in(FDBRecordContext ctx) {
+            Subspace s = subspace;
+            if (s == null) {
+                s = path.toSubspace(ctx);
+                subspace = s;
+            }
+            return s;
+        }
     }
 
     static RuntimeException mapError(Throwable e) {
