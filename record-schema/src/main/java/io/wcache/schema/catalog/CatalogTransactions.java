@@ -76,7 +76,7 @@ final class CatalogTransactions {
         try {
             FDBStoreTimer timer = readTimer;
             Function<FDBRecordContext, T> run =
-                    ctx -> body.apply(new Tx(ctx, store(ctx).createOrOpen(), counters(ctx), clock.millis()));
+                    ctx -> body.apply(new Tx(ctx, store(ctx).createOrOpen(), counters.in(ctx), clock.millis()));
             return timer == null ? database.run(run) : database.run(timer, null, run);
         } catch (RuntimeException e) {
             throw mapError(e);
@@ -102,7 +102,7 @@ final class CatalogTransactions {
     /** Runs {@code body} in one transaction on the counters subspace only (no record store opened). */
     <T> T runOnCounters(BiFunction<FDBRecordContext, Subspace, T> body) {
         try {
-            return database.run(ctx -> body.apply(ctx, counters(ctx)));
+            return database.run(ctx -> body.apply(ctx, counters.in(ctx)));
         } catch (RuntimeException e) {
             throw mapError(e);
         }
@@ -117,7 +117,7 @@ final class CatalogTransactions {
      * transaction (the path names fixed directories only, so its subspace never changes).
      */
     private FDBRecordStore.Builder store(FDBRecordContext ctx) {
-        return storeBuilder().setContext(ctx).setSubspace(records(ctx)).setStoreStateCache(storeStateCache)
+        return storeBuilder().setContext(ctx).setSubspace(records.in(ctx)).setStoreStateCache(storeStateCache)
                 .setStateCacheabilityOnOpen(FDBRecordStore.StateCacheabilityOnOpen.CACHEABLE);
     }
 
@@ -133,14 +133,6 @@ final class CatalogTransactions {
     /** A record store builder with the Catalog's meta-data and serializer, for a caller to place and open. */
     static FDBRecordStore.Builder storeBuilder() {
         return FDBRecordStore.newBuilder().setMetaDataProvider(RecordTypes.META_DATA).setSerializer(SERIALIZER);
-    }
-
-    private Subspace records(FDBRecordContext ctx) {
-        return records.in(ctx);
-    }
-
-    private Subspace counters(FDBRecordContext ctx) {
-        return counters.in(ctx);
     }
 
     /** A key-space path of fixed directories, resolved to its subspace on first use and kept. */

@@ -159,8 +159,7 @@ final class MergedListing {
      * after {@code tombstonesAfter} serves the whole UFS page, not one look-up per key or prefix.
      */
     private void mergeUfsPage(UnderFileSystem u, UfsListing l, String tombstonesAfter) {
-        List<UfsObject> objects = new ArrayList<>();
-        List<NamespacePath> paths = new ArrayList<>();
+        List<Map.Entry<UfsObject, NamespacePath>> objects = new ArrayList<>();
         for (UfsObject o : l.objects()) {
             if (NamespacePath.compareCodePoints(o.key(), after) <= 0 || merged.containsKey(o.key())
                     || beyondCatalog(o.key())) {
@@ -169,11 +168,7 @@ final class MergedListing {
             // Up to the Catalog's bound its page listed every version it holds, so a key missing from
             // it has none, or gained one since (a read-through load that just committed): the
             // object exists either way. A tombstone hides a key the UFS still holds.
-            Optional<NamespacePath> p = pathOf(o.key());
-            if (p.isPresent()) {
-                objects.add(o);
-                paths.add(p.get());
-            }
+            pathOf(o.key()).ifPresent(path -> objects.add(Map.entry(o, path)));
         }
         List<String> prefixes = new ArrayList<>();
         for (String cp : l.commonPrefixes()) {
@@ -186,9 +181,9 @@ final class MergedListing {
             return;
         }
         TombstoneWindow tombstones = new TombstoneWindow(tombstonesAfter, objects.size() + prefixes.size() + 1);
-        for (int i = 0; i < objects.size(); i++) {
-            if (!tombstones.hides(objects.get(i).key(), paths.get(i))) {
-                merged.put(objects.get(i).key(), svc.ufsInfo(paths.get(i), objects.get(i)));
+        for (Map.Entry<UfsObject, NamespacePath> o : objects) {
+            if (!tombstones.hides(o.getKey().key(), o.getValue())) {
+                merged.put(o.getKey().key(), svc.ufsInfo(o.getValue(), o.getKey()));
             }
         }
         for (String cp : prefixes) {
