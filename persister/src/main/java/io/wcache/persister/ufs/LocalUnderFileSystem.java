@@ -234,6 +234,10 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
             }
             if (attrs.isSymbolicLink()) {
                 Path real = realPathInsideRoot(subject, dir);
+                if (real == null) {
+                    prepareParent(key, subject, target); // pruned under us: make it again
+                    return;
+                }
                 if (!Files.isDirectory(real)) {
                     throw prefixConflict(key, subject, segments, i);
                 }
@@ -302,7 +306,9 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
             if (parentAttrs == null) {
                 return;
             }
-            realPathInsideRoot(subject, parent);
+            if (realPathInsideRoot(subject, parent) == null) {
+                return; // pruned by a concurrent delete: nothing is left under it
+            }
             BasicFileAttributes attrs = attributesOrNull(target, LinkOption.NOFOLLOW_LINKS);
             if (attrs == null || attrs.isDirectory()) {
                 // A directory is not an object: deleting the key 'a' leaves 'a/...' alone, as on S3.
@@ -354,7 +360,9 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
             if (baseAttrs == null || !baseAttrs.isDirectory()) {
                 return UfsListing.empty();
             }
-            realPathInsideRoot(subject, baseDir);
+            if (realPathInsideRoot(subject, baseDir) == null) {
+                return UfsListing.empty();
+            }
             SortedWalk walk = new SortedWalk(baseDir, baseKey, p, after);
             List<UfsObject> objects = new ArrayList<>();
             List<String> prefixes = new ArrayList<>();
@@ -446,20 +454,32 @@ public final class LocalUnderFileSystem implements UnderFileSystem {
         if (existing == null) {
             return null;
         }
-        realPathInsideRoot(subject, existing);
-        if (!existing.equals(target)) {
+        if (realPathInsideRoot(subject, existing) == null || !existing.equals(target)) {
             return null;
         }
         BasicFileAttributes attrs = attributesOrNull(target);
         return attrs != null && attrs.isRegularFile() ? attrs : null;
     }
 
+    /**
+     * The real path of {@code path}, refused if it resolves outside the root; null if {@code path}
+     * no longer exists (a concurrent delete pruned it after the caller saw it).
+     */
     private Path realPathInsideRoot(String subject, Path path) throws IOException {
-        Path real;
-        try {
-            real = path.toRealPath();
-        } catch (NoSuchFileException e) {
-            throw new WcacheException.InvalidPath(subject, "'" + root.relativize(path) + "' is a dangling symbolic link");
+        Path real = null;
+        for (int attempt = 0; real == null; attempt++) {
+            try {
+                real = path.toRealPath();
+            } catch (NoSuchFileException e) {
+                BasicFileAttributes link = attributesOrNull(path, LinkOption.NOFOLLOW_LINKS);
+                if (link == null) {
+                    return null;
+                }
+                if (link.isSymbolicLink() || attempt == 2) {
+                    throw new WcacheException.InvalidPath(subject, "'" + root.relativize(path) + "' is a dangling symbolic link");
+                }
+                // Pruned and made again between the two looks: look once more.
+            }
         }
         if (!real.startsWith(root)) {
             throw new WcacheException.InvalidPath(subject, "'" + root.relativize(path)

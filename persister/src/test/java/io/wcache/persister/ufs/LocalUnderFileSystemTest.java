@@ -403,4 +403,42 @@ class LocalUnderFileSystemTest extends UnderFileSystemContract {
             assertThat(new String(ufs.get(k).readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(k);
         }
     }
+    @Test
+    void aDirectoryPrunedWhileOthersLookThroughItReadsAsAbsentNotAsADanglingLink() throws Exception {
+        // Deleting the last keys under a directory prunes it; a concurrent head, list or delete that
+        // found the directory a moment before must see "no such key", never an invalid path.
+        List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        for (int round = 0; round < 150 && errors.isEmpty() && System.nanoTime() < deadline; round++) {
+            String base = "prune" + round + "/d/";
+            for (int i = 0; i < 6; i++) {
+                ufs.put(base + "f" + i, bytes("x"), PutOptions.DEFAULT);
+            }
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String key = base + "f" + i;
+                threads.add(new Thread(() -> attempt(go, errors, () -> ufs.delete(key))));
+            }
+            for (int i = 0; i < 3; i++) {
+                String key = base + "f" + i;
+                threads.add(new Thread(() -> attempt(go, errors, () -> {
+                    for (int n = 0; n < 20; n++) {
+                        ufs.head(key);
+                        ufs.head(key + "/under");
+                        ufs.list(base, "/", null, 10);
+                        ufs.list(base.substring(0, base.indexOf('/') + 1), null, null, 10);
+                        ufs.delete(base + "never-there");
+                    }
+                })));
+            }
+            threads.forEach(Thread::start);
+            go.countDown();
+            for (Thread t : threads) {
+                t.join(10_000);
+            }
+        }
+        assertThat(errors).isEmpty();
+        assertThat(ufs.list("prune", null, null, 10).objects()).isEmpty();
+    }
 }
