@@ -109,6 +109,10 @@ public final class ConfigKeys {
     public static final ConfigKey<Duration> PERSIST_MARK_LINGER = new ConfigKey<>(
             "write.cache.async.persist.mark.linger", ConfigType.DURATION, "5ms",
             "How long a finished upload waits for others to share the Catalog transaction that marks them persisted (0: none).");
+    public static final ConfigKey<Boolean> PERSIST_IDLE_PRIORITY = new ConfigKey<>(
+            "write.cache.async.persist.idle.priority", ConfigType.BOOLEAN, "true",
+            "Run uploads in Linux's SCHED_IDLE class (via chrt), so any request's thread preempts them at once; "
+                    + "false leaves them at the lowest Java priority (nice 10 when run as root).");
     public static final ConfigKey<Boolean> FUSE_SILLY_RENAME = new ConfigKey<>("fuse.silly.rename.interceptor.enabled",
             ConfigType.BOOLEAN, "false",
             "Handle the kernel's .fuse_hidden* rename on rm of an open file without touching the UFS.");
@@ -140,7 +144,7 @@ public final class ConfigKeys {
             PATH_DEFAULT_POLICY,
             PATH_DEFAULT_WRITE_REPLICAS, ORPHAN_TIMEOUT, FILE_CHECK_PERIOD, PINNED_CAPACITY_RATIO,
             MARK_WRITING_DURATION, PERSIST_RETRY_INITIAL, PERSIST_RETRY_MAX, PERSIST_THREADS, PERSIST_MARK_LINGER,
-            FUSE_SILLY_RENAME,
+            PERSIST_IDLE_PRIORITY, FUSE_SILLY_RENAME,
             FUSE_CACHE_TIMEOUT, FUSE_LIBRARY, CLUSTER_LEASE_DURATION, CLUSTER_HEARTBEAT_INTERVAL,
             CLUSTER_INTERNAL_ADDRESS);
 

@@ -141,7 +141,8 @@ public final class Persister implements AutoCloseable {
         this.marks = new PersistMarks(tasks -> catalog.persistQueue().markPersisted(tasks),
                 config.markLinger().toNanos());
         AtomicInteger n = new AtomicInteger();
-        this.uploads = Executors.newFixedThreadPool(config.threads(), r -> daemon(r, "wcache-persist-" + n.incrementAndGet()));
+        this.uploads = Executors.newFixedThreadPool(config.threads(),
+                r -> daemon(config.idlePriority() ? inIdleClass(r) : r, "wcache-persist-" + n.incrementAndGet()));
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "wcache-persist-retry"));
         this.poller = daemon(this::pollLoop, "wcache-persist-poller");
     }
@@ -154,8 +155,16 @@ public final class Persister implements AutoCloseable {
      * A persister thread: a daemon at the lowest priority. Uploads are background work; where the
      * JVM maps priorities to the OS's (the launcher's {@code -XX:ThreadPriorityPolicy=1}, as root)
      * they run at nice 10 and give way to the write path's threads when the cores are busy, instead
-     * of taking an equal share from the next acknowledged write.
+     * of taking an equal share from the next acknowledged write. With {@link PersisterConfig#idlePriority}
+     * the upload threads go further, into the idle scheduling class ({@link IdleScheduling}).
      */
+    private static Runnable inIdleClass(Runnable r) {
+        return () -> {
+            IdleScheduling.enter();
+            r.run();
+        };
+    }
+
     private static Thread daemon(Runnable r, String name) {
         Thread t = new Thread(r, name);
         t.setDaemon(true);
