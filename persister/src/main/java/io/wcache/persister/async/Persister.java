@@ -141,8 +141,7 @@ public final class Persister implements AutoCloseable {
         this.marks = new PersistMarks(tasks -> catalog.persistQueue().markPersisted(tasks),
                 config.markLinger().toNanos());
         AtomicInteger n = new AtomicInteger();
-        this.uploads = Executors.newFixedThreadPool(config.threads(),
-                r -> daemon(config.idlePriority() ? inIdleClass(r) : r, "wcache-persist-" + n.incrementAndGet()));
+        this.uploads = Executors.newFixedThreadPool(config.threads(), r -> daemon(r, "wcache-persist-" + n.incrementAndGet()));
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "wcache-persist-retry"));
         this.poller = daemon(this::pollLoop, "wcache-persist-poller");
     }
@@ -156,13 +155,21 @@ public final class Persister implements AutoCloseable {
      * JVM maps priorities to the OS's (the launcher's {@code -XX:ThreadPriorityPolicy=1}, as root)
      * they run at nice 10 and give way to the write path's threads when the cores are busy, instead
      * of taking an equal share from the next acknowledged write. With {@link PersisterConfig#idlePriority}
-     * the upload threads go further, into the idle scheduling class ({@link IdleScheduling}).
+     * their transfers go further, into the idle scheduling class ({@link #transfer}).
      */
-    private static Runnable inIdleClass(Runnable r) {
-        return () -> {
-            IdleScheduling.enter();
-            r.run();
-        };
+    /**
+     * Runs a transfer to or from the object store: in the idle scheduling class when so configured
+     * ({@link IdleScheduling}), so request threads preempt it; Catalog work stays outside it.
+     */
+    private <T> T transfer(Supplier<T> call) {
+        return config.idlePriority() ? IdleScheduling.during(call) : call.get();
+    }
+
+    private void transfer(Runnable call) {
+        transfer(() -> {
+            call.run();
+            return null;
+        });
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -515,7 +522,7 @@ public final class Persister implements AutoCloseable {
             }
             UnderFileSystem ufs = router.ufsFor(path);
             copyArchivesFirst(ufs, tomb.get().archiveFirst());
-            ufs.delete(key);
+            transfer(() -> ufs.delete(key));
             marks.mark(task);
             deleted.incrementAndGet();
             rate.record(clock.millis(), 0);
@@ -578,8 +585,8 @@ public final class Persister implements AutoCloseable {
             try (LocalExtents.Leased reads = leased) {
                 // The version's ETag is the MD5 of these bytes (unless it is a multipart ETag): the store
                 // checks the bytes it receives against it, and the client does not hash them again.
-                ufs.put(key, new ExtentUploadSource(extents, f.size(), reads, UploadSource.md5OfEtag(f.etag())),
-                        new PutOptions(f.contentType(), f.userMetadata(), f.standardHeaders()));
+                UploadSource source = new ExtentUploadSource(extents, f.size(), reads, UploadSource.md5OfEtag(f.etag()));
+                transfer(() -> ufs.put(key, source, new PutOptions(f.contentType(), f.userMetadata(), f.standardHeaders())));
             }
             long uploaded = System.nanoTime();
             Stages.record(Stage.UPLOAD_UFS, uploaded - start);
@@ -610,8 +617,8 @@ public final class Persister implements AutoCloseable {
     private void uploadFromUfs(PersistTask task, FileVersion f, UnderFileSystem ufs, String key, List<Extent> extents) {
         String source = f.versioning().ufsSource();
         if (!source.equals(key)) {
-            ufs.put(key, io.wcache.persister.ufs.UploadSource.ofUfs(ufs, source, f.size()),
-                    new PutOptions(f.contentType(), f.userMetadata(), f.standardHeaders()));
+            transfer(() -> ufs.put(key, io.wcache.persister.ufs.UploadSource.ofUfs(ufs, source, f.size()),
+                    new PutOptions(f.contentType(), f.userMetadata(), f.standardHeaders())));
         }
         if (catalog.persistQueue().markPersisted(task) == PersistOutcome.PERSISTED) {
             for (Extent e : extents) {
@@ -654,8 +661,8 @@ public final class Persister implements AutoCloseable {
                 catalog.files().archiveCopied(archive, v.fileId(), why);
                 continue;
             }
-            ufs.put(UfsRouter.keyOf(archive), io.wcache.persister.ufs.UploadSource.ofUfs(ufs, source, v.size()),
-                    new PutOptions(v.contentType(), v.userMetadata(), v.standardHeaders()));
+            transfer(() -> ufs.put(UfsRouter.keyOf(archive), io.wcache.persister.ufs.UploadSource.ofUfs(ufs, source, v.size()),
+                    new PutOptions(v.contentType(), v.userMetadata(), v.standardHeaders())));
             catalog.files().archiveCopied(archive, v.fileId(), "");
             LOG.debug("event=archived_from_ufs path={} source={}", archive, source);
         }
@@ -966,6 +973,7 @@ public final class Persister implements AutoCloseable {
             Thread.currentThread().interrupt();
             uploads.shutdownNow();
         }
+
         LOG.info("event=persister_stopped owner={} persisted={} deleted={} failed_attempts={}",
                 config.owner(), persisted.get(), deleted.get(), failedAttempts.get());
     }

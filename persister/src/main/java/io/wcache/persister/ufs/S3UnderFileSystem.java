@@ -119,8 +119,14 @@ public final class S3UnderFileSystem implements UnderFileSystem {
         config.endpoint().ifPresent(builder::endpointOverride);
         this.s3 = builder.build();
         AtomicInteger threads = new AtomicInteger();
+        // A part thread starts on demand, from whichever thread uploads: one started during a background
+        // upload's transfer inherits the idle scheduling class, so it leaves it before it serves anyone.
         ThreadFactory factory = r -> {
-            Thread t = new Thread(r, "s3-ufs-part-" + config.bucket() + "-" + threads.incrementAndGet());
+            Runnable normal = () -> {
+                io.wcache.persister.async.IdleScheduling.leave();
+                r.run();
+            };
+            Thread t = new Thread(normal, "s3-ufs-part-" + config.bucket() + "-" + threads.incrementAndGet());
             t.setDaemon(true);
             return t;
         };

@@ -12,40 +12,58 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Upload threads run in Linux's idle scheduling class when configured so, and only then. */
+/**
+ * Uploads transfer in Linux's idle scheduling class when configured so, and only then; a thread
+ * returns to the normal class after the transfer, and one started meanwhile can leave it.
+ */
 class IdleSchedulingTest {
 
     @TempDir
     Path dir;
 
     @Test
-    void aThreadEntersTheIdleClassAndOthersStayWhereTheyWere() throws Exception {
+    void aCallRunsInTheIdleClassAndTheThreadComesBackAfterIt() throws Exception {
+        assertThat(IdleScheduling.available()).as("sched_setscheduler through jnr-ffi, as root").isTrue();
         AtomicInteger inside = new AtomicInteger(-2);
-        AtomicInteger entered = new AtomicInteger();
+        AtomicInteger after = new AtomicInteger(-2);
+        AtomicInteger started = new AtomicInteger(-2);
         Thread t = new Thread(() -> {
-            entered.set(IdleScheduling.enter() ? 1 : 0);
-            inside.set(IdleScheduling.currentPolicy());
+            IdleScheduling.during(() -> {
+                inside.set(IdleScheduling.currentPolicy());
+                // A thread started meanwhile inherits the class, until it leaves it.
+                Thread child = new Thread(() -> {
+                    IdleScheduling.leave();
+                    started.set(IdleScheduling.currentPolicy());
+                });
+                child.start();
+                try {
+                    child.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            after.set(IdleScheduling.currentPolicy());
         });
         t.start();
         t.join(15_000);
-        assertThat(entered.get()).isEqualTo(1);
         assertThat(inside.get()).isEqualTo(IdleScheduling.SCHED_IDLE);
-        assertThat(IdleScheduling.currentPolicy()).isNotEqualTo(IdleScheduling.SCHED_IDLE).isNotNegative();
+        assertThat(after.get()).isEqualTo(IdleScheduling.SCHED_OTHER);
+        assertThat(started.get()).isEqualTo(IdleScheduling.SCHED_OTHER);
     }
 
     @Test
-    void uploadsRunInTheIdleClassOnlyWhenConfigured() throws Exception {
-        assertThat(policiesOfUploads(true)).isNotEmpty().containsOnly(IdleScheduling.SCHED_IDLE);
-        assertThat(policiesOfUploads(false)).isNotEmpty().doesNotContain(IdleScheduling.SCHED_IDLE);
+    void uploadsTransferInTheIdleClassOnlyWhenConfigured() throws Exception {
+        assertThat(policiesOfTransfers(true)).isNotEmpty().containsOnly(IdleScheduling.SCHED_IDLE);
+        assertThat(policiesOfTransfers(false)).isNotEmpty().containsOnly(IdleScheduling.SCHED_OTHER);
     }
 
-    private List<Integer> policiesOfUploads(boolean idle) throws Exception {
+    private List<Integer> policiesOfTransfers(boolean idle) throws Exception {
         Path root = dir.resolve(idle ? "idle" : "normal");
-        List<Integer> policies = new CopyOnWriteArrayList<>();
+        List<Integer> seen = new CopyOnWriteArrayList<>();
         try (EmbeddedS3Server s3 = S3Rig.server(root.resolve("s3"))) {
             FaultyUfs ufs = new FaultyUfs(S3Rig.ufs(s3));
-            ufs.beforePut(key -> policies.add(IdleScheduling.currentPolicy()));
-            PersisterConfig config = PersisterConfig.of(PersistRig.WORKER, 2,
+            ufs.beforePut(key -> seen.add(IdleScheduling.currentPolicy()));
+            PersisterConfig config = PersisterConfig.of(PersistRig.WORKER, 1,
                     new Backoff(Duration.ofMillis(100), Duration.ofSeconds(1))).withIdlePriority(idle);
             try (PersistRig rig = new PersistRig(root.resolve("worker"), ufs, config)) {
                 rig.persister.start();
@@ -55,6 +73,6 @@ class IdleSchedulingTest {
                 assertThat(rig.persister.awaitDrained(Duration.ofSeconds(60))).isTrue();
             }
         }
-        return policies;
+        return seen;
     }
 }
