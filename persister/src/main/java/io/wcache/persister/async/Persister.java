@@ -157,6 +157,13 @@ public final class Persister implements AutoCloseable {
      * of taking an equal share from the next acknowledged write. With {@link PersisterConfig#idlePriority}
      * their transfers go further, into the idle scheduling class ({@link #transfer}).
      */
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        return t;
+    }
+
     /**
      * Runs a transfer to or from the object store: in the idle scheduling class when so configured
      * ({@link IdleScheduling}), so request threads preempt it; Catalog work stays outside it.
@@ -170,13 +177,6 @@ public final class Persister implements AutoCloseable {
             call.run();
             return null;
         });
-    }
-
-    private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        t.setPriority(Thread.MIN_PRIORITY);
-        return t;
     }
 
     /**
@@ -973,7 +973,6 @@ public final class Persister implements AutoCloseable {
             Thread.currentThread().interrupt();
             uploads.shutdownNow();
         }
-
         LOG.info("event=persister_stopped owner={} persisted={} deleted={} failed_attempts={}",
                 config.owner(), persisted.get(), deleted.get(), failedAttempts.get());
     }
