@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# tools/probe/run.sh [ROUNDS] [REQUESTS]
+# tools/probe/run.sh [ROUNDS] [REQUESTS] [SERVE ARGS...]
 # An independent latency probe: `./wcache serve` on its shipped config (WRITE_BACK, a local-directory
 # UFS) and the benchmark's s3proxy (filesystem blob store) side by side on this disk, each driven by
 # probe.py (one keep-alive connection, raw HTTP with SigV4 headers, no SDK): 10 KiB PUTs and a GET
 # right after each, rounds alternating between the two. Prints per-round p50/p99 and the ratios.
+# Arguments after the first two go to `./wcache serve`, e.g. `--set write.cache.async.persist.idle.priority=false`.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ROUNDS="${1:-3}"
 REQUESTS="${2:-2000}"
+shift $(( $# < 2 ? $# : 2 ))
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/wcache-probe-XXXXXX")"
 PIDS=()
 cleanup() {
@@ -23,7 +25,7 @@ mvn -B -ntp -q install -DskipTests >&2
     -Dexec.mainClass=io.wcache.tools.bench.S3ProxyServe -Dexec.args="$WORK/s3proxy" > "$WORK/s3proxy.out" 2>&1) &
 PIDS+=($!)
 ./wcache serve --set data.dir="$WORK/wcache" --set s3.address=127.0.0.1:0 --set admin.address=127.0.0.1:0 \
-    --port-file "$WORK/ports" > "$WORK/wcache.log" 2>&1 &
+    --port-file "$WORK/ports" "$@" > "$WORK/wcache.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 240); do
   if grep -q "s3proxy port=" "$WORK/s3proxy.out" 2>/dev/null && [ -s "$WORK/ports" ]; then break; fi
