@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 public final class IdleScheduling {
 
     private static final Logger LOG = LoggerFactory.getLogger(IdleScheduling.class);
+    // Compile-time constants: the probe's thread reads them without waiting for this class's initialization.
     static final int SCHED_OTHER = 0;
     /** The policy number of {@code SCHED_IDLE}, also as shown in {@code /proc/.../stat}. */
     static final int SCHED_IDLE = 5;
@@ -76,8 +77,8 @@ public final class IdleScheduling {
 
         @Override
         public void run() {
-            result[0] = libc.sched_setscheduler(0, 5, new int[] {0});
-            result[1] = libc.sched_setscheduler(0, 0, new int[] {0});
+            result[0] = libc.sched_setscheduler(0, SCHED_IDLE, new int[] {0});
+            result[1] = libc.sched_setscheduler(0, SCHED_OTHER, new int[] {0});
         }
     }
 

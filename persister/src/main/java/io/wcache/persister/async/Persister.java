@@ -173,10 +173,11 @@ public final class Persister implements AutoCloseable {
     }
 
     private void transfer(Runnable call) {
-        transfer(() -> {
+        if (config.idlePriority()) {
+            IdleScheduling.during(call);
+        } else {
             call.run();
-            return null;
-        });
+        }
     }
 
     /**
