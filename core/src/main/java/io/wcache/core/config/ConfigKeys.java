@@ -111,8 +111,9 @@ public final class ConfigKeys {
             "How long a finished upload waits for others to share the Catalog transaction that marks them persisted (0: none).");
     public static final ConfigKey<Boolean> PERSIST_IDLE_PRIORITY = new ConfigKey<>(
             "write.cache.async.persist.idle.priority", ConfigType.BOOLEAN, "true",
-            "Run uploads in Linux's SCHED_IDLE class (via chrt), so any request's thread preempts them at once; "
-                    + "false leaves them at the lowest Java priority (nice 10 when run as root).");
+            "Run an upload's transfer to the object store in Linux's SCHED_IDLE class, so any request's thread "
+                    + "preempts it at once (needs root or CAP_SYS_NICE, else a warning); false leaves uploads at the lowest "
+                    + "Java priority (nice 10 when run as root).");
     public static final ConfigKey<Boolean> FUSE_SILLY_RENAME = new ConfigKey<>("fuse.silly.rename.interceptor.enabled",
             ConfigType.BOOLEAN, "false",
             "Handle the kernel's .fuse_hidden* rename on rm of an open file without touching the UFS.");

@@ -3,7 +3,6 @@ package io.wcache.persister.async;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.function.Supplier;
 import jnr.ffi.LibraryLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,23 +87,15 @@ public final class IdleScheduling {
     }
 
     /** Runs {@code call} with the calling thread in the idle class, then returns it to the normal one. */
-    public static <T> T during(Supplier<T> call) {
+    public static void during(Runnable call) {
         boolean idle = set(SCHED_IDLE);
         try {
-            return call.get();
+            call.run();
         } finally {
             if (idle) {
                 set(SCHED_OTHER);
             }
         }
-    }
-
-    /** Runs {@code call} in the idle class, as {@link #during(Supplier)}. */
-    public static void during(Runnable call) {
-        during(() -> {
-            call.run();
-            return null;
-        });
     }
 
     /**

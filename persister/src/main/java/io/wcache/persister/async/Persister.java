@@ -168,10 +168,6 @@ public final class Persister implements AutoCloseable {
      * Runs a transfer to or from the object store: in the idle scheduling class when so configured
      * ({@link IdleScheduling}), so request threads preempt it; Catalog work stays outside it.
      */
-    private <T> T transfer(Supplier<T> call) {
-        return config.idlePriority() ? IdleScheduling.during(call) : call.get();
-    }
-
     private void transfer(Runnable call) {
         if (config.idlePriority()) {
             IdleScheduling.during(call);

@@ -10,7 +10,7 @@ import java.time.Duration;
  * run at once, the retry backoff, how often the durable queue is polled, how long a claim lasts,
  * how many tasks one claim takes, how many paths the in-memory fast path may track before it
  * leaves new work to the durable queue, how long a finished upload waits for others to share
- * the transaction that marks them persisted, and whether upload threads run in the idle
+ * the transaction that marks them persisted, and whether uploads transfer in the idle
  * scheduling class (off unless configured: the worker's key turns it on by default).
  */
 public record PersisterConfig(String owner, int threads, Backoff backoff, Duration pollInterval, Duration lease,
@@ -73,7 +73,7 @@ public record PersisterConfig(String owner, int threads, Backoff backoff, Durati
         return new PersisterConfig(owner, threads, backoff, pollInterval, lease, claimBatch, maxTrackedPaths, linger, idlePriority);
     }
 
-    /** Whether upload threads run in Linux's idle scheduling class ({@link IdleScheduling}). */
+    /** Whether uploads transfer in Linux's idle scheduling class ({@link IdleScheduling}). */
     public PersisterConfig withIdlePriority(boolean idle) {
         return new PersisterConfig(owner, threads, backoff, pollInterval, lease, claimBatch, maxTrackedPaths, markLinger, idle);
     }

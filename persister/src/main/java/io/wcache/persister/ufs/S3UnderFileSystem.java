@@ -3,6 +3,7 @@ package io.wcache.persister.ufs;
 import io.wcache.core.cache.StandardHeaders;
 import io.wcache.core.digest.Md5;
 import io.wcache.core.error.WcacheException;
+import io.wcache.persister.async.IdleScheduling;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -123,7 +124,7 @@ public final class S3UnderFileSystem implements UnderFileSystem {
         // upload's transfer inherits the idle scheduling class, so it leaves it before it serves anyone.
         ThreadFactory factory = r -> {
             Runnable normal = () -> {
-                io.wcache.persister.async.IdleScheduling.leave();
+                IdleScheduling.leave();
                 r.run();
             };
             Thread t = new Thread(normal, "s3-ufs-part-" + config.bucket() + "-" + threads.incrementAndGet());
