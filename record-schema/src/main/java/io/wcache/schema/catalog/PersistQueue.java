@@ -15,7 +15,26 @@ import java.util.Optional;
  */
 public final class PersistQueue {
 
+    /**
+     * How far below the oldest due task (or the scan's time) the next due scan begins. A task is
+     * queued due at its transaction's start, and no transaction commits later than the metadata
+     * engine's five-second window after it started; one second more covers a clock step. A task
+     * due earlier still (another worker's clock behind this one's) waits for a full scan.
+     */
+    static final long FLOOR_SLACK_MS = 6_000;
+    /** How often a due scan begins at the index's start instead of at the floor. */
+    static final Duration FULL_SCAN_EVERY = Duration.ofMinutes(1);
+
     private final CatalogTransactions transactions;
+    /**
+     * Where due scans begin ({@link Long#MIN_VALUE}: at the start). Every task finished or claimed
+     * leaves a deleted entry in the due index, and the metadata engine steps over each deleted entry
+     * a scan meets until its storage compacts them away, which it cannot do while it keeps older
+     * versions for reads: scanned from the start, one poll stepped over every task finished since.
+     */
+    private volatile long dueFloorMs = Long.MIN_VALUE;
+    private volatile long nextFullScanNanos = System.nanoTime();
+    private volatile long fullScanEveryNanos = FULL_SCAN_EVERY.toNanos();
 
     PersistQueue(CatalogTransactions transactions) {
         this.transactions = transactions;
@@ -23,8 +42,28 @@ public final class PersistQueue {
 
     /** Tasks whose next attempt is due at {@code now}, oldest first. */
     public List<PersistTask> dueTasks(Instant now, int limit) {
-        return transactions.run(t -> t.tasks.due(now.toEpochMilli(), limit, IsolationLevel.SERIALIZABLE).stream()
-                .map(RecordMapping::task).toList());
+        long scanNanos = System.nanoTime();
+        boolean full = scanNanos - nextFullScanNanos >= 0;
+        long from = full ? Long.MIN_VALUE : dueFloorMs;
+        List<PersistTask> due = transactions.run(t -> t.tasks.due(from, now.toEpochMilli(), limit, IsolationLevel.SERIALIZABLE)
+                .stream().map(RecordMapping::task).toList());
+        long oldest = due.isEmpty() ? now.toEpochMilli() : Math.min(now.toEpochMilli(), due.get(0).nextAttemptTime().toEpochMilli());
+        dueFloorMs = Math.max(from, oldest - FLOOR_SLACK_MS);
+        if (full) {
+            nextFullScanNanos = scanNanos + fullScanEveryNanos;
+        }
+        return due;
+    }
+
+    /** Where the next due scan that is not a full one begins, in epoch ms; {@link Long#MIN_VALUE}: at the start (tests). */
+    long dueFloorMs() {
+        return dueFloorMs;
+    }
+
+    /** Sets how often a due scan is a full one, from the next scan on (tests). */
+    void fullScanEvery(Duration every) {
+        fullScanEveryNanos = every.toNanos();
+        nextFullScanNanos = System.nanoTime() + fullScanEveryNanos;
     }
 
     /**
@@ -42,7 +81,8 @@ public final class PersistQueue {
      */
     public List<PersistTask> claimTasks(String owner, Duration lease, int limit, String holder) {
         // Unsynced: a claim lost in a crash leaves the task due again, and it is claimed again.
-        return transactions.runUnsynced(t -> t.tasks.claim(owner, lease, limit, holder));
+        long from = dueFloorMs;
+        return transactions.runUnsynced(t -> t.tasks.claim(from, owner, lease, limit, holder));
     }
 
     /**

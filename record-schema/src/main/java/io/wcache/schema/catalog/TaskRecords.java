@@ -65,8 +65,14 @@ final class TaskRecords {
         return out;
     }
 
-    List<WcacheRecords.PersistTask> due(long nowMs, int max, IsolationLevel isolation) {
-        TupleRange range = new TupleRange(null, Tuple.from(nowMs), EndpointType.TREE_START, EndpointType.RANGE_INCLUSIVE);
+    /**
+     * Tasks due at {@code nowMs}, oldest first, among those due at or after {@code fromMs}
+     * ({@link Long#MIN_VALUE}: from the index's start).
+     */
+    List<WcacheRecords.PersistTask> due(long fromMs, long nowMs, int max, IsolationLevel isolation) {
+        TupleRange range = fromMs == Long.MIN_VALUE
+                ? new TupleRange(null, Tuple.from(nowMs), EndpointType.TREE_START, EndpointType.RANGE_INCLUSIVE)
+                : new TupleRange(Tuple.from(fromMs), Tuple.from(nowMs), EndpointType.RANGE_INCLUSIVE, EndpointType.RANGE_INCLUSIVE);
         ScanProperties props = new ScanProperties(ExecuteProperties.newBuilder().setReturnedRowLimit(max)
                 .setIsolationLevel(isolation).build());
         return t.indexScan(WcacheMetaData.TASK_BY_NEXT_ATTEMPT, range, props,
@@ -76,7 +82,7 @@ final class TaskRecords {
     /** Due tasks looked at per claim when only one holder's are taken: the others' are skipped, not claimed. */
     private static final int HOLDER_SCAN_FACTOR = 8;
 
-    List<PersistTask> claim(String owner, Duration lease, int max, String holder) {
+    List<PersistTask> claim(long fromMs, String owner, Duration lease, int max, String holder) {
         long expiry = t.now + lease.toMillis();
         List<PersistTask> out = new ArrayList<>();
         // The queue is scanned without a read conflict on its range: every commit enqueues a
@@ -84,7 +90,7 @@ final class TaskRecords {
         // and starve under load. Only the claimed tasks themselves must not have changed (another
         // claimer, a newer version replacing the task): their keys are read conflicts.
         int scan = holder == null ? max : max * HOLDER_SCAN_FACTOR;
-        for (WcacheRecords.PersistTask task : due(t.now, scan, IsolationLevel.SNAPSHOT)) {
+        for (WcacheRecords.PersistTask task : due(fromMs, t.now, scan, IsolationLevel.SNAPSHOT)) {
             if (out.size() >= max) {
                 break;
             }
