@@ -72,6 +72,15 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             + "measured run, so the JIT compiles the client, the worker and s3proxy first (default: ${DEFAULT-VALUE})")
     double jitWarmup = 16;
 
+    @Option(names = "--jit-warmup-max", description = "Longest JIT warm-up: after the first --jit-warmup seconds it goes on, "
+            + "pass after pass, while the JVM's compilers were busy more than --jit-settled of a pass; 0: one pass only "
+            + "(default: ${DEFAULT-VALUE})")
+    double jitWarmupMax = 240;
+
+    @Option(names = "--jit-settled", description = "Share of a warm-up pass's time the compilers may still use for the "
+            + "JIT to count as settled (default: ${DEFAULT-VALUE})")
+    double jitSettled = 0.05;
+
     @Option(names = "--persist-objects", description = "Objects in the persistence run (default: ${DEFAULT-VALUE})")
     int persistObjects = 5000;
 
@@ -146,6 +155,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             seconds = Math.min(seconds, 1);
             warmup = Math.min(warmup, 0.5);
             jitWarmup = Math.min(jitWarmup, 2);
+            jitWarmupMax = 0;
             persistObjects = Math.min(persistObjects, 500);
             fuseMib = Math.min(fuseMib, 64);
         }
@@ -256,7 +266,38 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             return;
         }
         byte[] body = randomBytes(SMALL);
-        String run = "warm/" + Long.toString(System.nanoTime(), 36) + "/";
+        java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long start = System.nanoTime();
+        for (int pass = 1; ; pass++) {
+            long passStart = System.nanoTime();
+            long compiledBefore = timed ? jit.getTotalCompilationTime() : 0;
+            warmUpPass(rig, body, "warm/" + pass + "-" + Long.toString(System.nanoTime(), 36) + "/");
+            drain(rig, "after JIT warm-up pass " + pass);
+            double passSeconds = (System.nanoTime() - passStart) / 1e9;
+            double compiling = timed ? (jit.getTotalCompilationTime() - compiledBefore) / 1e3 : 0;
+            double total = (System.nanoTime() - start) / 1e9;
+            log("JIT warm-up pass %d: %.1f s, compilers busy %.1f s (%.0f %%)", pass, passSeconds, compiling,
+                    100 * compiling / passSeconds);
+            if (!timed || warmUpEnds(compiling, passSeconds, total, jitSettled, jitWarmupMax)) {
+                out.notes.add(String.format(java.util.Locale.ROOT, "JIT warm-up: %d pass(es), %.0f s; compilers busy %.0f %% "
+                        + "of the last pass", pass, total, 100 * compiling / passSeconds));
+                return;
+            }
+        }
+    }
+
+    /**
+     * Whether the JIT warm-up ends after a pass of {@code passSeconds} in which the compilers were busy
+     * {@code compiling} seconds, {@code total} seconds into it: the compilers were busy at most
+     * {@code settled} of the pass, or another pass would end past {@code max} seconds.
+     */
+    static boolean warmUpEnds(double compiling, double passSeconds, double total, double settled, double max) {
+        return compiling <= settled * passSeconds || total + passSeconds > max;
+    }
+
+    /** One pass of untimed PUTs and GETs, {@code --jit-warmup} / 4 seconds against each target. */
+    private void warmUpPass(BenchRig rig, byte[] body, String run) throws Exception {
         Duration each = dur(jitWarmup / 4);
         ClosedLoop.run("warm-up s3proxy", 4, Duration.ZERO, each, 0, seq -> {
             put(rig.directClient(), BenchRig.DIRECT_BUCKET, run + seq, body);
@@ -268,7 +309,6 @@ public final class EndToEndBenchmark implements Callable<Integer> {
                 timedGet(rig.workerClient(), BenchRig.BUCKET, prefix + run + seq, SMALL);
             });
         }
-        drain(rig, "after JIT warm-up");
     }
 
     private void smallPuts(BenchRig rig) throws Exception {

@@ -61,4 +61,17 @@ class EndToEndBenchmarkOptionsTest {
                 .contains("median 1.00 (3.00, 1.00, 1.00)");
         assertThat(EndToEndBenchmark.median(new double[] {4, 1, 3, 2})).isEqualTo(2.5);
     }
+
+    @Test
+    void theJitWarmUpGoesOnWhileTheCompilersAreBusyUpToItsLongest() {
+        // Passes of 16 s; settled below 5 % of a pass; at most 240 s.
+        assertThat(EndToEndBenchmark.warmUpEnds(23.6, 16, 16, 0.05, 240)).as("compilers busier than a core").isFalse();
+        assertThat(EndToEndBenchmark.warmUpEnds(1.4, 16, 128, 0.05, 240)).as("9 %% busy").isFalse();
+        assertThat(EndToEndBenchmark.warmUpEnds(0.2, 16, 144, 0.05, 240)).as("2 %% busy: settled").isTrue();
+        assertThat(EndToEndBenchmark.warmUpEnds(10, 16, 230, 0.05, 240)).as("the next pass would end past 240 s").isTrue();
+        assertThat(EndToEndBenchmark.warmUpEnds(10, 16, 16, 0.05, 0)).as("--jit-warmup-max 0: one pass").isTrue();
+        EndToEndBenchmark defaults = new EndToEndBenchmark();
+        new CommandLine(defaults).parseArgs();
+        assertThat(defaults.jitWarmupMax).as("default").isEqualTo(240);
+    }
 }
