@@ -310,8 +310,15 @@ class WritePipelineTest {
         // still had its undo, and a later damaged record rolled it back to the older version.
         start(64);
         confirmDelayMillis = 500;
+        // The sync is held until the commit is in the Catalog, so the commit keeps an undo that only
+        // a confirmation drops. (Unheld, a sync that finished before the index stage applied the
+        // commit left nothing to confirm, and no idle confirmation ever started.)
+        syncGate = new CountDownLatch(1);
         PipelineSession s = pipeline.newSession(BeginRequest.of(p("/m/c"), WritePolicy.WRITE_BACK, "w1"));
-        smallWrite(s, new byte[100]).get(2).get(10, TimeUnit.SECONDS);
+        List<CompletableFuture<Object>> f = smallWrite(s, new byte[100]);
+        awaitCurrent("/m/c", s.fileId());
+        syncGate.countDown();
+        f.get(2).get(10, TimeUnit.SECONDS);
         assertThat(confirmStarted.await(10, TimeUnit.SECONDS)).as("an idle confirmation started").isTrue();
 
         pipeline.close();
