@@ -761,18 +761,24 @@ public final class Persister implements AutoCloseable {
             if (lanes.size() >= config.maxTrackedPaths()) {
                 return false; // claim once the backlog in memory shrinks
             }
-            unknown = due.stream().anyMatch(t -> {
-                Lane lane = lanes.get(t.path().toString());
-                return (lane == null || lane.highest < t.generation()) && !t.enqueuedTime().isAfter(settled);
-            });
+            unknown = due.stream().anyMatch(t -> unknown(t, settled));
         } finally {
             lock.unlock();
         }
         if (!unknown) {
             return false;
         }
+        // Only what is still unknown when the claim looks: a task uploading here meanwhile would be
+        // claimed in vain, and the claim would conflict with that upload's mark.
         List<PersistTask> claimed = catalog.persistQueue().claimTasks(config.owner(), config.lease(), config.claimBatch(),
-                local.worker().orElse(null));
+                local.worker().orElse(null), t -> {
+                    lock.lock();
+                    try {
+                        return unknown(t, settled);
+                    } finally {
+                        lock.unlock();
+                    }
+                });
         int taken = 0;
         for (PersistTask t : claimed) {
             if (submit(t)) {
@@ -781,6 +787,15 @@ public final class Persister implements AutoCloseable {
         }
         LOG.debug("event=persist_claimed claimed={} new={}", claimed.size(), taken);
         return claimed.size() >= config.claimBatch();
+    }
+
+    /**
+     * Whether {@code t} is work no lane of this persister knows (a dropped hand-off, a restart,
+     * another worker's expired lease) and not new enough to be still on its way here. Lock held.
+     */
+    private boolean unknown(PersistTask t, Instant settled) {
+        Lane lane = lanes.get(t.path().toString());
+        return (lane == null || lane.highest < t.generation()) && !t.enqueuedTime().isAfter(settled);
     }
 
     /** Asks the poller to look at the durable queue now instead of at its next interval. */

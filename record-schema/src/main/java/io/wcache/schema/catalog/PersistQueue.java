@@ -80,9 +80,19 @@ public final class PersistQueue {
      * cluster, each worker's persister uploads what it holds. {@code null}: any task.
      */
     public List<PersistTask> claimTasks(String owner, Duration lease, int limit, String holder) {
+        return claimTasks(owner, lease, limit, holder, null);
+    }
+
+    /**
+     * As {@link #claimTasks(String, Duration, int, String)}, skipping due tasks {@code wanted} refuses
+     * (a persister's own: those it is uploading or has queued already). A claim of a task its
+     * persister is about to mark persisted only conflicts with that mark. {@code null}: every task.
+     */
+    public List<PersistTask> claimTasks(String owner, Duration lease, int limit, String holder,
+                                        java.util.function.Predicate<PersistTask> wanted) {
         // Unsynced: a claim lost in a crash leaves the task due again, and it is claimed again.
         long from = dueFloorMs;
-        return transactions.runUnsynced(t -> t.tasks.claim(from, owner, lease, limit, holder));
+        return transactions.runUnsynced(t -> t.tasks.claim(from, owner, lease, limit, holder, wanted));
     }
 
     /**

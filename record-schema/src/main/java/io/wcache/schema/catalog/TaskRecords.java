@@ -82,17 +82,21 @@ final class TaskRecords {
     /** Due tasks looked at per claim when only one holder's are taken: the others' are skipped, not claimed. */
     private static final int HOLDER_SCAN_FACTOR = 8;
 
-    List<PersistTask> claim(long fromMs, String owner, Duration lease, int max, String holder) {
+    List<PersistTask> claim(long fromMs, String owner, Duration lease, int max, String holder,
+                            java.util.function.Predicate<PersistTask> wanted) {
         long expiry = t.now + lease.toMillis();
         List<PersistTask> out = new ArrayList<>();
         // The queue is scanned without a read conflict on its range: every commit enqueues a
         // task into it, so a serializable scan made a claim conflict with all concurrent writes
         // and starve under load. Only the claimed tasks themselves must not have changed (another
         // claimer, a newer version replacing the task): their keys are read conflicts.
-        int scan = holder == null ? max : max * HOLDER_SCAN_FACTOR;
+        int scan = holder == null && wanted == null ? max : max * HOLDER_SCAN_FACTOR;
         for (WcacheRecords.PersistTask task : due(fromMs, t.now, scan, IsolationLevel.SNAPSHOT)) {
             if (out.size() >= max) {
                 break;
+            }
+            if (wanted != null && !wanted.test(RecordMapping.task(task))) {
+                continue;
             }
             if (holder != null && task.getKind() == WcacheRecords.TaskKind.UPLOAD && !heldBy(task, holder)) {
                 continue;

@@ -1,0 +1,75 @@
+package io.wcache.persister.async;
+
+import static io.wcache.persister.async.WriteBackPersistenceTest.await;
+import static io.wcache.persister.async.WriteBackPersistenceTest.waitUntil;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.wcache.persister.testing.EmbeddedS3Server;
+import io.wcache.persister.testing.PatternSource;
+import io.wcache.schema.catalog.PersistTask;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The poller claims from the durable queue only the work this persister does not know. Claiming
+ * a task it is uploading already was work in vain, and under load the claim conflicted with that
+ * upload's mark until its retries ran out ("persist_poll_failed ... not_committed").
+ */
+class PollerClaimTest {
+
+    @TempDir
+    Path dir;
+    private EmbeddedS3Server s3;
+    private PersistRig rig;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (rig != null) {
+            rig.close();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    @Test
+    void aPollClaimsTheTaskItDoesNotKnowAndLeavesTheOneItIsUploading() throws Exception {
+        s3 = S3Rig.server(dir.resolve("s3"));
+        FaultyUfs ufs = new FaultyUfs(S3Rig.ufs(s3));
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch slowStarted = new CountDownLatch(1);
+        ufs.beforePut(k -> {
+            if (k.endsWith("slow")) {
+                slowStarted.countDown();
+                await(release);
+            }
+        });
+        PersisterConfig config = PersisterConfig.of(PersistRig.WORKER, 2, new Backoff(Duration.ofMillis(50), Duration.ofMillis(200)))
+                .withPollInterval(Duration.ofMillis(50));
+        rig = new PersistRig(dir.resolve("worker"), ufs, config);
+        rig.persister.start();
+        try {
+            // Uploading through the fast path, held inside the UFS put.
+            rig.writeBack("slow", new PatternSource(2000, 1), "1");
+            assertThat(slowStarted.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            // Committed without the hand-off (as if the event were dropped): only the poller can find it.
+            rig.writeBack("lost", new PatternSource(3000, 2), "1", false);
+
+            waitUntil(() -> ufs.ops("lost").size() == 1, () -> "ops: " + ufs.ops());
+            Optional<PersistTask> slow = rig.catalog.persistQueue().pendingTasks(10).stream()
+                    .filter(t -> t.path().equals(PersistRig.path("slow"))).findFirst();
+            assertThat(slow).as("the upload still held in the UFS is queued").isPresent();
+            assertThat(slow.get().leaseOwner()).as("claimed by the poller although its own upload runs").isEmpty();
+        } finally {
+            release.countDown();
+        }
+        assertThat(rig.persister.awaitDrained(Duration.ofSeconds(30))).isTrue();
+        assertThat(ufs.ops("slow")).hasSize(1);
+        assertThat(rig.catalog.persistQueue().pendingTasks(10)).isEmpty();
+    }
+}
