@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,23 +23,20 @@ class PollerClaimTest {
 
     @TempDir
     Path dir;
-    private EmbeddedS3Server s3;
-    private PersistRig rig;
-
-    @AfterEach
-    void stop() throws Exception {
-        if (rig != null) {
-            rig.close();
-        }
-        if (s3 != null) {
-            s3.close();
-        }
-    }
 
     @Test
     void aPollClaimsTheTaskItDoesNotKnowAndLeavesTheOneItIsUploading() throws Exception {
-        s3 = S3Rig.server(dir.resolve("s3"));
-        FaultyUfs ufs = new FaultyUfs(S3Rig.ufs(s3));
+        try (EmbeddedS3Server s3 = S3Rig.server(dir.resolve("s3"))) {
+            FaultyUfs ufs = new FaultyUfs(S3Rig.ufs(s3));
+            PersisterConfig config = PersisterConfig.of(PersistRig.WORKER, 2, new Backoff(Duration.ofMillis(50), Duration.ofMillis(200)))
+                    .withPollInterval(Duration.ofMillis(50));
+            try (PersistRig rig = new PersistRig(dir.resolve("worker"), ufs, config)) {
+                pollWhileAnUploadIsHeld(ufs, rig);
+            }
+        }
+    }
+
+    private static void pollWhileAnUploadIsHeld(FaultyUfs ufs, PersistRig rig) throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch slowStarted = new CountDownLatch(1);
         ufs.beforePut(k -> {
@@ -49,9 +45,6 @@ class PollerClaimTest {
                 await(release);
             }
         });
-        PersisterConfig config = PersisterConfig.of(PersistRig.WORKER, 2, new Backoff(Duration.ofMillis(50), Duration.ofMillis(200)))
-                .withPollInterval(Duration.ofMillis(50));
-        rig = new PersistRig(dir.resolve("worker"), ufs, config);
         rig.persister.start();
         try {
             // Uploading through the fast path, held inside the UFS put.
