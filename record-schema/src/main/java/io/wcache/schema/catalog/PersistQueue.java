@@ -47,7 +47,8 @@ public final class PersistQueue {
         long from = full ? Long.MIN_VALUE : dueFloorMs;
         List<PersistTask> due = transactions.run(t -> t.tasks.due(from, now.toEpochMilli(), limit, IsolationLevel.SERIALIZABLE)
                 .stream().map(RecordMapping::task).toList());
-        long oldest = due.isEmpty() ? now.toEpochMilli() : Math.min(now.toEpochMilli(), due.get(0).nextAttemptTime().toEpochMilli());
+        // Oldest first, and none due after now.
+        long oldest = due.isEmpty() ? now.toEpochMilli() : due.get(0).nextAttemptTime().toEpochMilli();
         dueFloorMs = Math.max(from, oldest - FLOOR_SLACK_MS);
         if (full) {
             nextFullScanNanos = scanNanos + fullScanEveryNanos;
