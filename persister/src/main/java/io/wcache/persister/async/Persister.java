@@ -79,6 +79,8 @@ public final class Persister implements AutoCloseable {
     private final Semaphore pollNow = new Semaphore(0);
     // Passes of the durable-queue poller begun and ended, for observers that must know a pass
     // started after some commit has run (pollPassesBegun / pollPassesEnded).
+    /** Consecutive failed polls; a WARN from the third (the poller's thread only). */
+    private final FailureStreak pollFailures = new FailureStreak(3, Duration.ofMillis(WARN_INTERVAL_MS));
     private final java.util.concurrent.atomic.AtomicLong pollPassesBegun = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong pollPassesEnded = new java.util.concurrent.atomic.AtomicLong();
     /** Poller thread only: the first look at the durable queue after start claims even young tasks. */
@@ -720,11 +722,22 @@ public final class Persister implements AutoCloseable {
         while (!closed) {
             pollPassesBegun.incrementAndGet();
             try {
-                if (pollOnce()) {
+                boolean full = pollOnce();
+                int ended = pollFailures.succeeded();
+                if (ended > 0) {
+                    LOG.info("event=persist_poll_recovered failed_polls={}", ended);
+                }
+                if (full) {
                     continue; // a full batch: there may be more right away
                 }
             } catch (RuntimeException e) {
-                LOG.warn("event=persist_poll_failed error={}", e.toString());
+                // A lone failure (a claim that lost a conflict with an upload's mark) is repaired by the
+                // next poll; only a run of them (metadata unavailable) is worth a user's attention.
+                if (pollFailures.failed(clock.millis())) {
+                    LOG.warn("event=persist_poll_failed consecutive={} error={}", pollFailures.consecutive(), e.toString());
+                } else {
+                    LOG.debug("event=persist_poll_failed consecutive={} error={}", pollFailures.consecutive(), e.toString());
+                }
             } finally {
                 pollPassesEnded.incrementAndGet();
             }
