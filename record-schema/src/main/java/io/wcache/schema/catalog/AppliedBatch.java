@@ -38,6 +38,7 @@ final class AppliedBatch {
 
     private final List<CatalogOp> ops;
     private final long[] ids;
+    private final Set<Long> unusedReserved;
     private final Markers markers;
     private final Tuple marker;
     private final Map<Integer, List<OpOutcome>> byAttempt = new ConcurrentHashMap<>();
@@ -46,13 +47,33 @@ final class AppliedBatch {
     /** When the last attempt's body ended: the rest of the transaction is the engine's commit. */
     private volatile long bodyEndNanos;
 
-    /** {@code ids}: fresh file ids for the batch's opens that reserved none, in order. */
-    AppliedBatch(List<CatalogOp> ops, long[] ids, Markers markers, long nowMillis) {
+    /**
+     * {@code ids}: fresh file ids for the batch's opens that reserved none, in order;
+     * {@code unusedReserved}: reserved ids of its opens that are known to be unused (see
+     * {@link #unusedReservedIds}).
+     */
+    AppliedBatch(List<CatalogOp> ops, long[] ids, Set<Long> unusedReserved, Markers markers, long nowMillis) {
         this.ops = ops;
         this.ids = ids;
+        this.unusedReserved = unusedReserved;
         this.markers = markers;
         this.marker = Tuple.from(MARKER_PREFIX, nowMillis, ThreadLocalRandom.current().nextLong());
         this.clearing = markers.take(MARKERS_CLEARED_PER_BATCH);
+    }
+
+    /**
+     * The reserved file ids of {@code ops}' opens that {@code claimUnused} vouches no session was
+     * opened with (ids this Catalog handed out and no batch claimed before): their opens skip the
+     * lookup in the file-id index on the batch's first attempt.
+     */
+    static Set<Long> unusedReservedIds(List<CatalogOp> ops, java.util.function.LongPredicate claimUnused) {
+        Set<Long> unused = new HashSet<>();
+        for (CatalogOp op : ops) {
+            if (op instanceof CatalogOp.Begin b && b.reservedFileId() > 0 && claimUnused.test(b.reservedFileId())) {
+                unused.add(b.reservedFileId());
+            }
+        }
+        return unused;
     }
 
     /** How many of {@code ops} open a session without a reserved file id. */
@@ -73,7 +94,7 @@ final class AppliedBatch {
         if (landed != null) {
             return landedOutcomes((int) Tuple.fromBytes(landed).getLong(0), attempt);
         }
-        List<OpOutcome> out = applyOps(t);
+        List<OpOutcome> out = applyOps(t, attempt == 1);
         t.ctx.ensureActive().set(key, Tuple.from(attempt).pack());
         for (Tuple old : clearing) {
             t.ctx.ensureActive().clear(t.counters.pack(old));
@@ -99,7 +120,7 @@ final class AppliedBatch {
      * Applies the ops in order, one outcome each: an op refused by a precondition writes nothing
      * and does not affect the others; later ops see the writes of earlier ones.
      */
-    private List<OpOutcome> applyOps(Tx t) {
+    private List<OpOutcome> applyOps(Tx t, boolean firstAttempt) {
         List<OpOutcome> out = new ArrayList<>(ops.size());
         Set<Long> committedLater = new HashSet<>();
         for (CatalogOp op : ops) {
@@ -112,7 +133,10 @@ final class AppliedBatch {
             try {
                 Object result;
                 if (op instanceof CatalogOp.Begin b) {
-                    long id = b.reservedFileId() == 0 ? ids[nextId++] : t.sessions.checkReserved(b.reservedFileId());
+                    // An id known unused is looked up only on a retry (conservative) or when the
+                    // batch opens it twice (the set yields it once).
+                    long id = b.reservedFileId() == 0 ? ids[nextId++] : t.sessions.checkReserved(b.reservedFileId(),
+                            firstAttempt && unusedReserved.remove(b.reservedFileId()));
                     result = t.sessions.begin(b.request(), id, committedLater.contains(id));
                 } else {
                     result = applyOne(t, op);

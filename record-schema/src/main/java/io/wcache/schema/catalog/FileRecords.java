@@ -51,6 +51,11 @@ final class FileRecords {
         return t.load(Tuple.from(RecordTypes.FILE, path.toString(), fileId), WcacheRecords.File.getDefaultInstance());
     }
 
+    /** {@link #load}, for a version this transaction is about to save or delete (see {@link Tx#loadForUpdate}). */
+    WcacheRecords.File loadForUpdate(NamespacePath path, long fileId) {
+        return t.loadForUpdate(Tuple.from(RecordTypes.FILE, path.toString(), fileId), WcacheRecords.File.getDefaultInstance());
+    }
+
     WcacheRecords.File byId(long fileId) {
         List<WcacheRecords.File> found = t.indexScan(WcacheMetaData.FILE_BY_ID, TupleRange.allOf(Tuple.from(fileId)),
                 limit(1), WcacheRecords.File.getDefaultInstance());

@@ -107,11 +107,11 @@ final class SessionWrites {
     }
 
     /** A reserved id may open one session only: reuse would make two versions share extents. */
-    long checkReserved(long fileId) {
+    long checkReserved(long fileId, boolean knownUnused) {
         if (fileId <= 0) {
             throw new WcacheException.InvalidArgument(String.valueOf(fileId), "file id " + fileId + " was not reserved");
         }
-        if (deferred.containsKey(fileId) || t.files.byId(fileId) != null) {
+        if (deferred.containsKey(fileId) || (!knownUnused && t.files.byId(fileId) != null)) {
             throw new WcacheException.AlreadyExists(String.valueOf(fileId), "file id " + fileId + " is already in use");
         }
         return fileId;
@@ -185,9 +185,10 @@ final class SessionWrites {
         WcacheRecords.File current = st.current();
         WcacheRecords.Tombstone tomb = st.tomb();
         checkCondition(p, req.condition(), current, tomb);
-        WcacheRecords.PersistTask existingTask = t.tasks.task(p);
-        long generation = FileRecords.nextGeneration(current, tomb);
         WritePolicy policy = WritePolicy.valueOf(s.getPolicy());
+        // A WRITE_BACK commit always replaces the path's task (settleUfsWork), so it is read for that.
+        WcacheRecords.PersistTask existingTask = policy == WritePolicy.WRITE_BACK ? t.tasks.taskForUpdate(p) : t.tasks.task(p);
+        long generation = FileRecords.nextGeneration(current, tomb);
         // All preconditions hold: from here on, only writes.
         pathStates.remove(p);
         Optional<FileVersion> superseded = Optional.empty();

@@ -37,6 +37,11 @@ final class TaskRecords {
         return t.load(Tuple.from(RecordTypes.TASK, path), WcacheRecords.PersistTask.getDefaultInstance());
     }
 
+    /** {@link #task}, read for an {@link #upsert} or {@link #delete} of it in this transaction (see {@link Tx#loadForUpdate}). */
+    WcacheRecords.PersistTask taskForUpdate(String path) {
+        return t.loadForUpdate(Tuple.from(RecordTypes.TASK, path), WcacheRecords.PersistTask.getDefaultInstance());
+    }
+
     /** Deletes the path's task; false if there was none. */
     boolean delete(String path) {
         return t.store.deleteRecord(Tuple.from(RecordTypes.TASK, path));
@@ -121,13 +126,13 @@ final class TaskRecords {
 
     PersistOutcome markPersisted(PersistTask task) {
         String p = task.path().toString();
-        WcacheRecords.PersistTask stored = task(p);
+        WcacheRecords.PersistTask stored = taskForUpdate(p);
         if (!isCurrent(stored, task)) {
             releaseLease(stored, task);
             return PersistOutcome.SUPERSEDED;
         }
         if (task.kind() == TaskKind.UPLOAD) {
-            WcacheRecords.File f = t.files.load(task.path(), task.fileId());
+            WcacheRecords.File f = t.files.loadForUpdate(task.path(), task.fileId());
             if (f == null || f.getState() != WcacheRecords.FileState.COMMITTED || f.getGeneration() != task.generation()) {
                 delete(p);
                 return PersistOutcome.SUPERSEDED;
@@ -150,7 +155,7 @@ final class TaskRecords {
 
     Optional<PersistTask> reschedule(PersistTask task, Instant nextAttempt, String error) {
         String p = task.path().toString();
-        WcacheRecords.PersistTask stored = task(p);
+        WcacheRecords.PersistTask stored = taskForUpdate(p);
         if (!isCurrent(stored, task)) {
             releaseLease(stored, task);
             return Optional.empty();

@@ -72,6 +72,17 @@ final class Tx {
         return r == null ? null : as(r.getRecord(), defaultInstance);
     }
 
+    /**
+     * {@link #load}, for a record this transaction is about to save or delete: read through the
+     * store's preload cache, so the save finds the old record (or its absence) there for its index
+     * maintenance instead of reading it a second time. A save or delete through the store drops it.
+     */
+    <M extends Message> M loadForUpdate(Tuple primaryKey, M defaultInstance) {
+        ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_LOAD_RECORD, store.preloadRecordAsync(primaryKey));
+        FDBStoredRecord<Message> r = store.loadRecord(primaryKey);
+        return r == null ? null : as(r.getRecord(), defaultInstance);
+    }
+
     /** Records found through {@code index} in {@code range}, in index order, with {@code props}' limit and isolation. */
     <M extends Message> List<M> indexScan(String index, TupleRange range, ScanProperties props, M defaultInstance) {
         List<M> out = new ArrayList<>();

@@ -22,12 +22,12 @@ import java.util.Locale;
 /**
  * CPU per small-object batch: what the write pipeline's index thread spends in
  * {@code Catalog.files().apply} for one 10 KiB object (open, one extent, commit; an overwrite of
- * one of 50 keys), measured as that thread's CPU time, so a shared, loaded machine shifts it far
+ * one of 50 keys; {@code TRANSIENT}, or {@code WRITE_BACK} with its persist task), measured as that thread's CPU time, so a shared, loaded machine shifts it far
  * less than wall time. Prints each round and the median of the rounds. Not a test.
  *
  * <pre>
  * mvn -B -ntp -o -q -pl record-schema test-compile org.codehaus.mojo:exec-maven-plugin:3.5.0:java \
- *     -Dexec.classpathScope=test -Dexec.mainClass=io.wcache.schema.bench.CatalogBatchCpuBenchmark [-Dexec.args="ROUNDS BATCHES [new]"]
+ *     -Dexec.classpathScope=test -Dexec.mainClass=io.wcache.schema.bench.CatalogBatchCpuBenchmark [-Dexec.args="ROUNDS BATCHES [new|overwrite] [POLICY]"]
  * </pre>
  */
 public final class CatalogBatchCpuBenchmark {
@@ -41,6 +41,7 @@ public final class CatalogBatchCpuBenchmark {
         // "new": every batch writes a key never written before (the bench's small PUTs); default:
         // overwrites of 50 keys, which also remove the superseded version.
         boolean fresh = args.length > 2 && args[2].equals("new");
+        WritePolicy policy = args.length > 3 ? WritePolicy.valueOf(args[3]) : WritePolicy.TRANSIENT;
         Path dir = Files.createTempDirectory("catalog-batch-cpu");
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         double[] perBatch = new double[rounds];
@@ -54,7 +55,7 @@ public final class CatalogBatchCpuBenchmark {
                     NamespacePath p = NamespacePath.of(fresh ? "/m/r" + r + "/k" + i : "/m/k" + (i % 50));
                     SessionRef s = new SessionRef(p, id);
                     List<OpOutcome> out = catalog.files().apply(List.of(
-                            new CatalogOp.Begin(BeginRequest.of(p, WritePolicy.TRANSIENT, "w1"), id),
+                            new CatalogOp.Begin(BeginRequest.of(p, policy, "w1"), id),
                             new CatalogOp.AddExtents(s, List.of(new Extent(id, 0, "w1", 1, id * 10240, 10240, 7))),
                             new CatalogOp.Commit(s, new CommitRequest(10240, "etag", 7))));
                     if (!(out.get(2) instanceof OpOutcome.Success)) {

@@ -431,6 +431,38 @@ class CatalogTest {
     }
 
     /**
+     * The first batch to open a session with an id this Catalog reserved skips the file-id index
+     * lookup (the id is known unused); every later use of that id is looked up and refused: in a
+     * later batch, in the same batch after its session committed, and through another Catalog
+     * that shares the metadata.
+     */
+    @Test
+    void aReservedIdStaysRefusedOnceItsSessionExistsWhicheverBatchOrCatalogTriesItAgain() {
+        long id = catalog.files().reserveFileId();
+        SessionRef first = new SessionRef(p("/s3/first"), id);
+        List<OpOutcome> out = catalog.files().apply(List.of(
+                new CatalogOp.Begin(BeginRequest.of(p("/s3/first"), WritePolicy.WRITE_BACK, "w1"), id),
+                new CatalogOp.AddExtents(first, extents(id, 1, 10)),
+                new CatalogOp.Commit(first, new CommitRequest(10, "e1", 0)),
+                new CatalogOp.Begin(BeginRequest.of(p("/s3/same-batch"), WritePolicy.WRITE_BACK, "w1"), id)));
+        assertThat(out.get(2)).isInstanceOf(OpOutcome.Success.class);
+        assertThat(out.get(3)).as("the same id again after its commit, same batch").isInstanceOfSatisfying(
+                OpOutcome.Failure.class, f -> assertThat(f.error()).isInstanceOf(WcacheException.AlreadyExists.class));
+
+        List<OpOutcome> later = catalog.files().apply(List.of(
+                new CatalogOp.Begin(BeginRequest.of(p("/s3/later"), WritePolicy.WRITE_BACK, "w1"), id)));
+        assertThat(later.get(0)).as("the same id in a later batch").isInstanceOfSatisfying(
+                OpOutcome.Failure.class, f -> assertThat(f.error()).isInstanceOf(WcacheException.AlreadyExists.class));
+
+        Catalog other = new Catalog(CatalogFixture.engine().recordDatabase(), catalog.name(), clock);
+        List<OpOutcome> elsewhere = other.files().apply(List.of(
+                new CatalogOp.Begin(BeginRequest.of(p("/s3/other"), WritePolicy.WRITE_BACK, "w1"), id)));
+        assertThat(elsewhere.get(0)).as("the same id through another Catalog").isInstanceOfSatisfying(
+                OpOutcome.Failure.class, f -> assertThat(f.error()).isInstanceOf(WcacheException.AlreadyExists.class));
+        assertThat(catalog.files().lookup(p("/s3/first")).orElseThrow().fileId()).isEqualTo(id);
+    }
+
+    /**
      * A session opened and committed in one batch is written once, as committed; one whose commit
      * is refused, or that is aborted, in its own batch leaves exactly what op-by-op application would.
      */
