@@ -23,13 +23,13 @@ final class FileIdBlocks {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileIdBlocks.class);
     static final int BLOCK = 1000;
+    static final int MAX_REMEMBERED = 65_536;
     private static final Tuple KEY = Tuple.from("fileIdBlock");
 
     private final CatalogTransactions transactions;
     // Guarded by this: the current block of reserved file ids [nextId, idLimit).
     private long nextId;
     private long idLimit;
-    static final int MAX_REMEMBERED = 65_536;
     private final Set<Long> unclaimed = ConcurrentHashMap.newKeySet();
 
     FileIdBlocks(CatalogTransactions transactions) {
