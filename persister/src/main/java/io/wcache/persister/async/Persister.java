@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -65,6 +66,7 @@ public final class Persister implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Persister.class);
     private static final long WARN_INTERVAL_MS = 10_000;
+    private static final int FINISHED_REMEMBERED = 4096;
 
     private final Catalog catalog;
     private final LocalExtents local;
@@ -90,6 +92,19 @@ public final class Persister implements AutoCloseable {
     private final Condition laneFreed = lock.newCondition();
     // Guarded by lock: lanes by path text, and the per-state counts derived from them.
     private final Map<String, Lane> lanes = new HashMap<>();
+    /**
+     * The newest generation this persister finished per path (uploaded, deleted, or found superseded),
+     * for the last {@link #FINISHED_REMEMBERED} paths. A poll's claim reads the durable queue at a
+     * version from before an upload's mark committed and looks at the lanes after the lane was
+     * dropped: without this, the finished task looked unknown, was claimed, and the claim conflicted
+     * with the mark. Guarded by {@link #lock}.
+     */
+    private final Map<String, Long> finishedGenerations = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > FINISHED_REMEMBERED;
+        }
+    };
     private int queued;
     private int inFlight;
     private int retrying;
@@ -472,6 +487,9 @@ public final class Persister implements AutoCloseable {
             account(lane, -1);
             lane.running = null;
             lane.started = false;
+            if (retry == null) {
+                finishedGenerations.merge(task.path().toString(), task.generation(), Math::max);
+            }
             if (retry != null && lane.next == null && !closed) {
                 lane.next = retry;
                 lane.nextLayout = null;
@@ -807,8 +825,21 @@ public final class Persister implements AutoCloseable {
      * another worker's expired lease) and not new enough to be still on its way here. Lock held.
      */
     private boolean unknown(PersistTask t, Instant settled) {
-        Lane lane = lanes.get(t.path().toString());
-        return (lane == null || lane.highest < t.generation()) && !t.enqueuedTime().isAfter(settled);
+        String p = t.path().toString();
+        Lane lane = lanes.get(p);
+        Long finished = finishedGenerations.get(p);
+        return (lane == null || lane.highest < t.generation()) && (finished == null || finished < t.generation())
+                && !t.enqueuedTime().isAfter(settled);
+    }
+
+    /** Whether a poll would claim {@code t} now, however recently it was queued (tests). */
+    boolean wouldClaim(PersistTask t) {
+        lock.lock();
+        try {
+            return unknown(t, Instant.MAX);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Asks the poller to look at the durable queue now instead of at its next interval. */
