@@ -26,14 +26,7 @@ class PollerClaimTest {
 
     @Test
     void aPollClaimsTheTaskItDoesNotKnowAndLeavesTheOneItIsUploading() throws Exception {
-        try (EmbeddedS3Server s3 = S3Rig.server(dir.resolve("s3"))) {
-            FaultyUfs ufs = new FaultyUfs(S3Rig.ufs(s3));
-            PersisterConfig config = PersisterConfig.of(PersistRig.WORKER, 2, new Backoff(Duration.ofMillis(50), Duration.ofMillis(200)))
-                    .withPollInterval(Duration.ofMillis(50));
-            try (PersistRig rig = new PersistRig(dir.resolve("worker"), ufs, config)) {
-                pollWhileAnUploadIsHeld(ufs, rig);
-            }
-        }
+        withRig(Duration.ofMillis(50), PollerClaimTest::pollWhileAnUploadIsHeld);
     }
 
     /**
@@ -43,28 +36,39 @@ class PollerClaimTest {
      */
     @Test
     void aTaskThisPersisterJustFinishedIsNotClaimedFromAnOlderReadOfTheQueue() throws Exception {
+        withRig(Duration.ofHours(1), (ufs, rig) -> {
+            CountDownLatch release = new CountDownLatch(1);
+            ufs.beforePut(k -> await(release));
+            rig.persister.start();
+            rig.writeBack("done", new PatternSource(2000, 3), "1");
+            // The task as a read of the queue taken before the upload's mark sees it.
+            waitUntil(() -> !rig.catalog.persistQueue().pendingTasks(10).isEmpty(), () -> "no task queued");
+            PersistTask before = rig.catalog.persistQueue().pendingTasks(10).get(0);
+            assertThat(rig.persister.wouldClaim(before)).as("its upload runs in a lane").isFalse();
+            release.countDown();
+            waitUntil(() -> rig.catalog.persistQueue().pendingTasks(10).isEmpty(), () -> "still pending");
+            assertThat(rig.persister.awaitDrained(Duration.ofSeconds(30))).isTrue();
+            assertThat(ufs.ops("done")).hasSize(1);
+            assertThat(rig.persister.wouldClaim(before)).as("finished and marked, its lane dropped").isFalse();
+            PersistTask newer = new PersistTask(before.path(), before.kind(), before.fileId() + 1, before.generation() + 1,
+                    before.size(), 0, before.nextAttemptTime(), Optional.empty(), Optional.empty(), Optional.empty(),
+                    before.enqueuedTime());
+            assertThat(rig.persister.wouldClaim(newer)).as("a newer generation nobody handed over").isTrue();
+        });
+    }
+
+    private interface RigBody {
+        void run(FaultyUfs ufs, PersistRig rig) throws Exception;
+    }
+
+    /** A persister over an embedded S3 UFS it reaches through {@link FaultyUfs}, polling every {@code pollInterval}. */
+    private void withRig(Duration pollInterval, RigBody body) throws Exception {
         try (EmbeddedS3Server s3 = S3Rig.server(dir.resolve("s3"))) {
             FaultyUfs ufs = new FaultyUfs(S3Rig.ufs(s3));
             PersisterConfig config = PersisterConfig.of(PersistRig.WORKER, 2, new Backoff(Duration.ofMillis(50), Duration.ofMillis(200)))
-                    .withPollInterval(Duration.ofHours(1));
+                    .withPollInterval(pollInterval);
             try (PersistRig rig = new PersistRig(dir.resolve("worker"), ufs, config)) {
-                CountDownLatch release = new CountDownLatch(1);
-                ufs.beforePut(k -> await(release));
-                rig.persister.start();
-                rig.writeBack("done", new PatternSource(2000, 3), "1");
-                // The task as a read of the queue taken before the upload's mark sees it.
-                waitUntil(() -> !rig.catalog.persistQueue().pendingTasks(10).isEmpty(), () -> "no task queued");
-                PersistTask before = rig.catalog.persistQueue().pendingTasks(10).get(0);
-                assertThat(rig.persister.wouldClaim(before)).as("its upload runs in a lane").isFalse();
-                release.countDown();
-                waitUntil(() -> rig.catalog.persistQueue().pendingTasks(10).isEmpty(), () -> "still pending");
-                assertThat(rig.persister.awaitDrained(Duration.ofSeconds(30))).isTrue();
-                assertThat(ufs.ops("done")).hasSize(1);
-                assertThat(rig.persister.wouldClaim(before)).as("finished and marked, its lane dropped").isFalse();
-                PersistTask newer = new PersistTask(before.path(), before.kind(), before.fileId() + 1, before.generation() + 1,
-                        before.size(), 0, before.nextAttemptTime(), Optional.empty(), Optional.empty(), Optional.empty(),
-                        before.enqueuedTime());
-                assertThat(rig.persister.wouldClaim(newer)).as("a newer generation nobody handed over").isTrue();
+                body.run(ufs, rig);
             }
         }
     }

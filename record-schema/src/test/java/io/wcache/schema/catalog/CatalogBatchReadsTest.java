@@ -33,7 +33,11 @@ class CatalogBatchReadsTest {
                 new CatalogOp.Commit(session, new CommitRequest(chunks * 100L, "etag-" + fileId, 7)));
     }
 
-    /** Point and range reads of one overwrite batch, counted by the Record Layer's timer: 15 and 13 before, 11 and 10 now. */
+    /**
+     * Point and range reads of one overwrite batch, counted by the Record Layer's timer: 15 and 13
+     * at first, 11 and 10 once the batch stopped reading back what it wrote, 9 and 8 now that its
+     * reserved id is not looked up and its task is read once for the replacing save.
+     */
     @Test
     void anOverwriteBatchReadsThePathOnceAndNotItsOwnExtents() {
         catalog.files().apply(putBatch("/m/a", catalog.files().reserveFileId(), 1));
@@ -49,9 +53,10 @@ class CatalogBatchReadsTest {
         long reads = timer.getCount(FDBStoreTimer.Counts.READS);
         long rangeReads = timer.getCount(FDBStoreTimer.Counts.RANGE_READS);
         // Before: 15 point reads and 13 range reads (the path's versions and tombstone read again by the commit,
-        // the session's extents scanned back, the batch marker looked up by the first attempt).
-        assertThat(reads).as("point reads of one overwrite batch").isLessThanOrEqualTo(11);
-        assertThat(rangeReads).as("range reads of one overwrite batch").isLessThanOrEqualTo(10);
+        // the session's extents scanned back, the batch marker looked up by the first attempt); then 11 and 10
+        // (the reserved id looked up in the file-id index, the task read again by its save).
+        assertThat(reads).as("point reads of one overwrite batch").isLessThanOrEqualTo(9);
+        assertThat(rangeReads).as("range reads of one overwrite batch").isLessThanOrEqualTo(8);
     }
 
     @Test
