@@ -487,6 +487,8 @@ public final class Persister implements AutoCloseable {
             account(lane, -1);
             lane.running = null;
             lane.started = false;
+            // Remembered here, for what ran, not when an idle lane is dropped: a lane's highest
+            // generation can be a TRANSIENT commit's, which keeps an older pending delete due.
             if (retry == null) {
                 finishedGenerations.merge(task.path().toString(), task.generation(), Math::max);
             }

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +39,7 @@ final class AppliedBatch {
 
     private final List<CatalogOp> ops;
     private final long[] ids;
-    private final Set<Long> unusedReserved;
+    private final LongPredicate claimUnused;
     private final Markers markers;
     private final Tuple marker;
     private final Map<Integer, List<OpOutcome>> byAttempt = new ConcurrentHashMap<>();
@@ -49,31 +50,16 @@ final class AppliedBatch {
 
     /**
      * {@code ids}: fresh file ids for the batch's opens that reserved none, in order;
-     * {@code unusedReserved}: reserved ids of its opens that are known to be unused (see
-     * {@link #unusedReservedIds}).
+     * {@code claimUnused}: true once for a reserved id no session was opened with yet (one this
+     * Catalog handed out and no batch claimed before), whose open then skips the file-id lookup.
      */
-    AppliedBatch(List<CatalogOp> ops, long[] ids, Set<Long> unusedReserved, Markers markers, long nowMillis) {
+    AppliedBatch(List<CatalogOp> ops, long[] ids, LongPredicate claimUnused, Markers markers, long nowMillis) {
         this.ops = ops;
         this.ids = ids;
-        this.unusedReserved = unusedReserved;
+        this.claimUnused = claimUnused;
         this.markers = markers;
         this.marker = Tuple.from(MARKER_PREFIX, nowMillis, ThreadLocalRandom.current().nextLong());
         this.clearing = markers.take(MARKERS_CLEARED_PER_BATCH);
-    }
-
-    /**
-     * The reserved file ids of {@code ops}' opens that {@code claimUnused} vouches no session was
-     * opened with (ids this Catalog handed out and no batch claimed before): their opens skip the
-     * lookup in the file-id index on the batch's first attempt.
-     */
-    static Set<Long> unusedReservedIds(List<CatalogOp> ops, java.util.function.LongPredicate claimUnused) {
-        Set<Long> unused = new HashSet<>();
-        for (CatalogOp op : ops) {
-            if (op instanceof CatalogOp.Begin b && b.reservedFileId() > 0 && claimUnused.test(b.reservedFileId())) {
-                unused.add(b.reservedFileId());
-            }
-        }
-        return unused;
     }
 
     /** How many of {@code ops} open a session without a reserved file id. */
@@ -94,7 +80,7 @@ final class AppliedBatch {
         if (landed != null) {
             return landedOutcomes((int) Tuple.fromBytes(landed).getLong(0), attempt);
         }
-        List<OpOutcome> out = applyOps(t, attempt == 1);
+        List<OpOutcome> out = applyOps(t);
         t.ctx.ensureActive().set(key, Tuple.from(attempt).pack());
         for (Tuple old : clearing) {
             t.ctx.ensureActive().clear(t.counters.pack(old));
@@ -120,7 +106,7 @@ final class AppliedBatch {
      * Applies the ops in order, one outcome each: an op refused by a precondition writes nothing
      * and does not affect the others; later ops see the writes of earlier ones.
      */
-    private List<OpOutcome> applyOps(Tx t, boolean firstAttempt) {
+    private List<OpOutcome> applyOps(Tx t) {
         List<OpOutcome> out = new ArrayList<>(ops.size());
         Set<Long> committedLater = new HashSet<>();
         for (CatalogOp op : ops) {
@@ -133,10 +119,10 @@ final class AppliedBatch {
             try {
                 Object result;
                 if (op instanceof CatalogOp.Begin b) {
-                    // An id known unused is looked up only on a retry (conservative) or when the
-                    // batch opens it twice (the set yields it once).
+                    // A reserved id is vouched unused once: a retry of the batch, or a second open of the
+                    // same id in it, looks it up.
                     long id = b.reservedFileId() == 0 ? ids[nextId++] : t.sessions.checkReserved(b.reservedFileId(),
-                            firstAttempt && unusedReserved.remove(b.reservedFileId()));
+                            claimUnused.test(b.reservedFileId()));
                     result = t.sessions.begin(b.request(), id, committedLater.contains(id));
                 } else {
                     result = applyOne(t, op);

@@ -115,8 +115,8 @@ public final class CatalogFiles {
      */
     public List<OpOutcome> apply(List<CatalogOp> ops) {
         long start = System.nanoTime();
-        AppliedBatch batch = new AppliedBatch(ops, ids.next(AppliedBatch.freshIdsNeeded(ops)),
-                AppliedBatch.unusedReservedIds(ops, ids::claimUnused), markers, transactions.clock().millis());
+        AppliedBatch batch = new AppliedBatch(ops, ids.next(AppliedBatch.freshIdsNeeded(ops)), ids::claimUnused, markers,
+                transactions.clock().millis());
         boolean ok = false;
         try {
             List<OpOutcome> out = transactions.run(batch::attempt);

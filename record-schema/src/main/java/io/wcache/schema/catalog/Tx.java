@@ -79,8 +79,7 @@ final class Tx {
      */
     <M extends Message> M loadForUpdate(Tuple primaryKey, M defaultInstance) {
         ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_LOAD_RECORD, store.preloadRecordAsync(primaryKey));
-        FDBStoredRecord<Message> r = store.loadRecord(primaryKey);
-        return r == null ? null : as(r.getRecord(), defaultInstance);
+        return load(primaryKey, defaultInstance);
     }
 
     /** Records found through {@code index} in {@code range}, in index order, with {@code props}' limit and isolation. */
