@@ -4,6 +4,8 @@ import io.wcache.core.config.ConfigKeys;
 import io.wcache.core.config.WcacheConfig;
 import io.wcache.core.mount.MountTable;
 import io.wcache.fdb.MetadataEngine;
+import io.wcache.fdb.embedded.CommitListener;
+import io.wcache.fdb.embedded.EmbeddedDatabase;
 import io.wcache.logstore.LogStore;
 import io.wcache.logstore.LogStoreConfig;
 import io.wcache.pipeline.Index;
@@ -120,6 +122,14 @@ public final class Worker implements AutoCloseable {
             closeables.add(engine);
         }
         catalog = Catalog.open(engine.recordDatabase(), CATALOG_NAME);
+        if (engine.database() instanceof EmbeddedDatabase embedded) {
+            // Every commit to the embedded engine is this process's, so the Catalog is told of each
+            // and may keep paths' statuses between reads (on FoundationDB others commit unseen).
+            CommitListener reports = catalog::committed;
+            embedded.addCommitListener(reports);
+            closeables.add(() -> embedded.removeCommitListener(reports));
+            catalog.cacheStatusesFrom(embedded.committedVersion());
+        }
         List<Path> dirs = config.cacheDirs();
         long perDir = config.cacheCapacityBytes() / dirs.size();
         List<LogStoreConfig.CacheDir> cacheDirs = dirs.stream().map(d -> new LogStoreConfig.CacheDir(d, perDir)).toList();

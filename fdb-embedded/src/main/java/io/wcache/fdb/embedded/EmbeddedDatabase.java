@@ -38,16 +38,16 @@ public final class EmbeddedDatabase implements Database {
         this.executor = executor;
     }
 
-    /**
-     * Opens the database stored in {@code directory}, creating it if needed.
-     *
-     * @throws IllegalStateException naming the directory if another process (or this one) holds it
-     */
     /** The versioned store this database runs on (tests). */
     VersionedStore store() {
         return store;
     }
 
+    /**
+     * Opens the database stored in {@code directory}, creating it if needed.
+     *
+     * @throws IllegalStateException naming the directory if another process (or this one) holds it
+     */
     public static EmbeddedDatabase open(Path directory) {
         NativeFreeFdbClient.install();
         return new EmbeddedDatabase(VersionedStore.open(directory), CALLBACKS);
@@ -61,6 +61,16 @@ public final class EmbeddedDatabase implements Database {
     /** The newest committed version. */
     public long committedVersion() {
         return store.committedVersion();
+    }
+
+    /** Tells {@code listener} of every commit from now on (see {@link CommitListener}). */
+    public void addCommitListener(CommitListener listener) {
+        store.addListener(listener);
+    }
+
+    /** Stops telling {@code listener} of commits. */
+    public void removeCommitListener(CommitListener listener) {
+        store.removeListener(listener);
     }
 
     @Override

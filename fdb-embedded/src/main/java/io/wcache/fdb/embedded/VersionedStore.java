@@ -117,6 +117,8 @@ final class VersionedStore implements AutoCloseable {
     /** Commits led by a thread below normal priority, which ran at the highest one meanwhile (tests). */
     private final java.util.concurrent.atomic.AtomicLong boostedLeads = new java.util.concurrent.atomic.AtomicLong();
     private final ConcurrentLinkedQueue<Watch> watches = new ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.CopyOnWriteArrayList<CommitListener> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread committer;
     /** Guarded by {@link #commitLock}. */
     private final ArrayDeque<CommitRecord> history = new ArrayDeque<>();
@@ -494,6 +496,9 @@ final class VersionedStore implements AutoCloseable {
                 List<KeyRange> all = new ArrayList<>();
                 groupWrites.forEach(all::addAll);
                 history.addLast(new CommitRecord(version, now, KeyRange.coalesce(all)));
+                if (!listeners.isEmpty()) {
+                    tellListeners(version, overlay);
+                }
             }
         } catch (RocksDBException e) {
             LOG.error("event=commit_write_failed dir={} commits={}", directory, accepted.size(), e);
@@ -519,6 +524,30 @@ final class VersionedStore implements AutoCloseable {
         }
         if (!accepted.isEmpty() && !watches.isEmpty()) {
             fireWatches(overlay);
+        }
+    }
+
+    void addListener(CommitListener l) {
+        listeners.add(l);
+    }
+
+    void removeListener(CommitListener l) {
+        listeners.remove(l);
+    }
+
+    /** After the group's version is visible and before any of its commits completes: see {@link CommitListener}. */
+    private void tellListeners(long version, GroupOverlay overlay) {
+        java.util.Collection<byte[]> keys = java.util.Collections.unmodifiableCollection(overlay.written.keySet());
+        List<byte[][]> ranges = new ArrayList<>(overlay.cleared.size());
+        for (KeyRange r : overlay.cleared) {
+            ranges.add(new byte[][] {r.begin(), r.end()});
+        }
+        for (CommitListener l : listeners) {
+            try {
+                l.committed(version, keys, ranges);
+            } catch (RuntimeException e) {
+                LOG.warn("event=commit_listener_failed dir={} error={}", directory, e.toString());
+            }
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -41,6 +42,12 @@ final class AppliedBatch {
     private final long[] ids;
     private final LongPredicate claimUnused;
     private final Markers markers;
+    private final StatusCache statuses;
+    /**
+     * Whether every op opens, extends or commits a session, or confirms syncs (which write no
+     * record): its commits' layouts are then known whole.
+     */
+    private final boolean sessionsOnly;
     private final Tuple marker;
     private final Map<Integer, List<OpOutcome>> byAttempt = new ConcurrentHashMap<>();
     private final List<Tuple> clearing;
@@ -53,11 +60,15 @@ final class AppliedBatch {
      * {@code claimUnused}: true once for a reserved id no session was opened with yet (one this
      * Catalog handed out and no batch claimed before), whose open then skips the file-id lookup.
      */
-    AppliedBatch(List<CatalogOp> ops, long[] ids, LongPredicate claimUnused, Markers markers, long nowMillis) {
+    AppliedBatch(List<CatalogOp> ops, long[] ids, LongPredicate claimUnused, Markers markers, StatusCache statuses,
+                 long nowMillis) {
         this.ops = ops;
         this.ids = ids;
         this.claimUnused = claimUnused;
         this.markers = markers;
+        this.statuses = statuses;
+        this.sessionsOnly = ops.stream().allMatch(op -> op instanceof CatalogOp.Begin || op instanceof CatalogOp.AddExtents
+                || op instanceof CatalogOp.Commit || op instanceof CatalogOp.ConfirmSynced);
         this.marker = Tuple.from(MARKER_PREFIX, nowMillis, ThreadLocalRandom.current().nextLong());
         this.clearing = markers.take(MARKERS_CLEARED_PER_BATCH);
     }
@@ -81,6 +92,14 @@ final class AppliedBatch {
             return landedOutcomes((int) Tuple.fromBytes(landed).getLong(0), attempt);
         }
         List<OpOutcome> out = applyOps(t);
+        if (sessionsOnly && statuses.serving() && !t.sessions.committedLayouts().isEmpty()) {
+            // What a read would find right after this commit is known: the next read need not look.
+            Map<String, FileLayout> layouts = t.sessions.committedLayouts();
+            t.ctx.addPostCommit(() -> {
+                statuses.committed(layouts, t.ctx.getCommittedVersion());
+                return CompletableFuture.completedFuture(null);
+            });
+        }
         t.ctx.ensureActive().set(key, Tuple.from(attempt).pack());
         for (Tuple old : clearing) {
             t.ctx.ensureActive().clear(t.counters.pack(old));

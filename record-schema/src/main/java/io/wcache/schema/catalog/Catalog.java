@@ -4,6 +4,8 @@ import com.apple.foundationdb.record.provider.foundationdb.FDBDatabase;
 import com.apple.foundationdb.record.provider.foundationdb.storestate.FDBRecordStoreStateCache;
 import io.wcache.core.error.WcacheException;
 import java.time.Clock;
+import java.util.Collection;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +30,9 @@ public final class Catalog {
 
     private final CatalogTransactions transactions;
     private final CatalogFiles files;
+    /** Statuses of paths between reads: how many at most (see {@link #cacheStatusesFrom}). */
+    static final int STATUS_CACHE_ENTRIES = 16_384;
+    private final StatusCache statuses;
     private final ExtentLocations locations;
     private final MultipartUploads multipart;
     private final PersistQueue persistQueue;
@@ -52,7 +57,8 @@ public final class Catalog {
         this.transactions = new CatalogTransactions(database, name, clock);
         FileIdBlocks ids = new FileIdBlocks(transactions);
         AppliedBatch.Markers markers = new AppliedBatch.Markers(transactions);
-        this.files = new CatalogFiles(transactions, ids, markers);
+        this.statuses = new StatusCache(STATUS_CACHE_ENTRIES, transactions.run(t -> t.store.recordsSubspace().getKey()));
+        this.files = new CatalogFiles(transactions, ids, markers, statuses);
         this.locations = new ExtentLocations(transactions);
         this.multipart = new MultipartUploads(transactions, ids);
         this.persistQueue = new PersistQueue(transactions);
@@ -75,6 +81,25 @@ public final class Catalog {
 
     public String name() {
         return transactions.name();
+    }
+
+    /**
+     * One commit to this Catalog's database, at {@code version}, with every key it wrote and every
+     * range it cleared; to be called for every commit after its writes are visible and before its
+     * client learns that it committed (the embedded engine's commit listener). Quick, and never throws.
+     */
+    public void committed(long version, Collection<byte[]> keysWritten, List<byte[][]> rangesCleared) {
+        statuses.committed(version, keysWritten, rangesCleared);
+    }
+
+    /**
+     * Keeps paths' statuses between reads from now on, so a read of a path nothing wrote since does
+     * not read the Catalog again. Only for a database whose every commit is reported to
+     * {@link #committed} (not FoundationDB, where other processes commit): {@code version} is a
+     * committed version read after the reports began.
+     */
+    public void cacheStatusesFrom(long version) {
+        statuses.serveFrom(version);
     }
 
     /** Write sessions, committed versions and their reads, deletes, listings and batches. */

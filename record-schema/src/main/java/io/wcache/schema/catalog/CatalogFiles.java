@@ -29,11 +29,13 @@ public final class CatalogFiles {
     private final CatalogTransactions transactions;
     private final FileIdBlocks ids;
     private final AppliedBatch.Markers markers;
+    private final StatusCache statuses;
 
-    CatalogFiles(CatalogTransactions transactions, FileIdBlocks ids, AppliedBatch.Markers markers) {
+    CatalogFiles(CatalogTransactions transactions, FileIdBlocks ids, AppliedBatch.Markers markers, StatusCache statuses) {
         this.transactions = transactions;
         this.ids = ids;
         this.markers = markers;
+        this.statuses = statuses;
     }
 
     // ---------------------------------------------------------------- write sessions
@@ -116,7 +118,7 @@ public final class CatalogFiles {
     public List<OpOutcome> apply(List<CatalogOp> ops) {
         long start = System.nanoTime();
         AppliedBatch batch = new AppliedBatch(ops, ids.next(AppliedBatch.freshIdsNeeded(ops)), ids::claimUnused, markers,
-                transactions.clock().millis());
+                statuses, transactions.clock().millis());
         boolean ok = false;
         try {
             List<OpOutcome> out = transactions.run(batch::attempt);
@@ -149,7 +151,17 @@ public final class CatalogFiles {
 
     /** The committed version with its extents, or the pending delete, or nothing, in one transaction. */
     public PathStatus status(NamespacePath path) {
-        return transactions.run(t -> t.files.status(path));
+        if (!statuses.serving()) {
+            return transactions.run(t -> t.files.status(path));
+        }
+        String key = path.toString();
+        PathStatus known = statuses.get(key);
+        if (known != null) {
+            return known;
+        }
+        StatusCache.Read read = transactions.run(t -> new StatusCache.Read(t.files.status(path), t.ctx.getReadVersion()));
+        statuses.put(key, read);
+        return read.status();
     }
 
     /** The extents of a file (session or committed), in offset order. */

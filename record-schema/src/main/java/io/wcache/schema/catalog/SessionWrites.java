@@ -50,6 +50,12 @@ final class SessionWrites {
      * either (a commit, a delete, a UFS replacement, damage, tags).
      */
     private final Map<String, PathState> pathStates = new HashMap<>();
+    /**
+     * The layout each path committed in this transaction has when it ends, when known whole: a
+     * session opened and committed here (all its extents added here) and nothing else of the path
+     * written here; null for a path committed otherwise, or written again after its commit.
+     */
+    private final Map<String, FileLayout> committedLayouts = new HashMap<>();
 
     private record PathState(WcacheRecords.File current, WcacheRecords.Tombstone tomb) {
     }
@@ -129,6 +135,9 @@ final class SessionWrites {
     /** A write outside this class changed the path's committed version or tombstone. */
     void forget(String p) {
         pathStates.remove(p);
+        if (committedLayouts.containsKey(p)) {
+            committedLayouts.put(p, null);
+        }
     }
 
     private PathState pathState(String p) {
@@ -177,7 +186,7 @@ final class SessionWrites {
     CommitResult commit(SessionRef ref, CommitRequest req, boolean pendingSync) {
         WcacheRecords.File s = requireSession(ref);
         String p = ref.path().toString();
-        requireCoverage(ref, req.size());
+        List<Extent> openedHere = requireCoverage(ref, req.size());
         for (ReplicaCopy c : req.replicas()) {
             ReplicaCopies.requireCopy(t, p, c, req.size());
         }
@@ -236,11 +245,22 @@ final class SessionWrites {
                     archived ? List.of() : supersededExtents, existingTask, tomb);
         }
         boolean queued = settleUfsWork(policy, p, committed, tomb, existingTask);
+        committedLayouts.put(p, openedHere == null || s.getKeepVersions() || committedLayouts.containsKey(p) ? null
+                : new FileLayout(result, openedHere));
         return new CommitResult(result, superseded, supersededExtents, queued);
     }
 
-    /** A commit's size must equal the bytes its extents cover, from 0 without gaps or overlaps. */
-    private void requireCoverage(SessionRef ref, long size) {
+    /** The paths committed in this transaction with the layout each ends with, where known (see the field). */
+    Map<String, FileLayout> committedLayouts() {
+        return committedLayouts;
+    }
+
+    /**
+     * A commit's size must equal the bytes its extents cover, from 0 without gaps or overlaps.
+     * Returns the extents when the session was opened in this transaction (all of them were added
+     * here), else null.
+     */
+    private List<Extent> requireCoverage(SessionRef ref, long size) {
         String p = ref.path().toString();
         long covered = 0;
         TreeMap<Long, Extent> here = deferredExtents.remove(ref.fileId());
@@ -255,6 +275,7 @@ final class SessionWrites {
             throw new WcacheException.InvalidArgument(p, "commit of session " + ref.fileId() + " says " + size
                     + " bytes but its extents cover " + covered);
         }
+        return here == null ? null : List.copyOf(here.values());
     }
 
     private static WcacheRecords.PersistState persistStateAfterCommit(WritePolicy policy) {
