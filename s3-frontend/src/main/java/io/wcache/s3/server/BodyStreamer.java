@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.wcache.core.cache.ObjectReader;
+import io.wcache.core.error.WcacheException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,8 +14,10 @@ import org.slf4j.LoggerFactory;
  * Streams a byte span of an {@link ObjectReader} as an HTTP body: one read of at most
  * {@link #PIECE_BYTES} at a time, the next only once the previous piece is written out and the
  * channel is writable again, so a slow client holds at most the channel's write-buffer high
- * watermark plus one piece in memory. Confined to the channel's event loop; closes the reader
- * when done or when the connection goes away.
+ * watermark plus one piece in memory. The response head goes out only once the first piece was
+ * read: a reader that cannot give it (the object store unreachable, say) fails the request with
+ * its error instead of a 200 cut off after the head. Confined to the channel's event loop; closes
+ * the reader when done or when the connection goes away.
  */
 final class BodyStreamer {
     private static final Logger LOG = LoggerFactory.getLogger(BodyStreamer.class);
@@ -24,14 +27,23 @@ final class BodyStreamer {
     private final ObjectReader reader;
     private final boolean keepAlive;
     private final Runnable onDone;
+    private final Runnable sendHead;
+    private final java.util.function.Consumer<Throwable> failBeforeHead;
+    private boolean headSent;
     private long offset;
     private long remaining;
     private boolean reading;
     private boolean done;
 
+    /**
+     * {@code sendHead} writes the response head (called once, before the first piece);
+     * {@code failBeforeHead} answers the request with the first read's failure instead.
+     */
     BodyStreamer(ChannelHandlerContext ctx, ObjectReader reader, long offset, long length, boolean keepAlive,
-                 Runnable onDone) {
+                 Runnable onDone, Runnable sendHead, java.util.function.Consumer<Throwable> failBeforeHead) {
         this.ctx = ctx;
+        this.sendHead = sendHead;
+        this.failBeforeHead = failBeforeHead;
         this.reader = reader;
         this.offset = offset;
         this.remaining = length;
@@ -44,6 +56,7 @@ final class BodyStreamer {
             return;
         }
         if (remaining == 0) {
+            head();
             finish();
             var f = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
             if (!keepAlive) {
@@ -62,6 +75,12 @@ final class BodyStreamer {
             if (done) {
                 return;
             }
+            if ((e != null || buf == null || !buf.hasRemaining()) && !headSent) {
+                finish();
+                failBeforeHead.accept(e != null ? S3Handler.unwrap(e) : new WcacheException.Unavailable(
+                        reader.info().path().toString(), "the object ended before its size at offset " + offset, null));
+                return;
+            }
             if (e != null || buf == null || !buf.hasRemaining()) {
                 // The head is already sent: the only honest signal left is a truncated response.
                 LOG.warn("event=s3_get_read_failed path={} offset={} error={}", reader.info().path(), offset,
@@ -70,6 +89,7 @@ final class BodyStreamer {
                 ctx.close();
                 return;
             }
+            head();
             int got = (int) Math.min(buf.remaining(), remaining);
             buf.limit(buf.position() + got);
             offset += got;
@@ -77,6 +97,13 @@ final class BodyStreamer {
             ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(buf)));
             pump();
         }, ctx.executor());
+    }
+
+    private void head() {
+        if (!headSent) {
+            headSent = true;
+            sendHead.run();
+        }
     }
 
     private void finish() {

@@ -330,22 +330,26 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
         Stages.since(Stage.S3_RESPONSE, t0);
     }
 
-    /** Starts a streamed response: the head now, the body from {@code reader} as the channel drains. */
+    /**
+     * Starts a streamed response: the head once the first piece of the body is read (a failure to
+     * read it is answered as an error), the body from {@code reader} as the channel drains.
+     */
     void respondStreaming(Exchange x, HttpResponse head, ObjectReader reader, long offset, long length) {
         if (x.answered || !ctx.channel().isActive()) {
             reader.close();
             return;
         }
-        x.answered = true;
-        working = false;
-        if (sink != null && sink.exchange() == x) {
-            sink = null;
-        }
-        decorate(x, head);
-        record(x, head.status().code());
-        HttpHeaders.setContentLength(head, length);
-        ctx.write(head);
-        streamer = new BodyStreamer(ctx, reader, offset, length, keepAlive(x), () -> streamer = null);
+        streamer = new BodyStreamer(ctx, reader, offset, length, keepAlive(x), () -> streamer = null, () -> {
+            x.answered = true;
+            working = false;
+            if (sink != null && sink.exchange() == x) {
+                sink = null;
+            }
+            decorate(x, head);
+            record(x, head.status().code());
+            HttpHeaders.setContentLength(head, length);
+            ctx.write(head);
+        }, failure -> respondError(x, failure));
         streamer.pump();
     }
 

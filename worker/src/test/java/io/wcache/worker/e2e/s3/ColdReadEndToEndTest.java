@@ -3,6 +3,8 @@ package io.wcache.worker.e2e.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wcache.core.path.NamespacePath;
+import io.wcache.core.policy.WritePolicy;
+import io.wcache.core.policy.PathRule;
 import io.wcache.persister.testing.EmbeddedS3Server;
 import java.nio.file.Path;
 import java.util.Random;
@@ -36,6 +38,8 @@ class ColdReadEndToEndTest {
     static Path root;
     final AtomicInteger gets = new AtomicInteger();
     final AtomicInteger heads = new AtomicInteger();
+    /** While set, the store answers HEADs but fails every read: it went down between the two. */
+    volatile boolean readsFail;
     EmbeddedS3Server proxy;
     S3Rig rig;
     S3Client s3;
@@ -46,12 +50,14 @@ class ColdReadEndToEndTest {
             @Override
             public Blob getBlob(String container, String name) {
                 gets.incrementAndGet();
+                failReadIfDown();
                 return super.getBlob(container, name);
             }
 
             @Override
             public Blob getBlob(String container, String name, GetOptions options) {
                 gets.incrementAndGet();
+                failReadIfDown();
                 return super.getBlob(container, name, options);
             }
 
@@ -63,11 +69,18 @@ class ColdReadEndToEndTest {
         };
     }
 
+    private void failReadIfDown() {
+        if (readsFail) {
+            throw new RuntimeException("injected: the store's disk is gone");
+        }
+    }
+
     @BeforeAll
     void start() throws Exception {
         proxy = EmbeddedS3Server.start(root.resolve("s3proxy"), this::counting);
         proxy.createBucket(UFS_BUCKET);
         rig = new S3Rig(root.resolve("worker"), "mounts=[" + proxy.mountEntry("/" + BUCKET, UFS_BUCKET + "/pre") + "]");
+        rig.worker.catalog().cluster().putPathRule(new PathRule(NamespacePath.of("/" + BUCKET + "/nc"), WritePolicy.NO_CACHE, 1));
         s3 = rig.client();
         ufs = proxy.client(50);
     }
@@ -135,6 +148,29 @@ class ColdReadEndToEndTest {
         awaitCached("c/big");
         var tail = s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("c/big").range("bytes=-17"));
         assertThat(tail.asByteArray()).isEqualTo(java.util.Arrays.copyOfRange(big, big.length - 17, big.length));
+    }
+
+    /**
+     * A read from the store that fails before the first byte is answered as the store's outage (503),
+     * not with a 200 whose body is cut off: a client then retries instead of reading a broken
+     * connection. Before, the head went out first and the connection was closed after it.
+     */
+    @Test
+    void aStoreThatFailsTheReadBeforeTheFirstByteIsA503NotACutOffResponse() throws Exception {
+        byte[] body = body(64 * 1024, 3);
+        ufs.putObject(b -> b.bucket(UFS_BUCKET).key("pre/nc/obj"), RequestBody.fromBytes(body));
+        assertThat(s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("nc/obj")).asByteArray()).isEqualTo(body);
+        readsFail = true;
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("nc/obj")))
+                    .as("a GET whose store read failed")
+                    .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                            e -> assertThat(e.statusCode()).isEqualTo(503));
+        } finally {
+            readsFail = false;
+        }
+        assertThat(s3.getObjectAsBytes(b -> b.bucket(BUCKET).key("nc/obj")).asByteArray()).as("once it is back")
+                .isEqualTo(body);
     }
 
     @Test
