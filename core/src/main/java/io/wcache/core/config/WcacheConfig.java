@@ -139,7 +139,7 @@ public final class WcacheConfig {
             }
             values.put(key.name(), key.type().parse(key.name(), node));
         }
-        MountTable mounts = parseMounts(raw.get(ConfigKeys.MOUNTS));
+        MountTable mounts = parseMounts(raw.get(ConfigKeys.MOUNTS), dataDir);
         return new WcacheConfig(values, sources, mounts);
     }
 
@@ -205,7 +205,8 @@ public final class WcacheConfig {
         return new WcacheException.InvalidArgument(key, "unknown config key '" + key + "'" + hint);
     }
 
-    private static MountTable parseMounts(JsonNode node) {
+    /** The mount list; {@code ${data.dir}} in a mount's {@code ufs} stands for the data directory, as in the keys' defaults. */
+    private static MountTable parseMounts(JsonNode node, String dataDir) {
         if (node == null || node.isNull()) {
             return MountTable.empty();
         }
@@ -241,7 +242,7 @@ public final class WcacheConfig {
                 }
             }
             String path = ConfigType.STRING.parse(at + ".path", m.get("path"));
-            String ufs = ConfigType.STRING.parse(at + ".ufs", m.get("ufs"));
+            String ufs = ConfigType.STRING.parse(at + ".ufs", m.get("ufs")).replace("${data.dir}", dataDir);
             try {
                 mounts.add(Mount.of(path, ufs, options));
             } catch (WcacheException e) {

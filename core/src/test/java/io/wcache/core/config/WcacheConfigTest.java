@@ -44,6 +44,16 @@ class WcacheConfigTest {
         assertThat(c.get(ConfigKeys.S3_CREDENTIALS)).containsExactly(new S3Credential("wcache", "wcache-secret"));
     }
 
+    /** Moving the data directory moves the demo mount's local object store with it, as every other default. */
+    @Test
+    void theShippedDemoMountLivesUnderTheDataDirectory() {
+        WcacheConfig c = WcacheConfig.shipped(List.of("data.dir=/srv/wc"));
+        assertThat(c.mounts().resolve(NamespacePath.of("/demo/x")).localDirectory()).isEqualTo(Path.of("/srv/wc/ufs/demo"));
+        WcacheConfig own = WcacheConfig.fromYaml("data.dir: /d\nmounts:\n  - path: /a\n    ufs: 'file:${data.dir}/a'\n",
+                "f", List.of());
+        assertThat(own.mounts().resolve(NamespacePath.of("/a/x")).localDirectory()).isEqualTo(Path.of("/d/a"));
+    }
+
     @Test
     void fileThenOverridesWinInThatOrder(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("wcache.yaml");
