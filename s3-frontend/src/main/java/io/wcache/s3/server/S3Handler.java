@@ -309,13 +309,7 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
             resp.release();
             return;
         }
-        x.answered = true;
-        working = false;
-        if (sink != null && sink.exchange() == x) {
-            sink = null;
-        }
-        decorate(x, resp);
-        record(x, resp.status().code());
+        answering(x, resp);
         if (!resp.headers().contains(HttpHeaderNames.CONTENT_LENGTH)) {
             resp.headers().set(HttpHeaderNames.CONTENT_LENGTH, resp.content().readableBytes());
         }
@@ -340,17 +334,22 @@ final class S3Handler extends ChannelInboundHandlerAdapter {
             return;
         }
         streamer = new BodyStreamer(ctx, reader, offset, length, keepAlive(x), () -> streamer = null, () -> {
-            x.answered = true;
-            working = false;
-            if (sink != null && sink.exchange() == x) {
-                sink = null;
-            }
-            decorate(x, head);
-            record(x, head.status().code());
+            answering(x, head);
             HttpHeaders.setContentLength(head, length);
             ctx.write(head);
         }, failure -> respondError(x, failure));
         streamer.pump();
+    }
+
+    /** {@code x} is answered with {@code head} now: the connection may take its next request. */
+    private void answering(Exchange x, HttpResponse head) {
+        x.answered = true;
+        working = false;
+        if (sink != null && sink.exchange() == x) {
+            sink = null;
+        }
+        decorate(x, head);
+        record(x, head.status().code());
     }
 
     void respondError(Exchange x, Throwable failure) {
