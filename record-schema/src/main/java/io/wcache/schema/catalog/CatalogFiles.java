@@ -141,11 +141,18 @@ public final class CatalogFiles {
 
     /** The committed version of a path, if any. */
     public Optional<FileVersion> lookup(NamespacePath path) {
+        if (statuses.serving()) {
+            return layout(path).map(FileLayout::file);
+        }
         return transactions.run(t -> t.files.lookup(path));
     }
 
     /** The committed version of a path with its extents, read together. */
     public Optional<FileLayout> layout(NamespacePath path) {
+        if (statuses.serving()) {
+            // One kept status answers it (see status); a miss reads the status, kept for the next read.
+            return status(path) instanceof PathStatus.Live live ? Optional.of(live.layout()) : Optional.empty();
+        }
         return transactions.run(t -> t.files.layout(path));
     }
 

@@ -110,6 +110,25 @@ class StatusCacheTest {
         assertThat(overwritten).isEqualTo(new PathStatus.Live(c.files().layout(NamespacePath.of("/m/put")).orElseThrow()));
     }
 
+    /** A HEAD (lookup) and the persister's read of what to upload (layout) are answered the same way. */
+    @Test
+    void lookupsAndLayoutsAreAnsweredFromTheKeptStatusAndSeeTheNextWrite() {
+        Catalog c = reported(null);
+        NamespacePath p = NamespacePath.of("/m/head");
+        c.files().apply(putBatch(c, "/m/head", 2));
+        List<Optional<FileVersion>> seen = new ArrayList<>();
+        assertThat(readsOf(c, () -> seen.add(c.files().lookup(p)))).isZero();
+        assertThat(readsOf(c, () -> c.files().layout(p))).isZero();
+        assertThat(seen.get(0).orElseThrow().size()).isEqualTo(200);
+
+        CommitResult over = CatalogFixture.write(c, "/m/head", WritePolicy.WRITE_BACK, 1, 100);
+        assertThat(c.files().lookup(p).orElseThrow().fileId()).isEqualTo(over.committed().fileId());
+        assertThat(c.files().layout(p).orElseThrow().extents()).hasSize(1);
+        c.files().delete(p);
+        assertThat(c.files().lookup(p)).isEmpty();
+        assertThat(c.files().layout(p)).isEmpty();
+    }
+
     @Test
     void aBatchThatAlsoDeletesOrCommitsAPathTwiceLeavesNothingToServe() {
         Catalog c = reported(null);
