@@ -45,6 +45,47 @@ class EmbeddedEngineTest {
         assertThat(conflict.retargetClone()).isInstanceOf(EmbeddedFdbException.class);
     }
 
+    /**
+     * A commit listener sees each commit's version, keys and cleared ranges once the writes are
+     * visible and before the committing client is told: a reader that starts after the client
+     * learned of its commit finds the listener already called.
+     */
+    @Test
+    void aCommitListenerIsToldOfEachCommitBeforeItsClient() {
+        try (EmbeddedDatabase db = EmbeddedDatabase.open(dir)) {
+            List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<Long> versionsSeenByListener = new java.util.concurrent.CopyOnWriteArrayList<>();
+            CommitListener l = (version, keys, ranges) -> {
+                versionsSeenByListener.add(version);
+                // The writes are visible to a read at the commit version already.
+                assertThat(db.committedVersion()).isGreaterThanOrEqualTo(version);
+                for (byte[] k : keys) {
+                    told.add("key " + new String(k, StandardCharsets.UTF_8));
+                }
+                for (byte[][] r : ranges) {
+                    told.add("range " + new String(r[0], StandardCharsets.UTF_8) + ".." + new String(r[1], StandardCharsets.UTF_8));
+                }
+            };
+            db.addCommitListener(l);
+            Transaction tr = db.createTransaction();
+            tr.set(bytes("a1"), bytes("v"));
+            tr.clear(bytes("b1"));
+            tr.clear(bytes("c1"), bytes("c9"));
+            tr.commit().join();
+            long committed = tr.getCommittedVersion();
+            tr.close();
+            assertThat(versionsSeenByListener).as("told before the client learned of the commit").containsExactly(committed);
+            assertThat(told).containsExactlyInAnyOrder("key a1", "key b1", "range c1..c9");
+
+            db.removeCommitListener(l);
+            db.run(t -> {
+                t.set(bytes("a2"), bytes("v"));
+                return null;
+            });
+            assertThat(versionsSeenByListener).as("not told once removed").hasSize(1);
+        }
+    }
+
     @Test
     void fdbClientClassesWorkWithoutLibfdbC() {
         MetadataEngine.open("embedded:" + dir).close();
