@@ -96,7 +96,7 @@ final class AppliedBatch {
             // What a read would find right after this commit is known: the next read need not look.
             Map<String, FileLayout> layouts = t.sessions.committedLayouts();
             t.ctx.addPostCommit(() -> {
-                statuses.committed(layouts, t.ctx.getCommittedVersion());
+                statuses.keep(layouts, t.ctx.getCommittedVersion());
                 return CompletableFuture.completedFuture(null);
             });
         }

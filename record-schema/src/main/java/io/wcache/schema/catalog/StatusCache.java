@@ -104,7 +104,7 @@ final class StatusCache {
      * Keeps the layouts a transaction that committed at {@code version} left its paths with (null:
      * not known), as a read at that version would find them.
      */
-    void committed(Map<String, FileLayout> layouts, long version) {
+    void keep(Map<String, FileLayout> layouts, long version) {
         layouts.forEach((path, layout) -> {
             if (layout != null) {
                 put(path, new Read(new PathStatus.Live(layout), version));

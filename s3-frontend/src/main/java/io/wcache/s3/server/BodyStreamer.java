@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.wcache.core.cache.ObjectReader;
 import io.wcache.core.error.WcacheException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +29,7 @@ final class BodyStreamer {
     private final boolean keepAlive;
     private final Runnable onDone;
     private final Runnable sendHead;
-    private final java.util.function.Consumer<Throwable> failBeforeHead;
+    private final Consumer<Throwable> failBeforeHead;
     private boolean headSent;
     private long offset;
     private long remaining;
@@ -40,7 +41,7 @@ final class BodyStreamer {
      * {@code failBeforeHead} answers the request with the first read's failure instead.
      */
     BodyStreamer(ChannelHandlerContext ctx, ObjectReader reader, long offset, long length, boolean keepAlive,
-                 Runnable onDone, Runnable sendHead, java.util.function.Consumer<Throwable> failBeforeHead) {
+                 Runnable onDone, Runnable sendHead, Consumer<Throwable> failBeforeHead) {
         this.ctx = ctx;
         this.sendHead = sendHead;
         this.failBeforeHead = failBeforeHead;
@@ -75,18 +76,8 @@ final class BodyStreamer {
             if (done) {
                 return;
             }
-            if ((e != null || buf == null || !buf.hasRemaining()) && !headSent) {
-                finish();
-                failBeforeHead.accept(e != null ? S3Handler.unwrap(e) : new WcacheException.Unavailable(
-                        reader.info().path().toString(), "the object ended before its size at offset " + offset, null));
-                return;
-            }
             if (e != null || buf == null || !buf.hasRemaining()) {
-                // The head is already sent: the only honest signal left is a truncated response.
-                LOG.warn("event=s3_get_read_failed path={} offset={} error={}", reader.info().path(), offset,
-                        e == null ? "short object" : S3Handler.unwrap(e).toString());
-                close();
-                ctx.close();
+                failed(e);
                 return;
             }
             head();
@@ -97,6 +88,21 @@ final class BodyStreamer {
             ctx.writeAndFlush(new DefaultHttpContent(Unpooled.wrappedBuffer(buf)));
             pump();
         }, ctx.executor());
+    }
+
+    /** The read failed, or ended early: the request's error if nothing was sent, else a cut connection. */
+    private void failed(Throwable e) {
+        if (!headSent) {
+            finish();
+            failBeforeHead.accept(e != null ? S3Handler.unwrap(e) : new WcacheException.Unavailable(
+                    reader.info().path().toString(), "the object ended before its size at offset " + offset, null));
+            return;
+        }
+        // The head is already sent: the only honest signal left is a truncated response.
+        LOG.warn("event=s3_get_read_failed path={} offset={} error={}", reader.info().path(), offset,
+                e == null ? "short object" : S3Handler.unwrap(e).toString());
+        close();
+        ctx.close();
     }
 
     private void head() {
