@@ -22,6 +22,15 @@ public interface Journal {
 
     void sync();
 
+    /**
+     * Starts making what was appended so far durable without waiting for it: a long write's
+     * records then reach the disk while the rest of it still arrives, and the sync at its commit
+     * waits for the tail only. A hint: a journal may do nothing. A failure is not reported here;
+     * the next {@link #sync()} reports it.
+     */
+    default void startSync() {
+    }
+
     void release(Location location);
 
     /** The Catalog now records an appended location (see {@link LogStore#published}). */
@@ -42,6 +51,16 @@ public interface Journal {
             @Override
             public void sync() {
                 store.sync();
+            }
+
+            @Override
+            public void startSync() {
+                // Its failure (the log then refuses every sync), or a closed store, is the next sync's to report.
+                try {
+                    store.syncAsync().exceptionally(e -> null);
+                } catch (RuntimeException e) {
+                    // nothing started
+                }
             }
 
             @Override

@@ -36,6 +36,13 @@ final class JournalHandler implements EventHandler<RingSlot> {
 
     private static final Logger LOG = LoggerFactory.getLogger(JournalHandler.class);
 
+    /**
+     * Unsynced bytes of records synced at their commit after which the journal starts a sync it
+     * does not wait for. Without it a 1 GiB FUSE write reached the disk only at its close, whose
+     * sync then waited for all of it.
+     */
+    static final long WRITE_BEHIND_BYTES = 8L << 20;
+
     private final Journal journal;
     private final Completion completion;
     /** Every slot up to this sequence has its append done (location or error set). */
@@ -51,6 +58,8 @@ final class JournalHandler implements EventHandler<RingSlot> {
     private final List<Chunk> chunks = new ArrayList<>();
     /** Sessions with {@code syncAtCommit} records written since the last sync. */
     private final Set<PipelineSession> unsynced = new HashSet<>();
+    /** Bytes of {@code syncAtCommit} records written since the last sync, started or waited for. */
+    private long unsyncedBytes;
 
     JournalHandler(Journal journal, Completion completion) {
         this.journal = journal;
@@ -110,6 +119,7 @@ final class JournalHandler implements EventHandler<RingSlot> {
                 PipelineOp.Append a = (PipelineOp.Append) s.op;
                 if (a.syncAtCommit()) {
                     unsynced.add(a.session());
+                    unsyncedBytes += s.location.length();
                 } else {
                     needed = true;
                 }
@@ -126,8 +136,14 @@ final class JournalHandler implements EventHandler<RingSlot> {
             }
         }
         if (!needed) {
+            if (unsyncedBytes >= WRITE_BEHIND_BYTES) {
+                // A long write: its records go to the disk while it still arrives (no one waits here).
+                unsyncedBytes = 0;
+                journal.startSync();
+            }
             return;
         }
+        unsyncedBytes = 0;
         try {
             journal.sync();
             unsynced.clear();

@@ -56,6 +56,8 @@ class WritePipelineTest {
     final CountDownLatch confirmStarted = new CountDownLatch(1);
     /** How long a confirmation-only transaction on a pipeline thread is held before it runs. */
     volatile long confirmDelayMillis;
+    /** Syncs the journal was told to start without anyone waiting for them. */
+    final AtomicInteger startedSyncs = new AtomicInteger();
 
     @BeforeEach
     void open() {
@@ -96,6 +98,12 @@ class WritePipelineTest {
                 }
                 realJournal.sync();
                 order.add("sync_done");
+            }
+
+            @Override
+            public void startSync() {
+                startedSyncs.incrementAndGet();
+                realJournal.startSync();
             }
 
             @Override
@@ -548,6 +556,33 @@ class WritePipelineTest {
         // The commit's batch synced every record before the commit was acknowledged.
         assertThat(syncs.get()).isEqualTo(1);
         assertThat(order.subList(before.size(), order.size())).contains("sync_done");
+    }
+
+    @Test
+    void aLongWriteThatSyncsAtCommitReachesTheDiskWhileItArrivesAndItsCommitStillSyncs() throws Exception {
+        start(64);
+        SegmentWriter w = pipeline.openWriter(BeginRequest.of(p("/m/long"), WritePolicy.WRITE_BACK, "w1")).syncAtCommit();
+        int mib = 1 << 20;
+        int records = (int) (JournalHandler.WRITE_BEHIND_BYTES / mib) * 2 + 1;
+        for (int i = 0; i < records; i++) {
+            w.append(ByteBuffer.wrap(new byte[mib])).get(10, TimeUnit.SECONDS);
+        }
+        // Nothing waited for a sync, and nothing is acknowledged, but the log was told to start
+        // syncing once per WRITE_BEHIND_BYTES, and did: its force rounds ran before the commit.
+        assertThat(syncs.get()).isZero();
+        assertThat(startedSyncs.get()).isEqualTo(2);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (store.stats().syncs() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(store.stats().syncs()).as("force rounds of the log before the commit").isGreaterThanOrEqualTo(2);
+        assertThat(catalog.files().lookup(p("/m/long"))).isEmpty();
+
+        // The commit does not rely on them: it syncs the tail (and anything still in flight) itself.
+        long size = (long) records * mib;
+        w.commit(new CommitRequest(size, "", 0)).get(10, TimeUnit.SECONDS);
+        assertThat(syncs.get()).isEqualTo(1);
+        assertThat(catalog.files().lookup(p("/m/long")).orElseThrow().size()).isEqualTo(size);
     }
 
     @Test

@@ -63,6 +63,11 @@ public final class MeteredJournal implements Journal {
     }
 
     @Override
+    public void startSync() {
+        delegate.startSync();
+    }
+
+    @Override
     public void release(Location location) {
         delegate.release(location);
     }
