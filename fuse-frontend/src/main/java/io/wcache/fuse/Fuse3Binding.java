@@ -50,6 +50,17 @@ final class Fuse3Binding {
     private static final int FI3_FLAGS = 0;
     private static final int FI3_FH = 16;
     private static final long JOIN_MILLIS = 10_000;
+    /**
+     * Threads reading requests, as many as libfuse 3's own multi-threaded loop starts at most. They
+     * are Java threads, so a request's callback runs on a thread the JVM already knows: on libfuse's
+     * threads every callback attached its thread to the JVM and detached it again (a thread start
+     * and exit per request, a third of the mount's CPU on a 1 MiB write).
+     */
+    static final int LOOP_THREADS = 10;
+    /** {@code struct fuse_buf} (size, flags, mem, fd, pos and, from libfuse 3.17, mem_size), rounded up. */
+    private static final int FUSE_BUF_SIZE = 64;
+    private static final int FUSE_BUF_MEM = 16;
+    private static final int EINTR = 4;
 
     /** The libfuse 3 entry points used here; {@code fuse_loop_cfg_create} exists from libfuse 3.12 on. */
     public interface Lib {
@@ -61,13 +72,24 @@ final class Fuse3Binding {
 
         void fuse_destroy(Pointer fuse);
 
-        int fuse_loop_mt(Pointer fuse, Pointer config);
-
+        /** Not called: declared so that loading fails on a libfuse older than 3.12, the layout this binding follows. */
         Pointer fuse_loop_cfg_create();
 
-        void fuse_loop_cfg_destroy(Pointer config);
+        Pointer fuse_get_session(Pointer fuse);
+
+        /** Reads the next request into {@code buf} (a {@code struct fuse_buf}); at or below 0 the mount is gone. */
+        int fuse_session_receive_buf(Pointer session, Pointer buf);
+
+        void fuse_session_process_buf(Pointer session, Pointer buf);
+
+        int fuse_session_exited(Pointer session);
 
         Pointer fuse_get_context();
+    }
+
+    /** The C library's {@code free}, for the request buffers libfuse allocates into a {@code struct fuse_buf}. */
+    public interface LibC {
+        void free(Pointer p);
     }
 
     // Callbacks whose libfuse 3 signature differs from libfuse 2's, and those passed through as they are.
@@ -142,6 +164,7 @@ final class Fuse3Binding {
     }
 
     private static volatile Lib lib;
+    private static volatile LibC libc;
     private static volatile String unavailable;
 
     private final WcacheFuseFs fs;
@@ -150,7 +173,7 @@ final class Fuse3Binding {
     /** Native memory libfuse may still point at: the argument vector and its strings. */
     private final List<Pointer> keep = new ArrayList<>();
     private volatile Pointer fuse;
-    private Thread loop;
+    private final List<Thread> loop = new ArrayList<>();
 
     private Fuse3Binding(WcacheFuseFs fs) {
         this.fs = fs;
@@ -161,9 +184,11 @@ final class Fuse3Binding {
     static synchronized Lib library() {
         if (lib == null && unavailable == null) {
             try {
+                libc = LibraryLoader.create(LibC.class).failImmediately().load("c");
                 lib = LibraryLoader.create(Lib.class).failImmediately().load("fuse3");
             } catch (Throwable first) {
                 try {
+                    libc = LibraryLoader.create(LibC.class).failImmediately().load("c");
                     lib = LibraryLoader.create(Lib.class).failImmediately().load("libfuse3.so.3");
                 } catch (Throwable e) {
                     unavailable = "libfuse 3.12 or later not loadable (install Debian's fuse3 package, or set "
@@ -210,20 +235,41 @@ final class Fuse3Binding {
             throw new IllegalStateException("libfuse 3 could not mount " + dir + " (is /dev/fuse there, and fusermount3?)");
         }
         fuse = f;
-        CompletableFuture<Integer> done = new CompletableFuture<>();
-        loop = new Thread(() -> {
-            Pointer config = l.fuse_loop_cfg_create();
-            try {
-                done.complete(l.fuse_loop_mt(f, config));
-            } catch (Throwable t) {
-                done.completeExceptionally(t);
-            } finally {
-                l.fuse_loop_cfg_destroy(config);
-            }
-        }, "wcache-fuse3-loop");
-        loop.setDaemon(true);
-        loop.start();
+        Pointer session = l.fuse_get_session(f);
+        for (int i = 0; i < LOOP_THREADS; i++) {
+            Thread t = new Thread(() -> serve(l, session), "wcache-fuse3-" + i);
+            t.setDaemon(true);
+            loop.add(t);
+            t.start();
+        }
         log.info("event=fuse3_mounted dir={} max_write={}", dir, MAX_WRITE);
+    }
+
+    /**
+     * One loop thread: reads requests and has libfuse run them (the callbacks below) until the
+     * mount is gone, as libfuse's own loop does; each thread has its own request buffer.
+     */
+    private void serve(Lib l, Pointer session) {
+        Pointer buf = Memory.allocateDirect(runtime, FUSE_BUF_SIZE, true);
+        try {
+            while (l.fuse_session_exited(session) == 0) {
+                int n = l.fuse_session_receive_buf(session, buf);
+                if (n == -EINTR) {
+                    continue;
+                }
+                if (n <= 0) {
+                    break;
+                }
+                l.fuse_session_process_buf(session, buf);
+            }
+        } catch (Throwable t) {
+            log.warn("event=fuse3_loop_failed thread={} error={}", Thread.currentThread().getName(), t.toString());
+        } finally {
+            Pointer mem = buf.getPointer(FUSE_BUF_MEM);
+            if (mem != null && mem.address() != 0) {
+                libc.free(mem);
+            }
+        }
     }
 
     /**
@@ -236,12 +282,17 @@ final class Fuse3Binding {
         if (f == null) {
             return;
         }
-        try {
-            loop.join(JOIN_MILLIS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        long deadline = System.nanoTime() + JOIN_MILLIS * 1_000_000;
+        boolean alive = false;
+        for (Thread t : loop) {
+            try {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            alive |= t.isAlive();
         }
-        if (loop.isAlive()) {
+        if (alive) {
             log.warn("fuse3 loop still running {} ms after the unmount; not freeing it", JOIN_MILLIS);
             return;
         }

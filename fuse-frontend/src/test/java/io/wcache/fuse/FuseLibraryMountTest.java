@@ -61,6 +61,26 @@ class FuseLibraryMountTest {
     }
 
     @Test
+    void libfuse3RequestsRunOnTheMountsOwnThreadsNotOnAThreadStartedPerRequest() throws Exception {
+        FileBackedCacheService cache = mount(FuseMountOptions.Library.FUSE3);
+        Path dir = mount.mountPoint().resolve("m");
+        writeInMebibytes(dir.resolve("warm"), 1);
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = threads.getTotalStartedThreadCount();
+        byte[] data = writeInMebibytes(dir.resolve("big"), 32);
+        for (int i = 0; i < 32; i++) {
+            Files.write(dir.resolve("small-" + i), new byte[] {(byte) i});
+        }
+        long started = threads.getTotalStartedThreadCount() - before;
+
+        // Each request (32 writes of 1 MiB, 32 small files of several requests each) ran on a thread
+        // the JVM knew already; on libfuse's own threads every callback attached a new Java thread.
+        assertThat(started).as("Java threads started while serving about 200 requests").isLessThan(16);
+        assertThat(cache.content("/m/big")).get().isEqualTo(data);
+        assertThat(Files.readAllBytes(dir.resolve("small-31"))).containsExactly((byte) 31);
+    }
+
+    @Test
     void libfuse3CarriesOneMebibyteWriteRequestsAndTheFileReadsBackIdentical() throws Exception {
         FileBackedCacheService cache = mount(FuseMountOptions.Library.FUSE3);
         assertThat(mount.library()).isEqualTo("libfuse3");
