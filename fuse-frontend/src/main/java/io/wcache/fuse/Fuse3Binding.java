@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import jnr.ffi.BaseStruct;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
@@ -54,7 +53,7 @@ final class Fuse3Binding {
      * Threads reading requests, as many as libfuse 3's own multi-threaded loop starts at most. They
      * are Java threads, so a request's callback runs on a thread the JVM already knows: on libfuse's
      * threads every callback attached its thread to the JVM and detached it again (a thread start
-     * and exit per request, a third of the mount's CPU on a 1 MiB write).
+     * and exit per request, about a quarter of the mount threads' CPU on 1 MiB writes).
      */
     static final int LOOP_THREADS = 10;
     /** {@code struct fuse_buf} (size, flags, mem, fd, pos and, from libfuse 3.17, mem_size), rounded up. */
