@@ -187,7 +187,9 @@ final class Fuse3Binding {
                 lib = LibraryLoader.create(Lib.class).failImmediately().load("fuse3");
             } catch (Throwable first) {
                 try {
-                    libc = LibraryLoader.create(LibC.class).failImmediately().load("c");
+                    if (libc == null) {
+                        libc = LibraryLoader.create(LibC.class).failImmediately().load("c");
+                    }
                     lib = LibraryLoader.create(Lib.class).failImmediately().load("libfuse3.so.3");
                 } catch (Throwable e) {
                     unavailable = "libfuse 3.12 or later not loadable (install Debian's fuse3 package, or set "

@@ -21,6 +21,8 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -117,8 +120,7 @@ final class VersionedStore implements AutoCloseable {
     /** Commits led by a thread below normal priority, which ran at the highest one meanwhile (tests). */
     private final java.util.concurrent.atomic.AtomicLong boostedLeads = new java.util.concurrent.atomic.AtomicLong();
     private final ConcurrentLinkedQueue<Watch> watches = new ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.CopyOnWriteArrayList<CommitListener> listeners =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<CommitListener> listeners = new CopyOnWriteArrayList<>();
     private final Thread committer;
     /** Guarded by {@link #commitLock}. */
     private final ArrayDeque<CommitRecord> history = new ArrayDeque<>();
@@ -537,7 +539,7 @@ final class VersionedStore implements AutoCloseable {
 
     /** After the group's version is visible and before any of its commits completes: see {@link CommitListener}. */
     private void tellListeners(long version, GroupOverlay overlay) {
-        java.util.Collection<byte[]> keys = java.util.Collections.unmodifiableCollection(overlay.written.keySet());
+        Collection<byte[]> keys = Collections.unmodifiableCollection(overlay.written.keySet());
         List<byte[][]> ranges = new ArrayList<>(overlay.cleared.size());
         for (KeyRange r : overlay.cleared) {
             ranges.add(new byte[][] {r.begin(), r.end()});
@@ -738,7 +740,7 @@ final class VersionedStore implements AutoCloseable {
         }
 
         /** The keys this group wrote (set or cleared) in {@code [begin, end)} so far. */
-        java.util.Collection<byte[]> writtenIn(byte[] begin, byte[] end) {
+        Collection<byte[]> writtenIn(byte[] begin, byte[] end) {
             return written.subMap(begin, true, end, false).keySet();
         }
 

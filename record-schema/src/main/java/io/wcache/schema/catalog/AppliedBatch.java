@@ -44,10 +44,10 @@ final class AppliedBatch {
     private final Markers markers;
     private final StatusCache statuses;
     /**
-     * Whether every op opens, extends or commits a session, or confirms syncs (which write no
-     * record): its commits' layouts are then known whole.
+     * Whether statuses are kept and every op opens, extends or commits a session, or confirms syncs
+     * (which write no record): its commits' layouts are then known whole, and worth keeping.
      */
-    private final boolean sessionsOnly;
+    private final boolean keepsLayouts;
     private final Tuple marker;
     private final Map<Integer, List<OpOutcome>> byAttempt = new ConcurrentHashMap<>();
     private final List<Tuple> clearing;
@@ -67,7 +67,7 @@ final class AppliedBatch {
         this.claimUnused = claimUnused;
         this.markers = markers;
         this.statuses = statuses;
-        this.sessionsOnly = ops.stream().allMatch(op -> op instanceof CatalogOp.Begin || op instanceof CatalogOp.AddExtents
+        this.keepsLayouts = statuses.serving() && ops.stream().allMatch(op -> op instanceof CatalogOp.Begin || op instanceof CatalogOp.AddExtents
                 || op instanceof CatalogOp.Commit || op instanceof CatalogOp.ConfirmSynced);
         this.marker = Tuple.from(MARKER_PREFIX, nowMillis, ThreadLocalRandom.current().nextLong());
         this.clearing = markers.take(MARKERS_CLEARED_PER_BATCH);
@@ -92,7 +92,7 @@ final class AppliedBatch {
             return landedOutcomes((int) Tuple.fromBytes(landed).getLong(0), attempt);
         }
         List<OpOutcome> out = applyOps(t);
-        if (sessionsOnly && statuses.serving() && !t.sessions.committedLayouts().isEmpty()) {
+        if (keepsLayouts && !t.sessions.committedLayouts().isEmpty()) {
             // What a read would find right after this commit is known: the next read need not look.
             Map<String, FileLayout> layouts = t.sessions.committedLayouts();
             t.ctx.addPostCommit(() -> {

@@ -48,6 +48,8 @@ final class StatusCache {
     private final byte[] files;
     private final byte[] tombstones;
     private final byte[] extents;
+    /** {@code {begin, end}} of the file, tombstone and extent records: what a status reads. */
+    private final byte[][][] statusRanges;
 
     /** A cache that keeps nothing until {@link #serveFrom}; {@code recordsPrefix} is the record store's records' key prefix. */
     StatusCache(int capacity, byte[] recordsPrefix) {
@@ -57,6 +59,8 @@ final class StatusCache {
         this.files = ByteArrayUtil.join(recordsPrefix, Tuple.from(RecordTypes.FILE).pack());
         this.tombstones = ByteArrayUtil.join(recordsPrefix, Tuple.from(RecordTypes.TOMBSTONE).pack());
         this.extents = ByteArrayUtil.join(recordsPrefix, Tuple.from(RecordTypes.EXTENT).pack());
+        this.statusRanges = new byte[][][] {{files, ByteArrayUtil.strinc(files)},
+            {tombstones, ByteArrayUtil.strinc(tombstones)}, {extents, ByteArrayUtil.strinc(extents)}};
     }
 
     /**
@@ -170,9 +174,8 @@ final class StatusCache {
 
     /** Whether {@code [begin, end)} reaches into file, tombstone or extent records. */
     private boolean touchesStatus(byte[] begin, byte[] end) {
-        for (byte[] type : new byte[][] {files, tombstones, extents}) {
-            byte[] typeEnd = ByteArrayUtil.strinc(type);
-            if (ByteArrayUtil.compareUnsigned(begin, typeEnd) < 0 && ByteArrayUtil.compareUnsigned(end, type) > 0) {
+        for (byte[][] range : statusRanges) {
+            if (ByteArrayUtil.compareUnsigned(begin, range[1]) < 0 && ByteArrayUtil.compareUnsigned(end, range[0]) > 0) {
                 return true;
             }
         }
