@@ -18,6 +18,7 @@ import io.wcache.schema.catalog.PersistOutcome;
 import io.wcache.schema.catalog.PersistState;
 import io.wcache.schema.catalog.PersistTask;
 import io.wcache.schema.catalog.TaskKind;
+import io.wcache.schema.catalog.TaskClaim;
 import io.wcache.schema.catalog.Tombstone;
 import java.time.Clock;
 import java.time.Duration;
@@ -114,6 +115,8 @@ public final class Persister implements AutoCloseable {
     private final AtomicLong persistedBytes = new AtomicLong();
     private final AtomicLong deleted = new AtomicLong();
     private final AtomicLong superseded = new AtomicLong();
+    /** Operations that found another persister's lease on their path and waited for it. */
+    private final AtomicLong heldBack = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong lastWarnMs = new AtomicLong();
     private final AtomicLong suppressedWarns = new AtomicLong();
@@ -463,25 +466,91 @@ public final class Persister implements AutoCloseable {
             lock.unlock();
         }
         PersistTask retry = null;
+        PersistTask current = task;
+        boolean held = false;
         try {
             if (stale) {
                 skipSuperseded(task);
             } else {
-                perform(task, layout);
+                TaskClaim claim = leased(task);
+                switch (claim.outcome()) {
+                    case CLAIMED -> {
+                        current = claim.task().orElseThrow();
+                        perform(current, layout);
+                    }
+                    case SUPERSEDED -> skipSuperseded(task);
+                    case HELD -> {
+                        held = true;
+                        retry = heldRetry(task);
+                    }
+                }
             }
         } catch (RuntimeException e) {
-            retry = failed(task, e);
+            retry = failed(current, e);
         } catch (Error e) {
-            retry = failed(task, new WcacheException.Unavailable(task.path().toString(), e.toString(), e));
+            retry = failed(current, new WcacheException.Unavailable(task.path().toString(), e.toString(), e));
             if (!(e instanceof AssertionError)) {
                 throw e;
             }
         } finally {
-            finish(lane, task, retry);
+            finish(lane, task, retry, held);
         }
     }
 
-    private void finish(Lane lane, PersistTask task, PersistTask retry) {
+    /**
+     * The task under this persister's lease in the Catalog: claimed now, unless it came with one
+     * (a task the poller claimed, valid for at least half a lease more). Every UFS operation runs
+     * under its path's lease, so one started on another worker (an upload of an older version, a
+     * delete) ends before this one starts; without it, an upload still running elsewhere could land
+     * after this worker's delete and bring the object back. HELD: another persister holds the
+     * lease; a holder the membership says is gone has its lease taken over.
+     */
+    private TaskClaim leased(PersistTask task) {
+        Instant now = clock.instant();
+        if (task.leaseOwner().filter(config.owner()::equals).isPresent()
+                && task.leaseExpiry().filter(e -> e.isAfter(now.plus(config.lease().dividedBy(2)))).isPresent()) {
+            return TaskClaim.claimed(task);
+        }
+        TaskClaim claim = catalog.persistQueue().claim(task, config.owner(), config.lease(), null);
+        if (claim.outcome() == TaskClaim.Outcome.HELD && gone(claim.holder())) {
+            // Its holder died: whatever it ran ended with it.
+            LOG.info("event=persist_lease_taken_over path={} generation={} from={}", task.path(), task.generation(),
+                    claim.holder());
+            claim = catalog.persistQueue().claim(task, config.owner(), config.lease(), claim.holder());
+        }
+        if (claim.outcome() == TaskClaim.Outcome.HELD) {
+            heldBack.incrementAndGet();
+            LOG.debug("event=persist_held_back path={} kind={} generation={} holder={} until={}", task.path(),
+                    task.kind(), task.generation(), claim.holder(), claim.heldUntil());
+        }
+        return claim;
+    }
+
+    /** Whether the membership says worker {@code id} is gone (registered, its lease lapsed). */
+    private boolean gone(String id) {
+        try {
+            return catalog.membership().member(id).map(m -> !m.alive()).orElse(false);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The same task again after a backoff, kept in memory only: the lease it waits for is
+     * another persister's, so the Catalog's task (its attempts, its lease) is not touched. The
+     * holder's finish makes the task due at once for the pollers too; whichever persister claims
+     * it first runs it, and the other finds it superseded.
+     */
+    private PersistTask heldRetry(PersistTask task) {
+        int attempt = task.attempts() + 1;
+        // At most a poll interval: a poller that knows the path leaves the task to this retry.
+        Duration delay = config.backoff().delay(attempt, ThreadLocalRandom.current());
+        Instant next = clock.instant().plus(delay.compareTo(config.pollInterval()) < 0 ? delay : config.pollInterval());
+        return new PersistTask(task.path(), task.kind(), task.fileId(), task.generation(), task.size(), attempt, next,
+                task.lastError(), Optional.empty(), Optional.empty(), task.enqueuedTime());
+    }
+
+    private void finish(Lane lane, PersistTask task, PersistTask retry, boolean held) {
         lock.lock();
         try {
             account(lane, -1);
@@ -489,7 +558,8 @@ public final class Persister implements AutoCloseable {
             lane.started = false;
             // Remembered here, for what ran, not when an idle lane is dropped: a lane's highest
             // generation can be a TRANSIENT commit's, which keeps an older pending delete due.
-            if (retry == null) {
+            // A task held back by another persister's lease did not run.
+            if (retry == null && !held) {
                 finishedGenerations.merge(task.path().toString(), task.generation(), Math::max);
             }
             if (retry != null && lane.next == null && !closed) {
@@ -702,8 +772,14 @@ public final class Persister implements AutoCloseable {
         LOG.info("event=persist_handed_over path={} generation={} holder={}", task.path(), task.generation(), holder);
     }
 
-    private PersistTask failed(PersistTask task, RuntimeException e) {
+    private PersistTask failed(PersistTask attempted, RuntimeException e) {
         failedAttempts.incrementAndGet();
+        // Only a lease of this persister's is given back: a task that came with another's (a retry
+        // that found it running elsewhere) must leave that lease in place.
+        PersistTask task = attempted.leaseOwner().filter(config.owner()::equals).isPresent() ? attempted
+                : new PersistTask(attempted.path(), attempted.kind(), attempted.fileId(), attempted.generation(),
+                        attempted.size(), attempted.attempts(), attempted.nextAttemptTime(), attempted.lastError(),
+                        Optional.empty(), Optional.empty(), attempted.enqueuedTime());
         int attempt = task.attempts() + 1;
         Instant next = clock.instant().plus(config.backoff().delay(attempt, ThreadLocalRandom.current()));
         String error = e instanceof WcacheException w ? w.kind() + ": " + w.getMessage() : e.toString();
@@ -832,6 +908,11 @@ public final class Persister implements AutoCloseable {
         Long finished = finishedGenerations.get(p);
         return (lane == null || lane.highest < t.generation()) && (finished == null || finished < t.generation())
                 && !t.enqueuedTime().isAfter(settled);
+    }
+
+    /** How many operations found another persister's lease on their path and waited for it to end. */
+    public long heldBack() {
+        return heldBack.get();
     }
 
     /** Whether a poll would claim {@code t} now, however recently it was queued (tests). */

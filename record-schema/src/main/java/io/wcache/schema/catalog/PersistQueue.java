@@ -97,6 +97,18 @@ public final class PersistQueue {
     }
 
     /**
+     * Claims {@code task} alone before its UFS operation runs (the write path hands tasks to
+     * persisters without a lease): one persister at a time runs an operation of a path, across
+     * workers too, so an upload still running on one worker never lands after a delete or a newer
+     * upload of the path on another. See {@link TaskClaim} for the outcomes; a lease held by
+     * {@code takeOverFrom} (a worker known to be gone; null: none) is taken over.
+     */
+    public TaskClaim claim(PersistTask task, String owner, Duration lease, String takeOverFrom) {
+        // Unsynced, as claimTasks: a claim lost in a crash ended with the operation it guarded.
+        return transactions.runUnsynced(t -> t.tasks.claimOne(task, owner, lease, takeOverFrom));
+    }
+
+    /**
      * Records that a claimed task's UFS work is done. An upload marks the file {@code PERSISTED},
      * and moves its bytes from pinned to evictable, only if its generation is still the path's
      * current one; otherwise the outcome is {@code SUPERSEDED} and the newer task stays queued.

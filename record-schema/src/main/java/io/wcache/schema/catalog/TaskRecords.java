@@ -118,6 +118,30 @@ final class TaskRecords {
         return out;
     }
 
+    /**
+     * Claims the one task {@code task} names for {@code owner} until now + {@code lease}, if it is
+     * still its path's task and no other persister's lease on the path is running. A lease held by
+     * {@code takeOverFrom} (a worker known to be gone; null: none) is taken over. The path's task
+     * key is read for update, so of two racing claims (or a claim and a commit replacing the task)
+     * one conflicts and retries.
+     */
+    TaskClaim claimOne(PersistTask task, String owner, Duration lease, String takeOverFrom) {
+        String p = task.path().toString();
+        WcacheRecords.PersistTask stored = taskForUpdate(p);
+        if (!isCurrent(stored, task)) {
+            return TaskClaim.superseded();
+        }
+        if (stored.hasLeaseOwner() && !stored.getLeaseOwner().equals(owner) && stored.getLeaseExpiryMs() > t.now
+                && !stored.getLeaseOwner().equals(takeOverFrom)) {
+            return TaskClaim.held(stored.getLeaseOwner(), Instant.ofEpochMilli(stored.getLeaseExpiryMs()));
+        }
+        long expiry = t.now + lease.toMillis();
+        WcacheRecords.PersistTask claimed = stored.toBuilder().setLeaseOwner(owner).setLeaseExpiryMs(expiry)
+                .setNextAttemptTimeMs(expiry).build();
+        t.store.saveRecord(claimed);
+        return TaskClaim.claimed(RecordMapping.task(claimed));
+    }
+
     /** Whether the first extent of the task's file is in {@code holder}'s log (an empty file: yes). */
     private boolean heldBy(WcacheRecords.PersistTask task, String holder) {
         List<Message> first = t.scan(TupleRange.allOf(Tuple.from(RecordTypes.EXTENT, task.getFileId())), 1);
@@ -161,8 +185,17 @@ final class TaskRecords {
             return Optional.empty();
         }
         String err = error == null ? "" : error.length() > MAX_ERROR_CHARS ? error.substring(0, MAX_ERROR_CHARS) : error;
-        WcacheRecords.PersistTask updated = stored.toBuilder().setAttempts(stored.getAttempts() + 1)
-                .setNextAttemptTimeMs(nextAttempt.toEpochMilli()).setLastError(err)
+        WcacheRecords.PersistTask.Builder b = stored.toBuilder().setAttempts(stored.getAttempts() + 1).setLastError(err);
+        if (stored.hasLeaseOwner() && stored.getLeaseExpiryMs() > t.now
+                && !task.leaseOwner().orElse("").equals(stored.getLeaseOwner())) {
+            // Another persister holds the path now and may be running its operation: its lease stays,
+            // and the task is due again only after it.
+            b.setNextAttemptTimeMs(Math.max(nextAttempt.toEpochMilli(), stored.getLeaseExpiryMs()));
+            WcacheRecords.PersistTask updated = b.build();
+            t.store.saveRecord(updated);
+            return Optional.of(RecordMapping.task(updated));
+        }
+        WcacheRecords.PersistTask updated = b.setNextAttemptTimeMs(nextAttempt.toEpochMilli())
                 .clearLeaseOwner().clearLeaseExpiryMs().build();
         t.store.saveRecord(updated);
         if (task.kind() == TaskKind.UPLOAD) {

@@ -236,6 +236,59 @@ class CatalogTest {
     }
 
     @Test
+    void aHandedOverTaskIsClaimedAloneAndAnotherPersistersRunningLeaseHoldsItBack() {
+        CommitResult v1 = write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
+        PersistTask handed = catalog.persistQueue().pendingTasks(10).get(0);
+        TaskClaim first = catalog.persistQueue().claim(handed, "w1", Duration.ofMinutes(1), null);
+        assertThat(first.outcome()).isEqualTo(TaskClaim.Outcome.CLAIMED);
+        assertThat(first.task().orElseThrow().leaseOwner()).contains("w1");
+        assertThat(catalog.persistQueue().dueTasks(clock.instant(), 10)).as("leased, not due").isEmpty();
+        // A delete through another worker while w1's upload runs: its task keeps w1's lease.
+        DeleteResult d = catalog.files().delete(p("/s3/a"));
+        PersistTask queued = catalog.persistQueue().pendingTasks(10).get(0);
+        assertThat(queued.kind()).isEqualTo(TaskKind.DELETE);
+        assertThat(queued.leaseOwner()).as("the replacement keeps the running lease").contains("w1");
+        // As w2's write path hands it to w2's persister: without a lease.
+        PersistTask delete = new PersistTask(queued.path(), queued.kind(), queued.fileId(), queued.generation(), 0, 0,
+                queued.enqueuedTime(), Optional.empty(), Optional.empty(), Optional.empty(), queued.enqueuedTime());
+        TaskClaim held = catalog.persistQueue().claim(delete, "w2", Duration.ofMinutes(1), null);
+        assertThat(held.outcome()).isEqualTo(TaskClaim.Outcome.HELD);
+        assertThat(held.holder()).isEqualTo("w1");
+        // A failed attempt by w2 does not free the path from w1's lease either.
+        PersistTask failed = catalog.persistQueue().reschedule(delete, clock.instant(), "timeout").orElseThrow();
+        assertThat(failed.leaseOwner()).contains("w1");
+        assertThat(catalog.persistQueue().claim(delete, "w2", Duration.ofMinutes(1), null).outcome())
+                .isEqualTo(TaskClaim.Outcome.HELD);
+        // w1's upload ends superseded: the lease is released and the delete is w2's to run.
+        assertThat(catalog.persistQueue().markPersisted(first.task().orElseThrow())).isEqualTo(PersistOutcome.SUPERSEDED);
+        assertThat(catalog.persistQueue().claim(handed, "w1", Duration.ofMinutes(1), null).outcome())
+                .as("the upload's task is gone").isEqualTo(TaskClaim.Outcome.SUPERSEDED);
+        TaskClaim mine = catalog.persistQueue().claim(delete, "w2", Duration.ofMinutes(1), null);
+        assertThat(mine.outcome()).isEqualTo(TaskClaim.Outcome.CLAIMED);
+        assertThat(catalog.persistQueue().markPersisted(mine.task().orElseThrow())).isEqualTo(PersistOutcome.PERSISTED);
+        assertThat(catalog.files().tombstone(p("/s3/a"))).isEmpty();
+        assertThat(v1.committed().generation()).isLessThan(d.tombstone().generation());
+    }
+
+    @Test
+    void aLeaseOfAGoneHolderIsTakenOverAndAnExpiredOneIsFree() {
+        write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
+        PersistTask task = catalog.persistQueue().pendingTasks(10).get(0);
+        assertThat(catalog.persistQueue().claim(task, "w1", Duration.ofSeconds(30), null).outcome())
+                .isEqualTo(TaskClaim.Outcome.CLAIMED);
+        assertThat(catalog.persistQueue().claim(task, "w2", Duration.ofSeconds(30), null).outcome())
+                .isEqualTo(TaskClaim.Outcome.HELD);
+        assertThat(catalog.persistQueue().claim(task, "w2", Duration.ofSeconds(30), "w3").outcome())
+                .as("only the gone holder's lease is taken over").isEqualTo(TaskClaim.Outcome.HELD);
+        TaskClaim over = catalog.persistQueue().claim(task, "w2", Duration.ofSeconds(30), "w1");
+        assertThat(over.outcome()).isEqualTo(TaskClaim.Outcome.CLAIMED);
+        assertThat(over.task().orElseThrow().leaseOwner()).contains("w2");
+        clock.advance(Duration.ofSeconds(31));
+        assertThat(catalog.persistQueue().claim(task, "w1", Duration.ofSeconds(30), null).task().orElseThrow().leaseOwner())
+                .as("an expired lease holds nothing back").contains("w1");
+    }
+
+    @Test
     void rescheduleCountsAttemptsKeepsTheLastErrorAndDelaysTheTask() {
         write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
         PersistTask t = catalog.persistQueue().claimTasks("p1", Duration.ofMinutes(1), 10).get(0);

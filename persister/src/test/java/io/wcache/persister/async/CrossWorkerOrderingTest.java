@@ -1,0 +1,126 @@
+package io.wcache.persister.async;
+
+import static io.wcache.persister.async.WriteBackPersistenceTest.await;
+import static io.wcache.persister.async.WriteBackPersistenceTest.waitUntil;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.wcache.persister.testing.EmbeddedS3Server;
+import io.wcache.persister.testing.PatternSource;
+import io.wcache.schema.catalog.DeleteResult;
+import io.wcache.schema.catalog.Extent;
+import io.wcache.schema.catalog.FileVersion;
+import io.wcache.schema.catalog.PersistState;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two workers' persisters over one Catalog and one object store (s3proxy), as in a cluster: a
+ * path's UFS operations are ordered across them, not only within one. The write path hands each
+ * worker's persister its own commits and deletes; an operation running on one worker must end
+ * before another worker's operation of the same path starts, or an older upload lands last.
+ */
+class CrossWorkerOrderingTest {
+
+    @TempDir
+    Path dir;
+    private EmbeddedS3Server s3;
+    private FaultyUfs ufs;
+    private PersistRig rig;
+    /** The second worker's persister: same Catalog, store and UFS, its own lanes and lease owner. */
+    private Persister other;
+
+    @BeforeEach
+    void start() throws Exception {
+        s3 = S3Rig.server(dir.resolve("s3"));
+        ufs = new FaultyUfs(S3Rig.ufs(s3));
+        Backoff backoff = new Backoff(Duration.ofMillis(50), Duration.ofMillis(200));
+        rig = new PersistRig(dir.resolve("worker"), ufs,
+                PersisterConfig.of(PersistRig.WORKER, 4, backoff).withPollInterval(Duration.ofMillis(200)));
+        rig.persister.start();
+        // Its extents' worker is the rig's, so an upload it is handed is its to run (a replica holder's).
+        other = new Persister(rig.catalog, LocalExtents.of(rig.logStore, PersistRig.WORKER), rig.router,
+                PersisterConfig.of("w2", 4, backoff).withPollInterval(Duration.ofMillis(200)));
+        other.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (other != null) {
+            other.close();
+        }
+        if (rig != null) {
+            rig.close();
+        }
+        if (s3 != null) {
+            s3.close();
+        }
+    }
+
+    @Test
+    void aDeleteThroughAnotherWorkerWaitsForTheUploadRunningHereAndTheObjectStaysDeleted() throws Exception {
+        CountDownLatch uploading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ufs.beforePut(k -> {
+            uploading.countDown();
+            await(release);
+        });
+        rig.writeBack("d/x", new PatternSource(5000, 1), "1");
+        await(uploading);
+
+        DeleteResult d = rig.catalog.files().delete(PersistRig.path("d/x"));
+        for (Extent e : d.extents()) {
+            rig.logStore.release(PersistRig.location(e));
+        }
+        other.onDeleted(d.tombstone());
+        waitUntil(() -> other.heldBack() > 0);
+        Thread.sleep(300); // several of the other worker's retries
+        assertThat(ufs.ops("d/x")).as("nothing of d/x ran while its upload is in flight").isEmpty();
+
+        release.countDown();
+        assertThat(rig.persister.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        assertThat(other.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        assertThat(ufs.ops("d/x")).extracting(FaultyUfs.Op::kind).containsExactly("put", "delete");
+        assertThat(ufs.head("d/x")).as("the acknowledged delete holds in the object store").isEmpty();
+        assertThat(rig.catalog.files().tombstone(PersistRig.path("d/x"))).isEmpty();
+        assertThat(ufs.maxConcurrentPerKey()).isEqualTo(1);
+    }
+
+    @Test
+    void aNewerVersionUploadedByAnotherWorkerLandsAfterTheOlderUploadRunningHere() throws Exception {
+        AtomicInteger puts = new AtomicInteger();
+        CountDownLatch uploading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ufs.beforePut(k -> {
+            if (puts.incrementAndGet() == 1) {
+                uploading.countDown();
+                await(release);
+            }
+        });
+        rig.writeBack("u/x", new PatternSource(5000, 1), "1");
+        await(uploading);
+
+        FileVersion v2 = rig.writeBack("u/x", new PatternSource(7000, 2), "2", false);
+        other.onCommitted(v2, rig.catalog.files().layout(PersistRig.path("u/x")).orElseThrow().extents());
+        waitUntil(() -> other.heldBack() > 0);
+        Thread.sleep(300);
+        assertThat(ufs.ops("u/x")).as("the newer upload waits for the older one").isEmpty();
+
+        release.countDown();
+        assertThat(rig.persister.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        assertThat(other.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        assertThat(ufs.ops("u/x")).extracting(FaultyUfs.Op::version).containsExactly("1", "2");
+        try (InputStream in = ufs.get("u/x")) {
+            assertThat(PatternSource.sha256(in)).as("the object store holds the newest version")
+                    .isEqualTo(new PatternSource(7000, 2).sha256());
+        }
+        assertThat(rig.catalog.files().layout(PersistRig.path("u/x")).orElseThrow().file().persistState())
+                .isEqualTo(PersistState.PERSISTED);
+    }
+}
