@@ -1,7 +1,6 @@
 package io.wcache.persister.async;
 
 import io.wcache.core.error.WcacheException;
-import io.wcache.schema.catalog.PersistOutcome;
 import io.wcache.schema.catalog.PersistTask;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -18,26 +17,29 @@ import java.util.function.Function;
  * linger it marks at once.
  *
  * <p>A batch whose transaction fails is marked again one task at a time, so one task's failure
- * fails only that task. Each caller gets its own task's outcome or failure.
+ * fails only that task. Each caller gets its own task's outcome or failure. The same group commit
+ * claims tasks before their operations run ({@code R} is what one task's transaction step answers:
+ * a {@link io.wcache.schema.catalog.PersistOutcome} for a mark, a
+ * {@link io.wcache.schema.catalog.TaskClaim} for a claim).
  */
-final class PersistMarks {
+final class PersistMarks<R> {
 
     /** Tasks marked in one transaction at most: bounds its size and its conflict surface. */
     static final int MAX_BATCH = 64;
 
-    private final Function<List<PersistTask>, List<PersistOutcome>> markAll;
+    private final Function<List<PersistTask>, List<R>> markAll;
     private final long lingerNanos;
 
     // Guarded by this.
-    private final ArrayDeque<Mark> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Mark<R>> waiting = new ArrayDeque<>();
     private boolean leading;
     private long transactions;
     private long marks;
 
-    private static final class Mark {
+    private static final class Mark<R> {
         final PersistTask task;
         boolean done;
-        PersistOutcome outcome;
+        R outcome;
         RuntimeException failure;
 
         Mark(PersistTask task) {
@@ -46,20 +48,20 @@ final class PersistMarks {
     }
 
     /** {@code markAll}: one transaction marking every task given, outcomes in their order. */
-    PersistMarks(Function<List<PersistTask>, List<PersistOutcome>> markAll) {
+    PersistMarks(Function<List<PersistTask>, List<R>> markAll) {
         this(markAll, 0);
     }
 
     /** {@code lingerNanos}: how long a leader alone waits for other marks before it runs (0: not at all). */
-    PersistMarks(Function<List<PersistTask>, List<PersistOutcome>> markAll, long lingerNanos) {
+    PersistMarks(Function<List<PersistTask>, List<R>> markAll, long lingerNanos) {
         this.markAll = markAll;
         this.lingerNanos = Math.max(0, lingerNanos);
     }
 
     /** Marks {@code task} (in a transaction shared with other uploads that finished meanwhile). */
-    PersistOutcome mark(PersistTask task) {
-        Mark mine = new Mark(task);
-        List<Mark> batch = new ArrayList<>();
+    R mark(PersistTask task) {
+        Mark<R> mine = new Mark<>(task);
+        List<Mark<R>> batch = new ArrayList<>();
         boolean interrupted = false;
         synchronized (this) {
             waiting.addLast(mine);
@@ -118,12 +120,12 @@ final class PersistMarks {
         return interrupted;
     }
 
-    private void run(List<Mark> batch) {
+    private void run(List<Mark<R>> batch) {
         List<PersistTask> tasks = new ArrayList<>(batch.size());
-        for (Mark m : batch) {
+        for (Mark<R> m : batch) {
             tasks.add(m.task);
         }
-        List<PersistOutcome> outcomes = null;
+        List<R> outcomes = null;
         RuntimeException failure = null;
         try {
             outcomes = markAll.apply(tasks);
@@ -153,7 +155,7 @@ final class PersistMarks {
             }
             synchronized (this) {
                 for (int i = 0; i < batch.size(); i++) {
-                    Mark m = batch.get(i);
+                    Mark<R> m = batch.get(i);
                     m.outcome = outcomes.get(i);
                     m.failure = failures.get(i);
                     m.done = true;
@@ -164,7 +166,7 @@ final class PersistMarks {
         }
         synchronized (this) {
             for (int i = 0; i < batch.size(); i++) {
-                Mark m = batch.get(i);
+                Mark<R> m = batch.get(i);
                 if (failure != null) {
                     m.failure = failure;
                 } else {
@@ -181,7 +183,7 @@ final class PersistMarks {
         marks += n;
     }
 
-    private static PersistOutcome result(Mark m) {
+    private static <R> R result(Mark<R> m) {
         if (m.failure != null) {
             throw m.failure;
         }

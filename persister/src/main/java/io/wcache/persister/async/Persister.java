@@ -76,7 +76,9 @@ public final class Persister implements AutoCloseable {
     private final Clock clock;
     private final ExecutorService uploads;
     /** Marks finished tasks in the Catalog, uploads that finish together in one transaction. */
-    private final PersistMarks marks;
+    private final PersistMarks<PersistOutcome> marks;
+    /** Claims the tasks that operations start, those starting together in one transaction. */
+    private final PersistMarks<TaskClaim> claims;
     private final ScheduledExecutorService timers;
     private final Thread poller;
     private final Semaphore pollNow = new Semaphore(0);
@@ -158,8 +160,10 @@ public final class Persister implements AutoCloseable {
         this.router = router;
         this.config = config;
         this.clock = clock;
-        this.marks = new PersistMarks(tasks -> catalog.persistQueue().markPersisted(tasks),
+        this.marks = new PersistMarks<>(tasks -> catalog.persistQueue().markPersisted(tasks),
                 config.markLinger().toNanos());
+        // No linger: an operation's start is not delayed for others to share its claim.
+        this.claims = new PersistMarks<>(tasks -> catalog.persistQueue().claim(tasks, config.owner(), config.lease()));
         AtomicInteger n = new AtomicInteger();
         this.uploads = Executors.newFixedThreadPool(config.threads(), r -> daemon(r, "wcache-persist-" + n.incrementAndGet()));
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "wcache-persist-retry"));
@@ -511,7 +515,7 @@ public final class Persister implements AutoCloseable {
                 && task.leaseExpiry().filter(e -> e.isAfter(now.plus(config.lease().dividedBy(2)))).isPresent()) {
             return TaskClaim.claimed(task);
         }
-        TaskClaim claim = catalog.persistQueue().claim(task, config.owner(), config.lease(), null);
+        TaskClaim claim = claims.mark(task);
         if (claim.outcome() == TaskClaim.Outcome.HELD && gone(claim.holder())) {
             // Its holder died: whatever it ran ended with it.
             LOG.info("event=persist_lease_taken_over path={} generation={} from={}", task.path(), task.generation(),

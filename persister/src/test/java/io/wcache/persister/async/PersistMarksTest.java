@@ -42,7 +42,7 @@ class PersistMarksTest {
         CountDownLatch firstStarted = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
         List<List<PersistTask>> transactions = new CopyOnWriteArrayList<>();
-        PersistMarks marks = new PersistMarks(tasks -> {
+        PersistMarks<PersistOutcome> marks = new PersistMarks<>(tasks -> {
             transactions.add(List.copyOf(tasks));
             if (transactions.size() == 1) {
                 firstStarted.countDown();
@@ -76,8 +76,8 @@ class PersistMarksTest {
     }
 
     /** Marks that record each transaction's tasks and find every task persisted, lingering {@code lingerNanos}. */
-    private static PersistMarks recording(List<List<PersistTask>> transactions, long lingerNanos) {
-        return new PersistMarks(tasks -> {
+    private static PersistMarks<PersistOutcome> recording(List<List<PersistTask>> transactions, long lingerNanos) {
+        return new PersistMarks<>(tasks -> {
             transactions.add(List.copyOf(tasks));
             return tasks.stream().map(t -> PersistOutcome.PERSISTED).toList();
         }, lingerNanos);
@@ -87,7 +87,7 @@ class PersistMarksTest {
     void uploadsFinishingOneByOneShareATransactionWithinTheLinger() throws Exception {
         // A single writer's uploads finish one at a time: without a linger each paid a transaction.
         List<List<PersistTask>> transactions = new CopyOnWriteArrayList<>();
-        PersistMarks marks = recording(transactions, TimeUnit.MILLISECONDS.toNanos(2_000));
+        PersistMarks<PersistOutcome> marks = recording(transactions, TimeUnit.MILLISECONDS.toNanos(2_000));
         CompletableFuture<PersistOutcome> first = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/a")), threads);
         Thread.sleep(100);
         assertThat(transactions).as("the first mark waits for company").isEmpty();
@@ -102,7 +102,7 @@ class PersistMarksTest {
     @Test
     void aFullBatchDoesNotWaitOutTheLinger() throws Exception {
         List<List<PersistTask>> transactions = new CopyOnWriteArrayList<>();
-        PersistMarks marks = recording(transactions, TimeUnit.SECONDS.toNanos(60));
+        PersistMarks<PersistOutcome> marks = recording(transactions, TimeUnit.SECONDS.toNanos(60));
         ExecutorService many = Executors.newFixedThreadPool(PersistMarks.MAX_BATCH);
         try {
             List<CompletableFuture<PersistOutcome>> all = new ArrayList<>();
@@ -126,7 +126,7 @@ class PersistMarksTest {
         CountDownLatch firstStarted = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
         List<Integer> sizes = new CopyOnWriteArrayList<>();
-        PersistMarks marks = new PersistMarks(tasks -> {
+        PersistMarks<PersistOutcome> marks = new PersistMarks<>(tasks -> {
             sizes.add(tasks.size());
             if (sizes.size() == 1) {
                 firstStarted.countDown();

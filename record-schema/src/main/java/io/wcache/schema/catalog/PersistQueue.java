@@ -109,6 +109,20 @@ public final class PersistQueue {
     }
 
     /**
+     * As {@link #claim} with no lease taken over, for each of {@code tasks} in one transaction (the
+     * operations that start together share it); the claims are in the order of {@code tasks}.
+     */
+    public List<TaskClaim> claim(List<PersistTask> tasks, String owner, Duration lease) {
+        return transactions.runUnsynced(t -> {
+            List<TaskClaim> out = new java.util.ArrayList<>(tasks.size());
+            for (PersistTask task : tasks) {
+                out.add(t.tasks.claimOne(task, owner, lease, null));
+            }
+            return out;
+        });
+    }
+
+    /**
      * Records that a claimed task's UFS work is done. An upload marks the file {@code PERSISTED},
      * and moves its bytes from pinned to evictable, only if its generation is still the path's
      * current one; otherwise the outcome is {@code SUPERSEDED} and the newer task stays queued.

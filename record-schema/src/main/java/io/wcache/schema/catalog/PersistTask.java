@@ -7,8 +7,10 @@ import java.util.Optional;
 /**
  * The pending UFS work of one path. There is at most one task per path: a newer commit or delete
  * replaces it, so the queue never uploads a superseded version, and a replacement made while the
- * old task is claimed keeps that lease, so two operations on one path never run at once. A
- * claimed task's {@code nextAttemptTime} is its lease expiry, after which it is due again.
+ * old task is claimed keeps that lease, so two operations on one path never run at once. A task
+ * a poll claimed has its lease expiry as its {@code nextAttemptTime}, after which it is due again;
+ * one claimed alone as its operation starts keeps its place in the due order, and no poll claims
+ * a task while its lease runs.
  */
 public record PersistTask(NamespacePath path, TaskKind kind, long fileId, long generation, long size, int attempts,
                           Instant nextAttemptTime, Optional<String> lastError, Optional<String> leaseOwner,

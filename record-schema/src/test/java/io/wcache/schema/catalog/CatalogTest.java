@@ -242,7 +242,8 @@ class CatalogTest {
         TaskClaim first = catalog.persistQueue().claim(handed, "w1", Duration.ofMinutes(1), null);
         assertThat(first.outcome()).isEqualTo(TaskClaim.Outcome.CLAIMED);
         assertThat(first.task().orElseThrow().leaseOwner()).contains("w1");
-        assertThat(catalog.persistQueue().dueTasks(clock.instant(), 10)).as("leased, not due").isEmpty();
+        assertThat(catalog.persistQueue().claimTasks("w2", Duration.ofMinutes(1), 10)).as("leased: no poll claims it")
+                .isEmpty();
         // A delete through another worker while w1's upload runs: its task keeps w1's lease.
         DeleteResult d = catalog.files().delete(p("/s3/a"));
         PersistTask queued = catalog.persistQueue().pendingTasks(10).get(0);
