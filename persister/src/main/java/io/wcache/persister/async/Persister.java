@@ -14,6 +14,7 @@ import io.wcache.schema.catalog.Extent;
 import io.wcache.schema.catalog.FileLayout;
 import io.wcache.schema.catalog.FileState;
 import io.wcache.schema.catalog.FileVersion;
+import io.wcache.schema.catalog.PathLease;
 import io.wcache.schema.catalog.PersistOutcome;
 import io.wcache.schema.catalog.PersistState;
 import io.wcache.schema.catalog.PersistTask;
@@ -264,7 +265,9 @@ public final class Persister implements AutoCloseable {
      * {@code NO_CACHE}) while no other UFS operation of that path runs: it waits for a running
      * upload or delete, and queued ones wait for it. A caller that then commits a version should
      * do so inside {@code action}, so an older queued upload sees the newer generation and is
-     * skipped rather than landing after the synchronous write.
+     * skipped rather than landing after the synchronous write. The path's lease in the Catalog is
+     * held meanwhile, so no other worker's persister runs an operation of the path either: the
+     * write waits for one running there, and one queued there waits for the write.
      */
     public <T> T exclusive(NamespacePath path, Supplier<T> action) {
         Lane lane;
@@ -284,7 +287,17 @@ public final class Persister implements AutoCloseable {
             lock.unlock();
         }
         try {
-            return action.get();
+            PathLease taken = leasePath(path);
+            try {
+                return action.get();
+            } finally {
+                try {
+                    catalog.persistQueue().releasePath(path, config.owner(), taken);
+                } catch (RuntimeException e) {
+                    // The lease runs out by itself; until then the path's next operation waits for it.
+                    LOG.warn("event=path_lease_release_failed path={} error={}", path, e.toString());
+                }
+            }
         } finally {
             lock.lock();
             try {
@@ -296,6 +309,35 @@ public final class Persister implements AutoCloseable {
                 laneFreed.signalAll();
             } finally {
                 lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Takes the path's lease for a synchronous write, waiting while another persister holds it
+     * (each look a poll interval or the retry backoff apart, whichever is shorter; a holder the
+     * membership says is gone loses it at once). Bounded by that holder's lease.
+     */
+    private PathLease leasePath(NamespacePath path) {
+        int attempt = 0;
+        while (true) {
+            PathLease taken = catalog.persistQueue().leasePath(path, config.owner(), config.lease(), null);
+            if (taken.kind() == PathLease.Kind.HELD && gone(taken.holder())) {
+                LOG.info("event=persist_lease_taken_over path={} from={}", path, taken.holder());
+                taken = catalog.persistQueue().leasePath(path, config.owner(), config.lease(), taken.holder());
+            }
+            if (taken.kind() != PathLease.Kind.HELD) {
+                return taken;
+            }
+            heldBack.incrementAndGet();
+            LOG.debug("event=sync_write_held_back path={} holder={}", path, taken.holder());
+            Duration delay = config.backoff().delay(++attempt, ThreadLocalRandom.current());
+            try {
+                Thread.sleep((delay.compareTo(config.pollInterval()) < 0 ? delay : config.pollInterval()).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new WcacheException.Unavailable(path.toString(),
+                        "interrupted while another worker's upload or delete of " + path + " ran", e);
             }
         }
     }

@@ -123,4 +123,90 @@ class CrossWorkerOrderingTest {
         assertThat(rig.catalog.files().layout(PersistRig.path("u/x")).orElseThrow().file().persistState())
                 .isEqualTo(PersistState.PERSISTED);
     }
+
+    @Test
+    void aWriteThroughPutOnOneWorkerWaitsForADeleteRunningOnAnotherAndItsObjectStays() throws Exception {
+        rig.writeBack("t/x", new PatternSource(3000, 1), "1");
+        assertThat(rig.persister.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        CountDownLatch deleting = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ufs.beforeDelete(k -> {
+            deleting.countDown();
+            await(release);
+        });
+        DeleteResult d = rig.catalog.files().delete(PersistRig.path("t/x"));
+        for (Extent e : d.extents()) {
+            rig.logStore.release(PersistRig.location(e));
+        }
+        other.onDeleted(d.tombstone());
+        await(deleting);
+
+        // A WRITE_THROUGH PUT of the path on this worker: the object store first, then the commit,
+        // in persist order (what the worker's write-through path does).
+        PatternSource body = new PatternSource(4000, 2);
+        java.util.concurrent.CompletableFuture<FileVersion> put = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> rig.persister.exclusive(PersistRig.path("t/x"), () -> {
+                    try (InputStream in = body.open(0, body.length())) {
+                        ufs.put("t/x", io.wcache.persister.ufs.UploadSource.ofBytes(in.readAllBytes()),
+                                new io.wcache.persister.ufs.PutOptions("application/octet-stream",
+                                        java.util.Map.of("v", "2")));
+                        return rig.write("t/x", body, "2", io.wcache.core.policy.WritePolicy.WRITE_THROUGH, true);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }));
+        Thread.sleep(500);
+        assertThat(put).as("the write waits for the other worker's delete").isNotDone();
+        assertThat(rig.persister.heldBack()).isPositive();
+        assertThat(ufs.ops("t/x")).extracting(FaultyUfs.Op::kind).containsExactly("put");
+
+        release.countDown();
+        put.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(other.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        assertThat(rig.persister.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        assertThat(ufs.ops("t/x")).extracting(FaultyUfs.Op::kind).containsExactly("put", "delete", "put");
+        try (InputStream in = ufs.get("t/x")) {
+            assertThat(PatternSource.sha256(in)).as("the acknowledged write-through object is in the object store")
+                    .isEqualTo(body.sha256());
+        }
+        assertThat(rig.catalog.persistQueue().pendingTasks(10)).isEmpty();
+    }
+
+    @Test
+    void aDeleteOnAnotherWorkerWaitsForAWriteThroughPutRunningHere() throws Exception {
+        rig.writeBack("w/x", new PatternSource(3000, 1), "1");
+        assertThat(rig.persister.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        CountDownLatch inPut = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        PatternSource body = new PatternSource(4000, 2);
+        java.util.concurrent.CompletableFuture<FileVersion> put = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> rig.persister.exclusive(PersistRig.path("w/x"), () -> {
+                    inPut.countDown();
+                    await(release);
+                    try (InputStream in = body.open(0, body.length())) {
+                        ufs.put("w/x", io.wcache.persister.ufs.UploadSource.ofBytes(in.readAllBytes()),
+                                new io.wcache.persister.ufs.PutOptions("application/octet-stream",
+                                        java.util.Map.of("v", "2")));
+                        return rig.write("w/x", body, "2", io.wcache.core.policy.WritePolicy.WRITE_THROUGH, true);
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }));
+        await(inPut);
+        // A delete through the other worker while the write-through PUT is under way: it is
+        // acknowledged first, the PUT commits after it, so the PUT's object is the path's state.
+        DeleteResult d = rig.catalog.files().delete(PersistRig.path("w/x"));
+        other.onDeleted(d.tombstone());
+        Thread.sleep(500);
+        assertThat(ufs.ops("w/x")).as("the delete waits for the write-through PUT").hasSize(1);
+        assertThat(other.heldBack()).isPositive();
+        release.countDown();
+        put.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(other.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        assertThat(ufs.ops("w/x")).extracting(FaultyUfs.Op::kind).as("the delete was superseded by the later commit")
+                .containsExactly("put", "put");
+        try (InputStream in = ufs.get("w/x")) {
+            assertThat(PatternSource.sha256(in)).isEqualTo(body.sha256());
+        }
+    }
 }

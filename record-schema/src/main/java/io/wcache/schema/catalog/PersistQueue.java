@@ -1,6 +1,7 @@
 package io.wcache.schema.catalog;
 
 import com.apple.foundationdb.record.IsolationLevel;
+import io.wcache.core.path.NamespacePath;
 import io.wcache.schema.proto.WcacheRecords;
 import java.time.Duration;
 import java.time.Instant;
@@ -120,6 +121,30 @@ public final class PersistQueue {
             }
             return out;
         });
+    }
+
+    /**
+     * Takes the path's lease for a synchronous object-store write of it ({@code WRITE_THROUGH},
+     * {@code NO_CACHE}) so that no persister's operation of the path, on any worker, runs until
+     * {@link #releasePath}: see {@link PathLease}. A lease held by {@code takeOverFrom} (a worker
+     * known to be gone; null: none) is taken over.
+     */
+    public PathLease leasePath(NamespacePath path, String owner, Duration lease, String takeOverFrom) {
+        return transactions.runUnsynced(t -> t.tasks.leasePath(path.toString(), owner, lease, takeOverFrom));
+    }
+
+    /**
+     * Gives back what {@link #leasePath} took once the write is over: a placeholder still there is
+     * removed, a task still under this lease is due again at once. A commit of the write replaced
+     * both already.
+     */
+    public void releasePath(NamespacePath path, String owner, PathLease taken) {
+        if (taken.kind() == PathLease.Kind.PLACEHOLDER || taken.kind() == PathLease.Kind.LEASED) {
+            transactions.runUnsynced(t -> {
+                t.tasks.releasePath(path.toString(), owner, taken);
+                return null;
+            });
+        }
     }
 
     /**

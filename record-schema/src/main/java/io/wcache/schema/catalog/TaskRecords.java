@@ -146,6 +146,48 @@ final class TaskRecords {
         return TaskClaim.claimed(RecordMapping.task(claimed));
     }
 
+    /**
+     * Takes the path's lease for a synchronous object-store write ({@code WRITE_THROUGH},
+     * {@code NO_CACHE}) by {@code owner}: on its task if it has one, else on a placeholder task
+     * (file id 0, generation 0) that a delete or commit made meanwhile replaces while keeping its
+     * lease, so their operations wait for the write. HELD while another persister's lease runs
+     * (a lease held by {@code takeOverFrom}, a worker known to be gone, is taken over).
+     */
+    PathLease leasePath(String p, String owner, Duration lease, String takeOverFrom) {
+        WcacheRecords.PersistTask stored = taskForUpdate(p);
+        long expiry = t.now + lease.toMillis();
+        if (stored == null) {
+            t.store.saveRecord(WcacheRecords.PersistTask.newBuilder().setPath(p).setKind(WcacheRecords.TaskKind.UPLOAD)
+                    .setFileId(0).setGeneration(0).setSize(0).setAttempts(0).setEnqueuedTimeMs(t.now)
+                    .setNextAttemptTimeMs(expiry).setLeaseOwner(owner).setLeaseExpiryMs(expiry).build());
+            return new PathLease(PathLease.Kind.PLACEHOLDER, "");
+        }
+        boolean live = stored.hasLeaseOwner() && stored.getLeaseExpiryMs() > t.now;
+        if (live && stored.getLeaseOwner().equals(owner)) {
+            return new PathLease(PathLease.Kind.OWN, "");
+        }
+        if (live && !stored.getLeaseOwner().equals(takeOverFrom)) {
+            return new PathLease(PathLease.Kind.HELD, stored.getLeaseOwner());
+        }
+        t.store.saveRecord(stored.toBuilder().setLeaseOwner(owner).setLeaseExpiryMs(expiry).build());
+        return new PathLease(PathLease.Kind.LEASED, "");
+    }
+
+    /** Gives back what {@link #leasePath} took, if the path's task still carries it. */
+    void releasePath(String p, String owner, PathLease taken) {
+        WcacheRecords.PersistTask stored = taskForUpdate(p);
+        if (stored == null || !stored.hasLeaseOwner() || !stored.getLeaseOwner().equals(owner)) {
+            return;
+        }
+        if (taken.kind() == PathLease.Kind.PLACEHOLDER && stored.getFileId() == 0 && stored.getGeneration() == 0) {
+            delete(p);
+        } else if (taken.kind() == PathLease.Kind.PLACEHOLDER || taken.kind() == PathLease.Kind.LEASED) {
+            // A real task (the one leased, or one that replaced the placeholder): due now, unleased.
+            t.store.saveRecord(stored.toBuilder().clearLeaseOwner().clearLeaseExpiryMs()
+                    .setNextAttemptTimeMs(Math.min(stored.getNextAttemptTimeMs(), t.now)).build());
+        }
+    }
+
     /** Whether the first extent of the task's file is in {@code holder}'s log (an empty file: yes). */
     private boolean heldBy(WcacheRecords.PersistTask task, String holder) {
         List<Message> first = t.scan(TupleRange.allOf(Tuple.from(RecordTypes.EXTENT, task.getFileId())), 1);

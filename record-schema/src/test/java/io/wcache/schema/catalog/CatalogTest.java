@@ -290,6 +290,31 @@ class CatalogTest {
     }
 
     @Test
+    void aSynchronousWritesPathLeaseHoldsBackADeleteCommittedMeanwhileAndIsGivenBack() {
+        PathLease taken = catalog.persistQueue().leasePath(p("/s3/a"), "w1", Duration.ofMinutes(1), null);
+        assertThat(taken.kind()).isEqualTo(PathLease.Kind.PLACEHOLDER);
+        assertThat(catalog.persistQueue().leasePath(p("/s3/a"), "w2", Duration.ofMinutes(1), null).kind())
+                .isEqualTo(PathLease.Kind.HELD);
+        // A delete through another worker while the write runs: its task keeps the write's lease.
+        catalog.files().delete(p("/s3/a"));
+        PersistTask queued = catalog.persistQueue().pendingTasks(10).get(0);
+        assertThat(queued.kind()).isEqualTo(TaskKind.DELETE);
+        assertThat(queued.leaseOwner()).contains("w1");
+        PersistTask handed = new PersistTask(queued.path(), queued.kind(), queued.fileId(), queued.generation(), 0, 0,
+                queued.enqueuedTime(), Optional.empty(), Optional.empty(), Optional.empty(), queued.enqueuedTime());
+        assertThat(catalog.persistQueue().claim(handed, "w2", Duration.ofMinutes(1), null).outcome())
+                .isEqualTo(TaskClaim.Outcome.HELD);
+        // The write failed before its commit: the delete is due at once and free.
+        catalog.persistQueue().releasePath(p("/s3/a"), "w1", taken);
+        assertThat(catalog.persistQueue().claim(handed, "w2", Duration.ofMinutes(1), null).outcome())
+                .isEqualTo(TaskClaim.Outcome.CLAIMED);
+        // With no task left over, a lease taken and given back leaves nothing queued.
+        PathLease other = catalog.persistQueue().leasePath(p("/s3/b"), "w1", Duration.ofMinutes(1), null);
+        catalog.persistQueue().releasePath(p("/s3/b"), "w1", other);
+        assertThat(catalog.persistQueue().pendingTasks(10)).extracting(t -> t.path().toString()).containsExactly("/s3/a");
+    }
+
+    @Test
     void rescheduleCountsAttemptsKeepsTheLastErrorAndDelaysTheTask() {
         write(catalog, "/s3/a", WritePolicy.WRITE_BACK, 1, 10);
         PersistTask t = catalog.persistQueue().claimTasks("p1", Duration.ofMinutes(1), 10).get(0);
