@@ -31,7 +31,8 @@ import net.jqwik.api.stateful.ActionSequence;
  * interleaved with crash-stops and restarts of workers. Every acknowledged write reads back
  * through every worker, or answers 503 naming a holder of its bytes while that holder is down;
  * never 404 and never another version. After a restart everything acknowledged is served again,
- * and once every worker is back, the UFS ends equal to the model for what is persisted.
+ * and once every worker is back, the UFS ends equal to the model for what is persisted
+ * (write-back and write-through keys, deleted ones absent).
  */
 @SoakTries
 class ClusterProperties {
@@ -64,9 +65,10 @@ class ClusterProperties {
             Thread.sleep(50);
             differing = ufsDifferences(s);
         }
-        assertThat(differing).as("WRITE_BACK keys whose UFS object differs from the model (%s)", s.model).isEmpty();
+        assertThat(differing).as("WRITE_BACK and WRITE_THROUGH keys whose UFS object differs from the model (%s)", s.model)
+                .isEmpty();
         for (String key : allKeys()) {
-            if (!key.startsWith("wb/")) {
+            if (!persisted(key)) {
                 assertThat(Files.exists(s.ufs.resolve(key))).as("%s is never persisted", key).isFalse();
             }
         }
@@ -75,7 +77,7 @@ class ClusterProperties {
     private static List<String> ufsDifferences(ClusterSystem s) {
         List<String> out = new ArrayList<>();
         for (String key : allKeys()) {
-            if (!key.startsWith("wb/")) {
+            if (!persisted(key)) {
                 continue;
             }
             Path f = s.ufs.resolve(key);
@@ -89,6 +91,11 @@ class ClusterProperties {
             }
         }
         return out;
+    }
+
+    /** Keys whose acknowledged state the UFS ends with: WRITE_BACK (once uploaded) and WRITE_THROUGH ones. */
+    static boolean persisted(String key) {
+        return key.startsWith("wb/") || key.startsWith("wt/");
     }
 
     static List<String> allKeys() {

@@ -32,8 +32,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * S3 endpoint and internal transport), a local-directory UFS, and the model it is compared with.
  * Under the bucket {@code m}: {@code wb/} is WRITE_BACK (persisted within moments), {@code held/}
  * is WRITE_BACK whose uploads always fail (a regular file stands where the UFS directory should
- * be), so its versions stay on the worker holding them, and {@code tr/} is TRANSIENT (never
- * persisted). Crash-stops are {@link LocalCluster#kill}: the worker's sockets and threads die in
+ * be), so its versions stay on the worker holding them, {@code tr/} is TRANSIENT (never
+ * persisted) and {@code wt/} is WRITE_THROUGH (in the UFS before the PUT is acknowledged). Crash-stops are {@link LocalCluster#kill}: the worker's sockets and threads die in
  * place and it starts again from its directory.
  */
 final class ClusterSystem implements AutoCloseable {
@@ -42,7 +42,7 @@ final class ClusterSystem implements AutoCloseable {
     static final String BUCKET = "m";
     static final String ACCESS = "wcache";
     static final String SECRET = "wcache-secret";
-    static final List<String> PREFIXES = List.of("wb", "held", "tr");
+    static final List<String> PREFIXES = List.of("wb", "held", "tr", "wt");
 
     final Path root;
     final Path ufs;
@@ -82,6 +82,7 @@ final class ClusterSystem implements AutoCloseable {
         try {
             Worker w0 = worker(0);
             w0.catalog().cluster().putPathRule(new PathRule(NamespacePath.of("/" + BUCKET + "/tr"), WritePolicy.TRANSIENT, 1));
+            w0.catalog().cluster().putPathRule(new PathRule(NamespacePath.of("/" + BUCKET + "/wt"), WritePolicy.WRITE_THROUGH, 1));
             for (Worker w : cluster.workers()) {
                 w.cacheService().refreshPathConfig();
             }
