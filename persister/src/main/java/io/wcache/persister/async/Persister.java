@@ -168,6 +168,8 @@ public final class Persister implements AutoCloseable {
         AtomicInteger n = new AtomicInteger();
         this.uploads = Executors.newFixedThreadPool(config.threads(), r -> daemon(r, "wcache-persist-" + n.incrementAndGet()));
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "wcache-persist-retry"));
+        long renewMs = Math.max(10, config.lease().toMillis() / 3);
+        timers.scheduleWithFixedDelay(this::renewLeases, renewMs, renewMs, TimeUnit.MILLISECONDS);
         this.poller = daemon(this::pollLoop, "wcache-persist-poller");
     }
 
@@ -570,6 +572,37 @@ public final class Persister implements AutoCloseable {
                     task.kind(), task.generation(), claim.holder(), claim.heldUntil());
         }
         return claim;
+    }
+
+    /**
+     * Renews the leases of the operations running now (uploads, deletes and synchronous writes),
+     * every third of a lease: an upload that outlives one lease still holds its path, so no other
+     * worker's operation of it starts before it ends. A path whose lease was lost (a stall longer
+     * than a lease, a holder judged dead) is logged; its operation's outcome is still decided by
+     * the Catalog when it finishes.
+     */
+    private void renewLeases() {
+        List<NamespacePath> running = new ArrayList<>();
+        lock.lock();
+        try {
+            for (Lane lane : lanes.values()) {
+                if ((lane.running != null && lane.started) || lane.exclusive) {
+                    running.add(lane.path);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (running.isEmpty()) {
+            return;
+        }
+        try {
+            for (NamespacePath lost : catalog.persistQueue().renewLeases(running, config.owner(), config.lease())) {
+                LOG.debug("event=persist_lease_not_renewed path={}", lost);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("event=persist_lease_renewal_failed paths={} error={}", running.size(), e.toString());
+        }
     }
 
     /** Whether the membership says worker {@code id} is gone (registered, its lease lapsed). */

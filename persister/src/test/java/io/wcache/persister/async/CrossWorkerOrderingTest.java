@@ -38,29 +38,65 @@ class CrossWorkerOrderingTest {
 
     @BeforeEach
     void start() throws Exception {
+        start(PersisterConfig.DEFAULT_LEASE);
+    }
+
+    /** Both persisters with leases of {@code lease} (the tests but one use the default). */
+    private void start(Duration lease) throws Exception {
+        stop();
         s3 = S3Rig.server(dir.resolve("s3"));
         ufs = new FaultyUfs(S3Rig.ufs(s3));
-        Backoff backoff = new Backoff(Duration.ofMillis(50), Duration.ofMillis(200));
-        rig = new PersistRig(dir.resolve("worker"), ufs,
-                PersisterConfig.of(PersistRig.WORKER, 4, backoff).withPollInterval(Duration.ofMillis(200)));
+        rig = new PersistRig(dir.resolve("worker"), ufs, config(PersistRig.WORKER, lease));
         rig.persister.start();
         // Its extents' worker is the rig's, so an upload it is handed is its to run (a replica holder's).
-        other = new Persister(rig.catalog, LocalExtents.of(rig.logStore, PersistRig.WORKER), rig.router,
-                PersisterConfig.of("w2", 4, backoff).withPollInterval(Duration.ofMillis(200)));
+        other = new Persister(rig.catalog, LocalExtents.of(rig.logStore, PersistRig.WORKER), rig.router, config("w2", lease));
         other.start();
+    }
+
+    private static PersisterConfig config(String owner, Duration lease) {
+        return new PersisterConfig(owner, 4, new Backoff(Duration.ofMillis(50), Duration.ofMillis(200)),
+                Duration.ofMillis(200), lease, PersisterConfig.DEFAULT_CLAIM_BATCH,
+                PersisterConfig.DEFAULT_MAX_TRACKED_PATHS, PersisterConfig.DEFAULT_MARK_LINGER, false);
     }
 
     @AfterEach
     void stop() throws Exception {
         if (other != null) {
             other.close();
+            other = null;
         }
         if (rig != null) {
             rig.close();
+            rig = null;
         }
         if (s3 != null) {
             s3.close();
+            s3 = null;
         }
+    }
+
+    @Test
+    void anUploadThatOutlivesItsLeaseStillHoldsItsPathAgainstADeleteElsewhere() throws Exception {
+        start(Duration.ofMillis(600));
+        CountDownLatch uploading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ufs.beforePut(k -> {
+            uploading.countDown();
+            await(release);
+        });
+        rig.writeBack("l/x", new PatternSource(5000, 1), "1");
+        await(uploading);
+        DeleteResult d = rig.catalog.files().delete(PersistRig.path("l/x"));
+        other.onDeleted(d.tombstone());
+        Thread.sleep(2_000); // more than three leases: the running upload renews its own
+        assertThat(ufs.ops("l/x")).as("the delete waits for the upload however long it runs").isEmpty();
+        assertThat(other.heldBack()).isPositive();
+
+        release.countDown();
+        assertThat(rig.persister.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        assertThat(other.awaitDrained(Duration.ofSeconds(20))).isTrue();
+        assertThat(ufs.ops("l/x")).extracting(FaultyUfs.Op::kind).containsExactly("put", "delete");
+        assertThat(ufs.head("l/x")).isEmpty();
     }
 
     @Test

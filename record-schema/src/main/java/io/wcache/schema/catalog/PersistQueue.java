@@ -148,6 +148,27 @@ public final class PersistQueue {
     }
 
     /**
+     * Extends {@code owner}'s leases on the tasks of {@code paths} to now + {@code lease}, in one
+     * transaction: a persister renews the leases of the operations it is running, so one that
+     * outlives a lease (a very large upload) still holds its path. The paths where it holds none
+     * any more are returned.
+     */
+    public List<NamespacePath> renewLeases(List<NamespacePath> paths, String owner, Duration lease) {
+        if (paths.isEmpty()) {
+            return List.of();
+        }
+        return transactions.runUnsynced(t -> {
+            List<NamespacePath> lost = new java.util.ArrayList<>();
+            for (NamespacePath p : paths) {
+                if (!t.tasks.renew(p.toString(), owner, lease)) {
+                    lost.add(p);
+                }
+            }
+            return lost;
+        });
+    }
+
+    /**
      * Records that a claimed task's UFS work is done. An upload marks the file {@code PERSISTED},
      * and moves its bytes from pinned to evictable, only if its generation is still the path's
      * current one; otherwise the outcome is {@code SUPERSEDED} and the newer task stays queued.

@@ -173,6 +173,17 @@ final class TaskRecords {
         return new PathLease(PathLease.Kind.LEASED, "");
     }
 
+    /** Extends {@code owner}'s lease on the path's task to now + {@code lease}; false if it holds none there. */
+    boolean renew(String p, String owner, Duration lease) {
+        WcacheRecords.PersistTask stored = taskForUpdate(p);
+        if (stored == null || !stored.hasLeaseOwner() || !stored.getLeaseOwner().equals(owner)) {
+            return false;
+        }
+        t.store.saveRecord(stored.toBuilder().setLeaseExpiryMs(Math.max(stored.getLeaseExpiryMs(), t.now + lease.toMillis()))
+                .build());
+        return true;
+    }
+
     /** Gives back what {@link #leasePath} took, if the path's task still carries it. */
     void releasePath(String p, String owner, PathLease taken) {
         WcacheRecords.PersistTask stored = taskForUpdate(p);

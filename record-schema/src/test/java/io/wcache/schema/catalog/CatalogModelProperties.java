@@ -189,6 +189,12 @@ class CatalogModelProperties {
                 return false;
             }
             MTask m = tasks.get(path);
+            if (m.leaseOwner() != null && m.leaseExpiry() > now && !m.leaseOwner().equals(t.leaseOwner().orElse(""))) {
+                // Another claimer holds the task now (the failing one's lease ran out): its lease stays.
+                tasks.put(path, new MTask(m.kind(), m.fileId(), m.generation(), Math.max(next, m.leaseExpiry()),
+                        m.leaseOwner(), m.leaseExpiry()));
+                return true;
+            }
             tasks.put(path, new MTask(m.kind(), m.fileId(), m.generation(), next, null, 0));
             MFile f = files.get(path);
             if (t.kind() == TaskKind.UPLOAD && f != null && f.fileId() == t.fileId()) {
