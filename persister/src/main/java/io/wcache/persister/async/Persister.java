@@ -333,9 +333,8 @@ public final class Persister implements AutoCloseable {
             }
             heldBack.incrementAndGet();
             LOG.debug("event=sync_write_held_back path={} holder={}", path, taken.holder());
-            Duration delay = config.backoff().delay(++attempt, ThreadLocalRandom.current());
             try {
-                Thread.sleep((delay.compareTo(config.pollInterval()) < 0 ? delay : config.pollInterval()).toMillis());
+                Thread.sleep(heldDelay(++attempt).toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new WcacheException.Unavailable(path.toString(),
@@ -622,11 +621,16 @@ public final class Persister implements AutoCloseable {
      */
     private PersistTask heldRetry(PersistTask task) {
         int attempt = task.attempts() + 1;
-        // At most a poll interval: a poller that knows the path leaves the task to this retry.
+        return task.retried(attempt, clock.instant().plus(heldDelay(attempt)), task.lastError());
+    }
+
+    /**
+     * How long an operation waits before it looks again at a lease another persister holds: the
+     * retry backoff, at most a poll interval (a poller that knows the path leaves it to this retry).
+     */
+    private Duration heldDelay(int attempt) {
         Duration delay = config.backoff().delay(attempt, ThreadLocalRandom.current());
-        Instant next = clock.instant().plus(delay.compareTo(config.pollInterval()) < 0 ? delay : config.pollInterval());
-        return new PersistTask(task.path(), task.kind(), task.fileId(), task.generation(), task.size(), attempt, next,
-                task.lastError(), Optional.empty(), Optional.empty(), task.enqueuedTime());
+        return delay.compareTo(config.pollInterval()) < 0 ? delay : config.pollInterval();
     }
 
     private void finish(Lane lane, PersistTask task, PersistTask retry, boolean held) {
@@ -856,9 +860,7 @@ public final class Persister implements AutoCloseable {
         // Only a lease of this persister's is given back: a task that came with another's (a retry
         // that found it running elsewhere) must leave that lease in place.
         PersistTask task = attempted.leaseOwner().filter(config.owner()::equals).isPresent() ? attempted
-                : new PersistTask(attempted.path(), attempted.kind(), attempted.fileId(), attempted.generation(),
-                        attempted.size(), attempted.attempts(), attempted.nextAttemptTime(), attempted.lastError(),
-                        Optional.empty(), Optional.empty(), attempted.enqueuedTime());
+                : attempted.withoutLease();
         int attempt = task.attempts() + 1;
         Instant next = clock.instant().plus(config.backoff().delay(attempt, ThreadLocalRandom.current()));
         String error = e instanceof WcacheException w ? w.kind() + ": " + w.getMessage() : e.toString();
@@ -872,8 +874,7 @@ public final class Persister implements AutoCloseable {
             return updated.get();
         } catch (RuntimeException ce) {
             // Metadata is unavailable too: retry from memory; the durable task is still queued.
-            return new PersistTask(task.path(), task.kind(), task.fileId(), task.generation(), task.size(), attempt, next,
-                    Optional.of(error), Optional.empty(), Optional.empty(), task.enqueuedTime());
+            return task.retried(attempt, next, Optional.of(error));
         }
     }
 

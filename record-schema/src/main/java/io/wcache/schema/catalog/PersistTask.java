@@ -15,4 +15,15 @@ import java.util.Optional;
 public record PersistTask(NamespacePath path, TaskKind kind, long fileId, long generation, long size, int attempts,
                           Instant nextAttemptTime, Optional<String> lastError, Optional<String> leaseOwner,
                           Optional<Instant> leaseExpiry, Instant enqueuedTime) {
+
+    /** This task as one that holds no lease (what a persister without the lease may report on). */
+    public PersistTask withoutLease() {
+        return retried(attempts, nextAttemptTime, lastError);
+    }
+
+    /** This task to be tried again in memory: {@code attempts} so far, due at {@code next}, no lease. */
+    public PersistTask retried(int attempts, Instant next, Optional<String> lastError) {
+        return new PersistTask(path, kind, fileId, generation, size, attempts, next, lastError, Optional.empty(),
+                Optional.empty(), enqueuedTime);
+    }
 }

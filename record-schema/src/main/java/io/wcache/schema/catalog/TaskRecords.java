@@ -134,8 +134,7 @@ final class TaskRecords {
         if (!isCurrent(stored, task)) {
             return TaskClaim.superseded();
         }
-        if (stored.hasLeaseOwner() && !stored.getLeaseOwner().equals(owner) && stored.getLeaseExpiryMs() > t.now
-                && !stored.getLeaseOwner().equals(takeOverFrom)) {
+        if (heldAgainst(stored, owner, takeOverFrom)) {
             return TaskClaim.held(stored.getLeaseOwner(), Instant.ofEpochMilli(stored.getLeaseExpiryMs()));
         }
         // The task keeps its place in the due index (rewriting the index entry on every operation
@@ -162,15 +161,20 @@ final class TaskRecords {
                     .setNextAttemptTimeMs(expiry).setLeaseOwner(owner).setLeaseExpiryMs(expiry).build());
             return new PathLease(PathLease.Kind.PLACEHOLDER, "");
         }
-        boolean live = stored.hasLeaseOwner() && stored.getLeaseExpiryMs() > t.now;
-        if (live && stored.getLeaseOwner().equals(owner)) {
-            return new PathLease(PathLease.Kind.OWN, "");
-        }
-        if (live && !stored.getLeaseOwner().equals(takeOverFrom)) {
+        if (heldAgainst(stored, owner, takeOverFrom)) {
             return new PathLease(PathLease.Kind.HELD, stored.getLeaseOwner());
+        }
+        if (stored.hasLeaseOwner() && stored.getLeaseExpiryMs() > t.now && stored.getLeaseOwner().equals(owner)) {
+            return new PathLease(PathLease.Kind.OWN, "");
         }
         t.store.saveRecord(stored.toBuilder().setLeaseOwner(owner).setLeaseExpiryMs(expiry).build());
         return new PathLease(PathLease.Kind.LEASED, "");
+    }
+
+    /** Whether another persister's lease on {@code stored} runs now (one held by {@code takeOverFrom} does not count). */
+    private boolean heldAgainst(WcacheRecords.PersistTask stored, String owner, String takeOverFrom) {
+        return stored.hasLeaseOwner() && stored.getLeaseExpiryMs() > t.now && !stored.getLeaseOwner().equals(owner)
+                && !stored.getLeaseOwner().equals(takeOverFrom);
     }
 
     /** Extends {@code owner}'s lease on the path's task to now + {@code lease}; false if it holds none there. */
