@@ -611,7 +611,10 @@ public final class WcacheFuseFs {
         boolean ifNoneMatch = exclusive || policy != WritePolicy.NO_CACHE;
         WriteSession session;
         try {
-            session = join(cache.create(p, new WriteOptions(null, Map.of(), Optional.empty(), ifNoneMatch)));
+            // A file written here has no ETag until an S3 client asks for one (or the cache computes it
+            // after the close): its MD5 is not taken while the application writes.
+            session = join(cache.create(p, new WriteOptions(null, Map.of(), Optional.empty(), ifNoneMatch)
+                    .withEtagLater()));
         } catch (RuntimeException e) {
             if (ErrnoTable.unwrap(e) instanceof WcacheException.AlreadyExists && !exclusive) {
                 throw fail(ErrorCodes.EACCES(), p + " exists and is write-once");

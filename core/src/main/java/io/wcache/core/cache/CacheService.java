@@ -169,6 +169,24 @@ public interface CacheService {
         return CompletableFuture.completedFuture(List.of());
     }
 
+    /**
+     * Records {@code etag}, computed after the commit, as the ETag of the committed version of
+     * {@code path} with {@code generation} if that version has none yet ({@link
+     * ObjectInfo#etagPending()}); the version as recorded, empty when the path has moved on or this
+     * cache keeps no such state. Callers compute it with {@link Etags}.
+     */
+    default CompletableFuture<Optional<ObjectInfo>> recordEtag(NamespacePath path, long generation, String etag) {
+        return CompletableFuture.completedFuture(Optional.empty());
+    }
+
+    /**
+     * {@code info} with its ETag ({@link Etags#resolve(CacheService, ObjectInfo, java.util.concurrent.Executor)}):
+     * as it is when known, else computed now from the path's committed version and recorded.
+     */
+    default CompletableFuture<ObjectInfo> withEtag(ObjectInfo info) {
+        return Etags.resolve(this, info, java.util.concurrent.ForkJoinPool.commonPool());
+    }
+
     /** Starts a multipart upload of {@code path}; the object appears only on completion. */
     CompletableFuture<MultipartUpload> createMultipart(NamespacePath path, WriteOptions options);
 

@@ -52,6 +52,21 @@ public record ObjectInfo(NamespacePath path, long size, String etag, Instant las
     }
 
     /** The same information with the S3 version id {@code id} (empty: the null version). */
+    /** The same object with {@code newEtag}: an ETag computed after the write (see {@link #etagPending()}). */
+    public ObjectInfo withEtag(String newEtag) {
+        return new ObjectInfo(path, size, newEtag, lastModified, contentType, userMetadata, persistStatus, policy,
+                generation, partSizes, standardHeaders, tags, checksum, partChecksums, versionId, deleteMarker);
+    }
+
+    /**
+     * True when the object's ETag is not known yet: a file written through the FUSE mount commits
+     * without its MD5, which is computed after the close ({@link CacheService#recordEtag}); an S3
+     * answer must resolve it first ({@link Etags}).
+     */
+    public boolean etagPending() {
+        return !deleteMarker && (etag == null || etag.isEmpty());
+    }
+
     public ObjectInfo withVersionId(String id) {
         return new ObjectInfo(path, size, etag, lastModified, contentType, userMetadata, persistStatus, policy,
                 generation, partSizes, standardHeaders, tags, checksum, partChecksums, id, deleteMarker);

@@ -15,10 +15,13 @@ import java.util.Optional;
  * {@code checksum}: for a multipart upload, the checksum algorithm and type its parts and completed
  * object carry (a single write's checksum is given to {@link WriteSession#commit(Optional)} instead). Both conditions are checked again when the write commits, atomically with
  * it: of concurrent conditional writers of one path, exactly those the condition admits win.
+ * {@code etagLater}: the write may commit before its MD5 is taken (a file written through the
+ * FUSE mount, which nobody asked an ETag of yet): the cache computes it after the commit, and an
+ * S3 answer that needs it first computes it then ({@link ObjectInfo#etagPending()}).
  */
 public record WriteOptions(String contentType, Map<String, String> userMetadata, Optional<byte[]> expectedMd5,
                            boolean ifNoneMatch, Map<String, String> standardHeaders, List<String> ifMatch,
-                           Map<String, String> tags, Optional<ObjectChecksum> checksum) {
+                           Map<String, String> tags, Optional<ObjectChecksum> checksum, boolean etagLater) {
 
     public WriteOptions {
         userMetadata = Map.copyOf(userMetadata);
@@ -27,6 +30,24 @@ public record WriteOptions(String contentType, Map<String, String> userMetadata,
         ifMatch = ifMatch == null ? List.of() : List.copyOf(ifMatch);
         tags = tags == null ? Map.of() : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(tags));
         checksum = checksum == null ? Optional.empty() : checksum;
+        // A declared Content-MD5 is checked at the commit: such a write takes its MD5 on the way in.
+        etagLater = etagLater && expectedMd5.isEmpty();
+    }
+
+    /** Options whose ETag is taken before the commit. */
+    public WriteOptions(String contentType, Map<String, String> userMetadata, Optional<byte[]> expectedMd5,
+                        boolean ifNoneMatch, Map<String, String> standardHeaders, List<String> ifMatch,
+                        Map<String, String> tags, Optional<ObjectChecksum> checksum) {
+        this(contentType, userMetadata, expectedMd5, ifNoneMatch, standardHeaders, ifMatch, tags, checksum, false);
+    }
+
+    /**
+     * The same options, letting the write commit before its MD5 is taken; ignored when the client
+     * declared a {@code Content-MD5}, which the commit must check.
+     */
+    public WriteOptions withEtagLater() {
+        return new WriteOptions(contentType, userMetadata, expectedMd5, ifNoneMatch, standardHeaders, ifMatch, tags,
+                checksum, expectedMd5.isEmpty());
     }
 
     /** Options without a checksum. */
@@ -39,7 +60,7 @@ public record WriteOptions(String contentType, Map<String, String> userMetadata,
     /** The same options with a multipart upload's checksum algorithm and type. */
     public WriteOptions withChecksum(Optional<ObjectChecksum> newChecksum) {
         return new WriteOptions(contentType, userMetadata, expectedMd5, ifNoneMatch, standardHeaders, ifMatch, tags,
-                newChecksum);
+                newChecksum, etagLater);
     }
 
     /** Options without tags. */
@@ -51,7 +72,7 @@ public record WriteOptions(String contentType, Map<String, String> userMetadata,
     /** The same options with {@code tags} (S3 object tags) instead. */
     public WriteOptions withTags(Map<String, String> newTags) {
         return new WriteOptions(contentType, userMetadata, expectedMd5, ifNoneMatch, standardHeaders, ifMatch, newTags,
-                checksum);
+                checksum, etagLater);
     }
 
     /** Options without an {@code If-Match} condition. */

@@ -213,6 +213,19 @@ public final class CatalogFiles {
     }
 
     /**
+     * Records {@code etag} as the ETag of the committed version of {@code path} with {@code
+     * generation}, which committed without one (a write that left its MD5 for later). Nothing else
+     * of the version changes, and a version that has an ETag keeps it. The version as it is now;
+     * empty when the path's committed version is not that generation any more.
+     */
+    public Optional<FileVersion> setEtag(NamespacePath path, long generation, String etag) {
+        if (etag == null || etag.isEmpty()) {
+            throw new IllegalArgumentException("an ETag is required");
+        }
+        return transactions.run(t -> t.sessions.setEtag(path, generation, etag));
+    }
+
+    /**
      * Marks the committed version {@code ref} damaged: its cached bytes failed their checksum and
      * the UFS does not hold it. The version stays the path's committed version (it is neither
      * rolled back nor replaced by an older one, and nothing is deleted from the UFS); its extent

@@ -428,6 +428,21 @@ final class SessionWrites {
         return Optional.of(RecordMapping.file(updated));
     }
 
+    /** See {@link CatalogFiles#setEtag}. */
+    Optional<FileVersion> setEtag(NamespacePath path, long generation, String etag) {
+        WcacheRecords.File f = t.files.committedAt(path.toString());
+        if (f == null || f.getGeneration() != generation) {
+            return Optional.empty();
+        }
+        if (!f.getEtag().isEmpty()) {
+            return Optional.of(RecordMapping.file(f));
+        }
+        pathStates.remove(path.toString());
+        WcacheRecords.File updated = f.toBuilder().setEtag(etag).build();
+        t.store.saveRecord(updated);
+        return Optional.of(RecordMapping.file(updated));
+    }
+
     static void requireInsideMount(NamespacePath path) {
         if (path.depth() < 2) {
             throw new WcacheException.InvalidPath(path.toString(), "a file must be inside a mount: /<mount>/<key>");

@@ -187,6 +187,28 @@ class StatusCacheTest {
     }
 
     @Test
+    void anEtagComputedAfterTheCommitIsRecordedOnceOnItsOwnVersionAndSeenByTheNextRead() {
+        Catalog c = reported(null);
+        NamespacePath p = NamespacePath.of("/m/e");
+        FileVersion s = c.files().begin(BeginRequest.of(p, WritePolicy.WRITE_BACK, "w1"));
+        c.files().addExtents(s.ref(), CatalogFixture.extents(s.fileId(), 1, 100));
+        CommitResult committed = c.files().commit(s.ref(), new CommitRequest(100, "", s.fileId()));
+        long generation = committed.committed().generation();
+        assertThat(live(c, "/m/e").etag()).as("committed without its MD5").isEmpty();
+
+        assertThat(c.files().setEtag(p, generation + 1, "0123")).as("not this version").isEmpty();
+        assertThat(live(c, "/m/e").etag()).isEmpty();
+        assertThat(c.files().setEtag(p, generation, "0123")).map(FileVersion::etag).hasValue("0123");
+        FileVersion after = live(c, "/m/e");
+        assertThat(after.etag()).isEqualTo("0123");
+        assertThat(after.generation()).isEqualTo(generation);
+        assertThat(after.size()).isEqualTo(100);
+        assertThat(c.files().setEtag(p, generation, "4567")).as("a version keeps the ETag it has")
+                .map(FileVersion::etag).hasValue("0123");
+        assertThat(live(c, "/m/e").etag()).isEqualTo("0123");
+    }
+
+    @Test
     void aWriteThroughAnotherCatalogOnTheSameEngineIsSeen() {
         Catalog a = reported(null);
         Catalog b = reported(a.name());

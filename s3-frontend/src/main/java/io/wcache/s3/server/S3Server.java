@@ -68,7 +68,7 @@ public final class S3Server implements AutoCloseable {
         workers = new NioEventLoopGroup();
         S3RequestParser parser = new S3RequestParser(config.serviceHosts());
         SigV4Verifier verifier = new SigV4Verifier(config.auth(), config.clock());
-        S3Handler.Shared shared = new S3Handler.Shared(cache, config, startedAt);
+        S3Handler.Shared shared = new S3Handler.Shared(EtagResolvingCache.of(cache), config, startedAt);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)

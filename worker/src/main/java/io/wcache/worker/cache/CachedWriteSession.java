@@ -45,7 +45,7 @@ final class CachedWriteSession implements ReplicableWriteSession {
     private final SegmentWriter writer;
     private final CRC32C crc = new CRC32C();
     // Guarded by this.
-    private final RecordStager stager = new RecordStager();
+    private final RecordStager stager;
     private State state = State.OPEN;
     private final InFlightRecords inFlight = new InFlightRecords();
     /** Other workers' durable copies of this version, recorded by the commit (writeReplicas > 1). */
@@ -56,6 +56,10 @@ final class CachedWriteSession implements ReplicableWriteSession {
         this.writer = writer;
         this.options = options;
         this.put = put;
+        // A write that may leave its ETag for later (the FUSE mount's) takes no MD5 on its way in,
+        // unless it uploads before it commits (WRITE_THROUGH), where the UFS checks the bytes by it.
+        this.stager = options.etagLater() && writer.policy() != WritePolicy.WRITE_THROUGH
+                ? RecordStager.withoutMd5() : new RecordStager();
     }
 
     @Override
@@ -135,11 +139,12 @@ final class CachedWriteSession implements ReplicableWriteSession {
                 return CompletableFuture.failedFuture(new WcacheException.Conflict(path().toString(),
                         "write session was aborted while it committed"));
             }
-            if (options.expectedMd5().isPresent() && !Arrays.equals(options.expectedMd5().get(), digest)) {
+            if (options.expectedMd5().isPresent() && digest != null && !Arrays.equals(options.expectedMd5().get(), digest)) {
                 return failAndAbort(new WcacheException.InvalidArgument(path().toString(),
                         "the body's MD5 does not match the declared Content-MD5"));
             }
-            etag = HexFormat.of().formatHex(digest);
+            // No digest: the ETag is computed after the commit (WorkerCacheService.onCommitted).
+            etag = digest == null ? "" : HexFormat.of().formatHex(digest);
             crcValue = crc.getValue();
             size = stager.written();
         }

@@ -55,9 +55,25 @@ final class RecordStager {
     }
 
     RecordStager(Executor hasher, RecordPool pool) {
-        this.md5 = Md5.newDigest();
+        this(hasher, pool, true);
+    }
+
+    private RecordStager(Executor hasher, RecordPool pool, boolean hashing) {
+        this.md5 = hashing ? Md5.newDigest() : null;
         this.hasher = hasher;
         this.pool = pool;
+    }
+
+    /**
+     * A stager that takes no MD5: for a write whose ETag is computed after its commit
+     * ({@code WriteOptions.etagLater}); its {@link #digest()} is null.
+     */
+    static RecordStager withoutMd5() {
+        return withoutMd5(RecordPool.SHARED);
+    }
+
+    static RecordStager withoutMd5(RecordPool pool) {
+        return new RecordStager(HASHER, pool, false);
     }
 
     /**
@@ -82,7 +98,8 @@ final class RecordStager {
                 // The record's bytes are not changed again (the log only reads them) until the pool lends
                 // the buffer again, after this hash: hash a view of them.
                 ByteBuffer view = record.duplicate();
-                CompletableFuture<Void> recordHashed = hashed.thenRunAsync(() -> md5.update(view), hasher);
+                CompletableFuture<Void> recordHashed = md5 == null ? hashed
+                        : hashed.thenRunAsync(() -> md5.update(view), hasher);
                 hashed = recordHashed;
                 stagingRead = recordHashed;
                 CompletableFuture<?> w;
@@ -166,9 +183,13 @@ final class RecordStager {
     /**
      * The MD5 of everything appended (ends the digest: call once, at commit, after the last append
      * and before {@link #takeInto}). Completes at once when no record is still being hashed, as for
-     * every object smaller than a record; the staged bytes are hashed by the caller then.
+     * every object smaller than a record; the staged bytes are hashed by the caller then. Null
+     * from a stager {@link #withoutMd5() without MD5}.
      */
     CompletableFuture<byte[]> digest() {
+        if (md5 == null) {
+            return CompletableFuture.completedFuture(null);
+        }
         ByteBuffer rest = staging == null ? null : staging.duplicate().flip();
         if (hashed.isDone() && !hashed.isCompletedExceptionally()) {
             return CompletableFuture.completedFuture(finish(rest));

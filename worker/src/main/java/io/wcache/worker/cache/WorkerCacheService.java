@@ -75,6 +75,8 @@ public final class WorkerCacheService implements CacheService {
     private final UploadingSessions uploading;
     private final Path spoolDir;
     private final ExecutorService io;
+    private final PendingEtags pendingEtags = new PendingEtags();
+    private volatile boolean etagAfterCommit = true;
     private final PathLocks locks = new PathLocks(1024);
     private final PathPolicies policies;
     private final ObjectOpener opener;
@@ -363,7 +365,41 @@ public final class WorkerCacheService implements CacheService {
     /** Called once a commit is in the Catalog: the superseded version's bytes go when no reader holds them. */
     ObjectInfo onCommitted(CommitResult r) {
         r.superseded().ifPresent(old -> pins.retire(old.fileId(), r.supersededExtents()));
-        return ObjectInfos.of(r.committed());
+        ObjectInfo info = ObjectInfos.of(r.committed());
+        if (info.etagPending() && etagAfterCommit) {
+            // A write that left its MD5 for later (the FUSE mount's): computed now, in the
+            // background at the lowest priority, so an S3 client seldom has to wait for it.
+            withEtag(info).whenComplete((v, e) -> {
+                if (e != null) {
+                    LOG.debug("event=etag_after_commit_failed path={} generation={} error={}", info.path(),
+                            info.generation(), e.toString());
+                }
+            });
+        }
+        return info;
+    }
+
+    /**
+     * Records an ETag computed after the commit ({@link io.wcache.core.cache.Etags}) in the Catalog,
+     * if the path's committed version is still {@code generation} and has none.
+     */
+    @Override
+    public CompletableFuture<Optional<ObjectInfo>> recordEtag(NamespacePath path, long generation, String etag) {
+        return CompletableFuture.supplyAsync(() -> catalog.files().setEtag(path, generation, etag).map(ObjectInfos::of), io);
+    }
+
+    /**
+     * {@code info} with its ETag; one computation per version at a time, whoever asks (the
+     * background fill after the commit, an S3 request), hashed on {@link PendingEtags#HASHING}.
+     */
+    @Override
+    public CompletableFuture<ObjectInfo> withEtag(ObjectInfo info) {
+        return pendingEtags.resolve(this, info);
+    }
+
+    /** Off: a write that leaves its ETag for later keeps it pending until an S3 client asks (tests). */
+    public void computeEtagsAfterCommit(boolean on) {
+        this.etagAfterCommit = on;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.wcache.core.cache.CacheService;
 import io.wcache.core.cache.ListQuery;
 import io.wcache.core.cache.ListResult;
 import io.wcache.core.cache.MultipartUpload;
+import io.wcache.core.cache.Etags;
 import io.wcache.core.cache.ObjectInfo;
 import io.wcache.core.cache.ObjectReader;
 import io.wcache.core.cache.PartInfo;
@@ -355,6 +356,19 @@ public final class ClusterCacheService implements CacheService {
     @Override
     public CompletableFuture<ObjectInfo> setTags(NamespacePath path, Map<String, String> tags) {
         return local.setTags(path, tags);
+    }
+
+    // An ETag computed after the commit is recorded in the shared Catalog by whichever worker computed it.
+
+    @Override
+    public CompletableFuture<Optional<ObjectInfo>> recordEtag(NamespacePath path, long generation, String etag) {
+        return local.recordEtag(path, generation, etag);
+    }
+
+    /** Computed from the bytes wherever they are (the holder's, a replica's, the UFS's), as a GET reads them. */
+    @Override
+    public CompletableFuture<ObjectInfo> withEtag(ObjectInfo info) {
+        return view.alone(self) ? local.withEtag(info) : Etags.resolve(this, info, io);
     }
 
     // Access controls live in the shared Catalog: every worker answers them itself.

@@ -82,6 +82,35 @@ class RecordStagerTest {
     }
 
     @Test
+    void aStagerWithoutMd5HandsOutTheSameRecordsAndTheirBuffersComeBackOnceWrittenWithoutAnyHashing() {
+        byte[] b = body(2 * RecordStager.RECORD + 777);
+        RecordStager s = RecordStager.withoutMd5(records);
+        List<ByteBuffer> handed = new ArrayList<>();
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        List<CompletableFuture<?>> tracked = new ArrayList<>();
+        for (int off = 0; off < b.length; off += 65_536) {
+            s.append(ByteBuffer.wrap(b, off, Math.min(65_536, b.length - off)), r -> {
+                byte[] copy = new byte[r.remaining()];
+                r.duplicate().get(copy);
+                handed.add(ByteBuffer.wrap(copy));
+                CompletableFuture<Void> w = new CompletableFuture<>();
+                writes.add(w);
+                return w;
+            }, tracked::add);
+        }
+        assertThat(handed).hasSize(2);
+        assertThat(handed.get(0).array()).isEqualTo(java.util.Arrays.copyOfRange(b, 0, RecordStager.RECORD));
+        assertThat(handed.get(1).array()).isEqualTo(java.util.Arrays.copyOfRange(b, RecordStager.RECORD, 2 * RecordStager.RECORD));
+        // What the caller tracks waits for the log's write only: there is no MD5 to wait for.
+        assertThat(tracked).hasSize(2).noneMatch(CompletableFuture::isDone);
+        writes.forEach(w -> w.complete(null));
+        assertThat(tracked).allMatch(f -> f.isDone() && !f.isCompletedExceptionally());
+        assertThat(s.hashed()).isDone();
+        assertThat(s.digest().join()).as("no MD5 was taken").isNull();
+        assertThat(s.takeInto(last -> CompletableFuture.completedFuture(last.remaining())).join()).isEqualTo(777);
+    }
+
+    @Test
     void anObjectSmallerThanARecordIsHashedAtOnceByTheCaller() {
         byte[] b = body(200_000);
         RecordStager s = stager();

@@ -1,0 +1,159 @@
+package io.wcache.worker.e2e.fuse;
+
+import static io.wcache.worker.e2e.fuse.FuseShell.sh;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.wcache.core.path.NamespacePath;
+import io.wcache.persister.testing.TempDirs;
+import io.wcache.schema.catalog.FileVersion;
+import io.wcache.worker.Frontend;
+import io.wcache.worker.FuseFrontend;
+import io.wcache.worker.S3Frontend;
+import io.wcache.worker.TestWorkers;
+import io.wcache.worker.Worker;
+import io.wcache.worker.WorkerOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A file written through the FUSE mount commits without its MD5 (the close does not wait for it):
+ * the worker computes it after the close, and an S3 request that comes first gets the MD5 ETag
+ * all the same, on HEAD, GET, listings and {@code If-Match} writes.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FuseEtagAfterCloseTest {
+
+    Path root;
+    Path mnt;
+    Worker worker;
+    String endpoint;
+    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    @BeforeAll
+    void start() throws Exception {
+        root = TempDirs.create("fuse-etag").toAbsolutePath();
+        mnt = root.resolve("mnt");
+        Files.createDirectories(TestWorkers.ufsDir(root));
+        AtomicReference<S3Frontend> s3 = new AtomicReference<>();
+        Frontend.Factory s3Factory = w -> {
+            S3Frontend fe = (S3Frontend) S3Frontend.fromConfig().start(w);
+            s3.set(fe);
+            return fe;
+        };
+        worker = Worker.start(TestWorkers.config(root, "s3.address=127.0.0.1:0", "s3.auth=none"),
+                WorkerOptions.defaults().withSegmentSize(16L << 20),
+                List.of(s3Factory, FuseFrontend.at(mnt, new SimpleMeterRegistry())));
+        endpoint = "http://127.0.0.1:" + s3.get().address().getPort();
+        assertThat(sh(mnt, "mkdir -p m/etag").exit()).isZero();
+    }
+
+    @AfterAll
+    void stop() {
+        try {
+            if (worker != null) {
+                worker.close();
+            }
+        } finally {
+            sh(root, "fusermount -u -z " + mnt + " 2>/dev/null; true");
+            TempDirs.delete(root);
+        }
+    }
+
+    private HttpResponse<String> s3(String method, String pathAndQuery, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(endpoint + "/m/" + pathAndQuery))
+                .timeout(Duration.ofSeconds(60));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Writes {@code size} random bytes to the mount's {@code m/etag/<name>} and returns their MD5. */
+    private String writeThroughMount(String name, int size, long seed) throws Exception {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        Files.write(mnt.resolve("m/etag/" + name), data);
+        return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data));
+    }
+
+    private String catalogEtag(String name) {
+        return worker.catalog().files().lookup(NamespacePath.of("/m/etag/" + name)).map(FileVersion::etag).orElseThrow();
+    }
+
+    @Test
+    void aFileClosedThroughTheMountHasNoMd5YetAndS3AnswersItsMd5OnHeadGetAndListings() throws Exception {
+        worker.cacheService().computeEtagsAfterCommit(false);
+        try {
+            // 3.5 MiB: several log records, whose MD5 the write no longer takes on its way in.
+            String headMd5 = writeThroughMount("head", (7 << 19) + 11, 1);
+            String getMd5 = writeThroughMount("get", 5 << 20, 2);
+            String listMd5 = writeThroughMount("listed", 100_000, 3);
+            assertThat(catalogEtag("head")).isEmpty();
+            assertThat(catalogEtag("get")).isEmpty();
+            assertThat(catalogEtag("listed")).isEmpty();
+
+            HttpResponse<String> head = s3("HEAD", "etag/head", null);
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.headers().firstValue("ETag")).hasValue("\"" + headMd5 + "\"");
+            assertThat(catalogEtag("head")).as("recorded for the next asker").isEqualTo(headMd5);
+
+            HttpResponse<String> get = s3("GET", "etag/get", null);
+            assertThat(get.statusCode()).isEqualTo(200);
+            assertThat(get.headers().firstValue("ETag")).hasValue("\"" + getMd5 + "\"");
+            assertThat(catalogEtag("get")).isEqualTo(getMd5);
+
+            HttpResponse<String> list = s3("GET", "?list-type=2&prefix=etag/", null);
+            assertThat(list.statusCode()).isEqualTo(200);
+            assertThat(list.body()).contains("<Key>etag/listed</Key>")
+                    .contains("<ETag>&quot;" + listMd5 + "&quot;</ETag>")
+                    .contains("<ETag>&quot;" + headMd5 + "&quot;</ETag>")
+                    .contains("<ETag>&quot;" + getMd5 + "&quot;</ETag>")
+                    .doesNotContain("<ETag>&quot;&quot;</ETag>").doesNotContain("<ETag></ETag>");
+            assertThat(catalogEtag("listed")).isEqualTo(listMd5);
+        } finally {
+            worker.cacheService().computeEtagsAfterCommit(true);
+        }
+    }
+
+    @Test
+    void aWriteConditionalOnTheEtagOfAFileWrittenThroughTheMountIsAdmitted() throws Exception {
+        worker.cacheService().computeEtagsAfterCommit(false);
+        try {
+            String md5 = writeThroughMount("conditional", 300_000, 4);
+            assertThat(catalogEtag("conditional")).isEmpty();
+            assertThat(s3("PUT", "etag/conditional", "replaced", "If-Match", "\"0123456789abcdef0123456789abcdef\"")
+                    .statusCode()).isEqualTo(412);
+            assertThat(s3("PUT", "etag/conditional", "replaced", "If-Match", "\"" + md5 + "\"").statusCode())
+                    .isEqualTo(200);
+            assertThat(s3("GET", "etag/conditional", null).body()).isEqualTo("replaced");
+        } finally {
+            worker.cacheService().computeEtagsAfterCommit(true);
+        }
+    }
+
+    @Test
+    void theWorkerComputesTheEtagAfterTheCloseWithoutBeingAsked() throws Exception {
+        String md5 = writeThroughMount("background", 3 << 20, 5);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (catalogEtag("background").isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(catalogEtag("background")).isEqualTo(md5);
+    }
+}
