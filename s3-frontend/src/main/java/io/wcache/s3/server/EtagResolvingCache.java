@@ -55,7 +55,10 @@ final class EtagResolvingCache implements CacheService {
         List<CompletableFuture<ObjectInfo>> each = new ArrayList<>(infos.size());
         for (ObjectInfo i : infos) {
             // A listing keeps the entry it listed (its path, its place); only the ETag is filled in.
-            each.add(resolved(i).thenApply(r -> r.generation() == i.generation() ? r : i.withEtag(r.etag())));
+            // One object whose bytes cannot be read now (evicted, its store down) keeps its entry
+            // without an ETag rather than fail the whole page; a HEAD or GET of it reports the error.
+            each.add(resolved(i).thenApply(r -> r.generation() == i.generation() ? r : i.withEtag(r.etag()))
+                    .exceptionally(e -> i));
         }
         return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new))
                 .thenApply(v -> each.stream().map(CompletableFuture::join).toList());

@@ -68,7 +68,10 @@ public final class S3Server implements AutoCloseable {
         workers = new NioEventLoopGroup();
         S3RequestParser parser = new S3RequestParser(config.serviceHosts());
         SigV4Verifier verifier = new SigV4Verifier(config.auth(), config.clock());
-        S3Handler.Shared shared = new S3Handler.Shared(EtagResolvingCache.of(cache), config, startedAt);
+        // Answers carry ETags (EtagResolvingCache); access checks read objects' ACLs and tags only,
+        // so they see the cache as it is and never wait for an ETag to be computed.
+        S3Handler.Shared shared = new S3Handler.Shared(EtagResolvingCache.of(cache), config, startedAt,
+                new S3Access(cache, config.auth()));
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
