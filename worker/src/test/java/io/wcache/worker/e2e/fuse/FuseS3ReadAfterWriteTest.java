@@ -3,24 +3,14 @@ package io.wcache.worker.e2e.fuse;
 import static io.wcache.worker.e2e.fuse.FuseShell.sh;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.wcache.fuse.FuseMountOptions;
-import io.wcache.worker.Frontend;
-import io.wcache.worker.FuseFrontend;
-import io.wcache.worker.S3Frontend;
-import io.wcache.worker.TestWorkers;
 import io.wcache.worker.Worker;
-import io.wcache.worker.WorkerOptions;
-import io.wcache.persister.testing.TempDirs;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,7 +25,7 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FuseS3ReadAfterWriteTest {
 
-    Path root;
+    FuseS3Rig rig;
     Path mnt;
     Worker worker;
     String endpoint;
@@ -43,30 +33,16 @@ class FuseS3ReadAfterWriteTest {
 
     @BeforeAll
     void start() throws Exception {
-        root = TempDirs.create("fuse-s3").toAbsolutePath();
-        mnt = root.resolve("mnt");
-        Files.createDirectories(TestWorkers.ufsDir(root));
-        AtomicReference<S3Frontend> s3 = new AtomicReference<>();
-        Frontend.Factory s3Factory = w -> {
-            S3Frontend fe = (S3Frontend) S3Frontend.fromConfig().start(w);
-            s3.set(fe);
-            return fe;
-        };
-        worker = Worker.start(TestWorkers.config(root, "s3.address=127.0.0.1:0", "s3.auth=none"),
-                WorkerOptions.defaults().withSegmentSize(16L << 20),
-                List.of(s3Factory, FuseFrontend.at(mnt, new SimpleMeterRegistry())));
-        endpoint = "http://127.0.0.1:" + s3.get().address().getPort();
+        rig = FuseS3Rig.start("fuse-s3");
+        mnt = rig.mnt;
+        worker = rig.worker;
+        endpoint = rig.endpoint;
     }
 
     @AfterAll
     void stop() {
-        try {
-            if (worker != null) {
-                worker.close();
-            }
-        } finally {
-            sh(root, "fusermount -u -z " + mnt + " 2>/dev/null; true");
-            TempDirs.delete(root);
+        if (rig != null) {
+            rig.close();
         }
     }
 
