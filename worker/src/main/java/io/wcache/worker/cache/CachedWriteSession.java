@@ -56,7 +56,8 @@ final class CachedWriteSession implements ReplicableWriteSession {
         this.writer = writer;
         this.options = options;
         this.put = put;
-        // A write that may leave its ETag for later (the FUSE mount's) takes no MD5 on its way in,
+        // A write that may leave its ETag for later (the FUSE mount's) takes no MD5 of its full
+        // records on the way in (one smaller than a record is hashed at its commit, as always),
         // unless it uploads before it commits (WRITE_THROUGH), where the UFS checks the bytes by it.
         this.stager = options.etagLater() && writer.policy() != WritePolicy.WRITE_THROUGH
                 ? RecordStager.withoutMd5() : new RecordStager();

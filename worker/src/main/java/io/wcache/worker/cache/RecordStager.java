@@ -41,6 +41,9 @@ final class RecordStager {
             Math.max(2, Runtime.getRuntime().availableProcessors()), new HashThreads());
 
     private final MessageDigest md5;
+    /** False: full records are not hashed and the digest is given up once one was handed out. */
+    private final boolean hashRecords;
+    private boolean digestGivenUp;
     private final Executor hasher;
     private final RecordPool pool;
     private ByteBuffer staging;
@@ -58,15 +61,18 @@ final class RecordStager {
         this(hasher, pool, true);
     }
 
-    private RecordStager(Executor hasher, RecordPool pool, boolean hashing) {
-        this.md5 = hashing ? Md5.newDigest() : null;
+    private RecordStager(Executor hasher, RecordPool pool, boolean hashRecords) {
+        this.md5 = Md5.newDigest();
         this.hasher = hasher;
         this.pool = pool;
+        this.hashRecords = hashRecords;
     }
 
     /**
-     * A stager that takes no MD5: for a write whose ETag is computed after its commit
-     * ({@code WriteOptions.etagLater}); its {@link #digest()} is null.
+     * A stager for a write whose ETag may be computed after its commit ({@code
+     * WriteOptions.etagLater}): it hashes no full record, so once a record has been handed out its
+     * {@link #digest()} is null. A write smaller than a record is hashed at its commit as always
+     * (a few microseconds, and no second look at its bytes later).
      */
     static RecordStager withoutMd5() {
         return withoutMd5(RecordPool.SHARED);
@@ -98,7 +104,8 @@ final class RecordStager {
                 // The record's bytes are not changed again (the log only reads them) until the pool lends
                 // the buffer again, after this hash: hash a view of them.
                 ByteBuffer view = record.duplicate();
-                CompletableFuture<Void> recordHashed = md5 == null ? hashed
+                digestGivenUp |= !hashRecords;
+                CompletableFuture<Void> recordHashed = digestGivenUp ? hashed
                         : hashed.thenRunAsync(() -> md5.update(view), hasher);
                 hashed = recordHashed;
                 stagingRead = recordHashed;
@@ -184,10 +191,10 @@ final class RecordStager {
      * The MD5 of everything appended (ends the digest: call once, at commit, after the last append
      * and before {@link #takeInto}). Completes at once when no record is still being hashed, as for
      * every object smaller than a record; the staged bytes are hashed by the caller then. Null
-     * from a stager {@link #withoutMd5() without MD5}.
+     * from a stager {@link #withoutMd5() without MD5} that handed out a full record.
      */
     CompletableFuture<byte[]> digest() {
-        if (md5 == null) {
+        if (digestGivenUp) {
             return CompletableFuture.completedFuture(null);
         }
         ByteBuffer rest = staging == null ? null : staging.duplicate().flip();

@@ -111,6 +111,16 @@ class RecordStagerTest {
     }
 
     @Test
+    void aWriteSmallerThanARecordIsHashedAtItsCommitEvenWithoutMd5OnTheWay() {
+        byte[] b = body(RecordStager.RECORD - 1);
+        RecordStager s = RecordStager.withoutMd5(records);
+        s.append(ByteBuffer.wrap(b), r -> {
+            throw new AssertionError("no full record expected");
+        });
+        assertThat(s.digest().join()).isEqualTo(md5(b));
+    }
+
+    @Test
     void anObjectSmallerThanARecordIsHashedAtOnceByTheCaller() {
         byte[] b = body(200_000);
         RecordStager s = stager();

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * A file written through the FUSE mount commits without its MD5 (the close does not wait for it):
+ * A file written through the FUSE mount, once larger than a log record, commits without its MD5
+ * (the close does not wait for it):
  * the worker computes it after the close, and an S3 request that comes first gets the MD5 ETag
  * all the same, on HEAD, GET, listings and {@code If-Match} writes.
  */
@@ -80,7 +81,7 @@ class FuseEtagAfterCloseTest {
             // 3.5 MiB: several log records, whose MD5 the write no longer takes on its way in.
             String headMd5 = writeThroughMount("head", (7 << 19) + 11, 1);
             String getMd5 = writeThroughMount("get", 5 << 20, 2);
-            String listMd5 = writeThroughMount("listed", 100_000, 3);
+            String listMd5 = writeThroughMount("listed", (3 << 19) + 5, 3);
             assertThat(catalogEtag("head")).isEmpty();
             assertThat(catalogEtag("get")).isEmpty();
             assertThat(catalogEtag("listed")).isEmpty();
@@ -112,13 +113,24 @@ class FuseEtagAfterCloseTest {
     void aWriteConditionalOnTheEtagOfAFileWrittenThroughTheMountIsAdmitted() throws Exception {
         worker.cacheService().computeEtagsAfterCommit(false);
         try {
-            String md5 = writeThroughMount("conditional", 300_000, 4);
+            String md5 = writeThroughMount("conditional", 2 << 20, 4);
             assertThat(catalogEtag("conditional")).isEmpty();
             assertThat(s3("PUT", "etag/conditional", "replaced", "If-Match", "\"0123456789abcdef0123456789abcdef\"")
                     .statusCode()).isEqualTo(412);
             assertThat(s3("PUT", "etag/conditional", "replaced", "If-Match", "\"" + md5 + "\"").statusCode())
                     .isEqualTo(200);
             assertThat(s3("GET", "etag/conditional", null).body()).isEqualTo("replaced");
+        } finally {
+            worker.cacheService().computeEtagsAfterCommit(true);
+        }
+    }
+
+    @Test
+    void aFileSmallerThanALogRecordCommitsWithItsMd5AsBefore() throws Exception {
+        worker.cacheService().computeEtagsAfterCommit(false);
+        try {
+            String md5 = writeThroughMount("small", 200_000, 6);
+            assertThat(catalogEtag("small")).as("hashed at the commit: nothing left to compute").isEqualTo(md5);
         } finally {
             worker.cacheService().computeEtagsAfterCommit(true);
         }
