@@ -51,7 +51,6 @@ public record ObjectInfo(NamespacePath path, long size, String etag, Instant las
                 standardHeaders, tags, checksum, partChecksums, "", false);
     }
 
-    /** The same information with the S3 version id {@code id} (empty: the null version). */
     /** The same object with {@code newEtag}: an ETag computed after the write (see {@link #etagPending()}). */
     public ObjectInfo withEtag(String newEtag) {
         return new ObjectInfo(path, size, newEtag, lastModified, contentType, userMetadata, persistStatus, policy,
@@ -67,6 +66,7 @@ public record ObjectInfo(NamespacePath path, long size, String etag, Instant las
         return !deleteMarker && (etag == null || etag.isEmpty());
     }
 
+    /** The same information with the S3 version id {@code id} (empty: the null version). */
     public ObjectInfo withVersionId(String id) {
         return new ObjectInfo(path, size, etag, lastModified, contentType, userMetadata, persistStatus, policy,
                 generation, partSizes, standardHeaders, tags, checksum, partChecksums, id, deleteMarker);

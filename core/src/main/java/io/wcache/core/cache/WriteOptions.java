@@ -47,7 +47,7 @@ public record WriteOptions(String contentType, Map<String, String> userMetadata,
      */
     public WriteOptions withEtagLater() {
         return new WriteOptions(contentType, userMetadata, expectedMd5, ifNoneMatch, standardHeaders, ifMatch, tags,
-                checksum, expectedMd5.isEmpty());
+                checksum, true);
     }
 
     /** Options without a checksum. */

@@ -113,21 +113,25 @@ final class EtagResolvingCache implements CacheService {
         return cache.setTags(path, tags).thenCompose(this::resolved);
     }
 
-    /** A write conditional on the current object's ETag ({@code If-Match}) compares against its real ETag. */
+    /**
+     * Runs {@code start} once the current object's ETag is known, when {@code options} makes the
+     * write conditional on it ({@code If-Match}), so the condition compares against its real ETag.
+     * A failure to learn it is left to the write's own check.
+     */
+    private <T> CompletableFuture<T> conditional(NamespacePath path, WriteOptions options,
+                                                 java.util.function.Supplier<CompletableFuture<T>> start) {
+        return options.ifMatch().isEmpty() ? start.get()
+                : stat(path).handle((o, e) -> null).thenCompose(v -> start.get());
+    }
+
     @Override
     public CompletableFuture<WriteSession> create(NamespacePath path, WriteOptions options) {
-        if (options.ifMatch().isEmpty()) {
-            return cache.create(path, options);
-        }
-        return stat(path).handle((o, e) -> null).thenCompose(v -> cache.create(path, options));
+        return conditional(path, options, () -> cache.create(path, options));
     }
 
     @Override
     public CompletableFuture<MultipartUpload> createMultipart(NamespacePath path, WriteOptions options) {
-        if (options.ifMatch().isEmpty()) {
-            return cache.createMultipart(path, options);
-        }
-        return stat(path).handle((o, e) -> null).thenCompose(v -> cache.createMultipart(path, options));
+        return conditional(path, options, () -> cache.createMultipart(path, options));
     }
 
     @Override

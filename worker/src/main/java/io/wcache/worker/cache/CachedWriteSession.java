@@ -140,7 +140,7 @@ final class CachedWriteSession implements ReplicableWriteSession {
                 return CompletableFuture.failedFuture(new WcacheException.Conflict(path().toString(),
                         "write session was aborted while it committed"));
             }
-            if (options.expectedMd5().isPresent() && digest != null && !Arrays.equals(options.expectedMd5().get(), digest)) {
+            if (options.expectedMd5().isPresent() && !Arrays.equals(options.expectedMd5().get(), digest)) {
                 return failAndAbort(new WcacheException.InvalidArgument(path().toString(),
                         "the body's MD5 does not match the declared Content-MD5"));
             }

@@ -50,9 +50,4 @@ final class PendingEtags {
         });
         return mine;
     }
-
-    /** Computations running now (tests). */
-    int running() {
-        return running.size();
-    }
 }

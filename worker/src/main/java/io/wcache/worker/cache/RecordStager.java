@@ -43,7 +43,6 @@ final class RecordStager {
     private final MessageDigest md5;
     /** False: full records are not hashed and the digest is given up once one was handed out. */
     private final boolean hashRecords;
-    private boolean digestGivenUp;
     private final Executor hasher;
     private final RecordPool pool;
     private ByteBuffer staging;
@@ -104,8 +103,7 @@ final class RecordStager {
                 // The record's bytes are not changed again (the log only reads them) until the pool lends
                 // the buffer again, after this hash: hash a view of them.
                 ByteBuffer view = record.duplicate();
-                digestGivenUp |= !hashRecords;
-                CompletableFuture<Void> recordHashed = digestGivenUp ? hashed
+                CompletableFuture<Void> recordHashed = !hashRecords ? hashed
                         : hashed.thenRunAsync(() -> md5.update(view), hasher);
                 hashed = recordHashed;
                 stagingRead = recordHashed;
@@ -194,7 +192,8 @@ final class RecordStager {
      * from a stager {@link #withoutMd5() without MD5} that handed out a full record.
      */
     CompletableFuture<byte[]> digest() {
-        if (digestGivenUp) {
+        if (!hashRecords && written >= RECORD) {
+            // A full record went out unhashed: no MD5 of the whole can be taken.
             return CompletableFuture.completedFuture(null);
         }
         ByteBuffer rest = staging == null ? null : staging.duplicate().flip();

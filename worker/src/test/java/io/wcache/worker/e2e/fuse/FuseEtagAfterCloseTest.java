@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -43,6 +44,12 @@ class FuseEtagAfterCloseTest {
         worker = rig.worker;
         endpoint = rig.endpoint;
         assertThat(sh(mnt, "mkdir -p m/etag").exit()).isZero();
+    }
+
+    /** A test that turned the computation after the commit off leaves it on for the next. */
+    @AfterEach
+    void computeEtagsAfterCommitAgain() {
+        worker.cacheService().computeEtagsAfterCommit(true);
     }
 
     @AfterAll
@@ -77,63 +84,51 @@ class FuseEtagAfterCloseTest {
     @Test
     void aFileClosedThroughTheMountHasNoMd5YetAndS3AnswersItsMd5OnHeadGetAndListings() throws Exception {
         worker.cacheService().computeEtagsAfterCommit(false);
-        try {
-            // 3.5 MiB: several log records, whose MD5 the write no longer takes on its way in.
-            String headMd5 = writeThroughMount("head", (7 << 19) + 11, 1);
-            String getMd5 = writeThroughMount("get", 5 << 20, 2);
-            String listMd5 = writeThroughMount("listed", (3 << 19) + 5, 3);
-            assertThat(catalogEtag("head")).isEmpty();
-            assertThat(catalogEtag("get")).isEmpty();
-            assertThat(catalogEtag("listed")).isEmpty();
+        // 3.5 MiB: several log records, whose MD5 the write no longer takes on its way in.
+        String headMd5 = writeThroughMount("head", (7 << 19) + 11, 1);
+        String getMd5 = writeThroughMount("get", 5 << 20, 2);
+        String listMd5 = writeThroughMount("listed", (3 << 19) + 5, 3);
+        assertThat(catalogEtag("head")).isEmpty();
+        assertThat(catalogEtag("get")).isEmpty();
+        assertThat(catalogEtag("listed")).isEmpty();
 
-            HttpResponse<String> head = s3("HEAD", "etag/head", null);
-            assertThat(head.statusCode()).isEqualTo(200);
-            assertThat(head.headers().firstValue("ETag")).hasValue("\"" + headMd5 + "\"");
-            assertThat(catalogEtag("head")).as("recorded for the next asker").isEqualTo(headMd5);
+        HttpResponse<String> head = s3("HEAD", "etag/head", null);
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.headers().firstValue("ETag")).hasValue("\"" + headMd5 + "\"");
+        assertThat(catalogEtag("head")).as("recorded for the next asker").isEqualTo(headMd5);
 
-            HttpResponse<String> get = s3("GET", "etag/get", null);
-            assertThat(get.statusCode()).isEqualTo(200);
-            assertThat(get.headers().firstValue("ETag")).hasValue("\"" + getMd5 + "\"");
-            assertThat(catalogEtag("get")).isEqualTo(getMd5);
+        HttpResponse<String> get = s3("GET", "etag/get", null);
+        assertThat(get.statusCode()).isEqualTo(200);
+        assertThat(get.headers().firstValue("ETag")).hasValue("\"" + getMd5 + "\"");
+        assertThat(catalogEtag("get")).isEqualTo(getMd5);
 
-            HttpResponse<String> list = s3("GET", "?list-type=2&prefix=etag/", null);
-            assertThat(list.statusCode()).isEqualTo(200);
-            assertThat(list.body()).contains("<Key>etag/listed</Key>")
-                    .contains("<ETag>&quot;" + listMd5 + "&quot;</ETag>")
-                    .contains("<ETag>&quot;" + headMd5 + "&quot;</ETag>")
-                    .contains("<ETag>&quot;" + getMd5 + "&quot;</ETag>")
-                    .doesNotContain("<ETag>&quot;&quot;</ETag>").doesNotContain("<ETag></ETag>");
-            assertThat(catalogEtag("listed")).isEqualTo(listMd5);
-        } finally {
-            worker.cacheService().computeEtagsAfterCommit(true);
-        }
+        HttpResponse<String> list = s3("GET", "?list-type=2&prefix=etag/", null);
+        assertThat(list.statusCode()).isEqualTo(200);
+        assertThat(list.body()).contains("<Key>etag/listed</Key>")
+                .contains("<ETag>&quot;" + listMd5 + "&quot;</ETag>")
+                .contains("<ETag>&quot;" + headMd5 + "&quot;</ETag>")
+                .contains("<ETag>&quot;" + getMd5 + "&quot;</ETag>")
+                .doesNotContain("<ETag>&quot;&quot;</ETag>").doesNotContain("<ETag></ETag>");
+        assertThat(catalogEtag("listed")).isEqualTo(listMd5);
     }
 
     @Test
     void aWriteConditionalOnTheEtagOfAFileWrittenThroughTheMountIsAdmitted() throws Exception {
         worker.cacheService().computeEtagsAfterCommit(false);
-        try {
-            String md5 = writeThroughMount("conditional", 2 << 20, 4);
-            assertThat(catalogEtag("conditional")).isEmpty();
-            assertThat(s3("PUT", "etag/conditional", "replaced", "If-Match", "\"0123456789abcdef0123456789abcdef\"")
-                    .statusCode()).isEqualTo(412);
-            assertThat(s3("PUT", "etag/conditional", "replaced", "If-Match", "\"" + md5 + "\"").statusCode())
-                    .isEqualTo(200);
-            assertThat(s3("GET", "etag/conditional", null).body()).isEqualTo("replaced");
-        } finally {
-            worker.cacheService().computeEtagsAfterCommit(true);
-        }
+        String md5 = writeThroughMount("conditional", 2 << 20, 4);
+        assertThat(catalogEtag("conditional")).isEmpty();
+        assertThat(s3("PUT", "etag/conditional", "replaced", "If-Match", "\"0123456789abcdef0123456789abcdef\"")
+                .statusCode()).isEqualTo(412);
+        assertThat(s3("PUT", "etag/conditional", "replaced", "If-Match", "\"" + md5 + "\"").statusCode())
+                .isEqualTo(200);
+        assertThat(s3("GET", "etag/conditional", null).body()).isEqualTo("replaced");
     }
 
     @Test
     void aFileSmallerThanALogRecordCommitsWithItsMd5AsBefore() throws Exception {
         worker.cacheService().computeEtagsAfterCommit(false);
-        try {
-            String md5 = writeThroughMount("small", 200_000, 6);
-            assertThat(catalogEtag("small")).as("hashed at the commit: nothing left to compute").isEqualTo(md5);
-        } finally {
-            worker.cacheService().computeEtagsAfterCommit(true);
-        }
+        String md5 = writeThroughMount("small", 200_000, 6);
+        assertThat(catalogEtag("small")).as("hashed at the commit: nothing left to compute").isEqualTo(md5);
     }
 
     @Test
