@@ -313,7 +313,7 @@ final class Commands {
                 kv("State", text(n, "state"));
                 kv("Persist state", text(n, "persistState"));
                 kv("Policy", text(n, "policy"));
-                kv("ETag", text(n, "etag"));
+                kv("ETag", n.path("etagPending").asBoolean() ? "(being computed)" : text(n, "etag"));
                 kv("Generation", text(n, "generation"));
             }
             return 0;

@@ -344,7 +344,7 @@ public final class AdminApi {
         }
         Optional<ObjectInfo> info = WorkerCacheService.await(cache().stat(p));
         if (info.isPresent()) {
-            return file(info.get());
+            return file(withEtag(info.get()));
         }
         ListResult r = WorkerCacheService.await(cache().list(new ListQuery(p.mountPath(), p.relativeToMount() + "/", "/", "",
                 1, Optional.empty())));
@@ -702,14 +702,33 @@ public final class AdminApi {
 
     // ---------------------------------------------------------------- helpers
 
+    /**
+     * {@code o} with its ETag, as S3 answers it: a file written through the FUSE mount gets its MD5
+     * after the close, and a stat asked before that joins (or starts) the computation. If its bytes
+     * cannot be read the stat still answers, with the ETag left pending.
+     */
+    private ObjectInfo withEtag(ObjectInfo o) {
+        if (!o.etagPending()) {
+            return o;
+        }
+        try {
+            return WorkerCacheService.await(cache().withEtag(o));
+        } catch (RuntimeException e) {
+            LOG.warn("event=admin_stat_etag_failed path={} error={}", o.path(), e.toString());
+            return o;
+        }
+    }
+
+    /** A listing does not hash: a file whose ETag is still being computed shows {@code etagPending}. */
     private static FileView file(ObjectInfo o) {
         return new FileView(o.path().toString(), "file", o.size(), str(o.lastModified()),
                 o.persistStatus() == io.wcache.core.cache.PersistStatus.DAMAGED ? "DAMAGED" : "COMMITTED",
-                o.persistStatus().name(), o.policy() == null ? null : o.policy().name(), o.etag(), o.generation());
+                o.persistStatus().name(), o.policy() == null ? null : o.policy().name(), o.etag(), o.etagPending(),
+                o.generation());
     }
 
     private static FileView dir(String path) {
-        return new FileView(path, "directory", 0, null, null, null, null, null, 0);
+        return new FileView(path, "directory", 0, null, null, null, null, null, false, 0);
     }
 
     private static String str(Instant t) {

@@ -54,8 +54,9 @@ public final class AdminViews {
                              String lastError, String leaseOwner, String enqueued) {
     }
 
+    /** {@code etagPending}: the file was written through the FUSE mount and its MD5 is still being computed. */
     public record FileView(String path, String type, long size, String modified, String state, String persistState,
-                           String policy, String etag, long generation) {
+                           String policy, String etag, boolean etagPending, long generation) {
     }
 
     public record Listing(String path, List<FileView> entries, boolean truncated) {

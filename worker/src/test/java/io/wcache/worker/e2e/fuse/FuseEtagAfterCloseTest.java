@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.wcache.core.path.NamespacePath;
 import io.wcache.schema.catalog.FileVersion;
 import io.wcache.worker.Worker;
+import io.wcache.worker.admin.AdminApi;
+import io.wcache.worker.admin.AdminViews.FileView;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Random;
@@ -139,5 +142,26 @@ class FuseEtagAfterCloseTest {
             Thread.sleep(20);
         }
         assertThat(catalogEtag("background")).isEqualTo(md5);
+    }
+
+    @Test
+    void theAdminListingShowsTheEtagPendingAndStatAnswersTheMd5() throws Exception {
+        worker.cacheService().computeEtagsAfterCommit(false);
+        String md5 = writeThroughMount("admin", (5 << 19) + 3, 7);
+        AdminApi admin = new AdminApi(worker, Clock.systemUTC());
+
+        FileView listed = admin.list("/m/etag", false).entries().stream()
+                .filter(e -> e.path().equals("/m/etag/admin")).findFirst().orElseThrow();
+        assertThat(listed.etagPending()).as("a listing does not hash").isTrue();
+        assertThat(listed.etag()).isEmpty();
+
+        FileView stat = admin.stat("/m/etag/admin");
+        assertThat(stat.etag()).as("stat answers the MD5, as HEAD does").isEqualTo(md5);
+        assertThat(stat.etagPending()).isFalse();
+        assertThat(catalogEtag("admin")).isEqualTo(md5);
+        FileView again = admin.list("/m/etag", false).entries().stream()
+                .filter(e -> e.path().equals("/m/etag/admin")).findFirst().orElseThrow();
+        assertThat(again.etagPending()).isFalse();
+        assertThat(again.etag()).isEqualTo(md5);
     }
 }
