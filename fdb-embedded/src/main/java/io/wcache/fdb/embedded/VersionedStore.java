@@ -189,6 +189,11 @@ final class VersionedStore implements AutoCloseable {
         return syncedGroups.get();
     }
 
+    /** The RocksDB instance, for tests that read its per-thread perf counters. */
+    RocksDB rocksForTests() {
+        return db;
+    }
+
     /** Opens (creating if needed) the store in {@code directory}; fails clearly if another process holds it. */
     static VersionedStore open(Path directory) {
         Path dir = directory.toAbsolutePath().normalize();
@@ -313,6 +318,9 @@ final class VersionedStore implements AutoCloseable {
                         continue;
                     }
                     rows.add(new byte[][] {k, it.value()});
+                    if (rows.size() == limit) {
+                        break; // a step past the last row wanted would walk any deleted keys after it
+                    }
                     it.next();
                 }
             } else {
@@ -334,6 +342,9 @@ final class VersionedStore implements AutoCloseable {
                         continue;
                     }
                     rows.add(new byte[][] {k, it.value()});
+                    if (rows.size() == limit) {
+                        break;
+                    }
                     it.prev();
                 }
             }

@@ -43,7 +43,32 @@ final class FileRecords {
         return null;
     }
 
+    /** Versions of a path looked at from its newest file id down before {@link #committedAt} reads them all. */
+    static final int NEWEST_VERSIONS_FIRST = 8;
+
+    /**
+     * The committed version of {@code path}, or null. File ids only grow, and every overwrite
+     * deletes the version it supersedes, so the path's range holds the deleted keys of all its past
+     * versions (until the engine compacts them away) below the live ones: a scan of the range walked
+     * them all, a cost that grew with every overwrite of a hot path. The versions are looked at from
+     * the newest id down, one key read each, until the committed one: it has the greatest id but for
+     * sessions opened after it (and versions a slower session's commit superseded). A path with more
+     * than {@link #NEWEST_VERSIONS_FIRST} such records is read in full.
+     */
     WcacheRecords.File committedAt(String path) {
+        Tuple prefix = Tuple.from(RecordTypes.FILE, path);
+        Tuple below = null;
+        for (int i = 0; i < NEWEST_VERSIONS_FIRST; i++) {
+            Tuple pk = t.lastPrimaryKey(prefix, below);
+            if (pk == null) {
+                return null;
+            }
+            WcacheRecords.File f = t.load(pk, WcacheRecords.File.getDefaultInstance());
+            if (f != null && f.getState() == WcacheRecords.FileState.COMMITTED) {
+                return f;
+            }
+            below = pk;
+        }
         return committed(filesAt(path));
     }
 

@@ -61,6 +61,26 @@ final class Tx {
                         .map(FDBStoredRecord::getRecord).asList());
     }
 
+    /**
+     * The primary key of the greatest record in {@code prefix}'s records below {@code below} (null:
+     * from the end of the prefix), or null if there is none. One key is read, however many deleted
+     * records lie below it: a record scan reads ahead in chunks, and in the embedded engine a chunk
+     * walks every deleted key of the range that the engine has not compacted away yet.
+     */
+    Tuple lastPrimaryKey(Tuple prefix, Tuple below) {
+        Subspace records = store.recordsSubspace();
+        byte[] begin = records.range(prefix).begin;
+        byte[] end = below == null ? records.range(prefix).end : records.pack(below);
+        List<com.apple.foundationdb.KeyValue> last = ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_SCAN_RECORDS,
+                ctx.ensureActive().getRange(begin, end, 1, true).asList());
+        if (last.isEmpty()) {
+            return null;
+        }
+        Tuple key = records.unpack(last.get(0).getKey());
+        // The record's own keys end with its split suffix (the whole record, its version): drop it.
+        return Tuple.fromList(key.getItems().subList(0, prefix.size() + 1));
+    }
+
     /** Every record of one type, in primary-key order, at most {@code max}. */
     List<Message> scanType(Object type, int max) {
         return scan(TupleRange.allOf(Tuple.from(type)), max);
