@@ -708,9 +708,6 @@ public final class AdminApi {
      * cannot be read the stat still answers, with the ETag left pending.
      */
     private ObjectInfo withEtag(ObjectInfo o) {
-        if (!o.etagPending()) {
-            return o;
-        }
         try {
             return WorkerCacheService.await(cache().withEtag(o));
         } catch (RuntimeException e) {

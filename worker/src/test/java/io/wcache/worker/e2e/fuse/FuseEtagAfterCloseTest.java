@@ -5,15 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.wcache.core.path.NamespacePath;
 import io.wcache.schema.catalog.FileVersion;
-import io.wcache.worker.Worker;
 import io.wcache.worker.admin.AdminApi;
 import io.wcache.worker.admin.AdminViews.FileView;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,24 +30,17 @@ import org.junit.jupiter.api.TestInstance;
 class FuseEtagAfterCloseTest {
 
     FuseS3Rig rig;
-    Path mnt;
-    Worker worker;
-    String endpoint;
-    final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     @BeforeAll
     void start() throws Exception {
         rig = FuseS3Rig.start("fuse-etag");
-        mnt = rig.mnt;
-        worker = rig.worker;
-        endpoint = rig.endpoint;
-        assertThat(sh(mnt, "mkdir -p m/etag").exit()).isZero();
+        assertThat(sh(rig.mnt, "mkdir -p m/etag").exit()).isZero();
     }
 
     /** A test that turned the computation after the commit off leaves it on for the next. */
     @AfterEach
     void computeEtagsAfterCommitAgain() {
-        worker.cacheService().computeEtagsAfterCommit(true);
+        rig.worker.cacheService().computeEtagsAfterCommit(true);
     }
 
     @AfterAll
@@ -62,31 +50,22 @@ class FuseEtagAfterCloseTest {
         }
     }
 
-    private HttpResponse<String> s3(String method, String pathAndQuery, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(endpoint + "/m/" + pathAndQuery))
-                .timeout(Duration.ofSeconds(60));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
 
     /** Writes {@code size} random bytes to the mount's {@code m/etag/<name>} and returns their MD5. */
     private String writeThroughMount(String name, int size, long seed) throws Exception {
         byte[] data = new byte[size];
         new Random(seed).nextBytes(data);
-        Files.write(mnt.resolve("m/etag/" + name), data);
+        Files.write(rig.mnt.resolve("m/etag/" + name), data);
         return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(data));
     }
 
     private String catalogEtag(String name) {
-        return worker.catalog().files().lookup(NamespacePath.of("/m/etag/" + name)).map(FileVersion::etag).orElseThrow();
+        return rig.worker.catalog().files().lookup(NamespacePath.of("/m/etag/" + name)).map(FileVersion::etag).orElseThrow();
     }
 
     @Test
     void aFileClosedThroughTheMountHasNoMd5YetAndS3AnswersItsMd5OnHeadGetAndListings() throws Exception {
-        worker.cacheService().computeEtagsAfterCommit(false);
+        rig.worker.cacheService().computeEtagsAfterCommit(false);
         // 3.5 MiB: several log records, whose MD5 the write no longer takes on its way in.
         String headMd5 = writeThroughMount("head", (7 << 19) + 11, 1);
         String getMd5 = writeThroughMount("get", 5 << 20, 2);
@@ -95,17 +74,17 @@ class FuseEtagAfterCloseTest {
         assertThat(catalogEtag("get")).isEmpty();
         assertThat(catalogEtag("listed")).isEmpty();
 
-        HttpResponse<String> head = s3("HEAD", "etag/head", null);
+        HttpResponse<String> head = rig.s3("HEAD", "etag/head", null);
         assertThat(head.statusCode()).isEqualTo(200);
         assertThat(head.headers().firstValue("ETag")).hasValue("\"" + headMd5 + "\"");
         assertThat(catalogEtag("head")).as("recorded for the next asker").isEqualTo(headMd5);
 
-        HttpResponse<String> get = s3("GET", "etag/get", null);
+        HttpResponse<String> get = rig.s3("GET", "etag/get", null);
         assertThat(get.statusCode()).isEqualTo(200);
         assertThat(get.headers().firstValue("ETag")).hasValue("\"" + getMd5 + "\"");
         assertThat(catalogEtag("get")).isEqualTo(getMd5);
 
-        HttpResponse<String> list = s3("GET", "?list-type=2&prefix=etag/", null);
+        HttpResponse<String> list = rig.s3("GET", "?list-type=2&prefix=etag/", null);
         assertThat(list.statusCode()).isEqualTo(200);
         assertThat(list.body()).contains("<Key>etag/listed</Key>")
                 .contains("<ETag>&quot;" + listMd5 + "&quot;</ETag>")
@@ -117,19 +96,19 @@ class FuseEtagAfterCloseTest {
 
     @Test
     void aWriteConditionalOnTheEtagOfAFileWrittenThroughTheMountIsAdmitted() throws Exception {
-        worker.cacheService().computeEtagsAfterCommit(false);
+        rig.worker.cacheService().computeEtagsAfterCommit(false);
         String md5 = writeThroughMount("conditional", 2 << 20, 4);
         assertThat(catalogEtag("conditional")).isEmpty();
-        assertThat(s3("PUT", "etag/conditional", "replaced", "If-Match", "\"0123456789abcdef0123456789abcdef\"")
+        assertThat(rig.s3("PUT", "etag/conditional", "replaced", "If-Match", "\"0123456789abcdef0123456789abcdef\"")
                 .statusCode()).isEqualTo(412);
-        assertThat(s3("PUT", "etag/conditional", "replaced", "If-Match", "\"" + md5 + "\"").statusCode())
+        assertThat(rig.s3("PUT", "etag/conditional", "replaced", "If-Match", "\"" + md5 + "\"").statusCode())
                 .isEqualTo(200);
-        assertThat(s3("GET", "etag/conditional", null).body()).isEqualTo("replaced");
+        assertThat(rig.s3("GET", "etag/conditional", null).body()).isEqualTo("replaced");
     }
 
     @Test
     void aFileSmallerThanALogRecordCommitsWithItsMd5AsBefore() throws Exception {
-        worker.cacheService().computeEtagsAfterCommit(false);
+        rig.worker.cacheService().computeEtagsAfterCommit(false);
         String md5 = writeThroughMount("small", 200_000, 6);
         assertThat(catalogEtag("small")).as("hashed at the commit: nothing left to compute").isEqualTo(md5);
     }
@@ -146,9 +125,9 @@ class FuseEtagAfterCloseTest {
 
     @Test
     void theAdminListingShowsTheEtagPendingAndStatAnswersTheMd5() throws Exception {
-        worker.cacheService().computeEtagsAfterCommit(false);
+        rig.worker.cacheService().computeEtagsAfterCommit(false);
         String md5 = writeThroughMount("admin", (5 << 19) + 3, 7);
-        AdminApi admin = new AdminApi(worker, Clock.systemUTC());
+        AdminApi admin = new AdminApi(rig.worker, Clock.systemUTC());
 
         FileView listed = admin.list("/m/etag", false).entries().stream()
                 .filter(e -> e.path().equals("/m/etag/admin")).findFirst().orElseThrow();

@@ -10,8 +10,13 @@ import io.wcache.worker.S3Frontend;
 import io.wcache.worker.TestWorkers;
 import io.wcache.worker.Worker;
 import io.wcache.worker.WorkerOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -27,6 +32,7 @@ final class FuseS3Rig implements AutoCloseable {
     final Worker worker;
     /** {@code http://127.0.0.1:<port>}. */
     final String endpoint;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     private FuseS3Rig(Path root, Path mnt, Worker worker, String endpoint) {
         this.root = root;
@@ -49,6 +55,17 @@ final class FuseS3Rig implements AutoCloseable {
                 WorkerOptions.defaults().withSegmentSize(16L << 20),
                 List.of(s3Factory, FuseFrontend.at(mnt, new SimpleMeterRegistry())));
         return new FuseS3Rig(root, mnt, worker, "http://127.0.0.1:" + s3.get().address().getPort());
+    }
+
+    /** An unsigned S3 request ({@code s3.auth=none}) for {@code pathAndQuery} in the {@code /m} mount's bucket. */
+    HttpResponse<String> s3(String method, String pathAndQuery, String body, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(endpoint + "/m/" + pathAndQuery))
+                .timeout(Duration.ofSeconds(60));
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Override
