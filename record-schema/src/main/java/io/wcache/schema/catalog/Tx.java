@@ -69,10 +69,10 @@ final class Tx {
      */
     Tuple lastPrimaryKey(Tuple prefix, Tuple below) {
         Subspace records = store.recordsSubspace();
-        byte[] begin = records.range(prefix).begin;
-        byte[] end = below == null ? records.range(prefix).end : records.pack(below);
+        com.apple.foundationdb.Range all = records.range(prefix);
+        byte[] end = below == null ? all.end : records.pack(below);
         List<com.apple.foundationdb.KeyValue> last = ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_SCAN_RECORDS,
-                ctx.ensureActive().getRange(begin, end, 1, true).asList());
+                ctx.ensureActive().getRange(all.begin, end, 1, true).asList());
         if (last.isEmpty()) {
             return null;
         }
