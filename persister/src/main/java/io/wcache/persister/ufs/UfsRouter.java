@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +42,8 @@ public final class UfsRouter implements AutoCloseable {
     private final Map<String, Open> open = new ConcurrentHashMap<>();
     // Guarded by this: clients of re-pointed mounts, closed with the router.
     private final List<UnderFileSystem> replaced = new ArrayList<>();
+    /** Wraps every client this router opens (fault injection in tests); identity otherwise. */
+    private volatile UnaryOperator<UnderFileSystem> wrapper = UnaryOperator.identity();
 
     /** A router over the mount table {@code mounts} returns now (read on every call; cache it there). */
     public UfsRouter(Supplier<MountTable> mounts) {
@@ -86,7 +89,7 @@ public final class UfsRouter implements AutoCloseable {
             if (cur != null && mount.equals(cur.mount())) {
                 return cur.ufs();
             }
-            UnderFileSystem ufs = UnderFileSystem.open(uriOf(mount), mount.options());
+            UnderFileSystem ufs = wrapper.apply(UnderFileSystem.open(uriOf(mount), mount.options()));
             open.put(name, new Open(mount, ufs));
             if (cur != null) {
                 replaced.add(cur.ufs());
@@ -96,6 +99,17 @@ public final class UfsRouter implements AutoCloseable {
             }
             return ufs;
         }
+    }
+
+    /**
+     * Wraps the clients this router opens from now on, and those open now, in {@code wrap}: a
+     * delegating client that delays or fails operations, for fault-injection tests over the real
+     * client. Not for production use.
+     */
+    public synchronized void wrapClients(UnaryOperator<UnderFileSystem> wrap) {
+        UnaryOperator<UnderFileSystem> before = wrapper;
+        wrapper = u -> wrap.apply(before.apply(u));
+        open.replaceAll((name, o) -> new Open(o.mount(), wrap.apply(o.ufs())));
     }
 
     /** The key of {@code path} in its mount's UFS. */

@@ -134,9 +134,13 @@ final class MergedListing {
         String tombstonesAfter = after;
         int pageKeys = Math.min(MAX_KEYS, merged.size() + max + 1);
         do {
+            // The tombstones are read before the object store: a delete the persister finishes in
+            // between is then gone from the object store's answer too (it drops the tombstone only
+            // after the object store deleted the object). Read after, that object came back.
+            TombstoneWindow tombstones = new TombstoneWindow(u, tombstonesAfter, pageKeys + 1);
             UfsListing l = u.list(q.prefix(), q.delimiter(), continuation == null ? startAfter : null, continuation,
                     pageKeys);
-            mergeUfsPage(u, l, tombstonesAfter);
+            mergeUfsPage(u, l, tombstones);
             continuation = l.nextContinuation();
             String last = lastKey(l);
             tombstonesAfter = last != null ? last : tombstonesAfter;
@@ -155,10 +159,10 @@ final class MergedListing {
 
     /**
      * Merges the UFS objects the Catalog knows nothing of, and the UFS common prefixes that still
-     * hold an object, hiding what pending deletes (tombstones) remove: one read of the tombstones
-     * after {@code tombstonesAfter} serves the whole UFS page, not one look-up per key or prefix.
+     * hold an object, hiding what pending deletes (tombstones) remove: one read of the tombstones,
+     * made before the page was listed, serves the whole UFS page, not one look-up per key or prefix.
      */
-    private void mergeUfsPage(UnderFileSystem u, UfsListing l, String tombstonesAfter) {
+    private void mergeUfsPage(UnderFileSystem u, UfsListing l, TombstoneWindow tombstones) {
         List<Map.Entry<UfsObject, NamespacePath>> objects = new ArrayList<>();
         for (UfsObject o : l.objects()) {
             if (NamespacePath.compareCodePoints(o.key(), after) <= 0 || merged.containsKey(o.key())
@@ -180,7 +184,6 @@ final class MergedListing {
         if (objects.isEmpty() && prefixes.isEmpty()) {
             return;
         }
-        TombstoneWindow tombstones = new TombstoneWindow(tombstonesAfter, objects.size() + prefixes.size() + 1);
         for (Map.Entry<UfsObject, NamespacePath> o : objects) {
             if (!tombstones.hides(o.getKey().key(), o.getValue())) {
                 merged.put(o.getKey().key(), svc.ufsInfo(o.getValue(), o.getKey()));
@@ -199,12 +202,14 @@ final class MergedListing {
      * a key is looked up on its own, and a common prefix is left to {@link #ufsPrefixVisible}.
      */
     private final class TombstoneWindow {
+        private final UnderFileSystem u;
         /** Keys relative to the mount. */
         private final List<String> keys = new ArrayList<>();
         /** The last key read when the read stopped at its limit; null when it read them all. */
         private final String end;
 
-        TombstoneWindow(String after, int limit) {
+        TombstoneWindow(UnderFileSystem u, String after, int limit) {
+            this.u = u;
             for (Tombstone t : catalog.files().tombstones(base + q.prefix(), after.isEmpty() ? "" : base + after, limit)) {
                 keys.add(t.path().toString().substring(base.length()));
             }
@@ -214,7 +219,7 @@ final class MergedListing {
         /** Whether a pending delete hides the UFS object {@code key} (at {@code path}). */
         boolean hides(String key, NamespacePath path) {
             if (end != null && NamespacePath.compareCodePoints(key, end) > 0) {
-                return catalog.files().tombstone(path).isPresent();
+                return !stillInUfs(u, key, path);
             }
             return Collections.binarySearch(keys, key, NamespacePath::compareCodePoints) >= 0;
         }
@@ -251,7 +256,8 @@ final class MergedListing {
      */
     private boolean ufsPrefixVisible(UnderFileSystem u, String commonPrefix) {
         if (catalog.files().tombstones(base + commonPrefix, "", 1).isEmpty()) {
-            return true;
+            // Its deletes ended since the page's tombstones were read: what the store holds now decides.
+            return !u.list(commonPrefix, "", null, 1).objects().isEmpty();
         }
         String continuation = null;
         int seen = 0;
@@ -262,13 +268,22 @@ final class MergedListing {
                 if (p.isEmpty()) {
                     continue;
                 }
-                if (catalog.files().tombstone(p.get()).isEmpty() || ++seen >= TOMBSTONES_CHECKED_PER_PREFIX) {
+                if (stillInUfs(u, o.key(), p.get()) || ++seen >= TOMBSTONES_CHECKED_PER_PREFIX) {
                     return true;
                 }
             }
             continuation = l.nextContinuation();
         } while (continuation != null);
         return false;
+    }
+
+    /**
+     * Whether the UFS object {@code key} that a listing returned is still there, no pending delete
+     * hiding it: looked up after that listing, its tombstone may be gone because the persister
+     * deleted the object since, so an object without one is checked in the store again.
+     */
+    private boolean stillInUfs(UnderFileSystem u, String key, NamespacePath path) {
+        return catalog.files().tombstone(path).isEmpty() && u.head(key).isPresent();
     }
 
     /** The page: merged entries up to {@code bound} and at most {@code max}, with a token when more follow. */
