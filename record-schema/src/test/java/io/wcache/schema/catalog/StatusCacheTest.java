@@ -334,4 +334,23 @@ class StatusCacheTest {
         }
         assertThat(cache.size()).isEqualTo(3);
     }
+
+    @Test
+    void aFullCacheMakesRoomForManyPutsAtOnce() {
+        StatusCache cache = new StatusCache(1600, PREFIX);
+        cache.serveFrom(1);
+        for (int i = 0; i < 1600; i++) {
+            cache.put("/p" + i, liveRead("/p" + i, i, 5));
+        }
+        assertThat(cache.size()).isEqualTo(1600);
+        // One walk of the map drops a sixteenth of it, not one entry per put.
+        cache.put("/q", liveRead("/q", 5000, 5));
+        assertThat(cache.size()).isEqualTo(1501);
+        assertThat(cache.get("/q")).isNotNull();
+        for (int i = 0; i < 10_000; i++) {
+            cache.put("/r" + i, liveRead("/r" + i, 6000 + i, 5));
+            assertThat(cache.size()).isLessThanOrEqualTo(1600);
+        }
+        assertThat(cache.get("/r9999")).isNotNull();
+    }
 }
