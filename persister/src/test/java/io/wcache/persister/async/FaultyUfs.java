@@ -1,15 +1,12 @@
 package io.wcache.persister.async;
 
 import io.wcache.persister.ufs.PutOptions;
-import io.wcache.persister.ufs.UfsListing;
 import io.wcache.persister.ufs.UfsObject;
+import io.wcache.persister.testing.ForwardingUfs;
 import io.wcache.persister.ufs.UnderFileSystem;
 import io.wcache.persister.ufs.UploadSource;
-import java.io.InputStream;
-import java.net.URI;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,13 +17,12 @@ import java.util.function.Consumer;
  * block or fail it) and records what ran: the order of operations and the most operations that
  * ever ran at once on one key.
  */
-final class FaultyUfs implements UnderFileSystem {
+final class FaultyUfs extends ForwardingUfs {
 
     /** One finished operation: "put" or "delete", the key, and the first user-metadata value "v" if any. */
     record Op(String kind, String key, String version) {
     }
 
-    private final UnderFileSystem real;
     private volatile Consumer<String> beforePut = k -> { };
     private volatile Consumer<String> beforeDelete = k -> { };
     private final List<Op> ops = new CopyOnWriteArrayList<>();
@@ -35,7 +31,7 @@ final class FaultyUfs implements UnderFileSystem {
     private final AtomicInteger puts = new AtomicInteger();
 
     FaultyUfs(UnderFileSystem real) {
-        this.real = real;
+        super(real);
     }
 
     void beforePut(Consumer<String> hook) {
@@ -76,11 +72,6 @@ final class FaultyUfs implements UnderFileSystem {
     }
 
     @Override
-    public URI uri() {
-        return real.uri();
-    }
-
-    @Override
     public UfsObject put(String key, UploadSource source, PutOptions options) {
         enter(key);
         try {
@@ -95,21 +86,6 @@ final class FaultyUfs implements UnderFileSystem {
     }
 
     @Override
-    public InputStream get(String key, long offset, long length) {
-        return real.get(key, offset, length);
-    }
-
-    @Override
-    public Optional<UfsObject> head(String key) {
-        return real.head(key);
-    }
-
-    @Override
-    public UfsListing list(String prefix, String delimiter, String startAfter, String continuation, int maxKeys) {
-        return real.list(prefix, delimiter, startAfter, continuation, maxKeys);
-    }
-
-    @Override
     public void delete(String key) {
         enter(key);
         try {
@@ -121,8 +97,4 @@ final class FaultyUfs implements UnderFileSystem {
         }
     }
 
-    @Override
-    public void close() {
-        real.close();
-    }
 }

@@ -6,15 +6,11 @@ import io.wcache.core.cache.ListQuery;
 import io.wcache.core.cache.ListResult;
 import io.wcache.core.cache.ObjectInfo;
 import io.wcache.core.path.NamespacePath;
-import io.wcache.persister.ufs.PutOptions;
+import io.wcache.persister.testing.ForwardingUfs;
 import io.wcache.persister.ufs.UfsListing;
-import io.wcache.persister.ufs.UfsObject;
 import io.wcache.persister.ufs.UnderFileSystem;
-import io.wcache.persister.ufs.UploadSource;
 import io.wcache.worker.TestWorkers;
 import io.wcache.worker.Worker;
-import java.io.InputStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -109,13 +105,12 @@ class ListingDuringUfsDeleteTest {
      * Wraps the worker's real UFS client: the first listing of the object store, once it has its
      * answer, runs {@code action} before returning it.
      */
-    static final class AfterListing implements UnderFileSystem {
-        private final UnderFileSystem real;
+    static final class AfterListing extends ForwardingUfs {
         private final AtomicReference<Runnable> once;
         private volatile boolean ran;
 
         private AfterListing(UnderFileSystem real, AtomicReference<Runnable> once) {
-            this.real = real;
+            super(real);
             this.once = once;
         }
 
@@ -145,36 +140,6 @@ class ListingDuringUfsDeleteTest {
                 ran = true;
             }
             return l;
-        }
-
-        @Override
-        public URI uri() {
-            return real.uri();
-        }
-
-        @Override
-        public UfsObject put(String key, UploadSource source, PutOptions options) {
-            return real.put(key, source, options);
-        }
-
-        @Override
-        public InputStream get(String key, long offset, long length) {
-            return real.get(key, offset, length);
-        }
-
-        @Override
-        public Optional<UfsObject> head(String key) {
-            return real.head(key);
-        }
-
-        @Override
-        public void delete(String key) {
-            real.delete(key);
-        }
-
-        @Override
-        public void close() {
-            real.close();
         }
     }
 }
