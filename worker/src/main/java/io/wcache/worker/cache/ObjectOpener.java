@@ -37,6 +37,11 @@ final class ObjectOpener {
     private static final Logger LOG = LoggerFactory.getLogger(ObjectOpener.class);
     private static final int OPEN_ATTEMPTS = 5;
     /**
+     * How long an open goes on looking for a committed version whose cached bytes moved each time
+     * it leased them (compaction or eviction running pass after pass), after its first attempts.
+     */
+    private static final long MOVED_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    /**
      * A UFS object up to this size is fetched whole, with its description, by the one GET that opens
      * it, and loaded into the cache behind the read; a larger one is loaded first and read from the
      * cache.
@@ -74,7 +79,20 @@ final class ObjectOpener {
         svc.policies().requireObjectPath(path);
         UnderFileSystem u = svc.ufsFor(path);
         String key = path.relativeToMount();
-        for (int attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
+        long movedSince = 0;
+        for (int attempt = 0; ; attempt++) {
+            if (attempt >= OPEN_ATTEMPTS) {
+                // Past the first attempts only while the version found is live but its bytes moved under
+                // every lease so far (compaction or eviction running): that object exists, it is not "not found".
+                if (movedSince == 0) {
+                    break;
+                }
+                if (System.nanoTime() - movedSince > MOVED_WAIT_NANOS) {
+                    throw new WcacheException.Unavailable(path.toString(), "the cached bytes of " + path
+                            + " moved each time they were opened (compaction or eviction running); retry", null);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
             // One transaction tells a cached version (with its extents) from a pending delete and from nothing.
             PathStatus status = attempt == 0 && first != null ? first : catalog.files().status(path);
             if (status instanceof PathStatus.Live live) {
@@ -82,8 +100,10 @@ final class ObjectOpener {
                 if (r.isPresent()) {
                     return r.get();
                 }
+                movedSince = movedSince == 0 ? System.nanoTime() : movedSince;
                 continue; // moved, superseded or deleted while opening: look again
             }
+            movedSince = 0; // not live now: this attempt answers as any other, and the next ends the search
             if (status instanceof PathStatus.Deleted || ObjectVersions.isReserved(path)) {
                 break;
             }
