@@ -444,6 +444,13 @@ public final class LogStore implements AutoCloseable {
 
     // ---------------------------------------------------------------- appends
 
+    /** Runs between an append's write and its ledger entries (tests: what another thread may do there). */
+    private volatile Runnable afterWrite;
+
+    void afterWriteForTests(Runnable hook) {
+        afterWrite = hook;
+    }
+
     /** Appends one chunk; see {@link #append(List)}. */
     public Location append(Chunk chunk) {
         return append(List.of(chunk)).get(0);
@@ -485,8 +492,18 @@ public final class LogStore implements AutoCloseable {
             }
             Dir dir = chooseDir(frames);
             Location[] locations = write(dir, chunks);
-            for (int i = 0; i < locations.length; i++) {
-                ledger.addPending(locations[i], chunks.get(i).region(), true);
+            try {
+                Runnable hook = afterWrite;
+                if (hook != null) {
+                    hook.run();
+                }
+                for (int i = 0; i < locations.length; i++) {
+                    ledger.addPending(locations[i], chunks.get(i).region(), true);
+                }
+            } finally {
+                // Only now may the reclaimer take their segments (sealed meanwhile by a roll): before,
+                // it saw them without these records and could delete a record the writer then indexed.
+                endAppends(locations);
             }
             if (restored && reclaimer.overHighWatermark(dir.index)) {
                 reclaimer.wakeUp();
@@ -563,7 +580,11 @@ public final class LogStore implements AutoCloseable {
                 start = end;
             }
             return out;
+        } catch (RuntimeException e) {
+            endAppends(out); // records written before the failure are garbage: their segments may go
+            throw e;
         } catch (IOException e) {
+            endAppends(out);
             abandonActive(dir);
             if (WcacheException.OutOfSpace.isFileSystemFull(e)) {
                 throw new WcacheException.OutOfSpace(dir.path.toString(), "the file system of cache directory "
@@ -573,6 +594,18 @@ public final class LogStore implements AutoCloseable {
             throw new WcacheException.Unavailable(dir.path.toString(), "append failed: " + e, e);
         } finally {
             dir.appendLock.unlock();
+        }
+    }
+
+    /** Ends the in-flight appends of {@code locations} (null entries: not written) in their segments. */
+    private void endAppends(Location[] locations) {
+        for (Location l : locations) {
+            if (l != null) {
+                Segment s = segments.get(l.segmentId());
+                if (s != null) {
+                    s.endAppends(1);
+                }
+            }
         }
     }
 
@@ -603,6 +636,7 @@ public final class LogStore implements AutoCloseable {
                 gather[g++] = p.duplicate();
             }
             out[i] = new Location(dir.index, seg.id(), pos, c.length());
+            seg.beginAppends(1);
             long frame = SegmentFormat.frameSize(c.length());
             pos += frame;
             bytes += frame;
@@ -1052,7 +1086,11 @@ public final class LogStore implements AutoCloseable {
         @Override
         public Location appendCopy(int dir, StoredRecord record) {
             Chunk c = new Chunk(record.fileId(), record.fileOffset(), new ByteBuffer[] {record.payload()}, null);
-            return write(dirs[dir], List.of(c))[0];
+            // The reclaimer enters the copy in the ledger itself (commitRelocation), within the pass
+            // that made it; no other pass runs meanwhile.
+            Location[] copy = write(dirs[dir], List.of(c));
+            endAppends(copy);
+            return copy[0];
         }
 
         @Override

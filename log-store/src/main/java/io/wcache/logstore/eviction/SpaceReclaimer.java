@@ -175,8 +175,10 @@ public final class SpaceReclaimer implements AutoCloseable {
      */
     private ReclaimResult evacuate(Segment segment, boolean keepClean) {
         SpaceLedger ledger = space.ledger();
-        if (ledger.pendingExtents(segment.id()) > 0) {
-            // Moving such an extent would leave its writer recording the old location afterwards.
+        if (ledger.pendingExtents(segment.id()) > 0 || segment.appendsInFlight() > 0) {
+            // Moving such an extent would leave its writer recording the old location afterwards; and
+            // a record written but not yet in the ledger is invisible here, so the segment would look
+            // emptier than it is and go with the record in it.
             return null;
         }
         Evacuation plan = copyOut(segment, ledger.liveExtents(segment.id()), keepClean);

@@ -28,6 +28,12 @@ public final class Segment {
     /** End of the last completely written record; written only by the appender holding the dir lock. */
     private volatile long size;
     private volatile boolean sealed;
+    /**
+     * Records written into this segment whose locations the store has not yet entered in its
+     * ledger: the segment may be sealed (by the next append's roll) before they are, and until they
+     * are the reclaimer would see it without them.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger appendsInFlight = new java.util.concurrent.atomic.AtomicInteger();
     private volatile long lastAccessNanos = System.nanoTime();
 
     public Segment(int dir, long id, Path path, FileChannel channel, long size, boolean sealed) {
@@ -85,6 +91,21 @@ public final class Segment {
     }
 
     /** True once the segment no longer takes appends (rolled, or recovered at start-up). */
+    /** {@code n} records are being written here; their locations are not in the ledger yet. */
+    public void beginAppends(int n) {
+        appendsInFlight.addAndGet(n);
+    }
+
+    /** {@code n} of them are in the ledger now (or their append failed). */
+    public void endAppends(int n) {
+        appendsInFlight.addAndGet(-n);
+    }
+
+    /** Records written here whose locations are not in the ledger yet: the segment must not be reclaimed. */
+    public int appendsInFlight() {
+        return appendsInFlight.get();
+    }
+
     public boolean isSealed() {
         return sealed;
     }
