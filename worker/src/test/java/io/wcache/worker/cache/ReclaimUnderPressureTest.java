@@ -178,13 +178,20 @@ class ReclaimUnderPressureTest {
         String id = WorkerCacheService.await(f.cache.createMultipart(np, WriteOptions.defaults())).uploadId();
         List<PartRef> parts = new ArrayList<>();
         byte[][] bodies = {one, two};
-        for (int n = 1; n <= 2; n++) {
-            WriteSession s = WorkerCacheService.await(f.cache.uploadPart(np, id, n));
-            byte[] b = bodies[n - 1];
-            for (int off = 0; off < b.length; off += MIB) {
-                WorkerCacheService.await(s.append(ByteBuffer.wrap(b, off, Math.min(MIB, b.length - off))));
+        try {
+            for (int n = 1; n <= 2; n++) {
+                WriteSession s = WorkerCacheService.await(f.cache.uploadPart(np, id, n));
+                byte[] b = bodies[n - 1];
+                for (int off = 0; off < b.length; off += MIB) {
+                    WorkerCacheService.await(s.append(ByteBuffer.wrap(b, off, Math.min(MIB, b.length - off))));
+                }
+                parts.add(new PartRef(n, WorkerCacheService.await(s.commit()).etag()));
             }
-            parts.add(new PartRef(n, WorkerCacheService.await(s.commit()).etag()));
+        } catch (WcacheException.OutOfSpace e) {
+            // As a client giving up on the upload does: its parts would otherwise hold pinned space
+            // until the stale-upload sweep, and every retry would leave more of them behind.
+            WorkerCacheService.await(f.cache.abortMultipart(np, id));
+            throw e;
         }
         WorkerCacheService.await(f.cache.completeMultipart(np, id, parts));
     }
