@@ -603,7 +603,7 @@ public final class LogStore implements AutoCloseable {
             if (l != null) {
                 Segment s = segments.get(l.segmentId());
                 if (s != null) {
-                    s.endAppends(1);
+                    s.endAppend();
                 }
             }
         }
@@ -636,7 +636,7 @@ public final class LogStore implements AutoCloseable {
                 gather[g++] = p.duplicate();
             }
             out[i] = new Location(dir.index, seg.id(), pos, c.length());
-            seg.beginAppends(1);
+            seg.beginAppend();
             long frame = SegmentFormat.frameSize(c.length());
             pos += frame;
             bytes += frame;

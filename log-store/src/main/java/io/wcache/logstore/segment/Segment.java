@@ -91,14 +91,14 @@ public final class Segment {
     }
 
     /** True once the segment no longer takes appends (rolled, or recovered at start-up). */
-    /** {@code n} records are being written here; their locations are not in the ledger yet. */
-    public void beginAppends(int n) {
-        appendsInFlight.addAndGet(n);
+    /** A record is being written here; its location is not in the ledger yet. */
+    public void beginAppend() {
+        appendsInFlight.incrementAndGet();
     }
 
-    /** {@code n} of them are in the ledger now (or their append failed). */
-    public void endAppends(int n) {
-        appendsInFlight.addAndGet(-n);
+    /** One of them is in the ledger now (or its append failed). */
+    public void endAppend() {
+        appendsInFlight.decrementAndGet();
     }
 
     /** Records written here whose locations are not in the ledger yet: the segment must not be reclaimed. */
