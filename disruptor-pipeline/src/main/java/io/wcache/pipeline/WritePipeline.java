@@ -116,6 +116,14 @@ public final class WritePipeline implements AutoCloseable {
     }
 
     /**
+     * A count that moves with every operation published (each write's records, commits, aborts,
+     * deletes): the ring's cursor. Background work watches it to tell whether writes are arriving.
+     */
+    public long publishedOps() {
+        return ring.getCursor();
+    }
+
+    /**
      * Opens a write of a version of {@code request.path()}: a {@link SegmentWriter} over a new
      * session whose file id is reserved now (nothing is published until its first record or commit).
      */

@@ -167,7 +167,7 @@ public final class Worker implements AutoCloseable {
         sweeper.start(config.get(ConfigKeys.FILE_CHECK_PERIOD));
         closeables.add(sweeper);
         if (options.runPersister()) {
-            persister = newPersister(PersisterConfig.from(options.workerId(), config)
+            persister = newPersister(PersisterConfig.from(options.workerId(), config, store.stats().pinnedCapBytes())
                     .withPollInterval(options.persistPollInterval()));
             persister.start(options.persistPollInterval());
             cacheService.usePersister(persister);

@@ -114,6 +114,19 @@ public final class ConfigKeys {
             "Run an upload's transfer to the object store in Linux's SCHED_IDLE class, so any request's thread "
                     + "preempts it at once (needs root or CAP_SYS_NICE, else a warning); false leaves uploads at the lowest "
                     + "Java priority (nice 10 when run as root).");
+    public static final ConfigKey<Duration> PERSIST_DEFER_MAX = new ConfigKey<>(
+            "write.cache.async.persist.defer.max", ConfigType.DURATION, "10s",
+            "Longest a WRITE_BACK upload waits while writes keep arriving: a burst of writes gets the cores and the "
+                    + "disk to itself, and its uploads start once writes pause for write.cache.async.persist.defer.quiet, "
+                    + "once this long has passed, or once the waiting uploads hold write.cache.async.persist.defer.bytes "
+                    + "(0: every upload starts at once).");
+    public static final ConfigKey<Duration> PERSIST_DEFER_QUIET = new ConfigKey<>(
+            "write.cache.async.persist.defer.quiet", ConfigType.DURATION, "50ms",
+            "A pause in writes this long starts the uploads that wait for one (write.cache.async.persist.defer.max).");
+    public static final ConfigKey<Long> PERSIST_DEFER_BYTES = new ConfigKey<>(
+            "write.cache.async.persist.defer.bytes", ConfigType.SIZE, "1GiB",
+            "Most bytes of uploads waiting for a pause in writes; further uploads start at once. At most a quarter of "
+                    + "the pinned space is used, whatever this says.");
     public static final ConfigKey<Boolean> FUSE_SILLY_RENAME = new ConfigKey<>("fuse.silly.rename.interceptor.enabled",
             ConfigType.BOOLEAN, "false",
             "Handle the kernel's .fuse_hidden* rename on rm of an open file without touching the UFS.");
@@ -145,7 +158,7 @@ public final class ConfigKeys {
             PATH_DEFAULT_POLICY,
             PATH_DEFAULT_WRITE_REPLICAS, ORPHAN_TIMEOUT, FILE_CHECK_PERIOD, PINNED_CAPACITY_RATIO,
             MARK_WRITING_DURATION, PERSIST_RETRY_INITIAL, PERSIST_RETRY_MAX, PERSIST_THREADS, PERSIST_MARK_LINGER,
-            PERSIST_IDLE_PRIORITY, FUSE_SILLY_RENAME,
+            PERSIST_IDLE_PRIORITY, PERSIST_DEFER_MAX, PERSIST_DEFER_QUIET, PERSIST_DEFER_BYTES, FUSE_SILLY_RENAME,
             FUSE_CACHE_TIMEOUT, FUSE_LIBRARY, CLUSTER_LEASE_DURATION, CLUSTER_HEARTBEAT_INTERVAL,
             CLUSTER_INTERNAL_ADDRESS);
 

@@ -276,6 +276,11 @@ public final class SpaceLedger {
         return reserved;
     }
 
+    /** Pinned space taken: live pinned bytes plus reservations (what {@link #reserve} checks against the cap). */
+    public synchronized long pinnedInUse() {
+        return pinnedLive + reserved;
+    }
+
     public long pinnedCap() {
         return pinnedCap;
     }

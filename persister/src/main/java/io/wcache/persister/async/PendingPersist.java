@@ -17,6 +17,8 @@ public record PendingPersist(NamespacePath path, TaskKind kind, long generation,
     public enum State {
         /** Waiting for an upload thread or for an earlier operation on its path. */
         QUEUED,
+        /** An upload waiting for a pause in writes (at most write.cache.async.persist.defer.max). */
+        DEFERRED,
         /** Running against the UFS now. */
         IN_FLIGHT,
         /** Failed; waiting for its next attempt. */

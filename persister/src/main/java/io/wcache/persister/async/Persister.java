@@ -27,9 +27,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,6 +43,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,6 +115,24 @@ public final class Persister implements AutoCloseable {
     private int queued;
     private int inFlight;
     private int retrying;
+    /**
+     * Lanes whose next upload waits for a pause in writes ({@link PersisterConfig.Deferral}), in the
+     * order they began to wait, and the bytes those uploads hold. Guarded by lock.
+     */
+    private final Set<Lane> deferred = new LinkedHashSet<>();
+    private long deferredBytes;
+    /** The timer that looks at the deferred lanes next, and when (nanoTime). Guarded by lock. */
+    private ScheduledFuture<?> deferralCheck;
+    private long deferralCheckAt;
+    /** Write activity: a count that moves with every write (the worker's pipeline), plus the commits seen here. */
+    private volatile LongSupplier writeActivity = () -> 0;
+    private final AtomicLong writesSeen = new AtomicLong();
+    /** Pinned space taken and its cap: uploads wait only while less than half of it is taken. */
+    private volatile LongSupplier pinnedInUse = () -> 0;
+    private volatile long pinnedCap = Long.MAX_VALUE;
+    /** The activity count last read and when it was last seen to move (nanoTime). Guarded by lock. */
+    private long lastActivity = Long.MIN_VALUE;
+    private long lastActivityNanos;
 
     private final AtomicLong failedAttempts = new AtomicLong();
     private final AtomicLong persisted = new AtomicLong();
@@ -145,6 +166,14 @@ public final class Persister implements AutoCloseable {
         int waiters;
         /** The highest generation handed to this lane: anything not newer is a duplicate or stale. */
         long highest = Long.MIN_VALUE;
+        /**
+         * {@code next} is an upload waiting for a pause in writes, since {@code deferredSince}
+         * (nanoTime; kept when a newer version replaces it, so an overwritten path still uploads
+         * within the longest wait), counted in the deferred bytes as {@code deferredSize}.
+         */
+        boolean deferred;
+        long deferredSince;
+        long deferredSize;
 
         Lane(NamespacePath path) {
             this.path = path;
@@ -242,6 +271,7 @@ public final class Persister implements AutoCloseable {
      * since this worker's lane for the path already knows whether a newer generation exists.
      */
     public void onCommitted(FileVersion committed, List<Extent> extents) {
+        writesSeen.incrementAndGet();
         if (committed.state() != FileState.COMMITTED) {
             return;
         }
@@ -258,6 +288,7 @@ public final class Persister implements AutoCloseable {
 
     /** A path was deleted (fast path): its UFS object is deleted after any earlier operation. Never blocks. */
     public void onDeleted(Tombstone tombstone) {
+        writesSeen.incrementAndGet();
         submit(new PersistTask(tombstone.path(), TaskKind.DELETE, tombstone.fileId(), tombstone.generation(), 0, 0,
                 tombstone.deletedTime(), Optional.empty(), Optional.empty(), Optional.empty(), tombstone.deletedTime()));
     }
@@ -370,6 +401,7 @@ public final class Persister implements AutoCloseable {
             account(lane, -1);
             if (lane.next != null) {
                 cancelRetry(lane);
+                undefer(lane);
                 lane.next = null;
                 lane.nextLayout = null;
                 superseded.incrementAndGet();
@@ -437,6 +469,7 @@ public final class Persister implements AutoCloseable {
             lane.highest = generation;
             if (lane.next != null && !(keepDelete && lane.next.kind() == TaskKind.DELETE)) {
                 cancelRetry(lane);
+                undefer(lane);
                 lane.next = null;
                 lane.nextLayout = null;
                 superseded.incrementAndGet();
@@ -475,11 +508,22 @@ public final class Persister implements AutoCloseable {
         lane.backingOff = false;
     }
 
-    /** Starts the lane's next operation if nothing of the path runs and no synchronous writer waits. */
+    /**
+     * Starts the lane's next operation if nothing of the path runs and no synchronous writer waits,
+     * unless it is an upload that waits for a pause in writes ({@link #defers}).
+     */
     private void dispatch(Lane lane) {
+        dispatch(lane, true);
+    }
+
+    private void dispatch(Lane lane, boolean mayDefer) {
         if (lane.running != null || lane.exclusive || lane.waiters > 0 || lane.next == null || lane.backingOff || closed) {
             return;
         }
+        if (mayDefer && defers(lane)) {
+            return;
+        }
+        undefer(lane);
         PersistTask task = lane.next;
         FileLayout layout = lane.nextLayout;
         lane.next = null;
@@ -487,6 +531,133 @@ public final class Persister implements AutoCloseable {
         lane.running = task;
         lane.started = false;
         uploads.execute(() -> run(lane, task, layout));
+    }
+
+    /**
+     * Whether the lane's next operation, ready to start, waits for a pause in writes instead: an
+     * upload handed over on the fast path (a claimed task keeps its lease busy, a delete costs
+     * little) while writes keep arriving, for at most the longest wait since the lane began to wait,
+     * and only while the uploads already waiting hold less than the byte bound. A burst of writes so
+     * has the cores and the disk to itself, and an object overwritten meanwhile is uploaded once.
+     */
+    private boolean defers(Lane lane) {
+        PersisterConfig.Deferral d = config.deferral();
+        PersistTask t = lane.next;
+        if (!d.enabled() || t.kind() != TaskKind.UPLOAD || t.leaseOwner().isPresent()) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (!writesArriving(now, d) || pinnedPressure()) {
+            return false;
+        }
+        if (lane.deferred) {
+            if (now - lane.deferredSince >= d.max().toNanos()) {
+                return false;
+            }
+            deferredBytes += t.size() - lane.deferredSize;
+            lane.deferredSize = t.size();
+            return true;
+        }
+        if (deferredBytes + t.size() > d.bytes()) {
+            return false;
+        }
+        lane.deferred = true;
+        lane.deferredSince = now;
+        lane.deferredSize = t.size();
+        deferredBytes += t.size();
+        deferred.add(lane);
+        scheduleDeferralCheck(lastActivityNanos + d.quiet().toNanos());
+        return true;
+    }
+
+    /** Whether a write arrived within the last {@code quiet} (lock held). */
+    private boolean writesArriving(long now, PersisterConfig.Deferral d) {
+        long seen = writeActivity.getAsLong() + writesSeen.get();
+        if (seen != lastActivity) {
+            lastActivity = seen;
+            lastActivityNanos = now;
+        }
+        return now - lastActivityNanos < d.quiet().toNanos();
+    }
+
+    /**
+     * Whether half the pinned space is taken: waiting uploads would then hold space writes may need
+     * soon (they are refused at the cap), so none waits.
+     */
+    private boolean pinnedPressure() {
+        return pinnedInUse.getAsLong() >= pinnedCap / 2;
+    }
+
+    private void undefer(Lane lane) {
+        if (lane.deferred) {
+            lane.deferred = false;
+            deferredBytes -= lane.deferredSize;
+            lane.deferredSize = 0;
+            deferred.remove(lane);
+        }
+    }
+
+    private void scheduleDeferralCheck(long atNanos) {
+        if (closed || (deferralCheck != null && deferralCheckAt <= atNanos)) {
+            return;
+        }
+        if (deferralCheck != null) {
+            deferralCheck.cancel(false);
+        }
+        deferralCheckAt = atNanos;
+        deferralCheck = timers.schedule(this::checkDeferred, Math.max(0, atNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Starts the deferred uploads whose wait is over: all of them once writes have paused, else those
+     * that began to wait the longest wait ago; then looks again when the next one's wait can end.
+     */
+    private void checkDeferred() {
+        lock.lock();
+        try {
+            deferralCheck = null;
+            if (closed || deferred.isEmpty()) {
+                return;
+            }
+            PersisterConfig.Deferral d = config.deferral();
+            long now = System.nanoTime();
+            boolean arriving = writesArriving(now, d) && !pinnedPressure();
+            long max = d.max().toNanos();
+            for (Lane lane : new ArrayList<>(deferred)) {
+                if (arriving && now - lane.deferredSince < max) {
+                    break; // the rest began to wait later
+                }
+                account(lane, -1);
+                dispatch(lane, false);
+                account(lane, +1);
+            }
+            if (!deferred.isEmpty()) {
+                long oldest = deferred.iterator().next().deferredSince;
+                long next = arriving ? Math.min(lastActivityNanos + d.quiet().toNanos(), oldest + max)
+                        : now + d.quiet().toNanos(); // lanes a synchronous writer holds
+                scheduleDeferralCheck(next);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Lets uploads wait for a pause in writes as measured by {@code activity}, a count that moves with
+     * every write (the worker passes its write pipeline's), besides the commits and deletes this
+     * persister is told of. Without it, only those count.
+     */
+    public void watchWrites(LongSupplier activity) {
+        this.writeActivity = activity;
+    }
+
+    /**
+     * Lets uploads wait only while less than half of the pinned space ({@code cap}) is taken, as
+     * {@code inUse} reports it: past that, waiting uploads start and new ones do not wait.
+     */
+    public void watchPinned(LongSupplier inUse, long cap) {
+        this.pinnedInUse = inUse;
+        this.pinnedCap = cap;
     }
 
     private void dropIfIdle(Lane lane) {
@@ -1077,7 +1248,8 @@ public final class Persister implements AutoCloseable {
                 if (lane != null && lane.running != null && lane.running.generation() == t.generation()) {
                     state = lane.started ? PendingPersist.State.IN_FLIGHT : PendingPersist.State.QUEUED;
                 } else if (lane != null && lane.next != null && lane.next.generation() == t.generation()) {
-                    state = lane.backingOff ? PendingPersist.State.RETRYING : PendingPersist.State.QUEUED;
+                    state = lane.backingOff ? PendingPersist.State.RETRYING
+                            : lane.deferred ? PendingPersist.State.DEFERRED : PendingPersist.State.QUEUED;
                 }
                 rows.add(new PendingPersist(t.path(), t.kind(), t.generation(), t.size(), t.attempts(),
                         t.nextAttemptTime(), t.lastError(), t.enqueuedTime(), state));

@@ -10,11 +10,34 @@ import java.time.Duration;
  * run at once, the retry backoff, how often the durable queue is polled, how long a claim lasts,
  * how many tasks one claim takes, how many paths the in-memory fast path may track before it
  * leaves new work to the durable queue, how long a finished upload waits for others to share
- * the transaction that marks them persisted, and whether uploads transfer in the idle
- * scheduling class (off unless configured: the worker's key turns it on by default).
+ * the transaction that marks them persisted, whether uploads transfer in the idle
+ * scheduling class (off unless configured: the worker's key turns it on by default), and how long
+ * uploads wait for a pause in writes ({@link Deferral}; none unless configured, as the worker's keys do).
  */
 public record PersisterConfig(String owner, int threads, Backoff backoff, Duration pollInterval, Duration lease,
-                              int claimBatch, int maxTrackedPaths, Duration markLinger, boolean idlePriority) {
+                              int claimBatch, int maxTrackedPaths, Duration markLinger, boolean idlePriority,
+                              Deferral deferral) {
+
+    /**
+     * Uploads wait for a pause in writes: an upload handed over while writes keep arriving starts once
+     * none has arrived for {@code quiet}, once it has waited {@code max}, or at once when the uploads
+     * already waiting hold {@code bytes}. {@link #NONE}: every upload starts at once.
+     */
+    public record Deferral(Duration max, Duration quiet, long bytes) {
+        public static final Deferral NONE = new Deferral(Duration.ZERO, Duration.ZERO, 0);
+
+        public Deferral {
+            if (max == null || quiet == null || max.isNegative() || quiet.isNegative() || bytes < 0) {
+                throw new WcacheException.InvalidArgument(max + "/" + quiet + "/" + bytes,
+                        "upload deferral needs a non-negative longest wait, pause and byte bound");
+            }
+        }
+
+        /** Whether uploads wait at all. */
+        public boolean enabled() {
+            return !max.isZero() && !quiet.isZero() && bytes > 0;
+        }
+    }
 
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
     /** Longer than any single upload should take; an expired lease only means the task may run again. */
@@ -25,6 +48,9 @@ public record PersisterConfig(String owner, int threads, Backoff backoff, Durati
     public static final Duration DEFAULT_MARK_LINGER = Duration.ofMillis(5);
 
     public PersisterConfig {
+        if (deferral == null) {
+            deferral = Deferral.NONE;
+        }
         if (owner == null || owner.isEmpty()) {
             throw new WcacheException.InvalidArgument("owner", "a persister needs a worker id to claim tasks as");
         }
@@ -46,7 +72,18 @@ public record PersisterConfig(String owner, int threads, Backoff backoff, Durati
     /** Defaults for everything but the owner, thread count and backoff. */
     public static PersisterConfig of(String owner, int threads, Backoff backoff) {
         return new PersisterConfig(owner, threads, backoff, DEFAULT_POLL_INTERVAL, DEFAULT_LEASE,
-                DEFAULT_CLAIM_BATCH, DEFAULT_MAX_TRACKED_PATHS, DEFAULT_MARK_LINGER, false);
+                DEFAULT_CLAIM_BATCH, DEFAULT_MAX_TRACKED_PATHS, DEFAULT_MARK_LINGER, false, Deferral.NONE);
+    }
+
+    /**
+     * The thread count, backoff, mark linger, idle priority and upload deferral from the worker's
+     * configuration keys; the deferral's byte bound is capped at a quarter of {@code pinnedBytes} (the
+     * space unpersisted data may use), so deferred uploads never bring writes near their refusal.
+     */
+    public static PersisterConfig from(String owner, WcacheConfig config, long pinnedBytes) {
+        long bytes = Math.min(config.get(ConfigKeys.PERSIST_DEFER_BYTES), Math.max(0, pinnedBytes / 4));
+        return from(owner, config).withDeferral(new Deferral(config.get(ConfigKeys.PERSIST_DEFER_MAX),
+                config.get(ConfigKeys.PERSIST_DEFER_QUIET), bytes));
     }
 
     /** The thread count, backoff and mark linger from the worker's configuration keys. */
@@ -58,23 +95,29 @@ public record PersisterConfig(String owner, int threads, Backoff backoff, Durati
     }
 
     public PersisterConfig withPollInterval(Duration interval) {
-        return new PersisterConfig(owner, threads, backoff, interval, lease, claimBatch, maxTrackedPaths, markLinger, idlePriority);
+        return new PersisterConfig(owner, threads, backoff, interval, lease, claimBatch, maxTrackedPaths, markLinger, idlePriority, deferral);
     }
 
     public PersisterConfig withLease(Duration newLease) {
-        return new PersisterConfig(owner, threads, backoff, pollInterval, newLease, claimBatch, maxTrackedPaths, markLinger, idlePriority);
+        return new PersisterConfig(owner, threads, backoff, pollInterval, newLease, claimBatch, maxTrackedPaths, markLinger, idlePriority, deferral);
     }
 
     public PersisterConfig withMaxTrackedPaths(int max) {
-        return new PersisterConfig(owner, threads, backoff, pollInterval, lease, claimBatch, max, markLinger, idlePriority);
+        return new PersisterConfig(owner, threads, backoff, pollInterval, lease, claimBatch, max, markLinger, idlePriority, deferral);
     }
 
     public PersisterConfig withMarkLinger(Duration linger) {
-        return new PersisterConfig(owner, threads, backoff, pollInterval, lease, claimBatch, maxTrackedPaths, linger, idlePriority);
+        return new PersisterConfig(owner, threads, backoff, pollInterval, lease, claimBatch, maxTrackedPaths, linger, idlePriority, deferral);
     }
 
     /** Whether uploads transfer in Linux's idle scheduling class ({@link IdleScheduling}). */
     public PersisterConfig withIdlePriority(boolean idle) {
-        return new PersisterConfig(owner, threads, backoff, pollInterval, lease, claimBatch, maxTrackedPaths, markLinger, idle);
+        return new PersisterConfig(owner, threads, backoff, pollInterval, lease, claimBatch, maxTrackedPaths, markLinger, idle, deferral);
+    }
+
+    /** How long uploads wait for a pause in writes ({@link Deferral#NONE}: not at all). */
+    public PersisterConfig withDeferral(Deferral d) {
+        return new PersisterConfig(owner, threads, backoff, pollInterval, lease, claimBatch, maxTrackedPaths, markLinger,
+                idlePriority, d);
     }
 }

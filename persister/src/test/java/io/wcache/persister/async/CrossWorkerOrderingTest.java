@@ -56,7 +56,7 @@ class CrossWorkerOrderingTest {
     private static PersisterConfig config(String owner, Duration lease) {
         return new PersisterConfig(owner, 4, new Backoff(Duration.ofMillis(50), Duration.ofMillis(200)),
                 Duration.ofMillis(200), lease, PersisterConfig.DEFAULT_CLAIM_BATCH,
-                PersisterConfig.DEFAULT_MAX_TRACKED_PATHS, PersisterConfig.DEFAULT_MARK_LINGER, false);
+                PersisterConfig.DEFAULT_MAX_TRACKED_PATHS, PersisterConfig.DEFAULT_MARK_LINGER, false, null);
     }
 
     @AfterEach

@@ -32,6 +32,9 @@ public final class AsyncPersister implements io.wcache.worker.Persister {
         this.pipeline = pipeline;
         this.persister = new Persister(catalog, withReaderPins(LocalExtents.of(store, config.owner()), pins), ufs,
                 config);
+        // Uploads that wait for a pause in writes watch every write, not only commits (a long one counts).
+        persister.watchWrites(pipeline::publishedOps);
+        persister.watchPinned(store::pinnedInUse, store.stats().pinnedCapBytes());
     }
 
     /**
