@@ -72,6 +72,11 @@ def main():
     ap.add_argument('--rounds', type=int, default=3)
     ap.add_argument('--requests', type=int, default=2000)
     ap.add_argument('--size', type=int, default=10240)
+    ap.add_argument('--keys', type=int, default=100,
+                    help='distinct keys per round, each PUT overwriting one (0: every PUT a new key)')
+    ap.add_argument('--pause', type=float, default=2.0,
+                    help='seconds of quiet before each target\'s round, so that work a write-back target '
+                         'does after a round (its uploads) does not land in the next target\'s round')
     a = ap.parse_args()
     targets = [Target(s) for s in a.target]
     body = os.urandom(a.size)
@@ -82,8 +87,9 @@ def main():
     for r in range(a.rounds):
         for t in (targets if r % 2 == 0 else list(reversed(targets))):
             puts, gets = [], []
+            time.sleep(a.pause)
             for i in range(a.requests):
-                key = f'probe/r{r}-{i % 100}'
+                key = f'probe/r{r}-{i % a.keys}' if a.keys > 0 else f'probe/r{r}-{i}'
                 puts.append(t.call('PUT', key, body)[0])
                 dt, data = t.call('GET', key)
                 if len(data) != a.size:

@@ -4,7 +4,10 @@
 # UFS) and the benchmark's s3proxy (filesystem blob store) side by side on this disk, each driven by
 # probe.py (one keep-alive connection, raw HTTP with SigV4 headers, no SDK): 10 KiB PUTs and a GET
 # right after each, rounds alternating between the two. Prints per-round p50/p99 and the ratios.
-# Arguments after the first two go to `./wcache serve`, e.g. `--set write.cache.async.persist.idle.priority=false`.
+# Arguments after the first two go to `./wcache serve`, e.g. `--set write.cache.async.persist.defer.max=0`;
+# PROBE_ARGS holds probe.py's own options, e.g. PROBE_ARGS="--keys 0" for a new key per PUT (default: 100 keys
+# overwritten). Each target's round starts after 2 s of quiet (--pause), so a write-back target's uploads of one
+# round do not run during the next target's round.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ROUNDS="${1:-3}"
@@ -39,6 +42,7 @@ if [ -z "$S3PROXY_PORT" ] || [ -z "$WCACHE_S3" ]; then
   exit 1
 fi
 echo "probe: wcache $WCACHE_S3 (WRITE_BACK, file UFS), s3proxy 127.0.0.1:$S3PROXY_PORT; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-python3 "$ROOT/tools/probe/probe.py" --rounds "$ROUNDS" --requests "$REQUESTS" \
+# shellcheck disable=SC2086 # PROBE_ARGS: extra probe.py options, e.g. PROBE_ARGS="--keys 0" (a new key per PUT)
+python3 "$ROOT/tools/probe/probe.py" --rounds "$ROUNDS" --requests "$REQUESTS" ${PROBE_ARGS:-} \
     --target "wcache=http://$WCACHE_S3/demo" \
     --target "s3proxy=http://127.0.0.1:$S3PROXY_PORT/probe,wcache-test,wcache-test-secret"
