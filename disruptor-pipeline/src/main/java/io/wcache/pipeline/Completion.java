@@ -146,6 +146,7 @@ final class Completion {
     }
 
     private void publish(ChangeEvent event) {
+        long t0 = System.nanoTime();
         for (Consumer<? super ChangeEvent> s : subscribers) {
             try {
                 s.accept(event);
@@ -153,5 +154,6 @@ final class Completion {
                 LOG.warn("event=subscriber_failed subscriber={} error={}", s, e.toString());
             }
         }
+        io.wcache.core.metrics.Stages.since(io.wcache.core.metrics.Stage.PIPELINE_EVENTS, t0);
     }
 }

@@ -20,6 +20,11 @@ public enum Stage {
     CATALOG_TXN("catalog.txn"),
     /** The engine commit of that transaction: from its body's end until the commit returned. */
     ENGINE_COMMIT("engine.commit"),
+    /**
+     * Handing a committed or deleted change to the write pipeline's subscribers (the persister's
+     * fast path), on the thread that completes the request, before its acknowledgement.
+     */
+    PIPELINE_EVENTS("pipeline.events"),
     /** Sending a complete S3 response: from the result on the event loop until it is written. */
     S3_RESPONSE("s3.response"),
     /** One read of cached bytes from the log store by an upload. */
