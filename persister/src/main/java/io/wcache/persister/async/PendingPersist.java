@@ -11,7 +11,8 @@ import java.util.Optional;
  * persister is doing with it.
  */
 public record PendingPersist(NamespacePath path, TaskKind kind, long generation, long size, int attempts,
-                             Instant nextAttempt, Optional<String> lastError, Instant enqueued, State state) {
+                             Instant nextAttempt, Optional<String> lastError, Instant enqueued,
+                             Optional<String> leaseOwner, State state) {
 
     /** Where the operation stands. */
     public enum State {

@@ -1252,7 +1252,7 @@ public final class Persister implements AutoCloseable {
                             : lane.deferred ? PendingPersist.State.DEFERRED : PendingPersist.State.QUEUED;
                 }
                 rows.add(new PendingPersist(t.path(), t.kind(), t.generation(), t.size(), t.attempts(),
-                        t.nextAttemptTime(), t.lastError(), t.enqueuedTime(), state));
+                        t.nextAttemptTime(), t.lastError(), t.enqueuedTime(), t.leaseOwner(), state));
             }
         } finally {
             lock.unlock();

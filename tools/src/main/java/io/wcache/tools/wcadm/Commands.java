@@ -244,10 +244,10 @@ final class Commands {
             }
             List<List<String>> rows = new ArrayList<>();
             for (JsonNode r : n) {
-                rows.add(List.of(text(r, "path"), text(r, "kind"), bytes(r.path("size").asLong()), text(r, "attempts"),
-                        text(r, "nextAttempt"), text(r, "lastError")));
+                rows.add(List.of(text(r, "path"), text(r, "kind"), bytes(r.path("size").asLong()), text(r, "state"),
+                        text(r, "attempts"), text(r, "nextAttempt"), text(r, "lastError")));
             }
-            table(List.of("PATH", "KIND", "SIZE", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR"), rows);
+            table(List.of("PATH", "KIND", "SIZE", "STATE", "ATTEMPTS", "NEXT ATTEMPT", "LAST ERROR"), rows);
             return 0;
         }
     }

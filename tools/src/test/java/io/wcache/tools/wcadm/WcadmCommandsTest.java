@@ -244,7 +244,10 @@ class WcadmCommandsTest {
         } while (row == null && System.nanoTime() < deadline);
         assertThat(row).as("a failed attempt listed for /flaky/reports/report.csv").isNotNull();
         assertThat(row.path("attempts").asInt()).isPositive();
-        assertThat(wcadm("async-persist", "list").out()).contains("/flaky/reports/report.csv", "ATTEMPTS", "LAST ERROR");
+        // What the worker's persister is doing with it: waiting out its backoff, or running again.
+        assertThat(row.path("state").asText()).isIn("RETRYING", "IN_FLIGHT", "QUEUED");
+        assertThat(wcadm("async-persist", "list").out())
+                .contains("/flaky/reports/report.csv", "STATE", "ATTEMPTS", "LAST ERROR");
         JsonNode stat = wcadm("async-persist", "stat", "--json").json();
         // The failing task is pending in exactly one of the three states, its bytes are pending,
         // and the attempt that failed is counted.

@@ -33,6 +33,7 @@ import io.wcache.worker.admin.AdminViews.PathConfigView;
 import io.wcache.worker.admin.AdminViews.PendingRow;
 import io.wcache.worker.admin.AdminViews.PersistStat;
 import io.wcache.worker.persist.AsyncPersister;
+import io.wcache.persister.async.PendingPersist;
 import io.wcache.persister.async.PersistStats;
 import io.wcache.worker.admin.AdminViews.Progress;
 import io.wcache.worker.admin.AdminViews.ResolveView;
@@ -326,10 +327,20 @@ public final class AdminApi {
     }
 
     public List<PendingRow> persistList(int limit) {
+        int n = Math.max(1, Math.min(limit, 10_000));
         List<PendingRow> rows = new ArrayList<>();
-        for (PersistTask t : worker.catalog().persistQueue().pendingTasks(Math.max(1, Math.min(limit, 10_000)))) {
+        if (worker.persister() instanceof AsyncPersister ap) {
+            // The Catalog's queue with what this worker's persister is doing with each task.
+            for (PendingPersist p : ap.pending(n)) {
+                rows.add(new PendingRow(p.path().toString(), p.kind().name(), p.size(), p.attempts(), str(p.nextAttempt()),
+                        p.lastError().orElse(null), p.leaseOwner().orElse(null), str(p.enqueued()), p.state().name()));
+            }
+            return rows;
+        }
+        for (PersistTask t : worker.catalog().persistQueue().pendingTasks(n)) {
             rows.add(new PendingRow(t.path().toString(), t.kind().name(), t.size(), t.attempts(), str(t.nextAttemptTime()),
-                    t.lastError().orElse(null), t.leaseOwner().orElse(null), str(t.enqueuedTime())));
+                    t.lastError().orElse(null), t.leaseOwner().orElse(null), str(t.enqueuedTime()),
+                    PendingPersist.State.DURABLE.name()));
         }
         return rows;
     }

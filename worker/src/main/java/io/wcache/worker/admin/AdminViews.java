@@ -50,8 +50,12 @@ public final class AdminViews {
                               Double oldestPendingAgeSeconds, long bytesPending, double throughputBytesPerSecond) {
     }
 
+    /**
+     * {@code state}: what this worker's persister is doing with the operation (QUEUED, DEFERRED: an
+     * upload waiting for a pause in writes, IN_FLIGHT, RETRYING, DURABLE: only in the durable queue).
+     */
     public record PendingRow(String path, String kind, long size, int attempts, String nextAttempt,
-                             String lastError, String leaseOwner, String enqueued) {
+                             String lastError, String leaseOwner, String enqueued, String state) {
     }
 
     /** {@code etagPending}: the file was written through the FUSE mount and its MD5 is still being computed. */
