@@ -1,6 +1,8 @@
 package io.wcache.pipeline;
 
 import io.wcache.core.error.WcacheException;
+import io.wcache.core.metrics.Stage;
+import io.wcache.core.metrics.Stages;
 import io.wcache.schema.catalog.CommitResult;
 import io.wcache.schema.catalog.DeleteResult;
 import io.wcache.schema.catalog.CatalogOp;
@@ -154,6 +156,6 @@ final class Completion {
                 LOG.warn("event=subscriber_failed subscriber={} error={}", s, e.toString());
             }
         }
-        io.wcache.core.metrics.Stages.since(io.wcache.core.metrics.Stage.PIPELINE_EVENTS, t0);
+        Stages.since(Stage.PIPELINE_EVENTS, t0);
     }
 }

@@ -972,12 +972,12 @@ public final class LogStore implements AutoCloseable {
 
     // ---------------------------------------------------------------- stats and lifecycle
 
-    /** Space and counters now. */
     /** Pinned space taken now (live pinned bytes plus reservations), against {@code stats().pinnedCapBytes()}. */
     public long pinnedInUse() {
         return ledger.pinnedInUse();
     }
 
+    /** Space and counters now. */
     public LogStoreStats stats() {
         long capacity = 0;
         long used = 0;

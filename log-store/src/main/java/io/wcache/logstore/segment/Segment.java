@@ -90,7 +90,6 @@ public final class Segment {
         this.size = size;
     }
 
-    /** True once the segment no longer takes appends (rolled, or recovered at start-up). */
     /** A record is being written here; its location is not in the ledger yet. */
     public void beginAppend() {
         appendsInFlight.incrementAndGet();
@@ -106,6 +105,7 @@ public final class Segment {
         return appendsInFlight.get();
     }
 
+    /** True once the segment no longer takes appends (rolled, or recovered at start-up). */
     public boolean isSealed() {
         return sealed;
     }

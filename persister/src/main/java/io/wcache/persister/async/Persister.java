@@ -623,10 +623,14 @@ public final class Persister implements AutoCloseable {
             long now = System.nanoTime();
             boolean arriving = writesArriving(now, d) && !pinnedPressure();
             long max = d.max().toNanos();
-            for (Lane lane : new ArrayList<>(deferred)) {
+            List<Lane> due = new ArrayList<>();
+            for (Lane lane : deferred) {
                 if (arriving && now - lane.deferredSince < max) {
                     break; // the rest began to wait later
                 }
+                due.add(lane);
+            }
+            for (Lane lane : due) {
                 account(lane, -1);
                 dispatch(lane, false);
                 account(lane, +1);

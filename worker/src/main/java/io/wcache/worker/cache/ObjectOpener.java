@@ -23,6 +23,8 @@ import java.io.SequenceInputStream;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +42,7 @@ final class ObjectOpener {
      * How long an open goes on looking for a committed version whose cached bytes moved each time
      * it leased them (compaction or eviction running pass after pass), after its first attempts.
      */
-    private static final long MOVED_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    private static final long MOVED_WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
     /**
      * A UFS object up to this size is fetched whole, with its description, by the one GET that opens
      * it, and loaded into the cache behind the read; a larger one is loaded first and read from the
@@ -91,7 +93,7 @@ final class ObjectOpener {
                     throw new WcacheException.Unavailable(path.toString(), "the cached bytes of " + path
                             + " moved each time they were opened (compaction or eviction running); retry", null);
                 }
-                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                LockSupport.parkNanos(1_000_000);
             }
             // One transaction tells a cached version (with its extents) from a pending delete and from nothing.
             PathStatus status = attempt == 0 && first != null ? first : catalog.files().status(path);
