@@ -82,16 +82,12 @@ public record PersisterConfig(String owner, int threads, Backoff backoff, Durati
      */
     public static PersisterConfig from(String owner, WcacheConfig config, long pinnedBytes) {
         long bytes = Math.min(config.get(ConfigKeys.PERSIST_DEFER_BYTES), Math.max(0, pinnedBytes / 4));
-        return from(owner, config).withDeferral(new Deferral(config.get(ConfigKeys.PERSIST_DEFER_MAX),
-                config.get(ConfigKeys.PERSIST_DEFER_QUIET), bytes));
-    }
-
-    /** The thread count, backoff and mark linger from the worker's configuration keys. */
-    public static PersisterConfig from(String owner, WcacheConfig config) {
         return of(owner, config.get(ConfigKeys.PERSIST_THREADS),
                 new Backoff(config.get(ConfigKeys.PERSIST_RETRY_INITIAL), config.get(ConfigKeys.PERSIST_RETRY_MAX)))
                 .withMarkLinger(config.get(ConfigKeys.PERSIST_MARK_LINGER))
-                .withIdlePriority(config.get(ConfigKeys.PERSIST_IDLE_PRIORITY));
+                .withIdlePriority(config.get(ConfigKeys.PERSIST_IDLE_PRIORITY))
+                .withDeferral(new Deferral(config.get(ConfigKeys.PERSIST_DEFER_MAX),
+                        config.get(ConfigKeys.PERSIST_DEFER_QUIET), bytes));
     }
 
     public PersisterConfig withPollInterval(Duration interval) {
