@@ -11,9 +11,12 @@ import io.wcache.schema.catalog.ExtentCodec;
 import io.wcache.schema.catalog.OpOutcome;
 import io.wcache.schema.catalog.RolledBack;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * before its bytes were known synced ({@link RingSlot#pendingSync}) is acknowledged only if the
  * sync succeeded, and its undo is then dropped by a later Catalog transaction
  * ({@link #takeConfirmed}); if the sync failed, its path is rolled back to the version the commit
- * superseded before the request fails. A subscriber that throws is logged and does not affect
- * acknowledgements or other subscribers.
+ * superseded before the request fails. A commit that carries a copy of its body
+ * ({@link PipelineSession#carriesCopy}) is acknowledged at once and never rolled back: its undo is
+ * dropped once the journal says its records are durable ({@link #durableThrough}). A subscriber
+ * that throws is logged and does not affect acknowledgements or other subscribers.
  */
 final class Completion {
 
@@ -39,6 +44,11 @@ final class Completion {
     private final List<Consumer<? super ChangeEvent>> subscribers;
     /** Versions committed with pendingSync whose sync succeeded, waiting for a batch to drop their undo. */
     private final ConcurrentLinkedQueue<Long> confirmed = new ConcurrentLinkedQueue<>();
+    /** Every append up to this ring sequence is durable (advanced by the journal after each sync). */
+    private final AtomicLong durable = new AtomicLong(-1);
+    /** Commits that carry a copy, as (last append sequence, file id), until their records are durable. */
+    private final PriorityBlockingQueue<long[]> awaitingDurable =
+            new PriorityBlockingQueue<>(64, Comparator.comparingLong(e -> e[0]));
 
     Completion(Journal journal, Index index, List<Consumer<? super ChangeEvent>> subscribers) {
         this.journal = journal;
@@ -59,6 +69,39 @@ final class Completion {
         return out == null ? List.of() : out;
     }
 
+    /** Every append up to ring sequence {@code sequence} is durable. */
+    long durable() {
+        return durable.get();
+    }
+
+    /** The journal made every append up to ring sequence {@code sequence} durable. */
+    void durableThrough(long sequence) {
+        durable.accumulateAndGet(sequence, Math::max);
+        drainDurable();
+    }
+
+    /** Commits waiting for a copy-carrying commit's records to be durable (a measure of what is owed). */
+    int awaitingDurable() {
+        return awaitingDurable.size();
+    }
+
+    private void drainDurable() {
+        long d = durable.get();
+        long[] e;
+        while ((e = awaitingDurable.peek()) != null && e[0] <= d) {
+            e = awaitingDurable.poll();
+            if (e == null) {
+                break;
+            }
+            if (e[0] <= d) {
+                confirmed.add(e[1]);
+            } else {
+                awaitingDurable.add(e);
+                break;
+            }
+        }
+    }
+
     /** Confirmations whose transaction failed: a later one carries them. */
     void requeueConfirmed(List<Long> ids) {
         confirmed.addAll(ids);
@@ -67,7 +110,12 @@ final class Completion {
     /** Called, for every slot, by whichever stage passes it last. */
     void complete(RingSlot slot) {
         try {
-            if (slot.pendingSync && slot.indexError == null && slot.op instanceof PipelineOp.Commit c) {
+            if (slot.pendingSync && slot.indexError == null && slot.op instanceof PipelineOp.Commit c
+                    && c.session().carriesCopy) {
+                // Durable in the Catalog with its copy: its undo goes once its records are synced too.
+                awaitingDurable.add(new long[] {c.session().lastAppendSequence, c.session().fileId()});
+                drainDurable();
+            } else if (slot.pendingSync && slot.indexError == null && slot.op instanceof PipelineOp.Commit c) {
                 WcacheException unsynced = c.session().failure();
                 if (unsynced != null) {
                     rollBack(c.session(), unsynced);

@@ -170,6 +170,15 @@ final class IndexHandler implements EventHandler<RingSlot> {
             Extent e = ExtentCodec.toExtent(a.session().fileId(), a.offset(), worker, slot.location, a.crc32c());
             slot.result = e;
             op = new CatalogOp.AddExtents(a.session().ref(), List.of(e));
+            if (session.carriesCopy) {
+                session.gather(a.offset(), a.payload());
+            }
+        } else if (p instanceof PipelineOp.Commit c && session.carriesCopy) {
+            // The journal does not sync for it: unless a sync already covered its records, the
+            // commit carries the body, and is durable with it (the journal's sync follows later).
+            slot.pendingSync = completion.durable() < session.lastAppendSequence;
+            op = new CatalogOp.Commit(c.session().ref(), c.request(), slot.pendingSync,
+                    slot.pendingSync ? session.takeCopy() : null);
         } else if (p instanceof PipelineOp.Commit c) {
             // synced was read before the session's failure was checked above, and the journal
             // poisons a session before it moves synced past it: not pending means synced.

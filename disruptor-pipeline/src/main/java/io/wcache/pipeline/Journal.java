@@ -5,6 +5,7 @@ import io.wcache.logstore.Location;
 import io.wcache.logstore.LogStore;
 import io.wcache.logstore.space.PinnedReservation;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The pipeline's view of the log store: reserve pinned space for a write about to be accepted
@@ -31,6 +32,19 @@ public interface Journal {
     default void startSync() {
     }
 
+    /**
+     * Makes everything appended so far durable on another thread; the future completes when it is
+     * (or fails with the sync's error). By default a sync on the calling thread.
+     */
+    default CompletableFuture<Void> syncAsync() {
+        try {
+            sync();
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
     void release(Location location);
 
     /** The Catalog now records an appended location (see {@link LogStore#published}). */
@@ -51,6 +65,11 @@ public interface Journal {
             @Override
             public void sync() {
                 store.sync();
+            }
+
+            @Override
+            public CompletableFuture<Void> syncAsync() {
+                return store.syncAsync();
             }
 
             @Override

@@ -5,9 +5,13 @@ import io.wcache.core.error.WcacheException;
 import io.wcache.logstore.Chunk;
 import io.wcache.logstore.Location;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +35,15 @@ import org.slf4j.LoggerFactory;
  * {@code pendingSync} until its commit's own batch is synced. A failed sync also poisons every
  * unsynced session, since none of their records can be known durable (after a failed
  * {@code fdatasync} a later one may succeed without the lost pages).
+ *
+ * <p>A session whose whole body and commit are in one batch and fit
+ * {@link PipelineConfig#copyMaxBytes} is marked {@link PipelineSession#carriesCopy} before the
+ * batch is appended: its records do not make the batch sync, since its commit carries a copy of
+ * the body into the Catalog (one sync, the Catalog's, makes the write durable). Its records are
+ * synced later, in the background: once such records have waited {@link #COPY_SYNC_NANOS}, hold
+ * {@link #COPY_SYNC_BYTES}, or the ring is idle, or with any sync a batch needs anyway; after each
+ * sync {@link Completion#durableThrough} lets the copies go. A failed sync does not fail such a
+ * write: its copy stands in for its records.
  */
 final class JournalHandler implements EventHandler<RingSlot> {
 
@@ -43,8 +56,22 @@ final class JournalHandler implements EventHandler<RingSlot> {
      */
     static final long WRITE_BEHIND_BYTES = 8L << 20;
 
+    /** How long records of copy-carrying commits wait for a sync at most (while writes keep arriving). */
+    static final long COPY_SYNC_NANOS = 20_000_000L;
+    /** Bytes of records of copy-carrying commits after which they are synced at once. */
+    static final long COPY_SYNC_BYTES = 4L << 20;
+    /** Most body bytes one batch's commits carry as copies (the rest of the batch syncs as usual). */
+    static final long COPY_BATCH_BYTES = 2L << 20;
+
     private final Journal journal;
     private final Completion completion;
+    private final int copyMaxBytes;
+    /** Records of copy-carrying commits written since the last sync: their bytes, and when the first was written (0: none). */
+    private long copyBytes;
+    private long copySinceNanos;
+    private final AtomicBoolean copySyncRunning = new AtomicBoolean();
+    /** A background sync failed (reported once: the log store refuses every later sync too). */
+    private volatile boolean copySyncFailed;
     /** Every slot up to this sequence has its append done (location or error set). */
     private volatile long appended = -1;
     /**
@@ -61,9 +88,10 @@ final class JournalHandler implements EventHandler<RingSlot> {
     /** Bytes of {@code syncAtCommit} records written since the last sync, started or waited for. */
     private long unsyncedBytes;
 
-    JournalHandler(Journal journal, Completion completion) {
+    JournalHandler(Journal journal, Completion completion, int copyMaxBytes) {
         this.journal = journal;
         this.completion = completion;
+        this.copyMaxBytes = copyMaxBytes;
     }
 
     long appended() {
@@ -89,13 +117,14 @@ final class JournalHandler implements EventHandler<RingSlot> {
             try {
                 try {
                     if (!pending.isEmpty()) {
+                        markCopies();
                         flush();
                     }
                 } finally {
                     appended = sequence;
                 }
                 try {
-                    sync();
+                    sync(sequence);
                 } finally {
                     synced = sequence;
                 }
@@ -112,12 +141,106 @@ final class JournalHandler implements EventHandler<RingSlot> {
         }
     }
 
-    private void sync() {
+    /**
+     * Marks the sessions of this batch whose commits carry their bodies: the whole body (from offset
+     * 0 to the commit's size) and the commit are in the batch, within the size limits. Before the
+     * batch is appended, so the index stage sees the mark.
+     */
+    private void markCopies() {
+        if (copyMaxBytes == 0) {
+            return;
+        }
+        Map<PipelineSession, Long> bodies = null;
+        for (RingSlot s : pending) {
+            PipelineOp.Append a = (PipelineOp.Append) s.op;
+            PipelineSession session = a.session();
+            if (!session.isPart() && !session.isCopy()) {
+                if (bodies == null) {
+                    bodies = new HashMap<>();
+                }
+                bodies.merge(session, (long) a.payload().remaining(), Long::sum);
+            }
+        }
+        if (bodies == null) {
+            return;
+        }
+        long budget = COPY_BATCH_BYTES;
+        for (RingSlot s : batch) {
+            if (s.op instanceof PipelineOp.Commit c) {
+                Long body = bodies.get(c.session());
+                long size = c.request().size();
+                if (body != null && body == size && size <= copyMaxBytes && size <= budget
+                        && c.request().replicas().isEmpty()) {
+                    c.session().copySize = (int) size;
+                    c.session().carriesCopy = true;
+                    budget -= size;
+                }
+            }
+        }
+    }
+
+    /** Idle: the records of copy-carrying commits are synced now. */
+    @Override
+    public void onTimeout(long sequence) {
+        if (copySinceNanos != 0) {
+            startCopySync(appended);
+        }
+    }
+
+    /**
+     * Syncs, without waiting, every record appended up to {@code sequence} (the records of
+     * copy-carrying commits); the copies go once it is done. One such sync runs at a time.
+     */
+    private void startCopySync(long sequence) {
+        if (!copySyncRunning.compareAndSet(false, true)) {
+            return;
+        }
+        copyBytes = 0;
+        copySinceNanos = 0;
+        CompletableFuture<Void> done;
+        try {
+            done = journal.syncAsync();
+        } catch (RuntimeException e) {
+            copySyncRunning.set(false);
+            LOG.warn("event=journal_background_sync_failed error={}", e.toString());
+            return;
+        }
+        done.whenComplete((v, e) -> {
+            copySyncRunning.set(false);
+            if (e == null) {
+                completion.durableThrough(sequence);
+            } else if (!copySyncFailed) {
+                copySyncFailed = true;
+                // The copies stay in the Catalog: restart recovery writes the records again from them.
+                LOG.error("event=journal_background_sync_failed error={} action=\"writes that fit "
+                        + "write.cache.sync.copy.max stay durable through the copies their commits carry; restart the "
+                        + "worker once the disk is sound: its recovery writes their records again from them\"",
+                        e.toString());
+            }
+        });
+    }
+
+    /** Syncs what was appended (the records of copy-carrying commits) and waits; at close, once the stages stopped. */
+    void syncCopies() {
+        if (appended < 0 || completion.durable() >= appended) {
+            return;
+        }
+        long upTo = appended;
+        journal.sync();
+        completion.durableThrough(upTo);
+    }
+
+    private void sync(long sequence) {
         boolean needed = false;
         for (RingSlot s : pending) {
             if (s.location != null) {
                 PipelineOp.Append a = (PipelineOp.Append) s.op;
-                if (a.syncAtCommit()) {
+                if (a.session().carriesCopy) {
+                    copyBytes += s.location.length();
+                    if (copySinceNanos == 0) {
+                        copySinceNanos = System.nanoTime();
+                    }
+                } else if (a.syncAtCommit()) {
                     unsynced.add(a.session());
                     unsyncedBytes += s.location.length();
                 } else {
@@ -136,7 +259,10 @@ final class JournalHandler implements EventHandler<RingSlot> {
             }
         }
         if (!needed) {
-            if (unsyncedBytes >= WRITE_BEHIND_BYTES) {
+            if (copySinceNanos != 0
+                    && (copyBytes >= COPY_SYNC_BYTES || System.nanoTime() - copySinceNanos >= COPY_SYNC_NANOS)) {
+                startCopySync(sequence);
+            } else if (unsyncedBytes >= WRITE_BEHIND_BYTES) {
                 // A long write: its records go to the disk while it still arrives (no one waits here).
                 unsyncedBytes = 0;
                 journal.startSync();
@@ -147,11 +273,15 @@ final class JournalHandler implements EventHandler<RingSlot> {
         try {
             journal.sync();
             unsynced.clear();
+            copyBytes = 0;
+            copySinceNanos = 0;
+            completion.durableThrough(sequence);
         } catch (RuntimeException e) {
             LOG.warn("event=journal_sync_failed slots={} unsynced_sessions={} error={}", pending.size(), unsynced.size(),
                     e.toString());
             for (RingSlot s : pending) {
-                if (s.location != null) {
+                // A copy-carrying commit does not depend on this sync: its copy stands in for its records.
+                if (s.location != null && !s.session().carriesCopy) {
                     WcacheException w = syncFailure(s.session(), e);
                     s.syncError = w;
                     s.session().fail(w);

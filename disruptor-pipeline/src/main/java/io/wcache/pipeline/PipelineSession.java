@@ -39,6 +39,15 @@ public final class PipelineSession {
      * passing one of its appends does not mean it was synced. Set before anything is published.
      */
     volatile boolean syncsAtCommit;
+    /**
+     * Its whole body and its commit arrived in one journal batch and fit {@link PipelineConfig#copyMaxBytes}:
+     * the commit carries a copy of the body and is acknowledged without waiting for the log sync of
+     * its records. Set by the journal before it says it appended that batch; {@link #copySize} with it.
+     */
+    volatile boolean carriesCopy;
+    int copySize;
+    /** Index stage only: the body gathered for the commit's copy. */
+    private byte[] copy;
 
     PipelineSession(BeginRequest request, long fileId) {
         this(request, fileId, null, 0);
@@ -123,6 +132,24 @@ public final class PipelineSession {
         if (failure == null) {
             failure = e;
         }
+    }
+
+    /** Index stage only: adds an appended payload (its remaining bytes, not consumed) to the copy. */
+    void gather(long offset, java.nio.ByteBuffer payload) {
+        if (offset < 0 || offset + payload.remaining() > copySize) {
+            return; // not within the body: the Catalog refuses the commit (its extents do not cover the size)
+        }
+        if (copy == null) {
+            copy = new byte[copySize];
+        }
+        payload.duplicate().get(copy, (int) offset, payload.remaining());
+    }
+
+    /** Index stage only: the gathered copy, handed to the commit (and forgotten here). */
+    byte[] takeCopy() {
+        byte[] c = copy == null ? new byte[copySize] : copy;
+        copy = null;
+        return c;
     }
 
     @Override

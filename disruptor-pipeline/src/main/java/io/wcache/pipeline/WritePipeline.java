@@ -53,6 +53,7 @@ public final class WritePipeline implements AutoCloseable {
     private final Disruptor<RingSlot> disruptor;
     private final RingBuffer<RingSlot> ring;
     private final IndexHandler indexHandler;
+    private final JournalHandler journalHandler;
     /** The handler threads, joined at close: an idle stage may be mid-transaction when the ring drains. */
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final List<Consumer<? super ChangeEvent>> subscribers = new CopyOnWriteArrayList<>();
@@ -75,7 +76,7 @@ public final class WritePipeline implements AutoCloseable {
             return t;
         }, ProducerType.MULTI, new ParkingWaitStrategy());
         Completion completion = new Completion(journal, index, subscribers);
-        JournalHandler journalHandler = new JournalHandler(journal, completion);
+        this.journalHandler = new JournalHandler(journal, completion, config.copyMaxBytes());
         this.indexHandler = new IndexHandler(index, completion, journalHandler, config.workerId());
         disruptor.setDefaultExceptionHandler(new ExceptionHandler<>() {
             @Override
@@ -291,7 +292,14 @@ public final class WritePipeline implements AutoCloseable {
         // their threads have: an idle index stage may still be recording confirmations, which must
         // reach the Catalog before the caller closes it.
         awaitHandlerThreads(TimeUnit.SECONDS.toNanos(30));
-        // The undos of commits whose sync is confirmed go now, while the Catalog is still open.
+        // The records of copy-carrying commits are synced, and the undos of commits whose sync is
+        // confirmed go now, while the log store and the Catalog are still open.
+        try {
+            journalHandler.syncCopies();
+        } catch (RuntimeException e) {
+            // Their copies stay in the Catalog: the next start's recovery settles them.
+            LOG.warn("event=pipeline_close_sync_failed error={}", e.toString());
+        }
         indexHandler.confirmIdle();
         LOG.info("event=pipeline_stopped");
     }

@@ -67,6 +67,14 @@ class WritePipelineTest {
         store.restore(List.of());
     }
 
+    /**
+     * The pipeline's {@link PipelineConfig#copyMaxBytes}: 0 (every write waits for its log sync) for
+     * the tests of that route; the tests of commits that carry their bodies set it.
+     */
+    int copyMax;
+    /** Background syncs (of copy-carrying commits' records) never complete. */
+    volatile boolean holdBackgroundSyncs;
+
     private void start(int ringSize) {
         Journal realJournal = Journal.of(store);
         Journal faulty = new Journal() {
@@ -107,6 +115,16 @@ class WritePipelineTest {
             }
 
             @Override
+            public CompletableFuture<Void> syncAsync() {
+                if (holdBackgroundSyncs) {
+                    return new CompletableFuture<>(); // never done
+                }
+                // On another thread, as the log store's: a held sync does not hold the journal stage.
+                Journal self = this;
+                return CompletableFuture.runAsync(self::sync);
+            }
+
+            @Override
             public void release(io.wcache.logstore.Location location) {
                 realJournal.release(location);
             }
@@ -141,7 +159,7 @@ class WritePipelineTest {
                 return real.apply(ops);
             }
         };
-        pipeline = WritePipeline.start(new PipelineConfig(ringSize, "w1"), faulty, recording);
+        pipeline = WritePipeline.start(new PipelineConfig(ringSize, "w1", copyMax), faulty, recording);
     }
 
     @AfterEach
@@ -301,6 +319,101 @@ class WritePipelineTest {
         assertThat(catalog.files().pendingSyncs()).isEmpty();
         assertThat(store.stats().pinnedBytes()).isEqualTo(300);
         assertThat(events).isEmpty();
+    }
+
+    @Test
+    void aSmallWriteIsAcknowledgedBeforeItsLogSyncWithItsBodyInTheCatalogUntilTheSyncIsDone() throws Exception {
+        copyMax = 64 << 10;
+        start(64);
+        PipelineSession first = pipeline.newSession(BeginRequest.of(p("/m/k"), WritePolicy.WRITE_BACK, "w1"));
+        smallWrite(first, new byte[300]).get(2).get(10, TimeUnit.SECONDS);
+        awaitNoPendingSyncs();
+        syncGate = new CountDownLatch(1);
+        List<ChangeEvent> events = new CopyOnWriteArrayList<>();
+        pipeline.subscribe(events::add);
+        byte[] body = new byte[5000];
+        new java.util.Random(7).nextBytes(body);
+        PipelineSession s = pipeline.newSession(BeginRequest.of(p("/m/k"), WritePolicy.WRITE_BACK, "w1"));
+
+        // Acknowledged and announced with no log sync done: the background sync is held.
+        CommitResult r = (CommitResult) smallWrite(s, body).get(2).get(10, TimeUnit.SECONDS);
+        assertThat(r.committed().fileId()).isEqualTo(s.fileId());
+        assertThat(events).hasSize(1);
+        assertThat(syncStarted.await(10, TimeUnit.SECONDS)).as("a background sync started").isTrue();
+        List<PendingSync> pending = catalog.files().pendingSyncs();
+        assertThat(pending).hasSize(1);
+        assertThat(pending.get(0).fileId()).isEqualTo(s.fileId());
+        assertThat(pending.get(0).copy()).hasValueSatisfying(c -> assertThat(c).isEqualTo(body));
+        assertThat(pending.get(0).superseded().orElseThrow().fileId()).isEqualTo(first.fileId());
+
+        // Once the sync is done, the copy goes (the idle stage carries the confirmation).
+        syncGate.countDown();
+        awaitNoPendingSyncs();
+        FileLayout layout = catalog.files().layout(p("/m/k")).orElseThrow();
+        ByteBuffer read = store.read(ExtentCodec.toLocation(layout.extents().get(0)));
+        byte[] back = new byte[read.remaining()];
+        read.get(back);
+        assertThat(back).isEqualTo(body);
+    }
+
+    @Test
+    void aFailedLogSyncNeitherFailsNorRollsBackAWriteWhoseCommitCarriedItsBody() throws Exception {
+        copyMax = 64 << 10;
+        start(64);
+        PipelineSession first = pipeline.newSession(BeginRequest.of(p("/m/f"), WritePolicy.WRITE_BACK, "w1"));
+        smallWrite(first, new byte[300]).get(2).get(10, TimeUnit.SECONDS);
+        awaitNoPendingSyncs();
+        failSync.set(true);
+        PipelineSession s = pipeline.newSession(BeginRequest.of(p("/m/f"), WritePolicy.WRITE_BACK, "w1"));
+        smallWrite(s, new byte[700]).get(2).get(10, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (syncs.get() < 2) {
+            assertThat(System.nanoTime()).as("the background sync ran").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        Thread.sleep(100);
+        // The version stays, and so does its copy: restart recovery writes its records again from it.
+        assertThat(catalog.files().lookup(p("/m/f")).orElseThrow().fileId()).isEqualTo(s.fileId());
+        List<PendingSync> pending = catalog.files().pendingSyncs();
+        assertThat(pending).hasSize(1);
+        assertThat(pending.get(0).copy()).hasValueSatisfying(c -> assertThat(c).hasSize(700));
+    }
+
+    @Test
+    void aWriteLargerThanTheCopyLimitStillWaitsForItsLogSync() throws Exception {
+        copyMax = 512;
+        start(64);
+        syncGate = new CountDownLatch(1);
+        PipelineSession big = pipeline.newSession(BeginRequest.of(p("/m/big"), WritePolicy.WRITE_BACK, "w1"));
+        List<CompletableFuture<Object>> f = smallWrite(big, new byte[513]);
+        assertThat(syncStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        awaitCurrent("/m/big", big.fileId());
+        assertThat(f.get(2)).isNotDone();
+        assertThat(catalog.files().pendingSyncs()).singleElement().satisfies(p -> assertThat(p.copy()).isEmpty());
+        syncGate.countDown();
+        f.get(2).get(10, TimeUnit.SECONDS);
+        awaitNoPendingSyncs();
+
+        // One within the limit does not wait (the gate is held again).
+        syncGate = new CountDownLatch(1);
+        PipelineSession small = pipeline.newSession(BeginRequest.of(p("/m/small"), WritePolicy.WRITE_BACK, "w1"));
+        smallWrite(small, new byte[512]).get(2).get(10, TimeUnit.SECONDS);
+        syncGate.countDown();
+    }
+
+    @Test
+    void closeSyncsTheRecordsOfCopyCarryingCommitsAndDropsTheirCopies() throws Exception {
+        copyMax = 64 << 10;
+        holdBackgroundSyncs = true;
+        start(64);
+        for (int i = 0; i < 5; i++) {
+            PipelineSession s = pipeline.newSession(BeginRequest.of(p("/m/c" + i), WritePolicy.WRITE_BACK, "w1"));
+            smallWrite(s, new byte[100 + i]).get(2).get(10, TimeUnit.SECONDS);
+        }
+        Thread.sleep(100); // idle: the background sync starts (and is never done)
+        assertThat(catalog.files().pendingSyncs()).hasSize(5);
+        pipeline.close();
+        assertThat(catalog.files().pendingSyncs()).as("copies left once close returned").isEmpty();
     }
 
     private void awaitCurrent(String path, long fileId) {

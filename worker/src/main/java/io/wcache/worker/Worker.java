@@ -2,6 +2,7 @@ package io.wcache.worker;
 
 import io.wcache.core.config.ConfigKeys;
 import io.wcache.core.config.WcacheConfig;
+import io.wcache.core.error.WcacheException;
 import io.wcache.core.mount.MountTable;
 import io.wcache.fdb.MetadataEngine;
 import io.wcache.fdb.embedded.CommitListener;
@@ -13,6 +14,7 @@ import io.wcache.pipeline.Journal;
 import io.wcache.pipeline.PipelineConfig;
 import io.wcache.pipeline.WritePipeline;
 import io.wcache.schema.catalog.Catalog;
+import io.wcache.schema.catalog.CatalogOp;
 import io.wcache.schema.catalog.Membership;
 import io.wcache.core.config.HostPort;
 import io.wcache.worker.cluster.ClusterControl;
@@ -140,7 +142,13 @@ public final class Worker implements AutoCloseable {
         closeables.add(store);
         recovery = RestartRecovery.run(catalog, store, options.workerId());
         StageMetrics.installGlobal();
-        pipeline = WritePipeline.start(new PipelineConfig(options.ringSize(), options.workerId()), MeteredJournal.wrap(Journal.of(store)),
+        long copyMax = config.get(ConfigKeys.SYNC_COPY_MAX);
+        if (copyMax > CatalogOp.Commit.MAX_COPY_BYTES) {
+            throw new WcacheException.InvalidArgument(ConfigKeys.SYNC_COPY_MAX.name(), "is at most "
+                    + CatalogOp.Commit.MAX_COPY_BYTES + " bytes (one Catalog value), not " + copyMax);
+        }
+        pipeline = WritePipeline.start(new PipelineConfig(options.ringSize(), options.workerId(), (int) copyMax),
+                MeteredJournal.wrap(Journal.of(store)),
                 Index.of(catalog));
         closeables.add(pipeline);
         MountTable configured = config.mounts();

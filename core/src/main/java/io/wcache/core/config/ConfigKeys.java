@@ -127,6 +127,12 @@ public final class ConfigKeys {
             "write.cache.async.persist.defer.bytes", ConfigType.SIZE, "1GiB",
             "Most bytes of uploads waiting for a pause in writes; further uploads start at once. At most a quarter of "
                     + "the pinned space is used, whatever this says.");
+    public static final ConfigKey<Long> SYNC_COPY_MAX = new ConfigKey<>(
+            "write.cache.sync.copy.max", ConfigType.SIZE, "64KiB",
+            "A write whose body fits this size (sent in one piece) is acknowledged after one sync: its Catalog commit "
+                    + "carries a copy of the body, and the cache log syncs its records in the background within "
+                    + "20ms; after a power loss recovery writes them again from the copy. 0: every write also waits "
+                    + "for the log's own sync. At most 90000 bytes.");
     public static final ConfigKey<Boolean> FUSE_SILLY_RENAME = new ConfigKey<>("fuse.silly.rename.interceptor.enabled",
             ConfigType.BOOLEAN, "false",
             "Handle the kernel's .fuse_hidden* rename on rm of an open file without touching the UFS.");
@@ -158,7 +164,7 @@ public final class ConfigKeys {
             PATH_DEFAULT_POLICY,
             PATH_DEFAULT_WRITE_REPLICAS, ORPHAN_TIMEOUT, FILE_CHECK_PERIOD, PINNED_CAPACITY_RATIO,
             MARK_WRITING_DURATION, PERSIST_RETRY_INITIAL, PERSIST_RETRY_MAX, PERSIST_THREADS, PERSIST_MARK_LINGER,
-            PERSIST_IDLE_PRIORITY, PERSIST_DEFER_MAX, PERSIST_DEFER_QUIET, PERSIST_DEFER_BYTES, FUSE_SILLY_RENAME,
+            PERSIST_IDLE_PRIORITY, PERSIST_DEFER_MAX, PERSIST_DEFER_QUIET, PERSIST_DEFER_BYTES, SYNC_COPY_MAX, FUSE_SILLY_RENAME,
             FUSE_CACHE_TIMEOUT, FUSE_LIBRARY, CLUSTER_LEASE_DURATION, CLUSTER_HEARTBEAT_INTERVAL,
             CLUSTER_INTERNAL_ADDRESS);
 

@@ -14,8 +14,13 @@ public enum Stage {
     S3_BODY("s3.body"),
     /** One journal append of a write-pipeline batch to the log store. */
     LOG_APPEND("log.append"),
-    /** One group sync (fdatasync) of the log store. */
+    /** One group sync (fdatasync) of the log store that a batch of writes waits for. */
     LOG_SYNC("log.sync"),
+    /**
+     * One sync of the log store that no write waits for: the records of small writes whose
+     * commits carried a copy of their bodies (docs/DECISIONS.md, "One sync for a small write").
+     */
+    LOG_SYNC_BACKGROUND("log.sync.background"),
     /** One Catalog transaction applying a write-pipeline batch, retries included. */
     CATALOG_TXN("catalog.txn"),
     /** The engine commit of that transaction: from its body's end until the commit returned. */

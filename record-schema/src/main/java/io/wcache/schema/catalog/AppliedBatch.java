@@ -159,7 +159,7 @@ final class AppliedBatch {
         if (op instanceof CatalogOp.AddExtents a) {
             return t.sessions.addExtents(a.session(), a.extents());
         } else if (op instanceof CatalogOp.Commit c) {
-            return t.sessions.commit(c.session(), c.request(), c.pendingSync());
+            return t.sessions.commit(c.session(), c.request(), c.pendingSync(), c.copy());
         } else if (op instanceof CatalogOp.ConfirmSynced c) {
             for (long id : c.fileIds()) {
                 t.pending.confirm(id);

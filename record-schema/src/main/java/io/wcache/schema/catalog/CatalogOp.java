@@ -38,9 +38,29 @@ public sealed interface CatalogOp {
      * of the session's bytes runs beside this commit and is not confirmed yet: the commit keeps its
      * undo (the superseded version and its extents) until {@link ConfirmSynced} names it.
      */
-    record Commit(SessionRef session, CommitRequest request, boolean pendingSync) implements CatalogOp {
+    record Commit(SessionRef session, CommitRequest request, boolean pendingSync, byte[] copy) implements CatalogOp {
+        /** The largest body a commit keeps a copy of (one value: FoundationDB refuses values over 100,000 bytes). */
+        public static final int MAX_COPY_BYTES = 90_000;
+
         public Commit(SessionRef session, CommitRequest request) {
-            this(session, request, false);
+            this(session, request, false, null);
+        }
+
+        public Commit(SessionRef session, CommitRequest request, boolean pendingSync) {
+            this(session, request, pendingSync, null);
+        }
+
+        /**
+         * With {@code copy} (only with {@code pendingSync}): the session's whole body, bytes 0 to its
+         * size, kept with the undo until the sync is confirmed. The write is then acknowledged
+         * without waiting for its log sync: if its records do not survive, restart recovery writes
+         * them again from this copy instead of rolling the path back.
+         */
+        public Commit {
+            if (copy != null && (!pendingSync || copy.length != request.size())) {
+                throw new IllegalArgumentException("a commit's copy goes with pendingSync and holds the whole body: "
+                        + copy.length + " bytes for a size of " + request.size());
+            }
         }
     }
 

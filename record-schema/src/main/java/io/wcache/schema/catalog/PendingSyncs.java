@@ -16,7 +16,9 @@ import java.util.Optional;
  * the write pipeline applies while the sync of its bytes is still running (the two overlap) leaves,
  * beside the new version, raw keys in the counters subspace under {@code ("pendingSync", fileId)}:
  * the path, the new generation, the superseded {@code File}, {@code PersistTask} and
- * {@code Tombstone} as they were, and the superseded extents (chunks of {@link #EXTENTS_PER_KEY}).
+ * {@code Tombstone} as they were, the superseded extents (chunks of {@link #EXTENTS_PER_KEY}), and,
+ * for a small write acknowledged before its log sync, a copy of its body (key part {@link #COPY}):
+ * restart recovery writes lost records again from it rather than rolling the path back.
  * Nothing else changes: the commit removes the superseded version and its extent records as any
  * commit does, so every other reader of the Catalog sees an ordinary commit. Confirming the sync
  * is one blind range clear (no read, no conflict), carried by a later batch; rolling back puts the
@@ -26,6 +28,10 @@ final class PendingSyncs {
 
     static final String PREFIX = "pendingSync";
     static final int EXTENTS_PER_KEY = 256;
+    /** The key part of the head (path, generation, superseded records). */
+    private static final long HEAD = -1L;
+    /** The key part of the body's copy (sorts before the head). */
+    private static final long COPY = -2L;
 
     private final Tx t;
 
@@ -35,9 +41,16 @@ final class PendingSyncs {
 
     /** Records the undo of a commit of {@code fileId} that replaced {@code current} (each may be null). */
     void record(String path, long fileId, long generation, WcacheRecords.File current, List<Extent> currentExtents,
-                WcacheRecords.PersistTask task, WcacheRecords.Tombstone tomb) {
+                WcacheRecords.PersistTask task, WcacheRecords.Tombstone tomb, byte[] copy) {
         Tuple head = Tuple.from(path, generation, bytes(current), bytes(task), bytes(tomb));
-        t.ctx.ensureActive().set(t.counters.pack(Tuple.from(PREFIX, fileId, -1L)), head.pack());
+        t.ctx.ensureActive().set(t.counters.pack(Tuple.from(PREFIX, fileId, HEAD)), head.pack());
+        if (copy != null) {
+            if (copy.length > CatalogOp.Commit.MAX_COPY_BYTES) {
+                throw new WcacheException.InvalidArgument(path, "a commit's copy of its body is limited to "
+                        + CatalogOp.Commit.MAX_COPY_BYTES + " bytes: " + copy.length);
+            }
+            t.ctx.ensureActive().set(t.counters.pack(Tuple.from(PREFIX, fileId, COPY)), copy);
+        }
         for (int i = 0; i * EXTENTS_PER_KEY < currentExtents.size(); i++) {
             List<Object> items = new ArrayList<>();
             for (Extent e : currentExtents.subList(i * EXTENTS_PER_KEY,
@@ -55,49 +68,46 @@ final class PendingSyncs {
 
     /** Every recorded undo, in key order (file id). */
     List<Undo> all() {
-        List<KeyValue> kvs = t.ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_SCAN_RECORDS,
-                t.ctx.ensureActive().getRange(t.counters.range(Tuple.from(PREFIX))).asList());
+        return parse(t.ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_SCAN_RECORDS,
+                t.ctx.ensureActive().getRange(t.counters.range(Tuple.from(PREFIX))).asList()));
+    }
+
+    /** The undo of {@code fileId}, if one is recorded. */
+    Optional<Undo> of(long fileId) {
+        List<Undo> found = parse(t.ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_SCAN_RECORDS,
+                t.ctx.ensureActive().getRange(t.counters.range(Tuple.from(PREFIX, fileId))).asList()));
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+    }
+
+    /** The undos held by {@code kvs} (keys of this subspace, in order): per file id its copy, head, then extents. */
+    private List<Undo> parse(List<KeyValue> kvs) {
         List<Undo> out = new ArrayList<>();
         Undo cur = null;
+        long copyOf = 0;
+        byte[] copy = null;
         for (KeyValue kv : kvs) {
             Tuple k = t.counters.unpack(kv.getKey());
             long fileId = k.getLong(1);
             long part = k.getLong(2);
-            Tuple v = Tuple.fromBytes(kv.getValue());
-            if (part < 0) {
+            if (part == COPY) {
+                copyOf = fileId;
+                copy = kv.getValue();
+            } else if (part == HEAD) {
+                Tuple v = Tuple.fromBytes(kv.getValue());
                 cur = new Undo(fileId, v.getString(0), v.getLong(1),
                         parse(v.getBytes(2), WcacheRecords.File.parser()),
                         parse(v.getBytes(3), WcacheRecords.PersistTask.parser()),
-                        parse(v.getBytes(4), WcacheRecords.Tombstone.parser()), new ArrayList<>());
+                        parse(v.getBytes(4), WcacheRecords.Tombstone.parser()), new ArrayList<>(),
+                        copy != null && copyOf == fileId ? copy : null);
+                copy = null;
                 out.add(cur);
             } else if (cur != null && cur.fileId == fileId) {
-                for (Object o : v.getItems()) {
+                for (Object o : Tuple.fromBytes(kv.getValue()).getItems()) {
                     cur.extents.add(RecordMapping.extent(parse((byte[]) o, WcacheRecords.Extent.parser())));
                 }
             }
         }
         return out;
-    }
-
-    /** The undo of {@code fileId}, if one is recorded. */
-    Optional<Undo> of(long fileId) {
-        List<KeyValue> kvs = t.ctx.asyncToSync(FDBStoreTimer.Waits.WAIT_SCAN_RECORDS,
-                t.ctx.ensureActive().getRange(t.counters.range(Tuple.from(PREFIX, fileId))).asList());
-        Undo u = null;
-        for (KeyValue kv : kvs) {
-            long part = t.counters.unpack(kv.getKey()).getLong(2);
-            Tuple v = Tuple.fromBytes(kv.getValue());
-            if (part < 0) {
-                u = new Undo(fileId, v.getString(0), v.getLong(1), parse(v.getBytes(2), WcacheRecords.File.parser()),
-                        parse(v.getBytes(3), WcacheRecords.PersistTask.parser()),
-                        parse(v.getBytes(4), WcacheRecords.Tombstone.parser()), new ArrayList<>());
-            } else if (u != null) {
-                for (Object o : v.getItems()) {
-                    u.extents.add(RecordMapping.extent(parse((byte[]) o, WcacheRecords.Extent.parser())));
-                }
-            }
-        }
-        return Optional.ofNullable(u);
     }
 
     /**
@@ -168,10 +178,11 @@ final class PendingSyncs {
 
     /** One recorded undo. */
     record Undo(long fileId, String path, long generation, WcacheRecords.File file, WcacheRecords.PersistTask task,
-                WcacheRecords.Tombstone tomb, List<Extent> extents) {
+                WcacheRecords.Tombstone tomb, List<Extent> extents, byte[] copy) {
 
         PendingSync view() {
-            return new PendingSync(path, fileId, generation, Optional.ofNullable(file).map(RecordMapping::file), extents);
+            return new PendingSync(path, fileId, generation, Optional.ofNullable(file).map(RecordMapping::file), extents,
+                    Optional.ofNullable(copy));
         }
     }
 }

@@ -176,14 +176,14 @@ final class SessionWrites {
     }
 
     CommitResult commit(SessionRef ref, CommitRequest req) {
-        return commit(ref, req, false);
+        return commit(ref, req, false, null);
     }
 
     /**
      * Commits a session; with {@code pendingSync} (its bytes' log sync not yet confirmed) the undo
-     * of this commit is kept until it is ({@link PendingSyncs}).
+     * of this commit is kept until it is ({@link PendingSyncs}), with {@code copy} (the body) when given.
      */
-    CommitResult commit(SessionRef ref, CommitRequest req, boolean pendingSync) {
+    CommitResult commit(SessionRef ref, CommitRequest req, boolean pendingSync, byte[] copy) {
         WcacheRecords.File s = requireSession(ref);
         String p = ref.path().toString();
         List<Extent> openedHere = requireCoverage(ref, req.size());
@@ -242,7 +242,7 @@ final class SessionWrites {
             // An archived version is not removed: a rollback brings it back from the archive
             // (VersionArchive.restoreNewest), so the undo holds no version of its own.
             t.pending.record(p, ref.fileId(), generation, archived ? null : current,
-                    archived ? List.of() : supersededExtents, existingTask, tomb);
+                    archived ? List.of() : supersededExtents, existingTask, tomb, copy);
         }
         boolean queued = settleUfsWork(policy, p, committed, tomb, existingTask);
         committedLayouts.put(p, openedHere == null || s.getKeepVersions() || committedLayouts.containsKey(p) ? null

@@ -39,6 +39,43 @@ class PendingSyncTest {
     }
 
     @Test
+    void aCommitsCopyOfItsBodyIsKeptWithItsUndoAndGoesWithTheConfirmation() {
+        byte[] body = new byte[3000];
+        new java.util.Random(3).nextBytes(body);
+        long a = catalog.files().reserveFileId();
+        long b = catalog.files().reserveFileId();
+        SessionRef sa = new SessionRef(p("/m/copy"), a);
+        SessionRef sb = new SessionRef(p("/m/plain"), b);
+        List<OpOutcome> out = catalog.files().apply(List.of(
+                new CatalogOp.Begin(BeginRequest.of(p("/m/copy"), WritePolicy.WRITE_BACK, "w1"), a),
+                new CatalogOp.AddExtents(sa, CatalogFixture.extents(a, 1, 3000)),
+                new CatalogOp.Commit(sa, new CommitRequest(3000, "etag-a", a), true, body),
+                new CatalogOp.Begin(BeginRequest.of(p("/m/plain"), WritePolicy.WRITE_BACK, "w1"), b),
+                new CatalogOp.AddExtents(sb, CatalogFixture.extents(b, 1, 10)),
+                new CatalogOp.Commit(sb, new CommitRequest(10, "etag-b", b), true)));
+        assertThat(out).allMatch(o -> o instanceof OpOutcome.Success);
+
+        List<PendingSync> pending = catalog.files().pendingSyncs();
+        assertThat(pending).extracting(PendingSync::fileId).containsExactly(a, b);
+        assertThat(pending.get(0).copy()).hasValueSatisfying(c -> assertThat(c).isEqualTo(body));
+        assertThat(pending.get(1).copy()).isEmpty();
+
+        catalog.files().apply(List.of(new CatalogOp.ConfirmSynced(List.of(a))));
+        assertThat(catalog.files().pendingSyncs()).extracting(PendingSync::fileId).containsExactly(b);
+    }
+
+    @Test
+    void aCopyMustHoldTheWholeBodyAndGoWithPendingSync() {
+        SessionRef s = new SessionRef(p("/m/x"), 1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> new CatalogOp.Commit(s, new CommitRequest(10, "e", 0), true, new byte[9]))
+                .isInstanceOf(IllegalArgumentException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> new CatalogOp.Commit(s, new CommitRequest(10, "e", 0), false, new byte[10]))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void anOverwriteRolledBackRestoresTheSupersededVersionItsExtentsAndItsUpload() {
         CommitResult v1 = CatalogFixture.write(catalog, "/m/a", WritePolicy.WRITE_BACK, 600, 10);
         List<Extent> v1Extents = catalog.files().extents(v1.committed().fileId());

@@ -9,6 +9,7 @@ import io.wcache.logstore.Chunk;
 import io.wcache.logstore.Location;
 import io.wcache.pipeline.Journal;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A {@link Journal} that records the write pipeline's batch sizes (chunks per journal append) and
@@ -60,6 +61,16 @@ public final class MeteredJournal implements Journal {
             syncLatency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
             Stages.record(Stage.LOG_SYNC, nanos);
         }
+    }
+
+    @Override
+    public CompletableFuture<Void> syncAsync() {
+        long start = System.nanoTime();
+        return delegate.syncAsync().whenComplete((v, e) -> {
+            long nanos = System.nanoTime() - start;
+            syncLatency.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            Stages.record(Stage.LOG_SYNC_BACKGROUND, nanos);
+        });
     }
 
     @Override

@@ -65,6 +65,10 @@ public final class WorkerMetrics {
         gauge(registry, "wcache.recovery.unsynced.rolled.back",
                 "Paths restart recovery rolled back to the superseded version: commits whose log sync never happened", m,
                 x -> worker.recovery() == null ? 0 : worker.recovery().unsyncedRolledBack());
+        gauge(registry, "wcache.recovery.unsynced.rewritten",
+                "Versions restart recovery wrote again from the copy their commit carried: acknowledged small writes "
+                        + "whose log records did not survive", m,
+                x -> worker.recovery() == null ? 0 : worker.recovery().unsyncedRewritten());
         gauge(registry, "wcache.persist.queue.depth", "Files and deletes waiting for the UFS", m, x -> x.queue().pending());
         gauge(registry, "wcache.persist.queue.bytes", "Bytes waiting for upload", m, x -> x.queue().bytesPending());
         gauge(registry, "wcache.persist.queue.retrying", "Pending tasks that failed at least once", m,

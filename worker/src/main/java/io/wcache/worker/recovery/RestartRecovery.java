@@ -1,6 +1,7 @@
 package io.wcache.worker.recovery;
 
 import io.wcache.core.error.WcacheException;
+import io.wcache.logstore.Chunk;
 import io.wcache.logstore.LiveExtent;
 import io.wcache.logstore.Location;
 import io.wcache.logstore.LogStore;
@@ -21,12 +22,14 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import io.wcache.schema.catalog.PendingSync;
 import io.wcache.schema.catalog.RolledBack;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,10 +62,12 @@ public final class RestartRecovery {
      * What reconciliation found and did: {@code versionsDamaged} committed versions marked damaged
      * (not persisted), {@code extentsDroppedToUfs} local extents of persisted versions given up so
      * that reads go to the UFS, {@code unsyncedRolledBack} paths rolled back to the version that a
-     * commit made before its log sync was confirmed had superseded (its bytes did not survive).
+     * commit made before its log sync was confirmed had superseded (its bytes did not survive),
+     * {@code unsyncedRewritten} versions acknowledged with a copy of their bodies whose records did
+     * not survive and were written again from that copy.
      */
     public record Outcome(int liveExtents, int unreferencedExtentRecords, int sessionsAborted, int versionsDamaged,
-                          int extentsDroppedToUfs, int unsyncedRolledBack) {
+                          int extentsDroppedToUfs, int unsyncedRolledBack, int unsyncedRewritten) {
     }
 
     private final Catalog catalog;
@@ -87,6 +92,8 @@ public final class RestartRecovery {
     private final List<PendingSync> pending;
     /** Locations of the superseded versions' extents declared live for a possible rollback. */
     private final Map<Location, Extent> undoLocations = new HashMap<>();
+    /** Versions whose lost records were written again from their commits' copies. */
+    private int rewritten;
 
     private RestartRecovery(Catalog catalog, LogStore store, String workerId) {
         this.catalog = catalog;
@@ -128,13 +135,13 @@ public final class RestartRecovery {
         Lost lost = r.settleLost(lostFiles);
         int aborted = r.abortOwnSessions();
         Outcome o = new Outcome(report.restored(), unreferenced, aborted, lost.versionsDamaged(), lost.extentsDropped(),
-                rolledBack);
+                rolledBack, r.rewritten);
         LOG.info("event=restart_reconciled live_extents={} missing={} damaged_records={} unreferenced_extent_records={} "
                         + "sessions_aborted={} versions_damaged={} extents_dropped_to_ufs={} parts_kept={} parts_lost={} "
-                        + "unsynced_commits={} unsynced_rolled_back={}",
+                        + "unsynced_commits={} unsynced_rolled_back={} unsynced_rewritten={}",
                 o.liveExtents(), report.missing().size(), report.damaged().size(), o.unreferencedExtentRecords(),
                 o.sessionsAborted(), o.versionsDamaged(), o.extentsDroppedToUfs(), r.parts.size() - lost.partsLost(),
-                lost.partsLost(), r.pending.size(), rolledBack);
+                lost.partsLost(), r.pending.size(), rolledBack, r.rewritten);
         return o;
     }
 
@@ -208,6 +215,13 @@ public final class RestartRecovery {
         int rolledBack = 0;
         for (PendingSync p : pending) {
             boolean current = isCurrent(p);
+            if (current && lost.containsKey(p.fileId()) && p.copy().isPresent() && rewriteFromCopy(p, gone)) {
+                // Acknowledged with its body in the Catalog: its records are written again, not rolled back.
+                lost.remove(p.fileId());
+                rewritten++;
+                catalog.files().confirmSynced(List.of(p.fileId()));
+                continue;
+            }
             boolean undoWhole = p.supersededExtents().stream()
                     .allMatch(e -> e.worker().equals(workerId) && !gone.contains(ExtentCodec.toLocation(e)));
             // A persisted version is in the UFS already: settleLost serves it from there.
@@ -247,6 +261,62 @@ public final class RestartRecovery {
         ExtentRelease.release(store, unused);
         undoLocations.clear();
         return rolledBack;
+    }
+
+    /**
+     * Writes the records of {@code p}'s version that did not survive again from the copy of its body
+     * its commit carried, syncs them and points its extents at them. False (nothing changed) when
+     * the copy does not match the version (its size or an extent's CRC32C).
+     */
+    private boolean rewriteFromCopy(PendingSync p, java.util.Set<Location> gone) {
+        byte[] body = p.copy().get();
+        FileVersion v = files.get(p.fileId());
+        List<Extent> lostExtents = catalog.files().extents(p.fileId()).stream()
+                .filter(e -> e.worker().equals(workerId) && gone.contains(ExtentCodec.toLocation(e))).toList();
+        if (body.length != v.size() || lostExtents.isEmpty()) {
+            LOG.warn("event=unsynced_copy_unusable path={} file={} copy_bytes={} size={} lost_extents={}", p.path(),
+                    p.fileId(), body.length, v.size(), lostExtents.size());
+            return false;
+        }
+        List<Chunk> chunks = new ArrayList<>();
+        for (Extent e : lostExtents) {
+            if (e.offset() < 0 || e.offset() + e.length() > body.length) {
+                LOG.warn("event=unsynced_copy_unusable path={} file={} extent_offset={} extent_length={} copy_bytes={}",
+                        p.path(), p.fileId(), e.offset(), e.length(), body.length);
+                return false;
+            }
+            ByteBuffer bytes = ByteBuffer.wrap(body, (int) e.offset(), (int) e.length());
+            CRC32C crc = new CRC32C();
+            crc.update(bytes.duplicate());
+            if (e.crc32c() != Chunk.CRC_UNKNOWN && crc.getValue() != e.crc32c()) {
+                LOG.warn("event=unsynced_copy_unusable path={} file={} extent_offset={} reason=crc32c_mismatch",
+                        p.path(), p.fileId(), e.offset());
+                return false;
+            }
+            chunks.add(new Chunk(p.fileId(), e.offset(), new ByteBuffer[] {bytes}, null, crc.getValue()));
+        }
+        // The copy's records are pinned like the version's others until it is persisted.
+        boolean pinned = v.persistState() != PersistState.PERSISTED;
+        List<Chunk> reserved = new ArrayList<>();
+        for (Chunk c : chunks) {
+            reserved.add(new Chunk(c.fileId(), c.fileOffset(), c.payload(),
+                    pinned ? store.reservePinned(c.payload()[0].remaining()) : null, c.crc32c()));
+        }
+        List<Location> written = store.append(reserved);
+        store.sync();
+        for (int i = 0; i < lostExtents.size(); i++) {
+            Extent old = lostExtents.get(i);
+            Extent now = ExtentCodec.moved(old, written.get(i));
+            if (!catalog.locations().replaceExtent(old, now)) {
+                store.release(written.get(i));
+                continue;
+            }
+            byLocation.put(written.get(i), now);
+        }
+        store.published(written);
+        LOG.warn("event=unsynced_commit_rewritten_from_copy path={} file={} generation={} extents={}", p.path(),
+                p.fileId(), p.generation(), lostExtents.size());
+        return true;
     }
 
     /** Files some of whose records the store could not restore (missing or damaged), with why. */

@@ -146,6 +146,55 @@ class UnsyncedCommitRecoveryTest {
     }
 
     @Test
+    void smallWritesAcknowledgedBeforeTheirLogSyncSurviveItsLossFromTheCopiesTheirCommitsCarried() throws Exception {
+        byte[] v1 = bytes(10 * 1024, 1);
+        worker = TestWorkers.start(root);
+        CacheFixture f = new CacheFixture(worker);
+        f.write("/m/obj", v1);
+        worker.close();
+        worker = null;
+
+        rig = new CrashRig(root, 64 << 10);
+        // Every log sync is held: the small writes are acknowledged on their Catalog commits alone.
+        rig.markCut = true;
+        rig.holdSync = new CountDownLatch(1);
+        byte[] v2 = bytes(10 * 1024, 5);
+        byte[] first = bytes(500, 6);
+        rig.write("/m/obj", v2).get(20, TimeUnit.SECONDS);
+        rig.write("/m/new", first).get(20, TimeUnit.SECONDS);
+        assertThat(rig.catalog.files().pendingSyncs()).extracting(PendingSync::path).containsExactlyInAnyOrder("/m/obj",
+                "/m/new");
+        assertThat(rig.catalog.files().pendingSyncs()).allMatch(ps -> ps.copy().isPresent());
+        Location cut = rig.firstHeldAppend;
+        rig.crash();
+        rig.close();
+        rig = null;
+        // Power loss: the held sync never happened, so the records of both writes never reached the disk.
+        try (FileChannel ch = FileChannel.open(segmentFile(cut.segmentId()), StandardOpenOption.WRITE)) {
+            ch.truncate(cut.position());
+        }
+
+        worker = TestWorkers.start(root);
+        f = new CacheFixture(worker);
+        assertThat(worker.recovery().unsyncedRewritten()).isEqualTo(2);
+        assertThat(worker.recovery().unsyncedRolledBack()).isZero();
+        assertThat(worker.recovery().versionsDamaged()).isZero();
+        assertThat(f.read("/m/obj")).as("acknowledged: written again from its copy").isEqualTo(v2);
+        assertThat(f.read("/m/new")).as("acknowledged first write of a path").isEqualTo(first);
+        assertThat(worker.catalog().files().pendingSyncs()).isEmpty();
+        f.drain();
+        assertThat(Files.readAllBytes(TestWorkers.ufsDir(root).resolve("obj"))).isEqualTo(v2);
+        assertThat(Files.readAllBytes(TestWorkers.ufsDir(root).resolve("new"))).isEqualTo(first);
+        // A second restart finds the rewritten records where the Catalog says.
+        worker.close();
+        worker = TestWorkers.start(root);
+        f = new CacheFixture(worker);
+        assertThat(worker.recovery().versionsDamaged()).isZero();
+        assertThat(f.read("/m/obj")).isEqualTo(v2);
+        assertThat(f.read("/m/new")).isEqualTo(first);
+    }
+
+    @Test
     void logSyncedButCatalogCommitLostLeavesThePreviousVersionAndReclaimsTheRecords() throws Exception {
         byte[] v1 = bytes(10 * 1024, 1);
         worker = TestWorkers.start(root);
@@ -206,7 +255,12 @@ class UnsyncedCommitRecoveryTest {
         volatile boolean syncedAfterLastAppend;
         private boolean closed;
 
+        /** A rig whose pipeline waits for the log sync of every write (no commit carries its body). */
         CrashRig(Path root) {
+            this(root, 0);
+        }
+
+        CrashRig(Path root, int copyMaxBytes) {
             engine = MetadataEngine.open("embedded:" + root.resolve("meta"));
             catalog = Catalog.open(engine.recordDatabase(), Worker.CATALOG_NAME);
             store = LogStore.open(LogStoreConfig.of(root.resolve("cache"), 256L << 20).withSegmentSize(4L << 20),
@@ -242,6 +296,13 @@ class UnsyncedCommitRecoveryTest {
                     refuseIfCrashed();
                     real.sync();
                     syncedAfterLastAppend = true;
+                }
+
+                @Override
+                public CompletableFuture<Void> syncAsync() {
+                    // On another thread, as the log store's: a held background sync holds no stage.
+                    Journal self = this;
+                    return CompletableFuture.runAsync(self::sync);
                 }
 
                 @Override
@@ -281,7 +342,7 @@ class UnsyncedCommitRecoveryTest {
                     return out;
                 }
             };
-            pipeline = WritePipeline.start(new PipelineConfig(1024, "worker-1"), journal, index);
+            pipeline = WritePipeline.start(new PipelineConfig(1024, "worker-1", copyMaxBytes), journal, index);
         }
 
         private void refuseIfCrashed() {
