@@ -215,10 +215,18 @@ public final class RestartRecovery {
         int rolledBack = 0;
         for (PendingSync p : pending) {
             boolean current = isCurrent(p);
-            if (current && lost.containsKey(p.fileId()) && p.copy().isPresent() && rewriteFromCopy(p, gone)) {
-                // Acknowledged with its body in the Catalog: its records are written again, not rolled back.
-                lost.remove(p.fileId());
-                rewritten++;
+            if (current && !files.get(p.fileId()).ownerWorker().equals(workerId)) {
+                // Another worker's write (a shared Catalog): its records are in that worker's log,
+                // and that worker's restart settles its undo (and its copy) against them.
+                continue;
+            }
+            if (current && lost.containsKey(p.fileId()) && p.copy().isPresent()) {
+                // Acknowledged with its body in the Catalog: its records are written again, never
+                // rolled back; a copy that does not match leaves it to settleLost (DAMAGED).
+                if (rewriteFromCopy(p, gone)) {
+                    lost.remove(p.fileId());
+                    rewritten++;
+                }
                 catalog.files().confirmSynced(List.of(p.fileId()));
                 continue;
             }
