@@ -65,7 +65,8 @@ final class JournalHandler implements EventHandler<RingSlot> {
 
     private final Journal journal;
     private final Completion completion;
-    private final int copyMaxBytes;
+    /** {@link PipelineConfig#copyMaxBytes} (volatile: {@link WritePipeline#copyMaxForMeasurement}). */
+    volatile int copyMaxBytes;
     /** Records of copy-carrying commits written since the last sync: their bytes, and when the first was written (0: none). */
     private long copyBytes;
     private long copySinceNanos;

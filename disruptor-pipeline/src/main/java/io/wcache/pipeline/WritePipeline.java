@@ -270,6 +270,11 @@ public final class WritePipeline implements AutoCloseable {
         indexHandler.serialSync = serial;
     }
 
+    /** Measurement only: overrides {@link PipelineConfig#copyMaxBytes} from the next batch on (0: no copies). */
+    public void copyMaxForMeasurement(int bytes) {
+        journalHandler.copyMaxBytes = bytes;
+    }
+
     /** Stops accepting requests, finishes every published one, and stops the handler threads. */
     @Override
     public void close() {

@@ -344,7 +344,9 @@ class WritePipelineTest {
         assertThat(pending).hasSize(1);
         assertThat(pending.get(0).fileId()).isEqualTo(s.fileId());
         assertThat(pending.get(0).copy()).hasValueSatisfying(c -> assertThat(c).isEqualTo(body));
-        assertThat(pending.get(0).superseded().orElseThrow().fileId()).isEqualTo(first.fileId());
+        // Never rolled back: no undo of the superseded version is kept beside the copy.
+        assertThat(pending.get(0).superseded()).isEmpty();
+        assertThat(pending.get(0).supersededExtents()).isEmpty();
 
         // Once the sync is done, the copy goes (the idle stage carries the confirmation).
         syncGate.countDown();

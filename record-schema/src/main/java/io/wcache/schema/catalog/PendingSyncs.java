@@ -125,6 +125,10 @@ final class PendingSyncs {
         }
         Undo u = found.get();
         confirm(fileId);
+        if (u.copy() != null) {
+            // Acknowledged with its body: never rolled back (recovery writes its records again from the copy).
+            return Optional.empty();
+        }
         WcacheRecords.File current = t.files.committedAt(u.path);
         if (current == null || current.getFileId() != fileId) {
             return Optional.empty();

@@ -238,11 +238,14 @@ final class SessionWrites {
         deferred.remove(ref.fileId());
         FileVersion result = RecordMapping.file(committed);
         t.space.account(result, +1);
-        if (pendingSync) {
+        if (pendingSync && copy != null) {
+            // Never rolled back (its lost records are written again from the copy): no undo records.
+            t.pending.record(p, ref.fileId(), generation, null, List.of(), null, null, copy);
+        } else if (pendingSync) {
             // An archived version is not removed: a rollback brings it back from the archive
             // (VersionArchive.restoreNewest), so the undo holds no version of its own.
             t.pending.record(p, ref.fileId(), generation, archived ? null : current,
-                    archived ? List.of() : supersededExtents, existingTask, tomb, copy);
+                    archived ? List.of() : supersededExtents, existingTask, tomb, null);
         }
         boolean queued = settleUfsWork(policy, p, committed, tomb, existingTask);
         committedLayouts.put(p, openedHere == null || s.getKeepVersions() || committedLayouts.containsKey(p) ? null

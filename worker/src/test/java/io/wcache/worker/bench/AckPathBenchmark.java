@@ -29,13 +29,15 @@ import org.HdrHistogram.Histogram;
  * CacheService with the log sync and the Catalog commit in series (the index stage waits for each
  * batch's sync, {@link io.wcache.pipeline.WritePipeline#serialSyncForMeasurement}) and side by side
  * (the default), alternating every 20 writes (one writer) or 250 ms (16 writers), so that a noisy
- * machine's load falls on both alike.
+ * machine's load falls on both alike. With a third argument {@code copy}, the two modes are every
+ * write waiting for its log sync beside its Catalog commit ({@code write.cache.sync.copy.max: 0})
+ * and a commit carrying the body, the log synced in the background (the default).
  * Per mode and round: p50/p99 at one writer, writes/s at 16, log syncs and Catalog transactions per
  * write, the JVM's CPU time per write, and the stage times. Not a test.
  *
  * <pre>
  * mvn -B -ntp -o -q -pl worker test-compile exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=io.wcache.worker.bench.AckPathBenchmark [-Dexec.args="SECONDS ROUNDS"]
+ *     -Dexec.mainClass=io.wcache.worker.bench.AckPathBenchmark [-Dexec.args="SECONDS ROUNDS [copy]"]
  * </pre>
  */
 public final class AckPathBenchmark {
@@ -54,9 +56,28 @@ public final class AckPathBenchmark {
                double cpuUsPerWrite16, double syncUs, double engineUs) {
     }
 
+    /** What the two modes are: "serial" (sync, then commit) against "overlap", or "copy": two syncs against one. */
+    private static String toggle = "serial";
+    private static String nameA = "serial";
+    private static String nameB = "overlap";
+
+    /** Mode A (true) or B (false). */
+    private static void setMode(Worker w, boolean a) {
+        if (toggle.equals("copy")) {
+            w.pipeline().copyMaxForMeasurement(a ? 0 : io.wcache.pipeline.PipelineConfig.DEFAULT_COPY_MAX_BYTES);
+        } else {
+            w.pipeline().serialSyncForMeasurement(a);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 4;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        toggle = args.length > 2 ? args[2] : "serial";
+        if (toggle.equals("copy")) {
+            nameA = "two-syncs";
+            nameB = "one-sync";
+        }
         Path root = TempDirs.createDeletedOnExit("ackbench").toAbsolutePath();
         String yaml = "data.dir: " + root + "\nmetadata.engine: embedded:" + root.resolve("meta") + "\n"
                 + "cache.dirs: [" + root.resolve("cache") + "]\ncache.capacity: 8GiB\npath.default.policy: WRITE_BACK\n"
@@ -77,7 +98,7 @@ public final class AckPathBenchmark {
             });
             WorkerCacheService cache = w.cacheService();
             for (boolean serial : new boolean[] {true, false}) {
-                w.pipeline().serialSyncForMeasurement(serial);
+                setMode(w, serial);
                 runWrites(cache, "warm" + serial, 1, body, 2000L);
                 runWrites(cache, "warm16" + serial, 16, body, 1000L);
             }
@@ -122,7 +143,7 @@ public final class AckPathBenchmark {
         int i = 0;
         while (System.nanoTime() < end) {
             mode = !mode;
-            w.pipeline().serialSyncForMeasurement(mode);
+            setMode(w, mode);
             Acc a = mode ? serial : overlap;
             long syncs0 = w.logStore().stats().syncs();
             long txn0 = COUNTS.get(Stage.CATALOG_TXN).get();
@@ -162,7 +183,7 @@ public final class AckPathBenchmark {
         end = System.nanoTime() + seconds * 1_000_000_000L;
         while (System.nanoTime() < end) {
             mode = !mode;
-            w.pipeline().serialSyncForMeasurement(mode);
+            setMode(w, mode);
             Acc a = mode ? serial : overlap;
             long d0 = done.get();
             long syncs0 = w.logStore().stats().syncs();
@@ -180,7 +201,7 @@ public final class AckPathBenchmark {
         for (Thread th : threads) {
             th.join();
         }
-        return List.of(run("serial", round, serial), run("overlap", round, overlap));
+        return List.of(run(nameA, round, serial), run(nameB, round, overlap));
     }
 
     private static Run run(String mode, int round, Acc a) {
@@ -201,7 +222,7 @@ public final class AckPathBenchmark {
         System.out.println("| mode | 1 writer p50 µs | p99 µs | writes/s | syncs/write | Catalog txns/write | CPU µs/write "
                 + "| 16 writers writes/s | syncs/write | txns/write | CPU µs/write | log sync µs | engine commit µs |");
         System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        for (String mode : List.of("serial", "overlap")) {
+        for (String mode : List.of(nameA, nameB)) {
             List<Run> m = runs.stream().filter(r -> r.mode().equals(mode)).toList();
             System.out.printf("| %s (median of %d) | %.0f | %.0f | %.0f | %.2f | %.2f | %.0f | %.0f | %.3f | %.3f | %.0f | %.0f | %.0f |%n",
                     mode, m.size(), med(m, Run::p50us), med(m, Run::p99us), med(m, Run::ops1), med(m, Run::syncsPerWrite1),
@@ -214,8 +235,8 @@ public final class AckPathBenchmark {
         double[] cpu = new double[rounds];
         for (int r = 1; r <= rounds; r++) {
             int round = r;
-            Run s = runs.stream().filter(x -> x.round() == round && x.mode().equals("serial")).findFirst().orElseThrow();
-            Run o = runs.stream().filter(x -> x.round() == round && x.mode().equals("overlap")).findFirst().orElseThrow();
+            Run s = runs.stream().filter(x -> x.round() == round && x.mode().equals(nameA)).findFirst().orElseThrow();
+            Run o = runs.stream().filter(x -> x.round() == round && x.mode().equals(nameB)).findFirst().orElseThrow();
             p50[r - 1] = o.p50us() / s.p50us();
             ops16[r - 1] = o.ops16() / s.ops16();
             cpu[r - 1] = o.cpuUsPerWrite1() / s.cpuUsPerWrite1();
