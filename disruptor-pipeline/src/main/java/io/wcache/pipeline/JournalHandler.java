@@ -60,8 +60,14 @@ final class JournalHandler implements EventHandler<RingSlot> {
     static final long COPY_SYNC_NANOS = 20_000_000L;
     /** Bytes of records of copy-carrying commits after which they are synced at once. */
     static final long COPY_SYNC_BYTES = 4L << 20;
-    /** Most body bytes one batch's commits carry as copies (the rest of the batch syncs as usual). */
-    static final long COPY_BATCH_BYTES = 2L << 20;
+    /**
+     * Most body bytes the commits of one batch of several writes carry as copies (a batch of one
+     * write carries it up to {@link PipelineConfig#copyMaxBytes}). A batch carries copies only when
+     * every record in it belongs to a write whose commit can carry one, within this: a batch that
+     * syncs anyway gains nothing from copies, and the larger batches of many writers at once
+     * already share one sync among their writes, so copies there cost more than the sync they save.
+     */
+    static final long COPY_BATCH_BYTES = 32L << 10;
 
     private final Journal journal;
     private final Completion completion;
@@ -151,32 +157,40 @@ final class JournalHandler implements EventHandler<RingSlot> {
         if (copyMaxBytes == 0) {
             return;
         }
-        Map<PipelineSession, Long> bodies = null;
+        int max = copyMaxBytes;
+        if (max == 0) {
+            return;
+        }
+        Map<PipelineSession, Long> bodies = new HashMap<>();
+        long total = 0;
         for (RingSlot s : pending) {
             PipelineOp.Append a = (PipelineOp.Append) s.op;
             PipelineSession session = a.session();
-            if (!session.isPart() && !session.isCopy()) {
-                if (bodies == null) {
-                    bodies = new HashMap<>();
-                }
-                bodies.merge(session, (long) a.payload().remaining(), Long::sum);
+            if (session.isPart() || session.isCopy()) {
+                return;
             }
+            bodies.merge(session, (long) a.payload().remaining(), Long::sum);
+            total += a.payload().remaining();
         }
-        if (bodies == null) {
+        if (total > COPY_BATCH_BYTES && bodies.size() > 1) {
             return;
         }
-        long budget = COPY_BATCH_BYTES;
+        List<PipelineSession> marked = new ArrayList<>();
         for (RingSlot s : batch) {
             if (s.op instanceof PipelineOp.Commit c) {
                 Long body = bodies.get(c.session());
                 long size = c.request().size();
-                if (body != null && body == size && size <= copyMaxBytes && size <= budget
-                        && c.request().replicas().isEmpty()) {
-                    c.session().copySize = (int) size;
-                    c.session().carriesCopy = true;
-                    budget -= size;
+                if (body != null && body == size && size <= max && c.request().replicas().isEmpty()) {
+                    marked.add(c.session());
                 }
             }
+        }
+        if (marked.size() != bodies.size()) {
+            return; // a record whose write does not end in this batch: the batch syncs anyway
+        }
+        for (PipelineSession session : marked) {
+            session.copySize = (int) (long) bodies.get(session);
+            session.carriesCopy = true;
         }
     }
 
