@@ -57,10 +57,11 @@ class StageMetricsEndToEndTest {
             URI metrics = URI.create("http://127.0.0.1:" + admin[0].address().getPort() + "/metrics");
             Map<Stage, Double> before = counts(scrape(metrics));
 
-            // A small PUT is acknowledged on its Catalog commit, its log records synced in the
-            // background (log.sync.background); one above write.cache.sync.copy.max waits for log.sync.
-            client.putObject(b -> b.bucket("m").key("stages/a"), RequestBody.fromBytes(new byte[10 * 1024]));
+            // A PUT above write.cache.sync.copy.max waits for log.sync; a small PUT is acknowledged on
+            // its Catalog commit, its log records synced in the background (log.sync.background). The
+            // small one last: a sync after it would cover its records, and none would run in the background.
             client.putObject(b -> b.bucket("m").key("stages/b"), RequestBody.fromBytes(new byte[100 * 1024]));
+            client.putObject(b -> b.bucket("m").key("stages/a"), RequestBody.fromBytes(new byte[10 * 1024]));
             assertThat(TestWorkers.drain(w)).isEqualTo(2);
 
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
