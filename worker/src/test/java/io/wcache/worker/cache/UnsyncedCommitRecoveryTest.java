@@ -121,9 +121,7 @@ class UnsyncedCommitRecoveryTest {
         rig.close();
         rig = null;
         // Power loss: the held sync never happened, so its records never reached the disk.
-        try (FileChannel ch = FileChannel.open(segmentFile(cut.segmentId()), StandardOpenOption.WRITE)) {
-            ch.truncate(cut.position());
-        }
+        cutSegmentAt(cut);
 
         worker = TestWorkers.start(root);
         f = new CacheFixture(worker);
@@ -170,9 +168,7 @@ class UnsyncedCommitRecoveryTest {
         rig.close();
         rig = null;
         // Power loss: the held sync never happened, so the records of both writes never reached the disk.
-        try (FileChannel ch = FileChannel.open(segmentFile(cut.segmentId()), StandardOpenOption.WRITE)) {
-            ch.truncate(cut.position());
-        }
+        cutSegmentAt(cut);
 
         worker = TestWorkers.start(root);
         f = new CacheFixture(worker);
@@ -225,6 +221,13 @@ class UnsyncedCommitRecoveryTest {
         assertThat(f.read("/m/acked")).isEqualTo(acked);
         assertThat(worker.catalog().files().lookup(p("/m/obj")).orElseThrow().size()).isEqualTo(v1.length);
         assertThat(worker.catalog().files().pendingSyncs()).isEmpty();
+    }
+
+    /** The segment holding {@code at} loses everything from its record on (a sync that never happened). */
+    private void cutSegmentAt(Location at) throws Exception {
+        try (FileChannel ch = FileChannel.open(segmentFile(at.segmentId()), StandardOpenOption.WRITE)) {
+            ch.truncate(at.position());
+        }
     }
 
     private Path segmentFile(long segmentId) throws Exception {
