@@ -116,7 +116,19 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    /** {@code write.cache.sync.copy.max}, refused before anything is opened when it is too large. */
+    private int copyMaxBytes() {
+        long copyMax = config.get(ConfigKeys.SYNC_COPY_MAX);
+        if (copyMax > CatalogOp.Commit.MAX_COPY_BYTES) {
+            throw new WcacheException.InvalidArgument(ConfigKeys.SYNC_COPY_MAX.name(), ConfigKeys.SYNC_COPY_MAX.name()
+                    + " is at most " + CatalogOp.Commit.MAX_COPY_BYTES + " bytes (a copy is one Catalog value), not "
+                    + copyMax + ": set it to " + CatalogOp.Commit.MAX_COPY_BYTES + " or less (0: no copies)");
+        }
+        return (int) copyMax;
+    }
+
     private void open(List<Frontend.Factory> frontendFactories) {
+        copyMaxBytes();
         if (sharedEngine != null) {
             engine = sharedEngine;
         } else {
@@ -142,12 +154,7 @@ public final class Worker implements AutoCloseable {
         closeables.add(store);
         recovery = RestartRecovery.run(catalog, store, options.workerId());
         StageMetrics.installGlobal();
-        long copyMax = config.get(ConfigKeys.SYNC_COPY_MAX);
-        if (copyMax > CatalogOp.Commit.MAX_COPY_BYTES) {
-            throw new WcacheException.InvalidArgument(ConfigKeys.SYNC_COPY_MAX.name(), "is at most "
-                    + CatalogOp.Commit.MAX_COPY_BYTES + " bytes (one Catalog value), not " + copyMax);
-        }
-        pipeline = WritePipeline.start(new PipelineConfig(options.ringSize(), options.workerId(), (int) copyMax),
+        pipeline = WritePipeline.start(new PipelineConfig(options.ringSize(), options.workerId(), copyMaxBytes()),
                 MeteredJournal.wrap(Journal.of(store)),
                 Index.of(catalog));
         closeables.add(pipeline);
