@@ -69,6 +69,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class Persister implements AutoCloseable {
 
+    /**
+     * How many of the oldest due tasks a poll reads to find one this persister does not know. While
+     * uploads wait for a pause in writes, every task of the burst is due and known, and a poll read
+     * them all up to the claim batch (512) five times a second: a burst of CPU beside the writes
+     * that lengthened a one-client PUT's tail (docs/PERFORMANCE.md). An unknown task behind this
+     * many known ones is claimed once they are uploaded.
+     */
+    static final int DUE_PEEK = 64;
     private static final Logger LOG = LoggerFactory.getLogger(Persister.class);
     private static final long WARN_INTERVAL_MS = 10_000;
     private static final int FINISHED_REMEMBERED = 4096;
@@ -1108,7 +1116,7 @@ public final class Persister implements AutoCloseable {
      */
     private boolean pollOnce() {
         Instant now = clock.instant();
-        List<PersistTask> due = catalog.persistQueue().dueTasks(now, config.claimBatch());
+        List<PersistTask> due = catalog.persistQueue().dueTasks(now, Math.min(DUE_PEEK, config.claimBatch()));
         boolean first = firstPass;
         firstPass = false;
         if (due.isEmpty() || closed) {
