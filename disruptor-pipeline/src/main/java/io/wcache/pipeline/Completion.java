@@ -80,11 +80,6 @@ final class Completion {
         drainDurable();
     }
 
-    /** Commits waiting for a copy-carrying commit's records to be durable (a measure of what is owed). */
-    int awaitingDurable() {
-        return awaitingDurable.size();
-    }
-
     private void drainDurable() {
         long d = durable.get();
         long[] e;

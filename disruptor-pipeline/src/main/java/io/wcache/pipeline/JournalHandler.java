@@ -154,9 +154,6 @@ final class JournalHandler implements EventHandler<RingSlot> {
      * batch is appended, so the index stage sees the mark.
      */
     private void markCopies() {
-        if (copyMaxBytes == 0) {
-            return;
-        }
         int max = copyMaxBytes;
         if (max == 0) {
             return;
@@ -216,9 +213,7 @@ final class JournalHandler implements EventHandler<RingSlot> {
         try {
             done = journal.syncAsync();
         } catch (RuntimeException e) {
-            copySyncRunning.set(false);
-            LOG.warn("event=journal_background_sync_failed error={}", e.toString());
-            return;
+            done = CompletableFuture.failedFuture(e);
         }
         done.whenComplete((v, e) -> {
             copySyncRunning.set(false);

@@ -35,9 +35,4 @@ public record PipelineConfig(int ringSize, String workerId, int copyMaxBytes) {
     public static PipelineConfig of(String workerId) {
         return new PipelineConfig(DEFAULT_RING_SIZE, workerId);
     }
-
-    /** The same settings with {@link #copyMaxBytes} set. */
-    public PipelineConfig withCopyMaxBytes(int bytes) {
-        return new PipelineConfig(ringSize, workerId, bytes);
-    }
 }

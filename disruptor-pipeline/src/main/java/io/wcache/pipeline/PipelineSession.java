@@ -147,7 +147,11 @@ public final class PipelineSession {
 
     /** Index stage only: the gathered copy, handed to the commit (and forgotten here). */
     byte[] takeCopy() {
-        byte[] c = copy == null ? new byte[copySize] : copy;
+        byte[] c = copy;
+        if (c == null) {
+            // Never a copy of bytes it did not see: the commit fails rather than carry zeros.
+            throw new IllegalStateException("no appended bytes gathered for the copy of " + ref);
+        }
         copy = null;
         return c;
     }

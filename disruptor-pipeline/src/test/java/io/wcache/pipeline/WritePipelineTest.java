@@ -251,9 +251,7 @@ class WritePipelineTest {
     @Test
     void catalogCommitRunsBesideTheLogSyncAndTheAckWaitsForBoth() throws Exception {
         start(64);
-        PipelineSession first = pipeline.newSession(BeginRequest.of(p("/m/o"), WritePolicy.WRITE_BACK, "w1"));
-        smallWrite(first, new byte[300]).get(2).get(10, TimeUnit.SECONDS);
-        awaitNoPendingSyncs();
+        PipelineSession first = settledFirstVersion("/m/o");
         order.clear();
         syncGate = new CountDownLatch(1);
         List<ChangeEvent> events = new CopyOnWriteArrayList<>();
@@ -291,9 +289,7 @@ class WritePipelineTest {
     void failedSyncAfterTheCommitWentInRollsThePathBackToTheSupersededVersion() throws Exception {
         start(64);
         List<ChangeEvent> events = new CopyOnWriteArrayList<>();
-        PipelineSession first = pipeline.newSession(BeginRequest.of(p("/m/r"), WritePolicy.WRITE_BACK, "w1"));
-        smallWrite(first, new byte[300]).get(2).get(10, TimeUnit.SECONDS);
-        awaitNoPendingSyncs();
+        PipelineSession first = settledFirstVersion("/m/r");
         long generation = catalog.files().lookup(p("/m/r")).orElseThrow().generation();
         pipeline.subscribe(events::add);
 
@@ -325,9 +321,7 @@ class WritePipelineTest {
     void aSmallWriteIsAcknowledgedBeforeItsLogSyncWithItsBodyInTheCatalogUntilTheSyncIsDone() throws Exception {
         copyMax = 64 << 10;
         start(64);
-        PipelineSession first = pipeline.newSession(BeginRequest.of(p("/m/k"), WritePolicy.WRITE_BACK, "w1"));
-        smallWrite(first, new byte[300]).get(2).get(10, TimeUnit.SECONDS);
-        awaitNoPendingSyncs();
+        PipelineSession first = settledFirstVersion("/m/k");
         syncGate = new CountDownLatch(1);
         List<ChangeEvent> events = new CopyOnWriteArrayList<>();
         pipeline.subscribe(events::add);
@@ -362,9 +356,7 @@ class WritePipelineTest {
     void aFailedLogSyncNeitherFailsNorRollsBackAWriteWhoseCommitCarriedItsBody() throws Exception {
         copyMax = 64 << 10;
         start(64);
-        PipelineSession first = pipeline.newSession(BeginRequest.of(p("/m/f"), WritePolicy.WRITE_BACK, "w1"));
-        smallWrite(first, new byte[300]).get(2).get(10, TimeUnit.SECONDS);
-        awaitNoPendingSyncs();
+        PipelineSession first = settledFirstVersion("/m/f");
         failSync.set(true);
         PipelineSession s = pipeline.newSession(BeginRequest.of(p("/m/f"), WritePolicy.WRITE_BACK, "w1"));
         smallWrite(s, new byte[700]).get(2).get(10, TimeUnit.SECONDS);
@@ -447,6 +439,14 @@ class WritePipelineTest {
         pipeline.close();
 
         assertThat(catalog.files().pendingSyncs()).as("undos left once close returned").isEmpty();
+    }
+
+    /** A first version of {@code path}, 300 bytes, acknowledged and with its sync confirmed (no undo left). */
+    private PipelineSession settledFirstVersion(String path) throws Exception {
+        PipelineSession first = pipeline.newSession(BeginRequest.of(p(path), WritePolicy.WRITE_BACK, "w1"));
+        smallWrite(first, new byte[300]).get(2).get(10, TimeUnit.SECONDS);
+        awaitNoPendingSyncs();
+        return first;
     }
 
     private void awaitNoPendingSyncs() {

@@ -128,7 +128,7 @@ public final class Worker implements AutoCloseable {
     }
 
     private void open(List<Frontend.Factory> frontendFactories) {
-        copyMaxBytes();
+        int copyMax = copyMaxBytes();
         if (sharedEngine != null) {
             engine = sharedEngine;
         } else {
@@ -154,7 +154,7 @@ public final class Worker implements AutoCloseable {
         closeables.add(store);
         recovery = RestartRecovery.run(catalog, store, options.workerId());
         StageMetrics.installGlobal();
-        pipeline = WritePipeline.start(new PipelineConfig(options.ringSize(), options.workerId(), copyMaxBytes()),
+        pipeline = WritePipeline.start(new PipelineConfig(options.ringSize(), options.workerId(), copyMax),
                 MeteredJournal.wrap(Journal.of(store)),
                 Index.of(catalog));
         closeables.add(pipeline);

@@ -57,9 +57,9 @@ public sealed interface CatalogOp {
          * them again from this copy instead of rolling the path back.
          */
         public Commit {
-            if (copy != null && (!pendingSync || copy.length != request.size())) {
-                throw new IllegalArgumentException("a commit's copy goes with pendingSync and holds the whole body: "
-                        + copy.length + " bytes for a size of " + request.size());
+            if (copy != null && (!pendingSync || copy.length != request.size() || copy.length > MAX_COPY_BYTES)) {
+                throw new IllegalArgumentException("a commit's copy goes with pendingSync and holds the whole body, at "
+                        + "most " + MAX_COPY_BYTES + " bytes: " + copy.length + " bytes for a size of " + request.size());
             }
         }
     }

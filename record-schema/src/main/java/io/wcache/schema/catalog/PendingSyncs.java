@@ -45,10 +45,6 @@ final class PendingSyncs {
         Tuple head = Tuple.from(path, generation, bytes(current), bytes(task), bytes(tomb));
         t.ctx.ensureActive().set(t.counters.pack(Tuple.from(PREFIX, fileId, HEAD)), head.pack());
         if (copy != null) {
-            if (copy.length > CatalogOp.Commit.MAX_COPY_BYTES) {
-                throw new WcacheException.InvalidArgument(path, "a commit's copy of its body is limited to "
-                        + CatalogOp.Commit.MAX_COPY_BYTES + " bytes: " + copy.length);
-            }
             t.ctx.ensureActive().set(t.counters.pack(Tuple.from(PREFIX, fileId, COPY)), copy);
         }
         for (int i = 0; i * EXTENTS_PER_KEY < currentExtents.size(); i++) {

@@ -286,7 +286,8 @@ public final class RestartRecovery {
                     p.fileId(), body.length, v.size(), lostExtents.size());
             return false;
         }
-        List<Chunk> chunks = new ArrayList<>();
+        List<ByteBuffer> bodies = new ArrayList<>();
+        long[] crcs = new long[lostExtents.size()];
         for (Extent e : lostExtents) {
             if (e.offset() < 0 || e.offset() + e.length() > body.length) {
                 LOG.warn("event=unsynced_copy_unusable path={} file={} extent_offset={} extent_length={} copy_bytes={}",
@@ -301,27 +302,31 @@ public final class RestartRecovery {
                         p.path(), p.fileId(), e.offset());
                 return false;
             }
-            chunks.add(new Chunk(p.fileId(), e.offset(), new ByteBuffer[] {bytes}, null, crc.getValue()));
+            crcs[bodies.size()] = crc.getValue();
+            bodies.add(bytes);
         }
-        // The copy's records are pinned like the version's others until it is persisted.
+        // Checked whole before any space is taken. Pinned like the version's other records until it is persisted.
         boolean pinned = v.persistState() != PersistState.PERSISTED;
-        List<Chunk> reserved = new ArrayList<>();
-        for (Chunk c : chunks) {
-            reserved.add(new Chunk(c.fileId(), c.fileOffset(), c.payload(),
-                    pinned ? store.reservePinned(c.payload()[0].remaining()) : null, c.crc32c()));
+        List<Chunk> chunks = new ArrayList<>();
+        for (int i = 0; i < lostExtents.size(); i++) {
+            ByteBuffer b = bodies.get(i);
+            chunks.add(new Chunk(p.fileId(), lostExtents.get(i).offset(), new ByteBuffer[] {b},
+                    pinned ? store.reservePinned(b.remaining()) : null, crcs[i]));
         }
-        List<Location> written = store.append(reserved);
+        List<Location> written = store.append(chunks);
         store.sync();
+        List<Location> recorded = new ArrayList<>();
         for (int i = 0; i < lostExtents.size(); i++) {
             Extent old = lostExtents.get(i);
             Extent now = ExtentCodec.moved(old, written.get(i));
-            if (!catalog.locations().replaceExtent(old, now)) {
+            if (catalog.locations().replaceExtent(old, now)) {
+                byLocation.put(written.get(i), now);
+                recorded.add(written.get(i));
+            } else {
                 store.release(written.get(i));
-                continue;
             }
-            byLocation.put(written.get(i), now);
         }
-        store.published(written);
+        store.published(recorded);
         LOG.warn("event=unsynced_commit_rewritten_from_copy path={} file={} generation={} extents={}", p.path(),
                 p.fileId(), p.generation(), lostExtents.size());
         return true;
