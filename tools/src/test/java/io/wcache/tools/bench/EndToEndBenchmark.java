@@ -296,7 +296,16 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         return compiling <= settled * passSeconds || total + passSeconds > max;
     }
 
-    /** One pass of untimed PUTs and GETs, {@code --jit-warmup} / 4 seconds against each target. */
+    /**
+     * One pass of untimed PUTs and GETs, {@code --jit-warmup} / 4 seconds against each target, with
+     * the worker's {@code /metrics} read after each, as every measured run reads it before and after.
+     * Without those reads the first one came in the warm-up second of the first measured worker run
+     * (10 KiB WRITE_BACK, the run the p99 target reads): the scrape's code (the registry's rendering,
+     * the HTTP client's non-blocking socket reads) was compiled there, and code it shares with the
+     * worker (the JDK's socket channel reads and writes, the registry) was deoptimized, 65 times in
+     * that second, and compiled again while the run went on: its p99 was 4.6-5.0 times its p50 in
+     * every run, the same run's in later rounds about 2.
+     */
     private void warmUpPass(BenchRig rig, byte[] body, String run) throws Exception {
         Duration each = dur(jitWarmup / 4);
         ClosedLoop.run("warm-up s3proxy", 4, Duration.ZERO, each, 0, seq -> {
@@ -304,10 +313,12 @@ public final class EndToEndBenchmark implements Callable<Integer> {
             timedGet(rig.directClient(), BenchRig.DIRECT_BUCKET, run + seq, SMALL);
         });
         for (String prefix : new String[] {BenchRig.WRITE_BACK_PREFIX, BenchRig.TRANSIENT_PREFIX, BenchRig.WRITE_THROUGH_PREFIX}) {
+            scrapeStages(rig);
             ClosedLoop.run("warm-up " + prefix, 4, Duration.ZERO, each, 0, seq -> {
                 put(rig.workerClient(), BenchRig.BUCKET, prefix + run + seq, body);
                 timedGet(rig.workerClient(), BenchRig.BUCKET, prefix + run + seq, SMALL);
             });
+            scrapeStages(rig);
         }
     }
 
