@@ -135,7 +135,7 @@ public final class ClusterBenchmark {
         });
         CpuMeter.Snapshot b = cpu.snapshot();
         double ops = s.ops() / Math.max(1e-9, s.seconds());
-        double workerCores = Math.max(0, b.workerNanos() - a.workerNanos()) / (double) Math.max(1, b.wallNanos() - a.wallNanos());
+        double workerCores = CpuMeter.workerNanos(a, b) / (double) Math.max(1, b.wallNanos() - a.wallNanos());
         return new Row(name, clients, s, ops == 0 ? 0 : workerCores * 1000 / ops);
     }
 

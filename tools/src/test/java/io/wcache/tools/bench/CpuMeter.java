@@ -7,21 +7,30 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Where the benchmark JVM's CPU goes during a run: the worker's threads ({@code wcache-*} and the S3
  * server's event loops), s3proxy's (the UFS), and the rest (benchmark clients, JIT, GC), as cores
  * kept busy over the run. The worker, s3proxy and the clients share one JVM and the machine's
- * cores, so a rate that cannot grow is explained by these shares. The rest is the process's CPU
- * time minus the other two, so threads that ended during the run (the clients) are counted there.
+ * cores, so a rate that cannot grow is explained by these shares.
+ *
+ * <p>A component's CPU over a run is what each of its threads alive at the run's end spent since
+ * its start (all of it for a thread started since). A thread that ended during the run takes its
+ * CPU with it: it is counted in the rest (the process's CPU time minus the two components), never
+ * subtracted. Comparing sums over the threads alive at each end did subtract it: a pool thread of
+ * s3proxy that had run for minutes and ended in the middle of a run took its whole lifetime's CPU
+ * off s3proxy's figure for that run (s3proxy's CPU per PUT at 64 clients read 0.15 ms in one run and
+ * 1.09 ms in the next).
  */
 final class CpuMeter {
 
-    /** CPU times at one instant, in nanoseconds. */
-    record Snapshot(long wallNanos, long processNanos, long workerNanos, long ufsNanos, Map<String, Long> groups) {
-        Snapshot(long wallNanos, long processNanos, long workerNanos, long ufsNanos) {
-            this(wallNanos, processNanos, workerNanos, ufsNanos, Map.of());
-        }
+    /** One thread's name and CPU time at an instant, in nanoseconds. */
+    record ThreadCpu(String name, long nanos) {
+    }
+
+    /** CPU times at one instant, in nanoseconds: the process's and each live thread's, by thread id. */
+    record Snapshot(long wallNanos, long processNanos, Map<Long, ThreadCpu> threads) {
     }
 
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -29,31 +38,40 @@ final class CpuMeter {
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     Snapshot snapshot() {
-        long worker = 0;
-        long ufs = 0;
-        Map<String, Long> groups = new HashMap<>();
+        Map<Long, ThreadCpu> cpu = new HashMap<>();
         long[] ids = threads.getAllThreadIds();
         ThreadInfo[] infos = threads.getThreadInfo(ids);
         for (int i = 0; i < ids.length; i++) {
             if (infos[i] == null) {
                 continue;
             }
-            long cpu = threads.getThreadCpuTime(ids[i]);
-            if (cpu <= 0) {
-                continue;
-            }
-            groups.merge(group(infos[i].getThreadName()), cpu, Long::sum);
-            String component = component(infos[i].getThreadName());
-            if (component == null) {
-                continue;
-            }
-            if (component.equals("worker")) {
-                worker += cpu;
-            } else {
-                ufs += cpu;
+            long nanos = threads.getThreadCpuTime(ids[i]);
+            if (nanos > 0) {
+                cpu.put(ids[i], new ThreadCpu(infos[i].getThreadName(), nanos));
             }
         }
-        return new Snapshot(System.nanoTime(), os.getProcessCpuTime(), worker, ufs, groups);
+        return new Snapshot(System.nanoTime(), os.getProcessCpuTime(), cpu);
+    }
+
+    /**
+     * The CPU nanoseconds the threads alive at {@code b} spent since {@code a}, summed by {@code key}
+     * of their names (a null key: not counted). A thread not in {@code a} (by id and name) started
+     * since: all its CPU counts.
+     */
+    static Map<String, Long> spentBetween(Snapshot a, Snapshot b, Function<String, String> key) {
+        Map<String, Long> out = new HashMap<>();
+        b.threads().forEach((id, now) -> {
+            String k = key.apply(now.name());
+            if (k == null) {
+                return;
+            }
+            ThreadCpu then = a.threads().get(id);
+            long spent = now.nanos() - (then != null && then.name().equals(now.name()) ? then.nanos() : 0);
+            if (spent > 0) {
+                out.merge(k, spent, Long::sum);
+            }
+        });
+        return out;
     }
 
     /** A thread's group: its name with every run of digits as {@code N} ("wcache-hash-N", "nioEventLoopGroup-N-N"). */
@@ -70,8 +88,8 @@ final class CpuMeter {
         if (ops <= 0) {
             return out;
         }
-        b.groups().forEach((g, nanos) -> {
-            double ms = (nanos - a.groups().getOrDefault(g, 0L)) / 1e6 / ops;
+        spentBetween(a, b, CpuMeter::group).forEach((g, nanos) -> {
+            double ms = nanos / 1e6 / ops;
             if (ms >= minMs) {
                 out.add(Map.entry(g, ms));
             }
@@ -91,10 +109,16 @@ final class CpuMeter {
         return null;
     }
 
+    /** The worker's threads' CPU nanoseconds between two snapshots. */
+    static long workerNanos(Snapshot a, Snapshot b) {
+        return spentBetween(a, b, CpuMeter::component).getOrDefault("worker", 0L);
+    }
+
     static BenchResults.CpuUse between(String key, Snapshot a, Snapshot b, double opsPerSecond) {
         double wall = Math.max(1, b.wallNanos() - a.wallNanos());
-        double worker = Math.max(0, b.workerNanos() - a.workerNanos()) / wall;
-        double ufs = Math.max(0, b.ufsNanos() - a.ufsNanos()) / wall;
+        Map<String, Long> spent = spentBetween(a, b, CpuMeter::component);
+        double worker = spent.getOrDefault("worker", 0L) / wall;
+        double ufs = spent.getOrDefault("ufs", 0L) / wall;
         double process = Math.max(0, b.processNanos() - a.processNanos()) / wall;
         double rest = Math.max(0, process - worker - ufs);
         return new BenchResults.CpuUse(key, wall / 1e9, worker, ufs, rest, opsPerSecond);
