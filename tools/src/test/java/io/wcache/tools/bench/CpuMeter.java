@@ -20,8 +20,8 @@ import java.util.function.Function;
  * CPU with it: it is counted in the rest (the process's CPU time minus the two components), never
  * subtracted. Comparing sums over the threads alive at each end did subtract it: a pool thread of
  * s3proxy that had run for minutes and ended in the middle of a run took its whole lifetime's CPU
- * off s3proxy's figure for that run (s3proxy's CPU per PUT at 64 clients read 0.15 ms in one run and
- * 1.09 ms in the next).
+ * off s3proxy's figure for that run (the likely reason s3proxy's CPU per PUT at 64 clients read
+ * 0.15 ms in one run and 1.09 ms in the next).
  */
 final class CpuMeter {
 
