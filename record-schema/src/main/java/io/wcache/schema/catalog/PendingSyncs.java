@@ -112,7 +112,8 @@ final class PendingSyncs {
      * version, its extents, its persist task and its tombstone come back as they were, with a
      * generation above the rolled-back one (generations of a path only grow, so nothing the
      * persister holds for the rolled-back generation can apply to the restored one). Empty, and the
-     * undo cleared, when the version is no longer current (superseded or deleted since).
+     * undo cleared, when the version is no longer current (superseded or deleted since). Empty,
+     * and nothing changed, for a commit that carried a copy of its body.
      */
     Optional<RolledBack> rollBack(long fileId) {
         Optional<Undo> found = of(fileId);
@@ -120,11 +121,12 @@ final class PendingSyncs {
             return Optional.empty();
         }
         Undo u = found.get();
-        confirm(fileId);
         if (u.copy() != null) {
-            // Acknowledged with its body: never rolled back (recovery writes its records again from the copy).
+            // Acknowledged with its body: never rolled back, and its copy stays until its sync is
+            // confirmed (restart recovery writes lost records again from it).
             return Optional.empty();
         }
+        confirm(fileId);
         WcacheRecords.File current = t.files.committedAt(u.path);
         if (current == null || current.getFileId() != fileId) {
             return Optional.empty();

@@ -60,6 +60,11 @@ class PendingSyncTest {
         assertThat(pending.get(0).copy()).hasValueSatisfying(c -> assertThat(c).isEqualTo(body));
         assertThat(pending.get(1).copy()).isEmpty();
 
+        // A commit that carried its body is never rolled back, and asking does not drop its copy.
+        assertThat(catalog.files().rollBackUnsynced(a)).isEmpty();
+        assertThat(catalog.files().pendingSyncs()).filteredOn(x -> x.fileId() == a).singleElement()
+                .satisfies(x -> assertThat(x.copy()).hasValueSatisfying(c -> assertThat(c).isEqualTo(body)));
+
         catalog.files().apply(List.of(new CatalogOp.ConfirmSynced(List.of(a))));
         assertThat(catalog.files().pendingSyncs()).extracting(PendingSync::fileId).containsExactly(b);
     }
