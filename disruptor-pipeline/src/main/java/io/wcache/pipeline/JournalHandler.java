@@ -186,7 +186,7 @@ final class JournalHandler implements EventHandler<RingSlot> {
             return; // a record whose write does not end in this batch: the batch syncs anyway
         }
         for (PipelineSession session : marked) {
-            session.copySize = (int) (long) bodies.get(session);
+            session.copySize = bodies.get(session).intValue();
             session.carriesCopy = true;
         }
     }
