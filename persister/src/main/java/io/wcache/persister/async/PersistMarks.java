@@ -5,6 +5,8 @@ import io.wcache.schema.catalog.PersistTask;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
@@ -30,11 +32,24 @@ final class PersistMarks<R> {
     private final Function<List<PersistTask>, List<R>> markAll;
     private final long lingerNanos;
 
-    // Guarded by this.
+    /**
+     * Guards what follows. Two conditions, so a mark that arrives wakes only a lingering leader
+     * ({@link #company}); with one monitor and {@code notifyAll} every arrival also woke every
+     * upload thread already waiting for the running transaction, to find its mark not done and
+     * wait again (with 16 upload threads, up to 15 needless wake-ups per arrival).
+     */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when a mark arrives while the leader lingers for company. */
+    private final Condition company = lock.newCondition();
+    /** Signalled (all) when a batch is done and the lead is free again. */
+    private final Condition finished = lock.newCondition();
     private final ArrayDeque<Mark<R>> waiting = new ArrayDeque<>();
     private boolean leading;
+    private boolean lingering;
     private long transactions;
     private long marks;
+    /** Times a thread waiting for another's transaction woke and had to wait again (tests). */
+    private long earlyWakeups;
 
     private static final class Mark<R> {
         final PersistTask task;
@@ -63,17 +78,21 @@ final class PersistMarks<R> {
         Mark<R> mine = new Mark<>(task);
         List<Mark<R>> batch = new ArrayList<>();
         boolean interrupted = false;
-        synchronized (this) {
+        lock.lock();
+        try {
             waiting.addLast(mine);
-            if (leading) {
-                notifyAll(); // a lingering leader takes this mark along
+            if (lingering) {
+                company.signal(); // a lingering leader takes this mark along
             }
             while (leading && !mine.done) {
                 try {
-                    wait();
+                    finished.await();
                 } catch (InterruptedException e) {
                     // The upload is done: its mark must be recorded or failed, so wait on.
                     interrupted = true;
+                }
+                if (leading && !mine.done) {
+                    earlyWakeups++;
                 }
             }
             if (!mine.done) {
@@ -87,14 +106,19 @@ final class PersistMarks<R> {
                     batch.add(waiting.pollFirst());
                 }
             }
+        } finally {
+            lock.unlock();
         }
         if (!batch.isEmpty()) {
             try {
                 run(batch);
             } finally {
-                synchronized (this) {
+                lock.lock();
+                try {
                     leading = false;
-                    notifyAll();
+                    finished.signalAll();
+                } finally {
+                    lock.unlock();
                 }
             }
         }
@@ -104,18 +128,23 @@ final class PersistMarks<R> {
         return result(mine);
     }
 
-    /** The leader: waits (monitor held by the caller) until a batch is full or the linger ends. True if interrupted. */
+    /** The leader: waits (lock held by the caller) until a batch is full or the linger ends. True if interrupted. */
     private boolean linger() {
         long deadline = System.nanoTime() + lingerNanos;
         boolean interrupted = false;
         long left;
-        while (waiting.size() + 1 < MAX_BATCH && (left = deadline - System.nanoTime()) > 0) {
-            try {
-                wait(left / 1_000_000, (int) (left % 1_000_000));
-            } catch (InterruptedException e) {
-                interrupted = true;
-                break;
+        lingering = true;
+        try {
+            while (waiting.size() + 1 < MAX_BATCH && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    company.awaitNanos(left);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    break;
+                }
             }
+        } finally {
+            lingering = false;
         }
         return interrupted;
     }
@@ -153,7 +182,8 @@ final class PersistMarks<R> {
                     failures.add(new WcacheException.Unavailable(t.path().toString(), "marking persisted failed: " + e, e));
                 }
             }
-            synchronized (this) {
+            lock.lock();
+            try {
                 for (int i = 0; i < batch.size(); i++) {
                     Mark<R> m = batch.get(i);
                     m.outcome = outcomes.get(i);
@@ -161,10 +191,13 @@ final class PersistMarks<R> {
                     m.done = true;
                 }
                 account(txns, batch.size());
+            } finally {
+                lock.unlock();
             }
             return;
         }
-        synchronized (this) {
+        lock.lock();
+        try {
             for (int i = 0; i < batch.size(); i++) {
                 Mark<R> m = batch.get(i);
                 if (failure != null) {
@@ -175,6 +208,8 @@ final class PersistMarks<R> {
                 m.done = true;
             }
             account(txns, batch.size());
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -191,17 +226,42 @@ final class PersistMarks<R> {
     }
 
     /** Marking transactions run so far (observability, tests). */
-    synchronized long transactions() {
-        return transactions;
+    long transactions() {
+        lock.lock();
+        try {
+            return transactions;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Tasks marked so far. */
-    synchronized long marks() {
-        return marks;
+    long marks() {
+        lock.lock();
+        try {
+            return marks;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Times a thread waiting for another's transaction woke and had to wait again (tests). */
+    long earlyWakeups() {
+        lock.lock();
+        try {
+            return earlyWakeups;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Threads waiting for their mark now (tests). */
-    synchronized int waiting() {
-        return waiting.size();
+    int waiting() {
+        lock.lock();
+        try {
+            return waiting.size();
+        } finally {
+            lock.unlock();
+        }
     }
 }

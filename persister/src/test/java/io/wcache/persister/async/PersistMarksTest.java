@@ -75,6 +75,46 @@ class PersistMarksTest {
         assertThat(marks.marks()).isEqualTo(11);
     }
 
+    @Test
+    void aMarkArrivingWhileATransactionRunsWakesNoThreadAlreadyWaiting() throws Exception {
+        // Sixteen upload threads finishing during one transaction: each arrival used to wake every
+        // thread already waiting (notifyAll on one monitor), which found its mark not done and
+        // waited again, up to 15 futex wake-ups per arrival for nothing.
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        List<List<PersistTask>> transactions = new CopyOnWriteArrayList<>();
+        PersistMarks<PersistOutcome> marks = new PersistMarks<>(tasks -> {
+            transactions.add(List.copyOf(tasks));
+            if (transactions.size() == 1) {
+                firstStarted.countDown();
+                await(releaseFirst);
+            }
+            return tasks.stream().map(t -> PersistOutcome.PERSISTED).toList();
+        });
+        CompletableFuture<PersistOutcome> first = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/first")), threads);
+        assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        List<CompletableFuture<PersistOutcome>> others = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String path = "/m/o" + i;
+            others.add(CompletableFuture.supplyAsync(() -> marks.mark(task(path)), threads));
+            // One at a time, each after the one before is waiting: every arrival finds waiters to wake.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (marks.waiting() < i + 1 && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+        }
+        Thread.sleep(50);
+        assertThat(marks.waiting()).isEqualTo(10);
+        assertThat(marks.earlyWakeups()).as("threads woken while the transaction they wait for still ran").isZero();
+        releaseFirst.countDown();
+
+        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.PERSISTED);
+        for (CompletableFuture<PersistOutcome> o : others) {
+            assertThat(o.get(10, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.PERSISTED);
+        }
+        assertThat(marks.marks()).isEqualTo(11);
+    }
+
     /** Marks that record each transaction's tasks and find every task persisted, lingering {@code lingerNanos}. */
     private static PersistMarks<PersistOutcome> recording(List<List<PersistTask>> transactions, long lingerNanos) {
         return new PersistMarks<>(tasks -> {
