@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Marks finished persist tasks in the Catalog, several in one transaction when uploads finish
@@ -227,39 +228,28 @@ final class PersistMarks<R> {
 
     /** Marking transactions run so far (observability, tests). */
     long transactions() {
-        lock.lock();
-        try {
-            return transactions;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> transactions);
     }
 
     /** Tasks marked so far. */
     long marks() {
-        lock.lock();
-        try {
-            return marks;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> marks);
     }
 
     /** Times a thread waiting for another's transaction woke and had to wait again (tests). */
     long earlyWakeups() {
-        lock.lock();
-        try {
-            return earlyWakeups;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> earlyWakeups);
     }
 
     /** Threads waiting for their mark now (tests). */
     int waiting() {
+        return locked(waiting::size);
+    }
+
+    private <T> T locked(Supplier<T> read) {
         lock.lock();
         try {
-            return waiting.size();
+            return read.get();
         } finally {
             lock.unlock();
         }

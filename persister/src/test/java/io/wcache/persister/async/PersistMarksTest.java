@@ -42,14 +42,7 @@ class PersistMarksTest {
         CountDownLatch firstStarted = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
         List<List<PersistTask>> transactions = new CopyOnWriteArrayList<>();
-        PersistMarks<PersistOutcome> marks = new PersistMarks<>(tasks -> {
-            transactions.add(List.copyOf(tasks));
-            if (transactions.size() == 1) {
-                firstStarted.countDown();
-                await(releaseFirst);
-            }
-            return tasks.stream().map(t -> PersistOutcome.PERSISTED).toList();
-        });
+        PersistMarks<PersistOutcome> marks = firstHeld(transactions, firstStarted, releaseFirst);
         CompletableFuture<PersistOutcome> first = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/first")), threads);
         assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
         List<CompletableFuture<PersistOutcome>> others = new ArrayList<>();
@@ -83,14 +76,7 @@ class PersistMarksTest {
         CountDownLatch firstStarted = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
         List<List<PersistTask>> transactions = new CopyOnWriteArrayList<>();
-        PersistMarks<PersistOutcome> marks = new PersistMarks<>(tasks -> {
-            transactions.add(List.copyOf(tasks));
-            if (transactions.size() == 1) {
-                firstStarted.countDown();
-                await(releaseFirst);
-            }
-            return tasks.stream().map(t -> PersistOutcome.PERSISTED).toList();
-        });
+        PersistMarks<PersistOutcome> marks = firstHeld(transactions, firstStarted, releaseFirst);
         CompletableFuture<PersistOutcome> first = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/first")), threads);
         assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
         List<CompletableFuture<PersistOutcome>> others = new ArrayList<>();
@@ -113,6 +99,22 @@ class PersistMarksTest {
             assertThat(o.get(10, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.PERSISTED);
         }
         assertThat(marks.marks()).isEqualTo(11);
+    }
+
+    /**
+     * Marks that record each transaction's tasks and find every task persisted; the first
+     * transaction counts {@code started} down and runs until {@code release} opens.
+     */
+    private static PersistMarks<PersistOutcome> firstHeld(List<List<PersistTask>> transactions, CountDownLatch started,
+                                                          CountDownLatch release) {
+        return new PersistMarks<>(tasks -> {
+            transactions.add(List.copyOf(tasks));
+            if (transactions.size() == 1) {
+                started.countDown();
+                await(release);
+            }
+            return tasks.stream().map(t -> PersistOutcome.PERSISTED).toList();
+        });
     }
 
     /** Marks that record each transaction's tasks and find every task persisted, lingering {@code lingerNanos}. */
