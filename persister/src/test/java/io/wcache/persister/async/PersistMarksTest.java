@@ -38,41 +38,7 @@ class PersistMarksTest {
     }
 
     @Test
-    void marksArrivingDuringATransactionShareTheNextOne() throws Exception {
-        CountDownLatch firstStarted = new CountDownLatch(1);
-        CountDownLatch releaseFirst = new CountDownLatch(1);
-        List<List<PersistTask>> transactions = new CopyOnWriteArrayList<>();
-        PersistMarks<PersistOutcome> marks = firstHeld(transactions, firstStarted, releaseFirst);
-        CompletableFuture<PersistOutcome> first = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/first")), threads);
-        assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
-        List<CompletableFuture<PersistOutcome>> others = new ArrayList<>();
-        for (int i = 0; i < 10; i++) {
-            String path = "/m/o" + i;
-            others.add(CompletableFuture.supplyAsync(() -> marks.mark(task(path)), threads));
-        }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (marks.waiting() < 10 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        assertThat(marks.waiting()).isEqualTo(10);
-        releaseFirst.countDown();
-
-        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.PERSISTED);
-        for (CompletableFuture<PersistOutcome> o : others) {
-            assertThat(o.get(10, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.PERSISTED);
-        }
-        // Eleven uploads, two transactions: the first alone, the ten that waited for it together.
-        assertThat(transactions).hasSize(2);
-        assertThat(transactions.get(1)).hasSize(10);
-        assertThat(marks.transactions()).isEqualTo(2);
-        assertThat(marks.marks()).isEqualTo(11);
-    }
-
-    @Test
-    void aMarkArrivingWhileATransactionRunsWakesNoThreadAlreadyWaiting() throws Exception {
-        // Sixteen upload threads finishing during one transaction: each arrival used to wake every
-        // thread already waiting (notifyAll on one monitor), which found its mark not done and
-        // waited again, up to 15 futex wake-ups per arrival for nothing.
+    void marksArrivingDuringATransactionShareTheNextOneAndWakeNoThreadAlreadyWaiting() throws Exception {
         CountDownLatch firstStarted = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
         List<List<PersistTask>> transactions = new CopyOnWriteArrayList<>();
@@ -91,6 +57,8 @@ class PersistMarksTest {
         }
         Thread.sleep(50);
         assertThat(marks.waiting()).isEqualTo(10);
+        // Each arrival used to wake every thread already waiting (notifyAll on one monitor), to find
+        // its mark not done and wait again: 45 wake-ups for these ten, up to 15 each with 16 uploads.
         assertThat(marks.earlyWakeups()).as("threads woken while the transaction they wait for still ran").isZero();
         releaseFirst.countDown();
 
@@ -98,6 +66,10 @@ class PersistMarksTest {
         for (CompletableFuture<PersistOutcome> o : others) {
             assertThat(o.get(10, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.PERSISTED);
         }
+        // Eleven uploads, two transactions: the first alone, the ten that waited for it together.
+        assertThat(transactions).hasSize(2);
+        assertThat(transactions.get(1)).hasSize(10);
+        assertThat(marks.transactions()).isEqualTo(2);
         assertThat(marks.marks()).isEqualTo(11);
     }
 
