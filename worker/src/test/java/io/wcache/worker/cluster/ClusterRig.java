@@ -46,6 +46,34 @@ final class ClusterRig implements AutoCloseable {
         o = new WorkerOptions(o.workerId(), o.ringSize(), o.segmentSize(), true, Duration.ofMillis(50),
                 o.readThroughMaxBytes());
         cluster = LocalCluster.start(cfg, workers, o, List.of(S3Frontend.fromConfig()));
+        awaitEveryWorkerSeesAll(workers);
+    }
+
+    /**
+     * Waits until all {@code n} workers are live in the membership and every worker's cached view
+     * of it (read at most once per heartbeat) has been read again since: a worker that cached the
+     * membership while the others were still starting routes by a smaller ring for one heartbeat,
+     * so a key picked for its owner among all {@code n} could land elsewhere.
+     */
+    private void awaitEveryWorkerSeesAll(int n) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (worker(0).membership().alive().size() < n) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + worker(0).membership().alive().size() + " of " + n
+                        + " workers live after 10 s");
+            }
+            sleep(20);
+        }
+        sleep(250); // more than two heartbeats (100 ms): every cached view has expired
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     Worker worker(int i) {
