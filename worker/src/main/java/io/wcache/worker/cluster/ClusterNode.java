@@ -21,12 +21,15 @@ public final class ClusterNode implements AutoCloseable {
     private final InternalClient client;
     private final ClusterCacheService service;
     private final ReplicaKeeper keeper;
+    private final ClusterView view;
 
-    private ClusterNode(InternalServer server, InternalClient client, ClusterCacheService service, ReplicaKeeper keeper) {
+    private ClusterNode(InternalServer server, InternalClient client, ClusterCacheService service, ReplicaKeeper keeper,
+                        ClusterView view) {
         this.server = server;
         this.client = client;
         this.service = service;
         this.keeper = keeper;
+        this.view = view;
     }
 
     /** Listens on {@code bind} and wires the forwarding service; {@code viewTtl} bounds how stale the ring may be. */
@@ -47,7 +50,12 @@ public final class ClusterNode implements AutoCloseable {
         ClusterCacheService service = new ClusterCacheService(local, catalog, workerId, view, client, replication, io);
         pins.onForeignRetired(service::releaseForeign);
         keeper.start(viewTtl);
-        return new ClusterNode(server, client, service, keeper);
+        return new ClusterNode(server, client, service, keeper, view);
+    }
+
+    /** Reads the membership again at the next question, instead of up to one heartbeat later (workers just started). */
+    public void refreshView() {
+        view.invalidate();
     }
 
     /** How this worker reclaims at once when another asks (`wcadm fs free` through it); set by the worker. */

@@ -70,6 +70,11 @@ public final class LocalCluster implements ClusterControl, AutoCloseable {
             for (String name : c.configs.keySet()) {
                 c.start(name);
             }
+            // Each worker may have read the membership while those after it were still starting:
+            // read it again, so the cluster routes by its whole ring from its first request.
+            for (String name : c.configs.keySet()) {
+                c.worker(name).clusterNode().refreshView();
+            }
             return c;
         } catch (RuntimeException e) {
             c.close();

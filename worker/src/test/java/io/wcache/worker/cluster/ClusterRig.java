@@ -35,6 +35,11 @@ final class ClusterRig implements AutoCloseable {
     private final List<S3Client> clients = new ArrayList<>();
 
     ClusterRig(Path root, int workers, String... sets) {
+        this(root, workers, null, sets);
+    }
+
+    /** As {@link #ClusterRig(Path, int, String...)}, worker-0 also starting {@code firstAlso} (null: nothing more). */
+    ClusterRig(Path root, int workers, io.wcache.worker.Frontend.Factory firstAlso, String... sets) {
         this.root = root;
         List<String> all = new ArrayList<>(List.of("s3.address=127.0.0.1:0", "admin.address=127.0.0.1:0",
                 "s3.credentials=[{accessKey: " + ACCESS + ", secretKey: " + SECRET + "}]", LEASE, HEARTBEAT,
@@ -45,35 +50,9 @@ final class ClusterRig implements AutoCloseable {
         WorkerOptions o = WorkerOptions.defaults().withSegmentSize(8L << 20);
         o = new WorkerOptions(o.workerId(), o.ringSize(), o.segmentSize(), true, Duration.ofMillis(50),
                 o.readThroughMaxBytes());
-        cluster = LocalCluster.start(cfg, workers, o, List.of(S3Frontend.fromConfig()));
-        awaitEveryWorkerSeesAll(workers);
-    }
-
-    /**
-     * Waits until all {@code n} workers are live in the membership and every worker's cached view
-     * of it (read at most once per heartbeat) has been read again since: a worker that cached the
-     * membership while the others were still starting routes by a smaller ring for one heartbeat,
-     * so a key picked for its owner among all {@code n} could land elsewhere.
-     */
-    private void awaitEveryWorkerSeesAll(int n) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (worker(0).membership().alive().size() < n) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("only " + worker(0).membership().alive().size() + " of " + n
-                        + " workers live after 10 s");
-            }
-            sleep(20);
-        }
-        sleep(250); // more than two heartbeats (100 ms): every cached view has expired
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        List<io.wcache.worker.Frontend.Factory> frontends = List.of(S3Frontend.fromConfig());
+        cluster = LocalCluster.start(cfg, workers, o,
+                firstAlso == null ? frontends : List.of(firstAlso, S3Frontend.fromConfig()), frontends);
     }
 
     Worker worker(int i) {

@@ -125,6 +125,37 @@ class LocalClusterTest {
     }
 
     @Test
+    void aClusterRoutesByItsWholeRingFromItsFirstRequest() throws Exception {
+        // worker-0 reads the membership while it starts, before the others (and itself) joined; each
+        // worker keeps its view for a heartbeat (10 s here), so without a fresh read once all have
+        // started it would route by an empty ring and keep a write owned by worker-2.
+        io.wcache.worker.Frontend.Factory readsTheViewAtStart = w -> {
+            w.frontendService().open(io.wcache.core.path.NamespacePath.of("/m/none")).handle((r, e) -> null).join();
+            return new io.wcache.worker.Frontend() {
+                @Override
+                public String describe() {
+                    return "reads the cluster view at start";
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        };
+        Files.createDirectories(TestWorkers.ufsDir(root));
+        Files.writeString(TestWorkers.ufsDir(root).resolve("held"), "blocked"); // stays pinned: never persisted
+        try (ClusterRig rig = new ClusterRig(root, 3, readsTheViewAtStart, "cluster.lease.duration=30s",
+                "cluster.heartbeat.interval=10s")) {
+            String key = ClusterForwardingTest.pickKeyOwnedBy("worker-2", "held/");
+            var owner = rig.worker(2).logStore();
+            long before = owner.stats().pinnedBytes();
+            rig.client(0).putObject(b -> b.bucket(ClusterRig.BUCKET).key(key), RequestBody.fromBytes(new byte[1 << 20]));
+            assertThat(owner.stats().pinnedBytes() - before).as("worker-2, the key's owner, holds the write")
+                    .isGreaterThanOrEqualTo(1 << 20);
+        }
+    }
+
+    @Test
     void aDeleteThroughAnotherWorkerReclaimsThePinnedBytesOnTheWorkerHoldingThem() throws Exception {
         Files.createDirectories(TestWorkers.ufsDir(root));
         Files.writeString(TestWorkers.ufsDir(root).resolve("held"), "blocked"); // stays pinned: never persisted
