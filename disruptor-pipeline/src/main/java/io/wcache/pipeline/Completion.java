@@ -135,7 +135,7 @@ final class Completion {
             if (slot.op instanceof PipelineOp.Commit c && !c.session().isPart()) {
                 CommitResult r = (CommitResult) slot.result;
                 event = new ChangeEvent.CommittedEvent(r.committed(), c.session().extents(), r.superseded(),
-                        r.supersededExtents(), r.persistQueued());
+                        r.supersededExtents(), r.persistQueued(), r.uploadLeasedUntil());
             } else if (slot.op instanceof PipelineOp.Delete) {
                 event = new ChangeEvent.DeletedEvent((DeleteResult) slot.result);
             }

@@ -270,15 +270,18 @@ public final class Persister implements AutoCloseable {
      * other policy only supersedes pending work of older generations of its path. Never blocks.
      */
     public void onCommitted(FileVersion committed) {
-        onCommitted(committed, null);
+        onCommitted(committed, null, Optional.empty());
     }
 
     /**
      * As {@link #onCommitted(FileVersion)}, with the version's extents as the commit wrote them (the
      * pipeline's committed event carries them): the first upload attempt then reads no metadata,
      * since this worker's lane for the path already knows whether a newer generation exists.
+     * {@code leasedUntil}: the commit leased the upload to this persister until then
+     * ({@link io.wcache.schema.catalog.PersistQueue#leaseUploadsAtCommit}), so it starts without a
+     * claim of its own.
      */
-    public void onCommitted(FileVersion committed, List<Extent> extents) {
+    public void onCommitted(FileVersion committed, List<Extent> extents, Optional<Instant> leasedUntil) {
         writesSeen.incrementAndGet();
         if (committed.state() != FileState.COMMITTED) {
             return;
@@ -286,8 +289,8 @@ public final class Persister implements AutoCloseable {
         if (committed.policy() == WritePolicy.WRITE_BACK && committed.persistState() != PersistState.PERSISTED) {
             Instant enqueued = committed.committedTime().orElse(clock.instant());
             submit(new PersistTask(committed.path(), TaskKind.UPLOAD, committed.fileId(), committed.generation(),
-                    committed.size(), 0, enqueued, Optional.empty(), Optional.empty(), Optional.empty(), enqueued),
-                    extents == null ? null : new FileLayout(committed, extents));
+                    committed.size(), 0, enqueued, Optional.empty(), leasedUntil.map(u -> config.owner()), leasedUntil,
+                    enqueued), extents == null ? null : new FileLayout(committed, extents), true);
         } else {
             // TRANSIENT keeps a pending UFS delete (the Catalog does too); WRITE_THROUGH replaced the object.
             supersede(committed.path(), committed.generation(), committed.policy() == WritePolicy.TRANSIENT);
@@ -432,6 +435,17 @@ public final class Persister implements AutoCloseable {
     }
 
     private boolean submit(PersistTask task, FileLayout layout) {
+        return submit(task, layout, task.leaseOwner().isEmpty());
+    }
+
+    /**
+     * {@code fromCommit}: a commit's own hand-off, dropped like any unclaimed task when the lanes
+     * are full (the poller claims it once they shrink, its commit's lease being this persister's),
+     * and whose commit's lease is trusted only on an idle lane: an older operation of the path that
+     * this persister still runs or holds gives its lease back when it ends, and the lease it gives
+     * back may be the one the commit wrote, so the new upload then claims its own.
+     */
+    private boolean submit(PersistTask task, FileLayout layout, boolean fromCommit) {
         lock.lock();
         try {
             if (closed) {
@@ -440,13 +454,15 @@ public final class Persister implements AutoCloseable {
             String key = task.path().toString();
             Lane lane = lanes.get(key);
             if (lane == null) {
-                if (task.leaseOwner().isEmpty() && lanes.size() >= config.maxTrackedPaths()) {
+                if ((fromCommit || task.leaseOwner().isEmpty()) && lanes.size() >= config.maxTrackedPaths()) {
                     // The Catalog has the task; the poller claims it once the backlog shrinks.
                     dropped.incrementAndGet();
                     return false;
                 }
                 lane = new Lane(task.path());
                 lanes.put(key, lane);
+            } else if (fromCommit && task.leaseOwner().isPresent() && (lane.running != null || lane.next != null)) {
+                task = task.withoutLease();
             }
             if (task.generation() <= lane.highest) {
                 dropIfIdle(lane);
@@ -1203,6 +1219,14 @@ public final class Persister implements AutoCloseable {
 
     /** See {@link #markCounts()}. */
     public record MarkCounts(long transactions, long tasks) {
+    }
+
+    /**
+     * Catalog transactions that claimed tasks for operations about to start, and the tasks they
+     * claimed (an upload its commit leased needs none). For benchmarks and tests.
+     */
+    public MarkCounts claimCounts() {
+        return new MarkCounts(claims.transactions(), claims.marks());
     }
 
     /** Passes over the durable queue the poller has begun. */

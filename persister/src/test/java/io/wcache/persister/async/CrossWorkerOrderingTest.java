@@ -13,6 +13,7 @@ import io.wcache.schema.catalog.PersistState;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -143,7 +144,7 @@ class CrossWorkerOrderingTest {
         await(uploading);
 
         FileVersion v2 = rig.writeBack("u/x", new PatternSource(7000, 2), "2", false);
-        other.onCommitted(v2, rig.catalog.files().layout(PersistRig.path("u/x")).orElseThrow().extents());
+        other.onCommitted(v2, rig.catalog.files().layout(PersistRig.path("u/x")).orElseThrow().extents(), Optional.empty());
         waitUntil(() -> other.heldBack() > 0);
         Thread.sleep(300);
         assertThat(ufs.ops("u/x")).as("the newer upload waits for the older one").isEmpty();

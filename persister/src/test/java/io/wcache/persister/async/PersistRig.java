@@ -47,6 +47,7 @@ public final class PersistRig implements AutoCloseable {
     final LogStore logStore;
     final UfsRouter router;
     public final Persister persister;
+    private final PersisterConfig config;
 
     /**
      * Opens (or reopens) the engine under {@code dir/meta} and the log store under {@code dir/cache};
@@ -62,6 +63,7 @@ public final class PersistRig implements AutoCloseable {
         }
         logStore.restore(live);
         this.router = UfsRouter.of(Map.of(MOUNT, ufs));
+        this.config = config;
         this.persister = new Persister(catalog, LocalExtents.of(logStore, WORKER), router, config);
     }
 
@@ -82,17 +84,31 @@ public final class PersistRig implements AutoCloseable {
         return write(key, body, version, WritePolicy.WRITE_BACK, notify);
     }
 
+    /** As {@link #writeBack(String, PatternSource, String, boolean)}, returning the whole commit's outcome. */
+    public CommitResult writeBackCommit(String key, PatternSource body, String version, boolean notify)
+            throws IOException {
+        return write(key, body, version, WritePolicy.WRITE_BACK, notify, null);
+    }
+
+    /**
+     * From now on commits lease their uploads to the rig's persister, as a worker's do
+     * ({@code AsyncPersister.start}); false: they lease nothing.
+     */
+    public void leaseUploadsAtCommit(boolean on) {
+        catalog.persistQueue().leaseUploadsAtCommit(on ? config.owner() : null, config.lease());
+    }
+
     /** Writes and commits {@code body} under {@code policy} (one that caches writes), its MD5 as its ETag as the write path records it. */
     FileVersion write(String key, PatternSource body, String version, WritePolicy policy, boolean notify) throws IOException {
-        return write(key, body, version, policy, notify, null);
+        return write(key, body, version, policy, notify, null).committed();
     }
 
     /** Writes {@code body} at {@code key} as WRITE_BACK, recording {@code etag} as its ETag instead of its MD5. */
     FileVersion writeBackWithEtag(String key, PatternSource body, String etag) throws IOException {
-        return write(key, body, "1", WritePolicy.WRITE_BACK, true, etag);
+        return write(key, body, "1", WritePolicy.WRITE_BACK, true, etag).committed();
     }
 
-    private FileVersion write(String key, PatternSource body, String version, WritePolicy policy, boolean notify,
+    private CommitResult write(String key, PatternSource body, String version, WritePolicy policy, boolean notify,
                               String etag) throws IOException {
         NamespacePath path = path(key);
         BeginRequest begin = BeginRequest.of(path, policy, WORKER);
@@ -126,9 +142,9 @@ public final class PersistRig implements AutoCloseable {
             logStore.release(location(e));
         }
         if (notify) {
-            persister.onCommitted(c.committed(), extents);
+            persister.onCommitted(c.committed(), extents, c.uploadLeasedUntil());
         }
-        return c.committed();
+        return c;
     }
 
     /** Deletes {@code key} in the Catalog and tells the persister. */

@@ -35,6 +35,8 @@ final class CatalogTransactions {
     private final ResolvedPath records;
     /** When set (tests), transactions count their reads here. */
     private volatile FDBStoreTimer readTimer;
+    /** Who the uploads that commits queue are leased to at once (null: nobody; see {@link PersistQueue#leaseUploadsAtCommit}). */
+    private volatile CommitLease commitLease;
 
     CatalogTransactions(FDBDatabase database, String name, Clock clock) {
         this.database = database;
@@ -53,6 +55,10 @@ final class CatalogTransactions {
 
     String name() {
         return name;
+    }
+
+    void commitLease(CommitLease lease) {
+        this.commitLease = lease;
     }
 
     Clock clock() {
@@ -75,8 +81,9 @@ final class CatalogTransactions {
     <T> T run(Function<Tx, T> body) {
         try {
             FDBStoreTimer timer = readTimer;
+            CommitLease lease = commitLease;
             Function<FDBRecordContext, T> run =
-                    ctx -> body.apply(new Tx(ctx, store(ctx).createOrOpen(), counters.in(ctx), clock.millis()));
+                    ctx -> body.apply(new Tx(ctx, store(ctx).createOrOpen(), counters.in(ctx), clock.millis(), lease));
             return timer == null ? database.run(run) : database.run(timer, null, run);
         } catch (RuntimeException e) {
             throw mapError(e);

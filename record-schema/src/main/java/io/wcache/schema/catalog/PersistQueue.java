@@ -41,6 +41,18 @@ public final class PersistQueue {
         this.transactions = transactions;
     }
 
+    /**
+     * From now on a {@code WRITE_BACK} commit through this Catalog leases the upload it queues to
+     * {@code owner} (this worker's persister) until the commit's time + {@code lease}, in the commit's
+     * own transaction, so the persister starts the upload without a claim transaction of its own
+     * ({@link CommitResult#uploadLeasedUntil}). Not when another lease on the path still runs (the
+     * new task keeps that one, as always) nor for a version with replicas (see
+     * {@code SessionWrites.settleUfsWork}). {@code owner} null: commits lease nothing again.
+     */
+    public void leaseUploadsAtCommit(String owner, Duration lease) {
+        transactions.commitLease(owner == null ? null : new CommitLease(owner, lease));
+    }
+
     /** Tasks whose next attempt is due at {@code now}, oldest first. */
     public List<PersistTask> dueTasks(Instant now, int limit) {
         long scanNanos = System.nanoTime();
@@ -70,7 +82,9 @@ public final class PersistQueue {
 
     /**
      * Claims up to {@code limit} due tasks for {@code owner} until {@code now + lease}: they are not
-     * due again before the lease expires, and an upload's file becomes {@code PERSISTING}.
+     * due again before the lease expires, and an upload's file becomes {@code PERSISTING}. A task
+     * under another persister's running lease is skipped; one under {@code owner}'s own (its commit's,
+     * {@link #leaseUploadsAtCommit}) is claimed again.
      */
     public List<PersistTask> claimTasks(String owner, Duration lease, int limit) {
         return claimTasks(owner, lease, limit, null);

@@ -6,6 +6,7 @@ import io.wcache.core.path.ObjectVersions;
 import io.wcache.core.policy.PathRule;
 import io.wcache.core.policy.WritePolicy;
 import io.wcache.schema.proto.WcacheRecords;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -247,10 +248,11 @@ final class SessionWrites {
             t.pending.record(p, ref.fileId(), generation, archived ? null : current,
                     archived ? List.of() : supersededExtents, existingTask, tomb, null);
         }
-        boolean queued = settleUfsWork(policy, p, committed, tomb, existingTask);
+        long queued = settleUfsWork(policy, p, committed, tomb, existingTask);
         committedLayouts.put(p, openedHere == null || s.getKeepVersions() || committedLayouts.containsKey(p) ? null
                 : new FileLayout(result, openedHere));
-        return new CommitResult(result, superseded, supersededExtents, queued);
+        return new CommitResult(result, superseded, supersededExtents, queued != NOT_QUEUED,
+                queued > 0 ? Optional.of(Instant.ofEpochMilli(queued)) : Optional.empty());
     }
 
     /** The paths committed in this transaction with the layout each ends with, where known (see the field). */
@@ -289,22 +291,34 @@ final class SessionWrites {
         };
     }
 
+    /** {@link #settleUfsWork}: no task queued. */
+    private static final long NOT_QUEUED = -1;
+    /** {@link #settleUfsWork}: a task queued without a lease of the commit's own. */
+    private static final long QUEUED_UNLEASED = 0;
+
     /**
-     * What a commit leaves for the UFS: {@code WRITE_BACK} queues the upload (true); a
-     * {@code WRITE_THROUGH} version is in the UFS already, so pending work on older states is
-     * obsolete; {@code TRANSIENT} never uploads, so an older upload is obsolete but a pending delete
-     * is not.
+     * What a commit leaves for the UFS: {@code WRITE_BACK} queues the upload, leased at once to this
+     * worker's persister when its bytes have no replicas (the lease's expiry, in epoch ms, is
+     * returned; {@link #QUEUED_UNLEASED} when it is not leased so); a {@code WRITE_THROUGH} version
+     * is in the UFS already, so pending work on older states is obsolete; {@code TRANSIENT} never
+     * uploads, so an older upload is obsolete but a pending delete is not ({@link #NOT_QUEUED}).
+     *
+     * <p>A version with replicas is never leased at commit: if this worker dies, a replica holder
+     * takes the version over only once no lease on its upload runs, and it should not wait for one
+     * that no upload used.
      */
-    private boolean settleUfsWork(WritePolicy policy, String p, WcacheRecords.File committed,
-                                  WcacheRecords.Tombstone tomb, WcacheRecords.PersistTask existingTask) {
+    private long settleUfsWork(WritePolicy policy, String p, WcacheRecords.File committed,
+                               WcacheRecords.Tombstone tomb, WcacheRecords.PersistTask existingTask) {
         switch (policy) {
             case WRITE_BACK -> {
-                t.tasks.upsert(p, TaskKind.UPLOAD, committed.getFileId(), committed.getGeneration(), committed.getSize(),
-                        existingTask);
+                CommitLease lease = committed.getWriteReplicas() <= 1 && committed.getReplicaWorkersCount() == 0
+                        ? t.commitLease : null;
+                long leasedUntil = t.tasks.upsert(p, TaskKind.UPLOAD, committed.getFileId(), committed.getGeneration(),
+                        committed.getSize(), existingTask, lease);
                 if (tomb != null) {
                     t.files.deleteTombstone(p);
                 }
-                return true;
+                return leasedUntil > 0 ? leasedUntil : QUEUED_UNLEASED;
             }
             case WRITE_THROUGH -> {
                 if (tomb != null) {
@@ -313,13 +327,13 @@ final class SessionWrites {
                 if (existingTask != null) {
                     t.tasks.delete(p);
                 }
-                return false;
+                return NOT_QUEUED;
             }
             default -> {
                 if (existingTask != null && existingTask.getKind() == WcacheRecords.TaskKind.UPLOAD) {
                     t.tasks.delete(p);
                 }
-                return false;
+                return NOT_QUEUED;
             }
         }
     }

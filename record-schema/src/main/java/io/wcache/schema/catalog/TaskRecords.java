@@ -49,17 +49,34 @@ final class TaskRecords {
 
     /** Queues the path's newest UFS work, replacing {@code existing} but keeping its lease while it is in flight. */
     void upsert(String path, TaskKind kind, long fileId, long generation, long size, WcacheRecords.PersistTask existing) {
+        upsert(path, kind, fileId, generation, size, existing, null);
+    }
+
+    /**
+     * As {@link #upsert(String, TaskKind, long, long, long, WcacheRecords.PersistTask)}, and when no
+     * lease on the path runs, leases the new task at once to {@code lease}'s owner (null: to nobody),
+     * as {@link #claimOne} would: due now, so it keeps its place in the due index, but claimed by no
+     * one else before the lease ends. Returns that lease's expiry in epoch ms, or 0 when it wrote none.
+     */
+    long upsert(String path, TaskKind kind, long fileId, long generation, long size, WcacheRecords.PersistTask existing,
+                CommitLease lease) {
         WcacheRecords.PersistTask.Builder b = WcacheRecords.PersistTask.newBuilder().setPath(path)
                 .setKind(kind == TaskKind.DELETE ? WcacheRecords.TaskKind.UFS_DELETE : WcacheRecords.TaskKind.UPLOAD)
                 .setFileId(fileId).setGeneration(generation).setSize(size).setAttempts(0).setEnqueuedTimeMs(t.now);
+        long leasedUntil = 0;
         if (existing != null && existing.hasLeaseExpiryMs() && existing.getLeaseExpiryMs() > t.now) {
             // The older task is still in flight: keep its lease so the newer work waits for it.
             b.setLeaseOwner(existing.getLeaseOwner()).setLeaseExpiryMs(existing.getLeaseExpiryMs())
                     .setNextAttemptTimeMs(existing.getLeaseExpiryMs());
         } else {
             b.setNextAttemptTimeMs(t.now);
+            if (lease != null) {
+                leasedUntil = t.now + lease.lease().toMillis();
+                b.setLeaseOwner(lease.owner()).setLeaseExpiryMs(leasedUntil);
+            }
         }
         t.store.saveRecord(b.build());
+        return leasedUntil;
     }
 
     List<WcacheRecords.PersistTask> all(int limit) {
@@ -106,8 +123,12 @@ final class TaskRecords {
             if (holder != null && task.getKind() == WcacheRecords.TaskKind.UPLOAD && !heldBy(task, holder)) {
                 continue;
             }
-            if (task.hasLeaseOwner() && task.getLeaseExpiryMs() > t.now) {
-                continue; // claimed alone by the persister running it (claimOne): due, but not free
+            if (task.hasLeaseOwner() && task.getLeaseExpiryMs() > t.now && !task.getLeaseOwner().equals(owner)) {
+                // Claimed alone by the persister running it (claimOne), or leased to it by its commit:
+                // due, but not free. The claimer's own lease is no bar: the tasks it runs or has queued
+                // are what its filter leaves out, and a task its commit leased that it does not know
+                // of (a restart, a dropped hand-off) would otherwise wait for the lease to end.
+                continue;
             }
             t.store.addRecordReadConflict(Tuple.from(RecordTypes.TASK, task.getPath()));
             WcacheRecords.PersistTask claimed = task.toBuilder().setLeaseOwner(owner).setLeaseExpiryMs(expiry)

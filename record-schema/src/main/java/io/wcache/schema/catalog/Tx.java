@@ -31,6 +31,8 @@ final class Tx {
     final FDBRecordStore store;
     final Subspace counters;
     final long now;
+    /** The lease a {@code WRITE_BACK} commit gives its upload at once; null: none. */
+    final CommitLease commitLease;
 
     final FileRecords files;
     final SessionWrites sessions;
@@ -40,11 +42,12 @@ final class Tx {
     final PendingSyncs pending;
     final VersionArchive versions;
 
-    Tx(FDBRecordContext ctx, FDBRecordStore store, Subspace counters, long now) {
+    Tx(FDBRecordContext ctx, FDBRecordStore store, Subspace counters, long now, CommitLease commitLease) {
         this.ctx = ctx;
         this.store = store;
         this.counters = counters;
         this.now = now;
+        this.commitLease = commitLease;
         this.files = new FileRecords(this);
         this.sessions = new SessionWrites(this);
         this.uploads = new UploadRecords(this);

@@ -25,11 +25,13 @@ public final class AsyncPersister implements io.wcache.worker.Persister {
     private final Persister persister;
     private final PersisterConfig config;
     private final WritePipeline pipeline;
+    private final Catalog catalog;
 
     public AsyncPersister(Catalog catalog, LogStore store, ReaderPins pins, UfsRouter ufs, WritePipeline pipeline,
                           PersisterConfig config) {
         this.config = config;
         this.pipeline = pipeline;
+        this.catalog = catalog;
         this.persister = new Persister(catalog, withReaderPins(LocalExtents.of(store, config.owner()), pins), ufs,
                 config);
         // Uploads that wait for a pause in writes watch every write, not only commits (a long one counts).
@@ -46,16 +48,22 @@ public final class AsyncPersister implements io.wcache.worker.Persister {
         return base.withPins(pins::pin, pins::unpin);
     }
 
-    /** Subscribes to committed events and starts the persister; {@code period} is not used (the config's poll interval is). */
+    /**
+     * Subscribes to committed events and starts the persister; {@code period} is not used (the
+     * config's poll interval is). From now on this worker's commits lease the uploads they queue to
+     * this persister, which so starts them without a claim transaction of its own (docs/DECISIONS.md,
+     * "An upload is leased by its commit").
+     */
     @Override
     public void start(Duration period) {
         pipeline.subscribe(this::onEvent);
         persister.start();
+        catalog.persistQueue().leaseUploadsAtCommit(config.owner(), config.lease());
     }
 
     private void onEvent(ChangeEvent event) {
         if (event instanceof ChangeEvent.CommittedEvent c) {
-            persister.onCommitted(c.committed(), c.extents());
+            persister.onCommitted(c.committed(), c.extents(), c.uploadLeasedUntil());
         } else if (event instanceof ChangeEvent.DeletedEvent d) {
             persister.onDeleted(d.result().tombstone());
         }
@@ -96,6 +104,7 @@ public final class AsyncPersister implements io.wcache.worker.Persister {
 
     @Override
     public void close() {
+        catalog.persistQueue().leaseUploadsAtCommit(null, null);
         persister.close();
     }
 }

@@ -10,8 +10,8 @@ import io.wcache.persister.testing.TempDirs;
 import io.wcache.persister.ufs.UnderFileSystem;
 import io.wcache.persister.ufs.UploadSource;
 import io.wcache.persister.ufs.PutOptions;
+import io.wcache.schema.catalog.CommitResult;
 import io.wcache.schema.catalog.Extent;
-import io.wcache.schema.catalog.FileVersion;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * mvn -B -ntp -o -q -pl persister test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=io.wcache.persister.async.bench.PersisterBenchmark [-Dexec.args="3000 16 3"]
  * </pre>
- * Arguments: objects per round, parallelism (upload threads), rounds.
+ * Arguments: objects per round, parallelism (upload threads), rounds, and {@code claim} to have
+ * every upload claim its task as before commits leased them ({@code AsyncPersister.start}).
  */
 public final class PersisterBenchmark {
 
@@ -43,13 +44,18 @@ public final class PersisterBenchmark {
         int objects = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
         int threads = args.length > 1 ? Integer.parseInt(args[1]) : 16;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        boolean commitLeases = !(args.length > 3 && args[3].equals("claim"));
         Path dir = TempDirs.createDeletedOnExit("persister-bench");
         byte[] body = new PatternSource(SIZE, 1).open(0, SIZE).readAllBytes();
         try (EmbeddedS3Server s3 = S3Rig.server(dir.resolve("s3"));
              UnderFileSystem direct = S3Rig.ufs(s3);
              PersistRig rig = new PersistRig(dir.resolve("worker"), S3Rig.ufs(s3),
-                     PersisterConfig.of("w1", threads, new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1))))) {
+                     // No poll during a round: the uploads measured are the fast path's (a poll would
+                     // claim and upload objects while the round's untimed commits still run).
+                     PersisterConfig.of("w1", threads, new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1)))
+                             .withPollInterval(Duration.ofHours(1)))) {
             rig.persister.start();
+            rig.leaseUploadsAtCommit(commitLeases);
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             // Warm-up of both paths (JIT, connections), not reported.
             directRound(direct, pool, threads, Math.min(500, objects), body, "warm");
@@ -114,16 +120,16 @@ public final class PersisterBenchmark {
 
     /** Commits {@code objects} versions (untimed), then times their persistence from the fast-path events on. */
     private static double persisterRound(PersistRig rig, int objects, String tag) throws Exception {
-        List<FileVersion> committed = new ArrayList<>(objects);
+        List<CommitResult> committed = new ArrayList<>(objects);
         List<List<Extent>> extents = new ArrayList<>(objects);
         for (int i = 0; i < objects; i++) {
-            FileVersion v = rig.writeBack("bench/" + tag + "/" + i, new PatternSource(SIZE, 1), "1", false);
-            committed.add(v);
-            extents.add(rig.catalog.files().extents(v.fileId()));
+            CommitResult c = rig.writeBackCommit("bench/" + tag + "/" + i, new PatternSource(SIZE, 1), "1", false);
+            committed.add(c);
+            extents.add(rig.catalog.files().extents(c.committed().fileId()));
         }
         long t0 = System.nanoTime();
         for (int i = 0; i < objects; i++) {
-            rig.persister.onCommitted(committed.get(i), extents.get(i));
+            rig.persister.onCommitted(committed.get(i).committed(), extents.get(i), committed.get(i).uploadLeasedUntil());
         }
         if (!rig.persister.awaitDrained(Duration.ofMinutes(10))) {
             throw new IllegalStateException("not drained: " + rig.persister.stats());
