@@ -166,6 +166,8 @@ public final class Persister implements AutoCloseable {
         PersistTask next;
         /** The committed layout that came with {@code next} on the fast path, so its upload needs no Catalog read. */
         FileLayout nextLayout;
+        /** The task its commit handed over with the commit's own lease, while it is {@code next}: it may wait for a pause. */
+        PersistTask commitLeased;
         /** {@code next} failed before and waits for {@code retry}. */
         boolean backingOff;
         ScheduledFuture<?> retry;
@@ -473,6 +475,7 @@ public final class Persister implements AutoCloseable {
             cancelRetry(lane);
             lane.next = task;
             lane.nextLayout = layout;
+            lane.commitLeased = fromCommit && task.leaseOwner().isPresent() ? task : null;
             dispatch(lane);
             account(lane, +1);
             return true;
@@ -559,15 +562,15 @@ public final class Persister implements AutoCloseable {
 
     /**
      * Whether the lane's next operation, ready to start, waits for a pause in writes instead: an
-     * upload handed over on the fast path (a claimed task keeps its lease busy, a delete costs
-     * little) while writes keep arriving, for at most the longest wait since the lane began to wait,
+     * upload handed over on the fast path, with its commit's lease or none (a task the poller
+     * claimed keeps its lease busy, a delete costs little) while writes keep arriving, for at most the longest wait since the lane began to wait,
      * and only while the uploads already waiting hold less than the byte bound. A burst of writes so
      * has the cores and the disk to itself, and an object overwritten meanwhile is uploaded once.
      */
     private boolean defers(Lane lane) {
         PersisterConfig.Deferral d = config.deferral();
         PersistTask t = lane.next;
-        if (!d.enabled() || t.kind() != TaskKind.UPLOAD || t.leaseOwner().isPresent()) {
+        if (!d.enabled() || t.kind() != TaskKind.UPLOAD || (t.leaseOwner().isPresent() && t != lane.commitLeased)) {
             return false;
         }
         long now = System.nanoTime();

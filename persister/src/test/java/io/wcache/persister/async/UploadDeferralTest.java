@@ -81,7 +81,23 @@ class UploadDeferralTest {
 
     @Test
     void aBurstsUploadsWaitWhileWritesArriveAndStartWhenTheyPause() throws Exception {
+        burstWaitsForAPause(false);
+    }
+
+    /**
+     * An upload its commit leased to this persister waits too (the lease has minutes left when the
+     * wait ends). It did not: every leased task started at once, as one the poller claimed does, and
+     * the uploads of a burst competed with its writes for the cores.
+     */
+    @Test
+    void uploadsTheirCommitsLeasedAlsoWaitForAPause() throws Exception {
+        burstWaitsForAPause(true);
+        assertThat(rig.persister.claimCounts().tasks()).as("tasks claimed before their upload").isZero();
+    }
+
+    private void burstWaitsForAPause(boolean commitLeases) throws Exception {
         start(new PersisterConfig.Deferral(Duration.ofSeconds(60), Duration.ofMillis(300), 1L << 30));
+        rig.leaseUploadsAtCommit(commitLeases);
         keepWriting();
         for (int i = 0; i < 5; i++) {
             rig.writeBack("burst/" + i, new PatternSource(10 << 10, i), "1");
