@@ -22,7 +22,9 @@ import java.util.Optional;
  * sync client marshals, signs, hashes and sends on it), per 10 KiB and per 10 MiB object, for a body
  * whose MD5 is known (a cached version's ETag) and one whose MD5 is not, in interleaved rounds
  * against an embedded s3proxy over plain HTTP. Thread CPU time is what the persister's threads take
- * from ingest; it is less disturbed by other load on the machine than wall time.
+ * from ingest; it is less disturbed by other load on the machine than wall time. Each round also
+ * prints the whole process's CPU per upload (s3proxy's included), which also counts an HTTP client
+ * that does its I/O on threads of its own.
  *
  * <pre>
  * mvn -B -ntp -o -q -pl persister test-compile exec:java -Dexec.classpathScope=test \
@@ -92,11 +94,15 @@ public final class UploadClientBenchmark {
                 return Optional.ofNullable(md5);
             }
         };
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        long process0 = os.getProcessCpuTime();
         long cpu0 = mx.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             ufs.put("bench/" + tag + "/" + i, source, PutOptions.DEFAULT);
         }
+        System.out.printf("  %s: process CPU %.3f ms per upload%n", tag, (os.getProcessCpuTime() - process0) / 1e6 / n);
         return new double[] {(mx.getCurrentThreadCpuTime() - cpu0) / 1e6 / n, (System.nanoTime() - t0) / 1e6 / n};
     }
 
