@@ -437,7 +437,7 @@ public final class Persister implements AutoCloseable {
     }
 
     private boolean submit(PersistTask task, FileLayout layout) {
-        return submit(task, layout, task.leaseOwner().isEmpty());
+        return submit(task, layout, false);
     }
 
     /**
@@ -563,9 +563,10 @@ public final class Persister implements AutoCloseable {
     /**
      * Whether the lane's next operation, ready to start, waits for a pause in writes instead: an
      * upload handed over on the fast path, with its commit's lease or none (a task the poller
-     * claimed keeps its lease busy, a delete costs little) while writes keep arriving, for at most the longest wait since the lane began to wait,
-     * and only while the uploads already waiting hold less than the byte bound. A burst of writes so
-     * has the cores and the disk to itself, and an object overwritten meanwhile is uploaded once.
+     * claimed keeps its lease busy, a delete costs little) while writes keep arriving, for at most
+     * the longest wait since the lane began to wait, and only while the uploads already waiting hold
+     * less than the byte bound. A burst of writes so has the cores and the disk to itself, and an
+     * object overwritten meanwhile is uploaded once.
      */
     private boolean defers(Lane lane) {
         PersisterConfig.Deferral d = config.deferral();
