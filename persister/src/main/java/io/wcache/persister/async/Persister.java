@@ -166,8 +166,6 @@ public final class Persister implements AutoCloseable {
         PersistTask next;
         /** The committed layout that came with {@code next} on the fast path, so its upload needs no Catalog read. */
         FileLayout nextLayout;
-        /** The task its commit handed over with the commit's own lease, while it is {@code next}: it may wait for a pause. */
-        PersistTask commitLeased;
         /** {@code next} failed before and waits for {@code retry}. */
         boolean backingOff;
         ScheduledFuture<?> retry;
@@ -475,7 +473,6 @@ public final class Persister implements AutoCloseable {
             cancelRetry(lane);
             lane.next = task;
             lane.nextLayout = layout;
-            lane.commitLeased = fromCommit && task.leaseOwner().isPresent() ? task : null;
             dispatch(lane);
             account(lane, +1);
             return true;
@@ -571,7 +568,8 @@ public final class Persister implements AutoCloseable {
     private boolean defers(Lane lane) {
         PersisterConfig.Deferral d = config.deferral();
         PersistTask t = lane.next;
-        if (!d.enabled() || t.kind() != TaskKind.UPLOAD || (t.leaseOwner().isPresent() && t != lane.commitLeased)) {
+        // A leased task that came with its layout is a commit's hand-off under the commit's lease.
+        if (!d.enabled() || t.kind() != TaskKind.UPLOAD || (t.leaseOwner().isPresent() && lane.nextLayout == null)) {
             return false;
         }
         long now = System.nanoTime();
