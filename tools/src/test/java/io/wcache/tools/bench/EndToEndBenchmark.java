@@ -463,6 +463,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         int written = parallel(16, persistObjects, t0 + dur(persistSeconds).toNanos(),
                 i -> put(rig.workerClient(), BenchRig.BUCKET, prefix + i, body));
         double putSeconds = (System.nanoTime() - t0) / 1e9;
+        CpuMeter.Snapshot cpuAfterPuts = cpu.snapshot();
         long pendingAfterPuts = rig.persistQueue().pending();
         if (written < persistObjects) {
             out.notes.add(String.format(Locale.ROOT, "persistence: only %,d of %,d objects were written within %d s; "
@@ -471,7 +472,15 @@ public final class EndToEndBenchmark implements Callable<Integer> {
         long timeoutSeconds = Math.max(60, persistSeconds * 2L);
         long pending = rig.awaitPersisted(Duration.ofSeconds(timeoutSeconds), Duration.ofMillis(200));
         double total = (System.nanoTime() - t0) / 1e9;
-        out.cpu.add(CpuMeter.between("persistence", cpuBefore, cpu.snapshot(), written / total));
+        CpuMeter.Snapshot cpuEnd = cpu.snapshot();
+        out.cpu.add(CpuMeter.between("persistence", cpuBefore, cpuEnd, written / total));
+        // The uploads left when the PUTs ended, with the machine to themselves: the cores they kept busy.
+        if (pendingAfterPuts > pending && total > putSeconds) {
+            double drainRate = (pendingAfterPuts - pending) / (total - putSeconds);
+            out.cpu.add(CpuMeter.between("persistence.drain", cpuAfterPuts, cpuEnd, drainRate));
+            log("persistence: CPU per upload while the uploads left drained, by thread group:");
+            logThreadCpu(cpuAfterPuts, cpuEnd, drainRate, 0.01);
+        }
         var marksAfter = rig.markCounts();
         long markTxns = marksAfter.transactions() - marksBefore.transactions();
         long marked = marksAfter.tasks() - marksBefore.tasks();
@@ -765,8 +774,13 @@ public final class EndToEndBenchmark implements Callable<Integer> {
 
     /** The CPU per operation of each thread group (at least 0.5 ms), over the run's warm-up and measured time. */
     private static void logThreadCpu(CpuMeter.Snapshot a, CpuMeter.Snapshot b, double opsPerSecond) {
+        logThreadCpu(a, b, opsPerSecond, 0.5);
+    }
+
+    /** The CPU per operation of each thread group that spent at least {@code minMs} per operation between a and b. */
+    private static void logThreadCpu(CpuMeter.Snapshot a, CpuMeter.Snapshot b, double opsPerSecond, double minMs) {
         double ops = opsPerSecond * (b.wallNanos() - a.wallNanos()) / 1e9;
-        for (var e : CpuMeter.msPerOpByGroup(a, b, ops, 0.5)) {
+        for (var e : CpuMeter.msPerOpByGroup(a, b, ops, minMs)) {
             log("  cpu %-34s %8.2f ms/op", e.getKey(), e.getValue());
         }
     }

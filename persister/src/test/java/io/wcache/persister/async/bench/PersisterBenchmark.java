@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </pre>
  * Arguments: objects per round, parallelism (upload threads), rounds, and {@code claim} to have
  * every upload claim its task as before commits leased them ({@code AsyncPersister.start}).
+ * {@code -Dbench.markLingerMs=N} sets the marks' linger (5 by default, as the worker's). Each
+ * round also prints the cores the process kept busy while it persisted, and the CPU per object of
+ * each of its thread groups (native ones too: the JIT's compilers, the engine's background threads).
  */
 public final class PersisterBenchmark {
 
@@ -53,7 +56,8 @@ public final class PersisterBenchmark {
                      // No poll during a round: the uploads measured are the fast path's (a poll would
                      // claim and upload objects while the round's untimed commits still run).
                      PersisterConfig.of("w1", threads, new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1)))
-                             .withPollInterval(Duration.ofHours(1)))) {
+                             .withPollInterval(Duration.ofHours(1))
+                             .withMarkLinger(Duration.ofMillis(Long.getLong("bench.markLingerMs", 5))))) {
             rig.persister.start();
             rig.leaseUploadsAtCommit(commitLeases);
             ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -128,13 +132,80 @@ public final class PersisterBenchmark {
             extents.add(rig.catalog.files().extents(c.committed().fileId()));
         }
         long t0 = System.nanoTime();
+        long cpu0 = processCpu();
+        long[] stat0 = machineJiffies();
+        java.util.Map<String, Long> groups0 = threadGroups();
         for (int i = 0; i < objects; i++) {
             rig.persister.onCommitted(committed.get(i).committed(), extents.get(i), committed.get(i).uploadLeasedUntil());
         }
         if (!rig.persister.awaitDrained(Duration.ofMinutes(10))) {
             throw new IllegalStateException("not drained: " + rig.persister.stats());
         }
-        return objects / ((System.nanoTime() - t0) / 1e9);
+        long wall = System.nanoTime() - t0;
+        long[] stat1 = machineJiffies();
+        long total = stat1[0] - stat0[0];
+        if (!tag.equals("warm")) {
+            System.out.printf("  %s: the process kept %.2f cores busy; the machine was idle %.0f %% and waiting for I/O %.0f %%%n",
+                    tag, (processCpu() - cpu0) / (double) wall, total > 0 ? 100.0 * (stat1[1] - stat0[1]) / total : 0,
+                    total > 0 ? 100.0 * (stat1[2] - stat0[2]) / total : 0);
+            java.util.Map<String, Long> groups1 = threadGroups();
+            StringBuilder sb = new StringBuilder("  ms of CPU per object by thread group:");
+            groups1.entrySet().stream()
+                    .map(e -> java.util.Map.entry(e.getKey(), e.getValue() - groups0.getOrDefault(e.getKey(), 0L)))
+                    .filter(e -> e.getValue() * TICK_MS / objects >= 0.005)
+                    .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+                    .forEach(e -> sb.append(String.format(" %s %.3f;", e.getKey(), e.getValue() * TICK_MS / objects)));
+            System.out.println(sb);
+        }
+        return objects / (wall / 1e9);
+    }
+
+    /** Milliseconds per clock tick of /proc (USER_HZ is 100 on Linux). */
+    private static final double TICK_MS = 10;
+
+    /**
+     * Clock ticks of CPU of every thread of this process (native ones too: the engine's background
+     * threads, the JVM's compilers and collectors), summed by name with digits dropped.
+     */
+    private static java.util.Map<String, Long> threadGroups() {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        try (var tasks = java.nio.file.Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = java.nio.file.Files.readString(t.resolve("stat"));
+                    int open = stat.indexOf('(');
+                    int close = stat.lastIndexOf(')');
+                    String name = stat.substring(open + 1, close).replaceAll("[0-9]+", "#");
+                    String[] f = stat.substring(close + 2).split(" ");
+                    out.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // the thread ended
+                }
+            }
+        } catch (java.io.IOException e) {
+            // no /proc
+        }
+        return out;
+    }
+
+    /** CPU nanoseconds of this process. */
+    private static long processCpu() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    /** The machine's jiffies from /proc/stat: all, idle, I/O wait (zeros where it cannot be read). */
+    private static long[] machineJiffies() {
+        try {
+            String[] f = java.nio.file.Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            long all = 0;
+            for (int i = 1; i < f.length; i++) {
+                all += Long.parseLong(f[i]);
+            }
+            return new long[] {all, Long.parseLong(f[4]), Long.parseLong(f[5])};
+        } catch (java.io.IOException | RuntimeException e) {
+            return new long[3];
+        }
     }
 
     /** CPU nanoseconds of the live threads whose name starts with {@code prefix}. */
