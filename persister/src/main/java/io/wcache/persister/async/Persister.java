@@ -716,6 +716,7 @@ public final class Persister implements AutoCloseable {
         PersistTask retry = null;
         PersistTask current = task;
         boolean held = false;
+        boolean settlesLater = false;
         try {
             if (stale) {
                 skipSuperseded(task);
@@ -724,7 +725,11 @@ public final class Persister implements AutoCloseable {
                 switch (claim.outcome()) {
                     case CLAIMED -> {
                         current = claim.task().orElseThrow();
-                        perform(current, layout);
+                        PersistTask claimed = current;
+                        // An upload's mark may be recorded after this thread moved on: the lane stays
+                        // busy until then, and the mark's outcome (or failure) ends it.
+                        settlesLater = perform(current, layout, failure -> finish(lane, task,
+                                failure == null ? null : failed(claimed, failure), false));
                     }
                     case SUPERSEDED -> skipSuperseded(task);
                     case HELD -> {
@@ -741,7 +746,9 @@ public final class Persister implements AutoCloseable {
                 throw e;
             }
         } finally {
-            finish(lane, task, retry, held);
+            if (!settlesLater) {
+                finish(lane, task, retry, held);
+            }
         }
     }
 
@@ -879,7 +886,13 @@ public final class Persister implements AutoCloseable {
         }
     }
 
-    private void perform(PersistTask task, FileLayout known) {
+    /**
+     * Runs {@code task}'s object-store operation. True if an upload handed its mark over
+     * ({@link PersistMarks#markThen}): {@code settle} then runs once the mark is decided, with its
+     * failure or null, and nothing is settled here; false if everything is done on return (or it
+     * threw).
+     */
+    private boolean perform(PersistTask task, FileLayout known, java.util.function.Consumer<RuntimeException> settle) {
         NamespacePath path = task.path();
         String key = UfsRouter.keyOf(path);
         if (task.kind() == TaskKind.DELETE) {
@@ -891,7 +904,7 @@ public final class Persister implements AutoCloseable {
                     .filter(t -> t.generation() == task.generation());
             if (tomb.isEmpty()) {
                 skipSuperseded(task);
-                return;
+                return false;
             }
             UnderFileSystem ufs = router.ufsFor(path);
             copyArchivesFirst(ufs, tomb.get().archiveFirst());
@@ -900,21 +913,21 @@ public final class Persister implements AutoCloseable {
             deleted.incrementAndGet();
             rate.record(clock.millis(), 0);
             LOG.debug("event=ufs_deleted path={} generation={}", path, task.generation());
-            return;
+            return false;
         }
         // A retry or a claimed task re-reads the layout: extents may have moved, the path moved on.
         Optional<FileLayout> layout = known != null ? Optional.of(known) : catalog.files().layout(path);
         FileVersion f = layout.map(FileLayout::file).orElse(null);
         if (f == null || f.fileId() != task.fileId() || f.generation() != task.generation()) {
             skipSuperseded(task);
-            return;
+            return false;
         }
         if (f.persistState() == PersistState.PERSISTED) {
             // A late copy of the task (a retry already scheduled, a copy claimed or handed over):
             // another attempt uploaded this version and marked it, and uploading it again would
             // replace the object store's object for nothing.
             skipSuperseded(task);
-            return;
+            return false;
         }
         if (f.damaged()) {
             // Its cached bytes failed their checksum: nothing is uploaded and nothing in the UFS is
@@ -928,7 +941,7 @@ public final class Persister implements AutoCloseable {
             // The bytes are another worker's now (a replica holder took the version over from a dead
             // worker): its persister uploads it.
             handOver(task, extents.get(0).worker(), here.get());
-            return;
+            return false;
         }
         UnderFileSystem ufs = router.ufsFor(path);
         copyArchivesFirst(ufs, f.versioning().archiveFirst());
@@ -936,10 +949,10 @@ public final class Persister implements AutoCloseable {
             // A version of a versioned bucket made current again: the object store has its bytes
             // (at its archive key, or still at this key), so it is copied there rather than uploaded.
             uploadFromUfs(task, f, ufs, key, extents);
-            return;
+            return false;
         }
-        PersistOutcome outcome;
         local.pin(f.fileId());
+        boolean markHandedOver = false;
         try {
             LocalExtents.Leased leased;
             try {
@@ -949,12 +962,13 @@ public final class Persister implements AutoCloseable {
                 layout = catalog.files().layout(path);
                 if (layout.isEmpty() || layout.get().file().fileId() != f.fileId()) {
                     skipSuperseded(task);
-                    return;
+                    return false;
                 }
                 extents = layout.get().extents();
                 leased = local.lease(extents);
             }
             long start = System.nanoTime();
+            List<Extent> uploadedExtents = extents;
             try (LocalExtents.Leased reads = leased) {
                 // The version's ETag is the MD5 of these bytes (unless it is a multipart ETag): the store
                 // checks the bytes it receives against it, and the client does not hash them again.
@@ -963,11 +977,34 @@ public final class Persister implements AutoCloseable {
             }
             long uploaded = System.nanoTime();
             Stages.record(Stage.UPLOAD_UFS, uploaded - start);
-            outcome = marks.mark(task);
-            Stages.since(Stage.UPLOAD_MARK_PERSISTED, uploaded);
+            // The object is in the store: this thread goes on to its next upload, and the mark is
+            // recorded with the others that finish meanwhile; the path's lane waits for it.
+            marks.markThen(task, (outcome, failure) -> {
+                RuntimeException settled = failure;
+                try {
+                    Stages.since(Stage.UPLOAD_MARK_PERSISTED, uploaded);
+                    local.unpin(f.fileId());
+                    if (failure == null) {
+                        marked(task, f, uploadedExtents, outcome);
+                    }
+                } catch (RuntimeException e) {
+                    settled = settled != null ? settled : e;
+                } finally {
+                    settle.accept(settled);
+                }
+            });
+            markHandedOver = true;
+            return true;
         } finally {
-            local.unpin(f.fileId());
+            if (!markHandedOver) {
+                local.unpin(f.fileId());
+            }
         }
+    }
+
+    /** What follows an upload's mark: its bytes become evictable if it is the path's version, and the counts. */
+    private void marked(PersistTask task, FileVersion f, List<Extent> extents, PersistOutcome outcome) {
+        NamespacePath path = task.path();
         if (outcome == PersistOutcome.PERSISTED) {
             for (Extent e : extents) {
                 try {

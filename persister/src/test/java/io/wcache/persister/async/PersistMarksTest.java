@@ -172,6 +172,53 @@ class PersistMarksTest {
         assertThat(sizes).containsExactly(1, 3, 1, 1, 1);
     }
 
+    @Test
+    void aHandedOverMarkLeavesItsThreadFreeAndGetsItsOutcomeWhenItsTransactionRuns() throws Exception {
+        CountDownLatch firstStarted = new CountDownLatch(1);
+        CountDownLatch releaseFirst = new CountDownLatch(1);
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
+        PersistMarks<PersistOutcome> marks = new PersistMarks<>(tasks -> {
+            sizes.add(tasks.size());
+            if (sizes.size() == 1) {
+                firstStarted.countDown();
+                await(releaseFirst);
+            }
+            if (tasks.stream().anyMatch(t -> t.path().toString().equals("/m/bad"))) {
+                throw new WcacheException.Unavailable("/m/bad", "injected", null);
+            }
+            return tasks.stream().map(t -> PersistOutcome.PERSISTED).toList();
+        });
+        CompletableFuture<PersistOutcome> first = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/first")), threads);
+        assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+
+        // While the first transaction runs, two marks are handed over by this thread: it returns at once.
+        CompletableFuture<PersistOutcome> good = new CompletableFuture<>();
+        CompletableFuture<RuntimeException> bad = new CompletableFuture<>();
+        List<String> ranOn = new CopyOnWriteArrayList<>();
+        marks.markThen(task("/m/good"), (outcome, failure) -> {
+            ranOn.add(Thread.currentThread().getName());
+            good.complete(outcome);
+        });
+        marks.markThen(task("/m/bad"), (outcome, failure) -> bad.complete(failure));
+        assertThat(good).as("decided before the transaction it waits for ran").isNotDone();
+        assertThat(marks.waiting()).isEqualTo(2);
+
+        releaseFirst.countDown();
+        assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.PERSISTED);
+        assertThat(good.get(10, TimeUnit.SECONDS)).isEqualTo(PersistOutcome.PERSISTED);
+        assertThat(bad.get(10, TimeUnit.SECONDS)).isInstanceOf(WcacheException.Unavailable.class);
+        // The leader ran the handed-over marks after its own: never this thread.
+        assertThat(ranOn).doesNotContain(Thread.currentThread().getName());
+        // The two together, then each alone after the batch failed.
+        assertThat(sizes).containsExactly(1, 2, 1, 1);
+        assertThat(marks.waiting()).isZero();
+
+        // With no transaction running, the thread handing a mark over leads and runs it itself.
+        CompletableFuture<String> alone = new CompletableFuture<>();
+        marks.markThen(task("/m/alone"), (outcome, failure) -> alone.complete(Thread.currentThread().getName()));
+        assertThat(alone).isCompletedWithValue(Thread.currentThread().getName());
+    }
+
     private static void await(CountDownLatch latch) {
         try {
             latch.await(20, TimeUnit.SECONDS);
