@@ -140,18 +140,7 @@ class PersistMarksTest {
         CountDownLatch firstStarted = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
         List<Integer> sizes = new CopyOnWriteArrayList<>();
-        PersistMarks<PersistOutcome> marks = new PersistMarks<>(tasks -> {
-            sizes.add(tasks.size());
-            if (sizes.size() == 1) {
-                firstStarted.countDown();
-                await(releaseFirst);
-            }
-            if (tasks.stream().anyMatch(t -> t.path().toString().equals("/m/bad"))) {
-                throw new WcacheException.Unavailable("/m/bad", "injected", null);
-            }
-            return tasks.stream().map(t -> t.path().toString().equals("/m/old") ? PersistOutcome.SUPERSEDED
-                    : PersistOutcome.PERSISTED).toList();
-        });
+        PersistMarks<PersistOutcome> marks = badFailsOldSuperseded(sizes, firstStarted, releaseFirst);
         CompletableFuture<PersistOutcome> first = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/first")), threads);
         assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
         CompletableFuture<PersistOutcome> bad = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/bad")), threads);
@@ -177,17 +166,7 @@ class PersistMarksTest {
         CountDownLatch firstStarted = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
         List<Integer> sizes = new CopyOnWriteArrayList<>();
-        PersistMarks<PersistOutcome> marks = new PersistMarks<>(tasks -> {
-            sizes.add(tasks.size());
-            if (sizes.size() == 1) {
-                firstStarted.countDown();
-                await(releaseFirst);
-            }
-            if (tasks.stream().anyMatch(t -> t.path().toString().equals("/m/bad"))) {
-                throw new WcacheException.Unavailable("/m/bad", "injected", null);
-            }
-            return tasks.stream().map(t -> PersistOutcome.PERSISTED).toList();
-        });
+        PersistMarks<PersistOutcome> marks = badFailsOldSuperseded(sizes, firstStarted, releaseFirst);
         CompletableFuture<PersistOutcome> first = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/first")), threads);
         assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
 
@@ -217,6 +196,27 @@ class PersistMarksTest {
         CompletableFuture<String> alone = new CompletableFuture<>();
         marks.markThen(task("/m/alone"), (outcome, failure) -> alone.complete(Thread.currentThread().getName()));
         assertThat(alone).isCompletedWithValue(Thread.currentThread().getName());
+    }
+
+    /**
+     * Marks that record each transaction's size; the first transaction counts {@code started} down
+     * and runs until {@code release} opens; a transaction holding "/m/bad" fails, "/m/old" is
+     * superseded, every other task persisted.
+     */
+    private static PersistMarks<PersistOutcome> badFailsOldSuperseded(List<Integer> sizes, CountDownLatch started,
+                                                                      CountDownLatch release) {
+        return new PersistMarks<>(tasks -> {
+            sizes.add(tasks.size());
+            if (sizes.size() == 1) {
+                started.countDown();
+                await(release);
+            }
+            if (tasks.stream().anyMatch(t -> t.path().toString().equals("/m/bad"))) {
+                throw new WcacheException.Unavailable("/m/bad", "injected", null);
+            }
+            return tasks.stream().map(t -> t.path().toString().equals("/m/old") ? PersistOutcome.SUPERSEDED
+                    : PersistOutcome.PERSISTED).toList();
+        });
     }
 
     private static void await(CountDownLatch latch) {
