@@ -133,6 +133,7 @@ public final class BenchReport {
                         c.msPerOp(c.totalCores())));
             }
         }
+        sb.append(budgetTable(r));
         sb.append(stageTable(r));
         if (!r.targets().isEmpty()) {
             sb.append("\n| target | measured | limit | ratio | met |\n| --- | ---: | ---: | ---: | --- |\n");
@@ -148,6 +149,52 @@ public final class BenchReport {
             }
         }
         return sb.toString();
+    }
+
+    /**
+     * The worker's CPU budget for each CPU-bound target, from this run's own figures: the machine's
+     * CPU per operation the target allows (the cores s3proxy's direct run kept busy, over the rate
+     * the target asks), less what the client, s3proxy and the JVM spent per operation in the
+     * worker's run, is what the worker itself may spend; beside it what it did spend. A budget at or
+     * under zero means no worker could meet the target on these cores with this client and store.
+     * For the CPU row the budget is s3proxy's own CPU per direct PUT. Empty without CPU figures.
+     */
+    static String budgetTable(BenchResults r) {
+        Map<String, BenchResults.CpuUse> cpu = new java.util.HashMap<>();
+        if (r.cpu() != null) {
+            r.cpu().forEach(c -> cpu.put(c.key(), c));
+        }
+        StringBuilder rows = new StringBuilder();
+        budgetRow(rows, "persistence >= 0.9 x s3proxy direct (c=16)", cpu.get("persistence"), cpu.get("persist.direct"), 0.9);
+        budgetRow(rows, "10 MiB PUT MB/s >= 1.5 x s3proxy (c=4)", cpu.get("large.wb"), cpu.get("large.direct"), 1.5);
+        for (int c : CONCURRENCY) {
+            BenchResults.CpuUse wb = cpu.get("put.wb.c" + c);
+            BenchResults.CpuUse direct = cpu.get("put.direct.c" + c);
+            if (wb != null && direct != null && wb.opsPerSecond() > 0 && direct.opsPerSecond() > 0) {
+                double budget = direct.msPerOp(direct.ufsCores());
+                double spent = wb.msPerOp(wb.workerCores());
+                rows.append(String.format(Locale.ROOT, "| worker CPU per WRITE_BACK PUT <= s3proxy's per PUT (c=%d) | — | — | %.3f | %.3f | %.2f |%n",
+                        c, budget, spent, spent / budget));
+            }
+        }
+        if (rows.length() == 0) {
+            return "";
+        }
+        return "\n| CPU budget (ms per op) | the target allows, all CPU | spent outside the worker | worker budget | worker spent"
+                + " | spent / budget |\n| --- | ---: | ---: | ---: | ---: | ---: |\n" + rows;
+    }
+
+    private static void budgetRow(StringBuilder rows, String name, BenchResults.CpuUse worker, BenchResults.CpuUse direct,
+                                  double factor) {
+        if (worker == null || direct == null || worker.opsPerSecond() <= 0 || direct.opsPerSecond() <= 0) {
+            return;
+        }
+        double allowed = direct.totalCores() * 1000 / (factor * direct.opsPerSecond());
+        double outside = worker.msPerOp(worker.ufsCores() + worker.restCores());
+        double budget = allowed - outside;
+        double spent = worker.msPerOp(worker.workerCores());
+        rows.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %s |%n", name, allowed, outside, budget,
+                spent, budget > 0 ? String.format(Locale.ROOT, "%.2f", spent / budget) : "no budget"));
     }
 
     /**

@@ -44,6 +44,31 @@ class BenchReportTest {
     }
 
     @Test
+    void theCpuBudgetOfEachTargetIsWhatTheDirectRunsCoresAllowLessWhatTheRestSpent() {
+        BenchResults base = SyntheticResults.sample();
+        List<BenchResults.CpuUse> cpu = List.of(
+                // s3proxy direct: 1.9 cores at 2,000/s; 0.9 of that rate allows 1.056 ms per object in all,
+                // and the client and s3proxy took 1.1 of it in the worker's run: nothing left for the worker.
+                new BenchResults.CpuUse("persistence", 5, 0.8, 0.6, 0.5, 1000),
+                new BenchResults.CpuUse("persist.direct", 4, 0.0, 0.9, 1.0, 2000),
+                // 2 cores at 20 PUT/s direct; 1.5 x that allows 66.667 ms per PUT, 30 of it outside the worker.
+                new BenchResults.CpuUse("large.wb", 5, 1.2, 0.0, 0.6, 20),
+                new BenchResults.CpuUse("large.direct", 5, 0.0, 1.4, 0.6, 20),
+                new BenchResults.CpuUse("put.wb.c16", 4, 0.9, 0.6, 0.4, 1000),
+                new BenchResults.CpuUse("put.direct.c16", 4, 0.0, 1.0, 0.8, 2500));
+        BenchResults r = new BenchResults(base.startedAt(), base.command(), base.machine(), base.settings(),
+                base.floors(), base.latencies(), base.bandwidths(), base.persistence(), List.of(), List.of(), cpu);
+
+        String table = BenchReport.budgetTable(r);
+        assertThat(table).contains("| persistence >= 0.9 x s3proxy direct (c=16) | 1.056 | 1.100 | -0.044 | 0.800 | no budget |");
+        assertThat(table).contains("| 10 MiB PUT MB/s >= 1.5 x s3proxy (c=4) | 66.667 | 30.000 | 36.667 | 60.000 | 1.64 |");
+        assertThat(table).contains("| worker CPU per WRITE_BACK PUT <= s3proxy's per PUT (c=16) | — | — | 0.400 | 0.900 | 2.25 |");
+        assertThat(BenchReport.table(r)).contains(table);
+        assertThat(BenchReport.budgetTable(new BenchResults(base.startedAt(), base.command(), base.machine(),
+                base.settings(), null, List.of(), List.of(), null, List.of(), List.of(), List.of()))).isEmpty();
+    }
+
+    @Test
     void chartsAreStillWrittenWhenPhasesAreMissing(@TempDir Path dir) throws Exception {
         BenchResults base = SyntheticResults.sample();
         BenchResults r = new BenchResults(base.startedAt(), base.command(), base.machine(), base.settings(), null,
