@@ -951,8 +951,11 @@ public final class Persister implements AutoCloseable {
             uploadFromUfs(task, f, ufs, key, extents);
             return false;
         }
+        // The pin keeps the version's bytes readable against the reader-pin sweep while the upload
+        // reads them; the mark that follows reads none.
+        long start;
+        List<Extent> uploadedExtents;
         local.pin(f.fileId());
-        boolean markHandedOver = false;
         try {
             LocalExtents.Leased leased;
             try {
@@ -967,39 +970,35 @@ public final class Persister implements AutoCloseable {
                 extents = layout.get().extents();
                 leased = local.lease(extents);
             }
-            long start = System.nanoTime();
-            List<Extent> uploadedExtents = extents;
+            uploadedExtents = extents;
+            start = System.nanoTime();
             try (LocalExtents.Leased reads = leased) {
                 // The version's ETag is the MD5 of these bytes (unless it is a multipart ETag): the store
                 // checks the bytes it receives against it, and the client does not hash them again.
                 UploadSource source = new ExtentUploadSource(extents, f.size(), reads, UploadSource.md5OfEtag(f.etag()));
                 transfer(() -> ufs.put(key, source, new PutOptions(f.contentType(), f.userMetadata(), f.standardHeaders())));
             }
-            long uploaded = System.nanoTime();
-            Stages.record(Stage.UPLOAD_UFS, uploaded - start);
-            // The object is in the store: this thread goes on to its next upload, and the mark is
-            // recorded with the others that finish meanwhile; the path's lane waits for it.
-            marks.markThen(task, (outcome, failure) -> {
-                RuntimeException settled = failure;
-                try {
-                    Stages.since(Stage.UPLOAD_MARK_PERSISTED, uploaded);
-                    local.unpin(f.fileId());
-                    if (failure == null) {
-                        marked(task, f, uploadedExtents, outcome);
-                    }
-                } catch (RuntimeException e) {
-                    settled = settled != null ? settled : e;
-                } finally {
-                    settle.accept(settled);
-                }
-            });
-            markHandedOver = true;
-            return true;
         } finally {
-            if (!markHandedOver) {
-                local.unpin(f.fileId());
-            }
+            local.unpin(f.fileId());
         }
+        long uploaded = System.nanoTime();
+        Stages.record(Stage.UPLOAD_UFS, uploaded - start);
+        // The object is in the store: this thread goes on to its next upload, and the mark is
+        // recorded with the others that finish meanwhile; the path's lane waits for it.
+        marks.markThen(task, (outcome, failure) -> {
+            RuntimeException settled = failure;
+            try {
+                Stages.since(Stage.UPLOAD_MARK_PERSISTED, uploaded);
+                if (failure == null) {
+                    marked(task, f, uploadedExtents, outcome);
+                }
+            } catch (RuntimeException e) {
+                settled = settled != null ? settled : e;
+            } finally {
+                settle.accept(settled);
+            }
+        });
+        return true;
     }
 
     /** What follows an upload's mark: its bytes become evictable if it is the path's version, and the counts. */
