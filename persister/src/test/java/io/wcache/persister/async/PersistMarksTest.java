@@ -137,12 +137,11 @@ class PersistMarksTest {
 
     @Test
     void aTaskThatFailsInABatchFailsAloneAndTheOthersAreMarked() throws Exception {
-        CountDownLatch firstStarted = new CountDownLatch(1);
-        CountDownLatch releaseFirst = new CountDownLatch(1);
-        List<Integer> sizes = new CopyOnWriteArrayList<>();
-        PersistMarks<PersistOutcome> marks = badFailsOldSuperseded(sizes, firstStarted, releaseFirst);
-        CompletableFuture<PersistOutcome> first = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/first")), threads);
-        assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        FirstHeld held = firstHeldBadFailsOldSuperseded();
+        PersistMarks<PersistOutcome> marks = held.marks();
+        List<Integer> sizes = held.sizes();
+        CountDownLatch releaseFirst = held.release();
+        CompletableFuture<PersistOutcome> first = held.first();
         CompletableFuture<PersistOutcome> bad = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/bad")), threads);
         CompletableFuture<PersistOutcome> good = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/good")), threads);
         CompletableFuture<PersistOutcome> old = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/old")), threads);
@@ -163,12 +162,11 @@ class PersistMarksTest {
 
     @Test
     void aHandedOverMarkLeavesItsThreadFreeAndGetsItsOutcomeWhenItsTransactionRuns() throws Exception {
-        CountDownLatch firstStarted = new CountDownLatch(1);
-        CountDownLatch releaseFirst = new CountDownLatch(1);
-        List<Integer> sizes = new CopyOnWriteArrayList<>();
-        PersistMarks<PersistOutcome> marks = badFailsOldSuperseded(sizes, firstStarted, releaseFirst);
-        CompletableFuture<PersistOutcome> first = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/first")), threads);
-        assertThat(firstStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        FirstHeld held = firstHeldBadFailsOldSuperseded();
+        PersistMarks<PersistOutcome> marks = held.marks();
+        List<Integer> sizes = held.sizes();
+        CountDownLatch releaseFirst = held.release();
+        CompletableFuture<PersistOutcome> first = held.first();
 
         // While the first transaction runs, two marks are handed over by this thread: it returns at once.
         CompletableFuture<PersistOutcome> good = new CompletableFuture<>();
@@ -198,14 +196,21 @@ class PersistMarksTest {
         assertThat(alone).isCompletedWithValue(Thread.currentThread().getName());
     }
 
+    /** Marks whose first transaction ("/m/first") runs until {@code release} opens, and what they recorded. */
+    private record FirstHeld(PersistMarks<PersistOutcome> marks, List<Integer> sizes, CountDownLatch release,
+                             CompletableFuture<PersistOutcome> first) {
+    }
+
     /**
-     * Marks that record each transaction's size; the first transaction counts {@code started} down
-     * and runs until {@code release} opens; a transaction holding "/m/bad" fails, "/m/old" is
+     * Marks that record each transaction's size, with "/m/first" marked and its transaction running
+     * (until the returned latch opens); a transaction holding "/m/bad" fails, "/m/old" is
      * superseded, every other task persisted.
      */
-    private static PersistMarks<PersistOutcome> badFailsOldSuperseded(List<Integer> sizes, CountDownLatch started,
-                                                                      CountDownLatch release) {
-        return new PersistMarks<>(tasks -> {
+    private FirstHeld firstHeldBadFailsOldSuperseded() throws InterruptedException {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
+        PersistMarks<PersistOutcome> marks = new PersistMarks<>(tasks -> {
             sizes.add(tasks.size());
             if (sizes.size() == 1) {
                 started.countDown();
@@ -217,6 +222,9 @@ class PersistMarksTest {
             return tasks.stream().map(t -> t.path().toString().equals("/m/old") ? PersistOutcome.SUPERSEDED
                     : PersistOutcome.PERSISTED).toList();
         });
+        CompletableFuture<PersistOutcome> first = CompletableFuture.supplyAsync(() -> marks.mark(task("/m/first")), threads);
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        return new FirstHeld(marks, sizes, release, first);
     }
 
     private static void await(CountDownLatch latch) {

@@ -470,20 +470,7 @@ public final class EndToEndBenchmark implements Callable<Integer> {
                     + "the rate is over those", written, persistObjects, persistSeconds));
         }
         long timeoutSeconds = Math.max(60, persistSeconds * 2L);
-        // The end is read off the persister's mark count every 5 ms, then confirmed by the durable
-        // queue's own count (a scan of its tasks, too costly to repeat every few ms while the uploads
-        // run: polling it alone every 200 ms put up to 0.2 s on the phase's time).
-        // A persister that counts no marks is seen through the queue alone, as before.
-        long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
-        for (int polls = 1; rig.markCounts().tasks() - marksBefore.tasks() < written && System.nanoTime() < deadline;
-                polls++) {
-            if (polls % 40 == 0 && rig.persistQueue().pending() == 0) {
-                break;
-            }
-            Thread.sleep(5);
-        }
-        long pending = rig.awaitPersisted(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())),
-                Duration.ofMillis(200));
+        long pending = rig.awaitPersisted(Duration.ofSeconds(timeoutSeconds), marksBefore.tasks() + written);
         double total = (System.nanoTime() - t0) / 1e9;
         CpuMeter.Snapshot cpuEnd = cpu.snapshot();
         out.cpu.add(CpuMeter.between("persistence", cpuBefore, cpuEnd, written / total));

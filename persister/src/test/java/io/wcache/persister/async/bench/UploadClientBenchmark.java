@@ -94,15 +94,13 @@ public final class UploadClientBenchmark {
                 return Optional.ofNullable(md5);
             }
         };
-        com.sun.management.OperatingSystemMXBean os =
-                (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        long process0 = os.getProcessCpuTime();
+        long process0 = PersisterBenchmark.processCpu();
         long cpu0 = mx.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
         for (int i = 0; i < n; i++) {
             ufs.put("bench/" + tag + "/" + i, source, PutOptions.DEFAULT);
         }
-        System.out.printf("  %s: process CPU %.3f ms per upload%n", tag, (os.getProcessCpuTime() - process0) / 1e6 / n);
+        System.out.printf("  %s: process CPU %.3f ms per upload%n", tag, (PersisterBenchmark.processCpu() - process0) / 1e6 / n);
         return new double[] {(mx.getCurrentThreadCpuTime() - cpu0) / 1e6 / n, (System.nanoTime() - t0) / 1e6 / n};
     }
 
